@@ -1,0 +1,220 @@
+"""Consult: open major administrative decisions. `create_app` is the application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from consult.core import i18n
+from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def create_app(config: Any = None, **overrides: Any) -> Flask:
+    from config import load_config
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    if config is None or isinstance(config, str):
+        config = load_config(config)
+    app.config.from_object(config)
+    app.config.update(overrides)
+
+    _init_database(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=lambda: app.config["TIMEZONE"],
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    _init_login(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if getattr(g, "vary_language", True):
+            response.vary.add("Cookie")
+        return i18n.convert_response(response)
+
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.setdefault("connect_args", {})
+        # The driver's own timeout is its busy handler, set before any statement runs.
+        options["connect_args"] = {**options["connect_args"], "timeout": 15}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            _configure_sqlite(db.engine)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # pysqlite's own transaction handling breaks SAVEPOINT; we issue BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 15000")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+def _init_login(app: Flask) -> None:
+    from consult.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        ident, _, fingerprint = user_id.partition(":")
+        try:
+            user = db.session.get(User, int(ident))
+        except ValueError:
+            return None
+        if user is None or not user.active or user.password_hash[-16:] != fingerprint:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from consult.accounts.views import admin_bp, bp as accounts_bp
+    from consult.api import bp as api_bp
+    from consult.catalogue.views import bp as catalogue_bp, manage_bp
+    from consult.site.views import bp as site_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(api_bp)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "rule_violation",
+               429: "too_many_requests", 500: "server_error"}
+
+ERROR_TITLES = {
+    400: _l("The request could not be understood"),
+    401: _l("Please log in"),
+    403: _l("You may not do this"),
+    404: _l("Page not found"),
+    405: _l("Not allowed here"),
+    413: _l("What you sent is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+
+
+def error_response(status: int, message: Any = None, field: str | None = None, code: str | None = None):
+    if _wants_json():
+        body = {"error": {"code": code or ERROR_CODES.get(status, "error"), "field": field,
+                          "message": str(message or ERROR_TITLES.get(status, ""))}}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, ""),
+                           message=message), status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        message = None
+        if status == 413:
+            message = _l("The upload or form is larger than allowed.")
+        elif status == 429:
+            message = _l("Please wait a moment before trying again.")
+        return error_response(status, message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_response(400, _l("The form expired or was sent from elsewhere. Please reload the page and try again."), code="csrf")
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(exc: Forbidden):
+        return error_response(403, exc.message or None)
+
+    @app.errorhandler(NotFound)
+    def _not_found(exc: NotFound):
+        return error_response(404, exc.message or None)
+
+    @app.errorhandler(RuleViolation)
+    def _rule(exc: RuleViolation):
+        db.session.rollback()
+        return error_response(422, exc.message, field=exc.field, code=exc.code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        return error_response(500)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from consult.site import helpers
+
+    helpers.register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from consult.accounts.cli import register as register_accounts
+    from consult.catalogue.cli import register as register_catalogue
+    from consult.site.cli import register as register_site
+
+    register_accounts(app)
+    register_catalogue(app)
+    register_site(app)

@@ -1,0 +1,276 @@
+"""Account state changes: users, departments, logins, API tokens. Never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+
+from consult.accounts import rules
+from consult.accounts.models import ApiToken, Department, Role, User
+from consult.core import audit
+from consult.core.errors import Forbidden, RuleViolation
+from consult.core.time import now_utc
+from consult.extensions import db
+
+log = logging.getLogger(__name__)
+
+_HASHER = PasswordHasher()
+# Tests hash hundreds of passwords; production keeps argon2's recommended cost.
+_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def _hasher() -> PasswordHasher:
+    if has_app_context() and current_app.config.get("PASSWORD_HASH_FAST"):
+        return _FAST_HASHER
+    return _HASHER
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is None or actor.role != Role.ADMIN:
+        raise Forbidden(_l("Only the government office can manage accounts."))
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()
+
+
+# --- departments -------------------------------------------------------------------------
+
+
+def _check_department_names(name: str, short_name: str, exclude_id: int | None = None) -> None:
+    if not name:
+        raise RuleViolation("name", _l("Enter the department's name."))
+    if not short_name:
+        raise RuleViolation("short_name", _l("Enter a short name."))
+    if len(name) > 100:
+        raise RuleViolation("name", _l("At most %(n)d characters.", n=100))
+    if len(short_name) > 30:
+        raise RuleViolation("short_name", _l("At most %(n)d characters.", n=30))
+    for field, value in (("name", name), ("short_name", short_name)):
+        q = sa.select(Department.id).where(getattr(Department, field) == value)
+        if exclude_id is not None:
+            q = q.where(Department.id != exclude_id)
+        if db.session.scalar(q) is not None:
+            raise RuleViolation(field, _l("Another department already uses this name."))
+
+
+def create_department(data: dict[str, Any], *, actor: User | None, now: datetime | None = None) -> Department:
+    """Create a department. `actor=None` is the CLI acting as the system."""
+    if actor is not None:
+        _require_admin(actor)
+    name, short = _clean(data.get("name")), _clean(data.get("short_name"))
+    _check_department_names(name, short)
+    dept = Department(name=name, short_name=short, active=True, created_at=now or now_utc())
+    db.session.add(dept)
+    db.session.flush()
+    audit.record(dept, "created", actor=actor, details={"name": name}, now=now)
+    return dept
+
+
+def update_department(
+    dept: Department, data: dict[str, Any], *, actor: User, now: datetime | None = None
+) -> Department:
+    _require_admin(actor)
+    name = _clean(data.get("name", dept.name))
+    short = _clean(data.get("short_name", dept.short_name))
+    _check_department_names(name, short, exclude_id=dept.id)
+    changes = {}
+    for field, value in (("name", name), ("short_name", short), ("active", bool(data.get("active", dept.active)))):
+        if getattr(dept, field) != value:
+            changes[field] = [getattr(dept, field), value]
+            setattr(dept, field, value)
+    if changes:
+        audit.record(dept, "updated", actor=actor, details=changes, now=now)
+    db.session.flush()
+    return dept
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def _check_user_fields(email: str, display_name: str, exclude_id: int | None = None) -> None:
+    if not email or "@" not in email or len(email) > 254:
+        raise RuleViolation("email", _l("Enter a valid email address."))
+    if not display_name:
+        raise RuleViolation("display_name", _l("Enter a name."))
+    if len(display_name) > 100:
+        raise RuleViolation("display_name", _l("At most %(n)d characters.", n=100))
+    q = sa.select(User.id).where(User.email == email)
+    if exclude_id is not None:
+        q = q.where(User.id != exclude_id)
+    if db.session.scalar(q) is not None:
+        raise RuleViolation("email", _l("An account with this email address already exists."))
+
+
+def _department_or_none(department_id: Any) -> int | None:
+    if department_id in (None, "", 0, "0"):
+        return None
+    try:
+        dept = db.session.get(Department, int(department_id))
+    except (TypeError, ValueError):
+        dept = None
+    if dept is None:
+        raise RuleViolation("department_id", _l("Unknown department."))
+    return dept.id
+
+
+def create_user(data: dict[str, Any], *, actor: User | None, now: datetime | None = None) -> User:
+    """Create an account. Staff accounts are made by the government office (or the CLI)."""
+    if actor is not None:
+        _require_admin(actor)
+    email = rules.normalise_email(data.get("email", ""))
+    name = _clean(data.get("display_name"))
+    role = data.get("role") or Role.RESIDENT.value
+    department_id = _department_or_none(data.get("department_id"))
+    _check_user_fields(email, name)
+    rules.check_role_department(role, department_id)
+    rules.check_password_policy(data.get("password", ""))
+    user = User(
+        email=email,
+        display_name=name,
+        role=role,
+        department_id=department_id if role in (Role.OFFICER, Role.ADMIN) else None,
+        password_hash=hash_password(data["password"]),
+        active=True,
+        created_at=now or now_utc(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user, "created", actor=actor, details={"role": role}, now=now)
+    return user
+
+
+def update_user(user: User, data: dict[str, Any], *, actor: User, now: datetime | None = None) -> User:
+    """Change name, role, department or active flag of an account."""
+    _require_admin(actor)
+    name = _clean(data.get("display_name", user.display_name))
+    email = rules.normalise_email(data.get("email", user.email))
+    role = data.get("role", user.role)
+    department_id = _department_or_none(data.get("department_id", user.department_id))
+    active = bool(data.get("active", user.active))
+    _check_user_fields(email, name, exclude_id=user.id)
+    rules.check_role_department(role, department_id)
+    if user.id == actor.id and (not active or role != Role.ADMIN):
+        raise RuleViolation("role", _l("You cannot remove your own administrator access."))
+    new = {
+        "display_name": name,
+        "email": email,
+        "role": role,
+        "department_id": department_id if role in (Role.OFFICER, Role.ADMIN) else None,
+        "active": active,
+    }
+    changes = {k: [getattr(user, k), v] for k, v in new.items() if getattr(user, k) != v}
+    for key, (_old, value) in changes.items():
+        setattr(user, key, value)
+    if changes:
+        audit.record(user, "updated", actor=actor, details=changes, now=now)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> User:
+    """Return the active user with these credentials, or raise one undistinguished error."""
+    user = db.session.scalar(sa.select(User).where(User.email == rules.normalise_email(email)))
+    if user is None or not password_matches(user, password or ""):
+        raise RuleViolation("password", _l("Wrong email address or password."))
+    if not user.active:
+        raise RuleViolation("email", _l("This account has been deactivated."))
+    user.last_login_at = now or now_utc()
+    if _HASHER.check_needs_rehash(user.password_hash) and not current_app.config.get(
+        "PASSWORD_HASH_FAST"
+    ):
+        user.password_hash = hash_password(password)
+    db.session.flush()
+    return user
+
+
+def change_password(
+    user: User, current: str, new: str, *, actor: User, now: datetime | None = None
+) -> None:
+    if actor.id != user.id:
+        raise Forbidden(_l("You can only change your own password."))
+    if not password_matches(user, current or ""):
+        raise RuleViolation("current_password", _l("The current password is wrong."))
+    rules.check_password_policy(new, field="new_password")
+    user.password_hash = hash_password(new)
+    audit.record(user, "password_changed", actor=actor, now=now)
+    db.session.flush()
+
+
+def set_password(user: User, new: str, *, actor: User | None, now: datetime | None = None) -> None:
+    """Set a password without the old one (government office or CLI)."""
+    if actor is not None:
+        _require_admin(actor)
+    rules.check_password_policy(new)
+    user.password_hash = hash_password(new)
+    audit.record(user, "password_reset", actor=actor, now=now)
+    db.session.flush()
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+
+def _token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str, *, actor: User | None, now: datetime | None = None) -> tuple[ApiToken, str]:
+    """Issue a bearer token for a staff user. Returns the row and the secret (shown once)."""
+    if actor is not None and actor.id != user.id:
+        _require_admin(actor)
+    if not user.is_staff:
+        raise RuleViolation("user", _l("Only staff accounts can have API tokens."))
+    name = _clean(name) or "API"
+    if len(name) > 100:
+        raise RuleViolation("name", _l("At most %(n)d characters.", n=100))
+    secret = rules.TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=_token_digest(secret),
+        prefix=secret[:12],
+        created_at=now or now_utc(),
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit.record(token, "issued", actor=actor or user, details={"name": name}, now=now)
+    return token, secret
+
+
+def revoke_token(token: ApiToken, *, actor: User, now: datetime | None = None) -> None:
+    if actor.id != token.user_id:
+        _require_admin(actor)
+    if token.revoked_at is None:
+        token.revoked_at = now or now_utc()
+        audit.record(token, "revoked", actor=actor, now=now)
+    db.session.flush()
+
+
+def user_for_token(secret: str, *, now: datetime | None = None) -> User | None:
+    if not secret or not secret.startswith(rules.TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    token.last_used_at = now or now_utc()
+    return token.user

@@ -1,0 +1,183 @@
+"""Login, account page, API tokens; the government office's department and user admin."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from consult.accounts import services
+from consult.accounts.forms import ROLE_LABELS, ChangePasswordForm, DepartmentForm, LoginForm, TokenForm, UserForm
+from consult.accounts.models import ApiToken, Department, Role, User
+from consult.core.errors import Forbidden, RuleViolation
+from consult.core.forms import show_violation
+from consult.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("site.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form), (422 if form.errors else 200)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("site.home"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm(prefix="pw")
+    token_form = TokenForm(prefix="token")
+    new_secret = None
+    if request.method == "POST" and "pw-current_password" in request.form and form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session id changes with the password
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.account"))
+    elif request.method == "POST" and "token-name" in request.form and token_form.validate_on_submit():
+        try:
+            _token, new_secret = services.issue_token(current_user, token_form.name.data, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(token_form, exc)
+        else:
+            db.session.commit()
+    tokens = list(db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ))
+    status = 422 if (form.errors or token_form.errors) else 200
+    return render_template("accounts/account.html", form=form, token_form=token_form, tokens=tokens,
+                           new_secret=new_secret, role_label=ROLE_LABELS.get(current_user.role)), status
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        abort(404)
+    services.revoke_token(token, actor=current_user)
+    db.session.commit()
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("accounts.account"))
+
+
+# --- the government office ---------------------------------------------------------------
+
+
+@admin_bp.before_request
+@login_required
+def _admins_only():
+    if current_user.role != Role.ADMIN:
+        raise Forbidden()
+
+
+@admin_bp.get("/departments")
+def departments():
+    rows = db.session.scalars(sa.select(Department).order_by(Department.active.desc(), Department.id))
+    return render_template("accounts/departments.html", departments=list(rows))
+
+
+@admin_bp.route("/departments/new", methods=["GET", "POST"])
+@admin_bp.route("/departments/<int:dept_id>", methods=["GET", "POST"])
+def department_form(dept_id: int | None = None):
+    dept = db.get_or_404(Department, dept_id) if dept_id else None
+    form = DepartmentForm(obj=dept)
+    if form.validate_on_submit():
+        data = {"name": form.name.data, "short_name": form.short_name.data, "active": form.active.data}
+        try:
+            if dept is None:
+                services.create_department(data, actor=current_user)
+            else:
+                services.update_department(dept, data, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("accounts/department_form.html", form=form, dept=dept), (422 if form.errors else 200)
+
+
+@admin_bp.get("/users")
+def users():
+    role = request.args.get("role")
+    stmt = sa.select(User).order_by(User.role, User.id)
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.role == role)
+    return render_template("accounts/users.html", users=list(db.session.scalars(stmt)), role=role,
+                           ROLE_LABELS=ROLE_LABELS)
+
+
+@admin_bp.route("/users/new", methods=["GET", "POST"])
+@admin_bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_form(user_id: int | None = None):
+    user = db.get_or_404(User, user_id) if user_id else None
+    form = UserForm(obj=user)
+    form.department_id.choices = [(0, "—")] + [
+        (d.id, d.name) for d in db.session.scalars(sa.select(Department).order_by(Department.id))
+    ]
+    if request.method == "GET" and user is not None:
+        form.department_id.data = user.department_id or 0
+    if form.validate_on_submit():
+        data = {
+            "email": form.email.data,
+            "display_name": form.display_name.data,
+            "role": form.role.data,
+            "department_id": form.department_id.data or None,
+            "active": form.active.data,
+        }
+        try:
+            if user is None:
+                data["password"] = form.password.data or ""
+                services.create_user(data, actor=current_user)
+            else:
+                services.update_user(user, data, actor=current_user)
+                if form.password.data:
+                    services.set_password(user, form.password.data, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("accounts/user_form.html", form=form, user=user), (422 if form.errors else 200)

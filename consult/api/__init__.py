@@ -1,0 +1,96 @@
+"""JSON API under /api/v1. Same services as the web UI; conventions in DESIGN.md."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from consult.accounts import services as accounts
+from consult.core.errors import Forbidden
+from consult.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Bearer tokens are not sent by browsers on their own, so CSRF does not apply to them; a
+# browser session writing to the API must still present the CSRF token (checked below).
+csrf.exempt(bp)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message, field: str | None = None, code: str | None = None):
+        super().__init__(str(message))
+        self.status, self.message, self.field, self.code = status, message, field, code
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    from consult import error_response
+
+    db.session.rollback()
+    return error_response(exc.status, exc.message, field=exc.field, code=exc.code)
+
+
+def api_actor():
+    """The authenticated staff member behind this request: bearer token, or session + CSRF."""
+    if "api_actor" in g:
+        return g.api_actor
+    header = request.headers.get("Authorization", "")
+    user = None
+    if header.startswith("Bearer "):
+        user = accounts.user_for_token(header[7:].strip())
+        if user is None:
+            raise ApiError(401, _l("The token is unknown or revoked."), code="unauthorized")
+    elif current_user.is_authenticated:
+        from flask_wtf.csrf import validate_csrf
+        from wtforms import ValidationError
+
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError:
+            raise ApiError(400, _l("Missing or invalid CSRF token."), code="csrf") from None
+        user = current_user._get_current_object()
+    g.api_actor = user
+    return user
+
+
+def staff_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = api_actor()
+        if user is None:
+            raise ApiError(401, _l("Authentication required."), code="unauthorized")
+        if not user.is_staff:
+            raise Forbidden(_l("Staff only."))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, _l("Send a JSON object."), code="bad_request")
+    return data
+
+
+def page_args(max_per_page: int = 100) -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", 20))
+    except ValueError:
+        raise ApiError(400, _l("page and per_page must be whole numbers."), field="page") from None
+    if page < 1 or not 1 <= per_page <= max_per_page:
+        raise ApiError(400, _l("page must be at least 1 and per_page between 1 and %(n)d.", n=max_per_page),
+                       field="per_page" if page >= 1 else "page")
+    return page, per_page
+
+
+def paginated(stmt, serialise, page: int, per_page: int) -> dict:
+    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    return {"items": [serialise(x) for x in result.items], "total": result.total, "page": page,
+            "per_page": per_page}
+
+
+from consult.api import decisions  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,446 @@
+"""Catalogue state changes and queries. Services check permission and rules, write the audit
+log, flush, and never commit: the caller commits once at its boundary."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from consult.accounts.models import Department, Role, User
+from consult.accounts.rules import may_act_for_department
+from consult.catalogue import rules
+from consult.catalogue.models import (
+    PROCEDURE_VALUES,
+    CatalogueAdjustment,
+    CatalogueYear,
+    DecisionMatter,
+    MatterProcedure,
+    MatterStatus,
+)
+from consult.core import audit
+from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.time import now_utc
+from consult.extensions import db
+
+log = logging.getLogger(__name__)
+
+CATALOGUE_FIELDS = ("title", "summary", "department_id", "planned_time", "hearing", "procedures")
+
+
+# --- permissions -------------------------------------------------------------------------
+
+
+def can_edit_matter(actor: User | None, matter: DecisionMatter) -> bool:
+    return (
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and actor.active
+        and may_act_for_department(actor.role, actor.department_id, matter.department_id)
+        and not matter.is_closed
+    )
+
+
+def _require_staff_for(actor: User | None, department_id: int) -> None:
+    if actor is None or not actor.active or not may_act_for_department(
+        actor.role, actor.department_id, department_id
+    ):
+        raise Forbidden(_l("You can only act for your own department."))
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is None or actor.role != Role.ADMIN:
+        raise Forbidden(_l("Only the government office can do this."))
+
+
+# --- catalogue years ---------------------------------------------------------------------
+
+
+def get_or_create_year(year: int, *, actor: User | None, now: datetime | None = None) -> CatalogueYear:
+    if not 2000 <= year <= 2100:
+        raise RuleViolation("year", _l("Not a plausible catalogue year."))
+    cat = db.session.get(CatalogueYear, year)
+    if cat is None:
+        cat = CatalogueYear(year=year)
+        db.session.add(cat)
+        db.session.flush()
+        audit.record_key("catalogue_year", year, "created", actor=actor, now=now)
+    return cat
+
+
+def publish_catalogue(cat: CatalogueYear, *, actor: User | None, now: datetime | None = None) -> CatalogueYear:
+    """Publish a year's catalogue. From now on every change to its matters is an adjustment."""
+    if actor is not None:
+        _require_admin(actor)
+    if cat.is_published:
+        raise RuleViolation(None, _l("The %(year)d catalogue is already published.", year=cat.year))
+    matters = list(db.session.scalars(sa.select(DecisionMatter).where(DecisionMatter.year == cat.year)))
+    if not matters:
+        raise RuleViolation(None, _l("The catalogue has no matters yet."))
+    now = now or now_utc()
+    cat.published_at = now
+    cat.published_by_id = getattr(actor, "id", None)
+    audit.record_key("catalogue_year", cat.year, "published", actor=actor, now=now,
+                     details={"matters": len(matters)})
+    for matter in matters:
+        audit.record(matter, "listed", actor=actor, now=now, details={"year": cat.year})
+    db.session.flush()
+    return cat
+
+
+# --- matters -----------------------------------------------------------------------------
+
+
+def _text(data: dict[str, Any], key: str, limit: int, *, required: bool, message) -> str:
+    value = (data.get(key) or "").strip()
+    if required and not value:
+        raise RuleViolation(key, message)
+    if len(value) > limit:
+        raise RuleViolation(key, _l("At most %(n)d characters.", n=limit))
+    return value
+
+
+def _department(department_id: Any) -> Department:
+    try:
+        dept = db.session.get(Department, int(department_id))
+    except (TypeError, ValueError):
+        dept = None
+    if dept is None:
+        raise RuleViolation("department_id", _l("Choose the lead department."))
+    if not dept.active:
+        raise RuleViolation("department_id", _l("This department is no longer active."))
+    return dept
+
+
+def _procedures(data: dict[str, Any]) -> dict[str, bool]:
+    """Which statutory procedures are required: {kind: bool} for all five kinds."""
+    given = data.get("procedures") or {}
+    if isinstance(given, list | tuple | set):
+        given = {k: True for k in given}
+    unknown = set(given) - set(PROCEDURE_VALUES)
+    if unknown:
+        raise RuleViolation("procedures", _l("Unknown procedure: %(name)s", name=", ".join(sorted(unknown))))
+    return {kind: bool(given.get(kind, False)) for kind in PROCEDURE_VALUES}
+
+
+def _clean_matter_data(data: dict[str, Any], year: int) -> dict[str, Any]:
+    title = _text(data, "title", rules.MAX_TITLE, required=True, message=_l("Enter the decision matter."))
+    summary = _text(data, "summary", rules.MAX_SUMMARY, required=False, message=None)
+    dept = _department(data.get("department_id"))
+    planned = rules.parse_planned_time(str(data.get("planned_time") or ""), year)
+    hearing = data.get("hearing")
+    if not isinstance(hearing, bool):
+        raise RuleViolation("hearing", _l("Say whether a hearing is held."))
+    return {
+        "title": title,
+        "summary": summary,
+        "department_id": dept.id,
+        "planned": planned,
+        "hearing": hearing,
+        "procedures": _procedures(data),
+    }
+
+
+def create_matter(data: dict[str, Any], *, actor: User | None, now: datetime | None = None) -> DecisionMatter:
+    """Add a matter to a year's catalogue. In a published catalogue this is an adjustment."""
+    try:
+        year = int(data.get("year"))
+    except (TypeError, ValueError):
+        raise RuleViolation("year", _l("Choose a catalogue year.")) from None
+    clean = _clean_matter_data(data, year)
+    if actor is not None:
+        _require_staff_for(actor, clean["department_id"])
+    cat = get_or_create_year(year, actor=actor, now=now)
+    reason = rules.require_reason(data.get("reason")) if cat.is_published else None
+    now = now or now_utc()
+    number = (db.session.scalar(sa.select(sa.func.max(DecisionMatter.number)).where(DecisionMatter.year == year)) or 0) + 1
+    matter = DecisionMatter(
+        year=year,
+        number=number,
+        title=clean["title"],
+        summary=clean["summary"],
+        department_id=clean["department_id"],
+        planned_precision=clean["planned"].precision,
+        planned_index=clean["planned"].index,
+        hearing=clean["hearing"],
+        status=MatterStatus.PLANNED.value,
+        created_at=now,
+        updated_at=now,
+    )
+    matter.procedures = [
+        MatterProcedure(kind=kind, position=i, required=required)
+        for i, (kind, required) in enumerate(clean["procedures"].items())
+    ]
+    db.session.add(matter)
+    db.session.flush()
+    audit.record(matter, "created", actor=actor, now=now, details={"title": matter.title})
+    if cat.is_published:
+        _adjust(matter, "addition", [{"field": "title", "old": None, "new": matter.title}], reason, actor, now)
+        audit.record(matter, "listed", actor=actor, now=now, details={"year": year})
+    return matter
+
+
+def _snapshot(matter: DecisionMatter) -> dict[str, Any]:
+    return {
+        "title": matter.title,
+        "summary": matter.summary,
+        "department_id": matter.department_id,
+        "planned_time": matter.planned.code,
+        "hearing": matter.hearing,
+        "procedures": sorted(p.kind for p in matter.procedures if p.required),
+    }
+
+
+def _adjust(matter, kind, changes, reason, actor, now) -> CatalogueAdjustment:
+    adjustment = CatalogueAdjustment(
+        matter=matter,
+        actor_id=getattr(actor, "id", None),
+        made_at=now,
+        kind=kind,
+        changes=changes,
+        reason=reason,
+    )
+    db.session.add(adjustment)
+    db.session.flush()
+    audit.record(matter, "adjusted", actor=actor, now=now,
+                 details={"adjustment_id": adjustment.id, "kind": kind, "changes": changes, "reason": reason})
+    return adjustment
+
+
+def update_matter(
+    matter: DecisionMatter, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> CatalogueAdjustment | None:
+    """Change a matter's catalogue fields. After publication the change is a public adjustment
+    and needs a reason. Returns the adjustment, if one was made."""
+    if actor is not None:
+        _require_staff_for(actor, matter.department_id)
+    if matter.is_closed:
+        raise RuleViolation(None, _l("A decided or withdrawn matter can no longer be changed."))
+    merged = {**_snapshot(matter), **{k: v for k, v in data.items() if k in CATALOGUE_FIELDS}}
+    if isinstance(merged["procedures"], list | tuple | set):
+        merged["procedures"] = {k: True for k in merged["procedures"]}
+    clean = _clean_matter_data(merged, matter.year)
+    if clean["department_id"] != matter.department_id and actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden(_l("Only the government office can move a matter to another department."))
+    before = _snapshot(matter)
+    after = {
+        "title": clean["title"],
+        "summary": clean["summary"],
+        "department_id": clean["department_id"],
+        "planned_time": clean["planned"].code,
+        "hearing": clean["hearing"],
+        "procedures": sorted(k for k, required in clean["procedures"].items() if required),
+    }
+    changes = [
+        {"field": key, "old": _describe(key, before[key]), "new": _describe(key, after[key])}
+        for key in before
+        if before[key] != after[key]
+    ]
+    if not changes:
+        return None
+    # The reason is checked before anything changes, so a refusal leaves the matter as it was.
+    reason = rules.require_reason(data.get("reason")) if matter.is_published else None
+    now = now or now_utc()
+    matter.title = clean["title"]
+    matter.summary = clean["summary"]
+    matter.department_id = clean["department_id"]
+    matter.planned_precision = clean["planned"].precision
+    matter.planned_index = clean["planned"].index
+    matter.hearing = clean["hearing"]
+    for proc in matter.procedures:
+        proc.required = clean["procedures"][proc.kind]
+    matter.updated_at = now
+    if reason is not None:
+        return _adjust(matter, "change", changes, reason, actor, now)
+    db.session.flush()
+    audit.record(matter, "edited", actor=actor, now=now, details={"changes": changes})
+    return None
+
+
+def _describe(field: str, value: Any) -> Any:
+    """Store adjustments readable forever: names, not ids that may later change meaning."""
+    if field == "department_id" and value is not None:
+        dept = db.session.get(Department, value)
+        return dept.name if dept else value
+    return value
+
+
+def record_procedure(
+    matter: DecisionMatter, kind: str, done_on: date | None, *, actor: User | None, now: datetime | None = None
+) -> MatterProcedure:
+    """Record that a statutory procedure was done (or clear it). Progress, not an adjustment."""
+    if actor is not None:
+        _require_staff_for(actor, matter.department_id)
+    if matter.is_closed:
+        raise RuleViolation(None, _l("A decided or withdrawn matter can no longer be changed."))
+    proc = matter.procedure(kind)
+    if proc is None:
+        raise RuleViolation("kind", _l("Unknown procedure."))
+    today = (now or now_utc()).date()
+    if done_on is not None and done_on > today:
+        raise RuleViolation("done_on", _l("A procedure cannot be done in the future."))
+    if proc.done_on != done_on:
+        proc.done_on = done_on
+        audit.record(matter, "procedure_done" if done_on else "procedure_reopened", actor=actor, now=now,
+                     details={"kind": kind, "done_on": done_on.isoformat() if done_on else None})
+    db.session.flush()
+    return proc
+
+
+def change_status(
+    matter: DecisionMatter, target: str, data: dict[str, Any] | None = None, *,
+    actor: User | None, now: datetime | None = None,
+) -> DecisionMatter:
+    """Move a matter along its lifecycle. Withdrawal goes through `withdraw_matter`."""
+    if actor is not None:
+        _require_staff_for(actor, matter.department_id)
+    data = data or {}
+    if target == MatterStatus.WITHDRAWN:
+        return withdraw_matter(matter, data.get("reason", ""), actor=actor, now=now)
+    if not matter.is_published:
+        raise RuleViolation("status", _l("Publish the catalogue before the matter moves on."))
+    rules.check_transition(matter.status, target)
+    now = now or now_utc()
+    details: dict[str, Any] = {"from": matter.status, "to": target}
+    if target == MatterStatus.DECIDED:
+        decision_date = data.get("decision_date")
+        if not isinstance(decision_date, date):
+            raise RuleViolation("decision_date", _l("Enter the date of the decision."))
+        if decision_date > now.date() or decision_date.year < matter.year:
+            raise RuleViolation("decision_date", _l("The decision date cannot be in the future or before the catalogue year."))
+        url = rules.check_document_url(data.get("decision_document_url"))
+        if url is None:
+            raise RuleViolation("decision_document_url", _l("Link the published decision document."))
+        matter.decision_date = decision_date
+        matter.decision_document_url = url
+        details.update(decision_date=decision_date.isoformat(), document=url)
+    matter.status = target
+    matter.updated_at = now
+    db.session.flush()
+    audit.record(matter, "status_changed", actor=actor, now=now, details=details)
+    return matter
+
+
+def withdraw_matter(
+    matter: DecisionMatter, reason: str, *, actor: User | None, now: datetime | None = None
+) -> DecisionMatter:
+    """The government office withdraws a matter from the catalogue, with a public reason."""
+    if actor is not None:
+        _require_admin(actor)
+    rules.check_transition(matter.status, MatterStatus.WITHDRAWN)
+    reason = rules.require_reason(reason)
+    now = now or now_utc()
+    old = matter.status
+    matter.status = MatterStatus.WITHDRAWN.value
+    matter.withdrawal_reason = reason
+    matter.updated_at = now
+    db.session.flush()
+    if matter.is_published:
+        _adjust(matter, "withdrawal", [{"field": "status", "old": old, "new": "withdrawn"}], reason, actor, now)
+    else:
+        audit.record(matter, "withdrawn", actor=actor, now=now, details={"reason": reason})
+    return matter
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def get_matter(matter_id: int) -> DecisionMatter:
+    matter = db.session.get(DecisionMatter, matter_id)
+    if matter is None:
+        raise NotFound(_l("No such decision matter."))
+    return matter
+
+
+def published_years() -> list[int]:
+    return list(db.session.scalars(
+        sa.select(CatalogueYear.year).where(CatalogueYear.published_at.is_not(None)).order_by(CatalogueYear.year.desc())
+    ))
+
+
+def all_years() -> list[CatalogueYear]:
+    return list(db.session.scalars(sa.select(CatalogueYear).order_by(CatalogueYear.year.desc())))
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_matters(
+    *, year: int | None = None, department_id: int | None = None, status: str | None = None,
+    hearing: bool | None = None, q: str | None = None, published_only: bool = True,
+    visible_to: User | None = None,
+) -> sa.Select:
+    """The catalogue query behind the page, the exports and the API.
+
+    Chinese has no spaces between words, so a term matches as a substring (停车 finds
+    老旧小区停车设施改造); several space-separated terms must all match.
+    """
+    stmt = sa.select(DecisionMatter).join(DecisionMatter.catalogue)
+    if published_only:
+        stmt = stmt.where(CatalogueYear.published_at.is_not(None))
+    if year is not None:
+        stmt = stmt.where(DecisionMatter.year == year)
+    if department_id is not None:
+        stmt = stmt.where(DecisionMatter.department_id == department_id)
+    if status:
+        stmt = stmt.where(DecisionMatter.status == status)
+    if hearing is not None:
+        stmt = stmt.where(DecisionMatter.hearing == hearing)
+    for term in (q or "").split()[:8]:
+        pattern = f"%{_like_escape(term[:100])}%"
+        stmt = stmt.where(sa.or_(DecisionMatter.title.ilike(pattern, escape="\\"),
+                                 DecisionMatter.summary.ilike(pattern, escape="\\")))
+    return stmt.order_by(DecisionMatter.year.desc(), DecisionMatter.number)
+
+
+def timeline(matter: DecisionMatter) -> list[audit.AuditEvent]:
+    """The public history of a matter. Before publication nothing of it is public."""
+    events = audit.events_for("decision_matter", matter.id)
+    if matter.is_published:
+        listed = next((e for e in events if e.action == "listed"), None)
+        if listed is not None:
+            return [e for e in events if e.occurred_at >= listed.occurred_at and e.action != "edited"]
+    return events
+
+
+def public_record(matter: DecisionMatter, *, today: date | None = None) -> dict[str, Any]:
+    """The public fields of a matter, shared by the API and the exports. No private data."""
+    record: dict[str, Any] = {
+        "id": matter.id,
+        "code": matter.code,
+        "year": matter.year,
+        "title": matter.title,
+        "summary": matter.summary,
+        "lead_department": {"id": matter.department.id, "name": matter.department.name,
+                            "short_name": matter.department.short_name},
+        "planned_time": matter.planned.code,
+        "planned_precision": matter.planned_precision,
+        "hearing": matter.hearing,
+        "status": matter.status,
+        "decision_date": matter.decision_date.isoformat() if matter.decision_date else None,
+        "decision_document_url": matter.decision_document_url,
+        "withdrawal_reason": matter.withdrawal_reason,
+        "procedures": [
+            {"kind": p.kind, "required": p.required, "done_on": p.done_on.isoformat() if p.done_on else None}
+            for p in matter.procedures
+        ],
+        "updated_at": matter.updated_at.isoformat(),
+    }
+    if today is not None:
+        record["completion"] = rules.completion(matter.status, matter.planned, matter.decision_date, today)
+    return record
+
+
+def adjustment_record(adj: CatalogueAdjustment) -> dict[str, Any]:
+    return {
+        "id": adj.id,
+        "kind": adj.kind,
+        "made_at": adj.made_at.isoformat(),
+        "actor": adj.actor.display_name if adj.actor else None,
+        "changes": adj.changes,
+        "reason": adj.reason,
+    }

@@ -1,0 +1,307 @@
+"""The public catalogue and the staff screens that change it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from consult.accounts.models import Department, Role
+from consult.catalogue import rules, services
+from consult.catalogue.forms import MatterForm, ProcedureForm, StatusForm, WithdrawForm, YearForm
+from consult.catalogue.models import PROCEDURE_VALUES, STATUS_VALUES, CatalogueYear, DecisionMatter, MatterStatus
+from consult.core.errors import Forbidden, RuleViolation
+from consult.core.forms import show_violation
+from consult.core.time import local_zone, today_in
+from consult.extensions import db
+
+bp = Blueprint("catalogue", __name__)
+manage_bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+def _today() -> date:
+    return today_in(local_zone(current_app.config["TIMEZONE"]))
+
+
+def _is_staff() -> bool:
+    return current_user.is_authenticated and current_user.is_staff
+
+
+def _catalogue_or_404(year: int) -> CatalogueYear:
+    cat = db.session.get(CatalogueYear, year)
+    if cat is None or (not cat.is_published and not _is_staff()):
+        abort(404)
+    return cat
+
+
+def _filters() -> dict:
+    """Read list filters leniently: a malformed value is ignored, never an error page."""
+    args = request.args
+    status = args.get("status")
+    hearing = {"yes": True, "no": False}.get(args.get("hearing", ""))
+    return {
+        "department_id": args.get("department", type=int),
+        "status": status if status in STATUS_VALUES else None,
+        "hearing": hearing,
+        "q": (args.get("q") or "").strip()[:100] or None,
+    }
+
+
+def _active_departments() -> list[Department]:
+    return list(db.session.scalars(sa.select(Department).order_by(Department.id)))
+
+
+@bp.get("/catalogue")
+def index():
+    years = services.published_years()
+    today = _today()
+    if today.year in years:
+        return redirect(url_for("catalogue.year", year=today.year))
+    if years:
+        return redirect(url_for("catalogue.year", year=years[0]))
+    return render_template("catalogue/empty.html")
+
+
+@bp.get("/catalogue/<int:year>")
+def year(year: int):
+    cat = _catalogue_or_404(year)
+    filters = _filters()
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = services.search_matters(year=year, published_only=cat.is_published, **filters)
+    pagination = db.paginate(stmt, page=page, per_page=current_app.config["PER_PAGE"], error_out=False,
+                             max_per_page=100)
+    today = _today()
+    return render_template(
+        "catalogue/year.html", cat=cat, pagination=pagination, filters=filters,
+        departments=_active_departments(), years=services.published_years(),
+        statuses=STATUS_VALUES, year_ended=rules.year_has_ended(year, today), today=today,
+        completion=rules.completion,
+    )
+
+
+def _export_rows(year: int):
+    cat = _catalogue_or_404(year)
+    if not cat.is_published:
+        abort(404)
+    stmt = services.search_matters(year=year, **_filters())
+    return list(db.session.scalars(stmt))
+
+
+@bp.get("/catalogue/<int:year>.json")
+def year_json(year: int):
+    today = _today()
+    matters = _export_rows(year)
+    body = {"year": year, "items": [services.public_record(m, today=today) for m in matters],
+            "total": len(matters)}
+    response = Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="catalogue-{year}.json"'
+    return response
+
+
+CSV_HEADER = ["编号 code", "决策事项 title", "承办部门 lead_department", "决策时间 planned_time",
+              "是否听证 hearing", "状态 status", "决策日期 decision_date", "决策文件 decision_document_url",
+              "完成情况 completion", "摘要 summary"]
+
+
+@bp.get("/catalogue/<int:year>.csv")
+def year_csv(year: int):
+    today = _today()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for m in _export_rows(year):
+        rec = services.public_record(m, today=today)
+        writer.writerow([rec["code"], rec["title"], rec["lead_department"]["name"], rec["planned_time"],
+                         "是 yes" if rec["hearing"] else "否 no", rec["status"], rec["decision_date"] or "",
+                         rec["decision_document_url"] or "", rec["completion"], rec["summary"]])
+    # The BOM makes Excel read the file as UTF-8, so the Chinese is not garbled.
+    response = Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="catalogue-{year}.csv"'
+    return response
+
+
+@bp.get("/matters/<int:matter_id>")
+def matter(matter_id: int):
+    m = db.get_or_404(DecisionMatter, matter_id)
+    if not m.is_published and not _is_staff():
+        abort(404)
+    can_edit = services.can_edit_matter(current_user if current_user.is_authenticated else None, m)
+    return render_template("catalogue/matter.html", m=m, timeline=services.timeline(m), can_edit=can_edit,
+                           today=_today())
+
+
+# --- staff -------------------------------------------------------------------------------
+
+
+@manage_bp.before_request
+@login_required
+def _staff_only():
+    if not current_user.is_staff:
+        raise Forbidden()
+
+
+def _editable_or_403(matter_id: int) -> DecisionMatter:
+    m = db.get_or_404(DecisionMatter, matter_id)
+    if not services.can_edit_matter(current_user, m):
+        raise Forbidden()
+    return m
+
+
+@manage_bp.get("/")
+def dashboard():
+    stmt = sa.select(DecisionMatter).order_by(DecisionMatter.year.desc(), DecisionMatter.number)
+    if current_user.role != Role.ADMIN:
+        stmt = stmt.where(DecisionMatter.department_id == current_user.department_id)
+    return render_template("catalogue/dashboard.html", matters=list(db.session.scalars(stmt)),
+                           years=services.all_years(), year_form=YearForm())
+
+
+def _department_choices(form: MatterForm, matter: DecisionMatter | None) -> None:
+    depts = [d for d in _active_departments() if d.active or (matter and d.id == matter.department_id)]
+    if current_user.role != Role.ADMIN:
+        depts = [d for d in depts if d.id == current_user.department_id]
+    form.department_id.choices = [(d.id, d.name) for d in depts]
+
+
+@manage_bp.route("/matters/new", methods=["GET", "POST"])
+def new_matter():
+    year = request.args.get("year", type=int) or _today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    cat = db.session.get(CatalogueYear, year)
+    form = MatterForm()
+    _department_choices(form, None)
+    if form.validate_on_submit():
+        try:
+            m = services.create_matter({**form.to_data(), "year": year}, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The decision matter has been added."), "success")
+            return redirect(url_for("catalogue.matter", matter_id=m.id))
+    return render_template("catalogue/matter_form.html", form=form, m=None, year=year,
+                           published=bool(cat and cat.is_published)), (422 if form.errors else 200)
+
+
+@manage_bp.route("/matters/<int:matter_id>/edit", methods=["GET", "POST"])
+def edit_matter(matter_id: int):
+    m = _editable_or_403(matter_id)
+    form = MatterForm(obj=m)
+    _department_choices(form, m)
+    if request.method == "GET":
+        form.planned_time.data = m.planned.code
+        form.hearing.data = "yes" if m.hearing else "no"
+        for proc in m.procedures:
+            getattr(form, proc.kind).data = proc.required
+    if form.validate_on_submit():
+        try:
+            adjustment = services.update_matter(m, form.to_data(), actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The adjustment has been published.") if adjustment else _("Saved."), "success")
+            return redirect(url_for("catalogue.matter", matter_id=m.id))
+    return render_template("catalogue/matter_form.html", form=form, m=m, year=m.year,
+                           published=m.is_published), (422 if form.errors else 200)
+
+
+@manage_bp.route("/matters/<int:matter_id>/progress", methods=["GET", "POST"])
+def progress(matter_id: int):
+    m = _editable_or_403(matter_id)
+    status_form = StatusForm(prefix="status")
+    status_form.status.choices = [(s, rules.STATUS_LABELS[s]) for s in STATUS_VALUES
+                                  if s in rules.TRANSITIONS[m.status] and s != MatterStatus.WITHDRAWN]
+    proc_form = ProcedureForm(prefix="proc")
+    proc_form.kind.choices = [(k, rules.PROCEDURE_LABELS[k]) for k in PROCEDURE_VALUES]
+    if request.method == "POST":
+        try:
+            if "status-status" in request.form and status_form.validate_on_submit():
+                services.change_status(m, status_form.status.data, {
+                    "decision_date": status_form.decision_date.data,
+                    "decision_document_url": status_form.decision_document_url.data,
+                }, actor=current_user)
+            elif "proc-kind" in request.form and proc_form.validate_on_submit():
+                services.record_procedure(m, proc_form.kind.data, proc_form.done_on.data, actor=current_user)
+            else:
+                raise RuleViolation(None, _("Please check the form."))
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(status_form if "status-status" in request.form else proc_form, exc,
+                           aliases={"kind": "kind"})
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("catalogue.matter", matter_id=m.id))
+    errors = status_form.errors or proc_form.errors
+    return render_template("catalogue/progress.html", m=m, status_form=status_form, proc_form=proc_form), \
+        (422 if errors else 200)
+
+
+@manage_bp.route("/matters/<int:matter_id>/withdraw", methods=["GET", "POST"])
+def withdraw(matter_id: int):
+    m = db.get_or_404(DecisionMatter, matter_id)
+    if current_user.role != Role.ADMIN:
+        raise Forbidden()
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_matter(m, form.reason.data, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The matter has been withdrawn."), "success")
+            return redirect(url_for("catalogue.matter", matter_id=m.id))
+    return render_template("catalogue/withdraw.html", m=m, form=form), (422 if form.errors else 200)
+
+
+@manage_bp.post("/years")
+def create_year():
+    if current_user.role != Role.ADMIN:
+        raise Forbidden()
+    form = YearForm()
+    if form.validate_on_submit():
+        try:
+            value = int(form.year.data or "")
+        except ValueError:
+            value = 0
+        try:
+            services.get_or_create_year(value, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+    return redirect(url_for("manage.dashboard"))
+
+
+@manage_bp.post("/years/<int:year>/publish")
+def publish(year: int):
+    if current_user.role != Role.ADMIN:
+        raise Forbidden()
+    cat = db.get_or_404(CatalogueYear, year)
+    form = YearForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.publish_catalogue(cat, actor=current_user)
+    except RuleViolation as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("The %(year)d catalogue is published.", year=year), "success")
+    return redirect(url_for("manage.dashboard"))

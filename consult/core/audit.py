@@ -1,0 +1,90 @@
+"""The append-only event log. Every state change writes one; public timelines read them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from consult.core.time import UTCDateTime, now_utc
+from consult.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[int] = mapped_column()
+    action: Mapped[str] = mapped_column(sa.String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    actor = relationship("User", lazy="joined")
+
+    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_rewriting_history(session: Session, _ctx, _instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("audit events are append-only")
+
+
+def record(
+    obj: Any,
+    action: str,
+    *,
+    actor: Any | None,
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append an event about `obj` (a model with `id`; flushed first if new)."""
+    if obj.id is None:
+        db.session.flush()
+    entry = record_key(obj.__tablename__, obj.id, action, actor=actor, details=details, now=now)
+    log.info("audit %s %s:%s by %s", action, entry.object_type, obj.id, entry.actor_id)
+    return entry
+
+
+def record_key(
+    object_type: str,
+    object_id: int,
+    action: str,
+    *,
+    actor: Any | None,
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append an event about an object whose key is not an `id` column (e.g. a year)."""
+    entry = AuditEvent(
+        occurred_at=now or now_utc(),
+        actor_id=getattr(actor, "id", None),
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        details=details or {},
+    )
+    db.session.add(entry)
+    return entry
+
+
+def events_for(object_type: str, object_id: int) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+            .order_by(AuditEvent.occurred_at, AuditEvent.id)
+        )
+    )

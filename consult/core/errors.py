@@ -1,0 +1,31 @@
+"""Errors raised by the domain layer; views, the API and the CLI translate them."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of errors a user can cause and must be told about."""
+
+
+class RuleViolation(DomainError):
+    """A business rule was broken. `field` names the input at fault (None: the whole object)."""
+
+    def __init__(self, field: str | None, message: str, code: str = "rule_violation"):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.code = code
+
+
+class Forbidden(DomainError):
+    """The actor may not do this to this object."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    def __init__(self, message: str = ""):
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,60 @@
+"""Language choice and the Traditional Chinese rendering.
+
+zh-Hans is the source of the Chinese UI (a gettext catalogue) and English is the msgid
+language. Traditional Chinese is not a second catalogue to keep in step: a zh-Hant page is
+the zh-Hans page converted by OpenCC (s2twp), content included, so nothing can drift.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Response, current_app, request
+
+LANG_COOKIE = "lang"
+HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+
+
+def requested_language() -> str:
+    """The user's choice (cookie), else the browser's preference, else zh-Hans."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(["zh-CN", "zh-TW", "zh-HK", "zh", "en"])
+    if best in ("zh-TW", "zh-HK"):
+        return "zh_Hant"
+    if best == "en":
+        return "en"
+    return "zh_Hans"
+
+
+def select_locale() -> str:
+    # zh-Hant pages are rendered with the zh-Hans catalogue, then converted.
+    lang = requested_language()
+    return "zh_Hans" if lang == "zh_Hant" else lang
+
+
+@functools.cache
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("s2twp")
+
+
+def to_traditional(text: str) -> str:
+    return _converter().convert(text)
+
+
+def convert_response(response: Response) -> Response:
+    """Convert a finished zh-Hans HTML/JSON page to Traditional Chinese when asked for."""
+    if response.direct_passthrough or response.status_code in (204, 304):
+        return response
+    if response.mimetype != "text/html":
+        return response
+    if requested_language() != "zh_Hant":
+        return response
+    body = response.get_data(as_text=True)
+    response.set_data(to_traditional(body))
+    return response

@@ -1,0 +1,74 @@
+"""The only clock. Tests move it with `freeze(...)`; everything else calls `now_utc()`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+_frozen: datetime | None = None
+_offset = timedelta(0)
+
+
+def now_utc() -> datetime:
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(UTC) + _offset
+
+
+@contextlib.contextmanager
+def freeze(at: datetime) -> Iterator[None]:
+    """Pin the clock at `at` (aware) for the duration of the block."""
+    global _frozen
+    previous = _frozen
+    _frozen = ensure_utc(at)
+    try:
+        yield
+    finally:
+        _frozen = previous
+
+
+def set_offset(delta: timedelta) -> None:
+    """Shift the running clock (used by the browser journeys that move past a deadline)."""
+    global _offset
+    _offset = delta
+
+
+def ensure_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: every time in Consult carries its zone")
+    return value.astimezone(UTC)
+
+
+def local_zone(name: str = "Asia/Shanghai") -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def today_in(zone: ZoneInfo) -> date:
+    return now_utc().astimezone(zone).date()
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend; SQLite has no zone, so it stores naive UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = ensure_utc(value)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

@@ -1,0 +1,62 @@
+"""Template globals and filters shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from babel.dates import format_skeleton
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale, gettext
+
+from consult.catalogue import rules as catalogue_rules
+from consult.core import i18n
+
+_QUARTER_CN = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+def planned_label(planned) -> str:
+    """2026年第三季度 / Q3 2026; 2026年7月 / July 2026."""
+    if planned.precision == "quarter":
+        return gettext("Q%(q)d %(year)d", q=planned.index, year=planned.year,
+                       q_cn=_QUARTER_CN[planned.index])
+    return format_skeleton("yMMMM", date(planned.year, planned.index, 1), locale=get_locale())
+
+
+def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "yyyy-MM-dd HH:mm" if fmt == "short" else fmt)
+
+
+def local_date(value: date | None) -> str:
+    if value is None:
+        return ""
+    return format_date(value, "medium")
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments replaced (None removes one)."""
+    args = {k: v for k, v in request.args.items()}
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    query = urlencode(args)
+    return request.path + ("?" + query if query else "")
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        planned_label=planned_label,
+        url_with=url_with,
+        STATUS_LABELS=catalogue_rules.STATUS_LABELS,
+        PROCEDURE_LABELS=catalogue_rules.PROCEDURE_LABELS,
+        FIELD_LABELS=catalogue_rules.FIELD_LABELS,
+        COMPLETION_LABELS=catalogue_rules.COMPLETION_LABELS,
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        html_lang=lambda: i18n.HTML_LANG[i18n.requested_language()],
+        current_language=i18n.requested_language,
+    )
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date)

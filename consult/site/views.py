@@ -1,0 +1,53 @@
+"""Home page, language switch and health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from consult.catalogue import services as catalogue
+from consult.catalogue.models import DecisionMatter, MatterStatus
+from consult.core import i18n
+from consult.core.time import local_zone, today_in
+from consult.extensions import db
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+def home():
+    years = catalogue.published_years()
+    today = today_in(local_zone(current_app.config["TIMEZONE"]))
+    year = today.year if today.year in years else (years[0] if years else None)
+    counts = {}
+    if year is not None:
+        rows = db.session.execute(
+            sa.select(DecisionMatter.status, sa.func.count())
+            .where(DecisionMatter.year == year)
+            .group_by(DecisionMatter.status)
+        ).all()
+        counts = {status: n for status, n in rows}
+    recent = list(db.session.scalars(
+        catalogue.search_matters(year=year).order_by(None).order_by(DecisionMatter.updated_at.desc()).limit(5)
+    )) if year else []
+    return render_template("site/home.html", year=year, counts=counts, total=sum(counts.values()),
+                           recent=recent, statuses=list(MatterStatus))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    target = request.args.get("next") or url_for("site.home")
+    # Only local paths: the switch must not become an open redirect.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("site.home")
+    response = redirect(target)
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(i18n.LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True)
+    return response
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}

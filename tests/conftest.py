@@ -1,0 +1,184 @@
+"""Shared fixtures: one app per session, one rolled-back transaction per test.
+
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="consult-test-"))
+os.environ.setdefault("CONSULT_INSTANCE_DIR", str(_TMP))
+if not os.environ.get("DATABASE_URL"):
+    os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
+
+from consult import create_app  # noqa: E402
+from consult.core import time as clock  # noqa: E402
+from consult.extensions import db as _db  # noqa: E402
+from consult.extensions import limiter  # noqa: E402
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app("test")
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A session bound to one outer transaction that is rolled back after the test."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        limiter.reset()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def frozen():
+    """Pin the clock: `frozen(datetime(...))` inside a test; released afterwards."""
+    stack = []
+
+    def _freeze(at: datetime):
+        cm = clock.freeze(at if at.tzinfo else at.replace(tzinfo=UTC))
+        cm.__enter__()
+        stack.append(cm)
+
+    yield _freeze
+    while stack:
+        stack.pop().__exit__(None, None, None)
+
+
+# --- factories ---------------------------------------------------------------------------
+
+_counter = iter(range(1, 10_000_000))
+
+
+@pytest.fixture
+def create_department(db):
+    from consult.accounts import services
+
+    def _create(name: str | None = None, short_name: str | None = None):
+        n = next(_counter)
+        return services.create_department(
+            {"name": name or f"测试局{n}", "short_name": short_name or f"测{n}"}, actor=None
+        )
+
+    return _create
+
+
+@pytest.fixture
+def create_user(db, create_department):
+    from consult.accounts import services
+
+    def _create(role: str = "resident", department=None, email: str | None = None, **extra):
+        n = next(_counter)
+        if role == "officer" and department is None:
+            department = create_department()
+        return services.create_user(
+            {
+                "email": email or f"user{n}@example.test",
+                "display_name": extra.pop("display_name", f"用户{n}"),
+                "password": PASSWORD,
+                "role": role,
+                "department_id": department.id if department else None,
+                **extra,
+            },
+            actor=None,
+        )
+
+    return _create
+
+
+@pytest.fixture
+def create_matter(db, create_department):
+    from consult.catalogue import services
+
+    def _create(department=None, year: int = 2026, published: bool = False, **data):
+        department = department or create_department()
+        matter = services.create_matter(
+            {
+                "year": year,
+                "title": data.pop("title", "老旧小区停车设施改造"),
+                "summary": data.pop("summary", "对辖区老旧小区停车设施进行改造。"),
+                "department_id": department.id,
+                "planned_time": data.pop("planned_time", f"{year}-Q3"),
+                "hearing": data.pop("hearing", False),
+                "procedures": data.pop("procedures", {"public_participation": True, "legality_review": True}),
+                "reason": data.pop("reason", None),
+                **data,
+            },
+            actor=None,
+        )
+        if published and not matter.catalogue.is_published:
+            services.publish_catalogue(matter.catalogue, actor=None)
+        return matter
+
+    return _create
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password: str = PASSWORD):
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+
+    def logout(self):
+        token = csrf_token(self.client, "/account")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def post(self, url: str, data: dict, form_url: str | None = None, **kwargs):
+        """POST a form with the CSRF token taken from the page that shows it."""
+        token = csrf_token(self.client, form_url or url)
+        return self.client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
