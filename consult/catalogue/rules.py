@@ -174,3 +174,21 @@ def completion(status: str, planned: PlannedTime, decision_date: date | None, to
 
 def year_has_ended(year: int, today: date) -> bool:
     return today.year > year
+
+
+EVENT_LABELS = {
+    "created": _l("Entered in the draft catalogue"),
+    "edited": _l("Draft entry edited"),
+    "listed": _l("Listed in the published catalogue"),
+    "adjusted": _l("Catalogue entry adjusted"),
+    "status_changed": _l("Status changed"),
+    "procedure_done": _l("Statutory procedure completed"),
+    "procedure_reopened": _l("Statutory procedure reopened"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+ADJUSTMENT_KIND_LABELS = {
+    "addition": _l("Added to the catalogue"),
+    "change": _l("Entry changed"),
+    "withdrawal": _l("Withdrawn from the catalogue"),
+}

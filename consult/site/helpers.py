@@ -23,6 +23,15 @@ def planned_label(planned) -> str:
     return format_skeleton("yMMMM", date(planned.year, planned.index, 1), locale=get_locale())
 
 
+def planned_code_label(code: str) -> str:
+    """Label for a stored planned-time code (2026-Q3, 2026-07) as kept in adjustments."""
+    try:
+        year = int(str(code)[:4])
+        return planned_label(catalogue_rules.parse_planned_time(str(code), year))
+    except (ValueError, catalogue_rules.RuleViolation):
+        return str(code)
+
+
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
@@ -50,11 +59,14 @@ def url_with(**changes) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         planned_label=planned_label,
+        planned_code_label=planned_code_label,
         url_with=url_with,
         STATUS_LABELS=catalogue_rules.STATUS_LABELS,
         PROCEDURE_LABELS=catalogue_rules.PROCEDURE_LABELS,
         FIELD_LABELS=catalogue_rules.FIELD_LABELS,
         COMPLETION_LABELS=catalogue_rules.COMPLETION_LABELS,
+        EVENT_LABELS=catalogue_rules.EVENT_LABELS,
+        ADJUSTMENT_KIND_LABELS=catalogue_rules.ADJUSTMENT_KIND_LABELS,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         html_lang=lambda: i18n.HTML_LANG[i18n.requested_language()],
         current_language=i18n.requested_language,
