@@ -75,6 +75,13 @@ class Config:
     PREFERRED_URL_SCHEME = "https"
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
+    # Comments: per-IP submission limit, optional pre-moderation, the minimum window (days;
+    # a value below 30 is raised to 30 by the rules).
+    COMMENT_RATE_LIMIT = os.environ.get("COMMENT_RATE_LIMIT", "5 per minute;50 per day")
+    COMMENTS_PREMODERATED = _env_bool("COMMENTS_PREMODERATED", False)
+    MIN_COMMENT_WINDOW_DAYS = _env_int("MIN_COMMENT_WINDOW_DAYS", 30)
+    STORAGE_DIR = os.environ.get("STORAGE_DIR", "")
+
     PER_PAGE = 20
     SITE_NAME_ZH = "东湖区重大行政决策公开平台"
 
@@ -102,6 +109,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_FAST = True
+    ACTIVATION_INTERVAL = 0
 
 
 class ProductionConfig(Config):

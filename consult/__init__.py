@@ -11,12 +11,14 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from consult.core import i18n
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+MAX_DB_INT = 2**31 - 1
 log = logging.getLogger(__name__)
 
 CSP = (
@@ -39,6 +41,8 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         config = load_config(config)
     app.config.from_object(config)
     app.config.update(overrides)
+    # Ids in URLs beyond the databases' integer range are simply not found, never a 500.
+    app.url_map.converters["int"] = BoundedIntConverter
 
     _init_database(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
@@ -55,6 +59,8 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     _register_error_handlers(app)
     _register_template_helpers(app)
     _register_cli(app)
+    _register_activation(app)
+    _register_input_guards(app)
 
     @app.after_request
     def _headers(response):
@@ -62,7 +68,9 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if getattr(g, "vary_language", True):
@@ -126,13 +134,69 @@ def _init_login(app: Flask) -> None:
         return user
 
 
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - Werkzeug's signature
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def _register_input_guards(app: Flask) -> None:
+    @app.before_request
+    def _refuse_malformed_requests():
+        # Werkzeug decodes the query string lazily and fails on bytes that are not UTF-8
+        # (e.g. a GBK search typed into an old browser); refuse them cleanly up front.
+        try:
+            request.query_string.decode("utf-8")
+        except UnicodeDecodeError:
+            return error_response(
+                400, _l("The address contains characters that are not valid UTF-8.")
+            )
+        # MAX_FORM_MEMORY_SIZE bounds multipart fields only; bound plain form posts too.
+        if (
+            request.mimetype == "application/x-www-form-urlencoded"
+            and (request.content_length or 0) > app.config["MAX_FORM_MEMORY_SIZE"]
+        ):
+            return error_response(413, _l("The upload or form is larger than allowed."))
+        return None
+
+
+def _register_activation(app: Flask) -> None:
+    """Consultations open by the clock. Any request may notice that one's opening time has
+    come and record it (at most once a minute per process); `flask tick` does it from cron."""
+    import time
+
+    state = {"next": 0.0}
+
+    @app.before_request
+    def _activate_due():
+        if time.monotonic() < state["next"] or request.path.startswith("/static/"):
+            return
+        state["next"] = time.monotonic() + app.config.get("ACTIVATION_INTERVAL", 60)
+        from consult.consultations.services import activate_due
+
+        try:
+            if activate_due():
+                db.session.commit()
+        except Exception:  # never fail a page because of this housekeeping
+            db.session.rollback()
+            log.exception("activating due consultations failed")
+
+
 def _register_blueprints(app: Flask) -> None:
-    from consult.accounts.views import admin_bp, bp as accounts_bp
+    from consult.accounts.views import admin_bp
+    from consult.accounts.views import bp as accounts_bp
     from consult.api import bp as api_bp
-    from consult.catalogue.views import bp as catalogue_bp, manage_bp
+    from consult.catalogue.views import bp as catalogue_bp
+    from consult.catalogue.views import manage_bp
+    from consult.comments.views import bp as comments_bp
+    from consult.consultations.views import bp as consultations_bp
+    from consult.consultations.views import manage_bp as manage_consultations_bp
     from consult.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(manage_consultations_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(catalogue_bp)
@@ -144,9 +208,18 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "rule_violation",
-               429: "too_many_requests", 500: "server_error"}
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "rule_violation",
+    429: "too_many_requests",
+    500: "server_error",
+}
 
 ERROR_TITLES = {
     400: _l("The request could not be understood"),
@@ -160,13 +233,21 @@ ERROR_TITLES = {
 }
 
 
-def error_response(status: int, message: Any = None, field: str | None = None, code: str | None = None):
+def error_response(
+    status: int, message: Any = None, field: str | None = None, code: str | None = None
+):
     if _wants_json():
-        body = {"error": {"code": code or ERROR_CODES.get(status, "error"), "field": field,
-                          "message": str(message or ERROR_TITLES.get(status, ""))}}
+        body = {
+            "error": {
+                "code": code or ERROR_CODES.get(status, "error"),
+                "field": field,
+                "message": str(message or ERROR_TITLES.get(status, "")),
+            }
+        }
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, ""),
-                           message=message), status
+    return render_template(
+        "errors/error.html", status=status, title=ERROR_TITLES.get(status, ""), message=message
+    ), status
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -182,7 +263,13 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return error_response(400, _l("The form expired or was sent from elsewhere. Please reload the page and try again."), code="csrf")
+        return error_response(
+            400,
+            _l(
+                "The form expired or was sent from elsewhere. Please reload the page and try again."
+            ),
+            code="csrf",
+        )
 
     @app.errorhandler(Forbidden)
     def _forbidden(exc: Forbidden):

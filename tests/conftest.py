@@ -40,10 +40,17 @@ def app():
 
 @pytest.fixture
 def db(app):
-    """A session bound to one outer transaction that is rolled back after the test."""
+    """One outer transaction per test, rolled back afterwards.
+
+    Flask-SQLAlchemy's session picks its bind from `db.engines`, so the test puts a
+    connection with an open transaction there; the session joins it with savepoints, so a
+    view's or service's commit releases a savepoint and the rollback still undoes it all."""
     with app.app_context():
-        connection = _db.engine.connect()
+        engines = _db.engines
+        engine = engines[None]
+        connection = engine.connect()
         transaction = connection.begin()
+        engines[None] = connection
         original = _db.session
         _db.session = _db._make_scoped_session(
             {"bind": connection, "join_transaction_mode": "create_savepoint"}
@@ -54,6 +61,7 @@ def db(app):
         finally:
             _db.session.remove()
             _db.session = original
+            engines[None] = engine
             transaction.rollback()
             connection.close()
 

@@ -30,7 +30,12 @@ def register(app: Flask) -> None:
         """Create a government-office (admin) account."""
         try:
             user = services.create_user(
-                {"email": email, "display_name": display_name, "password": password, "role": Role.ADMIN.value},
+                {
+                    "email": email,
+                    "display_name": display_name,
+                    "password": password,
+                    "role": Role.ADMIN.value,
+                },
                 actor=None,
             )
         except RuleViolation as exc:

@@ -6,6 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Length
 
 from consult.accounts.models import Role
+from consult.core.forms import choices
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Government office"),
@@ -38,7 +39,9 @@ class DepartmentForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items())
+    )
     department_id = SelectField(_l("Department"), coerce=int, choices=[])
     password = PasswordField(_l("Initial password"))
     active = BooleanField(_l("Active"), default=True)

@@ -74,7 +74,9 @@ def _check_department_names(name: str, short_name: str, exclude_id: int | None =
             raise RuleViolation(field, _l("Another department already uses this name."))
 
 
-def create_department(data: dict[str, Any], *, actor: User | None, now: datetime | None = None) -> Department:
+def create_department(
+    data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> Department:
     """Create a department. `actor=None` is the CLI acting as the system."""
     if actor is not None:
         _require_admin(actor)
@@ -95,7 +97,11 @@ def update_department(
     short = _clean(data.get("short_name", dept.short_name))
     _check_department_names(name, short, exclude_id=dept.id)
     changes = {}
-    for field, value in (("name", name), ("short_name", short), ("active", bool(data.get("active", dept.active)))):
+    for field, value in (
+        ("name", name),
+        ("short_name", short),
+        ("active", bool(data.get("active", dept.active))),
+    ):
         if getattr(dept, field) != value:
             changes[field] = [getattr(dept, field), value]
             setattr(dept, field, value)
@@ -160,7 +166,9 @@ def create_user(data: dict[str, Any], *, actor: User | None, now: datetime | Non
     return user
 
 
-def update_user(user: User, data: dict[str, Any], *, actor: User, now: datetime | None = None) -> User:
+def update_user(
+    user: User, data: dict[str, Any], *, actor: User, now: datetime | None = None
+) -> User:
     """Change name, role, department or active flag of an account."""
     _require_admin(actor)
     name = _clean(data.get("display_name", user.display_name))
@@ -234,7 +242,9 @@ def _token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_token(user: User, name: str, *, actor: User | None, now: datetime | None = None) -> tuple[ApiToken, str]:
+def issue_token(
+    user: User, name: str, *, actor: User | None, now: datetime | None = None
+) -> tuple[ApiToken, str]:
     """Issue a bearer token for a staff user. Returns the row and the secret (shown once)."""
     if actor is not None and actor.id != user.id:
         _require_admin(actor)
@@ -269,7 +279,9 @@ def revoke_token(token: ApiToken, *, actor: User, now: datetime | None = None) -
 def user_for_token(secret: str, *, now: datetime | None = None) -> User | None:
     if not secret or not secret.startswith(rules.TOKEN_PREFIX):
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(secret))
+    )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     token.last_used_at = now or now_utc()

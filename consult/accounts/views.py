@@ -8,10 +8,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from consult.accounts import services
-from consult.accounts.forms import ROLE_LABELS, ChangePasswordForm, DepartmentForm, LoginForm, TokenForm, UserForm
+from consult.accounts.forms import (
+    ROLE_LABELS,
+    ChangePasswordForm,
+    DepartmentForm,
+    LoginForm,
+    TokenForm,
+    UserForm,
+)
 from consult.accounts.models import ApiToken, Department, Role, User
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import show_violation
+from consult.core.forms import choices, show_violation
 from consult.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -60,9 +67,15 @@ def account():
     form = ChangePasswordForm(prefix="pw")
     token_form = TokenForm(prefix="token")
     new_secret = None
-    if request.method == "POST" and "pw-current_password" in request.form and form.validate_on_submit():
+    if (
+        request.method == "POST"
+        and "pw-current_password" in request.form
+        and form.validate_on_submit()
+    ):
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data, actor=current_user)
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data, actor=current_user
+            )
         except RuleViolation as exc:
             db.session.rollback()
             show_violation(form, exc)
@@ -71,20 +84,36 @@ def account():
             login_user(current_user)  # the session id changes with the password
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
-    elif request.method == "POST" and "token-name" in request.form and token_form.validate_on_submit():
+    elif (
+        request.method == "POST"
+        and "token-name" in request.form
+        and token_form.validate_on_submit()
+    ):
         try:
-            _token, new_secret = services.issue_token(current_user, token_form.name.data, actor=current_user)
+            _token, new_secret = services.issue_token(
+                current_user, token_form.name.data, actor=current_user
+            )
         except RuleViolation as exc:
             db.session.rollback()
             show_violation(token_form, exc)
         else:
             db.session.commit()
-    tokens = list(db.session.scalars(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
-    ))
+    tokens = list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == current_user.id)
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
     status = 422 if (form.errors or token_form.errors) else 200
-    return render_template("accounts/account.html", form=form, token_form=token_form, tokens=tokens,
-                           new_secret=new_secret, role_label=ROLE_LABELS.get(current_user.role)), status
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        token_form=token_form,
+        tokens=tokens,
+        new_secret=new_secret,
+        role_label=ROLE_LABELS.get(current_user.role),
+    ), status
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -111,7 +140,9 @@ def _admins_only():
 
 @admin_bp.get("/departments")
 def departments():
-    rows = db.session.scalars(sa.select(Department).order_by(Department.active.desc(), Department.id))
+    rows = db.session.scalars(
+        sa.select(Department).order_by(Department.active.desc(), Department.id)
+    )
     return render_template("accounts/departments.html", departments=list(rows))
 
 
@@ -121,7 +152,11 @@ def department_form(dept_id: int | None = None):
     dept = db.get_or_404(Department, dept_id) if dept_id else None
     form = DepartmentForm(obj=dept)
     if form.validate_on_submit():
-        data = {"name": form.name.data, "short_name": form.short_name.data, "active": form.active.data}
+        data = {
+            "name": form.name.data,
+            "short_name": form.short_name.data,
+            "active": form.active.data,
+        }
         try:
             if dept is None:
                 services.create_department(data, actor=current_user)
@@ -134,7 +169,9 @@ def department_form(dept_id: int | None = None):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.departments"))
-    return render_template("accounts/department_form.html", form=form, dept=dept), (422 if form.errors else 200)
+    return render_template("accounts/department_form.html", form=form, dept=dept), (
+        422 if form.errors else 200
+    )
 
 
 @admin_bp.get("/users")
@@ -143,8 +180,12 @@ def users():
     stmt = sa.select(User).order_by(User.role, User.id)
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.role == role)
-    return render_template("accounts/users.html", users=list(db.session.scalars(stmt)), role=role,
-                           ROLE_LABELS=ROLE_LABELS)
+    return render_template(
+        "accounts/users.html",
+        users=list(db.session.scalars(stmt)),
+        role=role,
+        ROLE_LABELS=ROLE_LABELS,
+    )
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
@@ -152,9 +193,13 @@ def users():
 def user_form(user_id: int | None = None):
     user = db.get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user)
-    form.department_id.choices = [(0, "—")] + [
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).order_by(Department.id))
-    ]
+    form.department_id.choices = choices(
+        [(0, "—")]
+        + [
+            (d.id, d.name)
+            for d in db.session.scalars(sa.select(Department).order_by(Department.id))
+        ]
+    )
     if request.method == "GET" and user is not None:
         form.department_id.data = user.department_id or 0
     if form.validate_on_submit():
@@ -180,4 +225,6 @@ def user_form(user_id: int | None = None):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"))
-    return render_template("accounts/user_form.html", form=form, user=user), (422 if form.errors else 200)
+    return render_template("accounts/user_form.html", form=form, user=user), (
+        422 if form.errors else 200
+    )

@@ -76,21 +76,30 @@ def json_body() -> dict:
 
 
 def page_args(max_per_page: int = 100) -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 20))
-    except ValueError:
-        raise ApiError(400, _l("page and per_page must be whole numbers."), field="page") from None
+    values = {}
+    for name, default in (("page", 1), ("per_page", 20)):
+        raw = request.args.get(name, str(default))
+        if not raw.isdigit() or len(raw) > 9:
+            raise ApiError(400, _l("page and per_page must be whole numbers."), field=name)
+        values[name] = int(raw)
+    page, per_page = values["page"], values["per_page"]
     if page < 1 or not 1 <= per_page <= max_per_page:
-        raise ApiError(400, _l("page must be at least 1 and per_page between 1 and %(n)d.", n=max_per_page),
-                       field="per_page" if page >= 1 else "page")
+        raise ApiError(
+            400,
+            _l("page must be at least 1 and per_page between 1 and %(n)d.", n=max_per_page),
+            field="per_page" if page >= 1 else "page",
+        )
     return page, per_page
 
 
 def paginated(stmt, serialise, page: int, per_page: int) -> dict:
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
-    return {"items": [serialise(x) for x in result.items], "total": result.total, "page": page,
-            "per_page": per_page}
+    return {
+        "items": [serialise(x) for x in result.items],
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+    }
 
 
-from consult.api import decisions  # noqa: E402,F401  (routes register on bp)
+from consult.api import consultations, decisions  # noqa: E402,F401  (routes register on bp)

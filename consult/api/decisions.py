@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 
 from consult.api import ApiError, api_actor, bp, json_body, page_args, paginated, staff_required
 from consult.catalogue import services
@@ -18,10 +19,9 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, f"{name} must be a whole number", field=name) from None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ApiError(400, _l("%(name)s must be a whole number.", name=name), field=name)
+    return int(raw)
 
 
 def _record(matter: DecisionMatter, *, detail: bool = False) -> dict:
@@ -30,8 +30,11 @@ def _record(matter: DecisionMatter, *, detail: bool = False) -> dict:
     if detail:
         rec["adjustments"] = [services.adjustment_record(a) for a in matter.adjustments]
         rec["timeline"] = [
-            {"at": e.occurred_at.isoformat(), "action": e.action,
-             "details": {k: v for k, v in e.details.items() if k != "adjustment_id"}}
+            {
+                "at": e.occurred_at.isoformat(),
+                "action": e.action,
+                "details": {k: v for k, v in e.details.items() if k != "adjustment_id"},
+            }
             for e in services.timeline(matter)
         ]
     return rec
@@ -41,14 +44,21 @@ def _record(matter: DecisionMatter, *, detail: bool = False) -> dict:
 def list_decisions():
     status = request.args.get("status") or None
     if status is not None and status not in STATUS_VALUES:
-        raise ApiError(400, f"status must be one of {', '.join(STATUS_VALUES)}", field="status")
+        raise ApiError(
+            400,
+            _l("status must be one of %(values)s", values=", ".join(STATUS_VALUES)),
+            field="status",
+        )
     hearing_raw = request.args.get("hearing")
     if hearing_raw not in (None, "") and hearing_raw.lower() not in _BOOL:
-        raise ApiError(400, "hearing must be true or false", field="hearing")
+        raise ApiError(400, _l("hearing must be true or false"), field="hearing")
     hearing = _BOOL.get((hearing_raw or "").lower())
     page, per_page = page_args()
     stmt = services.search_matters(
-        year=_int_arg("year"), department_id=_int_arg("department"), status=status, hearing=hearing,
+        year=_int_arg("year"),
+        department_id=_int_arg("department"),
+        status=status,
+        hearing=hearing,
         q=(request.args.get("q") or "").strip()[:100] or None,
     )
     return paginated(stmt, _record, page, per_page)
@@ -70,7 +80,16 @@ def get_decision(matter_id: int):
     return _record(_visible_matter(matter_id), detail=True)
 
 
-_WRITABLE = ("year", "title", "summary", "department_id", "planned_time", "hearing", "procedures", "reason")
+_WRITABLE = (
+    "year",
+    "title",
+    "summary",
+    "department_id",
+    "planned_time",
+    "hearing",
+    "procedures",
+    "reason",
+)
 
 
 def _matter_data(body: dict) -> dict:
@@ -100,18 +119,28 @@ def update_decision(matter_id: int):
     data.pop("year", None)
     if "status" in body and body["status"] != matter.status:
         if len(data) > (1 if "reason" in data else 0):
-            raise ApiError(422, "change the status in a request of its own", field="status",
-                           code="rule_violation")
+            raise ApiError(
+                422,
+                _l("Change the status in a request of its own."),
+                field="status",
+                code="rule_violation",
+            )
         from datetime import date
 
-        extra = {"reason": body.get("reason"),
-                 "decision_document_url": body.get("decision_document_url")}
+        extra = {
+            "reason": body.get("reason"),
+            "decision_document_url": body.get("decision_document_url"),
+        }
         if body.get("decision_date"):
             try:
                 extra["decision_date"] = date.fromisoformat(str(body["decision_date"]))
             except ValueError:
-                raise ApiError(422, "decision_date must be YYYY-MM-DD", field="decision_date",
-                               code="rule_violation") from None
+                raise ApiError(
+                    422,
+                    _l("decision_date must be YYYY-MM-DD."),
+                    field="decision_date",
+                    code="rule_violation",
+                ) from None
         services.change_status(matter, str(body["status"]), extra, actor=actor)
     else:
         services.update_matter(matter, data, actor=actor)

@@ -6,6 +6,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.validators import Length, Optional
 
 from consult.catalogue.models import PROCEDURE_VALUES
+from consult.core.forms import choices
 
 
 class MatterForm(FlaskForm):
@@ -17,7 +18,9 @@ class MatterForm(FlaskForm):
         description=_l("A month (2026-07 or 2026年7月) or a quarter (2026-Q3 or 2026年第三季度)."),
         validators=[Length(max=30)],
     )
-    hearing = RadioField(_l("Hearing held"), choices=[("yes", _l("Yes")), ("no", _l("No"))], default="no")
+    hearing = RadioField(
+        _l("Hearing held"), choices=choices([("yes", _l("Yes")), ("no", _l("No"))]), default="no"
+    )
     public_participation = BooleanField()
     expert_argumentation = BooleanField()
     risk_assessment = BooleanField()
@@ -25,7 +28,9 @@ class MatterForm(FlaskForm):
     collective_discussion = BooleanField()
     reason = TextAreaField(
         _l("Reason for the adjustment"),
-        description=_l("The catalogue is published: the change and this reason are shown publicly."),
+        description=_l(
+            "The catalogue is published: the change and this reason are shown publicly."
+        ),
         validators=[Length(max=2000)],
     )
 
@@ -47,7 +52,9 @@ class MatterForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=[])
     decision_date = DateField(_l("Decision date"), validators=[Optional()])
-    decision_document_url = StringField(_l("Link to the decision document"), validators=[Length(max=500)])
+    decision_document_url = StringField(
+        _l("Link to the decision document"), validators=[Length(max=500)]
+    )
 
 
 class WithdrawForm(FlaskForm):

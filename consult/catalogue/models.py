@@ -70,7 +70,9 @@ class DecisionMatter(db.Model):
     planned_precision: Mapped[str] = mapped_column(sa.String(10))
     planned_index: Mapped[int] = mapped_column()  # month 1-12 or quarter 1-4
     hearing: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(sa.String(20), default=MatterStatus.PLANNED.value, index=True)
+    status: Mapped[str] = mapped_column(
+        sa.String(20), default=MatterStatus.PLANNED.value, index=True
+    )
     decision_date: Mapped[date | None] = mapped_column(sa.Date)
     decision_document_url: Mapped[str | None] = mapped_column(sa.String(500))
     withdrawal_reason: Mapped[str | None] = mapped_column(sa.Text)

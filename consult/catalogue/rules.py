@@ -47,7 +47,9 @@ FIELD_LABELS = {
 
 # Forward-only lifecycle; withdrawal is possible until a decision is made.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    MatterStatus.PLANNED: frozenset({MatterStatus.CONSULTING, MatterStatus.DELIBERATING, MatterStatus.WITHDRAWN}),
+    MatterStatus.PLANNED: frozenset(
+        {MatterStatus.CONSULTING, MatterStatus.DELIBERATING, MatterStatus.WITHDRAWN}
+    ),
     MatterStatus.CONSULTING: frozenset({MatterStatus.DELIBERATING, MatterStatus.WITHDRAWN}),
     MatterStatus.DELIBERATING: frozenset({MatterStatus.DECIDED, MatterStatus.WITHDRAWN}),
     MatterStatus.DECIDED: frozenset(),
@@ -110,9 +112,7 @@ def parse_planned_time(text: str, catalogue_year: int, field: str = "planned_tim
                     ),
                 )
             return PlannedTime(year, precision.value, index)
-    raise RuleViolation(
-        field, _l("Not a month or a quarter. Write it like 2026-07 or 2026-Q3.")
-    )
+    raise RuleViolation(field, _l("Not a month or a quarter. Write it like 2026-07 or 2026-Q3."))
 
 
 def check_transition(current: str, target: str) -> None:
@@ -168,7 +168,11 @@ def completion(status: str, planned: PlannedTime, decision_date: date | None, to
     if status == MatterStatus.WITHDRAWN:
         return Completion.WITHDRAWN
     if status == MatterStatus.DECIDED and decision_date is not None:
-        return Completion.DECIDED_ON_TIME if decision_date <= planned.last_day else Completion.DECIDED_LATE
+        return (
+            Completion.DECIDED_ON_TIME
+            if decision_date <= planned.last_day
+            else Completion.DECIDED_LATE
+        )
     return Completion.OVERDUE if today > planned.last_day else Completion.IN_PROGRESS
 
 
@@ -185,6 +189,10 @@ EVENT_LABELS = {
     "procedure_done": _l("Statutory procedure completed"),
     "procedure_reopened": _l("Statutory procedure reopened"),
     "withdrawn": _l("Withdrawn"),
+    "consultation_scheduled": _l("Public consultation scheduled"),
+    "consultation_opened": _l("Public consultation opened"),
+    "consultation_window_changed": _l("Consultation closing time changed"),
+    "consultation_cancelled": _l("Scheduled consultation cancelled"),
 }
 
 ADJUSTMENT_KIND_LABELS = {

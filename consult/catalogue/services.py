@@ -23,7 +23,7 @@ from consult.catalogue.models import (
 )
 from consult.core import audit
 from consult.core.errors import Forbidden, NotFound, RuleViolation
-from consult.core.time import now_utc
+from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,10 @@ def can_edit_matter(actor: User | None, matter: DecisionMatter) -> bool:
 
 
 def _require_staff_for(actor: User | None, department_id: int) -> None:
-    if actor is None or not actor.active or not may_act_for_department(
-        actor.role, actor.department_id, department_id
+    if (
+        actor is None
+        or not actor.active
+        or not may_act_for_department(actor.role, actor.department_id, department_id)
     ):
         raise Forbidden(_l("You can only act for your own department."))
 
@@ -59,7 +61,9 @@ def _require_admin(actor: User | None) -> None:
 # --- catalogue years ---------------------------------------------------------------------
 
 
-def get_or_create_year(year: int, *, actor: User | None, now: datetime | None = None) -> CatalogueYear:
+def get_or_create_year(
+    year: int, *, actor: User | None, now: datetime | None = None
+) -> CatalogueYear:
     if not 2000 <= year <= 2100:
         raise RuleViolation("year", _l("Not a plausible catalogue year."))
     cat = db.session.get(CatalogueYear, year)
@@ -71,20 +75,30 @@ def get_or_create_year(year: int, *, actor: User | None, now: datetime | None = 
     return cat
 
 
-def publish_catalogue(cat: CatalogueYear, *, actor: User | None, now: datetime | None = None) -> CatalogueYear:
+def publish_catalogue(
+    cat: CatalogueYear, *, actor: User | None, now: datetime | None = None
+) -> CatalogueYear:
     """Publish a year's catalogue. From now on every change to its matters is an adjustment."""
     if actor is not None:
         _require_admin(actor)
     if cat.is_published:
         raise RuleViolation(None, _l("The %(year)d catalogue is already published.", year=cat.year))
-    matters = list(db.session.scalars(sa.select(DecisionMatter).where(DecisionMatter.year == cat.year)))
+    matters = list(
+        db.session.scalars(sa.select(DecisionMatter).where(DecisionMatter.year == cat.year))
+    )
     if not matters:
         raise RuleViolation(None, _l("The catalogue has no matters yet."))
     now = now or now_utc()
     cat.published_at = now
     cat.published_by_id = getattr(actor, "id", None)
-    audit.record_key("catalogue_year", cat.year, "published", actor=actor, now=now,
-                     details={"matters": len(matters)})
+    audit.record_key(
+        "catalogue_year",
+        cat.year,
+        "published",
+        actor=actor,
+        now=now,
+        details={"matters": len(matters)},
+    )
     for matter in matters:
         audit.record(matter, "listed", actor=actor, now=now, details={"year": cat.year})
     db.session.flush()
@@ -122,12 +136,16 @@ def _procedures(data: dict[str, Any]) -> dict[str, bool]:
         given = {k: True for k in given}
     unknown = set(given) - set(PROCEDURE_VALUES)
     if unknown:
-        raise RuleViolation("procedures", _l("Unknown procedure: %(name)s", name=", ".join(sorted(unknown))))
+        raise RuleViolation(
+            "procedures", _l("Unknown procedure: %(name)s", name=", ".join(sorted(unknown)))
+        )
     return {kind: bool(given.get(kind, False)) for kind in PROCEDURE_VALUES}
 
 
 def _clean_matter_data(data: dict[str, Any], year: int) -> dict[str, Any]:
-    title = _text(data, "title", rules.MAX_TITLE, required=True, message=_l("Enter the decision matter."))
+    title = _text(
+        data, "title", rules.MAX_TITLE, required=True, message=_l("Enter the decision matter.")
+    )
     summary = _text(data, "summary", rules.MAX_SUMMARY, required=False, message=None)
     dept = _department(data.get("department_id"))
     planned = rules.parse_planned_time(str(data.get("planned_time") or ""), year)
@@ -144,7 +162,9 @@ def _clean_matter_data(data: dict[str, Any], year: int) -> dict[str, Any]:
     }
 
 
-def create_matter(data: dict[str, Any], *, actor: User | None, now: datetime | None = None) -> DecisionMatter:
+def create_matter(
+    data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> DecisionMatter:
     """Add a matter to a year's catalogue. In a published catalogue this is an adjustment."""
     try:
         year = int(data.get("year"))
@@ -156,7 +176,12 @@ def create_matter(data: dict[str, Any], *, actor: User | None, now: datetime | N
     cat = get_or_create_year(year, actor=actor, now=now)
     reason = rules.require_reason(data.get("reason")) if cat.is_published else None
     now = now or now_utc()
-    number = (db.session.scalar(sa.select(sa.func.max(DecisionMatter.number)).where(DecisionMatter.year == year)) or 0) + 1
+    number = (
+        db.session.scalar(
+            sa.select(sa.func.max(DecisionMatter.number)).where(DecisionMatter.year == year)
+        )
+        or 0
+    ) + 1
     matter = DecisionMatter(
         year=year,
         number=number,
@@ -178,7 +203,14 @@ def create_matter(data: dict[str, Any], *, actor: User | None, now: datetime | N
     db.session.flush()
     audit.record(matter, "created", actor=actor, now=now, details={"title": matter.title})
     if cat.is_published:
-        _adjust(matter, "addition", [{"field": "title", "old": None, "new": matter.title}], reason, actor, now)
+        _adjust(
+            matter,
+            "addition",
+            [{"field": "title", "old": None, "new": matter.title}],
+            reason,
+            actor,
+            now,
+        )
         audit.record(matter, "listed", actor=actor, now=now, details={"year": year})
     return matter
 
@@ -205,8 +237,18 @@ def _adjust(matter, kind, changes, reason, actor, now) -> CatalogueAdjustment:
     )
     db.session.add(adjustment)
     db.session.flush()
-    audit.record(matter, "adjusted", actor=actor, now=now,
-                 details={"adjustment_id": adjustment.id, "kind": kind, "changes": changes, "reason": reason})
+    audit.record(
+        matter,
+        "adjusted",
+        actor=actor,
+        now=now,
+        details={
+            "adjustment_id": adjustment.id,
+            "kind": kind,
+            "changes": changes,
+            "reason": reason,
+        },
+    )
     return adjustment
 
 
@@ -223,7 +265,11 @@ def update_matter(
     if isinstance(merged["procedures"], list | tuple | set):
         merged["procedures"] = {k: True for k in merged["procedures"]}
     clean = _clean_matter_data(merged, matter.year)
-    if clean["department_id"] != matter.department_id and actor is not None and actor.role != Role.ADMIN:
+    if (
+        clean["department_id"] != matter.department_id
+        and actor is not None
+        and actor.role != Role.ADMIN
+    ):
         raise Forbidden(_l("Only the government office can move a matter to another department."))
     before = _snapshot(matter)
     after = {
@@ -269,7 +315,12 @@ def _describe(field: str, value: Any) -> Any:
 
 
 def record_procedure(
-    matter: DecisionMatter, kind: str, done_on: date | None, *, actor: User | None, now: datetime | None = None
+    matter: DecisionMatter,
+    kind: str,
+    done_on: date | None,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
 ) -> MatterProcedure:
     """Record that a statutory procedure was done (or clear it). Progress, not an adjustment."""
     if actor is not None:
@@ -279,20 +330,29 @@ def record_procedure(
     proc = matter.procedure(kind)
     if proc is None:
         raise RuleViolation("kind", _l("Unknown procedure."))
-    today = (now or now_utc()).date()
+    today = local_date_of(now or now_utc())
     if done_on is not None and done_on > today:
         raise RuleViolation("done_on", _l("A procedure cannot be done in the future."))
     if proc.done_on != done_on:
         proc.done_on = done_on
-        audit.record(matter, "procedure_done" if done_on else "procedure_reopened", actor=actor, now=now,
-                     details={"kind": kind, "done_on": done_on.isoformat() if done_on else None})
+        audit.record(
+            matter,
+            "procedure_done" if done_on else "procedure_reopened",
+            actor=actor,
+            now=now,
+            details={"kind": kind, "done_on": done_on.isoformat() if done_on else None},
+        )
     db.session.flush()
     return proc
 
 
 def change_status(
-    matter: DecisionMatter, target: str, data: dict[str, Any] | None = None, *,
-    actor: User | None, now: datetime | None = None,
+    matter: DecisionMatter,
+    target: str,
+    data: dict[str, Any] | None = None,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
 ) -> DecisionMatter:
     """Move a matter along its lifecycle. Withdrawal goes through `withdraw_matter`."""
     if actor is not None:
@@ -309,11 +369,16 @@ def change_status(
         decision_date = data.get("decision_date")
         if not isinstance(decision_date, date):
             raise RuleViolation("decision_date", _l("Enter the date of the decision."))
-        if decision_date > now.date() or decision_date.year < matter.year:
-            raise RuleViolation("decision_date", _l("The decision date cannot be in the future or before the catalogue year."))
+        if decision_date > local_date_of(now) or decision_date.year < matter.year:
+            raise RuleViolation(
+                "decision_date",
+                _l("The decision date cannot be in the future or before the catalogue year."),
+            )
         url = rules.check_document_url(data.get("decision_document_url"))
         if url is None:
-            raise RuleViolation("decision_document_url", _l("Link the published decision document."))
+            raise RuleViolation(
+                "decision_document_url", _l("Link the published decision document.")
+            )
         matter.decision_date = decision_date
         matter.decision_document_url = url
         details.update(decision_date=decision_date.isoformat(), document=url)
@@ -339,7 +404,14 @@ def withdraw_matter(
     matter.updated_at = now
     db.session.flush()
     if matter.is_published:
-        _adjust(matter, "withdrawal", [{"field": "status", "old": old, "new": "withdrawn"}], reason, actor, now)
+        _adjust(
+            matter,
+            "withdrawal",
+            [{"field": "status", "old": old, "new": "withdrawn"}],
+            reason,
+            actor,
+            now,
+        )
     else:
         audit.record(matter, "withdrawn", actor=actor, now=now, details={"reason": reason})
     return matter
@@ -356,9 +428,13 @@ def get_matter(matter_id: int) -> DecisionMatter:
 
 
 def published_years() -> list[int]:
-    return list(db.session.scalars(
-        sa.select(CatalogueYear.year).where(CatalogueYear.published_at.is_not(None)).order_by(CatalogueYear.year.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(CatalogueYear.year)
+            .where(CatalogueYear.published_at.is_not(None))
+            .order_by(CatalogueYear.year.desc())
+        )
+    )
 
 
 def all_years() -> list[CatalogueYear]:
@@ -370,8 +446,13 @@ def _like_escape(term: str) -> str:
 
 
 def search_matters(
-    *, year: int | None = None, department_id: int | None = None, status: str | None = None,
-    hearing: bool | None = None, q: str | None = None, published_only: bool = True,
+    *,
+    year: int | None = None,
+    department_id: int | None = None,
+    status: str | None = None,
+    hearing: bool | None = None,
+    q: str | None = None,
+    published_only: bool = True,
     visible_to: User | None = None,
 ) -> sa.Select:
     """The catalogue query behind the page, the exports and the API.
@@ -392,8 +473,12 @@ def search_matters(
         stmt = stmt.where(DecisionMatter.hearing == hearing)
     for term in (q or "").split()[:8]:
         pattern = f"%{_like_escape(term[:100])}%"
-        stmt = stmt.where(sa.or_(DecisionMatter.title.ilike(pattern, escape="\\"),
-                                 DecisionMatter.summary.ilike(pattern, escape="\\")))
+        stmt = stmt.where(
+            sa.or_(
+                DecisionMatter.title.ilike(pattern, escape="\\"),
+                DecisionMatter.summary.ilike(pattern, escape="\\"),
+            )
+        )
     return stmt.order_by(DecisionMatter.year.desc(), DecisionMatter.number)
 
 
@@ -403,7 +488,9 @@ def timeline(matter: DecisionMatter) -> list[audit.AuditEvent]:
     if matter.is_published:
         listed = next((e for e in events if e.action == "listed"), None)
         if listed is not None:
-            return [e for e in events if e.occurred_at >= listed.occurred_at and e.action != "edited"]
+            return [
+                e for e in events if e.occurred_at >= listed.occurred_at and e.action != "edited"
+            ]
     return events
 
 
@@ -415,8 +502,11 @@ def public_record(matter: DecisionMatter, *, today: date | None = None) -> dict[
         "year": matter.year,
         "title": matter.title,
         "summary": matter.summary,
-        "lead_department": {"id": matter.department.id, "name": matter.department.name,
-                            "short_name": matter.department.short_name},
+        "lead_department": {
+            "id": matter.department.id,
+            "name": matter.department.name,
+            "short_name": matter.department.short_name,
+        },
         "planned_time": matter.planned.code,
         "planned_precision": matter.planned_precision,
         "hearing": matter.hearing,
@@ -425,13 +515,19 @@ def public_record(matter: DecisionMatter, *, today: date | None = None) -> dict[
         "decision_document_url": matter.decision_document_url,
         "withdrawal_reason": matter.withdrawal_reason,
         "procedures": [
-            {"kind": p.kind, "required": p.required, "done_on": p.done_on.isoformat() if p.done_on else None}
+            {
+                "kind": p.kind,
+                "required": p.required,
+                "done_on": p.done_on.isoformat() if p.done_on else None,
+            }
             for p in matter.procedures
         ],
         "updated_at": matter.updated_at.isoformat(),
     }
     if today is not None:
-        record["completion"] = rules.completion(matter.status, matter.planned, matter.decision_date, today)
+        record["completion"] = rules.completion(
+            matter.status, matter.planned, matter.decision_date, today
+        )
     return record
 
 

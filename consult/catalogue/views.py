@@ -8,16 +8,32 @@ import json
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from consult.accounts.models import Department, Role
 from consult.catalogue import rules, services
 from consult.catalogue.forms import MatterForm, ProcedureForm, StatusForm, WithdrawForm, YearForm
-from consult.catalogue.models import PROCEDURE_VALUES, STATUS_VALUES, CatalogueYear, DecisionMatter, MatterStatus
+from consult.catalogue.models import (
+    PROCEDURE_VALUES,
+    STATUS_VALUES,
+    CatalogueYear,
+    DecisionMatter,
+    MatterStatus,
+)
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import show_violation
+from consult.core.forms import choices, db_int, show_violation
 from consult.core.time import local_zone, today_in
 from consult.extensions import db
 
@@ -46,7 +62,7 @@ def _filters() -> dict:
     status = args.get("status")
     hearing = {"yes": True, "no": False}.get(args.get("hearing", ""))
     return {
-        "department_id": args.get("department", type=int),
+        "department_id": args.get("department", type=db_int),
         "status": status if status in STATUS_VALUES else None,
         "hearing": hearing,
         "q": (args.get("q") or "").strip()[:100] or None,
@@ -72,15 +88,22 @@ def index():
 def year(year: int):
     cat = _catalogue_or_404(year)
     filters = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=db_int)
     stmt = services.search_matters(year=year, published_only=cat.is_published, **filters)
-    pagination = db.paginate(stmt, page=page, per_page=current_app.config["PER_PAGE"], error_out=False,
-                             max_per_page=100)
+    pagination = db.paginate(
+        stmt, page=page, per_page=current_app.config["PER_PAGE"], error_out=False, max_per_page=100
+    )
     today = _today()
     return render_template(
-        "catalogue/year.html", cat=cat, pagination=pagination, filters=filters,
-        departments=_active_departments(), years=services.published_years(),
-        statuses=STATUS_VALUES, year_ended=rules.year_has_ended(year, today), today=today,
+        "catalogue/year.html",
+        cat=cat,
+        pagination=pagination,
+        filters=filters,
+        departments=_active_departments(),
+        years=services.published_years(),
+        statuses=STATUS_VALUES,
+        year_ended=rules.year_has_ended(year, today),
+        today=today,
         completion=rules.completion,
     )
 
@@ -97,16 +120,28 @@ def _export_rows(year: int):
 def year_json(year: int):
     today = _today()
     matters = _export_rows(year)
-    body = {"year": year, "items": [services.public_record(m, today=today) for m in matters],
-            "total": len(matters)}
+    body = {
+        "year": year,
+        "items": [services.public_record(m, today=today) for m in matters],
+        "total": len(matters),
+    }
     response = Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="catalogue-{year}.json"'
     return response
 
 
-CSV_HEADER = ["编号 code", "决策事项 title", "承办部门 lead_department", "决策时间 planned_time",
-              "是否听证 hearing", "状态 status", "决策日期 decision_date", "决策文件 decision_document_url",
-              "完成情况 completion", "摘要 summary"]
+CSV_HEADER = [
+    "编号 code",
+    "决策事项 title",
+    "承办部门 lead_department",
+    "决策时间 planned_time",
+    "是否听证 hearing",
+    "状态 status",
+    "决策日期 decision_date",
+    "决策文件 decision_document_url",
+    "完成情况 completion",
+    "摘要 summary",
+]
 
 
 @bp.get("/catalogue/<int:year>.csv")
@@ -117,9 +152,20 @@ def year_csv(year: int):
     writer.writerow(CSV_HEADER)
     for m in _export_rows(year):
         rec = services.public_record(m, today=today)
-        writer.writerow([rec["code"], rec["title"], rec["lead_department"]["name"], rec["planned_time"],
-                         "是 yes" if rec["hearing"] else "否 no", rec["status"], rec["decision_date"] or "",
-                         rec["decision_document_url"] or "", rec["completion"], rec["summary"]])
+        writer.writerow(
+            [
+                rec["code"],
+                rec["title"],
+                rec["lead_department"]["name"],
+                rec["planned_time"],
+                "是 yes" if rec["hearing"] else "否 no",
+                rec["status"],
+                rec["decision_date"] or "",
+                rec["decision_document_url"] or "",
+                rec["completion"],
+                rec["summary"],
+            ]
+        )
     # The BOM makes Excel read the file as UTF-8, so the Chinese is not garbled.
     response = Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -132,9 +178,26 @@ def matter(matter_id: int):
     m = db.get_or_404(DecisionMatter, matter_id)
     if not m.is_published and not _is_staff():
         abort(404)
+    from consult.consultations.models import Consultation
+    from consult.core.time import now_utc
+
     can_edit = services.can_edit_matter(current_user if current_user.is_authenticated else None, m)
-    return render_template("catalogue/matter.html", m=m, timeline=services.timeline(m), can_edit=can_edit,
-                           today=_today())
+    consultations = list(
+        db.session.scalars(
+            sa.select(Consultation)
+            .where(Consultation.matter_id == m.id)
+            .order_by(Consultation.opens_at)
+        )
+    )
+    return render_template(
+        "catalogue/matter.html",
+        m=m,
+        timeline=services.timeline(m),
+        can_edit=can_edit,
+        today=_today(),
+        consultations=consultations,
+        now=now_utc(),
+    )
 
 
 # --- staff -------------------------------------------------------------------------------
@@ -159,20 +222,26 @@ def dashboard():
     stmt = sa.select(DecisionMatter).order_by(DecisionMatter.year.desc(), DecisionMatter.number)
     if current_user.role != Role.ADMIN:
         stmt = stmt.where(DecisionMatter.department_id == current_user.department_id)
-    return render_template("catalogue/dashboard.html", matters=list(db.session.scalars(stmt)),
-                           years=services.all_years(), year_form=YearForm())
+    return render_template(
+        "catalogue/dashboard.html",
+        matters=list(db.session.scalars(stmt)),
+        years=services.all_years(),
+        year_form=YearForm(),
+    )
 
 
 def _department_choices(form: MatterForm, matter: DecisionMatter | None) -> None:
-    depts = [d for d in _active_departments() if d.active or (matter and d.id == matter.department_id)]
+    depts = [
+        d for d in _active_departments() if d.active or (matter and d.id == matter.department_id)
+    ]
     if current_user.role != Role.ADMIN:
         depts = [d for d in depts if d.id == current_user.department_id]
-    form.department_id.choices = [(d.id, d.name) for d in depts]
+    form.department_id.choices = choices((d.id, d.name) for d in depts)
 
 
 @manage_bp.route("/matters/new", methods=["GET", "POST"])
 def new_matter():
-    year = request.args.get("year", type=int) or _today().year
+    year = request.args.get("year", type=db_int) or _today().year
     if not 2000 <= year <= 2100:
         abort(404)
     cat = db.session.get(CatalogueYear, year)
@@ -188,8 +257,13 @@ def new_matter():
             db.session.commit()
             flash(_("The decision matter has been added."), "success")
             return redirect(url_for("catalogue.matter", matter_id=m.id))
-    return render_template("catalogue/matter_form.html", form=form, m=None, year=year,
-                           published=bool(cat and cat.is_published)), (422 if form.errors else 200)
+    return render_template(
+        "catalogue/matter_form.html",
+        form=form,
+        m=None,
+        year=year,
+        published=bool(cat and cat.is_published),
+    ), (422 if form.errors else 200)
 
 
 @manage_bp.route("/matters/<int:matter_id>/edit", methods=["GET", "POST"])
@@ -212,40 +286,55 @@ def edit_matter(matter_id: int):
             db.session.commit()
             flash(_("The adjustment has been published.") if adjustment else _("Saved."), "success")
             return redirect(url_for("catalogue.matter", matter_id=m.id))
-    return render_template("catalogue/matter_form.html", form=form, m=m, year=m.year,
-                           published=m.is_published), (422 if form.errors else 200)
+    return render_template(
+        "catalogue/matter_form.html", form=form, m=m, year=m.year, published=m.is_published
+    ), (422 if form.errors else 200)
 
 
 @manage_bp.route("/matters/<int:matter_id>/progress", methods=["GET", "POST"])
 def progress(matter_id: int):
     m = _editable_or_403(matter_id)
     status_form = StatusForm(prefix="status")
-    status_form.status.choices = [(s, rules.STATUS_LABELS[s]) for s in STATUS_VALUES
-                                  if s in rules.TRANSITIONS[m.status] and s != MatterStatus.WITHDRAWN]
+    status_form.status.choices = choices(
+        (s, rules.STATUS_LABELS[s])
+        for s in STATUS_VALUES
+        if s in rules.TRANSITIONS[m.status] and s != MatterStatus.WITHDRAWN
+    )
     proc_form = ProcedureForm(prefix="proc")
-    proc_form.kind.choices = [(k, rules.PROCEDURE_LABELS[k]) for k in PROCEDURE_VALUES]
+    proc_form.kind.choices = choices((k, rules.PROCEDURE_LABELS[k]) for k in PROCEDURE_VALUES)
     if request.method == "POST":
         try:
             if "status-status" in request.form and status_form.validate_on_submit():
-                services.change_status(m, status_form.status.data, {
-                    "decision_date": status_form.decision_date.data,
-                    "decision_document_url": status_form.decision_document_url.data,
-                }, actor=current_user)
+                services.change_status(
+                    m,
+                    status_form.status.data,
+                    {
+                        "decision_date": status_form.decision_date.data,
+                        "decision_document_url": status_form.decision_document_url.data,
+                    },
+                    actor=current_user,
+                )
             elif "proc-kind" in request.form and proc_form.validate_on_submit():
-                services.record_procedure(m, proc_form.kind.data, proc_form.done_on.data, actor=current_user)
+                services.record_procedure(
+                    m, proc_form.kind.data, proc_form.done_on.data, actor=current_user
+                )
             else:
                 raise RuleViolation(None, _("Please check the form."))
         except RuleViolation as exc:
             db.session.rollback()
-            show_violation(status_form if "status-status" in request.form else proc_form, exc,
-                           aliases={"kind": "kind"})
+            show_violation(
+                status_form if "status-status" in request.form else proc_form,
+                exc,
+                aliases={"kind": "kind"},
+            )
         else:
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("catalogue.matter", matter_id=m.id))
     errors = status_form.errors or proc_form.errors
-    return render_template("catalogue/progress.html", m=m, status_form=status_form, proc_form=proc_form), \
-        (422 if errors else 200)
+    return render_template(
+        "catalogue/progress.html", m=m, status_form=status_form, proc_form=proc_form
+    ), (422 if errors else 200)
 
 
 @manage_bp.route("/matters/<int:matter_id>/withdraw", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Response, current_app, request
+from flask import Response, current_app, has_request_context, request
 
 LANG_COOKIE = "lang"
 HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
@@ -17,17 +17,15 @@ LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "E
 
 
 def requested_language() -> str:
-    """The user's choice (cookie), else the browser's preference, else zh-Hans."""
-    languages = current_app.config["LANGUAGES"]
+    """The user's choice (cookie), else zh-Hans.
+
+    The browser's Accept-Language is deliberately not followed: residents on phones set to
+    English still expect the district's site in Chinese, and the switch is one tap away.
+    """
+    if not has_request_context():
+        return "zh_Hans"
     chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in languages:
-        return chosen
-    best = request.accept_languages.best_match(["zh-CN", "zh-TW", "zh-HK", "zh", "en"])
-    if best in ("zh-TW", "zh-HK"):
-        return "zh_Hant"
-    if best == "en":
-        return "en"
-    return "zh_Hans"
+    return chosen if chosen in current_app.config["LANGUAGES"] else "zh_Hans"
 
 
 def select_locale() -> str:

@@ -52,6 +52,18 @@ def today_in(zone: ZoneInfo) -> date:
     return now_utc().astimezone(zone).date()
 
 
+def local_date_of(moment: datetime) -> date:
+    """The calendar date of `moment` in the configured zone (Asia/Shanghai by default)."""
+    from flask import current_app, has_app_context
+
+    name = (
+        current_app.config.get("TIMEZONE", "Asia/Shanghai")
+        if has_app_context()
+        else "Asia/Shanghai"
+    )
+    return moment.astimezone(ZoneInfo(name)).date()
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes on every backend; SQLite has no zone, so it stores naive UTC."""
 
@@ -72,3 +84,19 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def from_local(naive: datetime | None, zone_name: str = "Asia/Shanghai") -> datetime | None:
+    """A wall-clock time typed in a form (local zone) as an aware UTC datetime."""
+    if naive is None:
+        return None
+    if naive.tzinfo is not None:
+        return naive.astimezone(UTC)
+    return naive.replace(tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+
+
+def to_local_input(value: datetime | None, zone_name: str = "Asia/Shanghai") -> datetime | None:
+    """An aware datetime as the naive local time a datetime-local input shows."""
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None, second=0, microsecond=0)

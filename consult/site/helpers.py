@@ -18,8 +18,9 @@ _QUARTER_CN = {1: "一", 2: "二", 3: "三", 4: "四"}
 def planned_label(planned) -> str:
     """2026年第三季度 / Q3 2026; 2026年7月 / July 2026."""
     if planned.precision == "quarter":
-        return gettext("Q%(q)d %(year)d", q=planned.index, year=planned.year,
-                       q_cn=_QUARTER_CN[planned.index])
+        return gettext(
+            "Q%(q)d %(year)d", q=planned.index, year=planned.year, q_cn=_QUARTER_CN[planned.index]
+        )
     return format_skeleton("yMMMM", date(planned.year, planned.index, 1), locale=get_locale())
 
 
@@ -56,11 +57,29 @@ def url_with(**changes) -> str:
     return request.path + ("?" + query if query else "")
 
 
+def switch_target() -> str:
+    """Where the language switch returns to: this page (its query string if it is readable)."""
+    try:
+        return request.full_path.rstrip("?")
+    except UnicodeDecodeError:
+        return request.path
+
+
 def register(app: Flask) -> None:
+    from consult.comments import rules as comment_rules
+    from consult.consultations import rules as consultation_rules
+
     app.jinja_env.globals.update(
+        CONSULTATION_STATUS_LABELS=consultation_rules.STATUS_LABELS,
+        consultation_time_left=consultation_rules.time_left,
+        ACTIVITY_LABELS=consultation_rules.ACTIVITY_LABELS,
+        SOURCE_LABELS=comment_rules.SOURCE_LABELS,
+        COMMENT_STATUS_LABELS=comment_rules.STATUS_LABELS,
+        HIDE_REASON_LABELS=comment_rules.HIDE_REASON_LABELS,
         planned_label=planned_label,
         planned_code_label=planned_code_label,
         url_with=url_with,
+        switch_target=switch_target,
         STATUS_LABELS=catalogue_rules.STATUS_LABELS,
         PROCEDURE_LABELS=catalogue_rules.PROCEDURE_LABELS,
         FIELD_LABELS=catalogue_rules.FIELD_LABELS,

@@ -27,11 +27,26 @@ def home():
             .group_by(DecisionMatter.status)
         ).all()
         counts = {status: n for status, n in rows}
-    recent = list(db.session.scalars(
-        catalogue.search_matters(year=year).order_by(None).order_by(DecisionMatter.updated_at.desc()).limit(5)
-    )) if year else []
-    return render_template("site/home.html", year=year, counts=counts, total=sum(counts.values()),
-                           recent=recent, statuses=list(MatterStatus))
+    recent = (
+        list(
+            db.session.scalars(
+                catalogue.search_matters(year=year)
+                .order_by(None)
+                .order_by(DecisionMatter.updated_at.desc())
+                .limit(5)
+            )
+        )
+        if year
+        else []
+    )
+    return render_template(
+        "site/home.html",
+        year=year,
+        counts=counts,
+        total=sum(counts.values()),
+        recent=recent,
+        statuses=list(MatterStatus),
+    )
 
 
 @bp.get("/lang/<code>")
@@ -42,8 +57,14 @@ def set_language(code: str):
         target = url_for("site.home")
     response = redirect(target)
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(i18n.LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False), httponly=True)
+        response.set_cookie(
+            i18n.LANG_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+        )
     return response
 
 

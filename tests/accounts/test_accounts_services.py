@@ -49,7 +49,11 @@ def test_admin_creates_an_officer_with_a_department(db, create_user, create_depa
     assert user.created_at == NOW
     assert user.password_hash != "a-long-enough-password"
     event = events_for("user", user.id)[-1]
-    assert (event.action, event.actor_id, event.details) == ("created", admin.id, {"role": "officer"})
+    assert (event.action, event.actor_id, event.details) == (
+        "created",
+        admin.id,
+        {"role": "officer"},
+    )
 
 
 def test_new_user_email_is_stored_normalised(db):
@@ -207,7 +211,9 @@ def test_department_names_must_be_present_and_short_enough(db, data, field):
     assert exc.value.field == field
 
 
-def test_renaming_a_department_to_its_own_name_is_not_a_duplicate(db, create_user, create_department):
+def test_renaming_a_department_to_its_own_name_is_not_a_duplicate(
+    db, create_user, create_department
+):
     admin = create_user("admin")
     dept = create_department(name="东湖区教育局", short_name="教育局")
     services.update_department(dept, {"name": "东湖区教育局", "active": False}, actor=admin)

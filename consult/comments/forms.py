@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from consult.comments.rules import (
+    BODY_MAX,
+    CONTACT_MAX,
+    HIDE_REASON_LABELS,
+    NAME_MAX,
+    SOURCE_LABELS,
+)
+from consult.consultations.forms import DATETIME_FORMATS
+from consult.core.forms import choices
+
+
+class CommentForm(FlaskForm):
+    clause = SelectField(_l("Your comment is about"), choices=[], default="")
+    body = TextAreaField(
+        _l("Your comment"),
+        description=_l("10 to 5,000 characters. Published comments are visible to everyone."),
+        validators=[Length(max=BODY_MAX * 2)],
+    )
+    author_name = StringField(_l("Your name"), validators=[Length(max=NAME_MAX * 4)])
+    show_name = BooleanField(
+        _l("Show my name with the comment (otherwise it appears as anonymous)")
+    )
+    contact = StringField(
+        _l("Phone or email (optional, never published)"),
+        description=_l("Only the department sees it, to ask you about your comment."),
+        validators=[Length(max=CONTACT_MAX * 4)],
+    )
+    attachment = FileField(_l("Attachment (optional: PDF or image, at most 10 MB)"))
+    consent = BooleanField(
+        _l(
+            "I agree to the publication rules: my comment may be published; my contact details will not be."
+        )
+    )
+    # A honeypot: hidden from people, filled in by bots.
+    website = StringField(_l("Leave this field empty"))
+
+
+class ReceiptLookupForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET lookup that changes nothing
+
+    number = StringField(_l("Receipt number"), validators=[Length(max=40)])
+
+
+class HideForm(FlaskForm):
+    reason = SelectField(
+        _l("Reason"), choices=choices((k.value, label) for k, label in HIDE_REASON_LABELS.items())
+    )
+    note = TextAreaField(_l("Note for the author (optional)"), validators=[Length(max=1000)])
+
+
+class OfflineCommentForm(FlaskForm):
+    source = SelectField(
+        _l("Source"),
+        choices=choices((k.value, label) for k, label in SOURCE_LABELS.items() if k != "online"),
+    )
+    activity_id = SelectField(_l("Activity"), choices=[], default="")
+    received_at = DateTimeLocalField(
+        _l("Received at"), format=DATETIME_FORMATS, validators=[Optional()]
+    )
+    clause = SelectField(_l("About"), choices=[], default="")
+    author_name = StringField(_l("Name of the person"), validators=[Length(max=NAME_MAX * 4)])
+    show_name = BooleanField(_l("The person agreed to have their name shown"))
+    contact = StringField(
+        _l("Phone or email (never published)"), validators=[Length(max=CONTACT_MAX * 4)]
+    )
+    body = TextAreaField(_l("Comment"), validators=[Length(max=BODY_MAX * 2)])

@@ -1,0 +1,137 @@
+"""Comments with their receipts, moderation state and duplicate groups."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.accounts.models import User, _in
+from consult.consultations.models import Clause, Consultation, OfflineActivity, StoredFile
+from consult.core.time import UTCDateTime, now_utc
+from consult.extensions import db
+
+
+class CommentSource(enum.StrEnum):
+    ONLINE = "online"
+    SYMPOSIUM = "symposium"
+    HEARING = "hearing"
+    FIELD_VISIT = "field_visit"
+    HOTLINE = "hotline"
+    LETTER = "letter"
+    MAILBOX = "mailbox"
+    MEETING = "meeting"
+
+
+class CommentStatus(enum.StrEnum):
+    RECEIVED = "received"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+
+
+class HideReason(enum.StrEnum):
+    ABUSIVE = "abusive"
+    PERSONAL_DATA = "personal_data"
+    SPAM = "spam"
+    OFF_TOPIC = "off_topic"
+
+
+SOURCE_VALUES = tuple(s.value for s in CommentSource)
+STATUS_VALUES = tuple(s.value for s in CommentStatus)
+HIDE_REASON_VALUES = tuple(r.value for r in HideReason)
+
+
+class DuplicateGroup(db.Model):
+    """Comments with identical or near-identical text (a form-letter campaign)."""
+
+    __tablename__ = "duplicate_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="duplicate_group", order_by="Comment.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<DuplicateGroup {self.id} consultation={self.consultation_id}>"
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
+    clause_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clause.id"))
+    receipt: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    source: Mapped[str] = mapped_column(sa.String(20), default=CommentSource.ONLINE.value)
+    author_name: Mapped[str] = mapped_column(sa.String(50))
+    show_name: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(sa.Text)
+    consent: Mapped[bool] = mapped_column(default=False)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    status: Mapped[str] = mapped_column(sa.String(20), default=CommentStatus.PUBLISHED.value)
+    # Private: never on a public page, the API, an export, a feed or a PDF (rule 6).
+    contact: Mapped[str | None] = mapped_column(sa.String(100))
+    submitter_ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
+    # Offline comments: where they came from and who entered them.
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offline_activity.id"))
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # Moderation hides, never deletes (rule 5).
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # Duplicate detection: exact fingerprint and four MinHash bands of the normalised text.
+    fingerprint: Mapped[str] = mapped_column(sa.String(40))
+    band0: Mapped[int] = mapped_column(sa.BigInteger)
+    band1: Mapped[int] = mapped_column(sa.BigInteger)
+    band2: Mapped[int] = mapped_column(sa.BigInteger)
+    band3: Mapped[int] = mapped_column(sa.BigInteger)
+    duplicate_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("duplicate_group.id"), index=True
+    )
+
+    consultation: Mapped[Consultation] = relationship()
+    clause: Mapped[Clause | None] = relationship(lazy="joined")
+    attachment: Mapped[StoredFile | None] = relationship()
+    activity: Mapped[OfflineActivity | None] = relationship()
+    duplicate_group: Mapped[DuplicateGroup | None] = relationship(back_populates="comments")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("source", SOURCE_VALUES), name="source_known"),
+        sa.CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
+        sa.CheckConstraint(
+            "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
+            name="hidden_has_reason",
+        ),
+        sa.CheckConstraint(
+            "hidden_reason IS NULL OR " + _in("hidden_reason", HIDE_REASON_VALUES),
+            name="hidden_reason_known",
+        ),
+        sa.CheckConstraint("source <> 'online' OR consent", name="online_needs_consent"),
+        sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
+        sa.Index("ix_comment_consultation_fingerprint", "consultation_id", "fingerprint"),
+        sa.Index("ix_comment_band0", "consultation_id", "band0"),
+        sa.Index("ix_comment_band1", "consultation_id", "band1"),
+        sa.Index("ix_comment_band2", "consultation_id", "band2"),
+        sa.Index("ix_comment_band3", "consultation_id", "band3"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} {self.receipt} {self.source} {self.status}>"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.status == CommentStatus.HIDDEN
+
+    @property
+    def public_name(self) -> str | None:
+        """The name shown publicly, or None for an anonymous comment."""
+        return self.author_name if self.show_name else None

@@ -1,0 +1,384 @@
+"""Comment state changes and queries: submission, offline entry, moderation, receipts,
+duplicate groups. Never commits."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from consult.accounts.models import User
+from consult.comments import rules
+from consult.comments.models import (
+    HIDE_REASON_VALUES,
+    Comment,
+    CommentSource,
+    CommentStatus,
+    DuplicateGroup,
+)
+from consult.consultations import services as consultations
+from consult.consultations.models import Consultation, OfflineActivity
+from consult.core import audit, files, ids
+from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.time import local_zone, now_utc
+from consult.extensions import db
+
+log = logging.getLogger(__name__)
+
+ATTACHMENT_KINDS = {
+    files.KIND_PDF,
+    files.KIND_PNG,
+    files.KIND_JPEG,
+    files.KIND_GIF,
+    files.KIND_WEBP,
+}
+_CANDIDATE_LIMIT = 50
+
+
+def _premoderated() -> bool:
+    return bool(has_app_context() and current_app.config.get("COMMENTS_PREMODERATED"))
+
+
+def _clause_id(consultation: Consultation, clause: Any) -> int | None:
+    if clause in (None, "", 0, "0"):
+        return None
+    try:
+        number = int(clause)
+    except (TypeError, ValueError):
+        raise RuleViolation("clause", _l("Unknown clause.")) from None
+    found = consultation.clause(number)
+    if found is None:
+        raise RuleViolation("clause", _l("Unknown clause."))
+    return found.id
+
+
+def _receipt_year(now: datetime) -> int:
+    zone = local_zone(current_app.config["TIMEZONE"]) if has_app_context() else local_zone()
+    return now.astimezone(zone).year
+
+
+def _new_comment(consultation: Consultation, body: str, now: datetime, **fields: Any) -> Comment:
+    normalised = rules.normalise(body)
+    shingle_set = rules.shingles(normalised)
+    bands = rules.minhash_bands(shingle_set)
+    comment = Comment(
+        consultation_id=consultation.id,
+        body=body,
+        submitted_at=now,
+        fingerprint=rules.fingerprint(normalised),
+        band0=bands[0],
+        band1=bands[1],
+        band2=bands[2],
+        band3=bands[3],
+        **fields,
+    )
+    _assign_duplicate_group(comment, consultation, shingle_set, now)
+    # A receipt collision is astronomically rare; retry inside a savepoint all the same.
+    for _attempt in range(5):
+        comment.receipt = ids.new_receipt(_receipt_year(now))
+        try:
+            with db.session.begin_nested():
+                db.session.add(comment)
+                db.session.flush()
+            break
+        except IntegrityError:
+            if (
+                db.session.scalar(sa.select(Comment.id).where(Comment.receipt == comment.receipt))
+                is None
+            ):
+                raise
+    else:  # pragma: no cover
+        raise RuntimeError("could not allocate a receipt number")
+    return comment
+
+
+def _assign_duplicate_group(
+    comment: Comment, consultation: Consultation, shingle_set: set[str], now: datetime
+) -> None:
+    """Put the comment in the group of an identical or near-identical earlier comment."""
+    exact = db.session.execute(
+        sa.select(Comment.id, Comment.duplicate_group_id)
+        .where(
+            Comment.consultation_id == consultation.id, Comment.fingerprint == comment.fingerprint
+        )
+        .order_by(Comment.id)
+        .limit(1)
+    ).first()
+    match_id, group_id = (exact.id, exact.duplicate_group_id) if exact else (None, None)
+    if match_id is None:
+        candidates = db.session.execute(
+            sa.select(Comment.id, Comment.body, Comment.duplicate_group_id)
+            .where(
+                Comment.consultation_id == consultation.id,
+                sa.or_(
+                    Comment.band0 == comment.band0,
+                    Comment.band1 == comment.band1,
+                    Comment.band2 == comment.band2,
+                    Comment.band3 == comment.band3,
+                ),
+            )
+            .order_by(Comment.id.desc())
+            .limit(_CANDIDATE_LIMIT)
+        ).all()
+        best = 0.0
+        for row in candidates:
+            score = rules.jaccard(shingle_set, rules.shingles(rules.normalise(row.body)))
+            if score >= rules.DUPLICATE_THRESHOLD and score > best:
+                best, match_id, group_id = score, row.id, row.duplicate_group_id
+    if match_id is None:
+        return
+    if group_id is None:
+        group = DuplicateGroup(consultation_id=consultation.id, created_at=now)
+        db.session.add(group)
+        db.session.flush()
+        db.session.execute(
+            sa.update(Comment).where(Comment.id == match_id).values(duplicate_group_id=group.id)
+        )
+        group_id = group.id
+    comment.duplicate_group_id = group_id
+
+
+def submit_comment(
+    consultation: Consultation,
+    data: dict[str, Any],
+    *,
+    now: datetime | None = None,
+    ip: str | None = None,
+    user: User | None = None,
+    attachment: tuple[str, bytes] | None = None,
+) -> Comment:
+    """A resident comments online, with or without an account. Returns the comment with its
+    receipt. Refused outside the window, by the server's clock (rule 2)."""
+    now = now or now_utc()
+    if not consultation.is_open_at(now):
+        if now < consultation.opens_at:
+            raise RuleViolation(None, _l("This consultation is not open yet."), code="not_open")
+        raise RuleViolation(
+            None,
+            _l(
+                "This consultation closed at %(when)s; comments can no longer be submitted.",
+                when=_local_text(consultation.closes_at),
+            ),
+            code="closed",
+        )
+    name = rules.clean_name(data.get("author_name"))
+    body = rules.clean_body(data.get("body"))
+    contact = rules.clean_contact(data.get("contact"))
+    clause_id = _clause_id(consultation, data.get("clause"))
+    if data.get("consent") is not True:
+        raise RuleViolation("consent", _l("Please agree to the publication rules."))
+    show_name = data.get("show_name")
+    if not isinstance(show_name, bool):
+        raise RuleViolation("show_name", _l("Say whether your name may be shown."))
+    stored = None
+    if attachment is not None:
+        upload = files.check_upload(
+            attachment[0], attachment[1], ATTACHMENT_KINDS, rules.MAX_ATTACHMENT_BYTES, "attachment"
+        )
+        stored = consultations.store_file(upload, now=now)
+        db.session.flush()
+    comment = _new_comment(
+        consultation,
+        body,
+        now,
+        clause_id=clause_id,
+        source=CommentSource.ONLINE.value,
+        author_name=name,
+        show_name=show_name,
+        contact=contact,
+        consent=True,
+        submitter_ip=(ip or None) and ip[:45],
+        user_id=getattr(user, "id", None) if user is not None and user.is_authenticated else None,
+        attachment_id=stored.id if stored else None,
+        status=(CommentStatus.RECEIVED if _premoderated() else CommentStatus.PUBLISHED).value,
+    )
+    return comment
+
+
+def _local_text(moment: datetime) -> str:
+    zone = local_zone(current_app.config["TIMEZONE"]) if has_app_context() else local_zone()
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def enter_offline_comment(
+    consultation: Consultation,
+    data: dict[str, Any],
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> Comment:
+    """Staff enter a comment gathered offline (symposium, hearing, field visit, 12345 hotline,
+    letter, mailbox, meeting). It gets a receipt and feedback like an online one."""
+    if actor is not None and not consultations.may_manage(actor, consultation):
+        raise Forbidden(_l("You can only act for your own department."))
+    now = now or now_utc()
+    source = data.get("source")
+    if source not in rules.OFFLINE_SOURCES:
+        raise RuleViolation("source", _l("Choose where the comment came from."))
+    received_at = data.get("received_at") or now
+    if not isinstance(received_at, datetime) or received_at.tzinfo is None:
+        raise RuleViolation("received_at", _l("Enter a date and time."))
+    if received_at < consultation.opens_at or received_at >= consultation.closes_at:
+        raise RuleViolation(
+            "received_at", _l("Only comments received while the consultation was open count.")
+        )
+    if received_at > now:
+        raise RuleViolation("received_at", _l("The time received cannot be in the future."))
+    if getattr(consultation, "feedback_published_at", None) is not None:
+        raise RuleViolation(None, _l("The feedback on this consultation has been published."))
+    activity_id = data.get("activity_id")
+    if activity_id not in (None, "", 0):
+        activity = (
+            db.session.get(OfflineActivity, int(activity_id))
+            if str(activity_id).isdigit()
+            else None
+        )
+        if activity is None or activity.consultation_id != consultation.id:
+            raise RuleViolation("activity_id", _l("Unknown activity."))
+        if activity.kind != source:
+            raise RuleViolation("activity_id", _l("The activity's kind does not match the source."))
+        activity_id = activity.id
+    else:
+        activity_id = None
+    name = rules.clean_name(data.get("author_name") or "")
+    body = rules.clean_body(data.get("body"))
+    contact = rules.clean_contact(data.get("contact"))
+    clause_id = _clause_id(consultation, data.get("clause"))
+    comment = _new_comment(
+        consultation,
+        body,
+        received_at,
+        clause_id=clause_id,
+        source=source,
+        author_name=name,
+        show_name=bool(data.get("show_name")),
+        contact=contact,
+        consent=bool(data.get("consent", False)),
+        activity_id=activity_id,
+        entered_by_id=getattr(actor, "id", None),
+        status=CommentStatus.PUBLISHED.value,
+    )
+    audit.record(comment, "entered", actor=actor, now=now, details={"source": source})
+    return comment
+
+
+def hide_comment(
+    comment: Comment,
+    reason: str,
+    note: str | None = None,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> Comment:
+    """Withhold a comment from the public with a recorded reason. Nothing is deleted (rule 5)."""
+    if actor is not None and not consultations.may_manage(actor, comment.consultation):
+        raise Forbidden(_l("You can only act for your own department."))
+    if reason not in HIDE_REASON_VALUES:
+        raise RuleViolation("reason", _l("Choose a moderation reason."))
+    note = (note or "").strip()[:1000] or None
+    now = now or now_utc()
+    comment.status = CommentStatus.HIDDEN.value
+    comment.hidden_reason = reason
+    comment.hidden_note = note
+    comment.hidden_at = now
+    comment.hidden_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(comment, "hidden", actor=actor, now=now, details={"reason": reason})
+    return comment
+
+
+def publish_comment(
+    comment: Comment, *, actor: User | None, now: datetime | None = None
+) -> Comment:
+    """Publish a received comment, or restore a hidden one."""
+    if actor is not None and not consultations.may_manage(actor, comment.consultation):
+        raise Forbidden(_l("You can only act for your own department."))
+    if comment.status == CommentStatus.PUBLISHED:
+        return comment
+    was_hidden = comment.status == CommentStatus.HIDDEN
+    comment.status = CommentStatus.PUBLISHED.value
+    comment.hidden_reason = comment.hidden_note = None
+    comment.hidden_at = None
+    comment.hidden_by_id = None
+    db.session.flush()
+    audit.record(comment, "restored" if was_hidden else "published", actor=actor, now=now)
+    return comment
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def find_by_receipt(number: str) -> Comment:
+    receipt = ids.normalise_receipt(number)
+    comment = (
+        db.session.scalar(sa.select(Comment).where(Comment.receipt == receipt)) if receipt else None
+    )
+    if comment is None:
+        raise NotFound(_l("No comment has this receipt number. Check the number and try again."))
+    return comment
+
+
+def public_comments(consultation: Consultation) -> sa.Select:
+    return (
+        sa.select(Comment)
+        .where(
+            Comment.consultation_id == consultation.id, Comment.status == CommentStatus.PUBLISHED
+        )
+        .order_by(Comment.submitted_at, Comment.id)
+    )
+
+
+def count_comments(consultation_ids: list[int]) -> dict[int, int]:
+    if not consultation_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Comment.consultation_id, sa.func.count())
+        .where(Comment.consultation_id.in_(consultation_ids))
+        .group_by(Comment.consultation_id)
+    ).all()
+    return {cid: n for cid, n in rows}
+
+
+def group_sizes(consultation: Consultation) -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Comment.duplicate_group_id, sa.func.count())
+        .where(Comment.consultation_id == consultation.id, Comment.duplicate_group_id.is_not(None))
+        .group_by(Comment.duplicate_group_id)
+    ).all()
+    return {gid: n for gid, n in rows}
+
+
+def public_comment_record(comment: Comment, group_size: int | None = None) -> dict[str, Any]:
+    """A comment's public fields (rule 6: no contact, no IP, no account)."""
+    return {
+        "receipt": comment.receipt,
+        "submitted_at": comment.submitted_at.isoformat(),
+        "source": comment.source,
+        "clause": comment.clause.number if comment.clause else None,
+        "author": comment.public_name,
+        "body": comment.body,
+        "duplicate_group": comment.duplicate_group_id,
+        "duplicate_count": group_size,
+    }
+
+
+def receipt_record(comment: Comment) -> dict[str, Any]:
+    """What anyone holding the receipt number may see about the comment's progress."""
+    record = {
+        "receipt": comment.receipt,
+        "consultation_id": comment.consultation_id,
+        "consultation_title": comment.consultation.title,
+        "submitted_at": comment.submitted_at.isoformat(),
+        "source": comment.source,
+        "clause": comment.clause.number if comment.clause else None,
+        "status": comment.status,
+        "hidden_reason": comment.hidden_reason if comment.is_hidden else None,
+        "disposition": getattr(comment, "disposition", None),
+        "disposition_reason": getattr(comment, "disposition_reason", None),
+    }
+    return record

@@ -1,0 +1,203 @@
+"""Public consultations: the draft and its clauses, documents, the comment window and its
+changes, and the offline activities where comments were gathered."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.accounts.models import User, _in
+from consult.catalogue.models import DecisionMatter
+from consult.core.time import UTCDateTime, now_utc
+from consult.extensions import db
+
+
+class ConsultationStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    FEEDBACK_PUBLISHED = "feedback_published"
+
+
+class ActivityKind(enum.StrEnum):
+    SYMPOSIUM = "symposium"
+    HEARING = "hearing"
+    FIELD_VISIT = "field_visit"
+
+
+ACTIVITY_VALUES = tuple(k.value for k in ActivityKind)
+
+
+class StoredFile(db.Model):
+    """An uploaded file's metadata; the bytes live in storage under `storage_key`."""
+
+    __tablename__ = "stored_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+
+    def __repr__(self) -> str:
+        return f"<StoredFile {self.id} {self.filename!r} {self.size}B>"
+
+
+class Consultation(db.Model):
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    preamble: Mapped[str] = mapped_column(sa.Text, default="")
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    contact: Mapped[str] = mapped_column(sa.String(200), default="")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    matter: Mapped[DecisionMatter] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    clauses: Mapped[list[Clause]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Clause.number"
+    )
+    documents: Mapped[list[ConsultationDocument]] = relationship(
+        back_populates="consultation",
+        cascade="all, delete-orphan",
+        order_by="ConsultationDocument.id",
+    )
+    window_changes: Mapped[list[WindowChange]] = relationship(
+        back_populates="consultation", order_by="WindowChange.changed_at"
+    )
+    activities: Mapped[list[OfflineActivity]] = relationship(
+        back_populates="consultation", order_by="OfflineActivity.held_on"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("closes_at > opens_at", name="closes_after_opens"),
+        sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Consultation {self.id} matter={self.matter_id} {self.opens_at:%Y-%m-%d}→{self.closes_at:%Y-%m-%d}>"
+
+    @property
+    def department_id(self) -> int:
+        return self.matter.department_id
+
+    def status_at(self, now: datetime) -> str:
+        if getattr(self, "feedback_published_at", None) is not None:
+            return ConsultationStatus.FEEDBACK_PUBLISHED
+        if now < self.opens_at:
+            return ConsultationStatus.SCHEDULED
+        if now < self.closes_at:
+            return ConsultationStatus.OPEN
+        return ConsultationStatus.CLOSED
+
+    def is_open_at(self, now: datetime) -> bool:
+        """Rule 2: comments are accepted only while opens_at <= now < closes_at."""
+        return self.opens_at <= now < self.closes_at
+
+    def clause(self, number: int) -> Clause | None:
+        return next((c for c in self.clauses if c.number == number), None)
+
+
+class Clause(db.Model):
+    """One numbered article of the consultation draft (第一条 …), with an anchor."""
+
+    __tablename__ = "clause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consultation.id", ondelete="CASCADE")
+    )
+    number: Mapped[int] = mapped_column()
+    heading: Mapped[str] = mapped_column(sa.String(40))
+    text: Mapped[str] = mapped_column(sa.Text)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="clauses")
+
+    __table_args__ = (
+        sa.UniqueConstraint("consultation_id", "number", name="uq_clause_consultation_number"),
+        sa.CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Clause {self.consultation_id}#{self.number}>"
+
+    @property
+    def anchor(self) -> str:
+        return f"clause-{self.number}"
+
+
+class ConsultationDocument(db.Model):
+    __tablename__ = "consultation_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consultation.id", ondelete="CASCADE"), index=True
+    )
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id"))
+    label: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    consultation: Mapped[Consultation] = relationship(back_populates="documents")
+    file: Mapped[StoredFile] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<ConsultationDocument {self.id} file={self.file_id}>"
+
+
+class WindowChange(db.Model):
+    """A public announcement that the closing time moved, and why."""
+
+    __tablename__ = "window_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
+    old_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    new_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    consultation: Mapped[Consultation] = relationship(back_populates="window_changes")
+
+    __table_args__ = (sa.CheckConstraint("length(trim(reason)) > 0", name="reason_required"),)
+
+    def __repr__(self) -> str:
+        return f"<WindowChange {self.consultation_id} {self.old_closes_at}→{self.new_closes_at}>"
+
+
+class OfflineActivity(db.Model):
+    """A symposium, hearing or field visit held for a consultation."""
+
+    __tablename__ = "offline_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    held_on: Mapped[date] = mapped_column(sa.Date)
+    place: Mapped[str] = mapped_column(sa.String(200))
+    participants: Mapped[int] = mapped_column()
+    minutes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    consultation: Mapped[Consultation] = relationship(back_populates="activities")
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", ACTIVITY_VALUES), name="kind_known"),
+        sa.CheckConstraint("participants >= 0", name="participants_not_negative"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<OfflineActivity {self.id} {self.kind} {self.held_on}>"

@@ -1,0 +1,456 @@
+"""Consultation state changes and queries. Never commits."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+
+from consult.accounts.models import User
+from consult.accounts.rules import may_act_for_department
+from consult.catalogue.models import DecisionMatter, MatterStatus
+from consult.consultations import rules
+from consult.consultations.models import (
+    ACTIVITY_VALUES,
+    Clause,
+    Consultation,
+    ConsultationDocument,
+    OfflineActivity,
+    StoredFile,
+    WindowChange,
+)
+from consult.core import audit, files
+from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.storage import storage
+from consult.core.time import local_date_of, now_utc
+from consult.extensions import db
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_KINDS = {files.KIND_PDF, files.KIND_DOCX, files.KIND_ODT}
+
+
+def configured_minimum() -> timedelta:
+    days = current_app.config.get("MIN_COMMENT_WINDOW_DAYS") if has_app_context() else None
+    return rules.minimum_window(days)
+
+
+def may_manage(actor: User | None, consultation_or_matter) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
+        return False
+    department_id = consultation_or_matter.department_id
+    return may_act_for_department(actor.role, actor.department_id, department_id)
+
+
+def _require_manager(actor: User | None, target) -> None:
+    if actor is not None and not may_manage(actor, target):
+        raise Forbidden(_l("You can only act for your own department."))
+
+
+def _text(value: Any, field: str, limit: int, *, required: bool, message=None) -> str:
+    text = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    if required and not text:
+        raise RuleViolation(field, message or _l("This field is required."))
+    if len(text) > limit:
+        raise RuleViolation(field, _l("At most %(n)d characters.", n=limit))
+    return text
+
+
+def _aware(value: Any, field: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise RuleViolation(field, _l("Enter a date and time."))
+    if value.tzinfo is None:
+        raise RuleViolation(field, _l("Enter a date and time."))
+    return value
+
+
+def store_file(upload: files.CheckedFile, *, now: datetime | None = None) -> StoredFile:
+    key, digest = storage().save(upload.data)
+    row = StoredFile(
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=len(upload.data),
+        sha256=digest,
+        storage_key=key,
+        uploaded_at=now or now_utc(),
+    )
+    db.session.add(row)
+    return row
+
+
+def open_consultation(
+    matter: DecisionMatter, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> Consultation:
+    """Open (or schedule) a public consultation on a decision matter.
+
+    data: title, draft (text with 第一条 … clauses), explanation, contact, opens_at, closes_at
+    (aware datetimes), documents: [(filename, bytes)]."""
+    _require_manager(actor, matter)
+    now = now or now_utc()
+    if not matter.is_published:
+        raise RuleViolation(None, _l("Publish the catalogue entry before consulting on it."))
+    if matter.is_closed:
+        raise RuleViolation(None, _l("A decided or withdrawn matter cannot be consulted on."))
+    title = _text(
+        data.get("title"), "title", rules.MAX_TITLE, required=True, message=_l("Enter a title.")
+    )
+    draft = _text(
+        data.get("draft"),
+        "draft",
+        rules.MAX_TEXT,
+        required=True,
+        message=_l("Paste the consultation draft."),
+    )
+    explanation = _text(data.get("explanation"), "explanation", rules.MAX_TEXT, required=False)
+    contact = _text(
+        data.get("contact"),
+        "contact",
+        rules.MAX_CONTACT,
+        required=True,
+        message=_l("Give a contact for questions (office, phone or email)."),
+    )
+    opens_at = _aware(data.get("opens_at"), "opens_at")
+    closes_at = _aware(data.get("closes_at"), "closes_at")
+    rules.check_window(opens_at, closes_at, now, configured_minimum())
+    preamble, clauses = rules.split_draft(draft)
+    checked = [
+        files.check_upload(name, content, DOCUMENT_KINDS, rules.MAX_DOCUMENT_BYTES, "documents")
+        for name, content in (data.get("documents") or [])
+    ]
+    consultation = Consultation(
+        matter=matter,
+        title=title,
+        preamble=preamble,
+        explanation=explanation,
+        contact=contact,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_at=now,
+        created_by_id=getattr(actor, "id", None),
+    )
+    consultation.clauses = [
+        Clause(number=c.number, heading=c.heading, text=c.text) for c in clauses
+    ]
+    for upload in checked:
+        consultation.documents.append(
+            ConsultationDocument(file=store_file(upload, now=now), label=upload.filename)
+        )
+    db.session.add(consultation)
+    db.session.flush()
+    audit.record(
+        consultation,
+        "created",
+        actor=actor,
+        now=now,
+        details={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()},
+    )
+    audit.record(
+        matter,
+        "consultation_scheduled",
+        actor=actor,
+        now=now,
+        details={
+            "consultation_id": consultation.id,
+            "title": title,
+            "opens_at": opens_at.isoformat(),
+            "closes_at": closes_at.isoformat(),
+        },
+    )
+    if opens_at <= now:
+        activate(consultation, now=now)
+    return consultation
+
+
+def activate(consultation: Consultation, *, now: datetime | None = None) -> None:
+    """Mark an opened consultation as started; its matter moves to "consulting" (the event is
+    dated at the opening time, not when someone noticed)."""
+    if consultation.activated_at is not None:
+        return
+    now = now or now_utc()
+    if consultation.opens_at > now:
+        return
+    consultation.activated_at = consultation.opens_at
+    matter = consultation.matter
+    audit.record(
+        matter,
+        "consultation_opened",
+        actor=None,
+        now=consultation.opens_at,
+        details={
+            "consultation_id": consultation.id,
+            "title": consultation.title,
+            "closes_at": consultation.closes_at.isoformat(),
+        },
+    )
+    if matter.status == MatterStatus.PLANNED:
+        old = matter.status
+        matter.status = MatterStatus.CONSULTING.value
+        matter.updated_at = consultation.opens_at
+        audit.record(
+            matter,
+            "status_changed",
+            actor=None,
+            now=consultation.opens_at,
+            details={
+                "from": old,
+                "to": MatterStatus.CONSULTING.value,
+                "consultation_id": consultation.id,
+            },
+        )
+    db.session.flush()
+
+
+def activate_due(*, now: datetime | None = None) -> int:
+    """Activate every consultation whose opening time has come. Cheap when there are none."""
+    now = now or now_utc()
+    due = list(
+        db.session.scalars(
+            sa.select(Consultation).where(
+                Consultation.activated_at.is_(None), Consultation.opens_at <= now
+            )
+        )
+    )
+    for consultation in due:
+        activate(consultation, now=now)
+    return len(due)
+
+
+def change_closing(
+    consultation: Consultation,
+    new_closes_at: datetime,
+    reason: str,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> WindowChange:
+    """Move the closing time (usually to extend it). Logged and announced on the page."""
+    _require_manager(actor, consultation)
+    now = now or now_utc()
+    new_closes_at = _aware(new_closes_at, "closes_at")
+    reason = _text(
+        reason,
+        "reason",
+        2000,
+        required=True,
+        message=_l("Give a reason: it is announced on the consultation page."),
+    )
+    if new_closes_at == consultation.closes_at:
+        raise RuleViolation("closes_at", _l("This is already the closing time."))
+    rules.check_new_closing(
+        consultation.opens_at, consultation.closes_at, new_closes_at, now, configured_minimum()
+    )
+    change = WindowChange(
+        consultation=consultation,
+        old_closes_at=consultation.closes_at,
+        new_closes_at=new_closes_at,
+        reason=reason,
+        changed_at=now,
+        actor_id=getattr(actor, "id", None),
+    )
+    db.session.add(change)
+    consultation.closes_at = new_closes_at
+    db.session.flush()
+    audit.record(
+        consultation,
+        "window_changed",
+        actor=actor,
+        now=now,
+        details={
+            "old": change.old_closes_at.isoformat(),
+            "new": new_closes_at.isoformat(),
+            "reason": reason,
+        },
+    )
+    audit.record(
+        consultation.matter,
+        "consultation_window_changed",
+        actor=actor,
+        now=now,
+        details={
+            "consultation_id": consultation.id,
+            "new": new_closes_at.isoformat(),
+            "reason": reason,
+        },
+    )
+    return change
+
+
+def delete_consultation(
+    consultation: Consultation, *, actor: User | None, now: datetime | None = None
+) -> None:
+    """Only a consultation that has not opened yet can be deleted."""
+    _require_manager(actor, consultation)
+    now = now or now_utc()
+    if consultation.opens_at <= now or consultation.activated_at is not None:
+        raise RuleViolation(None, _l("A consultation that has opened cannot be deleted."))
+    audit.record(
+        consultation.matter,
+        "consultation_cancelled",
+        actor=actor,
+        now=now,
+        details={"consultation_id": consultation.id, "title": consultation.title},
+    )
+    db.session.delete(consultation)
+    db.session.flush()
+
+
+def add_document(
+    consultation: Consultation,
+    filename: str,
+    content: bytes,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> ConsultationDocument:
+    _require_manager(actor, consultation)
+    upload = files.check_upload(
+        filename, content, DOCUMENT_KINDS, rules.MAX_DOCUMENT_BYTES, "documents"
+    )
+    doc = ConsultationDocument(
+        consultation=consultation, file=store_file(upload, now=now), label=upload.filename
+    )
+    db.session.add(doc)
+    db.session.flush()
+    audit.record(
+        consultation, "document_added", actor=actor, now=now, details={"filename": upload.filename}
+    )
+    return doc
+
+
+def record_activity(
+    consultation: Consultation,
+    data: dict[str, Any],
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> OfflineActivity:
+    """Record a symposium, hearing or field visit held for the consultation."""
+    _require_manager(actor, consultation)
+    now = now or now_utc()
+    kind = data.get("kind")
+    if kind not in ACTIVITY_VALUES:
+        raise RuleViolation("kind", _l("Choose symposium, hearing or field visit."))
+    held_on = data.get("held_on")
+    if not isinstance(held_on, date):
+        raise RuleViolation("held_on", _l("Enter the date."))
+    if held_on > local_date_of(now):
+        raise RuleViolation("held_on", _l("Record an activity once it has taken place."))
+    place = _text(data.get("place"), "place", 200, required=True, message=_l("Enter the place."))
+    try:
+        participants = int(data.get("participants"))
+    except (TypeError, ValueError):
+        raise RuleViolation("participants", _l("Enter the number of participants.")) from None
+    if not 0 <= participants <= 100_000:
+        raise RuleViolation("participants", _l("Enter the number of participants."))
+    minutes = _text(data.get("minutes"), "minutes", rules.MAX_TEXT, required=False)
+    activity = OfflineActivity(
+        consultation=consultation,
+        kind=kind,
+        held_on=held_on,
+        place=place,
+        participants=participants,
+        minutes=minutes,
+        created_at=now,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(activity)
+    db.session.flush()
+    audit.record(
+        consultation,
+        "activity_recorded",
+        actor=actor,
+        now=now,
+        details={"activity_id": activity.id, "kind": kind, "held_on": held_on.isoformat()},
+    )
+    return activity
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def get_consultation(consultation_id: int) -> Consultation:
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound(_l("No such consultation."))
+    return consultation
+
+
+def list_by_status(status: str | None, now: datetime) -> sa.Select:
+    """Consultations by their status at `now`: scheduled, open, closed (feedback pending or
+    published) — computed from the window, so no job has to flip a flag at the deadline."""
+    stmt = sa.select(Consultation)
+    if status == "scheduled":
+        stmt = stmt.where(Consultation.opens_at > now).order_by(Consultation.opens_at)
+    elif status == "open":
+        stmt = stmt.where(Consultation.opens_at <= now, Consultation.closes_at > now).order_by(
+            Consultation.closes_at
+        )
+    elif status in ("closed", "feedback_published"):
+        stmt = stmt.where(Consultation.closes_at <= now)
+        if hasattr(Consultation, "feedback_published_at"):
+            published = Consultation.feedback_published_at.is_not(None)  # type: ignore[attr-defined]
+            stmt = stmt.where(published if status == "feedback_published" else ~published)
+        stmt = stmt.order_by(Consultation.closes_at.desc())
+    else:
+        stmt = stmt.order_by(Consultation.opens_at.desc())
+    return stmt
+
+
+def public_record(
+    consultation: Consultation, now: datetime, comment_count: int | None = None
+) -> dict[str, Any]:
+    days, hours = rules.time_left(consultation.closes_at, now)
+    record = {
+        "id": consultation.id,
+        "title": consultation.title,
+        "decision_id": consultation.matter_id,
+        "decision_title": consultation.matter.title,
+        "lead_department": consultation.matter.department.name,
+        "status": consultation.status_at(now),
+        "opens_at": consultation.opens_at.isoformat(),
+        "closes_at": consultation.closes_at.isoformat(),
+        "time_left": {"days": days, "hours": hours},
+        "contact": consultation.contact,
+        "preamble": consultation.preamble,
+        "explanation": consultation.explanation,
+        "clauses": [
+            {"number": c.number, "heading": c.heading, "text": c.text, "anchor": c.anchor}
+            for c in consultation.clauses
+        ],
+        "documents": [
+            {
+                "id": d.id,
+                "filename": d.file.filename,
+                "content_type": d.file.content_type,
+                "size": d.file.size,
+                "sha256": d.file.sha256,
+            }
+            for d in consultation.documents
+        ],
+        "window_changes": [
+            {
+                "old_closes_at": w.old_closes_at.isoformat(),
+                "new_closes_at": w.new_closes_at.isoformat(),
+                "reason": w.reason,
+                "changed_at": w.changed_at.isoformat(),
+            }
+            for w in consultation.window_changes
+        ],
+        "activities": [
+            {
+                "kind": a.kind,
+                "held_on": a.held_on.isoformat(),
+                "place": a.place,
+                "participants": a.participants,
+                "minutes": a.minutes,
+            }
+            for a in consultation.activities
+        ],
+    }
+    if comment_count is not None:
+        record["comment_count"] = comment_count
+    return record

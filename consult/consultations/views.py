@@ -1,0 +1,430 @@
+"""Consultation pages for residents, and the department's consultation screens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from consult.catalogue.models import DecisionMatter
+from consult.comments import services as comments
+from consult.comments.forms import CommentForm, HideForm, OfflineCommentForm
+from consult.comments.models import Comment
+from consult.consultations import rules, services
+from consult.consultations.forms import (
+    ActivityForm,
+    ClosingForm,
+    ConsultationForm,
+    DeleteForm,
+    DocumentForm,
+)
+from consult.consultations.models import Consultation, ConsultationDocument
+from consult.core.errors import Forbidden, RuleViolation
+from consult.core.forms import choices, db_int, show_violation
+from consult.core.storage import storage
+from consult.core.time import from_local, now_utc, to_local_input
+from consult.extensions import db
+
+bp = Blueprint("consultations", __name__)
+manage_bp = Blueprint("manage_consultations", __name__, url_prefix="/manage")
+
+TABS = ("open", "scheduled", "closed")
+
+
+def _zone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def comment_form_for(consultation: Consultation, form: CommentForm | None = None) -> CommentForm:
+    form = form or CommentForm()
+    form.clause.choices = choices(
+        [("", _("The draft as a whole"))]
+        + [
+            (
+                str(c.number),
+                f"{c.heading} {c.text[:24]}…" if len(c.text) > 24 else f"{c.heading} {c.text}",
+            )
+            for c in consultation.clauses
+        ]
+    )
+    return form
+
+
+@bp.get("/consultations")
+def index():
+    status = request.args.get("status", "open")
+    if status not in TABS:
+        status = "open"
+    now = now_utc()
+    page = request.args.get("page", 1, type=db_int)
+    pagination = db.paginate(
+        services.list_by_status(status, now), page=page, per_page=20, error_out=False
+    )
+    counts = comments.count_comments([c.id for c in pagination.items])
+    return render_template(
+        "consultations/index.html",
+        pagination=pagination,
+        status=status,
+        tabs=TABS,
+        counts=counts,
+        now=now,
+        time_left=rules.time_left,
+    )
+
+
+def _page(consultation: Consultation, form: CommentForm, status_code: int = 200):
+    now = now_utc()
+    published = list(db.session.scalars(comments.public_comments(consultation)))
+    total = comments.count_comments([consultation.id]).get(consultation.id, 0)
+    return render_template(
+        "consultations/detail.html",
+        c=consultation,
+        form=form,
+        now=now,
+        comments=published,
+        total_comments=total,
+        group_sizes=comments.group_sizes(consultation),
+        time_left=rules.time_left(consultation.closes_at, now),
+        status=consultation.status_at(now),
+        can_manage=services.may_manage(
+            current_user if current_user.is_authenticated else None, consultation
+        ),
+    ), status_code
+
+
+@bp.get("/consultations/<int:consultation_id>")
+def detail(consultation_id: int):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    form = comment_form_for(consultation)
+    if request.args.get("clause", "").isdigit():
+        form.clause.data = request.args["clause"]
+    return _page(consultation, form)
+
+
+@bp.get("/documents/<int:doc_id>/<path:filename>")
+@bp.get("/documents/<int:doc_id>")
+def document(doc_id: int, filename: str | None = None):
+    doc = db.get_or_404(ConsultationDocument, doc_id)
+    return send_file(
+        storage().path(doc.file.storage_key),
+        mimetype=doc.file.content_type,
+        as_attachment=True,
+        download_name=doc.file.filename,
+        max_age=3600,
+    )
+
+
+# --- the department's screens -------------------------------------------------------------
+
+
+@manage_bp.before_request
+@login_required
+def _staff_only():
+    if not current_user.is_staff:
+        raise Forbidden()
+
+
+def _managed(consultation_id: int) -> Consultation:
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if not services.may_manage(current_user, consultation):
+        raise Forbidden()
+    return consultation
+
+
+def _uploads(field) -> list[tuple[str, bytes]]:
+    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
+
+
+@manage_bp.route("/matters/<int:matter_id>/consultations/new", methods=["GET", "POST"])
+def new_consultation(matter_id: int):
+    matter = db.get_or_404(DecisionMatter, matter_id)
+    if not services.may_manage(current_user, matter):
+        raise Forbidden()
+    form = ConsultationForm()
+    if request.method == "GET":
+        start = to_local_input(now_utc() + timedelta(hours=1), _zone()).replace(minute=0)
+        form.opens_at.data = start
+        form.closes_at.data = (
+            start
+            + rules.minimum_window(current_app.config.get("MIN_COMMENT_WINDOW_DAYS"))
+            + timedelta(days=1)
+        )
+        form.title.data = _(
+            "Public consultation on “%(title)s” (consultation draft)", title=matter.title
+        )
+    if form.validate_on_submit():
+        data = {
+            "title": form.title.data,
+            "draft": form.draft.data,
+            "explanation": form.explanation.data,
+            "contact": form.contact.data,
+            "opens_at": from_local(form.opens_at.data, _zone()),
+            "closes_at": from_local(form.closes_at.data, _zone()),
+            "documents": _uploads(form.documents),
+        }
+        try:
+            consultation = services.open_consultation(matter, data, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The consultation has been created."), "success")
+            return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
+    return render_template("consultations/form.html", form=form, matter=matter), (
+        422 if form.errors else 200
+    )
+
+
+@manage_bp.get("/consultations/<int:consultation_id>")
+def manage(consultation_id: int):
+    consultation = _managed(consultation_id)
+    return _manage_page(consultation)
+
+
+def _manage_page(
+    consultation,
+    closing_form=None,
+    activity_form=None,
+    offline_form=None,
+    document_form=None,
+    status_code=200,
+):
+    now = now_utc()
+    closing_form = closing_form or ClosingForm(prefix="closing")
+    if closing_form.closes_at.data is None:
+        closing_form.closes_at.data = to_local_input(consultation.closes_at, _zone())
+    all_comments = list(
+        db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.consultation_id == consultation.id)
+            .order_by(Comment.submitted_at.desc())
+        )
+    )
+    return render_template(
+        "consultations/manage.html",
+        c=consultation,
+        now=now,
+        status=consultation.status_at(now),
+        comments=all_comments,
+        group_sizes=comments.group_sizes(consultation),
+        closing_form=closing_form,
+        activity_form=activity_form or ActivityForm(prefix="activity"),
+        offline_form=offline_form or offline_form_for(consultation),
+        document_form=document_form or DocumentForm(prefix="doc"),
+        hide_form=HideForm(prefix="hide"),
+        delete_form=DeleteForm(prefix="delete"),
+    ), status_code
+
+
+def offline_form_for(
+    consultation: Consultation, form: OfflineCommentForm | None = None
+) -> OfflineCommentForm:
+    form = form or OfflineCommentForm(prefix="offline")
+    form.clause.choices = choices(
+        [("", _("The draft as a whole"))]
+        + [(str(c.number), c.heading) for c in consultation.clauses]
+    )
+    form.activity_id.choices = choices(
+        [("", "—")]
+        + [(str(a.id), f"{a.held_on.isoformat()} {a.place}") for a in consultation.activities]
+    )
+    return form
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/closing")
+def change_closing(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = ClosingForm(prefix="closing")
+    if form.validate_on_submit():
+        try:
+            services.change_closing(
+                consultation,
+                from_local(form.closes_at.data, _zone()),
+                form.reason.data,
+                actor=current_user,
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The closing time has been changed and announced."), "success")
+            return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
+    return _manage_page(consultation, closing_form=form, status_code=422)
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/activities")
+def add_activity(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = ActivityForm(prefix="activity")
+    if form.validate_on_submit():
+        try:
+            services.record_activity(
+                consultation,
+                {
+                    "kind": form.kind.data,
+                    "held_on": form.held_on.data,
+                    "place": form.place.data,
+                    "participants": form.participants.data,
+                    "minutes": form.minutes.data,
+                },
+                actor=current_user,
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The activity has been recorded."), "success")
+            return redirect(
+                url_for("manage_consultations.manage", consultation_id=consultation.id)
+                + "#activities"
+            )
+    return _manage_page(consultation, activity_form=form, status_code=422)
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/documents")
+def add_document(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = DocumentForm(prefix="doc")
+    if form.validate_on_submit() and getattr(form.document.data, "filename", ""):
+        try:
+            services.add_document(
+                consultation,
+                form.document.data.filename,
+                form.document.data.read(),
+                actor=current_user,
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc, aliases={"documents": "document"})
+        else:
+            db.session.commit()
+            flash(_("The attachment has been added."), "success")
+            return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
+    elif not form.errors:
+        form.document.errors = [_("Choose a file.")]
+    return _manage_page(consultation, document_form=form, status_code=422)
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/offline-comments")
+def add_offline_comment(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = offline_form_for(consultation, OfflineCommentForm(prefix="offline"))
+    if form.validate_on_submit():
+        try:
+            comment = comments.enter_offline_comment(
+                consultation,
+                {
+                    "source": form.source.data,
+                    "activity_id": form.activity_id.data or None,
+                    "received_at": from_local(form.received_at.data, _zone()),
+                    "clause": form.clause.data or None,
+                    "author_name": form.author_name.data,
+                    "show_name": form.show_name.data,
+                    "contact": form.contact.data,
+                    "body": form.body.data,
+                },
+                actor=current_user,
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                _("Comment entered. Its receipt number is %(receipt)s.", receipt=comment.receipt),
+                "success",
+            )
+            return redirect(
+                url_for("manage_consultations.manage", consultation_id=consultation.id) + "#offline"
+            )
+    return _manage_page(consultation, offline_form=form, status_code=422)
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/delete")
+def delete(consultation_id: int):
+    consultation = _managed(consultation_id)
+    matter_id = consultation.matter_id
+    form = DeleteForm(prefix="delete")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.delete_consultation(consultation, actor=current_user)
+    except RuleViolation as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("manage_consultations.manage", consultation_id=consultation_id))
+    db.session.commit()
+    flash(_("The scheduled consultation has been deleted."), "success")
+    return redirect(url_for("catalogue.matter", matter_id=matter_id))
+
+
+@manage_bp.post("/comments/<int:comment_id>/hide")
+def hide_comment(comment_id: int):
+    comment = db.get_or_404(Comment, comment_id)
+    if not services.may_manage(current_user, comment.consultation):
+        raise Forbidden()
+    form = HideForm(prefix="hide")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        comments.hide_comment(comment, form.reason.data, form.note.data, actor=current_user)
+    except RuleViolation as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("Comment %(receipt)s is now withheld from the public.", receipt=comment.receipt),
+            "success",
+        )
+    return redirect(
+        url_for("manage_consultations.manage", consultation_id=comment.consultation_id)
+        + f"#comment-{comment.id}"
+    )
+
+
+@manage_bp.post("/comments/<int:comment_id>/publish")
+def publish_comment(comment_id: int):
+    comment = db.get_or_404(Comment, comment_id)
+    if not services.may_manage(current_user, comment.consultation):
+        raise Forbidden()
+    form = DeleteForm(prefix="delete")
+    if not form.validate_on_submit():
+        abort(400)
+    comments.publish_comment(comment, actor=current_user)
+    db.session.commit()
+    flash(_("Comment %(receipt)s is published.", receipt=comment.receipt), "success")
+    return redirect(
+        url_for("manage_consultations.manage", consultation_id=comment.consultation_id)
+        + f"#comment-{comment.id}"
+    )
+
+
+@manage_bp.get("/comments/<int:comment_id>/attachment")
+def comment_attachment(comment_id: int):
+    comment = db.get_or_404(Comment, comment_id)
+    if not services.may_manage(current_user, comment.consultation) or comment.attachment is None:
+        abort(404)
+    f = comment.attachment
+    return send_file(
+        storage().path(f.storage_key),
+        mimetype=f.content_type,
+        as_attachment=True,
+        download_name=f.filename,
+    )
