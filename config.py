@@ -81,6 +81,10 @@ class Config:
     COMMENTS_PREMODERATED = _env_bool("COMMENTS_PREMODERATED", False)
     MIN_COMMENT_WINDOW_DAYS = _env_int("MIN_COMMENT_WINDOW_DAYS", 30)
     STORAGE_DIR = os.environ.get("STORAGE_DIR", "")
+    # Feedback is due this many days after a consultation closes; overdue ones are flagged.
+    FEEDBACK_PERIOD_DAYS = _env_int("FEEDBACK_PERIOD_DAYS", 30)
+    # Report rendering: "rq" (needs REDIS_URL and a worker), "thread", or "inline".
+    REPORT_RENDERING = os.environ.get("REPORT_RENDERING", "")
 
     PER_PAGE = 20
     SITE_NAME_ZH = "东湖区重大行政决策公开平台"
@@ -110,6 +114,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_FAST = True
     ACTIVATION_INTERVAL = 0
+    REPORT_RENDERING = "inline"
 
 
 class ProductionConfig(Config):

@@ -191,12 +191,16 @@ def _register_blueprints(app: Flask) -> None:
     from consult.comments.views import bp as comments_bp
     from consult.consultations.views import bp as consultations_bp
     from consult.consultations.views import manage_bp as manage_consultations_bp
+    from consult.feedback.views import bp as feedback_bp
+    from consult.feedback.views import manage_bp as manage_feedback_bp
     from consult.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)
     app.register_blueprint(consultations_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(manage_consultations_bp)
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(manage_feedback_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(catalogue_bp)
@@ -300,8 +304,10 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from consult.accounts.cli import register as register_accounts
     from consult.catalogue.cli import register as register_catalogue
+    from consult.consultations.cli import register as register_consultations
     from consult.site.cli import register as register_site
 
     register_accounts(app)
     register_catalogue(app)
+    register_consultations(app)
     register_site(app)

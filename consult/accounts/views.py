@@ -17,6 +17,7 @@ from consult.accounts.forms import (
     UserForm,
 )
 from consult.accounts.models import ApiToken, Department, Role, User
+from consult.comments.models import Comment
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, show_violation
 from consult.extensions import db, limiter
@@ -105,6 +106,13 @@ def account():
             .order_by(ApiToken.created_at.desc())
         )
     )
+    my_comments = list(
+        db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.user_id == current_user.id)
+            .order_by(Comment.submitted_at.desc())
+        )
+    )
     status = 422 if (form.errors or token_form.errors) else 200
     return render_template(
         "accounts/account.html",
@@ -113,6 +121,7 @@ def account():
         tokens=tokens,
         new_secret=new_secret,
         role_label=ROLE_LABELS.get(current_user.role),
+        my_comments=my_comments,
     ), status
 
 

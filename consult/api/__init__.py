@@ -102,4 +102,4 @@ def paginated(stmt, serialise, page: int, per_page: int) -> dict:
     }
 
 
-from consult.api import consultations, decisions  # noqa: E402,F401  (routes register on bp)
+from consult.api import consultations, decisions, feedback  # noqa: E402,F401  (routes register on bp)

@@ -222,11 +222,28 @@ def dashboard():
     stmt = sa.select(DecisionMatter).order_by(DecisionMatter.year.desc(), DecisionMatter.number)
     if current_user.role != Role.ADMIN:
         stmt = stmt.where(DecisionMatter.department_id == current_user.department_id)
+    from consult.consultations.models import Consultation
+    from consult.core.time import now_utc
+    from consult.feedback import services as feedback
+
+    department_id = None if current_user.role == Role.ADMIN else current_user.department_id
+    now = now_utc()
+    consultations = (
+        sa.select(Consultation).join(Consultation.matter).order_by(Consultation.closes_at.desc())
+    )
+    if department_id is not None:
+        consultations = consultations.where(DecisionMatter.department_id == department_id)
+    overdue = feedback.overdue(department_id, now)
     return render_template(
         "catalogue/dashboard.html",
         matters=list(db.session.scalars(stmt)),
         years=services.all_years(),
         year_form=YearForm(),
+        consultations=list(db.session.scalars(consultations.limit(50))),
+        awaiting=feedback.awaiting_feedback(department_id, now),
+        overdue_ids={c.id for c in overdue},
+        now=now,
+        feedback_due=lambda c: c.closes_at + feedback.feedback_period(),
     )
 
 

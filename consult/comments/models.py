@@ -31,6 +31,13 @@ class CommentStatus(enum.StrEnum):
     HIDDEN = "hidden"
 
 
+class Disposition(enum.StrEnum):
+    ADOPTED = "adopted"
+    PARTLY_ADOPTED = "partly_adopted"
+    NOT_ADOPTED = "not_adopted"
+    NOT_APPLICABLE = "not_applicable"
+
+
 class HideReason(enum.StrEnum):
     ABUSIVE = "abusive"
     PERSONAL_DATA = "personal_data"
@@ -41,6 +48,7 @@ class HideReason(enum.StrEnum):
 SOURCE_VALUES = tuple(s.value for s in CommentSource)
 STATUS_VALUES = tuple(s.value for s in CommentStatus)
 HIDE_REASON_VALUES = tuple(r.value for r in HideReason)
+DISPOSITION_VALUES = tuple(d.value for d in Disposition)
 
 
 class DuplicateGroup(db.Model):
@@ -96,6 +104,12 @@ class Comment(db.Model):
     duplicate_group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("duplicate_group.id"), index=True
     )
+    # Feedback (rule 3): every comment ends with a disposition; all but "adopted" need a reason.
+    disposition: Mapped[str | None] = mapped_column(sa.String(20))
+    disposition_reason: Mapped[str | None] = mapped_column(sa.Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id"))
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     consultation: Mapped[Consultation] = relationship()
     clause: Mapped[Clause | None] = relationship(lazy="joined")
@@ -103,6 +117,9 @@ class Comment(db.Model):
     activity: Mapped[OfflineActivity | None] = relationship()
     duplicate_group: Mapped[DuplicateGroup | None] = relationship(back_populates="comments")
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    duplicate_of: Mapped[Comment | None] = relationship(
+        remote_side=[id], foreign_keys=[duplicate_of_id]
+    )
 
     __table_args__ = (
         sa.CheckConstraint(_in("source", SOURCE_VALUES), name="source_known"),
@@ -116,6 +133,18 @@ class Comment(db.Model):
             name="hidden_reason_known",
         ),
         sa.CheckConstraint("source <> 'online' OR consent", name="online_needs_consent"),
+        sa.CheckConstraint(
+            "disposition IS NULL OR " + _in("disposition", DISPOSITION_VALUES),
+            name="disposition_known",
+        ),
+        sa.CheckConstraint(
+            "disposition IS NULL OR disposition = 'adopted' "
+            "OR length(trim(coalesce(disposition_reason, ''))) > 0",
+            name="reason_if_not_adopted",
+        ),
+        sa.CheckConstraint(
+            "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_duplicate_of_itself"
+        ),
         sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
         sa.Index("ix_comment_consultation_fingerprint", "consultation_id", "fingerprint"),
         sa.Index("ix_comment_band0", "consultation_id", "band0"),

@@ -229,7 +229,7 @@ def enter_offline_comment(
         )
     if received_at > now:
         raise RuleViolation("received_at", _l("The time received cannot be in the future."))
-    if getattr(consultation, "feedback_published_at", None) is not None:
+    if consultation.feedback_published_at is not None:
         raise RuleViolation(None, _l("The feedback on this consultation has been published."))
     activity_id = data.get("activity_id")
     if activity_id not in (None, "", 0):
@@ -378,7 +378,11 @@ def receipt_record(comment: Comment) -> dict[str, Any]:
         "clause": comment.clause.number if comment.clause else None,
         "status": comment.status,
         "hidden_reason": comment.hidden_reason if comment.is_hidden else None,
-        "disposition": getattr(comment, "disposition", None),
-        "disposition_reason": getattr(comment, "disposition_reason", None),
+        "disposition": None,
+        "disposition_reason": None,
     }
+    # Answers become public together, when the department publishes its feedback.
+    if comment.consultation.feedback_published_at is not None:
+        record["disposition"] = comment.disposition
+        record["disposition_reason"] = comment.disposition_reason
     return record

@@ -62,11 +62,16 @@ class Consultation(db.Model):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Feedback: published once every comment has its disposition (rule 3).
+    feedback_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_summary: Mapped[str | None] = mapped_column(sa.Text)
+    revised_draft_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     matter: Mapped[DecisionMatter] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
+    revised_draft: Mapped[StoredFile | None] = relationship()
     clauses: Mapped[list[Clause]] = relationship(
         back_populates="consultation", cascade="all, delete-orphan", order_by="Clause.number"
     )
@@ -85,6 +90,10 @@ class Consultation(db.Model):
     __table_args__ = (
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opens"),
         sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        sa.CheckConstraint(
+            "feedback_published_at IS NULL OR length(trim(coalesce(feedback_summary, ''))) > 0",
+            name="feedback_has_summary",
+        ),
     )
 
     def __repr__(self) -> str:
@@ -95,7 +104,7 @@ class Consultation(db.Model):
         return self.matter.department_id
 
     def status_at(self, now: datetime) -> str:
-        if getattr(self, "feedback_published_at", None) is not None:
+        if self.feedback_published_at is not None:
             return ConsultationStatus.FEEDBACK_PUBLISHED
         if now < self.opens_at:
             return ConsultationStatus.SCHEDULED

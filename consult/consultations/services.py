@@ -389,11 +389,14 @@ def list_by_status(status: str | None, now: datetime) -> sa.Select:
         stmt = stmt.where(Consultation.opens_at <= now, Consultation.closes_at > now).order_by(
             Consultation.closes_at
         )
-    elif status in ("closed", "feedback_published"):
+    elif status in ("ended", "closed", "feedback_published"):
+        # "ended": every consultation whose window is over, answered or not.
         stmt = stmt.where(Consultation.closes_at <= now)
-        if hasattr(Consultation, "feedback_published_at"):
-            published = Consultation.feedback_published_at.is_not(None)  # type: ignore[attr-defined]
-            stmt = stmt.where(published if status == "feedback_published" else ~published)
+        published = Consultation.feedback_published_at.is_not(None)
+        if status == "feedback_published":
+            stmt = stmt.where(published)
+        elif status == "closed":
+            stmt = stmt.where(~published)
         stmt = stmt.order_by(Consultation.closes_at.desc())
     else:
         stmt = stmt.order_by(Consultation.opens_at.desc())

@@ -71,7 +71,10 @@ def index():
     now = now_utc()
     page = request.args.get("page", 1, type=db_int)
     pagination = db.paginate(
-        services.list_by_status(status, now), page=page, per_page=20, error_out=False
+        services.list_by_status("ended" if status == "closed" else status, now),
+        page=page,
+        per_page=20,
+        error_out=False,
     )
     counts = comments.count_comments([c.id for c in pagination.items])
     return render_template(
@@ -86,15 +89,24 @@ def index():
 
 
 def _page(consultation: Consultation, form: CommentForm, status_code: int = 200):
+    from consult.feedback import services as feedback
+
     now = now_utc()
-    published = list(db.session.scalars(comments.public_comments(consultation)))
+    published_feedback = consultation.feedback_published_at is not None
+    # Once the feedback is published every comment is listed with its answer; a withheld one
+    # shows the moderation reason instead of its text.
+    listed = (
+        feedback.all_comments(consultation)
+        if published_feedback
+        else list(db.session.scalars(comments.public_comments(consultation)))
+    )
     total = comments.count_comments([consultation.id]).get(consultation.id, 0)
     return render_template(
         "consultations/detail.html",
         c=consultation,
         form=form,
         now=now,
-        comments=published,
+        comments=listed,
         total_comments=total,
         group_sizes=comments.group_sizes(consultation),
         time_left=rules.time_left(consultation.closes_at, now),
@@ -102,6 +114,7 @@ def _page(consultation: Consultation, form: CommentForm, status_code: int = 200)
         can_manage=services.may_manage(
             current_user if current_user.is_authenticated else None, consultation
         ),
+        reports=feedback.reports(consultation) if published_feedback else [],
     ), status_code
 
 

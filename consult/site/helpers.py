@@ -12,15 +12,17 @@ from flask_babel import format_date, format_datetime, get_locale, gettext
 from consult.catalogue import rules as catalogue_rules
 from consult.core import i18n
 
-_QUARTER_CN = {1: "一", 2: "二", 3: "三", 4: "四"}
-
 
 def planned_label(planned) -> str:
     """2026年第三季度 / Q3 2026; 2026年7月 / July 2026."""
     if planned.precision == "quarter":
-        return gettext(
-            "Q%(q)d %(year)d", q=planned.index, year=planned.year, q_cn=_QUARTER_CN[planned.index]
-        )
+        # One message per quarter, so Chinese can say 第三季度 without a numeral placeholder.
+        return {
+            1: gettext("Q1 %(year)d", year=planned.year),
+            2: gettext("Q2 %(year)d", year=planned.year),
+            3: gettext("Q3 %(year)d", year=planned.year),
+            4: gettext("Q4 %(year)d", year=planned.year),
+        }[planned.index]
     return format_skeleton("yMMMM", date(planned.year, planned.index, 1), locale=get_locale())
 
 
@@ -68,6 +70,7 @@ def switch_target() -> str:
 def register(app: Flask) -> None:
     from consult.comments import rules as comment_rules
     from consult.consultations import rules as consultation_rules
+    from consult.feedback import rules as feedback_rules
 
     app.jinja_env.globals.update(
         CONSULTATION_STATUS_LABELS=consultation_rules.STATUS_LABELS,
@@ -76,6 +79,8 @@ def register(app: Flask) -> None:
         SOURCE_LABELS=comment_rules.SOURCE_LABELS,
         COMMENT_STATUS_LABELS=comment_rules.STATUS_LABELS,
         HIDE_REASON_LABELS=comment_rules.HIDE_REASON_LABELS,
+        DISPOSITION_LABELS=feedback_rules.DISPOSITION_LABELS,
+        PROBLEM_LABELS=feedback_rules.PROBLEM_LABELS,
         planned_label=planned_label,
         planned_code_label=planned_code_label,
         url_with=url_with,

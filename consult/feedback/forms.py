@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from consult.core.forms import choices
+from consult.feedback.rules import DISPOSITION_LABELS
+
+
+def disposition_choices():
+    return choices([("", "—")] + [(k.value, label) for k, label in DISPOSITION_LABELS.items()])
+
+
+class DispositionForm(FlaskForm):
+    disposition = SelectField(_l("Disposition"), choices=disposition_choices())
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Required unless the comment is adopted. Published with the comment."),
+        validators=[Length(max=10_000)],
+    )
+    duplicate_of = StringField(
+        _l("Duplicate of (receipt number)"),
+        description=_l("Only for “not applicable”: the comment that was answered."),
+        validators=[Length(max=40)],
+    )
+
+
+class PublishForm(FlaskForm):
+    summary = TextAreaField(_l("How the draft changed"), validators=[Length(max=100_000)])
+    revised_draft = FileField(_l("Revised draft (optional: PDF, DOCX, ODT)"))
+
+
+class CorrectionForm(FlaskForm):
+    note = TextAreaField(_l("What this new version corrects"), validators=[Length(max=2000)])
+
+
+class TemplateForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[Length(max=100)])
+    disposition = SelectField(_l("Disposition"), choices=disposition_choices())
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=10_000)])

@@ -1,0 +1,84 @@
+"""Feedback rules (rule 3): a disposition for every comment, a reason for every one not
+adopted, and a deadline for answering. Pure functions and constants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from consult.comments.models import Disposition
+from consult.core.errors import RuleViolation
+
+FEEDBACK_PERIOD = timedelta(days=30)
+MAX_REASON = 5000
+MAX_SUMMARY = 50_000
+
+DISPOSITION_LABELS = {
+    Disposition.ADOPTED: _l("Adopted"),
+    Disposition.PARTLY_ADOPTED: _l("Partly adopted"),
+    Disposition.NOT_ADOPTED: _l("Not adopted"),
+    Disposition.NOT_APPLICABLE: _l("Not applicable"),
+}
+
+
+def needs_reason(disposition: str) -> bool:
+    return disposition != Disposition.ADOPTED
+
+
+def check_disposition(disposition: str | None, reason: str | None) -> str | None:
+    """Return the cleaned reason, or refuse a disposition that is unknown or lacks its reason."""
+    if disposition not in {d.value for d in Disposition}:
+        raise RuleViolation("disposition", _l("Choose a disposition."))
+    text = (reason or "").strip()
+    if len(text) > MAX_REASON:
+        raise RuleViolation("reason", _l("At most %(n)d characters.", n=MAX_REASON))
+    if needs_reason(disposition) and not text:
+        raise RuleViolation(
+            "reason", _l("Give the reason: every comment not adopted is answered with a reason.")
+        )
+    return text or None
+
+
+def feedback_due(closes_at: datetime, period: timedelta = FEEDBACK_PERIOD) -> datetime:
+    return closes_at + period
+
+
+def is_overdue(
+    closes_at: datetime,
+    published_at: datetime | None,
+    now: datetime,
+    period: timedelta = FEEDBACK_PERIOD,
+) -> bool:
+    return published_at is None and now > feedback_due(closes_at, period)
+
+
+class Problem:
+    NO_DISPOSITION = "no_disposition"
+    NO_REASON = "no_reason"
+
+
+PROBLEM_LABELS = {
+    Problem.NO_DISPOSITION: _l("has no disposition yet"),
+    Problem.NO_REASON: _l("is not adopted but has no reason"),
+}
+
+
+def closing_problems(comments: Iterable) -> list[tuple[object, str]]:
+    """What stands between these comments and publishing the feedback, comment by comment."""
+    problems = []
+    for comment in comments:
+        if comment.disposition is None:
+            problems.append((comment, Problem.NO_DISPOSITION))
+        elif needs_reason(comment.disposition) and not (comment.disposition_reason or "").strip():
+            problems.append((comment, Problem.NO_REASON))
+    return problems
+
+
+def adoption_rate(counts: dict[str, int]) -> float:
+    """Adopted or partly adopted, over the comments that were answered on their merits
+    (not-applicable ones are out of scope or duplicates, so they do not count)."""
+    considered = sum(n for key, n in counts.items() if key != Disposition.NOT_APPLICABLE)
+    taken = counts.get(Disposition.ADOPTED, 0) + counts.get(Disposition.PARTLY_ADOPTED, 0)
+    return taken / considered if considered else 0.0

@@ -1,0 +1,579 @@
+"""Feedback state changes and queries: dispositions (one or in bulk), answer templates,
+publishing the feedback, and the versioned PDF report. Never commits, except the report
+job, which runs outside any request."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import threading
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+from consult.accounts.models import Department, User
+from consult.accounts.rules import may_act_for_department
+from consult.comments import rules as comment_rules
+from consult.comments.models import Comment, Disposition
+from consult.consultations import services as consultations
+from consult.consultations.models import Consultation
+from consult.core import audit, files
+from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.time import now_utc
+from consult.extensions import db
+from consult.feedback import rules
+from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
+
+log = logging.getLogger(__name__)
+
+REVISED_DRAFT_KINDS = {files.KIND_PDF, files.KIND_DOCX, files.KIND_ODT}
+
+
+def feedback_period() -> timedelta:
+    days = current_app.config.get("FEEDBACK_PERIOD_DAYS") if has_app_context() else None
+    return timedelta(days=days) if days else rules.FEEDBACK_PERIOD
+
+
+def _require_manager(actor: User | None, consultation: Consultation) -> None:
+    if actor is not None and not consultations.may_manage(actor, consultation):
+        raise Forbidden(_l("You can only act for your own department."))
+
+
+def _require_answerable(consultation: Consultation, now: datetime) -> None:
+    if now < consultation.closes_at:
+        raise RuleViolation(None, _l("Comments are answered after the consultation closes."))
+    if consultation.feedback_published_at is not None:
+        raise RuleViolation(
+            None, _l("The feedback is published; a correction is made as a new report version.")
+        )
+
+
+# --- dispositions ------------------------------------------------------------------------
+
+
+def _duplicate_target(comment: Comment, ref: Any) -> int | None:
+    if ref in (None, ""):
+        return None
+    target = None
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        target = db.session.get(Comment, int(ref))
+    elif isinstance(ref, str):
+        target = db.session.scalar(sa.select(Comment).where(Comment.receipt == ref.strip().upper()))
+    if target is None or target.consultation_id != comment.consultation_id:
+        raise RuleViolation("duplicate_of", _l("Unknown comment in this consultation."))
+    if target.id == comment.id:
+        raise RuleViolation("duplicate_of", _l("A comment cannot be a duplicate of itself."))
+    return target.id
+
+
+def dispose_comment(
+    comment: Comment, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> Comment:
+    """Answer one comment: a disposition, and a reason unless it is adopted (rule 3)."""
+    consultation = comment.consultation
+    _require_manager(actor, consultation)
+    now = now or now_utc()
+    _require_answerable(consultation, now)
+    disposition = data.get("disposition")
+    reason = rules.check_disposition(disposition, data.get("reason"))
+    duplicate_of = _duplicate_target(comment, data.get("duplicate_of"))
+    if duplicate_of is not None and disposition != Disposition.NOT_APPLICABLE:
+        raise RuleViolation(
+            "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
+        )
+    old = (comment.disposition, comment.disposition_reason)
+    comment.disposition = disposition
+    comment.disposition_reason = reason
+    comment.duplicate_of_id = duplicate_of
+    comment.disposed_at = now
+    comment.disposed_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    if old != (disposition, reason):
+        audit.record(
+            comment,
+            "disposed",
+            actor=actor,
+            now=now,
+            details={"disposition": disposition, "previous": old[0]},
+        )
+    return comment
+
+
+def dispose_comments(
+    consultation: Consultation,
+    comment_ids: list[int],
+    data: dict[str, Any],
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> int:
+    """Apply one disposition and reason to many comments of a consultation. All or nothing."""
+    _require_manager(actor, consultation)
+    if not comment_ids:
+        raise RuleViolation("comment_ids", _l("Select at least one comment."))
+    selected = list(db.session.scalars(sa.select(Comment).where(Comment.id.in_(comment_ids))))
+    if len(selected) != len(set(comment_ids)) or any(
+        c.consultation_id != consultation.id for c in selected
+    ):
+        raise RuleViolation("comment_ids", _l("Unknown comment in this consultation."))
+    for comment in selected:
+        dispose_comment(comment, data, actor=actor, now=now)
+    return len(selected)
+
+
+def group_member_ids(comment: Comment) -> list[int]:
+    if comment.duplicate_group_id is None:
+        return [comment.id]
+    return list(
+        db.session.scalars(
+            sa.select(Comment.id).where(Comment.duplicate_group_id == comment.duplicate_group_id)
+        )
+    )
+
+
+# --- answer templates --------------------------------------------------------------------
+
+
+def save_template(
+    department: Department,
+    data: dict[str, Any],
+    *,
+    actor: User | None,
+    template: AnswerTemplate | None = None,
+    now: datetime | None = None,
+) -> AnswerTemplate:
+    if actor is not None and not may_act_for_department(
+        actor.role, actor.department_id, department.id
+    ):
+        raise Forbidden(_l("You can only act for your own department."))
+    title = (data.get("title") or "").strip()
+    if not title:
+        raise RuleViolation("title", _l("Give the template a title."))
+    if len(title) > 100:
+        raise RuleViolation("title", _l("At most %(n)d characters.", n=100))
+    disposition = data.get("disposition")
+    reason = rules.check_disposition(disposition, data.get("reason")) or ""
+    clash = db.session.scalar(
+        sa.select(AnswerTemplate.id).where(
+            AnswerTemplate.department_id == department.id,
+            AnswerTemplate.title == title,
+            AnswerTemplate.id != (template.id if template else -1),
+        )
+    )
+    if clash is not None:
+        raise RuleViolation("title", _l("Another template already has this title."))
+    template = template or AnswerTemplate(department_id=department.id)
+    template.title, template.disposition, template.reason = title, disposition, reason
+    template.updated_at = now or now_utc()
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def delete_template(template: AnswerTemplate, *, actor: User | None) -> None:
+    if actor is not None and not may_act_for_department(
+        actor.role, actor.department_id, template.department_id
+    ):
+        raise Forbidden(_l("You can only act for your own department."))
+    db.session.delete(template)
+    db.session.flush()
+
+
+def templates_for(department_id: int) -> list[AnswerTemplate]:
+    return list(
+        db.session.scalars(
+            sa.select(AnswerTemplate)
+            .where(AnswerTemplate.department_id == department_id)
+            .order_by(AnswerTemplate.title)
+        )
+    )
+
+
+# --- closing with feedback ---------------------------------------------------------------
+
+
+def all_comments(consultation: Consultation) -> list[Comment]:
+    return list(
+        db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.consultation_id == consultation.id)
+            .order_by(Comment.submitted_at, Comment.id)
+        )
+    )
+
+
+def closing_problems(consultation: Consultation) -> list[tuple[Comment, str]]:
+    return rules.closing_problems(all_comments(consultation))
+
+
+def publish_feedback(
+    consultation: Consultation,
+    data: dict[str, Any],
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> FeedbackReport:
+    """Close the consultation with feedback: only when every comment has a disposition and
+    every one not adopted has a reason. Publishes the answers and requests the PDF report."""
+    _require_manager(actor, consultation)
+    now = now or now_utc()
+    _require_answerable(consultation, now)
+    problems = closing_problems(consultation)
+    if problems:
+        listed = "; ".join(f"{c.receipt} {rules.PROBLEM_LABELS[p]}" for c, p in problems[:20])
+        more = len(problems) - 20
+        raise RuleViolation(
+            "comments",
+            _l(
+                "%(n)d comment(s) still need an answer: %(list)s",
+                n=len(problems),
+                list=listed + (f" … (+{more})" if more > 0 else ""),
+            ),
+            code="feedback_incomplete",
+        )
+    summary = (data.get("summary") or "").strip()
+    if not summary:
+        raise RuleViolation(
+            "summary", _l("Summarise how the draft changed after the consultation.")
+        )
+    if len(summary) > rules.MAX_SUMMARY:
+        raise RuleViolation("summary", _l("At most %(n)d characters.", n=rules.MAX_SUMMARY))
+    revised = data.get("revised_draft")
+    if revised is not None:
+        upload = files.check_upload(
+            revised[0], revised[1], REVISED_DRAFT_KINDS, 20 * 1024 * 1024, "revised_draft"
+        )
+        consultation.revised_draft = consultations.store_file(upload, now=now)
+    consultation.feedback_summary = summary
+    consultation.feedback_published_at = now
+    report = FeedbackReport(
+        consultation=consultation, version=1, status=ReportStatus.PENDING.value, requested_at=now
+    )
+    db.session.add(report)
+    db.session.flush()
+    counts = Counter(c.disposition for c in all_comments(consultation))
+    audit.record(consultation, "feedback_published", actor=actor, now=now, details=dict(counts))
+    audit.record(
+        consultation.matter,
+        "consultation_feedback_published",
+        actor=actor,
+        now=now,
+        details={
+            "consultation_id": consultation.id,
+            "title": consultation.title,
+            "comments": sum(counts.values()),
+        },
+    )
+    return report
+
+
+def request_correction(
+    consultation: Consultation, note: str, *, actor: User | None, now: datetime | None = None
+) -> FeedbackReport:
+    """A new version of the report (e.g. after correcting an answer). Old versions stay."""
+    _require_manager(actor, consultation)
+    if consultation.feedback_published_at is None:
+        raise RuleViolation(None, _l("The feedback has not been published yet."))
+    note = (note or "").strip()
+    if not note:
+        raise RuleViolation("note", _l("Say what the new version corrects."))
+    version = (
+        db.session.scalar(
+            sa.select(sa.func.max(FeedbackReport.version)).where(
+                FeedbackReport.consultation_id == consultation.id
+            )
+        )
+        or 0
+    ) + 1
+    report = FeedbackReport(
+        consultation=consultation,
+        version=version,
+        correction_note=note[:2000],
+        status=ReportStatus.PENDING.value,
+        requested_at=now or now_utc(),
+    )
+    db.session.add(report)
+    db.session.flush()
+    audit.record(
+        consultation,
+        "report_version_requested",
+        actor=actor,
+        now=now,
+        details={"version": version, "note": note[:200]},
+    )
+    return report
+
+
+def correct_disposition(
+    comment: Comment, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> Comment:
+    """After publication an answer can still be corrected; the caller then requests a new
+    report version, so the published record of what changed stays complete."""
+    consultation = comment.consultation
+    _require_manager(actor, consultation)
+    if consultation.feedback_published_at is None:
+        return dispose_comment(comment, data, actor=actor, now=now)
+    disposition = data.get("disposition")
+    reason = rules.check_disposition(disposition, data.get("reason"))
+    now = now or now_utc()
+    old = {"disposition": comment.disposition, "reason": comment.disposition_reason}
+    comment.disposition, comment.disposition_reason = disposition, reason
+    comment.disposed_at, comment.disposed_by_id = now, getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(
+        comment,
+        "disposition_corrected",
+        actor=actor,
+        now=now,
+        details={"old": old, "new": {"disposition": disposition, "reason": reason}},
+    )
+    return comment
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def progress(consultation: Consultation) -> tuple[int, int]:
+    """(answered, total): answered means a disposition and, unless adopted, a reason."""
+    comments = all_comments(consultation)
+    return len(comments) - len(rules.closing_problems(comments)), len(comments)
+
+
+def overdue(department_id: int | None, now: datetime | None = None) -> list[Consultation]:
+    """Closed consultations whose feedback is past due, for a department or for all."""
+    now = now or now_utc()
+    due_before = now - feedback_period()
+    stmt = (
+        sa.select(Consultation)
+        .where(Consultation.feedback_published_at.is_(None), Consultation.closes_at < due_before)
+        .order_by(Consultation.closes_at)
+    )
+    if department_id is not None:
+        from consult.catalogue.models import DecisionMatter
+
+        stmt = stmt.join(Consultation.matter).where(DecisionMatter.department_id == department_id)
+    return list(db.session.scalars(stmt))
+
+
+def awaiting_feedback(department_id: int | None, now: datetime | None = None) -> list[Consultation]:
+    now = now or now_utc()
+    stmt = (
+        sa.select(Consultation)
+        .where(Consultation.feedback_published_at.is_(None), Consultation.closes_at <= now)
+        .order_by(Consultation.closes_at)
+    )
+    if department_id is not None:
+        from consult.catalogue.models import DecisionMatter
+
+        stmt = stmt.join(Consultation.matter).where(DecisionMatter.department_id == department_id)
+    return list(db.session.scalars(stmt))
+
+
+def reports(consultation: Consultation) -> list[FeedbackReport]:
+    return list(
+        db.session.scalars(
+            sa.select(FeedbackReport)
+            .where(FeedbackReport.consultation_id == consultation.id)
+            .order_by(FeedbackReport.version.desc())
+        )
+    )
+
+
+def latest_ready_report(consultation: Consultation) -> FeedbackReport | None:
+    return db.session.scalar(
+        sa.select(FeedbackReport)
+        .where(
+            FeedbackReport.consultation_id == consultation.id,
+            FeedbackReport.status == ReportStatus.READY,
+        )
+        .order_by(FeedbackReport.version.desc())
+        .limit(1)
+    )
+
+
+def get_report(report_id: int) -> FeedbackReport:
+    report = db.session.get(FeedbackReport, report_id)
+    if report is None:
+        raise NotFound()
+    return report
+
+
+# --- the PDF report ----------------------------------------------------------------------
+
+
+def report_data(report: FeedbackReport) -> dict[str, Any]:
+    """Everything the PDF shows, in zh-Hans. No contact details or IPs ever enter it (rule 6)."""
+    from consult.site.helpers import local_datetime
+
+    consultation = report.consultation
+    comments = all_comments(consultation)
+    receipts_by_group: dict[int, list[str]] = {}
+    for c in comments:
+        if c.duplicate_group_id is not None:
+            receipts_by_group.setdefault(c.duplicate_group_id, []).append(c.receipt)
+    with force_locale("zh_Hans"):
+        by_source = Counter(c.source for c in comments)
+        by_disposition = Counter(c.disposition for c in comments)
+        by_clause = Counter(
+            c.clause.heading if c.clause else gettext("The draft as a whole") for c in comments
+        )
+        data = {
+            "consultation": {
+                "id": consultation.id,
+                "title": consultation.title,
+                "matter_title": consultation.matter.title,
+                "matter_code": consultation.matter.code,
+                "department": consultation.matter.department.name,
+                "opens_at": local_datetime(consultation.opens_at, "short"),
+                "closes_at": local_datetime(consultation.closes_at, "short"),
+                "published_at": local_datetime(consultation.feedback_published_at, "short"),
+                "url": f"/consultations/{consultation.id}",
+            },
+            "version": report.version,
+            "correction_note": report.correction_note,
+            "figures": {
+                "total": len(comments),
+                "adoption_rate": rules.adoption_rate(dict(by_disposition)),
+                "by_source": [
+                    {
+                        "key": k.value,
+                        "label": str(comment_rules.SOURCE_LABELS[k]),
+                        "count": by_source[k.value],
+                    }
+                    for k in comment_rules.SOURCE_LABELS
+                    if by_source.get(k.value)
+                ],
+                "by_disposition": [
+                    {
+                        "key": k.value,
+                        "label": str(rules.DISPOSITION_LABELS[k]),
+                        "count": by_disposition.get(k.value, 0),
+                    }
+                    for k in rules.DISPOSITION_LABELS
+                ],
+                "by_clause": [
+                    {"label": label, "count": n}
+                    for label, n in sorted(by_clause.items(), key=_clause_order)
+                ],
+            },
+            "changes_summary": consultation.feedback_summary or "",
+            "comments": [
+                {
+                    "receipt": c.receipt,
+                    "submitted_at": local_datetime(c.submitted_at, "short"),
+                    "source": c.source,
+                    "source_label": str(comment_rules.SOURCE_LABELS[c.source]),
+                    "clause": c.clause.heading if c.clause else gettext("The draft as a whole"),
+                    "text": None if c.is_hidden else c.body,
+                    "hidden": c.is_hidden,
+                    "hidden_reason_label": str(comment_rules.HIDE_REASON_LABELS[c.hidden_reason])
+                    if c.is_hidden
+                    else None,
+                    "disposition": c.disposition,
+                    "disposition_label": str(rules.DISPOSITION_LABELS[c.disposition])
+                    if c.disposition
+                    else "",
+                    "reason": c.disposition_reason,
+                    "duplicate_receipts": [
+                        r for r in receipts_by_group.get(c.duplicate_group_id, []) if r != c.receipt
+                    ],
+                }
+                for c in comments
+            ],
+        }
+    return data
+
+
+def _clause_order(item: tuple[str, int]) -> tuple[int, str]:
+    from consult.consultations.rules import chinese_number
+
+    label = item[0]
+    if label.startswith("第") and label.endswith("条"):
+        try:
+            return (chinese_number(label[1:-1]), label)
+        except ValueError:
+            pass
+    return (0, label)
+
+
+def render_report_now(report_id: int) -> FeedbackReport:
+    """Render and store one report version. Commits: it runs as a job, outside requests."""
+    from consult.feedback import pdf
+
+    report = get_report(report_id)
+    if report.status == ReportStatus.READY:
+        return report
+    report.status = ReportStatus.RENDERING.value
+    db.session.commit()
+    try:
+        data = report_data(report)
+        content = pdf.render_report(data)
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(io.BytesIO(content)).pages)
+        upload = files.CheckedFile(
+            filename=f"feedback-{report.consultation_id}-v{report.version}.pdf",
+            kind=files.KIND_PDF,
+            content_type="application/pdf",
+            data=content,
+        )
+        stored = consultations.store_file(upload)
+        report.file = stored
+        report.sha256 = hashlib.sha256(content).hexdigest()
+        report.pages = pages
+        report.status = ReportStatus.READY.value
+        report.finished_at = now_utc()
+        db.session.flush()
+        audit.record(
+            report.consultation,
+            "report_ready",
+            actor=None,
+            details={"version": report.version, "sha256": report.sha256, "pages": pages},
+        )
+        db.session.commit()
+    except Exception as exc:  # the status page must say it failed, not spin forever
+        log.exception("rendering feedback report %s failed", report_id)
+        db.session.rollback()
+        report = get_report(report_id)
+        report.status = ReportStatus.FAILED.value
+        report.error = f"{type(exc).__name__}: {exc}"[:2000]
+        report.finished_at = now_utc()
+        db.session.commit()
+    return report
+
+
+def _render_in_new_context(app: Flask, report_id: int) -> None:
+    with app.app_context():
+        render_report_now(report_id)
+
+
+def schedule_render(report_id: int) -> str:
+    """Start rendering after the commit: RQ on Redis when configured, else a thread (or
+    inline when REPORT_RENDERING=inline, as in tests and the demo seeding)."""
+    mode = current_app.config.get("REPORT_RENDERING") or (
+        "rq" if current_app.config.get("REDIS_URL") else "thread"
+    )
+    if mode == "inline":
+        render_report_now(report_id)
+    elif mode == "rq":
+        from redis import Redis
+        from rq import Queue
+
+        Queue("reports", connection=Redis.from_url(current_app.config["REDIS_URL"])).enqueue(
+            "consult.feedback.jobs.render_report_job", report_id, job_timeout=1800
+        )
+    else:
+        app = current_app._get_current_object()
+        threading.Thread(
+            target=_render_in_new_context,
+            args=(app, report_id),
+            daemon=True,
+            name=f"report-{report_id}",
+        ).start()
+    return mode

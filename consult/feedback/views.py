@@ -1,0 +1,316 @@
+"""The feedback workspace, answer templates, and the public report downloads."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from consult.accounts.models import Department, Role
+from consult.comments.models import SOURCE_VALUES, Comment
+from consult.consultations import services as consultations
+from consult.consultations.models import Consultation
+from consult.core.errors import Forbidden, RuleViolation
+from consult.core.forms import db_int, show_violation
+from consult.core.storage import storage
+from consult.core.time import now_utc
+from consult.extensions import db
+from consult.feedback import rules, services
+from consult.feedback.forms import CorrectionForm, DispositionForm, PublishForm, TemplateForm
+from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
+
+bp = Blueprint("feedback", __name__)
+manage_bp = Blueprint("manage_feedback", __name__, url_prefix="/manage")
+
+
+# --- public ------------------------------------------------------------------------------
+
+
+def _report_file(report: FeedbackReport | None):
+    if report is None or report.status != ReportStatus.READY or report.file is None:
+        abort(404)
+    return send_file(
+        storage().path(report.file.storage_key),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"feedback-report-{report.consultation_id}-v{report.version}.pdf",
+        max_age=3600,
+        etag=report.sha256,
+    )
+
+
+@bp.get("/consultations/<int:consultation_id>/reports/<int:version>.pdf")
+def report_pdf(consultation_id: int, version: int):
+    report = db.session.scalar(
+        sa.select(FeedbackReport).where(
+            FeedbackReport.consultation_id == consultation_id, FeedbackReport.version == version
+        )
+    )
+    return _report_file(report)
+
+
+@bp.get("/consultations/<int:consultation_id>/revised-draft")
+def revised_draft(consultation_id: int):
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if consultation.feedback_published_at is None or consultation.revised_draft is None:
+        abort(404)
+    f = consultation.revised_draft
+    return send_file(
+        storage().path(f.storage_key),
+        mimetype=f.content_type,
+        as_attachment=True,
+        download_name=f.filename,
+    )
+
+
+# --- the department's workspace ----------------------------------------------------------
+
+
+@manage_bp.before_request
+@login_required
+def _staff_only():
+    if not current_user.is_staff:
+        raise Forbidden()
+
+
+def _managed(consultation_id: int) -> Consultation:
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if not consultations.may_manage(current_user, consultation):
+        raise Forbidden()
+    return consultation
+
+
+def _workspace(
+    consultation: Consultation,
+    *,
+    bulk_form=None,
+    publish_form=None,
+    problems=None,
+    failed_comment_id=None,
+    comment_form=None,
+    status_code=200,
+):
+    now = now_utc()
+    args = request.args if request.method == "GET" else {}
+    clause = args.get("clause", type=db_int)
+    source = args.get("source") if args.get("source") in SOURCE_VALUES else None
+    unanswered = args.get("unanswered") == "1"
+    comments = services.all_comments(consultation)
+    answered, total = len(comments) - len(rules.closing_problems(comments)), len(comments)
+    shown = [
+        c
+        for c in comments
+        if (clause is None or (c.clause and c.clause.number == clause))
+        and (source is None or c.source == source)
+        and (not unanswered or rules.closing_problems([c]))
+    ]
+    # Keep each duplicate group together, in the order of its first member.
+    groups: dict[object, list[Comment]] = {}
+    for c in shown:
+        groups.setdefault(c.duplicate_group_id or f"single-{c.id}", []).append(c)
+    department = consultation.matter.department
+    bulk_form = bulk_form or DispositionForm(prefix="bulk")
+    template_id = args.get("template", type=db_int)
+    if template_id and request.method == "GET":
+        template = db.session.get(AnswerTemplate, template_id)
+        if template and template.department_id == department.id:
+            bulk_form.disposition.data, bulk_form.reason.data = (
+                template.disposition,
+                template.reason,
+            )
+    return render_template(
+        "feedback/workspace.html",
+        c=consultation,
+        now=now,
+        groups=list(groups.values()),
+        answered=answered,
+        total=total,
+        filters={"clause": clause, "source": source, "unanswered": unanswered},
+        bulk_form=bulk_form,
+        publish_form=publish_form or PublishForm(prefix="publish"),
+        correction_form=CorrectionForm(prefix="correction"),
+        problems=problems,
+        templates=services.templates_for(department.id),
+        reports=services.reports(consultation),
+        due=rules.feedback_due(consultation.closes_at, services.feedback_period()),
+        overdue=rules.is_overdue(
+            consultation.closes_at,
+            consultation.feedback_published_at,
+            now,
+            services.feedback_period(),
+        ),
+        failed_comment_id=failed_comment_id,
+        comment_form=comment_form,
+        source_values=SOURCE_VALUES,
+    ), status_code
+
+
+@manage_bp.get("/consultations/<int:consultation_id>/feedback")
+def workspace(consultation_id: int):
+    return _workspace(_managed(consultation_id))
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/feedback/dispose")
+def dispose(consultation_id: int):
+    """One comment (comment_id) or many (comment_ids / a whole duplicate group)."""
+    consultation = _managed(consultation_id)
+    single = request.form.get("comment_id", type=db_int)
+    form = DispositionForm(prefix=f"c{single}" if single else "bulk")
+    if not form.validate_on_submit():
+        return _workspace(consultation, bulk_form=form, status_code=422)
+    data = {
+        "disposition": form.disposition.data or None,
+        "reason": form.reason.data,
+        "duplicate_of": form.duplicate_of.data or None,
+    }
+    # A duplicate group's checkbox carries all its members' ids, comma-separated.
+    raw = ",".join(request.form.getlist("comment_ids")).split(",")
+    ids = (
+        [single] if single else sorted({int(v) for v in raw if v.strip().isdigit() and len(v) < 10})
+    )
+    try:
+        if single:
+            comment = db.get_or_404(Comment, single)
+            if comment.consultation_id != consultation.id:
+                abort(404)
+            services.correct_disposition(comment, data, actor=current_user)
+            count = 1
+        else:
+            count = services.dispose_comments(consultation, ids, data, actor=current_user)
+    except RuleViolation as exc:
+        db.session.rollback()
+        show_violation(form, exc, aliases={"comment_ids": "disposition"})
+        if single:
+            return _workspace(
+                consultation, failed_comment_id=single, comment_form=form, status_code=422
+            )
+        return _workspace(consultation, bulk_form=form, status_code=422)
+    db.session.commit()
+    flash(_("%(n)d comment(s) answered.", n=count), "success")
+    anchor = f"#comment-{single}" if single else ""
+    return redirect(
+        url_for("manage_feedback.workspace", consultation_id=consultation.id) + anchor, code=303
+    )
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/feedback/publish")
+def publish(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = PublishForm(prefix="publish")
+    if not form.validate_on_submit():
+        return _workspace(consultation, publish_form=form, status_code=422)
+    upload = form.revised_draft.data
+    revised = (upload.filename, upload.read()) if getattr(upload, "filename", "") else None
+    try:
+        report = services.publish_feedback(
+            consultation,
+            {"summary": form.summary.data, "revised_draft": revised},
+            actor=current_user,
+        )
+    except RuleViolation as exc:
+        db.session.rollback()
+        problems = (
+            services.closing_problems(consultation) if exc.code == "feedback_incomplete" else None
+        )
+        if exc.code != "feedback_incomplete":
+            show_violation(form, exc)
+        return _workspace(consultation, publish_form=form, problems=problems, status_code=422)
+    db.session.commit()
+    services.schedule_render(report.id)
+    flash(_("The feedback is published. The PDF report is being prepared."), "success")
+    return redirect(
+        url_for("consultations.detail", consultation_id=consultation.id) + "#feedback", code=303
+    )
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/feedback/corrections")
+def correction(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = CorrectionForm(prefix="correction")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        report = services.request_correction(consultation, form.note.data, actor=current_user)
+    except RuleViolation as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(
+            url_for("manage_feedback.workspace", consultation_id=consultation.id), code=303
+        )
+    db.session.commit()
+    services.schedule_render(report.id)
+    flash(_("Version %(v)d of the report is being prepared.", v=report.version), "success")
+    return redirect(url_for("manage_feedback.workspace", consultation_id=consultation.id), code=303)
+
+
+# --- answer templates --------------------------------------------------------------------
+
+
+def _department_for_templates() -> Department:
+    if current_user.role == Role.ADMIN:
+        dept_id = request.args.get("department", type=db_int) or request.form.get(
+            "department", type=db_int
+        )
+        dept = db.session.get(Department, dept_id) if dept_id else None
+        if dept is None:
+            dept = db.session.scalar(
+                sa.select(Department).where(Department.active).order_by(Department.id)
+            )
+        if dept is None:
+            abort(404)
+        return dept
+    return current_user.department
+
+
+@manage_bp.route("/answer-templates", methods=["GET", "POST"])
+@manage_bp.route("/answer-templates/<int:template_id>", methods=["GET", "POST"])
+def answer_templates(template_id: int | None = None):
+    template = db.get_or_404(AnswerTemplate, template_id) if template_id else None
+    department = template.department if template else _department_for_templates()
+    if template is not None and not (
+        current_user.role == Role.ADMIN or current_user.department_id == department.id
+    ):
+        raise Forbidden()
+    form = TemplateForm(obj=template)
+    if request.method == "POST" and request.form.get("delete") and template is not None:
+        services.delete_template(template, actor=current_user)
+        db.session.commit()
+        flash(_("The template has been deleted."), "success")
+        return redirect(
+            url_for("manage_feedback.answer_templates", department=department.id), code=303
+        )
+    if form.validate_on_submit():
+        try:
+            services.save_template(
+                department,
+                {
+                    "title": form.title.data,
+                    "disposition": form.disposition.data or None,
+                    "reason": form.reason.data,
+                },
+                actor=current_user,
+                template=template,
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(
+                url_for("manage_feedback.answer_templates", department=department.id), code=303
+            )
+    departments = (
+        list(db.session.scalars(sa.select(Department).order_by(Department.id)))
+        if current_user.is_admin
+        else []
+    )
+    return render_template(
+        "feedback/templates.html",
+        form=form,
+        template=template,
+        department=department,
+        templates=services.templates_for(department.id),
+        departments=departments,
+    ), (422 if form.errors else 200)
