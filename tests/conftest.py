@@ -18,6 +18,8 @@ os.environ.setdefault("CONSULT_INSTANCE_DIR", str(_TMP))
 if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
 
+from flask.testing import FlaskClient  # noqa: E402
+
 from consult import create_app  # noqa: E402
 from consult.core import time as clock  # noqa: E402
 from consult.extensions import db as _db  # noqa: E402
@@ -26,9 +28,21 @@ from consult.extensions import limiter  # noqa: E402
 PASSWORD = "correct-horse-battery"
 
 
+class FreshContextClient(FlaskClient):
+    """Runs each request in its own application context, as a real server does.
+
+    The `db` fixture keeps an app context pushed for the whole test; without this, requests
+    would share its `g` (Flask-Login's cached user, Flask-Babel's cached locale)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app():
     app = create_app("test")
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()

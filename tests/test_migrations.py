@@ -126,6 +126,7 @@ def test_migrated_check_constraints_carry_the_models_names(empty_app):
     """Alembic's comparison skips CHECK constraints; the named rules must all be there."""
     flask_migrate.upgrade()
     inspector = sa.inspect(db.engine)
+    assert set(db.metadata.tables) <= set(inspector.get_table_names()), "tables not migrated"
     for table in db.metadata.sorted_tables:
         expected = {
             c.name

@@ -20,6 +20,7 @@ from consult.accounts.models import ApiToken, Department, Role, User
 from consult.comments.models import Comment
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, show_violation
+from consult.core.urls import safe_local_path
 from consult.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -31,9 +32,7 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("site.home")
+    return safe_local_path(target, url_for("site.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

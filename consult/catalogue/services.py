@@ -488,8 +488,11 @@ def timeline(matter: DecisionMatter) -> list[audit.AuditEvent]:
     if matter.is_published:
         listed = next((e for e in events if e.action == "listed"), None)
         if listed is not None:
+            # Drafting is not public: only what happened from the listing on.
             return [
-                e for e in events if e.occurred_at >= listed.occurred_at and e.action != "edited"
+                e
+                for e in events
+                if e.occurred_at >= listed.occurred_at and e.action not in ("edited", "created")
             ]
     return events
 

@@ -9,6 +9,7 @@ from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter, MatterStatus
 from consult.core import i18n
 from consult.core.time import local_zone, today_in
+from consult.core.urls import safe_local_path
 from consult.extensions import db
 
 bp = Blueprint("site", __name__)
@@ -51,10 +52,7 @@ def home():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next") or url_for("site.home")
-    # Only local paths: the switch must not become an open redirect.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("site.home")
+    target = safe_local_path(request.args.get("next"), url_for("site.home"))
     response = redirect(target)
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(

@@ -559,12 +559,6 @@ def test_deciding_records_the_date_and_the_document(db, cast, deliberating):
 SHANGHAI_MORNING = datetime(2026, 8, 31, 23, 30, tzinfo=UTC)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuleViolation,
-    reason="change_status compares decision_date with the UTC date (now.date()), not the "
-    "local date in TIMEZONE: a decision dated today is refused before 08:00 in Shanghai",
-)
 def test_a_decision_dated_today_local_time_is_accepted_early_in_the_morning(
     db, cast, create_matter, frozen
 ):
@@ -639,12 +633,6 @@ def test_procedures_of_a_withdrawn_matter_are_frozen(db, cast, create_matter):
         services.record_procedure(matter, "legality_review", date(2026, 3, 1), actor=cast.admin)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuleViolation,
-    reason="record_procedure takes 'today' as the UTC date ((now or now_utc()).date()), not "
-    "the local date in TIMEZONE: a procedure done today is refused before 08:00 in Shanghai",
-)
 def test_a_procedure_done_today_local_time_is_accepted_early_in_the_morning(
     db, cast, create_matter, frozen
 ):

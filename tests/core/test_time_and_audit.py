@@ -109,6 +109,19 @@ def test_today_is_the_date_in_the_given_zone(frozen, instant, local_day):
     assert clock.today_in(clock.local_zone()) == local_day
 
 
+@pytest.mark.parametrize(
+    "instant, local_day",
+    [
+        (datetime(2026, 8, 31, 15, 59, tzinfo=UTC), date(2026, 8, 31)),
+        (datetime(2026, 8, 31, 16, 0, tzinfo=UTC), date(2026, 9, 1)),
+    ],
+)
+def test_the_local_date_follows_the_configured_zone(app, instant, local_day):
+    with app.app_context():
+        assert app.config["TIMEZONE"] == "Asia/Shanghai"
+        assert clock.local_date_of(instant) == local_day
+
+
 # --- UTCDateTime on the database ---------------------------------------------------------
 
 
@@ -245,12 +258,10 @@ def test_an_event_cannot_be_removed(db):
 # --- the test harness itself -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tests/conftest.py db fixture: Flask-SQLAlchemy's Session.get_bind ignores the "
-    "session's `bind`, so the per-test session runs on a pooled connection of its own, not "
-    "on the connection whose transaction is rolled back; anything committed in a test "
-    "(every API or view that commits) survives into the next tests",
-)
 def test_the_per_test_session_runs_on_the_rolled_back_connection(db):
-    assert db.session.connection() is db.session.session_factory.kw["bind"]
+    """Otherwise whatever a view or the API commits would outlive the test."""
+    connection = db.session.session_factory.kw["bind"]
+    assert db.session.connection() is connection
+    db.session.commit()
+    assert db.session.connection() is connection
+    assert connection.in_transaction()

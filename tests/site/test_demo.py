@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -17,22 +19,21 @@ from consult.catalogue.models import (
     DecisionMatter,
     MatterStatus,
 )
+from consult.comments import services as comment_services
+from consult.comments.models import Comment, CommentStatus, DuplicateGroup
+from consult.consultations.models import (
+    Consultation,
+    ConsultationStatus,
+    OfflineActivity,
+    WindowChange,
+)
 from consult.core.audit import AuditEvent
 from consult.site import demo
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in 东湖区
 TODAY = date(2026, 11, 27)
-
-
-@pytest.fixture(autouse=True)
-def _commits_stay_in_the_test(db, monkeypatch):
-    """Commands commit. conftest binds the session to the test's connection, but
-    Flask-SQLAlchemy's get_bind returns the engine, so a commit would outlive the test; send
-    the default bind to that connection, where a commit only releases a savepoint."""
-    monkeypatch.setitem(db.engines, None, db.session.session_factory.kw["bind"])
-    # The demo goes into an empty database; rows another test left behind would make it
-    # (rightly) refuse. The deletion is rolled back with the test.
-    demo.clear_database()
+ZONE = ZoneInfo("Asia/Shanghai")
+PARKING = "东湖区老旧小区停车设施改造实施方案"
 
 
 @pytest.fixture
@@ -49,6 +50,24 @@ def count(db, model) -> int:
 
 def all_matters(db) -> list[DecisionMatter]:
     return list(db.session.scalars(sa.select(DecisionMatter).order_by(DecisionMatter.id)))
+
+
+def all_consultations(db) -> list[Consultation]:
+    return list(db.session.scalars(sa.select(Consultation).order_by(Consultation.id)))
+
+
+def comments_of(db, consultation: Consultation) -> list[Comment]:
+    return list(
+        db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.consultation_id == consultation.id)
+            .order_by(Comment.submitted_at)
+        )
+    )
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(ZONE).date()
 
 
 def test_every_status_in_both_years(seeded, db):
@@ -132,20 +151,196 @@ def test_the_story_is_told_by_the_right_people_and_never_in_the_future(seeded, d
     assert max(e.occurred_at for e in events) <= NOW
     assert min(e.occurred_at for e in events).year == 2025
     status_changes = [e for e in events if e.action == "status_changed"]
-    # Officers move their own department's matters; the government office the others.
-    assert {e.actor.role for e in status_changes} == {Role.ADMIN, Role.OFFICER}
-    for e in status_changes:
+    # Officers move their own department's matters; the government office the others; the
+    # platform itself moves a matter to "consulting" when its consultation opens.
+    by_people = [e for e in status_changes if e.actor is not None]
+    assert {e.actor.role for e in by_people} == {Role.ADMIN, Role.OFFICER}
+    for e in by_people:
         matter = db.session.get(DecisionMatter, e.object_id)
         if e.actor.role == Role.OFFICER:
             assert e.actor.department_id == matter.department_id
-    assert all(e.actor is not None for e in events if e.object_type == "decision_matter")
+    by_clock = [e for e in status_changes if e.actor is None]
+    assert by_clock and all(e.details["to"] == MatterStatus.CONSULTING for e in by_clock)
+    for e in by_clock:
+        consultation = db.session.get(Consultation, e.details["consultation_id"])
+        assert consultation.matter_id == e.object_id
+        assert e.occurred_at == consultation.opens_at == consultation.activated_at
+    assert all(
+        e.actor is not None
+        for e in events
+        if e.object_type == "decision_matter"
+        and e not in by_clock
+        and e.action != "consultation_opened"
+    )
 
     parking = db.session.scalars(services.search_matters(q="停车")).all()
-    assert "东湖区老旧小区停车设施改造实施方案" in [m.title for m in parking]
-    decided = next(m for m in parking if m.title == "东湖区老旧小区停车设施改造实施方案")
-    actions = [e.action for e in services.timeline(decided)]
-    assert actions[0] == "listed" and actions[-1] == "status_changed"
-    assert "adjusted" in actions and "procedure_done" in actions
+    assert PARKING in [m.title for m in parking]
+    matter = next(m for m in parking if m.title == PARKING)
+    assert matter.status == MatterStatus.CONSULTING
+    actions = [e.action for e in services.timeline(matter)]
+    assert actions == [
+        "listed",
+        "adjusted",
+        "adjusted",
+        "consultation_scheduled",
+        "consultation_opened",
+        "status_changed",
+        "consultation_window_changed",
+    ]
+    # A matter consulted through the platform records public participation once it closed.
+    old_housing = next(m for m in all_matters(db) if m.title.startswith("东湖区老旧小区改造"))
+    actions = [e.action for e in services.timeline(old_housing)]
+    assert actions.index("consultation_opened") < actions.index("procedure_done")
+    assert actions[-1] == "status_changed" and old_housing.status == MatterStatus.DECIDED
+
+
+def test_consultations_in_every_state_through_their_matters(seeded, db):
+    consultations = all_consultations(db)
+    assert 6 <= len(consultations) <= 9
+    states = Counter(c.status_at(NOW) for c in consultations)
+    assert states[ConsultationStatus.SCHEDULED] >= 1
+    assert states[ConsultationStatus.OPEN] >= 2
+    assert states[ConsultationStatus.CLOSED] >= 2
+    for c in consultations:
+        assert c.created_at <= min(c.opens_at, NOW)
+        assert c.closes_at - c.opens_at >= timedelta(days=30)
+        assert c.title.strip() and c.contact.strip() and c.explanation.strip()
+        assert c.matter.is_published and c.created_by is not None
+        if c.opens_at <= NOW:  # opened by the clock, which moved its matter on
+            assert c.activated_at == c.opens_at
+            assert c.matter.status != MatterStatus.PLANNED
+        else:
+            assert c.activated_at is None and c.matter.status == MatterStatus.PLANNED
+        if c.matter.decision_date is not None:
+            assert local_day(c.closes_at) < c.matter.decision_date
+    # Every matter in consultation got there through a consultation that has opened.
+    opened = {c.matter_id for c in consultations if c.opens_at <= NOW}
+    consulting = {m.id for m in all_matters(db) if m.status == MatterStatus.CONSULTING}
+    assert consulting <= opened
+
+    scheduled = next(c for c in consultations if c.status_at(NOW) == "scheduled")
+    assert 3 <= (local_day(scheduled.opens_at) - TODAY).days <= 7
+    assert scheduled.clauses and not comments_of(db, scheduled)
+
+    closed = [c for c in consultations if c.status_at(NOW) == ConsultationStatus.CLOSED]
+    waiting = next(c for c in closed if 3 <= (TODAY - local_day(c.closes_at)).days <= 10)
+    assert waiting.matter.status == MatterStatus.CONSULTING and waiting.matter.year == 2026
+    said = comments_of(db, waiting)
+    assert 10 <= len(said) <= 15
+    assert any(x.source != "online" for x in said) and any(x.is_hidden for x in said)
+    earlier = next(c for c in closed if 40 <= (TODAY - local_day(c.closes_at)).days <= 60)
+    assert earlier.matter.status == MatterStatus.DELIBERATING
+    assert {a.kind for a in earlier.activities} == {"hearing"}
+    decided = [c for c in closed if c.matter.status == MatterStatus.DECIDED]
+    assert decided and all(c.matter.year == 2025 for c in decided)
+    # A planning draft without numbered articles: comments address the whole draft.
+    assert any(not c.clauses and c.status_at(NOW) == "open" for c in consultations)
+
+
+def test_the_parking_consultation_shows_everything(seeded, db):
+    parking = next(c for c in all_consultations(db) if c.matter.title == PARKING)
+    assert parking.status_at(NOW) == ConsultationStatus.OPEN
+    assert parking.matter.department.name == "区住房和城乡建设局"
+    assert "zjj@donghu.example" in parking.contact and parking.preamble
+    assert 8 <= len(parking.clauses) <= 12
+    assert [c.heading for c in parking.clauses[:3]] == ["第一条", "第二条", "第三条"]
+    assert parking.explanation.count("\n\n") >= 2  # a few paragraphs
+    assert 8 <= (TODAY - local_day(parking.opens_at)).days <= 12
+    assert (local_day(parking.closes_at) - TODAY).days >= 20
+    (change,) = parking.window_changes
+    assert change.new_closes_at > change.old_closes_at and change.reason.strip()
+    assert change.changed_at <= NOW and change.actor_id is not None
+
+    said = comments_of(db, parking)
+    online = [x for x in said if x.source == "online"]
+    assert 15 <= len(online) <= 25
+    assert all(x.consent and x.submitter_ip for x in online)
+    days = {local_day(x.submitted_at) for x in online}
+    assert len(days) >= 7  # spread over the days since opening
+    assert sum(x.clause_id is not None for x in said) >= 10
+    assert any(x.clause_id is None for x in said)  # on the draft as a whole
+    assert {x.show_name for x in online} == {True, False}
+    assert any(x.contact and "@example.com" in x.contact for x in online)
+    assert any(x.contact and "****" in x.contact for x in said)
+    assert any("<b>" in x.body for x in online)
+    assert any(x.user is not None and x.user.role == Role.RESIDENT for x in online)
+    for x in said:
+        assert 10 <= len(x.body) <= 300
+        assert parking.opens_at <= x.submitted_at < parking.closes_at and x.submitted_at <= NOW
+
+    groups = Counter(x.duplicate_group_id for x in said if x.duplicate_group_id)
+    assert len(groups) == 1 and 5 <= max(groups.values()) <= 6
+    group = db.session.get(DuplicateGroup, next(iter(groups)))
+    assert len({x.body for x in group.comments}) > 1  # near-identical, not identical
+    assert comment_services.group_sizes(parking) == dict(groups)
+
+    hidden = {x.hidden_reason: x for x in said if x.is_hidden}
+    assert set(hidden) == {"personal_data", "abusive"}
+    for x in hidden.values():
+        assert x.hidden_note and x.hidden_by_id is not None
+        assert x.submitted_at < x.hidden_at <= NOW
+    assert "139" in hidden["personal_data"].body
+    public = db.session.scalars(comment_services.public_comments(parking)).all()
+    assert len(public) == len(said) - 2
+
+    offline = Counter(x.source for x in said if x.source != "online")
+    assert offline == {"symposium": 3, "hotline": 2, "letter": 1, "mailbox": 1}
+    (symposium,) = parking.activities
+    assert symposium.kind == "symposium" and symposium.participants > 0
+    assert symposium.place and symposium.minutes and symposium.held_on < TODAY
+    assert all(x.activity_id == symposium.id for x in said if x.source == "symposium")
+    for x in said:
+        if x.source != "online":
+            assert x.entered_by_id is not None
+
+
+def test_the_other_open_consultation_has_a_field_visit(seeded, db):
+    other = [
+        c
+        for c in all_consultations(db)
+        if c.status_at(NOW) == "open" and c.matter.department.name == "区交通运输局"
+    ]
+    (walk,) = other
+    said = comments_of(db, walk)
+    assert 5 <= len(said) <= 8
+    assert [a.kind for a in walk.activities] == ["field_visit"]
+    assert {x.source for x in said} == {"online", "field_visit"}
+
+
+def test_comments_receipts_and_moderation_everywhere(seeded, db):
+    said = list(db.session.scalars(sa.select(Comment)))
+    receipts = [x.receipt for x in said]
+    assert len(set(receipts)) == len(receipts)
+    for x in said:
+        assert re.fullmatch(
+            rf"ZX-{local_day(x.submitted_at).year}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}", x.receipt
+        )
+        assert comment_services.find_by_receipt(x.receipt.lower()) == x
+        assert 10 <= len(x.body) <= 300
+        assert x.submitted_at <= NOW
+        assert x.consultation.is_open_at(x.submitted_at)
+        if x.is_hidden:
+            assert x.hidden_reason and x.hidden_at <= NOW
+    sources = Counter(x.source for x in said)
+    assert {"online", "symposium", "hearing", "field_visit", "hotline", "letter", "mailbox"} <= set(
+        sources
+    )
+    assert {x.hidden_reason for x in said if x.status == CommentStatus.HIDDEN} >= {
+        "personal_data",
+        "abusive",
+    }
+    for activity in db.session.scalars(sa.select(OfflineActivity)):
+        assert activity.held_on <= TODAY and activity.created_at <= NOW
+    assert all(w.changed_at <= NOW for w in db.session.scalars(sa.select(WindowChange)))
+
+
+def test_the_summary_counts_consultations_and_comments(db, app):
+    result = demo.seed_demo(now=NOW)
+    assert result["consultations"] == count(db, Consultation)
+    assert sum(result["consultation_statuses"].values()) == result["consultations"]
+    assert result["consultation_statuses"]["open"] >= 2
+    assert result["comments"] == count(db, Comment) == sum(result["comment_sources"].values())
+    assert result["hidden_comments"] >= 3 and result["duplicate_groups"] == 1
 
 
 def test_refuses_to_seed_twice(seeded, runner, db):
@@ -201,3 +396,32 @@ def test_early_in_the_year_only_what_has_happened(db, app):
     assert all(m.decision_date is None or m.decision_date <= now.date() for m in matters)
     assert result["years"][2026]["published"] and 2027 not in result["years"]
     assert result["statuses"]["decided"] > 0  # last year's decisions
+    # This year's consultations are dated from today: already one open and one to come.
+    states = {c.status_at(now) for c in all_consultations(db)}
+    assert states == {"scheduled", "open", "closed"}
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 1, 12, 2, 0, tzinfo=UTC),  # this year's catalogue not yet published
+        datetime(2026, 7, 1, 2, 0, tzinfo=UTC),
+    ],
+)
+def test_consultations_fit_whatever_day_it_is(db, app, now):
+    """Seeded on another day, this year's consultations move with it, and one that would
+    start before its catalogue was published is simply not there."""
+    demo.seed_demo(now=now)
+    events = list(db.session.scalars(sa.select(AuditEvent)))
+    assert max(e.occurred_at for e in events) <= now
+    published = {c.year: c.published_at for c in db.session.scalars(sa.select(CatalogueYear))}
+    consultations = all_consultations(db)
+    assert {c.matter.year for c in consultations} >= {now.year - 1}
+    for c in consultations:
+        assert published[c.matter.year] is not None and published[c.matter.year] < c.created_at
+        assert c.created_at <= now
+        assert (c.opens_at <= now) == (c.matter.status != MatterStatus.PLANNED)
+        for x in comments_of(db, c):
+            assert c.opens_at <= x.submitted_at <= now
+    if now.month >= 3:
+        assert any(c.status_at(now) == "open" for c in consultations)

@@ -1,0 +1,701 @@
+"""The feedback report as a PDF/A-3b document, rendered by WeasyPrint in bounded parts.
+
+One WeasyPrint document cannot hold a large consultation: its layout time and memory grow
+faster than the row count (5,000 comment rows take ~49 s and ~800 MB, 20,000 take ~5 min and
+3 GB). So `render_report` renders the report in parts, each in a fresh worker process that
+returns its memory to the system when it exits:
+
+1. ``front``: title page, figures (bars drawn as inline SVG by the template) and the summary of
+   changes. This part carries the document's metadata (title, author, language), the PDF/A-3b
+   identification (XMP, OutputIntent) and the disposition table attached as CSV (/AF).
+2. ``comments``: the comment table in chunks of ``chunk_rows`` rows (header row repeated on
+   every page, rows kept whole where they fit, fixed table layout with <colgroup> widths).
+3. ``groups``: every duplicate group once, with all its receipt numbers.
+4. ``folios``: once the page count N of the parts is known, a cheap document of N blank pages
+   whose footers read "第 X 页 / 共 N 页" (WeasyPrint lays out the CJK text with the same font).
+
+The parent then joins the parts with pypdf: it starts from the front part (keeping its
+catalogue: XMP, OutputIntents, EmbeddedFiles, /AF, /Lang, and its /Info), appends the pages of
+the other parts, stamps folio page i onto page i as a Form XObject (no content-stream parsing,
+so stamping costs the same for every page size) and rebuilds the outline (bookmarks) from the
+positions WeasyPrint reports for each part, shifted to the joined page numbers.
+
+The font is Noto Sans SC from the ``justmytype-intl-cjk`` wheel, loaded through a URL fetcher
+that allows exactly that file and refuses every other URL (no file:, http(s):, data:).
+Privacy (design rule 6): the report data carries no contact details or addresses; the text of a
+hidden comment is dropped here again before anything is rendered or attached.
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import functools
+import io
+import logging
+import math
+import multiprocessing
+import os
+import resource
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "templates"
+REPORT_TEMPLATE = "print/feedback_report.html"
+FOLIO_TEMPLATE = "print/page_numbers.html"
+
+FONT_PACKAGE = "justmytype_intl_cjk"
+FONT_PARTS = ("fonts", "ofl", "notosanssc", "NotoSansSC[wght].ttf")
+
+# Both templates use this margin: the folio overlay must fall in the empty bottom margin.
+PAGE_MARGIN = "22mm 15mm 18mm 15mm"
+PDF_VARIANT = "pdf/a-3b"
+FONT_WEIGHTS = (400, 700)
+CSV_NAME = "dispositions.csv"
+CSV_COLUMNS = (
+    "receipt",
+    "submitted_at",
+    "source",
+    "clause",
+    "disposition",
+    "reason",
+    "duplicate_receipts",
+    "withheld_reason",
+)
+DISPOSITIONS = ("adopted", "partly_adopted", "not_adopted", "not_applicable")
+WITHHELD_TEXT = "该意见因违反发布规则未予公开（withheld by moderation）"
+DEFAULT_LABELS = {
+    "report_title": "公众意见采纳情况反馈报告",
+    "issuer": "",
+    "withheld": WITHHELD_TEXT,
+}
+BOOKMARK_EVERY = 100  # one bookmark per this many comments, under the comment table's
+DUP_INLINE = 6  # duplicate receipts listed in the row; the groups section lists them all
+FOLIO_SPLIT_PAGES = 400  # above this, the folio overlay is rendered in parallel pieces
+PX_TO_PT = 0.75  # WeasyPrint positions are CSS px; PDF user space is pt
+
+CHART_WIDTH = 680  # CSS px, the text width of an A4 page with PAGE_MARGIN
+DISPOSITION_COLOURS = {
+    "adopted": "#2f8f4e",
+    "partly_adopted": "#c99a06",
+    "not_adopted": "#c0392b",
+    "not_applicable": "#8a939c",
+}
+
+
+class FontMissing(RuntimeError):
+    """The CJK font is not installed: WeasyPrint would silently print empty boxes."""
+
+
+class FetchRefused(ValueError):
+    """The report's URL fetcher refuses every URL but the bundled font."""
+
+
+# --- font and URL fetcher ---------------------------------------------------------------
+#
+# The wheel ships Noto Sans SC as ONE variable font (31,000 glyphs, axis wght). WeasyPrint turns
+# a variable font into a static one for every document it writes (fontTools' instancer, over
+# every glyph slot: ~7 s per weight per document here), which would dominate a chunked render.
+# So the fetcher serves, for `…/NotoSansSC%5Bwght%5D.ttf#wght=700`, a static instance of that
+# file pinned at that weight, made once per process by HarfBuzz (uharfbuzz, ~0.4 s a weight)
+# and handed to the workers as files. The URL is still that of the one allowed font file.
+
+
+@functools.cache
+def font_path() -> Path:
+    """Where Noto Sans SC (variable weight) is installed, from the justmytype-intl-cjk wheel."""
+    try:
+        ref = resources.files(FONT_PACKAGE).joinpath(*FONT_PARTS)
+    except ModuleNotFoundError as exc:
+        raise FontMissing(f"{FONT_PACKAGE} is not installed") from exc
+    path = Path(str(ref))
+    if not path.is_file():
+        raise FontMissing(f"font file not found: {path}")
+    return Path(os.path.realpath(path))
+
+
+def font_url(weight: int | None = None) -> str:
+    """The font's file:// URL, brackets percent-encoded ("NotoSansSC%5Bwght%5D.ttf"), with
+    the weight to serve as fragment."""
+    url = font_path().as_uri()
+    return f"{url}#wght={int(weight)}" if weight else url
+
+
+def check_url(url: str) -> int | None:
+    """The weight asked for when `url` is the bundled font's URL (None: the variable font
+    itself); FetchRefused for every other URL."""
+    parts = urlsplit(url)
+    if (
+        parts.scheme.lower() == "file"
+        and parts.netloc in ("", "localhost")
+        and not parts.query
+        and os.path.realpath(unquote(parts.path)) == str(font_path())
+    ):
+        if not parts.fragment:
+            return None
+        key, _, value = parts.fragment.partition("=")
+        if key == "wght" and value.isdigit() and int(value) in FONT_WEIGHTS:
+            return int(value)
+    raise FetchRefused(f"URL refused by the report's fetcher: {url[:200]}")
+
+
+_instance_dir: str | None = None
+
+
+def static_font(weight: int) -> Path:
+    """A static instance of the bundled variable font at `weight`, made once per process."""
+    global _instance_dir
+    if weight not in FONT_WEIGHTS:
+        raise ValueError(f"weight {weight} not in {FONT_WEIGHTS}")
+    if _instance_dir is None:
+        _instance_dir = tempfile.mkdtemp(prefix="consult-fonts-")
+        atexit.register(shutil.rmtree, _instance_dir, True)
+    path = Path(_instance_dir) / f"NotoSansSC-{weight}.ttf"
+    if not path.exists():
+        import uharfbuzz as hb
+
+        face = hb.Face(hb.Blob.from_file_path(str(font_path())))
+        subset_input = hb.SubsetInput()
+        subset_input.keep_everything()
+        subset_input.pin_axis_location(face, "wght", weight)
+        data = hb.subset(face, subset_input).blob.data
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return path
+
+
+def static_fonts() -> dict[int, str]:
+    return {weight: str(static_font(weight)) for weight in FONT_WEIGHTS}
+
+
+@functools.cache
+def _fetcher_class() -> type:
+    import weasyprint
+    from weasyprint.urls import URLFetcherResponse
+
+    class ReportURLFetcher(weasyprint.URLFetcher):
+        """Serves the bundled font (as static instances per weight) and nothing else."""
+
+        def __init__(self, instances: dict[int, str] | None = None):
+            super().__init__(timeout=1, allow_redirects=False)
+            self._instances = {int(k): v for k, v in (instances or {}).items()}
+
+        def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+            weight = check_url(url)
+            if weight is None:
+                path = font_path()
+            else:
+                path = self._instances.get(weight) or static_font(weight)
+            return URLFetcherResponse(
+                url, body=Path(path).read_bytes(), headers={"Content-Type": "font/ttf"}
+            )
+
+        def open(self, url, data=None, timeout=None):  # urllib's door: closed too
+            raise FetchRefused("the report's fetcher opens nothing directly")
+
+    return ReportURLFetcher
+
+
+def url_fetcher(instances: dict[int, str] | None = None) -> Any:
+    """A WeasyPrint URL fetcher that allows exactly the bundled font file; `instances` maps a
+    weight to its static instance file (made here when absent)."""
+    return _fetcher_class()(instances)
+
+
+# --- data preparation (parent) -------------------------------------------------------------
+
+
+def _row(m: dict) -> dict:
+    """A comment as the template and the CSV see it; a hidden comment loses its text here."""
+    hidden = bool(m.get("hidden"))
+    return {
+        "receipt": str(m["receipt"]),
+        "submitted_at": str(m.get("submitted_at") or ""),
+        "source": str(m.get("source") or ""),
+        "source_label": str(m.get("source_label") or m.get("source") or ""),
+        "clause": str(m.get("clause") or "整体"),
+        "text": None if hidden else (m.get("text") or ""),
+        "hidden": hidden,
+        "hidden_reason_label": (m.get("hidden_reason_label") or "") if hidden else "",
+        "disposition": str(m.get("disposition") or ""),
+        "disposition_label": str(m.get("disposition_label") or m.get("disposition") or ""),
+        "reason": m.get("reason") or "",
+        "duplicate_receipts": [str(r) for r in (m.get("duplicate_receipts") or [])],
+    }
+
+
+def _csv_cell(value: str) -> str:
+    # Spreadsheets run cells that start like a formula; an officer's reason must stay text.
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def dispositions_csv(comments: list[dict]) -> bytes:
+    """The disposition table as CSV, UTF-8 with BOM (so spreadsheets read the Chinese).
+
+    No comment text is exported; a withheld comment shows its moderation reason instead."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for m in comments:
+        r = _row(m)
+        writer.writerow(
+            [
+                r["receipt"],
+                r["submitted_at"],
+                r["source"],
+                _csv_cell(r["clause"]),
+                r["disposition"],
+                _csv_cell(r["reason"]),
+                " ".join(r["duplicate_receipts"]),
+                _csv_cell(r["hidden_reason_label"]),
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def duplicate_groups(comments: list[dict]) -> list[list[str]]:
+    """Each duplicate group once, receipts in report order."""
+    order = {str(m["receipt"]): i for i, m in enumerate(comments)}
+    seen: set[str] = set()
+    groups = []
+    for m in comments:
+        receipt = str(m["receipt"])
+        dups = m.get("duplicate_receipts") or []
+        if not dups or receipt in seen:
+            continue
+        members = sorted({receipt, *map(str, dups)}, key=lambda r: (order.get(r, 1 << 60), r))
+        seen.update(members)
+        groups.append(members)
+    return groups
+
+
+def _bar_chart(title: str, items: list[dict], colour_of, *, total: int | None = None) -> dict:
+    bar_h, pitch, label_w = 13, 19, 150
+    room = CHART_WIDTH - label_w - 90
+    peak = max((int(i["count"]) for i in items), default=0) or 1
+    rows = []
+    for n, item in enumerate(items):
+        count = int(item["count"])
+        share = f"{count / total:.1%}" if total else None
+        rows.append(
+            {
+                "label": str(item["label"]),
+                "count": count,
+                "w": round(max(room * count / peak, 0.8 if count else 0), 1),
+                "y": 4 + n * pitch,
+                "color": colour_of(item),
+                "share": share,
+            }
+        )
+    return {
+        "title": title,
+        "rows": rows,
+        "width": CHART_WIDTH,
+        "height": 8 + len(rows) * pitch,
+        "label_w": label_w,
+        "bar_h": bar_h,
+    }
+
+
+def _front_context(data: dict) -> dict:
+    figures = data.get("figures") or {}
+    total = int(figures.get("total") or 0)
+    charts = [
+        _bar_chart("按来源统计", figures.get("by_source") or [], lambda i: "#2b6cb0", total=total),
+        _bar_chart(
+            "按处理结果统计",
+            figures.get("by_disposition") or [],
+            lambda i: DISPOSITION_COLOURS.get(i.get("key"), "#4a5568"),
+            total=total,
+        ),
+        _bar_chart("按条款统计", figures.get("by_clause") or [], lambda i: "#4a5568", total=total),
+    ]
+    summary = data.get("changes_summary") or ""
+    paragraphs = [p.strip() for p in summary.replace("\r\n", "\n").split("\n") if p.strip()]
+    return {
+        "figures": {
+            "total": total,
+            "adoption_rate": float(figures.get("adoption_rate") or 0.0),
+            "by_source": figures.get("by_source") or [],
+            "by_disposition": figures.get("by_disposition") or [],
+            "by_clause": figures.get("by_clause") or [],
+        },
+        "charts": charts,
+        "changes_paragraphs": paragraphs,
+    }
+
+
+def _base_context(data: dict) -> dict:
+    c = dict(data["consultation"])
+    for key in ("title", "matter_title", "matter_code", "department", "url"):
+        c[key] = str(c.get(key) or "")
+    for key in ("opens_at", "closes_at", "published_at"):
+        c[key] = str(c.get(key) or "")
+    labels = {**DEFAULT_LABELS, **(data.get("labels") or {})}
+    if not labels["issuer"]:
+        labels["issuer"] = c["department"]
+    return {
+        "consultation": c,
+        "version": int(data.get("version") or 1),
+        "correction_note": data.get("correction_note") or "",
+        "labels": labels,
+        "font_regular": font_url(400),
+        "font_bold": font_url(700),
+        "page_margin": PAGE_MARGIN,
+        "bookmark_every": BOOKMARK_EVERY,
+        "dup_inline": DUP_INLINE,
+        "total_comments": len(data.get("comments") or []),
+        # Defaults for the parts that do not use them.
+        "figures": {"total": 0, "adoption_rate": 0.0},
+        "charts": [],
+        "changes_paragraphs": [],
+        "rows": [],
+        "first_number": 1,
+        "first_chunk": False,
+        "groups": [],
+    }
+
+
+def report_html(data: dict) -> str:
+    """The whole report as ONE HTML document (no page numbers): small reports, the benchmark."""
+    comments = data.get("comments") or []
+    context = {
+        **_base_context(data),
+        **_front_context(data),
+        "part": "all",
+        "rows": [_row(m) for m in comments],
+        "first_chunk": True,
+        "groups": duplicate_groups(comments),
+    }
+    return _render_template(REPORT_TEMPLATE, context)
+
+
+# --- worker side ---------------------------------------------------------------------------
+
+
+@functools.cache
+def _jinja_env():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _render_template(name: str, context: dict) -> str:
+    return _jinja_env().get_template(name).render(**context)
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak resident set (VmHWM), in KiB."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _render_part(job: dict) -> dict:
+    """Render one part to `job["out"]`; returns its page count and bookmark positions.
+
+    Runs in a worker process (or inline with workers=0)."""
+    import weasyprint
+
+    started = time.perf_counter()
+    html = _render_template(job["template"], job["context"])
+    fetcher = url_fetcher(job.get("fonts"))
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
+    del html
+    bookmarks = []
+    for index, page in enumerate(document.pages):
+        for level, label, (x, y), _state in page.bookmarks:
+            bookmarks.append((level, label, index, x * PX_TO_PT, y * PX_TO_PT))
+    attachments = None
+    if job.get("csv") is not None:
+        attachments = [
+            weasyprint.Attachment(
+                string=job["csv"],
+                name=CSV_NAME,
+                description="意见处理情况表（CSV，UTF-8）",
+                relationship="Data",
+                url_fetcher=fetcher,
+            )
+        ]
+    document.write_pdf(job["out"], pdf_variant=PDF_VARIANT, attachments=attachments)
+    return {
+        "kind": job["kind"],
+        "out": job["out"],
+        "pages": len(document.pages),
+        "bookmarks": bookmarks,
+        "seconds": time.perf_counter() - started,
+        "peak_rss_kb": _peak_rss_kb(),
+        "pid": os.getpid(),
+    }
+
+
+# --- orchestration (parent) ----------------------------------------------------------------
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    # forkserver: workers start from a small clean server that already imported WeasyPrint,
+    # not from a copy of the (web) parent, and each exits after one part (memory returned).
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["weasyprint", __name__])
+    return ctx
+
+
+class _Inline:
+    """workers=0: the same jobs in this process, one after the other (no memory bound)."""
+
+    def __init__(self):
+        self.results: list = []
+
+    def submit(self, fn, job):
+        class _Done:
+            def __init__(self, value):
+                self._value = value
+
+            def result(self):
+                return self._value
+
+        return _Done(fn(job))
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+def render_report(
+    data: dict,
+    *,
+    workers: int | None = None,
+    chunk_rows: int = 500,
+    stats: dict | None = None,
+) -> bytes:
+    """The feedback report as PDF/A-3b bytes (see the module docstring for the design).
+
+    `workers`: processes rendering at once (default: min(2, CPUs)); 0 renders in this process.
+    `chunk_rows`: comment rows per part. `stats`, when given, is filled with figures (pages,
+    timings, peak memory of this process and of the largest worker)."""
+    started = time.perf_counter()
+    fonts = static_fonts()  # fails loudly before anything is rendered: no font, no report
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    chunk_rows = max(1, int(chunk_rows))
+    comments = data.get("comments") or []
+    base = _base_context(data)
+
+    with tempfile.TemporaryDirectory(prefix="consult-report-") as tmp:
+        jobs = [
+            {
+                "kind": "front",
+                "template": REPORT_TEMPLATE,
+                "context": {**base, **_front_context(data), "part": "front"},
+                "csv": dispositions_csv(comments),
+                "fonts": fonts,
+                "out": os.path.join(tmp, "front.pdf"),
+            }
+        ]
+        for k, start in enumerate(range(0, max(len(comments), 1), chunk_rows)):
+            jobs.append(
+                {
+                    "kind": "comments",
+                    "template": REPORT_TEMPLATE,
+                    "context": {
+                        **base,
+                        "part": "comments",
+                        "rows": [_row(m) for m in comments[start : start + chunk_rows]],
+                        "first_number": start + 1,
+                        "first_chunk": k == 0,
+                    },
+                    "out": os.path.join(tmp, f"comments-{k:05d}.pdf"),
+                    "fonts": fonts,
+                }
+            )
+        groups = duplicate_groups(comments)
+        if groups:
+            jobs.append(
+                {
+                    "kind": "groups",
+                    "template": REPORT_TEMPLATE,
+                    "context": {**base, "part": "groups", "groups": groups},
+                    "out": os.path.join(tmp, "groups.pdf"),
+                    "fonts": fonts,
+                }
+            )
+
+        if workers > 0:
+            pool: Any = ProcessPoolExecutor(
+                max_workers=workers, mp_context=_mp_context(), max_tasks_per_child=1
+            )
+        else:
+            pool = _Inline()
+        try:
+            # The longest jobs first keeps both workers busy to the end.
+            order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i]["context"]["rows"]))
+            futures = {i: pool.submit(_render_part, jobs[i]) for i in order}
+            del jobs  # the rows now live in the workers' queue, not here
+            parts = [futures[i].result() for i in sorted(futures)]
+            del futures
+            parts_done = time.perf_counter()
+
+            total = sum(p["pages"] for p in parts)
+            pieces = max(1, min(workers or 1, math.ceil(total / FOLIO_SPLIT_PAGES)))
+            step = math.ceil(total / pieces)
+            folio_futures = []
+            for n, first in enumerate(range(1, total + 1, step)):
+                last = min(total, first + step - 1)
+                folio_futures.append(
+                    pool.submit(
+                        _render_part,
+                        {
+                            "kind": "folios",
+                            "template": FOLIO_TEMPLATE,
+                            "context": {
+                                "font_regular": base["font_regular"],
+                                "page_margin": PAGE_MARGIN,
+                                "first": first,
+                                "last": last,
+                                "total": total,
+                            },
+                            "out": os.path.join(tmp, f"folios-{n:03d}.pdf"),
+                            "fonts": fonts,
+                        },
+                    )
+                )
+            folios = [f.result() for f in folio_futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        folios_done = time.perf_counter()
+
+        pdf = _join(parts, folios, total)
+        finished = time.perf_counter()
+
+    if stats is not None:
+        stats.update(
+            {
+                "pages": total,
+                "bytes": len(pdf),
+                "parts": len(parts),
+                "workers": workers,
+                "chunk_rows": chunk_rows,
+                "seconds": finished - started,
+                "seconds_parts": parts_done - started,
+                "seconds_folios": folios_done - parts_done,
+                "seconds_join": finished - folios_done,
+                "part_seconds_max": max(p["seconds"] for p in parts),
+                "child_peak_rss_kb": max(p["peak_rss_kb"] for p in parts + folios),
+                "parent_peak_rss_kb": _peak_rss_kb(),
+            }
+        )
+    return pdf
+
+
+def _join(parts: list[dict], folios: list[dict], total: int) -> bytes:
+    """Join the parts, stamp the page numbers and rebuild the outline, with pypdf."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        Fit,
+        NameObject,
+        NumberObject,
+    )
+
+    front, rest = parts[0], parts[1:]
+    assert front["kind"] == "front"
+    writer = PdfWriter(clone_from=front["out"])
+    root = writer._root_object
+    # WeasyPrint's own outline covers only the front part: rebuilt below for the whole.
+    for key in ("/Outlines", "/PageMode"):
+        if key in root:
+            del root[key]
+
+    offsets = [0]
+    for part in rest:
+        offsets.append(len(writer.pages))
+        reader = PdfReader(part["out"])
+        for page in reader.pages:
+            writer.add_page(page)
+        del reader
+    if len(writer.pages) != total:
+        raise RuntimeError(f"joined {len(writer.pages)} pages, expected {total}")
+
+    # Page numbers: folio page i becomes a Form XObject drawn last on page i. The page's own
+    # content is wrapped in q … Q so its graphics state cannot move the stamp.
+    open_q = writer._add_object(DecodedStreamObject.initialize_from_dictionary({"__streamdata__": b"q\n"}))
+    draw = writer._add_object(
+        DecodedStreamObject.initialize_from_dictionary(
+            {"__streamdata__": b"\nQ q /ConsultFolio Do Q\n"}
+        )
+    )
+    index = 0
+    for folio in folios:
+        reader = PdfReader(folio["out"])
+        for fpage in reader.pages:
+            page = writer.pages[index]
+            index += 1
+            form = DecodedStreamObject()
+            form.set_data(fpage.get_contents().get_data())
+            form.update(
+                {
+                    NameObject("/Type"): NameObject("/XObject"),
+                    NameObject("/Subtype"): NameObject("/Form"),
+                    NameObject("/BBox"): ArrayObject(
+                        [NumberObject(0), NumberObject(0)]
+                        + [v for v in fpage.mediabox[2:]]
+                    ),
+                    NameObject("/Resources"): fpage["/Resources"].clone(writer),
+                }
+            )
+            form_ref = writer._add_object(form.flate_encode())
+            resources_ = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
+            xobjects = DictionaryObject(resources_.get("/XObject", DictionaryObject()).get_object())
+            xobjects[NameObject("/ConsultFolio")] = form_ref
+            resources_[NameObject("/XObject")] = xobjects
+            page[NameObject("/Resources")] = resources_
+            contents = page.get("/Contents")
+            if contents is None:
+                items = []
+            elif isinstance(contents.get_object(), ArrayObject):
+                items = list(contents.get_object())
+            else:
+                items = [contents if hasattr(contents, "idnum") else writer._add_object(contents)]
+            page[NameObject("/Contents")] = ArrayObject([open_q, *items, draw])
+        del reader
+    if index != total:
+        raise RuntimeError(f"stamped {index} page numbers on {total} pages")
+
+    # Outline: level-1 entries from every part in page order; level 2 under the last level 1.
+    height = float(writer.pages[0].mediabox.height)
+    current_parent = None
+    for part, offset in zip(parts, offsets, strict=True):
+        for level, label, page_index, x, y in part["bookmarks"]:
+            fit = Fit.xyz(left=x, top=height - y)
+            if level <= 1 or current_parent is None:
+                current_parent = writer.add_outline_item(label, offset + page_index, fit=fit)
+            else:
+                writer.add_outline_item(label, offset + page_index, parent=current_parent, fit=fit)
+    writer.page_mode = "/UseOutlines"
+
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
