@@ -86,6 +86,16 @@ class Config:
     # Report rendering: "rq" (needs REDIS_URL and a worker), "thread", or "inline".
     REPORT_RENDERING = os.environ.get("REPORT_RENDERING", "")
 
+    # Mail: "outbox" (files in instance/outbox), "smtp", or "null".
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "outbox")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "东湖区重大行政决策公开平台 <noreply@donghu.example>")
+    MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", "")
+
     PER_PAGE = 20
     SITE_NAME_ZH = "东湖区重大行政决策公开平台"
 

@@ -29,8 +29,17 @@ end
 local texts, names, contacts, clauses
 local n_texts, pos, wrapped = 0, 0, 0
 local cookie, token, out
-local boundary = "----ConsultBenchBoundary7MA4YWxkTrZu0gW"
-local ctype_multipart = "multipart/form-data; boundary=" .. boundary
+-- a new boundary for every request, as browsers do (Werkzeug compiles a pattern per boundary)
+local boundary
+local b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+local function new_boundary()
+  local t = {}
+  for i = 1, 16 do
+    local k = math.random(1, 62)
+    t[i] = b64:sub(k, k)
+  end
+  return "----WebKitFormBoundary" .. table.concat(t)
+end
 
 local function split(s, sep)
   local t = {}
@@ -97,6 +106,7 @@ function request()
     }, body)
   end
 
+  boundary = new_boundary()
   local body = part("csrf_token", token or "") .. part("clause", clause) ..
     part("body", text) .. part("author_name", name) ..
     (show and part("show_name", "y") or "") .. part("contact", contact) ..
@@ -104,7 +114,7 @@ function request()
     "\r\nContent-Type: application/octet-stream\r\n\r\n\r\n" ..
     part("website", "") .. part("consent", "y") .. "--" .. boundary .. "--\r\n"
   local headers = {
-    ["Content-Type"] = ctype_multipart,
+    ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
     ["Accept"] = "text/html,application/xhtml+xml",
     ["Accept-Language"] = "zh-CN,zh;q=0.9",
     ["Origin"] = cfg.origin,

@@ -44,6 +44,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     # Ids in URLs beyond the databases' integer range are simply not found, never a 500.
     app.url_map.converters["int"] = BoundedIntConverter
 
+    _import_models()
     _init_database(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
@@ -180,6 +181,18 @@ def _register_activation(app: Flask) -> None:
         except Exception:  # never fail a page because of this housekeeping
             db.session.rollback()
             log.exception("activating due consultations failed")
+
+
+def _import_models() -> None:
+    """Every model module, so the metadata (and Alembic) sees the whole schema."""
+    import consult.accounts.models
+    import consult.catalogue.models
+    import consult.comments.models
+    import consult.consultations.models
+    import consult.core.audit
+    import consult.feedback.models
+    import consult.meetings.models
+    import consult.representatives.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

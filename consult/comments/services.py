@@ -223,7 +223,12 @@ def enter_offline_comment(
     received_at = data.get("received_at") or now
     if not isinstance(received_at, datetime) or received_at.tzinfo is None:
         raise RuleViolation("received_at", _l("Enter a date and time."))
-    if received_at < consultation.opens_at or received_at >= consultation.closes_at:
+    # A remark at a government meeting counts while the comments are still being answered;
+    # everything else must have arrived while the window was open.
+    late_allowed = source == CommentSource.MEETING
+    if received_at < consultation.opens_at or (
+        received_at >= consultation.closes_at and not late_allowed
+    ):
         raise RuleViolation(
             "received_at", _l("Only comments received while the consultation was open count.")
         )

@@ -12,7 +12,10 @@ from consult.extensions import db
 def register(app: Flask) -> None:
     @app.cli.command("tick")
     def tick() -> None:
-        """Record the opening of consultations whose time has come (matters move to consulting)."""
+        """Housekeeping by the clock: open due consultations, end expired representative terms."""
+        from consult.representatives.services import end_expired_terms
+
         count = activate_due()
+        ended = end_expired_terms()
         db.session.commit()
-        click.echo(f"activated {count} consultation(s)")
+        click.echo(f"activated {count} consultation(s); ended {ended} representative term(s)")

@@ -1,0 +1,207 @@
+"""Government meetings that public representatives attend: agenda, draws, invitations,
+check-in, attendance, remarks and published outcomes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.accounts.models import Department, _in
+from consult.catalogue.models import DecisionMatter
+from consult.core.time import UTCDateTime, now_utc
+from consult.extensions import db
+from consult.representatives.models import Representative
+
+
+class MeetingKind(enum.StrEnum):
+    STANDING = "standing"  # 区政府常务会议
+    EXECUTIVE = "executive"  # 区长办公会议 / executive meeting
+    SYMPOSIUM = "symposium"
+    HEARING = "hearing"
+    OTHER = "other"
+
+
+class InvitationStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Attendance(enum.StrEnum):
+    ATTENDED = "attended"
+    ABSENT = "absent"
+
+
+class InvitationSource(enum.StrEnum):
+    MANUAL = "manual"
+    DRAW = "draw"
+    SUBSTITUTE = "substitute"
+
+
+KIND_VALUES = tuple(k.value for k in MeetingKind)
+INVITATION_STATUS_VALUES = tuple(s.value for s in InvitationStatus)
+ATTENDANCE_VALUES = tuple(a.value for a in Attendance)
+SOURCE_VALUES = tuple(s.value for s in InvitationSource)
+
+
+class Meeting(db.Model):
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(sa.String(200))
+    seats: Mapped[int] = mapped_column(default=0)
+    registration_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None: a meeting of the district government, organised by the government office.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    attendance_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_summary: Mapped[str | None] = mapped_column(sa.Text)
+
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    agenda: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position"
+    )
+    invitations: Mapped[list[Invitation]] = relationship(
+        back_populates="meeting", order_by="Invitation.id"
+    )
+    draws: Mapped[list[Draw]] = relationship(back_populates="meeting", order_by="Draw.id")
+    remarks: Mapped[list[Remark]] = relationship(back_populates="meeting", order_by="Remark.id")
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", KIND_VALUES), name="kind_known"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        sa.CheckConstraint("registration_deadline <= starts_at", name="deadline_before_start"),
+        sa.CheckConstraint("seats >= 0", name="seats_not_negative"),
+        sa.CheckConstraint(
+            "outcome_published_at IS NULL OR length(trim(coalesce(outcome_summary, ''))) > 0",
+            name="outcome_has_summary",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.id} {self.kind} {self.starts_at:%Y-%m-%d}>"
+
+    def has_ended(self, now: datetime) -> bool:
+        return now >= self.ends_at
+
+    def is_upcoming(self, now: datetime) -> bool:
+        return now < self.starts_at
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    matter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision_matter.id"), index=True)
+    decision: Mapped[str | None] = mapped_column(sa.Text)
+    interpretation: Mapped[str | None] = mapped_column(sa.Text)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda")
+    matter: Mapped[DecisionMatter | None] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<AgendaItem {self.meeting_id}#{self.position}>"
+
+
+class Draw(db.Model):
+    """A published, reproducible random draw: its seed, the pool it drew from, and the result."""
+
+    __tablename__ = "draw"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    seed: Mapped[str] = mapped_column(sa.String(100))
+    quotas: Mapped[dict[str, int]] = mapped_column(sa.JSON)
+    pool: Mapped[dict[str, list[int]]] = mapped_column(sa.JSON)  # category → eligible ids
+    excluded: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    result: Mapped[dict[str, list[int]]] = mapped_column(sa.JSON)  # category → drawn ids, in order
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="draws")
+
+    __table_args__ = (sa.CheckConstraint("length(seed) > 0", name="seed_not_blank"),)
+
+    def __repr__(self) -> str:
+        return f"<Draw {self.id} meeting={self.meeting_id} seed={self.seed!r}>"
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    representative_id: Mapped[int] = mapped_column(sa.ForeignKey("representative.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(20), default=InvitationSource.MANUAL.value)
+    draw_id: Mapped[int | None] = mapped_column(sa.ForeignKey("draw.id"))
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"))
+    status: Mapped[str] = mapped_column(sa.String(20), default=InvitationStatus.PENDING.value)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    checkin_code: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance: Mapped[str | None] = mapped_column(sa.String(20))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="invitations")
+    representative: Mapped[Representative] = relationship(lazy="joined")
+    draw: Mapped[Draw | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "meeting_id", "representative_id", name="uq_invitation_meeting_representative"
+        ),
+        sa.CheckConstraint(_in("status", INVITATION_STATUS_VALUES), name="status_known"),
+        sa.CheckConstraint(_in("source", SOURCE_VALUES), name="source_known"),
+        sa.CheckConstraint(
+            "attendance IS NULL OR " + _in("attendance", ATTENDANCE_VALUES), name="attendance_known"
+        ),
+        sa.CheckConstraint(
+            "checked_in_at IS NULL OR status = 'accepted'", name="checkin_only_when_accepted"
+        ),
+        sa.CheckConstraint(
+            "status <> 'accepted' OR checkin_code IS NOT NULL", name="accepted_has_code"
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} meeting={self.meeting_id} rep={self.representative_id} {self.status}>"
+
+
+class Remark(db.Model):
+    """What a representative said at the meeting, published with the outcome."""
+
+    __tablename__ = "remark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
+    representative_id: Mapped[int] = mapped_column(sa.ForeignKey("representative.id"))
+    agenda_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agenda_item.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    comment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="remarks")
+    representative: Mapped[Representative] = relationship(lazy="joined")
+    agenda_item: Mapped[AgendaItem | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),)
+
+    def __repr__(self) -> str:
+        return f"<Remark {self.id} meeting={self.meeting_id}>"

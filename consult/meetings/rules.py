@@ -1,0 +1,126 @@
+"""Meeting rules: times, the reproducible draw, check-in. Pure functions and constants.
+
+The draw is published so that anyone can re-run it without our code: for each category (in
+alphabetical order), rank the eligible representatives' ids by the SHA-256 hex digest of
+"<seed>|<category>|<id>" (lowest first) and take as many as the quota asks. A substitute for a
+declined seat is the next one in the same ranking who is still eligible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from consult.core.errors import RuleViolation
+from consult.core.ids import ALPHABET
+from consult.meetings.models import Attendance, InvitationStatus, MeetingKind
+
+KIND_LABELS = {
+    MeetingKind.STANDING: _l("Standing meeting of the district government"),
+    MeetingKind.EXECUTIVE: _l("Executive meeting"),
+    MeetingKind.SYMPOSIUM: _l("Symposium"),
+    MeetingKind.HEARING: _l("Hearing"),
+    MeetingKind.OTHER: _l("Other meeting"),
+}
+
+INVITATION_STATUS_LABELS = {
+    InvitationStatus.PENDING: _l("Awaiting reply"),
+    InvitationStatus.ACCEPTED: _l("Accepted"),
+    InvitationStatus.DECLINED: _l("Declined"),
+}
+
+ATTENDANCE_LABELS = {
+    Attendance.ATTENDED: _l("Attended"),
+    Attendance.ABSENT: _l("Absent"),
+}
+
+# Check-in opens a while before the meeting and closes when it ends.
+CHECKIN_OPENS_BEFORE = timedelta(hours=2)
+CODE_LENGTH = 8
+MAX_SEED = 100
+
+
+def check_times(starts_at: datetime, ends_at: datetime, deadline: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise RuleViolation("starts_at", _l("A meeting cannot be scheduled in the past."))
+    if ends_at <= starts_at:
+        raise RuleViolation("ends_at", _l("The meeting must end after it starts."))
+    if deadline > starts_at:
+        raise RuleViolation(
+            "registration_deadline", _l("Registration must close before the meeting starts.")
+        )
+    if deadline <= now:
+        raise RuleViolation(
+            "registration_deadline", _l("The registration deadline is in the past.")
+        )
+
+
+def rank_key(seed: str, category: str, representative_id: int) -> str:
+    return hashlib.sha256(f"{seed}|{category}|{representative_id}".encode()).hexdigest()
+
+
+def ranking(seed: str, category: str, ids: list[int]) -> list[int]:
+    return sorted(ids, key=lambda i: (rank_key(seed, category, i), i))
+
+
+def draw(seed: str, quotas: dict[str, int], pool: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The reproducible draw: the same seed, quotas and pool give the same people."""
+    result: dict[str, list[int]] = {}
+    for category in sorted(quotas):
+        wanted = quotas[category]
+        available = pool.get(category, [])
+        if wanted > len(available):
+            raise RuleViolation(
+                "quotas",
+                _l(
+                    "The pool has only %(n)d eligible representative(s) in “%(category)s”, %(wanted)d asked.",
+                    n=len(available),
+                    category=category,
+                    wanted=wanted,
+                ),
+            )
+        result[category] = ranking(seed, category, available)[:wanted]
+    return result
+
+
+def clean_quotas(quotas, categories: set[str]) -> dict[str, int]:
+    if not isinstance(quotas, dict) or not quotas:
+        raise RuleViolation("quotas", _l("Say how many representatives of which category to draw."))
+    clean = {}
+    for category, count in quotas.items():
+        if category not in categories:
+            raise RuleViolation("quotas", _l("Unknown category: %(name)s", name=str(category)[:40]))
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100:
+            raise RuleViolation("quotas", _l("Quotas are whole numbers from 0 to 100."))
+        if count:
+            clean[category] = count
+    if not clean:
+        raise RuleViolation("quotas", _l("Say how many representatives of which category to draw."))
+    return clean
+
+
+def clean_seed(seed: str | None) -> str:
+    text = (seed or "").strip()
+    if not text:
+        # A seed nobody chose: drawn from the OS, published with the result.
+        return secrets.token_hex(8)
+    if len(text) > MAX_SEED or any(ord(ch) < 0x20 for ch in text):
+        raise RuleViolation(
+            "seed", _l("The seed is at most %(n)d printable characters.", n=MAX_SEED)
+        )
+    return text
+
+
+def new_checkin_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text: str | None) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:20]
+
+
+def checkin_open(starts_at: datetime, ends_at: datetime, now: datetime) -> bool:
+    return starts_at - CHECKIN_OPENS_BEFORE <= now < ends_at

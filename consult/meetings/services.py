@@ -1,0 +1,698 @@
+"""Meetings: creating them, invitations (by hand or by the reproducible draw), replies and
+substitutes, check-in, attendance, remarks and outcomes. Never commits."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from consult.accounts.models import Department, Role, User
+from consult.catalogue.models import DecisionMatter
+from consult.comments import services as comments
+from consult.consultations.models import Consultation
+from consult.core import audit
+from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.time import local_date_of, now_utc
+from consult.extensions import db
+from consult.meetings import rules
+from consult.meetings.models import (
+    KIND_VALUES,
+    AgendaItem,
+    Attendance,
+    Draw,
+    Invitation,
+    InvitationSource,
+    InvitationStatus,
+    Meeting,
+    Remark,
+)
+from consult.representatives import services as pool
+from consult.representatives.models import CATEGORY_VALUES, Representative
+
+log = logging.getLogger(__name__)
+
+
+def may_manage(actor: User | None, meeting_or_department_id: Meeting | int | None) -> bool:
+    """The government office manages every meeting; a department only its own."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
+        return False
+    if actor.role == Role.ADMIN:
+        return True
+    department_id = (
+        meeting_or_department_id.department_id
+        if isinstance(meeting_or_department_id, Meeting)
+        else meeting_or_department_id
+    )
+    return (
+        actor.role == Role.OFFICER
+        and department_id is not None
+        and actor.department_id == department_id
+    )
+
+
+def _require_manager(actor: User | None, meeting: Meeting) -> None:
+    if actor is not None and not may_manage(actor, meeting):
+        raise Forbidden(_l("You can only manage your own department's meetings."))
+
+
+def _text(value: Any, field: str, limit: int, *, required: bool, message=None) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise RuleViolation(field, message or _l("This field is required."))
+    if len(text) > limit:
+        raise RuleViolation(field, _l("At most %(n)d characters.", n=limit))
+    return text
+
+
+def _aware(value: Any, field: str) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise RuleViolation(field, _l("Enter a date and time."))
+    return value
+
+
+# --- meetings ----------------------------------------------------------------------------
+
+
+def create_meeting(
+    data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> Meeting:
+    """data: kind, title, starts_at, ends_at, place, seats, registration_deadline,
+    department_id (None: a district-government meeting, government office only),
+    agenda: [{"title", "matter_id"}]."""
+    now = now or now_utc()
+    department_id = data.get("department_id")
+    if actor is not None and actor.role == Role.OFFICER:
+        department_id = department_id or actor.department_id
+        if department_id != actor.department_id:
+            raise Forbidden(_l("You can only manage your own department's meetings."))
+    elif actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden(_l("Only staff can create meetings."))
+    if department_id is not None and db.session.get(Department, department_id) is None:
+        raise RuleViolation("department_id", _l("Unknown department."))
+    kind = data.get("kind")
+    if kind not in KIND_VALUES:
+        raise RuleViolation("kind", _l("Choose the type of meeting."))
+    title = _text(data.get("title"), "title", 200, required=True, message=_l("Enter a title."))
+    place = _text(data.get("place"), "place", 200, required=True, message=_l("Enter the place."))
+    starts_at, ends_at = (
+        _aware(data.get("starts_at"), "starts_at"),
+        _aware(data.get("ends_at"), "ends_at"),
+    )
+    deadline = _aware(data.get("registration_deadline"), "registration_deadline")
+    rules.check_times(starts_at, ends_at, deadline, now)
+    seats = data.get("seats")
+    if isinstance(seats, bool) or not isinstance(seats, int) or not 0 <= seats <= 500:
+        raise RuleViolation("seats", _l("Seats for representatives: a whole number from 0 to 500."))
+    meeting = Meeting(
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
+        seats=seats,
+        registration_deadline=deadline,
+        department_id=department_id,
+        created_at=now,
+        created_by_id=getattr(actor, "id", None),
+    )
+    for position, item in enumerate(data.get("agenda") or [], start=1):
+        meeting.agenda.append(_agenda_item(item, position, actor))
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(meeting, "created", actor=actor, now=now, details={"title": title})
+    for item in meeting.agenda:
+        if item.matter is not None:
+            audit.record(
+                item.matter,
+                "meeting_scheduled",
+                actor=actor,
+                now=now,
+                details={
+                    "meeting_id": meeting.id,
+                    "title": title,
+                    "starts_at": starts_at.isoformat(),
+                },
+            )
+    return meeting
+
+
+def _agenda_item(item: dict[str, Any], position: int, actor: User | None) -> AgendaItem:
+    title = _text(item.get("title"), "agenda", 200, required=False)
+    matter = None
+    if item.get("matter_id"):
+        matter = (
+            db.session.get(DecisionMatter, int(item["matter_id"]))
+            if str(item["matter_id"]).isdigit()
+            else None
+        )
+        if matter is None or not matter.is_published:
+            raise RuleViolation("agenda", _l("Unknown decision matter on the agenda."))
+        title = title or matter.title
+    if not title:
+        raise RuleViolation("agenda", _l("Each agenda item needs a title or a decision matter."))
+    return AgendaItem(position=position, title=title, matter=matter)
+
+
+def _agenda_matter_ids(meeting: Meeting) -> list[int]:
+    return [item.matter_id for item in meeting.agenda if item.matter_id is not None]
+
+
+def _active_invitations(meeting: Meeting) -> list[Invitation]:
+    return [i for i in meeting.invitations if i.status != InvitationStatus.DECLINED]
+
+
+def _check_can_invite(meeting: Meeting, now: datetime, extra: int) -> None:
+    if now >= meeting.registration_deadline:
+        raise RuleViolation(None, _l("Registration for this meeting has closed."))
+    free = meeting.seats - len(_active_invitations(meeting))
+    if extra > free:
+        raise RuleViolation(
+            "seats", _l("Only %(n)d seat(s) are free for representatives.", n=max(free, 0))
+        )
+
+
+def _eligibility_problem(rep: Representative, meeting: Meeting, conflicts: dict[int, list[int]]):
+    day = local_date_of(meeting.starts_at)
+    if not rep.serves_on(day):
+        return _l(
+            "%(name)s is not serving on the day of the meeting (term ended or suspended).",
+            name=rep.name,
+        )
+    if rep.id in conflicts:
+        return _l(
+            "%(name)s has a recorded conflict of interest with a matter on the agenda.",
+            name=rep.name,
+        )
+    if any(i.representative_id == rep.id for i in meeting.invitations):
+        return _l("%(name)s is already invited.", name=rep.name)
+    return None
+
+
+def invite(
+    meeting: Meeting,
+    representative_ids: list[int],
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> list[Invitation]:
+    """Invite representatives picked by hand."""
+    _require_manager(actor, meeting)
+    now = now or now_utc()
+    ids = list(dict.fromkeys(representative_ids))
+    if not ids:
+        raise RuleViolation("representative_ids", _l("Choose at least one representative."))
+    _check_can_invite(meeting, now, len(ids))
+    conflicts = pool.conflicted_ids(_agenda_matter_ids(meeting))
+    created = []
+    for rep_id in ids:
+        rep = db.session.get(Representative, rep_id)
+        if rep is None:
+            raise RuleViolation("representative_ids", _l("Unknown representative."))
+        problem = _eligibility_problem(rep, meeting, conflicts)
+        if problem:
+            raise RuleViolation("representative_ids", problem)
+        invitation = Invitation(
+            meeting=meeting,
+            representative=rep,
+            source=InvitationSource.MANUAL.value,
+            status=InvitationStatus.PENDING.value,
+            invited_at=now,
+        )
+        db.session.add(invitation)
+        created.append(invitation)
+    db.session.flush()
+    audit.record(meeting, "invited", actor=actor, now=now, details={"representatives": ids})
+    return created
+
+
+def eligible_pool(meeting: Meeting) -> tuple[dict[str, list[int]], list[dict[str, Any]]]:
+    """Who a draw may pick, by category, and who was left out and why."""
+    day = local_date_of(meeting.starts_at)
+    conflicts = pool.conflicted_ids(_agenda_matter_ids(meeting))
+    invited = {i.representative_id for i in meeting.invitations}
+    candidates: dict[str, list[int]] = defaultdict(list)
+    excluded: list[dict[str, Any]] = []
+    for rep in db.session.scalars(sa.select(Representative).order_by(Representative.id)):
+        if not rep.serves_on(day):
+            continue
+        if rep.id in conflicts:
+            excluded.append(
+                {"id": rep.id, "reason": "conflict_of_interest", "matters": conflicts[rep.id]}
+            )
+        elif rep.id in invited:
+            excluded.append({"id": rep.id, "reason": "already_invited"})
+        else:
+            candidates[rep.category].append(rep.id)
+    return dict(candidates), excluded
+
+
+def run_draw(
+    meeting: Meeting, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> Draw:
+    """Invite by a reproducible random draw with quotas per category; published in full."""
+    _require_manager(actor, meeting)
+    now = now or now_utc()
+    quotas = rules.clean_quotas(data.get("quotas"), set(CATEGORY_VALUES))
+    seed = rules.clean_seed(data.get("seed"))
+    _check_can_invite(meeting, now, sum(quotas.values()))
+    candidates, excluded = eligible_pool(meeting)
+    result = rules.draw(seed, quotas, candidates)
+    draw = Draw(
+        meeting=meeting,
+        seed=seed,
+        quotas=quotas,
+        pool={c: candidates.get(c, []) for c in sorted(quotas)},
+        excluded=excluded,
+        result=result,
+        drawn_at=now,
+        actor_id=getattr(actor, "id", None),
+    )
+    db.session.add(draw)
+    db.session.flush()
+    for category in sorted(result):
+        for rep_id in result[category]:
+            db.session.add(
+                Invitation(
+                    meeting=meeting,
+                    representative_id=rep_id,
+                    source=InvitationSource.DRAW.value,
+                    draw=draw,
+                    status=InvitationStatus.PENDING.value,
+                    invited_at=now,
+                )
+            )
+    db.session.flush()
+    db.session.refresh(meeting)
+    audit.record(
+        meeting,
+        "drawn",
+        actor=actor,
+        now=now,
+        details={"draw_id": draw.id, "seed": seed, "quotas": quotas},
+    )
+    return draw
+
+
+def _substitute(invitation: Invitation, now: datetime) -> Invitation | None:
+    """Fill a declined drawn seat with the next eligible person of the same category in the
+    same ranking, if registration is still open."""
+    if invitation.draw_id is None or now >= invitation.meeting.registration_deadline:
+        return None
+    draw = db.session.get(Draw, invitation.draw_id)
+    meeting = invitation.meeting
+    category = invitation.representative.category
+    conflicts = pool.conflicted_ids(_agenda_matter_ids(meeting))
+    invited = {i.representative_id for i in meeting.invitations}
+    day = local_date_of(meeting.starts_at)
+    for rep_id in rules.ranking(draw.seed, category, draw.pool.get(category, [])):
+        if rep_id in invited or rep_id in conflicts:
+            continue
+        rep = db.session.get(Representative, rep_id)
+        if rep is None or not rep.serves_on(day):
+            continue
+        substitute = Invitation(
+            meeting=meeting,
+            representative=rep,
+            source=InvitationSource.SUBSTITUTE.value,
+            draw_id=draw.id,
+            replaces_id=invitation.id,
+            status=InvitationStatus.PENDING.value,
+            invited_at=now,
+        )
+        db.session.add(substitute)
+        db.session.flush()
+        audit.record(
+            meeting,
+            "substitute_invited",
+            actor=None,
+            now=now,
+            details={"replaces": invitation.representative_id, "representative": rep_id},
+        )
+        return substitute
+    return None
+
+
+def respond(
+    invitation: Invitation,
+    accept: bool,
+    reason: str | None = None,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> tuple[Invitation, Invitation | None]:
+    """The invited representative accepts or declines before the deadline. A decline frees
+    the seat; a drawn seat goes to a substitute drawn the same way. Returns (invitation,
+    substitute)."""
+    if actor is not None:
+        rep = pool.representative_for(actor)
+        if rep is None or rep.id != invitation.representative_id:
+            raise Forbidden(_l("This invitation is addressed to someone else."))
+    now = now or now_utc()
+    meeting = invitation.meeting
+    if now >= meeting.registration_deadline:
+        raise RuleViolation(
+            None, _l("The registration deadline has passed."), code="deadline_passed"
+        )
+    if invitation.status == InvitationStatus.DECLINED:
+        raise RuleViolation(
+            None,
+            _l("You have declined this invitation; the seat has been offered to someone else."),
+        )
+    if accept and invitation.status == InvitationStatus.ACCEPTED:
+        raise RuleViolation(None, _l("You have already accepted this invitation."))
+    if accept and not invitation.representative.serves_on(local_date_of(meeting.starts_at)):
+        raise RuleViolation(None, _l("Your term does not cover the day of the meeting."))
+    substitute = None
+    if accept:
+        invitation.status = InvitationStatus.ACCEPTED.value
+        invitation.checkin_code = _unique_code()
+    else:
+        invitation.status = InvitationStatus.DECLINED.value
+        invitation.decline_reason = (reason or "").strip()[:1000] or None
+        invitation.checkin_code = None
+    invitation.responded_at = now
+    db.session.flush()
+    audit.record(invitation, "accepted" if accept else "declined", actor=actor, now=now)
+    if not accept:
+        substitute = _substitute(invitation, now)
+    return invitation, substitute
+
+
+def _unique_code() -> str:
+    while True:
+        code = rules.new_checkin_code()
+        if (
+            db.session.scalar(sa.select(Invitation.id).where(Invitation.checkin_code == code))
+            is None
+        ):
+            return code
+
+
+def check_in(
+    meeting: Meeting, code: str, *, actor: User | None, now: datetime | None = None
+) -> Invitation:
+    """Record arrival by the personal code (staff at the door, or the representative)."""
+    now = now or now_utc()
+    normalised = rules.normalise_code(code)
+    if not normalised:
+        raise RuleViolation("code", _l("Enter the check-in code."))
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(Invitation.checkin_code == normalised)
+    )
+    if invitation is None:
+        raise RuleViolation("code", _l("Unknown check-in code."))
+    if invitation.meeting_id != meeting.id:
+        raise RuleViolation("code", _l("This code belongs to another meeting."))
+    if actor is not None and not may_manage(actor, meeting):
+        rep = pool.representative_for(actor)
+        if rep is None or rep.id != invitation.representative_id:
+            raise Forbidden(_l("Check in with your own code."))
+    if not rules.checkin_open(meeting.starts_at, meeting.ends_at, now):
+        raise RuleViolation(
+            "code", _l("Check-in is open from two hours before the meeting until it ends.")
+        )
+    if invitation.checked_in_at is not None:
+        raise RuleViolation(
+            "code",
+            _l("%(name)s has already checked in.", name=invitation.representative.name),
+            code="already_checked_in",
+        )
+    invitation.checked_in_at = now
+    db.session.flush()
+    audit.record(invitation, "checked_in", actor=actor, now=now)
+    return invitation
+
+
+def close_attendance(meeting: Meeting, *, actor: User | None, now: datetime | None = None) -> int:
+    """After the meeting: who checked in attended; every other invited person is absent."""
+    _require_manager(actor, meeting)
+    now = now or now_utc()
+    if not meeting.has_ended(now):
+        raise RuleViolation(None, _l("Attendance is recorded after the meeting has ended."))
+    if meeting.attendance_closed_at is not None:
+        return 0
+    for invitation in meeting.invitations:
+        invitation.attendance = (
+            Attendance.ATTENDED if invitation.checked_in_at else Attendance.ABSENT
+        ).value
+    meeting.attendance_closed_at = now
+    db.session.flush()
+    audit.record(
+        meeting,
+        "attendance_closed",
+        actor=actor,
+        now=now,
+        details={
+            "attended": sum(1 for i in meeting.invitations if i.attendance == Attendance.ATTENDED)
+        },
+    )
+    return len(meeting.invitations)
+
+
+def _consultation_being_answered(matter: DecisionMatter | None) -> Consultation | None:
+    if matter is None:
+        return None
+    return db.session.scalar(
+        sa.select(Consultation)
+        .where(Consultation.matter_id == matter.id, Consultation.feedback_published_at.is_(None))
+        .order_by(Consultation.closes_at.desc())
+        .limit(1)
+    )
+
+
+def add_remark(
+    meeting: Meeting, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> Remark:
+    """Record a representative's remark. On a matter whose consultation is still being
+    answered it also enters that consultation as a comment (source: meeting)."""
+    _require_manager(actor, meeting)
+    now = now or now_utc()
+    if now < meeting.starts_at:
+        raise RuleViolation(None, _l("Remarks are recorded once the meeting has started."))
+    rep_id = data.get("representative_id")
+    invitation = next((i for i in meeting.invitations if i.representative_id == rep_id), None)
+    if invitation is None or invitation.status != InvitationStatus.ACCEPTED:
+        raise RuleViolation(
+            "representative_id", _l("Only a representative who attended can have remarks recorded.")
+        )
+    item = None
+    if data.get("agenda_item_id"):
+        item = next((a for a in meeting.agenda if a.id == data["agenda_item_id"]), None)
+        if item is None:
+            raise RuleViolation("agenda_item_id", _l("Unknown agenda item."))
+    text = _text(data.get("text"), "text", 5000, required=True, message=_l("Enter the remark."))
+    remark = Remark(
+        meeting=meeting,
+        representative_id=rep_id,
+        agenda_item=item,
+        text=text,
+        recorded_at=now,
+        recorded_by_id=getattr(actor, "id", None),
+    )
+    consultation = _consultation_being_answered(item.matter if item else None)
+    if consultation is not None and len(text) >= 10:
+        comment = comments.enter_offline_comment(
+            consultation,
+            {
+                "source": "meeting",
+                "author_name": invitation.representative.name,
+                "show_name": True,
+                "body": text,
+                "received_at": now,
+            },
+            actor=None,
+            now=now,
+        )
+        remark.comment_id = comment.id
+    db.session.add(remark)
+    db.session.flush()
+    return remark
+
+
+def publish_outcome(
+    meeting: Meeting, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> Meeting:
+    """Publish what was decided on each agenda item, its policy interpretation, who attended
+    and the remarks. data: summary, items: {agenda_item_id: {"decision", "interpretation"}}."""
+    _require_manager(actor, meeting)
+    now = now or now_utc()
+    if not meeting.has_ended(now):
+        raise RuleViolation(None, _l("The outcome is published after the meeting."))
+    if meeting.outcome_published_at is not None:
+        raise RuleViolation(None, _l("The outcome of this meeting is already published."))
+    summary = _text(
+        data.get("summary"),
+        "summary",
+        20_000,
+        required=True,
+        message=_l("Summarise the outcome of the meeting."),
+    )
+    items = data.get("items") or {}
+    for item in meeting.agenda:
+        entry = items.get(item.id) or items.get(str(item.id)) or {}
+        decision = _text(
+            entry.get("decision"),
+            f"decision_{item.id}",
+            10_000,
+            required=True,
+            message=_l("Record the decision on “%(title)s”.", title=item.title),
+        )
+        item.decision = decision
+        item.interpretation = (
+            _text(entry.get("interpretation"), f"interpretation_{item.id}", 20_000, required=False)
+            or None
+        )
+    close_attendance(meeting, actor=actor, now=now)
+    meeting.outcome_summary = summary
+    meeting.outcome_published_at = now
+    db.session.flush()
+    audit.record(meeting, "outcome_published", actor=actor, now=now)
+    for item in meeting.agenda:
+        if item.matter is not None:
+            audit.record(
+                item.matter,
+                "meeting_outcome_published",
+                actor=actor,
+                now=now,
+                details={
+                    "meeting_id": meeting.id,
+                    "title": meeting.title,
+                    "decision": item.decision[:200],
+                },
+            )
+    return meeting
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def get_meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(_l("No such meeting."))
+    return meeting
+
+
+def figures(*, year: int | None = None) -> dict[str, Any]:
+    """Attendance figures per representative, per category and per year, over meetings whose
+    attendance has been recorded."""
+    stmt = (
+        sa.select(Invitation, Meeting.starts_at)
+        .join(Meeting, Invitation.meeting_id == Meeting.id)
+        .where(Meeting.attendance_closed_at.is_not(None))
+    )
+    per_rep: dict[int, dict[str, int]] = defaultdict(
+        lambda: {"invited": 0, "accepted": 0, "attended": 0}
+    )
+    per_year: dict[int, dict[str, int]] = defaultdict(
+        lambda: {"invited": 0, "accepted": 0, "attended": 0}
+    )
+    for invitation, starts_at in db.session.execute(stmt):
+        meeting_year = local_date_of(starts_at).year
+        if year is not None and meeting_year != year:
+            continue
+        for bucket in (per_rep[invitation.representative_id], per_year[meeting_year]):
+            bucket["invited"] += 1
+            bucket["accepted"] += invitation.status == InvitationStatus.ACCEPTED
+            bucket["attended"] += invitation.attendance == Attendance.ATTENDED
+    reps = {r.id: r for r in db.session.scalars(sa.select(Representative))}
+    per_category: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"invited": 0, "accepted": 0, "attended": 0}
+    )
+    for rep_id, counts in per_rep.items():
+        for key, n in counts.items():
+            per_category[reps[rep_id].category][key] += n
+
+    def with_rate(counts: dict[str, int]) -> dict[str, Any]:
+        return {
+            **counts,
+            "rate": counts["attended"] / counts["invited"] if counts["invited"] else None,
+        }
+
+    return {
+        "per_representative": {rep_id: with_rate(c) for rep_id, c in per_rep.items()},
+        "per_category": {cat: with_rate(c) for cat, c in per_category.items()},
+        "per_year": {y: with_rate(c) for y, c in sorted(per_year.items())},
+    }
+
+
+def invitations_for(rep: Representative) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .join(Invitation.meeting)
+            .where(Invitation.representative_id == rep.id)
+            .order_by(Meeting.starts_at.desc())
+        )
+    )
+
+
+def public_record(meeting: Meeting, now: datetime, *, detail: bool = False) -> dict[str, Any]:
+    record = {
+        "id": meeting.id,
+        "kind": meeting.kind,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
+        "place": meeting.place,
+        "seats": meeting.seats,
+        "registration_deadline": meeting.registration_deadline.isoformat(),
+        "organiser": meeting.department.name if meeting.department else None,
+        "agenda": [
+            {
+                "position": a.position,
+                "title": a.title,
+                "decision_id": a.matter_id,
+                "decision": a.decision if meeting.outcome_published_at else None,
+                "interpretation": a.interpretation if meeting.outcome_published_at else None,
+            }
+            for a in meeting.agenda
+        ],
+        "outcome_published_at": meeting.outcome_published_at.isoformat()
+        if meeting.outcome_published_at
+        else None,
+    }
+    if detail:
+        record["outcome_summary"] = (
+            meeting.outcome_summary if meeting.outcome_published_at else None
+        )
+        record["draws"] = [
+            {
+                "seed": d.seed,
+                "quotas": d.quotas,
+                "pool": d.pool,
+                "excluded": d.excluded,
+                "result": d.result,
+                "drawn_at": d.drawn_at.isoformat(),
+            }
+            for d in meeting.draws
+        ]
+        record["invited"] = [
+            {
+                "representative_id": i.representative_id,
+                "name": i.representative.name,
+                "category": i.representative.category,
+                "source": i.source,
+                "status": i.status,
+                "attendance": i.attendance,
+            }
+            for i in meeting.invitations
+        ]
+        record["remarks"] = (
+            [
+                {
+                    "representative": r.representative.name,
+                    "agenda_position": r.agenda_item.position if r.agenda_item else None,
+                    "text": r.text,
+                }
+                for r in meeting.remarks
+            ]
+            if meeting.outcome_published_at
+            else []
+        )
+    return record

@@ -1,0 +1,142 @@
+"""The public-representative pool (社会公众代表库): people, applications, conflicts of interest."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.accounts.models import User, _in
+from consult.catalogue.models import DecisionMatter
+from consult.core.time import UTCDateTime, now_utc
+from consult.extensions import db
+
+
+class Category(enum.StrEnum):
+    NPC_DEPUTY = "npc_deputy"
+    CPPCC_MEMBER = "cppcc_member"
+    EXPERT = "expert"
+    ENTREPRENEUR = "entrepreneur"
+    MEDIA = "media"
+    NEW_SOCIAL_STRATA = "new_social_strata"
+    SUPERVISOR = "supervisor"
+    OTHER = "other"
+
+
+class RepresentativeStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
+
+
+class ApplicationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+CATEGORY_VALUES = tuple(c.value for c in Category)
+REP_STATUS_VALUES = tuple(s.value for s in RepresentativeStatus)
+APPLICATION_STATUS_VALUES = tuple(s.value for s in ApplicationStatus)
+
+
+class Representative(db.Model):
+    __tablename__ = "representative"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    category: Mapped[str] = mapped_column(sa.String(30), index=True)
+    affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
+    interests: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    term_start: Mapped[date] = mapped_column(sa.Date)
+    term_end: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(20), default=RepresentativeStatus.ACTIVE.value)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), unique=True)
+    # Private (rule 6): never on the roster, the API, an export or a feed.
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("category", CATEGORY_VALUES), name="category_known"),
+        sa.CheckConstraint(_in("status", REP_STATUS_VALUES), name="status_known"),
+        sa.CheckConstraint("term_end > term_start", name="term_positive"),
+        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Representative {self.id} {self.category} {self.status}>"
+
+    def status_on(self, day: date) -> str:
+        """Terms end by themselves: past its end date a representative is 'ended'."""
+        if self.status == RepresentativeStatus.ACTIVE and day > self.term_end:
+            return RepresentativeStatus.ENDED
+        return self.status
+
+    def serves_on(self, day: date) -> bool:
+        return (
+            self.status == RepresentativeStatus.ACTIVE and self.term_start <= day <= self.term_end
+        )
+
+
+class RepresentativeApplication(db.Model):
+    """A resident asks to join the pool; the government office decides, with a reason if no."""
+
+    __tablename__ = "representative_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    category: Mapped[str] = mapped_column(sa.String(30))
+    affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
+    interests: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    statement: Mapped[str] = mapped_column(sa.Text)
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    status: Mapped[str] = mapped_column(sa.String(20), default=ApplicationStatus.PENDING.value)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+    representative_id: Mapped[int | None] = mapped_column(sa.ForeignKey("representative.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("category", CATEGORY_VALUES), name="category_known"),
+        sa.CheckConstraint(_in("status", APPLICATION_STATUS_VALUES), name="status_known"),
+        sa.CheckConstraint(
+            "status <> 'rejected' OR length(trim(coalesce(decision_reason, ''))) > 0",
+            name="rejection_has_reason",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<RepresentativeApplication {self.id} {self.status}>"
+
+
+class ConflictOfInterest(db.Model):
+    """A representative may not be drawn for a meeting that decides this matter."""
+
+    __tablename__ = "conflict_of_interest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    representative_id: Mapped[int] = mapped_column(sa.ForeignKey("representative.id"), index=True)
+    matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), index=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    representative: Mapped[Representative] = relationship()
+    matter: Mapped[DecisionMatter] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "representative_id", "matter_id", name="uq_conflict_of_interest_rep_matter"
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ConflictOfInterest rep={self.representative_id} matter={self.matter_id}>"

@@ -1,0 +1,65 @@
+"""Representative pool rules: categories, terms. Pure functions and constants."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from consult.core.errors import RuleViolation
+from consult.representatives.models import ApplicationStatus, Category, RepresentativeStatus
+
+CATEGORY_LABELS = {
+    Category.NPC_DEPUTY: _l("People's congress deputy"),
+    Category.CPPCC_MEMBER: _l("CPPCC member"),
+    Category.EXPERT: _l("Expert or scholar"),
+    Category.ENTREPRENEUR: _l("Entrepreneur"),
+    Category.MEDIA: _l("News media"),
+    Category.NEW_SOCIAL_STRATA: _l("New social strata"),
+    Category.SUPERVISOR: _l("Government-building supervisor"),
+    Category.OTHER: _l("Other"),
+}
+
+STATUS_LABELS = {
+    RepresentativeStatus.ACTIVE: _l("Active"),
+    RepresentativeStatus.SUSPENDED: _l("Suspended"),
+    RepresentativeStatus.ENDED: _l("Term ended"),
+}
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.PENDING: _l("Pending"),
+    ApplicationStatus.APPROVED: _l("Approved"),
+    ApplicationStatus.REJECTED: _l("Rejected"),
+}
+
+MAX_NAME = 50
+MAX_STATEMENT = 3000
+
+
+def check_category(category: str | None) -> str:
+    if category not in {c.value for c in Category}:
+        raise RuleViolation("category", _l("Choose a category."))
+    return category
+
+
+def check_term(start: date | None, end: date | None) -> None:
+    if not isinstance(start, date):
+        raise RuleViolation("term_start", _l("Enter the start of the term."))
+    if not isinstance(end, date):
+        raise RuleViolation("term_end", _l("Enter the end of the term."))
+    if end <= start:
+        raise RuleViolation("term_end", _l("The term must end after it starts."))
+
+
+def clean_interests(value) -> list[str]:
+    """Fields of interest: departments or topics, from a list or a comma/、-separated text."""
+    if isinstance(value, str):
+        for sep in ("、", "，", ";", "；"):
+            value = value.replace(sep, ",")
+        value = value.split(",")
+    items = [str(v).strip()[:50] for v in (value or []) if str(v).strip()]
+    return list(dict.fromkeys(items))[:20]
+
+
+def attendance_rate(attended: int, invited: int) -> float | None:
+    return attended / invited if invited else None

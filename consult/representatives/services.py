@@ -1,0 +1,309 @@
+"""The representative pool: adding people, applications, terms, conflicts, figures.
+Never commits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from consult.accounts.models import Role, User
+from consult.catalogue.models import DecisionMatter
+from consult.core import audit
+from consult.core.errors import Forbidden, RuleViolation
+from consult.core.time import local_date_of, now_utc
+from consult.extensions import db
+from consult.representatives import rules
+from consult.representatives.models import (
+    ApplicationStatus,
+    ConflictOfInterest,
+    Representative,
+    RepresentativeApplication,
+    RepresentativeStatus,
+)
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden(_l("Only the government office manages the representative pool."))
+
+
+def _text(value: Any, field: str, limit: int, *, required: bool, message=None) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise RuleViolation(field, message or _l("This field is required."))
+    if len(text) > limit:
+        raise RuleViolation(field, _l("At most %(n)d characters.", n=limit))
+    return text
+
+
+def add_representative(
+    data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> Representative:
+    """The government office adds a person to the pool directly."""
+    _require_admin(actor)
+    now = now or now_utc()
+    name = _text(
+        data.get("name"), "name", rules.MAX_NAME, required=True, message=_l("Enter the name.")
+    )
+    category = rules.check_category(data.get("category"))
+    rules.check_term(data.get("term_start"), data.get("term_end"))
+    user_id = data.get("user_id")
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise RuleViolation("user_id", _l("Unknown account."))
+        if db.session.scalar(sa.select(Representative.id).where(Representative.user_id == user.id)):
+            raise RuleViolation("user_id", _l("This account already belongs to a representative."))
+        if user.role == Role.RESIDENT:
+            user.role = Role.REPRESENTATIVE.value
+    rep = Representative(
+        name=name,
+        category=category,
+        affiliation=_text(data.get("affiliation"), "affiliation", 200, required=False),
+        interests=rules.clean_interests(data.get("interests")),
+        term_start=data["term_start"],
+        term_end=data["term_end"],
+        status=RepresentativeStatus.ACTIVE.value,
+        user_id=user_id,
+        phone=_text(data.get("phone"), "phone", 40, required=False) or None,
+        email=_text(data.get("email"), "email", 254, required=False) or None,
+        created_at=now,
+    )
+    db.session.add(rep)
+    db.session.flush()
+    audit.record(rep, "added", actor=actor, now=now, details={"category": category})
+    return rep
+
+
+def set_status(
+    rep: Representative,
+    status: str,
+    reason: str,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> Representative:
+    """Suspend, reinstate or end a representative's membership, with a reason."""
+    _require_admin(actor)
+    if status not in {s.value for s in RepresentativeStatus}:
+        raise RuleViolation("status", _l("Unknown status."))
+    reason = _text(reason, "reason", 1000, required=True, message=_l("Give a reason."))
+    now = now or now_utc()
+    if status == RepresentativeStatus.ACTIVE and local_date_of(now) > rep.term_end:
+        raise RuleViolation("status", _l("The term has ended; renew the term first."))
+    old = rep.status
+    rep.status = status
+    db.session.flush()
+    audit.record(
+        rep,
+        "status_changed",
+        actor=actor,
+        now=now,
+        details={"from": old, "to": status, "reason": reason},
+    )
+    return rep
+
+
+def end_expired_terms(*, now: datetime | None = None) -> int:
+    """Terms end by themselves; this records it (run by `flask tick`)."""
+    now = now or now_utc()
+    today = local_date_of(now)
+    expired = list(
+        db.session.scalars(
+            sa.select(Representative).where(
+                Representative.status == RepresentativeStatus.ACTIVE,
+                Representative.term_end < today,
+            )
+        )
+    )
+    for rep in expired:
+        rep.status = RepresentativeStatus.ENDED.value
+        audit.record(
+            rep, "term_ended", actor=None, now=now, details={"term_end": rep.term_end.isoformat()}
+        )
+    db.session.flush()
+    return len(expired)
+
+
+def apply(
+    user: User, data: dict[str, Any], *, now: datetime | None = None
+) -> RepresentativeApplication:
+    """A resident applies to join the pool."""
+    if not user.is_authenticated or user.role not in (Role.RESIDENT, Role.REPRESENTATIVE):
+        raise Forbidden(_l("Log in with a resident account to apply."))
+    if db.session.scalar(
+        sa.select(Representative.id).where(
+            Representative.user_id == user.id, Representative.status == RepresentativeStatus.ACTIVE
+        )
+    ):
+        raise RuleViolation(None, _l("You are already in the representative pool."))
+    if db.session.scalar(
+        sa.select(RepresentativeApplication.id).where(
+            RepresentativeApplication.user_id == user.id,
+            RepresentativeApplication.status == ApplicationStatus.PENDING,
+        )
+    ):
+        raise RuleViolation(None, _l("Your application is already being considered."))
+    now = now or now_utc()
+    application = RepresentativeApplication(
+        user_id=user.id,
+        category=rules.check_category(data.get("category")),
+        affiliation=_text(data.get("affiliation"), "affiliation", 200, required=False),
+        interests=rules.clean_interests(data.get("interests")),
+        statement=_text(
+            data.get("statement"),
+            "statement",
+            rules.MAX_STATEMENT,
+            required=True,
+            message=_l("Tell us why you would like to join."),
+        ),
+        phone=_text(data.get("phone"), "phone", 40, required=False) or None,
+        status=ApplicationStatus.PENDING.value,
+        submitted_at=now,
+    )
+    db.session.add(application)
+    db.session.flush()
+    audit.record(application, "submitted", actor=user, now=now)
+    return application
+
+
+def decide_application(
+    application: RepresentativeApplication,
+    approve: bool,
+    data: dict[str, Any],
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> RepresentativeApplication:
+    """Approve (with a term) or reject (with a reason) an application."""
+    _require_admin(actor)
+    if application.status != ApplicationStatus.PENDING:
+        raise RuleViolation(None, _l("This application has already been decided."))
+    now = now or now_utc()
+    reason = _text(
+        data.get("reason"),
+        "reason",
+        1000,
+        required=not approve,
+        message=_l("Give the reason for rejecting the application."),
+    )
+    if approve:
+        user = application.user
+        rep = add_representative(
+            {
+                "name": user.display_name,
+                "category": application.category,
+                "affiliation": application.affiliation,
+                "interests": application.interests,
+                "term_start": data.get("term_start"),
+                "term_end": data.get("term_end"),
+                "user_id": user.id,
+                "phone": application.phone,
+                "email": user.email,
+            },
+            actor=actor,
+            now=now,
+        )
+        application.representative_id = rep.id
+    application.status = (
+        ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
+    ).value
+    application.decision_reason = reason or None
+    application.decided_at = now
+    application.decided_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(
+        application,
+        "approved" if approve else "rejected",
+        actor=actor,
+        now=now,
+        details={"reason": reason} if reason else {},
+    )
+    return application
+
+
+def record_conflict(
+    rep: Representative,
+    matter: DecisionMatter,
+    note: str,
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> ConflictOfInterest:
+    _require_admin(actor)
+    if db.session.scalar(
+        sa.select(ConflictOfInterest.id).where(
+            ConflictOfInterest.representative_id == rep.id,
+            ConflictOfInterest.matter_id == matter.id,
+        )
+    ):
+        raise RuleViolation("matter_id", _l("This conflict of interest is already recorded."))
+    conflict = ConflictOfInterest(
+        representative_id=rep.id,
+        matter_id=matter.id,
+        note=_text(note, "note", 1000, required=False),
+        recorded_at=now or now_utc(),
+        recorded_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(conflict)
+    db.session.flush()
+    audit.record(rep, "conflict_recorded", actor=actor, now=now, details={"matter_id": matter.id})
+    return conflict
+
+
+def conflicted_ids(matter_ids: list[int]) -> dict[int, list[int]]:
+    """representative id → the matters (of these) on which they have a conflict."""
+    if not matter_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ConflictOfInterest.representative_id, ConflictOfInterest.matter_id).where(
+            ConflictOfInterest.matter_id.in_(matter_ids)
+        )
+    ).all()
+    found: dict[int, list[int]] = {}
+    for rep_id, matter_id in rows:
+        found.setdefault(rep_id, []).append(matter_id)
+    return found
+
+
+def representative_for(user: User | None) -> Representative | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(sa.select(Representative).where(Representative.user_id == user.id))
+
+
+def roster(day: date) -> list[Representative]:
+    """The public roster: everyone whose term covers `day` and who is not suspended."""
+    return list(
+        db.session.scalars(
+            sa.select(Representative)
+            .where(
+                Representative.status == RepresentativeStatus.ACTIVE,
+                Representative.term_start <= day,
+                Representative.term_end >= day,
+            )
+            .order_by(Representative.category, Representative.name)
+        )
+    )
+
+
+def public_record(
+    rep: Representative, stats: dict[str, Any] | None = None, *, today: date
+) -> dict[str, Any]:
+    """Public fields only: no phone, no email, no account (rule 6)."""
+    record = {
+        "id": rep.id,
+        "name": rep.name,
+        "category": rep.category,
+        "affiliation": rep.affiliation,
+        "interests": rep.interests,
+        "term_start": rep.term_start.isoformat(),
+        "term_end": rep.term_end.isoformat(),
+        "status": rep.status_on(today),
+    }
+    if stats is not None:
+        record["attendance"] = stats
+    return record
