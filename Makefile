@@ -8,8 +8,14 @@ STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app consult
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Extra pytest arguments, e.g. PYTEST_ARGS='-m "not e2e"' (.ci/run's PostgreSQL pass).
+PYTEST_ARGS ?=
+CHROMIUM := /usr/bin/chromium
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+# apt-get as root, else through sudo.
+APT := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
 
-.PHONY: setup run test test-pg lint translations extract-messages clean
+.PHONY: setup run test test-pg e2e-deps lint translations extract-messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -29,12 +35,31 @@ run: setup
 	$(FLASK) seed-demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
-test: setup
-	$(BIN)/python -m pytest -p no:cacheprovider -q
+## make test: the whole suite, browser journeys included (SQLite by default; set
+## DATABASE_URL for PostgreSQL)
+test: setup e2e-deps
+	$(BIN)/python -m pytest -p no:cacheprovider -q $(PYTEST_ARGS)
 
-test-pg: setup
-	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest -p no:cacheprovider -q
+test-pg: setup e2e-deps
+	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest -p no:cacheprovider -q $(PYTEST_ARGS)
+
+## make e2e-deps: what the browser tests need beside the Python packages (pytest-playwright
+## is in the [dev] extra): Debian's Chromium (Playwright's own browser download is never
+## used) and axe-core from the npm registry, served to the pages from tests/e2e/node_modules.
+e2e-deps: $(CHROMIUM) $(AXE)
+
+$(CHROMIUM):
+	@echo "Installing Debian's Chromium for the browser tests (apt-get)"
+	@{ $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq --no-install-recommends chromium; } \
+	  || { echo "error: Chromium could not be installed with apt-get; the browser tests need $(CHROMIUM). Install the Debian package 'chromium' (as root: apt-get install --no-install-recommends chromium), then run make test again." >&2; exit 1; }
+	@test -x $(CHROMIUM) || { echo "error: the chromium package did not provide $(CHROMIUM)" >&2; exit 1; }
+
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Installing npm (apt-get) for axe-core"; \
+	  { $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq --no-install-recommends npm; } \
+	  || { echo "error: npm is needed to install axe-core for the accessibility tests and could not be installed." >&2; exit 1; }; }
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	@test -f $(AXE) && touch $(AXE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check consult tests config.py
@@ -45,4 +70,4 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) instance/consult.db*
+	rm -rf $(VENV) instance/consult.db* tests/e2e/node_modules test-artifacts

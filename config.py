@@ -95,6 +95,12 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "东湖区重大行政决策公开平台 <noreply@donghu.example>")
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", "")
+    # The site's public address (https://consult.example.gov.cn) for links in mails: sent
+    # from `flask tick` there is no request to take it from, and a request's Host header
+    # is not to be trusted with it. Without it: the request's address, else localhost.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+    # Subscribing by email: per-IP limit on the form (double opt-in guards the address).
+    SUBSCRIBE_RATE_LIMIT = os.environ.get("SUBSCRIBE_RATE_LIMIT", "5 per minute;30 per day")
 
     PER_PAGE = 20
     SITE_NAME_ZH = "东湖区重大行政决策公开平台"

@@ -73,10 +73,89 @@ APP_PLAN_RATE = 1500
 
 # --- realistic comment texts ---------------------------------------------------------------
 
-_ESTATE_A = "幸福 和平 东湖 建设 光明 桃源 新华 红旗 翠苑 锦绣 长青 春晖 民主 文化 解放 朝阳 向阳 丰收 团结 育才".split()
-_ESTATE_B = "里 小区 花园 新村 家园 苑 公寓 社区".split()
-_SURNAMES = "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许".split()
-_GIVEN = "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 建国 志强 海燕 晓东 文华 玉兰 春梅 德明".split()
+_ESTATE_A = [
+    "幸福",
+    "和平",
+    "东湖",
+    "建设",
+    "光明",
+    "桃源",
+    "新华",
+    "红旗",
+    "翠苑",
+    "锦绣",
+    "长青",
+    "春晖",
+    "民主",
+    "文化",
+    "解放",
+    "朝阳",
+    "向阳",
+    "丰收",
+    "团结",
+    "育才",
+]
+_ESTATE_B = ["里", "小区", "花园", "新村", "家园", "苑", "公寓", "社区"]
+_SURNAMES = [
+    "王",
+    "李",
+    "张",
+    "刘",
+    "陈",
+    "杨",
+    "黄",
+    "赵",
+    "吴",
+    "周",
+    "徐",
+    "孙",
+    "马",
+    "朱",
+    "胡",
+    "郭",
+    "何",
+    "高",
+    "林",
+    "罗",
+    "郑",
+    "梁",
+    "谢",
+    "宋",
+    "唐",
+    "许",
+]
+_GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建国",
+    "志强",
+    "海燕",
+    "晓东",
+    "文华",
+    "玉兰",
+    "春梅",
+    "德明",
+]
 _IDENTITIES = [
     "我是{c}的居民",
     "作为在{c}住了{n}年的老住户",
@@ -94,48 +173,126 @@ _IDENTITIES = [
     "我是{c}附近小学的老师",
 ]
 _TOPICS = [
-    "停车位划设", "机械式立体车库", "电动自行车充电桩", "新能源汽车充电桩", "停车收费标准",
-    "施工期间的临时停车", "消防通道", "绿化带改造", "夜间施工时间", "外来车辆管理",
-    "车牌识别道闸", "无障碍停车位", "地面硬化", "雨水排放", "监控摄像头", "改造资金分摊",
-    "业主表决程序", "错时共享停车", "路灯照明", "快递车辆临时停放", "非机动车棚", "人行通道",
+    "停车位划设",
+    "机械式立体车库",
+    "电动自行车充电桩",
+    "新能源汽车充电桩",
+    "停车收费标准",
+    "施工期间的临时停车",
+    "消防通道",
+    "绿化带改造",
+    "夜间施工时间",
+    "外来车辆管理",
+    "车牌识别道闸",
+    "无障碍停车位",
+    "地面硬化",
+    "雨水排放",
+    "监控摄像头",
+    "改造资金分摊",
+    "业主表决程序",
+    "错时共享停车",
+    "路灯照明",
+    "快递车辆临时停放",
+    "非机动车棚",
+    "人行通道",
 ]
 _PROBLEMS = [
-    "经常被私家车占用", "晚上几乎找不到车位", "一下雨就积水", "老人出行很不方便",
-    "救护车根本开不进来", "不少人把电动车推进楼道充电", "外来车辆随意停放", "路面坑洼不平",
-    "照明不足，晚上容易摔倒", "车辆乱停堵住了单元门口", "孩子放学时人车混行",
-    "树枝挡住视线，拐弯处容易出事", "快递三轮车占道", "共享单车堆成一片",
+    "经常被私家车占用",
+    "晚上几乎找不到车位",
+    "一下雨就积水",
+    "老人出行很不方便",
+    "救护车根本开不进来",
+    "不少人把电动车推进楼道充电",
+    "外来车辆随意停放",
+    "路面坑洼不平",
+    "照明不足，晚上容易摔倒",
+    "车辆乱停堵住了单元门口",
+    "孩子放学时人车混行",
+    "树枝挡住视线，拐弯处容易出事",
+    "快递三轮车占道",
+    "共享单车堆成一片",
 ]
 _PLACES = [
-    "小区东门", "{b}栋楼下", "北侧围墙边", "幼儿园门口那段路", "菜市场旁边的空地", "主干道两侧",
-    "垃圾分类点附近", "篮球场旁边", "南门出入口", "地下室入口", "社区卫生服务站门前", "老年活动中心外面",
+    "小区东门",
+    "{b}栋楼下",
+    "北侧围墙边",
+    "幼儿园门口那段路",
+    "菜市场旁边的空地",
+    "主干道两侧",
+    "垃圾分类点附近",
+    "篮球场旁边",
+    "南门出入口",
+    "地下室入口",
+    "社区卫生服务站门前",
+    "老年活动中心外面",
 ]
 _CONSEQUENCES = [
-    "住户意见很大", "已经发生过好几次剐蹭", "存在很大的安全隐患", "邻里之间经常因此吵架",
-    "物业也管不过来", "老人和孩子经过时提心吊胆", "消防检查时被通报过", "投诉了很多次都没有解决",
+    "住户意见很大",
+    "已经发生过好几次剐蹭",
+    "存在很大的安全隐患",
+    "邻里之间经常因此吵架",
+    "物业也管不过来",
+    "老人和孩子经过时提心吊胆",
+    "消防检查时被通报过",
+    "投诉了很多次都没有解决",
 ]
 _WISHES = [
-    "统筹考虑", "一并解决", "优先安排", "先听取住户意见再定", "设置明显的标识", "增加巡查频次",
-    "安装限高杆", "划出专用区域", "实行分时段管理", "预留将来扩容的空间",
+    "统筹考虑",
+    "一并解决",
+    "优先安排",
+    "先听取住户意见再定",
+    "设置明显的标识",
+    "增加巡查频次",
+    "安装限高杆",
+    "划出专用区域",
+    "实行分时段管理",
+    "预留将来扩容的空间",
 ]
 _FIXES = [
-    "明确具体标准", "补充实施细则", "列出时间表", "公开资金使用情况", "设置过渡期", "增加公示环节",
-    "征求全体业主意见", "由街道牵头协调", "写明责任单位", "规定投诉处理时限",
+    "明确具体标准",
+    "补充实施细则",
+    "列出时间表",
+    "公开资金使用情况",
+    "设置过渡期",
+    "增加公示环节",
+    "征求全体业主意见",
+    "由街道牵头协调",
+    "写明责任单位",
+    "规定投诉处理时限",
 ]
 _WHATS = [
-    "由谁负责后期维护", "费用怎么分摊", "施工期间车辆停到哪里", "收费标准如何确定",
-    "租户是否享有同等权利", "具体的验收标准", "如何照顾老年人的需要", "车位怎么分配",
+    "由谁负责后期维护",
+    "费用怎么分摊",
+    "施工期间车辆停到哪里",
+    "收费标准如何确定",
+    "租户是否享有同等权利",
+    "具体的验收标准",
+    "如何照顾老年人的需要",
+    "车位怎么分配",
 ]
 _PARTIES = ["街道办", "社区居委会", "物业公司", "区住建局", "施工单位", "业主委员会", "交警部门"]
 _PHASES = ["开工", "方案确定", "签订施工合同", "开始收费", "竣工验收"]
 _ACTIONS = [
-    "召开居民议事会", "张贴公告", "逐户上门征求意见", "公开设计图纸", "公布投诉电话",
-    "组织住户代表现场踏勘", "开一次说明会",
+    "召开居民议事会",
+    "张贴公告",
+    "逐户上门征求意见",
+    "公开设计图纸",
+    "公布投诉电话",
+    "组织住户代表现场踏勘",
+    "开一次说明会",
 ]
 _ATTITUDES = ["非常支持", "基本赞成", "有些担心", "持保留意见", "不太认同"]
 _REASONS = [
-    "小区的车这几年多了一倍", "很多住户是七八十岁的老人", "现有车位只够一半的车", "周边没有公共停车场",
-    "改造后的维护费用最后还是落到业主头上", "以前类似的工程拖了很久", "租户和业主的需求并不一样",
-    "很多人下班回来已经很晚了", "附近学校上下学时车流量很大", "小区道路本来就很窄",
+    "小区的车这几年多了一倍",
+    "很多住户是七八十岁的老人",
+    "现有车位只够一半的车",
+    "周边没有公共停车场",
+    "改造后的维护费用最后还是落到业主头上",
+    "以前类似的工程拖了很久",
+    "租户和业主的需求并不一样",
+    "很多人下班回来已经很晚了",
+    "附近学校上下学时车流量很大",
+    "小区道路本来就很窄",
 ]
 _PARAMS = [
     ("每月停车费", ["八十元", "一百元", "一百五十元", "二百元"]),
@@ -146,7 +303,17 @@ _PARAMS = [
 _TIMES = ["早上七点多", "傍晚六点左右", "晚上十点以后", "周末", "下雨天", "节假日", "中午"]
 _EVALS = ["很有必要", "考虑得比较周到", "可操作性不强", "和实际情况有出入", "还不够具体"]
 _REFS = ["隔壁{c}", "其他城区", "去年改造的{c}", "外地一些老小区"]
-_CLOSINGS = ["以上意见供参考。", "谢谢！", "希望能够采纳。", "盼复。", "辛苦了！", "恳请相关部门重视。", "", "", ""]
+_CLOSINGS = [
+    "以上意见供参考。",
+    "谢谢！",
+    "希望能够采纳。",
+    "盼复。",
+    "辛苦了！",
+    "恳请相关部门重视。",
+    "",
+    "",
+    "",
+]
 _SENTENCES = [
     "第{k}条提到{topic}，但没有说明{what}，建议{fix}。",
     "{place}{problem}，{conseq}，希望改造时{wish}。",
@@ -227,7 +394,6 @@ class TextGenerator:
         self.clauses = max(clauses, 1)
 
     def _fill(self, template: str) -> str:
-        r = self.rnd
         fields = _LazyFields(self)
         text = template.format_map(fields)
         # second-level placeholders ({c}, {b}) inside chosen phrases
@@ -239,7 +405,12 @@ class TextGenerator:
         if roll < 0.02:
             return r.choice(_CAMPAIGNS)
         if roll < 0.10:
-            return self._fill(r.choice(_IDENTITIES)) + "，" + r.choice(_CAMPAIGNS) + r.choice(_CLOSINGS)
+            return (
+                self._fill(r.choice(_IDENTITIES))
+                + "，"
+                + r.choice(_CAMPAIGNS)
+                + r.choice(_CLOSINGS)
+            )
         target = r.randint(50, 300)
         parts = [self._fill(r.choice(_IDENTITIES)) + "。"]
         length = len(parts[0])
@@ -549,7 +720,9 @@ def _setup_in_app() -> None:
             actor=officer,
         )
         db.session.commit()
-        print(json.dumps({"consultation_id": consultation.id, "clauses": len(consultation.clauses)}))
+        print(
+            json.dumps({"consultation_id": consultation.id, "clauses": len(consultation.clauses)})
+        )
 
 
 # --- one database: servers, runs, verification --------------------------------------------
@@ -567,7 +740,11 @@ class Bench:
         self.gate = args.gate
 
     def env(self, extra: dict) -> dict:
-        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "FLASK_APP")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "FLASK_APP")
+        }
         env.update(extra)
         return env
 
@@ -633,7 +810,11 @@ class Bench:
             if i == 0:
                 self.page_timings.append((elapsed, len(body)))
             cookie = next(
-                (v.split(";", 1)[0] for k, v in headers if k.lower() == "set-cookie" and v.startswith("session=")),
+                (
+                    v.split(";", 1)[0]
+                    for k, v in headers
+                    if k.lower() == "set-cookie" and v.startswith("session=")
+                ),
                 None,
             )
             match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body)
@@ -656,7 +837,9 @@ class Bench:
             (Path(f"{prefix}{t}.txt")).write_text("\n".join(lines) + "\n", encoding="utf-8")
         return str(prefix)
 
-    def wrk(self, endpoint: str, conns: int, seconds: float, tag: str, texts: str, sessions) -> dict:
+    def wrk(
+        self, endpoint: str, conns: int, seconds: float, tag: str, texts: str, sessions
+    ) -> dict:
         port = self.bare_port if endpoint == "bare" else self.app_port
         path = {
             "bare": "/bare/comments",
@@ -772,7 +955,9 @@ class Bench:
         params = {"a": after_id, "b": upto_id}
         if endpoint == "bare":
             with self.bare_engine.connect() as conn:
-                rows = conn.execute(sa.text(f"SELECT id FROM bench_bare_comment WHERE {cond}"), params)
+                rows = conn.execute(
+                    sa.text(f"SELECT id FROM bench_bare_comment WHERE {cond}"), params
+                )
                 return {f"B{r[0]}" for r in rows}
         with self.app_engine.connect() as conn:
             rows = conn.execute(sa.text(f"SELECT receipt FROM comment WHERE {cond}"), params)
@@ -805,7 +990,9 @@ class Bench:
         tag = f"{endpoint}-c{conns}"
         sessions = self.sessions(conns) if endpoint == "form" else None
         if endpoint == "bare":  # no duplicate detection there: one pool serves both runs
-            texts = warm_texts = self.texts(tag, conns, max(args.duration, args.warmup), BARE_PLAN_RATE)
+            texts = warm_texts = self.texts(
+                tag, conns, max(args.duration, args.warmup), BARE_PLAN_RATE
+            )
         else:
             warm_texts = self.texts(f"{tag}-warm", conns, args.warmup, APP_PLAN_RATE)
             texts = self.texts(tag, conns, args.duration, APP_PLAN_RATE)
@@ -833,6 +1020,13 @@ class Bench:
             "requests": res["requests"],
             "seconds": res["duration_us"] / 1e6,
             "rps": rps,
+            # server CPU (gunicorn workers + PostgreSQL backends) per request: unlike req/s it
+            # hardly moves when other processes share the machine
+            "cpu_ms_per_request": 1000.0
+            * (res["cpu"]["server_workers_pct"] + res["cpu"]["db_backends_pct"])
+            / 100.0
+            * res["wall"]
+            / max(res["requests"], 1),
             "p50_ms": res["latency_us"]["p50"] / 1000,
             "p90_ms": res["latency_us"]["p90"] / 1000,
             "p99_ms": res["latency_us"]["p99"] / 1000,
@@ -898,7 +1092,19 @@ class Bench:
                 sa.text("SELECT count(*) FROM comment WHERE duplicate_group_id IS NOT NULL")
             ).scalar_one()
             groups = conn.execute(sa.text("SELECT count(*) FROM duplicate_group")).scalar_one()
-        return {"comments": total, "in_duplicate_groups": grouped, "groups": groups}
+            # a group should hold at least two comments; fewer means a race split a group
+            thin = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM duplicate_group g WHERE (SELECT count(*) FROM comment c "
+                    "WHERE c.duplicate_group_id = g.id) < 2"
+                )
+            ).scalar_one()
+        return {
+            "comments": total,
+            "in_duplicate_groups": grouped,
+            "groups": groups,
+            "groups_with_fewer_than_2": thin,
+        }
 
     def run_all(self) -> None:
         self.page_timings: list[tuple[float, int]] = []
@@ -933,7 +1139,7 @@ def table(bench: Bench) -> tuple[str, list[tuple[str, bool]]]:
     bare = {r["connections"]: r["rps"] for r in rows if r["endpoint"] == "bare"}
     lines = [
         f"{'endpoint':9} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'vs bare':>8}  receipts in DB",
+        f"{'vs bare':>8} {'CPU ms/req':>10}  receipts in DB",
     ]
     for r in rows:
         ratio = r["rps"] / bare[r["connections"]] if r["connections"] in bare else None
@@ -941,9 +1147,21 @@ def table(bench: Bench) -> tuple[str, list[tuple[str, bool]]]:
         lines.append(
             f"{r['endpoint']:9} {r['connections']:>5} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} "
             f"{r['p99_ms']:>8.2f} {r['errors']:>7} "
-            f"{(f'{ratio:.0%}' if ratio is not None else '-'):>8}  "
+            f"{(f'{ratio:.0%}' if ratio is not None else '-'):>8} "
+            f"{r['cpu_ms_per_request']:>10.1f}  "
             f"{r['receipts_in_db']}/{r['receipts_returned']}"
             f"{'' if r['receipts_verified'] else '  NOT VERIFIED'}"
+        )
+    bare_cpu = {r["connections"]: r["cpu_ms_per_request"] for r in rows if r["endpoint"] == "bare"}
+    est = [
+        f"{r['endpoint']} c={r['connections']} {bare_cpu[r['connections']] / r['cpu_ms_per_request']:.0%}"
+        for r in rows
+        if r["endpoint"] != "bare" and r["connections"] in bare_cpu and r["cpu_ms_per_request"]
+    ]
+    if est:
+        lines.append(
+            "server CPU per request, bare ÷ endpoint (the rate ratio a CPU-bound idle machine "
+            "would show): " + ", ".join(est)
         )
     checks: list[tuple[str, bool]] = []
     for r in rows:
@@ -977,7 +1195,7 @@ def table(bench: Bench) -> tuple[str, list[tuple[str, bool]]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--duration", type=float, default=12.0, help="seconds per measured run")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per run")
     parser.add_argument("--connections", default="4,16", help="comma-separated, e.g. 4,16")
     parser.add_argument("--endpoints", default="bare,form,api", help="of bare,form,api")
@@ -989,12 +1207,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument(
-        "--app-factory", default="consult:create_app()",
+        "--app-factory",
+        default="consult:create_app()",
         help="gunicorn app spec for the application (to measure a variant while investigating)",
     )
     parser.add_argument("--app-pythonpath", default="", help="extra gunicorn --pythonpath")
     parser.add_argument(
-        "--idle-wait", type=float, default=60.0,
+        "--idle-wait",
+        type=float,
+        default=40.0,
         help="total seconds the script may wait for other processes to leave the CPU idle",
     )
     args = parser.parse_args(argv)
@@ -1067,7 +1288,8 @@ def main(argv: list[str] | None = None) -> int:
             page = bench.page_timings[-1] if bench.page_timings else None
             log(
                 f"comments stored: {bench.dups['comments']}, in duplicate groups: "
-                f"{bench.dups['in_duplicate_groups']} ({bench.dups['groups']} groups)"
+                f"{bench.dups['in_duplicate_groups']} ({bench.dups['groups']} groups, "
+                f"{bench.dups['groups_with_fewer_than_2']} of them with fewer than 2 comments)"
             )
             if page:
                 log(

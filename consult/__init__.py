@@ -192,6 +192,7 @@ def _import_models() -> None:
     import consult.core.audit
     import consult.feedback.models
     import consult.meetings.models
+    import consult.notifications.models
     import consult.representatives.models  # noqa: F401
 
 
@@ -206,6 +207,15 @@ def _register_blueprints(app: Flask) -> None:
     from consult.consultations.views import manage_bp as manage_consultations_bp
     from consult.feedback.views import bp as feedback_bp
     from consult.feedback.views import manage_bp as manage_feedback_bp
+    from consult.meetings.views import bp as meetings_bp
+    from consult.meetings.views import manage_bp as manage_meetings_bp
+    from consult.notifications.views import bp as notifications_bp
+    from consult.notifications.views import outbox_bp
+    from consult.representatives.views import admin_bp as admin_representatives_bp
+    from consult.representatives.views import bp as representatives_bp
+    from consult.site.feeds import bp as feeds_bp
+    from consult.site.freshness import bp as freshness_bp
+    from consult.site.opendata import bp as opendata_bp
     from consult.site.views import bp as site_bp
 
     app.register_blueprint(site_bp)
@@ -218,7 +228,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(representatives_bp)
+    app.register_blueprint(admin_representatives_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(manage_meetings_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(outbox_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(opendata_bp)
+    app.register_blueprint(feeds_bp)
+    # No routes: ETag / Last-Modified and 304s on the public lists, feeds and API lists.
+    app.register_blueprint(freshness_bp)
 
 
 def _wants_json() -> bool:
@@ -318,9 +338,11 @@ def _register_cli(app: Flask) -> None:
     from consult.accounts.cli import register as register_accounts
     from consult.catalogue.cli import register as register_catalogue
     from consult.consultations.cli import register as register_consultations
+    from consult.notifications.cli import register as register_notifications
     from consult.site.cli import register as register_site
 
     register_accounts(app)
     register_catalogue(app)
     register_consultations(app)
+    register_notifications(app)
     register_site(app)

@@ -245,11 +245,14 @@ def _token_digest(secret: str) -> str:
 def issue_token(
     user: User, name: str, *, actor: User | None, now: datetime | None = None
 ) -> tuple[ApiToken, str]:
-    """Issue a bearer token for a staff user. Returns the row and the secret (shown once)."""
+    """Issue a bearer token for a staff or representative user (a representative answers
+    invitations through the API). Returns the row and the secret (shown once)."""
     if actor is not None and actor.id != user.id:
         _require_admin(actor)
-    if not user.is_staff:
-        raise RuleViolation("user", _l("Only staff accounts can have API tokens."))
+    if not (user.is_staff or user.role == Role.REPRESENTATIVE):
+        raise RuleViolation(
+            "user", _l("Only staff and representative accounts can have API tokens.")
+        )
     name = _clean(name) or "API"
     if len(name) > 100:
         raise RuleViolation("name", _l("At most %(n)d characters.", n=100))

@@ -33,7 +33,8 @@ def _api_error(exc: ApiError):
 
 
 def api_actor():
-    """The authenticated staff member behind this request: bearer token, or session + CSRF."""
+    """The authenticated user behind this request (staff, or a representative): bearer token,
+    or session + CSRF. None when anonymous."""
     if "api_actor" in g:
         return g.api_actor
     header = request.headers.get("Authorization", "")
@@ -63,6 +64,19 @@ def staff_required(view):
             raise ApiError(401, _l("Authentication required."), code="unauthorized")
         if not user.is_staff:
             raise Forbidden(_l("Staff only."))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def user_required(view):
+    """Any authenticated user; the service decides what they may do (a representative answers
+    their own invitations)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if api_actor() is None:
+            raise ApiError(401, _l("Authentication required."), code="unauthorized")
         return view(*args, **kwargs)
 
     return wrapper
@@ -102,4 +116,11 @@ def paginated(stmt, serialise, page: int, per_page: int) -> dict:
     }
 
 
-from consult.api import consultations, decisions, feedback  # noqa: E402,F401  (routes register on bp)
+from consult.api import (  # noqa: E402,F401  (routes register on bp)
+    consultations,
+    decisions,
+    feedback,
+    meetings,
+    openapi,
+    representatives,
+)

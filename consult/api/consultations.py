@@ -16,6 +16,7 @@ from consult.consultations.models import Consultation
 from consult.core.errors import NotFound
 from consult.core.time import now_utc
 from consult.extensions import db, limiter
+from consult.notifications.services import notify_after_commit
 
 STATUSES = ("scheduled", "open", "closed", "feedback_published")
 
@@ -148,6 +149,7 @@ def create_consultation(matter_id: int):
         actor=api_actor(),
     )
     db.session.commit()
+    notify_after_commit("consultation_opened")
     return services.public_record(consultation, now_utc(), 0), 201
 
 

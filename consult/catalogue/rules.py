@@ -193,6 +193,9 @@ EVENT_LABELS = {
     "consultation_opened": _l("Public consultation opened"),
     "consultation_window_changed": _l("Consultation closing time changed"),
     "consultation_cancelled": _l("Scheduled consultation cancelled"),
+    "consultation_feedback_published": _l("Feedback on the consultation published"),
+    "meeting_scheduled": _l("On the agenda of a meeting"),
+    "meeting_outcome_published": _l("Meeting outcome published"),
 }
 
 ADJUSTMENT_KIND_LABELS = {

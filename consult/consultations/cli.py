@@ -12,10 +12,14 @@ from consult.extensions import db
 def register(app: Flask) -> None:
     @app.cli.command("tick")
     def tick() -> None:
-        """Housekeeping by the clock: open due consultations, end expired representative terms."""
+        """Housekeeping by the clock: open due consultations, end expired representative terms;
+        then, after the commit, send the notification mails that became due."""
+        from consult.notifications.cli import describe
+        from consult.notifications.services import send_due_notifications
         from consult.representatives.services import end_expired_terms
 
         count = activate_due()
         ended = end_expired_terms()
         db.session.commit()
         click.echo(f"activated {count} consultation(s); ended {ended} representative term(s)")
+        click.echo(describe(send_due_notifications()))

@@ -37,6 +37,7 @@ from consult.core.forms import choices, db_int, show_violation
 from consult.core.storage import storage
 from consult.core.time import from_local, now_utc, to_local_input
 from consult.extensions import db
+from consult.notifications.services import notify_after_commit
 
 bp = Blueprint("consultations", __name__)
 manage_bp = Blueprint("manage_consultations", __name__, url_prefix="/manage")
@@ -195,6 +196,7 @@ def new_consultation(matter_id: int):
             show_violation(form, exc)
         else:
             db.session.commit()
+            notify_after_commit("consultation_opened")
             flash(_("The consultation has been created."), "success")
             return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
     return render_template("consultations/form.html", form=form, matter=matter), (

@@ -4,6 +4,7 @@ an outbox folder in development (the government office reads it on an admin page
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,7 +73,9 @@ def send(mails: list[Mail]) -> int:
             elif backend == "outbox":
                 folder = outbox_dir()
                 folder.mkdir(parents=True, exist_ok=True)
-                name = f"{now:%Y%m%dT%H%M%S%f}-{sent:03d}.eml"
+                # Time first (names sort by it); the random part keeps two sends in the
+                # same instant (several processes, a frozen test clock) from overwriting.
+                name = f"{now:%Y%m%dT%H%M%S%f}-{sent:03d}-{secrets.token_hex(4)}.eml"
                 (folder / name).write_bytes(bytes(msg))
             elif backend != "null":
                 raise ValueError(f"unknown MAIL_BACKEND {backend!r}")

@@ -11,14 +11,16 @@ returns its memory to the system when it exits:
 2. ``comments``: the comment table in chunks of ``chunk_rows`` rows (header row repeated on
    every page, rows kept whole where they fit, fixed table layout with <colgroup> widths).
 3. ``groups``: every duplicate group once, with all its receipt numbers.
-4. ``folios``: once the page count N of the parts is known, a cheap document of N blank pages
-   whose footers read "第 X 页 / 共 N 页" (WeasyPrint lays out the CJK text with the same font).
+4. ``kit``: one page whose footer holds the glyphs of "第 X 页 / 共 Y 页" (digits, 第, 页, 共, /).
 
 The parent then joins the parts with pypdf: it starts from the front part (keeping its
 catalogue: XMP, OutputIntents, EmbeddedFiles, /AF, /Lang, and its /Info), appends the pages of
-the other parts, stamps folio page i onto page i as a Form XObject (no content-stream parsing,
-so stamping costs the same for every page size) and rebuilds the outline (bookmarks) from the
-positions WeasyPrint reports for each part, shifted to the joined page numbers.
+the other parts, and, now that the page count N is known, writes "第 X 页 / 共 N 页" on every
+page with the kit's embedded font subset (glyph ids and widths read from its ToUnicode map and
+/W array, the text centred by those widths): a few hundred bytes of content per page and no
+layout, where a WeasyPrint document of N numbered pages would cost ~8 ms a page. Finally it
+rebuilds the outline (bookmarks) from the positions WeasyPrint reported for each part, shifted
+to the joined page numbers.
 
 The font is Noto Sans SC from the ``justmytype-intl-cjk`` wheel, loaded through a URL fetcher
 that allows exactly that file and refuses every other URL (no file:, http(s):, data:).
@@ -31,11 +33,12 @@ from __future__ import annotations
 import atexit
 import csv
 import functools
+import hashlib
 import io
 import logging
-import math
 import multiprocessing
 import os
+import re
 import resource
 import shutil
 import tempfile
@@ -80,10 +83,16 @@ DEFAULT_LABELS = {
 }
 BOOKMARK_EVERY = 100  # one bookmark per this many comments, under the comment table's
 DUP_INLINE = 6  # duplicate receipts listed in the row; the groups section lists them all
-FOLIO_SPLIT_PAGES = 400  # above this, the folio overlay is rendered in parallel pieces
+# Page numbers: size, colour and baseline (pt above the bottom edge, in the 18 mm margin).
+FOLIO_SAMPLE = "第 0123456789 页 / 共"
+FOLIO_SIZE = 8.5
+FOLIO_COLOUR = "#3b434b"
+FOLIO_RGB = "0.231 0.263 0.294"
+FOLIO_BASELINE = 22
 PX_TO_PT = 0.75  # WeasyPrint positions are CSS px; PDF user space is pt
 
 CHART_WIDTH = 680  # CSS px, the text width of an A4 page with PAGE_MARGIN
+CHART_MAX_BARS = 30  # bars per chart, so that a chart fits a page
 DISPOSITION_COLOURS = {
     "adopted": "#2f8f4e",
     "partly_adopted": "#c99a06",
@@ -284,7 +293,7 @@ def duplicate_groups(comments: list[dict]) -> list[list[str]]:
 
 def _bar_chart(title: str, items: list[dict], colour_of, *, total: int | None = None) -> dict:
     bar_h, pitch, label_w = 13, 19, 150
-    room = CHART_WIDTH - label_w - 90
+    room = CHART_WIDTH - label_w - 110
     peak = max((int(i["count"]) for i in items), default=0) or 1
     rows = []
     for n, item in enumerate(items):
@@ -310,6 +319,15 @@ def _bar_chart(title: str, items: list[dict], colour_of, *, total: int | None = 
     }
 
 
+def _cap(items: list[dict], keep: int = CHART_MAX_BARS) -> list[dict]:
+    """At most `keep` bars (one page): the rest summed as "其他（N 项）"."""
+    if len(items) <= keep:
+        return items
+    rest = items[keep - 1 :]
+    other = {"label": f"其他（{len(rest)} 项）", "count": sum(int(i["count"]) for i in rest)}
+    return [*items[: keep - 1], other]
+
+
 def _front_context(data: dict) -> dict:
     figures = data.get("figures") or {}
     total = int(figures.get("total") or 0)
@@ -321,7 +339,9 @@ def _front_context(data: dict) -> dict:
             lambda i: DISPOSITION_COLOURS.get(i.get("key"), "#4a5568"),
             total=total,
         ),
-        _bar_chart("按条款统计", figures.get("by_clause") or [], lambda i: "#4a5568", total=total),
+        _bar_chart(
+            "按条款统计", _cap(figures.get("by_clause") or []), lambda i: "#4a5568", total=total
+        ),
     ]
     summary = data.get("changes_summary") or ""
     paragraphs = [p.strip() for p in summary.replace("\r\n", "\n").split("\n") if p.strip()]
@@ -420,6 +440,7 @@ def _render_part(job: dict) -> dict:
     import weasyprint
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     html = _render_template(job["template"], job["context"])
     fetcher = url_fetcher(job.get("fonts"))
     document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
@@ -446,6 +467,8 @@ def _render_part(job: dict) -> dict:
         "pages": len(document.pages),
         "bookmarks": bookmarks,
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "process_cpu_seconds": time.process_time(),
         "peak_rss_kb": _peak_rss_kb(),
         "pid": os.getpid(),
     }
@@ -493,7 +516,10 @@ def render_report(
 
     `workers`: processes rendering at once (default: min(2, CPUs)); 0 renders in this process.
     `chunk_rows`: comment rows per part. `stats`, when given, is filled with figures (pages,
-    timings, peak memory of this process and of the largest worker)."""
+    timings, peak memory of this process and of the largest worker).
+
+    Workers start by "forkserver": a script that calls this must guard its entry point with
+    ``if __name__ == "__main__":`` (gunicorn, flask, rq and pytest do)."""
     started = time.perf_counter()
     fonts = static_fonts()  # fails loudly before anything is rendered: no font, no report
     if workers is None:
@@ -511,7 +537,20 @@ def render_report(
                 "csv": dispositions_csv(comments),
                 "fonts": fonts,
                 "out": os.path.join(tmp, "front.pdf"),
-            }
+            },
+            {
+                "kind": "kit",
+                "template": FOLIO_TEMPLATE,
+                "context": {
+                    "font_regular": base["font_regular"],
+                    "page_margin": PAGE_MARGIN,
+                    "sample": FOLIO_SAMPLE,
+                    "folio_size": FOLIO_SIZE,
+                    "folio_colour": FOLIO_COLOUR,
+                },
+                "fonts": fonts,
+                "out": os.path.join(tmp, "kit.pdf"),
+            },
         ]
         for k, start in enumerate(range(0, max(len(comments), 1), chunk_rows)):
             jobs.append(
@@ -525,8 +564,8 @@ def render_report(
                         "first_number": start + 1,
                         "first_chunk": k == 0,
                     },
-                    "out": os.path.join(tmp, f"comments-{k:05d}.pdf"),
                     "fonts": fonts,
+                    "out": os.path.join(tmp, f"comments-{k:05d}.pdf"),
                 }
             )
         groups = duplicate_groups(comments)
@@ -536,8 +575,8 @@ def render_report(
                     "kind": "groups",
                     "template": REPORT_TEMPLATE,
                     "context": {**base, "part": "groups", "groups": groups},
-                    "out": os.path.join(tmp, "groups.pdf"),
                     "fonts": fonts,
+                    "out": os.path.join(tmp, "groups.pdf"),
                 }
             )
 
@@ -548,47 +587,25 @@ def render_report(
         else:
             pool = _Inline()
         try:
-            # The longest jobs first keeps both workers busy to the end.
-            order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i]["context"]["rows"]))
-            futures = {i: pool.submit(_render_part, jobs[i]) for i in order}
-            del jobs  # the rows now live in the workers' queue, not here
-            parts = [futures[i].result() for i in sorted(futures)]
+            # Submitted in document order (front, kit, chunks, groups): parts finish roughly in
+            # that order, so this process joins part k while the workers render k+1 and k+2.
+            futures = [pool.submit(_render_part, job) for job in jobs]
+            del jobs  # the rows now live in the pool's queue, not here
+            results = [futures[0].result(), futures[1].result()]
+            joiner = _Joiner(results[0])
+            for future in futures[2:]:
+                results.append(future.result())
+                joiner.add(results[-1])
             del futures
-            parts_done = time.perf_counter()
-
-            total = sum(p["pages"] for p in parts)
-            pieces = max(1, min(workers or 1, math.ceil(total / FOLIO_SPLIT_PAGES)))
-            step = math.ceil(total / pieces)
-            folio_futures = []
-            for n, first in enumerate(range(1, total + 1, step)):
-                last = min(total, first + step - 1)
-                folio_futures.append(
-                    pool.submit(
-                        _render_part,
-                        {
-                            "kind": "folios",
-                            "template": FOLIO_TEMPLATE,
-                            "context": {
-                                "font_regular": base["font_regular"],
-                                "page_margin": PAGE_MARGIN,
-                                "first": first,
-                                "last": last,
-                                "total": total,
-                            },
-                            "out": os.path.join(tmp, f"folios-{n:03d}.pdf"),
-                            "fonts": fonts,
-                        },
-                    )
-                )
-            folios = [f.result() for f in folio_futures]
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        folios_done = time.perf_counter()
-
-        pdf = _join(parts, folios, total)
+        parts_done = time.perf_counter()
+        pdf = joiner.finish(results[1])
+        total = joiner.total
         finished = time.perf_counter()
 
     if stats is not None:
+        parts = [r for r in results if r["kind"] != "kit"]
         stats.update(
             {
                 "pages": total,
@@ -598,104 +615,223 @@ def render_report(
                 "chunk_rows": chunk_rows,
                 "seconds": finished - started,
                 "seconds_parts": parts_done - started,
-                "seconds_folios": folios_done - parts_done,
-                "seconds_join": finished - folios_done,
+                "seconds_join_tail": finished - parts_done,
                 "part_seconds_max": max(p["seconds"] for p in parts),
-                "child_peak_rss_kb": max(p["peak_rss_kb"] for p in parts + folios),
+                "cpu_seconds_workers": sum(p["cpu_seconds"] for p in results),
+                "child_peak_rss_kb": max(p["peak_rss_kb"] for p in results),
                 "parent_peak_rss_kb": _peak_rss_kb(),
             }
         )
     return pdf
 
 
-def _join(parts: list[dict], folios: list[dict], total: int) -> bytes:
-    """Join the parts, stamp the page numbers and rebuild the outline, with pypdf."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        DictionaryObject,
-        Fit,
-        NameObject,
-        NumberObject,
-    )
+class _FolioWriter:
+    """Writes "第 X 页 / 共 Y 页" with the font WeasyPrint embedded in the glyph kit page."""
 
-    front, rest = parts[0], parts[1:]
-    assert front["kind"] == "front"
-    writer = PdfWriter(clone_from=front["out"])
-    root = writer._root_object
-    # WeasyPrint's own outline covers only the front part: rebuilt below for the whole.
-    for key in ("/Outlines", "/PageMode"):
-        if key in root:
-            del root[key]
+    def __init__(self, kit_page, writer):
+        from pypdf.generic import NameObject
 
-    offsets = [0]
-    for part in rest:
-        offsets.append(len(writer.pages))
+        fonts = kit_page["/Resources"]["/Font"]
+        (font_ref,) = fonts.values()
+        font = font_ref.get_object()
+        self.glyphs = _to_unicode_map(font["/ToUnicode"].get_object().get_data())
+        descendant = font["/DescendantFonts"][0].get_object()
+        self.widths = _cid_widths(descendant.get("/W", []))
+        self.default_width = float(descendant.get("/DW", 1000))
+        missing = set(FOLIO_SAMPLE) - set(self.glyphs)
+        if missing:
+            raise RuntimeError(f"page-number glyphs missing from the kit: {missing}")
+        clone = font.clone(writer)
+        _retag_font(clone, "page numbers")
+        self.font_ref = writer._add_object(clone)
+        self.name = NameObject("/ConsultFolio")
+
+    def content(self, number: int, total: int, page_width: float) -> bytes:
+        text = f"第 {number} 页 / 共 {total} 页"
+        cids = [self.glyphs[ch] for ch in text]
+        width = sum(self.widths.get(c, self.default_width) for c in cids) * FOLIO_SIZE / 1000
+        x = (page_width - width) / 2
+        hexes = "".join(f"{c:04x}" for c in cids)
+        return (
+            f"\nQ q {FOLIO_RGB} rg BT {self.name} {FOLIO_SIZE:g} Tf "
+            f"1 0 0 1 {x:.2f} {FOLIO_BASELINE:g} Tm <{hexes}> Tj ET Q\n"
+        ).encode("ascii")
+
+
+def _to_unicode_map(cmap: bytes) -> dict[str, int]:
+    """Character -> CID from a ToUnicode CMap (bfchar and bfrange entries)."""
+    glyphs: dict[str, int] = {}
+    text = cmap.decode("latin-1")
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+        for cid, uni in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            glyphs.setdefault(bytes.fromhex(uni).decode("utf-16-be"), int(cid, 16))
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+        for lo, hi, uni in re.findall(
+            r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block
+        ):
+            first = ord(bytes.fromhex(uni).decode("utf-16-be"))
+            for offset, cid in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                glyphs.setdefault(chr(first + offset), cid)
+    return glyphs
+
+
+def _cid_widths(w: list) -> dict[int, float]:
+    """CID -> width (1/1000 em) from a CIDFont /W array."""
+    widths: dict[int, float] = {}
+    items = [x.get_object() if hasattr(x, "get_object") else x for x in w]
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        nxt = items[i + 1]
+        if isinstance(nxt, list):
+            for k, value in enumerate(nxt):
+                widths[first + k] = float(value)
+            i += 2
+        else:
+            for cid in range(first, int(nxt) + 1):
+                widths[cid] = float(items[i + 2])
+            i += 3
+    return widths
+
+
+def _retag_fonts(page, part_number: int, done: set[int]) -> None:
+    """Give each part's font subsets their own tag ("ABCDEF+Noto-Sans-SC").
+
+    WeasyPrint derives the tag from the font, not from the subset, so every part would name
+    its different subset alike; a viewer that caches fonts by name could then draw one part's
+    text with another part's glyphs."""
+    fonts = page.get("/Resources", {}).get("/Font", {})
+    for ref in fonts.values():
+        key = getattr(ref, "idnum", None)
+        if key is None or key in done:
+            continue
+        done.add(key)
+        _retag_font(ref.get_object(), str(part_number))
+
+
+def _retag_font(font, salt: str) -> None:
+    from pypdf.generic import NameObject
+
+    objects = [font]
+    for descendant in font.get("/DescendantFonts", []):
+        descendant = descendant.get_object()
+        objects.append(descendant)
+        if "/FontDescriptor" in descendant:
+            objects.append(descendant["/FontDescriptor"].get_object())
+    for obj in objects:
+        for field in ("/BaseFont", "/FontName"):
+            name = str(obj.get(field, ""))
+            if len(name) > 8 and name[7] == "+":
+                digest = hashlib.sha256(f"{salt}{name}".encode()).digest()
+                tag = "".join(chr(65 + b % 26) for b in digest[:6])
+                obj[NameObject(field)] = NameObject(f"/{tag}{name[7:]}")
+
+
+class _Joiner:
+    """Joins the parts with pypdf as they arrive, then numbers the pages and builds the outline.
+
+    The writer starts as a clone of the front part, whose catalogue carries what PDF/A-3b and
+    the metadata need: XMP (pdfaid part 3, conformance B), OutputIntents, the CSV in
+    EmbeddedFiles and /AF, /Lang; and its /Info (Title, Author, Producer, matching the XMP)."""
+
+    def __init__(self, front: dict):
+        from pypdf import PdfWriter
+        from pypdf.generic import ArrayObject, NameObject
+
+        assert front["kind"] == "front"
+        # pypdf notes that cloning WeasyPrint's file makes more objects than its trailer
+        # /Size (object streams unpacked): expected, and /Size is rewritten on output.
+        writer_log = logging.getLogger("pypdf._writer")
+        level = writer_log.level
+        writer_log.setLevel(logging.ERROR)
+        try:
+            self.writer = PdfWriter(clone_from=front["out"])
+        finally:
+            writer_log.setLevel(level)
+        root = self.writer._root_object
+        # WeasyPrint's outline covers only the front part: rebuilt for the whole in finish().
+        for key in ("/Outlines", "/PageMode"):
+            if key in root:
+                del root[key]
+        if "/AF" in root:  # WeasyPrint lists the CSV's file specification twice
+            unique = {}
+            for ref in root["/AF"]:
+                unique.setdefault(getattr(ref, "idnum", id(ref)), ref)
+            root[NameObject("/AF")] = ArrayObject(unique.values())
+        # writer.pages walks the page tree on every len(): keep our own list of the pages.
+        self.pages = list(self.writer.pages)
+        if len(self.pages) != front["pages"]:
+            raise RuntimeError("the front part's page count changed on reading")
+        self.bookmarks = [(0, front["bookmarks"])]
+        self._retagged: set[int] = set()
+
+    @property
+    def total(self) -> int:
+        return len(self.pages)
+
+    def add(self, part: dict) -> None:
+        from pypdf import PdfReader
+
+        offset = len(self.pages)
         reader = PdfReader(part["out"])
         for page in reader.pages:
-            writer.add_page(page)
-        del reader
-    if len(writer.pages) != total:
-        raise RuntimeError(f"joined {len(writer.pages)} pages, expected {total}")
+            self.pages.append(self.writer.add_page(page))
+            _retag_fonts(self.pages[-1], len(self.bookmarks), self._retagged)
+        if len(self.pages) - offset != part["pages"]:
+            raise RuntimeError(f"part {part['out']}: {len(self.pages) - offset} pages joined")
+        self.bookmarks.append((offset, part["bookmarks"]))
+        os.unlink(part["out"])  # the temporary file is no longer needed
 
-    # Page numbers: folio page i becomes a Form XObject drawn last on page i. The page's own
-    # content is wrapped in q … Q so its graphics state cannot move the stamp.
-    open_q = writer._add_object(DecodedStreamObject.initialize_from_dictionary({"__streamdata__": b"q\n"}))
-    draw = writer._add_object(
-        DecodedStreamObject.initialize_from_dictionary(
-            {"__streamdata__": b"\nQ q /ConsultFolio Do Q\n"}
+    def finish(self, kit: dict) -> bytes:
+        from pypdf import PdfReader
+        from pypdf.generic import (
+            ArrayObject,
+            DecodedStreamObject,
+            DictionaryObject,
+            Fit,
+            NameObject,
         )
-    )
-    index = 0
-    for folio in folios:
-        reader = PdfReader(folio["out"])
-        for fpage in reader.pages:
-            page = writer.pages[index]
-            index += 1
-            form = DecodedStreamObject()
-            form.set_data(fpage.get_contents().get_data())
-            form.update(
-                {
-                    NameObject("/Type"): NameObject("/XObject"),
-                    NameObject("/Subtype"): NameObject("/Form"),
-                    NameObject("/BBox"): ArrayObject(
-                        [NumberObject(0), NumberObject(0)]
-                        + [v for v in fpage.mediabox[2:]]
-                    ),
-                    NameObject("/Resources"): fpage["/Resources"].clone(writer),
-                }
-            )
-            form_ref = writer._add_object(form.flate_encode())
-            resources_ = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
-            xobjects = DictionaryObject(resources_.get("/XObject", DictionaryObject()).get_object())
-            xobjects[NameObject("/ConsultFolio")] = form_ref
-            resources_[NameObject("/XObject")] = xobjects
-            page[NameObject("/Resources")] = resources_
+
+        writer, total = self.writer, len(self.pages)
+        # Page numbers, drawn last on each page; the page's own content is wrapped in q … Q so
+        # its graphics state cannot move them.
+        folio = _FolioWriter(PdfReader(kit["out"]).pages[0], writer)
+        open_q = writer._add_object(
+            DecodedStreamObject.initialize_from_dictionary({"__streamdata__": b"q\n"})
+        )
+        for number, page in enumerate(self.pages, start=1):
+            resources = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
+            page_fonts = DictionaryObject(resources.get("/Font", DictionaryObject()).get_object())
+            page_fonts[folio.name] = folio.font_ref
+            resources[NameObject("/Font")] = page_fonts
+            page[NameObject("/Resources")] = resources
+            stamp = DecodedStreamObject()
+            stamp.set_data(folio.content(number, total, float(page.mediabox.width)))
             contents = page.get("/Contents")
             if contents is None:
                 items = []
             elif isinstance(contents.get_object(), ArrayObject):
                 items = list(contents.get_object())
             else:
-                items = [contents if hasattr(contents, "idnum") else writer._add_object(contents)]
-            page[NameObject("/Contents")] = ArrayObject([open_q, *items, draw])
-        del reader
-    if index != total:
-        raise RuntimeError(f"stamped {index} page numbers on {total} pages")
+                items = [contents]
+            page[NameObject("/Contents")] = ArrayObject([open_q, *items, writer._add_object(stamp)])
 
-    # Outline: level-1 entries from every part in page order; level 2 under the last level 1.
-    height = float(writer.pages[0].mediabox.height)
-    current_parent = None
-    for part, offset in zip(parts, offsets, strict=True):
-        for level, label, page_index, x, y in part["bookmarks"]:
-            fit = Fit.xyz(left=x, top=height - y)
-            if level <= 1 or current_parent is None:
-                current_parent = writer.add_outline_item(label, offset + page_index, fit=fit)
-            else:
-                writer.add_outline_item(label, offset + page_index, parent=current_parent, fit=fit)
-    writer.page_mode = "/UseOutlines"
+        # Outline: level-1 entries from every part in page order; level 2 under the last one.
+        height = float(self.pages[0].mediabox.height)
+        current_parent = None
+        for offset, bookmarks in self.bookmarks:
+            for level, label, page_index, x, y in bookmarks:
+                fit = Fit.xyz(left=x, top=height - y)
+                if level <= 1 or current_parent is None:
+                    current_parent = writer.add_outline_item(
+                        title=label, page_number=offset + page_index, fit=fit
+                    )
+                else:
+                    writer.add_outline_item(
+                        title=label, page_number=offset + page_index, parent=current_parent, fit=fit
+                    )
+        writer.page_mode = "/UseOutlines"
 
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return buffer.getvalue()

@@ -145,9 +145,11 @@ def _agenda_item(item: dict[str, Any], position: int, actor: User | None) -> Age
     title = _text(item.get("title"), "agenda", 200, required=False)
     matter = None
     if item.get("matter_id"):
+        raw = str(item["matter_id"])
+        # Beyond the database's integer the driver would fail (a 500): it is simply unknown.
         matter = (
-            db.session.get(DecisionMatter, int(item["matter_id"]))
-            if str(item["matter_id"]).isdigit()
+            db.session.get(DecisionMatter, int(raw))
+            if raw.isdigit() and len(raw) <= 10 and int(raw) <= 2**31 - 1
             else None
         )
         if matter is None or not matter.is_published:
@@ -369,8 +371,11 @@ def respond(
         raise RuleViolation(None, _l("Your term does not cover the day of the meeting."))
     substitute = None
     if accept:
+        # Find the code first: its uniqueness query autoflushes, and an accepted row without
+        # a code breaks the accepted_has_code constraint.
+        code = _unique_code()
         invitation.status = InvitationStatus.ACCEPTED.value
-        invitation.checkin_code = _unique_code()
+        invitation.checkin_code = code
     else:
         invitation.status = InvitationStatus.DECLINED.value
         invitation.decline_reason = (reason or "").strip()[:1000] or None
@@ -454,12 +459,19 @@ def close_attendance(meeting: Meeting, *, actor: User | None, now: datetime | No
     return len(meeting.invitations)
 
 
-def _consultation_being_answered(matter: DecisionMatter | None) -> Consultation | None:
+def _consultation_being_answered(
+    matter: DecisionMatter | None, now: datetime
+) -> Consultation | None:
     if matter is None:
         return None
+    # Only one that has opened: a remark cannot enter a consultation that has not started.
     return db.session.scalar(
         sa.select(Consultation)
-        .where(Consultation.matter_id == matter.id, Consultation.feedback_published_at.is_(None))
+        .where(
+            Consultation.matter_id == matter.id,
+            Consultation.feedback_published_at.is_(None),
+            Consultation.opens_at <= now,
+        )
         .order_by(Consultation.closes_at.desc())
         .limit(1)
     )
@@ -486,15 +498,8 @@ def add_remark(
         if item is None:
             raise RuleViolation("agenda_item_id", _l("Unknown agenda item."))
     text = _text(data.get("text"), "text", 5000, required=True, message=_l("Enter the remark."))
-    remark = Remark(
-        meeting=meeting,
-        representative_id=rep_id,
-        agenda_item=item,
-        text=text,
-        recorded_at=now,
-        recorded_by_id=getattr(actor, "id", None),
-    )
-    consultation = _consultation_being_answered(item.matter if item else None)
+    consultation = _consultation_being_answered(item.matter if item else None, now)
+    comment_id = None
     if consultation is not None and len(text) >= 10:
         comment = comments.enter_offline_comment(
             consultation,
@@ -508,7 +513,17 @@ def add_remark(
             actor=None,
             now=now,
         )
-        remark.comment_id = comment.id
+        comment_id = comment.id
+    # Built after the queries above: their autoflush would meet a remark not yet in the session.
+    remark = Remark(
+        meeting=meeting,
+        representative_id=rep_id,
+        agenda_item=item,
+        text=text,
+        comment_id=comment_id,
+        recorded_at=now,
+        recorded_by_id=getattr(actor, "id", None),
+    )
     db.session.add(remark)
     db.session.flush()
     return remark

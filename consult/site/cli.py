@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
                 "The database already holds data; nothing was done. "
                 "Run `flask --app consult seed-demo --reset` to replace it with the demo."
             )
+            _remind_demo_accounts()
             return
         try:
             result = demo.seed_demo()
@@ -61,6 +62,17 @@ def register(app: Flask) -> None:
         _report(result)
 
 
+def _remind_demo_accounts() -> None:
+    """On later runs of `make run`, show the demo logins again if they are still there."""
+    import sqlalchemy as sa
+
+    from consult.accounts.models import User
+
+    emails = list(db.session.scalars(sa.select(User.email).where(User.email.like("%@donghu.example")).order_by(User.id)))
+    if emails:
+        click.echo(f"Demo accounts / 演示账号 (password {demo.DEMO_PASSWORD}): " + ", ".join(emails))
+
+
 def _report(result: dict) -> None:
     click.echo(
         f"seeded the 东湖区 demo: {result['departments']} departments, "
@@ -70,6 +82,12 @@ def _report(result: dict) -> None:
         state = "published" if info["published"] else "draft"
         click.echo(f"  {year} catalogue ({state}): {info['matters']} matters")
     click.echo("  by status: " + ", ".join(f"{k} {v}" for k, v in result["statuses"].items()))
+    if "consultations" in result:
+        click.echo(
+            f"  consultations: {result['consultations']}"
+            + (" (" + ", ".join(f"{k} {v}" for k, v in result.get("consultation_statuses", {}).items()) + ")")
+            + f"; comments: {result.get('comments', 0)}"
+        )
     click.echo(
         "  adjustments: "
         + (", ".join(f"{k} {v}" for k, v in sorted(result["adjustments"].items())) or "none")

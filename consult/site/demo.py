@@ -12,6 +12,13 @@ This year's consultations are dated from today: one opens in a few days, some ar
 closed last week and awaits the department's answer, one closed weeks ago and its matter
 went on to deliberation. A matter reaches "consulting" when its consultation opens, as on
 the live platform.
+
+The public-representative pool (社会公众代表库) is built at the start of last year; people
+leave it on the way (a term ends, a membership is ended or suspended), the demo resident has
+one application rejected and one pending. Representatives attend (列席) last year's and this
+year's standing meetings, a hearing and a symposium, all held and published; a standing
+meeting next week and a 区住建局 symposium are still to come, and the demo representative
+has an invitation to answer and a check-in code for the other.
 """
 
 from __future__ import annotations
@@ -43,6 +50,21 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, ConsultationStatus
 from consult.core import time as clock
 from consult.extensions import db
+from consult.meetings import models as meeting_models
+from consult.meetings import services as meetings
+from consult.meetings.models import (
+    Attendance,
+    Draw,
+    Invitation,
+    InvitationSource,
+    InvitationStatus,
+    Meeting,
+)
+from consult.representatives import services as representatives
+from consult.representatives.models import (
+    Representative,
+    RepresentativeApplication,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1810,6 +1832,941 @@ def _consultations(today: date, last: int, current: int) -> list[Call]:
     ]
 
 
+# --- the public-representative pool and its meetings -------------------------------------
+#
+# The government office builds the pool (社会公众代表库) at the start of last year, for a
+# three-year term; a few people leave it on the way. Last year's and this year's standing
+# meetings, a hearing and a symposium have happened and their outcomes are published; a
+# standing meeting next week and a 区住建局 symposium are still to come. The past meetings
+# are tied to their matters' decision days; the symposium and the two meetings to come are
+# dated from today, like this year's consultations.
+
+
+@dataclass(frozen=True)
+class Person:
+    """One member of the pool. `phone` and `email` are private (rule 6)."""
+
+    name: str
+    category: str
+    affiliation: str
+    interests: str
+    phone: str
+    email: str | None = None
+    account: str | None = None  # the demo account linked to this representative
+    term_ends: tuple[int, int] | None = None  # (month, day) of this year: a shorter term
+
+
+PEOPLE: list[Person] = [
+    # 两代表一委员: people's congress deputies …
+    Person(
+        "周文静",
+        "npc_deputy",
+        "区人大代表（八一桥街道选区），八一桥街道墩子塘社区党委书记",
+        "社区治理、养老服务、老旧小区改造、区住建局",
+        "139****2617",
+        "zhouwenjing@example.com",
+        account="representative",
+    ),
+    Person(
+        "胡志强",
+        "npc_deputy",
+        "区人大代表（百花洲街道选区），江西某建设集团有限公司高级工程师",
+        "城市更新、地下管网、区住建局",
+        "139****4082",
+        "huzhiqiang@example.com",
+    ),
+    Person(
+        "熊丽华",
+        "npc_deputy",
+        "区人大代表（豫章街道选区），豫章街道社区卫生服务中心主任",
+        "基层医疗、家庭医生签约、区卫健委",
+        "139****7351",
+    ),
+    Person(
+        "万国平",
+        "npc_deputy",
+        "区人大代表（公园街道选区），退役军人服务站站长",
+        "交通出行、退役军人服务、区交通局",
+        "139****1946",
+    ),
+    Person(
+        "罗春梅",
+        "npc_deputy",
+        "区人大代表（滕王阁街道选区），东湖区某小学高级教师",
+        "义务教育、学前教育、区教育局",
+        "139****6628",
+        "luochunmei@example.com",
+    ),
+    # … and CPPCC members
+    Person(
+        "黄振宇",
+        "cppcc_member",
+        "区政协委员（民建），江西某会计师事务所合伙人",
+        "财政预算、营商环境、区财政局",
+        "139****3390",
+        "huangzhenyu@example.com",
+    ),
+    Person(
+        "邓雅琴",
+        "cppcc_member",
+        "区政协委员（九三学社），江西省人民医院主任医师",
+        "公共卫生、医联体、区卫健委",
+        "139****5874",
+    ),
+    Person(
+        "涂建华",
+        "cppcc_member",
+        "区政协委员（民盟），南昌大学建筑与设计学院教授",
+        "历史文化保护、城市更新、区自然资源局",
+        "139****0419",
+        "tujianhua@example.com",
+    ),
+    Person(
+        "吴晓梅",
+        "cppcc_member",
+        "区政协委员（无党派人士），江西某律师事务所律师",
+        "法治政府、行政规范性文件、区司法局",
+        "139****8263",
+    ),
+    Person(
+        "喻德胜",
+        "cppcc_member",
+        "区政协委员（农工党），某医药连锁企业质量负责人",
+        "食品药品安全、区市场监管局",
+        "139****2755",
+    ),
+    # 专家学者
+    Person(
+        "程立新",
+        "expert",
+        "江西财经大学公共管理学院副教授",
+        "公共政策评估、政府购买服务、区财政局",
+        "139****6017",
+        "chenglixin@example.com",
+    ),
+    Person(
+        "饶晓东",
+        "expert",
+        "南昌大学法学院副教授",
+        "行政法、重大行政决策程序、区司法局",
+        "139****9482",
+        "raoxiaodong@example.com",
+    ),
+    Person(
+        "许嘉怡",
+        "expert",
+        "江西师范大学城市建设学院讲师",
+        "城市规划、慢行交通、历史街区",
+        "139****3168",
+    ),
+    Person(
+        "潘永康",
+        "expert",
+        "江西省交通规划设计研究院高级工程师",
+        "公共交通、交通拥堵治理、区交通局",
+        "139****7704",
+    ),
+    Person(
+        "聂红",
+        "expert",
+        "江西省社会科学院社会学研究所研究员",
+        "社会救助、养老服务、区民政局",
+        "139****5530",
+        "niehong@example.com",
+    ),
+    # 企业家代表
+    Person(
+        "钟伟",
+        "entrepreneur",
+        "南昌某科技有限公司总经理",
+        "数字政府、营商环境",
+        "139****1286",
+        "zhongwei@example.com",
+    ),
+    Person(
+        "杨素琴",
+        "entrepreneur",
+        "东湖区某餐饮管理有限公司董事长，区个体私营企业协会副会长",
+        "餐饮油烟治理、营商环境、区市场监管局",
+        "139****4471",
+    ),
+    Person(
+        "彭海涛",
+        "entrepreneur",
+        "江西某物业服务有限公司总经理",
+        "物业服务、老旧小区改造",
+        "139****8825",
+    ),
+    Person(
+        "余建明",
+        "entrepreneur",
+        "南昌某建材商贸有限公司总经理，区工商联执委",
+        "营商环境、中小企业融资、区发改委",
+        "139****0657",
+    ),
+    # 新闻媒体代表
+    Person(
+        "郭静怡",
+        "media",
+        "江西日报社记者",
+        "政务公开、城市管理",
+        "139****3904",
+        "guojingyi@example.com",
+    ),
+    Person(
+        "曾凡",
+        "media",
+        "南昌广播电视台《直播南昌》栏目记者",
+        "民生热点、12345热线",
+        "139****6142",
+    ),
+    Person(
+        "付晓婷",
+        "media",
+        "江西新闻客户端编辑",
+        "交通出行、教育",
+        "139****2279",
+    ),
+    Person(
+        "谢明",
+        "media",
+        "南昌日报社东湖记者站站长（任期至本人调离）",
+        "城市建设、营商环境",
+        "139****9013",
+        term_ends=(6, 30),
+    ),
+    # 新的社会阶层人士
+    Person(
+        "陈思远",
+        "new_social_strata",
+        "自由职业者（网络作家）",
+        "历史文化街区、文旅融合",
+        "139****4736",
+        "chensiyuan@example.com",
+    ),
+    Person(
+        "刘畅",
+        "new_social_strata",
+        "某会计师事务所注册会计师，区新的社会阶层人士联谊会会员",
+        "财政资金绩效、营商环境",
+        "139****8590",
+    ),
+    Person(
+        "孙悦",
+        "new_social_strata",
+        "东湖区某社会工作服务中心负责人",
+        "社区服务、社会救助、物业服务",
+        "139****1358",
+    ),
+    Person(
+        "廖俊",
+        "new_social_strata",
+        "新媒体从业人员（本地生活类短视频博主）",
+        "餐饮消费、夜间经济",
+        "139****7027",
+    ),
+    # “五型”政府建设监督员
+    Person(
+        "徐建平",
+        "supervisor",
+        "“五型”政府建设监督员（退休教师）",
+        "教育、历史文化保护",
+        "139****2841",
+    ),
+    Person(
+        "李桂英",
+        "supervisor",
+        "“五型”政府建设监督员（公园街道社区网格员）",
+        "社区治理、物业服务、垃圾分类",
+        "139****6395",
+    ),
+    Person(
+        "王德明",
+        "supervisor",
+        "“五型”政府建设监督员（退休干部）",
+        "政务服务、财政资金监督",
+        "139****0764",
+    ),
+    Person(
+        "邹美兰",
+        "supervisor",
+        "“五型”政府建设监督员（个体工商户）",
+        "农贸市场、便民生活圈",
+        "139****5218",
+    ),
+    # 其他
+    Person(
+        "赵志刚",
+        "other",
+        "出租车驾驶员，东湖区劳动模范",
+        "交通出行、交通拥堵治理",
+        "139****3672",
+    ),
+    Person(
+        "朱丽",
+        "other",
+        "外卖配送员，新就业群体代表",
+        "新就业群体权益、社会保障",
+        "139****8147",
+    ),
+]
+
+# (day, name, status, reason): the government office changes a membership during the term.
+STATUS_CHANGES: list[tuple[tuple[int, int], str, str, str]] = [
+    (
+        (4, 15),
+        "喻德胜",
+        "ended",
+        "本人因工作调动离开本区，经本人申请，终止其社会公众代表资格。",
+    ),
+    (
+        (9, 1),
+        "廖俊",
+        "suspended",
+        "本人申请：因长期在外地拍摄，一年内无法参加会议，暂停其参加代表库活动，返回后可申请恢复。",
+    ),
+]
+
+# (name, matter title prefix, note): declared on joining the pool; such a person is never
+# drawn for, nor invited to, a meeting that decides the matter.
+CONFLICTS: list[tuple[str, str, str]] = [
+    (
+        "钟伟",
+        "东湖区政府购买服务管理办法",
+        "本人任总经理的公司是区政务信息化运维服务的承接单位，与该事项存在利害关系。",
+    ),
+    (
+        "彭海涛",
+        "东湖区住宅小区物业服务提升方案",
+        "本人任总经理的物业服务企业在本区承接12个住宅小区的物业服务，与该事项存在利害关系。",
+    ),
+]
+
+REJECTED_APPLICATION = {
+    "category": "expert",
+    "affiliation": "某软件公司产品经理",
+    "interests": "智慧城市、交通出行",
+    "statement": "我在软件行业工作十年，希望以专家身份参与交通和智慧城市方面的决策讨论。",
+    "phone": "139****6230",
+}
+REJECTION_REASON = (
+    "“专家学者”类代表须在相关领域具有副高级以上职称或者同等专业水平，申请材料未能体现；"
+    "欢迎以“其他”类别重新申请，或者通过公开征求意见参与决策。"
+)
+PENDING_APPLICATION = {
+    "category": "other",
+    "affiliation": "东湖区某小区业主委员会委员",
+    "interests": "老旧小区改造、停车、物业服务",
+    "statement": "我是小区业委会委员，参与过小区改造方案的讨论，希望能列席相关会议，"
+    "把居民的意见带到会上。",
+    "phone": "139****6230",
+}
+
+Who = str | tuple[str, str, int] | tuple[str, str]
+# A name; ("drawn", category, rank in the draw's result); ("substitute", category);
+# "*": everyone whose invitation is still pending.
+
+
+@dataclass
+class Sitting:
+    """A government meeting representatives attend, and what happened at and after it."""
+
+    key: str
+    kind: str
+    title: str
+    place: str
+    dept: str | None  # short name of the organising department; None: the district government
+    organiser: str  # the demo account that schedules and runs it
+    created: datetime
+    starts_at: datetime
+    ends_at: datetime
+    deadline: datetime
+    seats: int
+    agenda: list[tuple[str, tuple[int, str] | None]]  # (title, (year, matter title prefix))
+    invited: list[str] = field(default_factory=list)  # by hand, right after scheduling
+    draw: tuple[str, dict[str, int]] | None = None  # (seed, quotas), after the invitations
+    replies: list[tuple[datetime, Who, bool, str | None]] = field(default_factory=list)
+    no_shows: list[Who] = field(default_factory=list)
+    remarks: list[tuple[Who, int | None, str]] = field(default_factory=list)
+    # (who, agenda position or None for the meeting as a whole, text)
+    outcome: tuple[datetime, str, list[tuple[str, str | None]]] | None = None
+    # (published at, summary, [(decision, policy interpretation)] per agenda item)
+
+
+def _sittings(plan: _Plan, today: date, last: int, current: int) -> list[Sitting]:
+    at = plan.at
+    d = date
+    # The standing meeting of next week: on its Thursday.
+    next_week = today + timedelta(days=7 - today.weekday() + 3)
+    housing_day = today + timedelta(days=3)
+    symposium_day = today - timedelta(days=3)
+    return [
+        Sitting(
+            key="standing_last_year",
+            kind="standing",
+            title=f"区政府{last}年第20次常务会议",
+            place="区政府五楼常务会议室",
+            dept=None,
+            organiser="admin",
+            created=at(d(last, 10, 28), 10),
+            starts_at=at(d(last, 11, 7), 9),
+            ends_at=at(d(last, 11, 7), 12),
+            deadline=at(d(last, 11, 4), 17),
+            seats=5,
+            agenda=[
+                (
+                    f"审议《东湖区中小学校布局专项规划（{last}—{last + 10}年）》",
+                    (last, "东湖区中小学校布局专项规划"),
+                ),
+                ("听取全区冬季安全生产和森林防火工作情况汇报", None),
+            ],
+            draw=(
+                f"DH-{last}-CW20",
+                {"npc_deputy": 1, "cppcc_member": 1, "expert": 1, "media": 1, "supervisor": 1},
+            ),
+            replies=[
+                (
+                    at(d(last, 10, 29), 15, 20),
+                    ("drawn", "expert", 0),
+                    False,
+                    "当日在外地参加学术会议。",
+                ),
+                (at(d(last, 10, 30), 9, 30), "*", True, None),
+            ],
+            no_shows=[("drawn", "supervisor", 0)],
+            remarks=[
+                (
+                    ("drawn", "npc_deputy", 0),
+                    1,
+                    "建议新建学校与周边小区同步规划上下学接送通道，并在学校附近预留临时停车泊位，"
+                    "避免开学后出现新的拥堵点。",
+                ),
+                (
+                    ("drawn", "media", 0),
+                    1,
+                    "规划中学位预测的依据和学区调整方案建议一并向社会公开，便于家长提前了解。",
+                ),
+            ],
+            outcome=(
+                at(d(last, 11, 10), 15),
+                "会议审议通过《东湖区中小学校布局专项规划》，听取了全区冬季安全生产和森林防火"
+                "工作情况汇报。5名社会公众代表受邀列席会议，4名到会。列席代表的意见已交承办部门"
+                "研究吸收。",
+                [
+                    (
+                        "原则通过。请区教育局会同区自然资源局根据会议意见修改完善后印发实施，"
+                        "并将新建学校交通组织纳入项目设计。",
+                        "规划至2035年新建中小学校6所、改扩建9所，新增学位约1.2万个，优先解决城区"
+                        "学位紧张的片区。学区调整方案将另行公开征求意见，已入学学生不受影响。",
+                    ),
+                    (
+                        "会议要求各街道、各部门落实冬季安全生产责任，重点排查老旧小区燃气管道和"
+                        "电动自行车充电隐患。",
+                        None,
+                    ),
+                ],
+            ),
+        ),
+        Sitting(
+            key="hearing",
+            kind="hearing",
+            title="《东湖区历史文化街区保护与利用规划》听证会",
+            place="区自然资源局一楼听证室",
+            dept="自然资源局",
+            organiser="admin",
+            created=at(d(current, 6, 30), 10),
+            starts_at=at(d(current, 7, 16), 14, 30),
+            ends_at=at(d(current, 7, 16), 17, 30),
+            deadline=at(d(current, 7, 10), 17),
+            seats=6,
+            agenda=[
+                (
+                    "听取公众对历史文化街区保护范围和活化利用方式的意见",
+                    (current, "东湖区历史文化街区保护与利用规划"),
+                )
+            ],
+            invited=["涂建华", "陈思远", "许嘉怡", "郭静怡", "徐建平"],
+            replies=[
+                (
+                    at(d(current, 7, 2), 11, 5),
+                    "郭静怡",
+                    False,
+                    "当日有外出采访任务，已安排同事到场报道。",
+                ),
+                (at(d(current, 7, 3), 10), "*", True, None),
+            ],
+            remarks=[
+                (
+                    "涂建华",
+                    1,
+                    "建议把万寿宫—翠花街一带的传统里弄格局整体纳入核心保护范围，"
+                    "不要只保护单体建筑。",
+                ),
+                (
+                    "陈思远",
+                    1,
+                    "活化利用要给原住居民留出空间，不能把街区全部改成商业街。",
+                ),
+                (
+                    "徐建平",
+                    1,
+                    "历史建筑修缮资金的来源和标准应当公开，修缮期间居民的临时安置也要有方案。",
+                ),
+            ],
+            outcome=(
+                at(d(current, 7, 24), 10),
+                "听证会由区自然资源局组织，听证代表、社会公众代表和相关街道、社区居民代表参加。"
+                "4名社会公众代表到会，其中3名发言。听证意见已整理成听证报告，作为决策的重要依据。",
+                [
+                    (
+                        "区自然资源局根据听证意见修改规划草案：扩大核心保护范围，增加原住居民"
+                        "保障条款，修改完善后提请区政府常务会议审议。",
+                        "听证会不直接作出决定。听证报告列明采纳和未采纳的意见及理由，"
+                        "与规划草案一并提交区政府审议，并在政府网站公开。",
+                    )
+                ],
+            ),
+        ),
+        Sitting(
+            key="standing",
+            kind="standing",
+            title=f"区政府{current}年第18次常务会议",
+            place="区政府五楼常务会议室",
+            dept=None,
+            organiser="admin",
+            created=at(d(current, 11, 3), 10),
+            starts_at=at(d(current, 11, 12), 9),
+            ends_at=at(d(current, 11, 12), 12),
+            deadline=at(d(current, 11, 10), 17),
+            seats=8,
+            agenda=[
+                ("审议《东湖区政府购买服务管理办法》", (current, "东湖区政府购买服务管理办法")),
+                (
+                    "审议《东湖区区级财政专项资金管理办法（送审稿）》",
+                    (current, "东湖区区级财政专项资金管理办法"),
+                ),
+                (
+                    "审议《东湖区“一刻钟便民生活圈”建设实施方案》",
+                    (current, "东湖区“一刻钟便民生活圈”建设实施方案"),
+                ),
+            ],
+            invited=["周文静"],
+            draw=(
+                f"DH-{current}-CW18",
+                {
+                    "npc_deputy": 1,
+                    "cppcc_member": 1,
+                    "expert": 1,
+                    "entrepreneur": 1,
+                    "media": 1,
+                    "new_social_strata": 1,
+                    "supervisor": 1,
+                },
+            ),
+            replies=[
+                (at(d(current, 11, 3), 20, 10), "周文静", True, None),
+                (
+                    at(d(current, 11, 4), 9, 40),
+                    ("drawn", "cppcc_member", 0),
+                    False,
+                    "当日需参加市政协专题视察活动，无法列席。",
+                ),
+                (at(d(current, 11, 5), 10), "*", True, None),
+            ],
+            no_shows=[("drawn", "new_social_strata", 0)],
+            remarks=[
+                (
+                    ("drawn", "expert", 0),
+                    1,
+                    "建议在办法中明确购买服务项目的绩效评价结果向社会公开，并作为下一年度"
+                    "预算安排的依据。",
+                ),
+                (
+                    ("drawn", "entrepreneur", 0),
+                    2,
+                    "专项资金的申报指南建议提前一个季度发布，给中小企业留出准备时间。",
+                ),
+                (
+                    "周文静",
+                    3,
+                    "便民生活圈建设请优先考虑老旧小区集中的街道，很多老人买菜、修鞋、理发都要"
+                    "走很远。",
+                ),
+            ],
+            outcome=(
+                at(d(current, 11, 13), 16),
+                "会议审议通过《东湖区政府购买服务管理办法》，原则同意《东湖区区级财政专项资金"
+                "管理办法（送审稿）》和《东湖区“一刻钟便民生活圈”建设实施方案》，请承办部门根据"
+                "会议意见修改完善。8名社会公众代表受邀列席会议，7名到会，3名代表发言。",
+                [
+                    (
+                        "审议通过，由区财政局印发实施。",
+                        "办法明确，政府购买服务只能购买属于政府职责范围、适合采取市场化方式提供的"
+                        "服务，不得以购买服务名义变相用工或者举借债务。购买服务项目的绩效评价结果"
+                        "向社会公开，并作为以后年度预算安排的重要依据（采纳列席代表意见）。",
+                    ),
+                    (
+                        "原则同意。请区财政局根据会议讨论意见修改完善，按程序提请区委审定后印发。",
+                        "专项资金实行目录管理，到期自动退出；申报指南原则上提前一个季度公布"
+                        "（采纳列席代表意见），分配结果和绩效情况逐项公开。",
+                    ),
+                    (
+                        "原则同意。请区发改委会同各街道优先在老旧小区集中的片区布点，修改完善后印发。",
+                        "方案提出到2028年建成15个便民生活圈示范社区，居民步行15分钟内可以买到"
+                        "蔬菜、早餐，找到维修、家政、理发等服务。",
+                    ),
+                ],
+            ),
+        ),
+        Sitting(
+            key="symposium",
+            kind="symposium",
+            title="《东湖区最低生活保障家庭经济状况核对办法》社会公众代表座谈会",
+            place="区民政局三楼会议室",
+            dept="民政局",
+            organiser="admin",
+            created=at(today - timedelta(days=10), 10),
+            starts_at=at(symposium_day, 14, 30),
+            ends_at=at(symposium_day, 16, 30),
+            deadline=at(today - timedelta(days=5), 17),
+            seats=6,
+            agenda=[
+                (
+                    "听取对《东湖区最低生活保障家庭经济状况核对办法（征求意见稿）》的意见",
+                    (current, "东湖区最低生活保障家庭经济状况核对办法"),
+                )
+            ],
+            invited=["聂红"],
+            draw=(
+                f"DH-{current}-MZ-ZTH",
+                {"npc_deputy": 1, "new_social_strata": 1, "supervisor": 1, "other": 1},
+            ),
+            replies=[
+                (
+                    at(today - timedelta(days=9), 11),
+                    ("drawn", "other", 0),
+                    False,
+                    "当天要出车，无法请假。",
+                ),
+                (at(today - timedelta(days=8), 10), "*", True, None),
+            ],
+            remarks=[
+                (
+                    "聂红",
+                    1,
+                    "建议核对授权书一次签署、在保障期内持续有效，复核时不再要求低保家庭重复签字，"
+                    "减少群众跑腿。",
+                ),
+                (
+                    ("drawn", "supervisor", 0),
+                    1,
+                    "第五条车辆价值5万元的标准偏低，建议参照残疾人代步车和营运车辆的实际情况分别认定。",
+                ),
+                (
+                    ("drawn", "npc_deputy", 0),
+                    None,
+                    "希望核对结果能告知申请人本人，不符合条件的要说明依据。",
+                ),
+            ],
+            outcome=(
+                at(today - timedelta(days=1), 16),
+                "座谈会由区民政局组织，听取社会公众代表对核对办法征求意见稿的意见。代表对核对"
+                "授权、车辆认定标准和结果告知提出了意见；关于征求意见稿条文的意见已作为公开"
+                "征求意见的一部分登记，由区民政局在意见采纳情况反馈中逐条答复。",
+                [
+                    (
+                        "座谈会不作决定。区民政局将根据公开征求意见和座谈会意见修改征求意见稿，"
+                        "经合法性审查后提请区政府常务会议审议。",
+                        "核对只用于社会救助审核确认，查询全程留痕；核对结果将告知申请人，"
+                        "不符合条件的说明理由，申请人可以申请复查。",
+                    )
+                ],
+            ),
+        ),
+        Sitting(
+            key="standing_next_week",
+            kind="standing",
+            title=f"区政府{current}年第20次常务会议",
+            place="区政府五楼常务会议室",
+            dept=None,
+            organiser="admin",
+            created=at(today - timedelta(days=2), 10),
+            starts_at=at(next_week, 9),
+            ends_at=at(next_week, 12),
+            deadline=at(next_week - timedelta(days=2), 17),
+            seats=7,
+            agenda=[
+                (
+                    "审议《东湖区中心城区交通拥堵综合治理方案》",
+                    (current, "东湖区中心城区交通拥堵综合治理方案"),
+                ),
+                (
+                    "审议《东湖区历史文化街区保护与利用规划》",
+                    (current, "东湖区历史文化街区保护与利用规划"),
+                ),
+            ],
+            invited=["周文静"],
+            draw=(
+                f"DH-{current}-CW20",
+                {"cppcc_member": 1, "expert": 1, "entrepreneur": 1, "media": 1, "supervisor": 1},
+            ),
+            replies=[
+                (at(today - timedelta(days=1), 9, 15), ("drawn", "expert", 0), True, None),
+                (
+                    at(today - timedelta(days=1), 11),
+                    ("drawn", "media", 0),
+                    False,
+                    "当天要跟随市里的督查组外出采访。",
+                ),
+            ],
+        ),
+        Sitting(
+            key="housing_symposium",
+            kind="symposium",
+            title="住宅小区物业服务提升方案社会公众代表座谈会",
+            place="区住建局四楼会议室",
+            dept="住建局",
+            organiser="housing",
+            created=at(today - timedelta(days=4), 15),
+            starts_at=at(housing_day, 14, 30),
+            ends_at=at(housing_day, 16, 30),
+            deadline=at(housing_day - timedelta(days=1), 12),
+            seats=6,
+            agenda=[
+                (
+                    "听取对《东湖区住宅小区物业服务提升方案（初稿）》的意见",
+                    (current, "东湖区住宅小区物业服务提升方案"),
+                ),
+                ("讨论物业服务质量评价指标", None),
+            ],
+            invited=["周文静", "孙悦", "李桂英", "胡志强"],
+            replies=[
+                (at(today - timedelta(days=3), 19, 40), "周文静", True, None),
+                (at(today - timedelta(days=2), 9), "李桂英", True, None),
+            ],
+        ),
+    ]
+
+
+def _find_invitation(meeting: Meeting, who: Who, names: dict[str, Representative]) -> Invitation:
+    if isinstance(who, str):
+        rep_id = names[who].id
+        return next(i for i in meeting.invitations if i.representative_id == rep_id)
+    if who[0] == "drawn":
+        _kind, category, rank = who
+        rep_id = meeting.draws[0].result[category][rank]
+        return next(i for i in meeting.invitations if i.representative_id == rep_id)
+    _kind, category = who
+    return next(
+        i
+        for i in meeting.invitations
+        if i.source == InvitationSource.SUBSTITUTE and i.representative.category == category
+    )
+
+
+def _matter_titled(year: int, prefix: str) -> DecisionMatter | None:
+    return db.session.scalar(
+        sa.select(DecisionMatter).where(
+            DecisionMatter.year == year, DecisionMatter.title.startswith(prefix)
+        )
+    )
+
+
+def _schedule_pool(
+    plan: _Plan,
+    users: dict[str, User],
+    names: dict[str, Representative],
+    today: date,
+    last: int,
+    current: int,
+) -> None:
+    """The government office builds the pool; memberships change; the resident applies."""
+    admin = users["admin"]
+
+    def build() -> None:
+        for p in PEOPLE:
+            term_end = date(current, *p.term_ends) if p.term_ends else date(last + 2, 12, 31)
+            names[p.name] = representatives.add_representative(
+                {
+                    "name": p.name,
+                    "category": p.category,
+                    "affiliation": p.affiliation,
+                    "interests": p.interests,
+                    "term_start": date(last, 1, 1),
+                    "term_end": term_end,
+                    "phone": p.phone,
+                    "email": p.email,
+                    "user_id": users[p.account].id if p.account else None,
+                },
+                actor=admin,
+            )
+
+    plan.add(plan.at(date(last, 1, 8), 10), build)
+
+    for (month, day), name, status, reason in STATUS_CHANGES:
+
+        def change(name=name, status=status, reason=reason) -> None:
+            representatives.set_status(names[name], status, reason, actor=admin)
+
+        plan.add(plan.at(date(current, month, day), 10), change)
+
+    # Terms end by themselves; `flask tick` records it just after midnight.
+    for p in PEOPLE:
+        if p.term_ends:
+            ended = date(current, *p.term_ends) + timedelta(days=1)
+            plan.add(plan.at(ended, 0, 5), representatives.end_expired_terms)
+
+    for name, prefix, note in CONFLICTS:
+
+        def conflict(name=name, prefix=prefix, note=note) -> None:
+            representatives.record_conflict(
+                names[name], _matter_titled(current, prefix), note, actor=admin
+            )
+
+        plan.add(plan.at(date(current, 2, 20), 10), conflict)
+
+    resident = users["resident"]
+    state: dict[str, RepresentativeApplication] = {}
+
+    def apply_first() -> None:
+        state["first"] = representatives.apply(resident, REJECTED_APPLICATION)
+
+    def reject() -> None:
+        representatives.decide_application(
+            state["first"], False, {"reason": REJECTION_REASON}, actor=admin
+        )
+
+    def apply_again() -> None:
+        representatives.apply(resident, PENDING_APPLICATION)
+
+    plan.add(plan.at(date(last, 5, 10), 20, 15), apply_first)
+    plan.add(plan.at(date(last, 5, 16), 10), reject)
+    plan.add(plan.at(today - timedelta(days=5), 20, 30), apply_again)
+
+
+def _schedule_sitting(
+    plan: _Plan,
+    s: Sitting,
+    users: dict[str, User],
+    depts: dict[str, Department],
+    names: dict[str, Representative],
+) -> None:
+    """Schedule, invite and draw, replies (a declined drawn seat goes to a substitute),
+    check-in at the door, attendance, remarks and the published outcome."""
+    organiser = users[s.organiser]
+    state: dict[str, Meeting] = {}
+
+    def meeting() -> Meeting:
+        return state["meeting"]
+
+    def actor_of(invitation: Invitation) -> User | None:
+        # A representative with an account answers and checks in herself; the others reply by
+        # telephone and are checked in at the door.
+        return invitation.representative.user
+
+    def create() -> None:
+        agenda = []
+        for title, ref in s.agenda:
+            matter = _matter_titled(*ref) if ref else None
+            # A matter not yet in a published catalogue cannot be on a public agenda.
+            agenda.append(
+                {"title": title, "matter_id": matter.id if matter and matter.is_published else None}
+            )
+        state["meeting"] = meetings.create_meeting(
+            {
+                "kind": s.kind,
+                "title": s.title,
+                "place": s.place,
+                "starts_at": s.starts_at,
+                "ends_at": s.ends_at,
+                "registration_deadline": s.deadline,
+                "seats": s.seats,
+                "department_id": depts[s.dept].id if s.dept else None,
+                "agenda": agenda,
+            },
+            actor=organiser,
+        )
+
+    plan.add(s.created, create)
+    if s.invited:
+
+        def invite() -> None:
+            meetings.invite(meeting(), [names[n].id for n in s.invited], actor=organiser)
+
+        plan.add(s.created + timedelta(minutes=20), invite)
+    if s.draw:
+        seed, quotas = s.draw
+
+        def draw() -> None:
+            meetings.run_draw(meeting(), {"seed": seed, "quotas": quotas}, actor=organiser)
+
+        plan.add(s.created + timedelta(minutes=30), draw)
+
+    for when, who, accept, reason in s.replies:
+
+        def reply(who=who, accept=accept, reason=reason) -> None:
+            m = meeting()
+            if who == "*":
+                pending = [i for i in m.invitations if i.status == InvitationStatus.PENDING]
+                for n, invitation in enumerate(pending):
+                    with clock.freeze(clock.now_utc() + timedelta(minutes=17 * n)):
+                        meetings.respond(invitation, True, actor=actor_of(invitation))
+                return
+            invitation = _find_invitation(m, who, names)
+            meetings.respond(invitation, accept, reason, actor=actor_of(invitation))
+
+        plan.add(when, reply)
+
+    if s.outcome is None:
+        return
+
+    def check_in() -> None:
+        m = meeting()
+        absent = {_find_invitation(m, who, names).id for who in s.no_shows}
+        arriving = [
+            i for i in m.invitations if i.status == InvitationStatus.ACCEPTED and i.id not in absent
+        ]
+        for n, invitation in enumerate(arriving):
+            with clock.freeze(clock.now_utc() + timedelta(minutes=4 * n)):
+                own = actor_of(invitation)
+                meetings.check_in(m, invitation.checkin_code, actor=own or organiser)
+
+    plan.add(s.starts_at - timedelta(minutes=40), check_in)
+
+    for n, (who, position, text) in enumerate(s.remarks):
+
+        def remark(who=who, position=position, text=text) -> None:
+            m = meeting()
+            item = m.agenda[position - 1] if position else None
+            meetings.add_remark(
+                m,
+                {
+                    "representative_id": _find_invitation(m, who, names).representative_id,
+                    "agenda_item_id": item.id if item else None,
+                    "text": text,
+                },
+                actor=organiser,
+            )
+
+        plan.add(s.starts_at + timedelta(minutes=50 + 15 * n), remark)
+
+    plan.add(
+        s.ends_at + timedelta(minutes=20),
+        lambda: meetings.close_attendance(meeting(), actor=organiser),
+    )
+    published, summary_text, decisions = s.outcome
+
+    def publish() -> None:
+        m = meeting()
+        items = {
+            item.id: {"decision": decision, "interpretation": interpretation}
+            for item, (decision, interpretation) in zip(m.agenda, decisions, strict=True)
+        }
+        meetings.publish_outcome(m, {"summary": summary_text, "items": items}, actor=organiser)
+
+    plan.add(published, publish)
+
+
 # --- seeding -------------------------------------------------------------------------------
 
 
@@ -2106,6 +3063,10 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
             users,
             published_on,
         )
+    names: dict[str, Representative] = {}
+    _schedule_pool(plan, users, names, today, last, current)
+    for sitting in _sittings(plan, today, last, current):
+        _schedule_sitting(plan, sitting, users, depts, names)
     plan.run()
     db.session.flush()
     return summary(users, now)
@@ -2234,4 +3195,29 @@ def summary(users: dict[str, User] | None = None, now: datetime | None = None) -
         "duplicate_groups": db.session.scalar(
             sa.select(sa.func.count()).select_from(DuplicateGroup)
         ),
+        **_pool_summary(now),
+    }
+
+
+def _pool_summary(now: datetime) -> dict[str, Any]:
+    """The representative pool and its meetings, as of `now`."""
+    today = clock.local_date_of(now)
+    people = list(db.session.scalars(sa.select(Representative)))
+    all_meetings = list(db.session.scalars(sa.select(Meeting)))
+    invitations = list(db.session.scalars(sa.select(Invitation)))
+    return {
+        "representatives": len(people),
+        "representative_categories": dict(Counter(r.category for r in people)),
+        "representative_statuses": dict(Counter(r.status_on(today) for r in people)),
+        "applications": dict(
+            Counter(db.session.scalars(sa.select(RepresentativeApplication.status)))
+        ),
+        "meetings": len(all_meetings),
+        "upcoming_meetings": sum(m.is_upcoming(now) for m in all_meetings),
+        "published_outcomes": sum(m.outcome_published_at is not None for m in all_meetings),
+        "draws": db.session.scalar(sa.select(sa.func.count()).select_from(Draw)),
+        "invitations": len(invitations),
+        "invitation_statuses": dict(Counter(i.status for i in invitations)),
+        "attended": sum(i.attendance == Attendance.ATTENDED for i in invitations),
+        "remarks": db.session.scalar(sa.select(sa.func.count()).select_from(meeting_models.Remark)),
     }

@@ -71,6 +71,8 @@ def register(app: Flask) -> None:
     from consult.comments import rules as comment_rules
     from consult.consultations import rules as consultation_rules
     from consult.feedback import rules as feedback_rules
+    from consult.meetings import rules as meeting_rules
+    from consult.representatives import rules as representative_rules
 
     app.jinja_env.globals.update(
         CONSULTATION_STATUS_LABELS=consultation_rules.STATUS_LABELS,
@@ -91,6 +93,12 @@ def register(app: Flask) -> None:
         COMPLETION_LABELS=catalogue_rules.COMPLETION_LABELS,
         EVENT_LABELS=catalogue_rules.EVENT_LABELS,
         ADJUSTMENT_KIND_LABELS=catalogue_rules.ADJUSTMENT_KIND_LABELS,
+        CATEGORY_LABELS=representative_rules.CATEGORY_LABELS,
+        REP_STATUS_LABELS=representative_rules.STATUS_LABELS,
+        APPLICATION_STATUS_LABELS=representative_rules.APPLICATION_STATUS_LABELS,
+        MEETING_KIND_LABELS=meeting_rules.KIND_LABELS,
+        INVITATION_STATUS_LABELS=meeting_rules.INVITATION_STATUS_LABELS,
+        ATTENDANCE_LABELS=meeting_rules.ATTENDANCE_LABELS,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         html_lang=lambda: i18n.HTML_LANG[i18n.requested_language()],
         current_language=i18n.requested_language,

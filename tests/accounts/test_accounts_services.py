@@ -343,7 +343,7 @@ def test_staff_get_a_token_that_identifies_them(db, create_user, role):
     assert events_for("api_token", token.id)[-1].action == "issued"
 
 
-@pytest.mark.parametrize("role", ["representative", "resident"])
+@pytest.mark.parametrize("role", ["resident"])
 def test_non_staff_cannot_have_tokens(db, create_user, role):
     user = create_user(role)
     with pytest.raises(RuleViolation) as exc:

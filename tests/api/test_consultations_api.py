@@ -1,6 +1,10 @@
 """/api/v1 consultations, comments and receipts: the envelope and error shapes of DESIGN.md,
 the comment window by the server's clock, receipts, and who may use the staff endpoints."""
 
+# Fixtures are imported from the shared support module; pytest injects them by argument
+# name, which pyflakes reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import re
@@ -268,7 +272,9 @@ def test_a_comment_on_an_unknown_consultation_is_a_404(world, client):
 
 def test_the_api_comment_limit_answers_429_with_the_error_envelope(running, client, db):
     for i in range(5):
-        assert post_comment(client, running.id, body=f"第{i}条意见：请保留绿化。").status_code == 201
+        assert (
+            post_comment(client, running.id, body=f"第{i}条意见：请保留绿化。").status_code == 201
+        )
     assert_error(post_comment(client, running.id), 429, code="too_many_requests")
     assert count_rows(db, Comment) == 5
 
@@ -327,9 +333,7 @@ def create(client, world, token_role="own_officer", **json):
     )
 
 
-@pytest.mark.parametrize(
-    ("length", "status"), [(THIRTY_DAYS - SECOND, 422), (THIRTY_DAYS, 201)]
-)
+@pytest.mark.parametrize(("length", "status"), [(THIRTY_DAYS - SECOND, 422), (THIRTY_DAYS, 201)])
 def test_the_api_refuses_a_window_one_second_short_of_thirty_days(
     world, client, db, length, status
 ):
@@ -491,9 +495,7 @@ def test_each_offline_source_gets_a_receipt_through_the_api(
     assert comment.source == source
 
 
-@pytest.mark.parametrize(
-    "received_at", [NOW - SECOND, NOW + THIRTY_DAYS, NOW + THIRTY_DAYS + DAY]
-)
+@pytest.mark.parametrize("received_at", [NOW - SECOND, NOW + THIRTY_DAYS, NOW + THIRTY_DAYS + DAY])
 def test_an_offline_comment_received_outside_the_window_is_refused(
     world, running, client, clock, db, received_at
 ):
@@ -518,9 +520,7 @@ def test_an_offline_comment_from_another_consultations_activity_is_refused(
 
 
 @pytest.mark.parametrize("reason", ["abusive", "personal_data", "spam", "off_topic"])
-def test_hiding_through_the_api_answers_with_the_receipt_record(
-    world, running, client, db, reason
-):
+def test_hiding_through_the_api_answers_with_the_receipt_record(world, running, client, db, reason):
     comment = submit(running)
     db.session.commit()
     response = api_call(
@@ -628,9 +628,7 @@ def test_staff_endpoints_are_for_the_lead_department_and_the_government_office(
         # No token can be issued to them: they use the browser session and its CSRF token.
         login(client, world.users[role])
         headers["X-CSRFToken"] = csrf_token(client)
-    response = api_call(
-        client, method, url(scene, world), token, json=data(scene), headers=headers
-    )
+    response = api_call(client, method, url(scene, world), token, json=data(scene), headers=headers)
     after = _snapshot(db, scene)
     if role == "anonymous":
         assert_error(response, 401, code="unauthorized")
@@ -696,9 +694,7 @@ def test_staff_writes_need_a_json_object(world, running, client):
 @pytest.mark.parametrize(
     "change", [{"author_name": 123}, {"body": 12345678901}, {"contact": 13912345678}]
 )
-def test_offline_comment_fields_of_the_wrong_type_are_a_422(
-    world, running, client, clock, change
-):
+def test_offline_comment_fields_of_the_wrong_type_are_a_422(world, running, client, clock, change):
     clock.set(NOW + DAY)
     response = offline(client, world, running, **change)
     assert_error(response, 422, field=next(iter(change)))
@@ -712,9 +708,7 @@ def test_offline_comment_fields_of_the_wrong_type_are_a_422(
 )
 def test_an_activity_id_beyond_the_database_integer_is_a_422(world, running, client, clock):
     clock.set(NOW + DAY)
-    response = offline(
-        client, world, running, source="symposium", activity_id=99999999999999999999
-    )
+    response = offline(client, world, running, source="symposium", activity_id=99999999999999999999)
     assert_error(response, 422, field="activity_id")
 
 

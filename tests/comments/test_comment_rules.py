@@ -37,7 +37,10 @@ def test_surrounding_whitespace_does_not_count_towards_the_minimum():
 
 
 def test_windows_line_endings_become_newlines():
-    assert rules.clean_body("第一行意见内容。\r\n第二行意见内容。") == "第一行意见内容。\n第二行意见内容。"
+    assert (
+        rules.clean_body("第一行意见内容。\r\n第二行意见内容。")
+        == "第一行意见内容。\n第二行意见内容。"
+    )
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f"])

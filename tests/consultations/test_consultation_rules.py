@@ -21,7 +21,7 @@ THIRTY = timedelta(days=30)
 
 
 def test_the_statutory_minimum_is_thirty_days():
-    assert rules.MIN_COMMENT_WINDOW == timedelta(days=30)
+    assert timedelta(days=30) == rules.MIN_COMMENT_WINDOW
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,29 @@ def _draft(numbers: list[str], preamble: str = "") -> str:
     return "\n".join(lines)
 
 
-NUMERALS = "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九 二十 二十一".split()
+NUMERALS = [
+    "一",
+    "二",
+    "三",
+    "四",
+    "五",
+    "六",
+    "七",
+    "八",
+    "九",
+    "十",
+    "十一",
+    "十二",
+    "十三",
+    "十四",
+    "十五",
+    "十六",
+    "十七",
+    "十八",
+    "十九",
+    "二十",
+    "二十一",
+]
 
 
 def test_a_draft_with_twelve_clauses_splits_into_twelve_numbered_clauses():

@@ -2,6 +2,10 @@
 clock, the matter's move to "consulting", extending and shortening, deletion, documents and
 offline activities."""
 
+# Fixtures are imported from the shared support module; pytest injects them by argument
+# name, which pyflakes reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -207,9 +211,7 @@ def test_only_the_first_consultation_changes_the_matter_status(world, clock):
     assert len(events(world.matter, "consultation_opened")) == 2
 
 
-def test_a_matter_whose_catalogue_is_unpublished_cannot_be_consulted_on(
-    world, create_matter
-):
+def test_a_matter_whose_catalogue_is_unpublished_cannot_be_consulted_on(world, create_matter):
     draft = create_matter(department=world.dept, year=2027, planned_time="2027-Q2")
     with pytest.raises(RuleViolation):
         make_consultation(draft)

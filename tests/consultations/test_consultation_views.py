@@ -2,11 +2,14 @@
 the department's screens — the window at its boundaries through the form, moving the
 closing time, deletion, and who may use which staff route."""
 
+# Fixtures are imported from the shared support module; pytest injects them by argument
+# name, which pyflakes reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -161,7 +164,9 @@ def test_opening_a_page_at_the_opening_time_moves_the_matter_to_consulting(
     db.session.expire_all()
     assert world.matter.status == MatterStatus.CONSULTING
     changed = [
-        e for e in audit.events_for("decision_matter", world.matter.id) if e.action == "status_changed"
+        e
+        for e in audit.events_for("decision_matter", world.matter.id)
+        if e.action == "status_changed"
     ]
     assert [e.occurred_at for e in changed] == [consultation.opens_at]
 
@@ -302,9 +307,7 @@ def test_documents_uploaded_with_the_form_are_checked_by_content(world, officer_
         (io.BytesIO(docx_bytes()), "征求意见稿.docx"),
         (io.BytesIO(odt_bytes()), "起草说明.odt"),
     ]
-    response = post_form(
-        officer_client, new_url(world), data, content_type="multipart/form-data"
-    )
+    response = post_form(officer_client, new_url(world), data, content_type="multipart/form-data")
     assert response.status_code == 302
     assert count_rows(db, ConsultationDocument) == 2
 
@@ -312,9 +315,7 @@ def test_documents_uploaded_with_the_form_are_checked_by_content(world, officer_
 def test_a_docx_that_is_really_text_is_refused_by_the_form(world, officer_client, db):
     data = new_form(NOW + HOUR, NOW + 40 * DAY)
     data["documents"] = [(io.BytesIO(b"just a text file"), "征求意见稿.docx")]
-    response = post_form(
-        officer_client, new_url(world), data, content_type="multipart/form-data"
-    )
+    response = post_form(officer_client, new_url(world), data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "not accepted" in text(response)
     assert count_rows(db, Consultation) == 0
@@ -475,9 +476,7 @@ def test_an_offline_comment_entered_through_the_form_gets_a_receipt(
     comment = db.session.scalar(sa.select(Comment))
     assert comment.source == "letter"
     assert comment.clause.number == 2
-    assert f"Its receipt number is {comment.receipt}" in text(
-        officer_client.get(response.location)
-    )
+    assert f"Its receipt number is {comment.receipt}" in text(officer_client.get(response.location))
 
 
 def test_an_offline_comment_received_before_opening_is_refused_by_the_form(
@@ -695,9 +694,7 @@ def test_staff_routes_are_for_the_lead_department_and_the_government_office(
         assert after == before
 
 
-def test_the_staff_page_shows_every_comment_including_hidden_ones_with_contacts(
-    world, client, db
-):
+def test_the_staff_page_shows_every_comment_including_hidden_ones_with_contacts(world, client, db):
     scene = Scene(world, db)
     login(client, world.users["own_officer"])
     english(client)

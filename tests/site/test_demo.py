@@ -27,8 +27,19 @@ from consult.consultations.models import (
     OfflineActivity,
     WindowChange,
 )
-from consult.core.audit import AuditEvent
+from consult.core.audit import AuditEvent, events_for
+from consult.meetings import rules as meeting_rules
+from consult.meetings import services as meeting_services
+from consult.meetings.models import Draw, Invitation, Meeting, Remark
+from consult.representatives import services as pool
+from consult.representatives.models import (
+    CATEGORY_VALUES,
+    ConflictOfInterest,
+    Representative,
+    RepresentativeApplication,
+)
 from consult.site import demo
+from tests.conftest import Auth
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in 东湖区
 TODAY = date(2026, 11, 27)
@@ -318,7 +329,12 @@ def test_comments_receipts_and_moderation_everywhere(seeded, db):
         assert comment_services.find_by_receipt(x.receipt.lower()) == x
         assert 10 <= len(x.body) <= 300
         assert x.submitted_at <= NOW
-        assert x.consultation.is_open_at(x.submitted_at)
+        if x.source == "meeting":
+            # A remark at a meeting counts while the comments are still being answered.
+            assert x.consultation.opens_at <= x.submitted_at
+            assert x.consultation.feedback_published_at is None
+        else:
+            assert x.consultation.is_open_at(x.submitted_at)
         if x.is_hidden:
             assert x.hidden_reason and x.hidden_at <= NOW
     sources = Counter(x.source for x in said)
@@ -341,6 +357,12 @@ def test_the_summary_counts_consultations_and_comments(db, app):
     assert result["consultation_statuses"]["open"] >= 2
     assert result["comments"] == count(db, Comment) == sum(result["comment_sources"].values())
     assert result["hidden_comments"] >= 3 and result["duplicate_groups"] == 1
+    assert result["representatives"] == count(db, Representative) >= 30
+    assert set(result["representative_categories"]) == set(CATEGORY_VALUES)
+    assert result["meetings"] == count(db, Meeting) and result["upcoming_meetings"] == 2
+    assert result["invitations"] == count(db, Invitation)
+    assert sum(result["invitation_statuses"].values()) == result["invitations"]
+    assert result["applications"] == {"pending": 1, "rejected": 1}
 
 
 def test_refuses_to_seed_twice(seeded, runner, db):
@@ -395,6 +417,7 @@ def test_early_in_the_year_only_what_has_happened(db, app):
     assert all(m.created_at <= now for m in matters)
     assert all(m.decision_date is None or m.decision_date <= now.date() for m in matters)
     assert result["years"][2026]["published"] and 2027 not in result["years"]
+    assert_pool_and_meetings_not_after(db, now)
     assert result["statuses"]["decided"] > 0  # last year's decisions
     # This year's consultations are dated from today: already one open and one to come.
     states = {c.status_at(now) for c in all_consultations(db)}
@@ -425,3 +448,218 @@ def test_consultations_fit_whatever_day_it_is(db, app, now):
             assert c.opens_at <= x.submitted_at <= now
     if now.month >= 3:
         assert any(c.status_at(now) == "open" for c in consultations)
+    assert_pool_and_meetings_not_after(db, now)
+    # The two meetings to come are dated from today, whatever day it is (a meeting tied to a
+    # matter's calendar may be still to come as well).
+    soon = [m for m in all_meetings(db) if now < m.starts_at < now + timedelta(days=14)]
+    assert len(soon) >= 2 and all(m.registration_deadline > now for m in soon)
+    assert all(i.status == "pending" or i.responded_at <= now for m in soon for i in m.invitations)
+
+
+# --- the public-representative pool and its meetings -------------------------------------
+
+
+def all_meetings(db) -> list[Meeting]:
+    return list(db.session.scalars(sa.select(Meeting).order_by(Meeting.starts_at)))
+
+
+def assert_pool_and_meetings_not_after(db, now: datetime) -> None:
+    """Nothing of the pool or the meetings is dated after `now`."""
+    for rep in db.session.scalars(sa.select(Representative)):
+        assert rep.created_at <= now
+    for a in db.session.scalars(sa.select(RepresentativeApplication)):
+        assert a.submitted_at <= now and (a.decided_at is None or a.decided_at <= now)
+    for c in db.session.scalars(sa.select(ConflictOfInterest)):
+        assert c.recorded_at <= now
+    for m in all_meetings(db):
+        assert m.created_at <= now and m.created_at < m.registration_deadline
+        for stamp in (m.attendance_closed_at, m.outcome_published_at):
+            assert stamp is None or m.ends_at <= stamp <= now
+    for d in db.session.scalars(sa.select(Draw)):
+        assert d.drawn_at <= now
+    for i in db.session.scalars(sa.select(Invitation)):
+        assert i.invited_at <= now
+        if i.responded_at is not None:
+            assert i.invited_at <= i.responded_at <= now
+            assert i.responded_at < i.meeting.registration_deadline
+        if i.checked_in_at is not None:
+            assert i.checked_in_at <= now
+            assert meeting_rules.checkin_open(
+                i.meeting.starts_at, i.meeting.ends_at, i.checked_in_at
+            )
+    for r in db.session.scalars(sa.select(Remark)):
+        assert r.meeting.starts_at <= r.recorded_at <= now
+
+
+def test_the_pool_serves_in_every_category(seeded, db):
+    people = list(db.session.scalars(sa.select(Representative)))
+    serving = pool.roster(TODAY)
+    assert len(serving) >= 30
+    assert {r.category for r in serving} == set(CATEGORY_VALUES)
+    for r in people:
+        assert r.name.strip() and r.affiliation.strip() and r.interests
+        # Private contacts are fictitious: masked mobile numbers, example.com addresses.
+        assert re.fullmatch(r"139\*{4}\d{4}", r.phone)
+        assert r.email is None or r.email.endswith("@example.com")
+    terms = Counter((r.term_start, r.term_end) for r in people)
+    assert terms.most_common(1)[0] == ((date(2025, 1, 1), date(2027, 12, 31)), len(people) - 1)
+    assert any(r.category == "cppcc_member" and "民建" in r.affiliation for r in people)
+    assert any("“五型”政府建设监督员" in r.affiliation for r in people)
+
+    statuses = Counter(r.status_on(TODAY) for r in people)
+    assert statuses["ended"] == 2 and statuses["suspended"] == 1
+    (expired,) = [r for r in people if r.term_end < TODAY]
+    assert expired.term_end.year == 2026 and expired.status == "ended"  # recorded by the tick
+    assert events_for("representative", expired.id)[-1].action == "term_ended"
+    for r in people:
+        if r.status == "suspended" or (r.status == "ended" and r is not expired):
+            (change,) = [
+                e for e in events_for("representative", r.id) if e.action == "status_changed"
+            ]
+            assert change.details["reason"].strip() and change.actor.role == Role.ADMIN
+    assert all(r not in serving for r in people if r.status_on(TODAY) != "active")
+
+    me = next(r for r in people if r.user is not None)
+    assert me.user.email == "representative@donghu.example" and me.name == "周文静"
+    assert me.user.role == Role.REPRESENTATIVE
+
+
+def test_applications_and_conflicts(seeded, db):
+    applications = list(
+        db.session.scalars(
+            sa.select(RepresentativeApplication).order_by(RepresentativeApplication.submitted_at)
+        )
+    )
+    rejected, pending = applications
+    assert {a.user.email for a in applications} == {"resident@donghu.example"}
+    assert rejected.status == "rejected" and rejected.decision_reason.strip()
+    assert db.session.get(User, rejected.decided_by_id).role == Role.ADMIN
+    assert pending.status == "pending" and pending.decided_at is None
+    assert pending.user.role == Role.RESIDENT  # not a representative until approved
+
+    conflicts = list(db.session.scalars(sa.select(ConflictOfInterest)))
+    assert conflicts and all(c.note.strip() and c.matter.is_published for c in conflicts)
+    excluded = [
+        (e["id"], m)
+        for d in db.session.scalars(sa.select(Draw))
+        for e in d.excluded
+        if e["reason"] == "conflict_of_interest"
+        for m in e["matters"]
+    ]
+    assert excluded
+    for rep_id, matter_id in excluded:
+        assert any(c.representative_id == rep_id and c.matter_id == matter_id for c in conflicts)
+    # A conflicted representative is never invited to a meeting that decides the matter.
+    for c in conflicts:
+        for i in db.session.scalars(
+            sa.select(Invitation).where(Invitation.representative_id == c.representative_id)
+        ):
+            assert c.matter_id not in {a.matter_id for a in i.meeting.agenda}
+
+
+def test_past_meetings_were_held_and_their_outcomes_published(seeded, db):
+    past = [m for m in all_meetings(db) if m.ends_at <= NOW]
+    assert 3 <= len(past) <= 4
+    assert {"standing", "symposium", "hearing"} <= {m.kind for m in past}
+    for m in past:
+        assert m.attendance_closed_at and m.outcome_published_at and m.outcome_summary.strip()
+        assert m.agenda and all(a.decision and a.decision.strip() for a in m.agenda)
+        assert any(a.interpretation for a in m.agenda)
+        assert m.invitations and all(i.attendance for i in m.invitations)
+        for i in m.invitations:
+            assert (i.attendance == "attended") == (i.checked_in_at is not None)
+        assert any(i.attendance == "attended" for i in m.invitations)
+        assert m.remarks and all(
+            r.representative_id in {i.representative_id for i in m.invitations} for r in m.remarks
+        )
+    assert any(
+        i.attendance == "absent" and i.status == "accepted" for m in past for i in m.invitations
+    )
+
+    standing = next(m for m in past if m.kind == "standing" and m.starts_at.year == 2026)
+    matters = [a.matter for a in standing.agenda]
+    assert all(x is not None and x.year == 2026 for x in matters)
+    assert {x.status for x in matters} == {MatterStatus.DECIDED, MatterStatus.DELIBERATING}
+    decided = next(x for x in matters if x.status == MatterStatus.DECIDED)
+    assert decided.decision_date == local_day(standing.starts_at)
+    actions = [e.action for e in services.timeline(decided)]
+    assert actions.index("meeting_scheduled") < actions.index("meeting_outcome_published")
+
+    # Draws are published and re-run from what is published; a declined drawn seat went to
+    # the next in the same ranking.
+    draws = [d for m in past for d in m.draws]
+    assert draws
+    for d in draws:
+        assert meeting_rules.draw(d.seed, d.quotas, d.pool) == d.result
+    declined = [i for m in past for i in m.invitations if i.status == "declined"]
+    assert declined and all(i.decline_reason for i in declined)
+    substitutes = [i for m in past for i in m.invitations if i.source == "substitute"]
+    assert substitutes
+    for sub in substitutes:
+        replaced = db.session.get(Invitation, sub.replaces_id)
+        assert replaced.status == "declined" and replaced.source == "draw"
+        assert sub.draw_id == replaced.draw_id
+        assert sub.representative.category == replaced.representative.category
+
+
+def test_a_remark_at_a_meeting_joins_a_consultation_being_answered(seeded, db):
+    remarks = [r for r in db.session.scalars(sa.select(Remark)) if r.comment_id]
+    assert remarks
+    for r in remarks:
+        comment = db.session.get(Comment, r.comment_id)
+        assert comment.source == "meeting" and comment.body == r.text
+        assert comment.author_name == r.representative.name and comment.receipt
+        consultation = comment.consultation
+        assert consultation.closes_at <= comment.submitted_at == r.recorded_at
+        assert consultation.status_at(NOW) == ConsultationStatus.CLOSED
+        assert consultation.matter_id == r.agenda_item.matter_id
+        timeline = services.timeline(consultation.matter)
+        assert any(
+            e.action == "meeting_scheduled" and e.details["meeting_id"] == r.meeting_id
+            for e in timeline
+        )
+
+
+def test_meetings_to_come_and_the_demo_representative(seeded, db, client):
+    upcoming = [m for m in all_meetings(db) if m.starts_at > NOW]
+    assert len(upcoming) == 2
+    standing = next(m for m in upcoming if m.kind == "standing")
+    assert 1 <= (local_day(standing.starts_at) - TODAY).days <= 13
+    assert standing.department is None and standing.draws
+    assert all(a.matter is not None for a in standing.agenda)
+    housing = next(m for m in upcoming if m.department is not None)
+    assert housing.department.name == "区住房和城乡建设局"
+    assert db.session.get(User, housing.created_by_id).role == Role.OFFICER
+    for m in upcoming:
+        assert m.registration_deadline > NOW
+        assert any(i.status == "pending" for i in m.invitations)
+        assert not m.attendance_closed_at and not m.outcome_published_at
+
+    me = db.session.scalar(
+        sa.select(Representative)
+        .join(Representative.user)
+        .where(User.email == "representative@donghu.example")
+    )
+    mine = meeting_services.invitations_for(me)
+    waiting = [i for i in mine if i.status == "pending" and i.meeting.starts_at > NOW]
+    assert waiting and all(i.meeting.registration_deadline > NOW for i in waiting)
+    accepted = [i for i in mine if i.status == "accepted" and i.meeting.starts_at > NOW]
+    (coming,) = accepted
+    assert coming.meeting == housing and coming.checkin_code
+    assert any(i.attendance == "attended" for i in mine)  # and she has been before
+
+    Auth(client).login(me.user, password=demo.DEMO_PASSWORD)
+    page = client.get("/my/invitations").get_data(as_text=True)
+    assert coming.checkin_code in page and 'src="data:image/svg+xml' in page
+    assert f"/my/invitations/{waiting[0].id}/response" in page
+
+
+def test_no_pool_or_meeting_event_in_the_future(seeded, db):
+    assert_pool_and_meetings_not_after(db, NOW)
+    events = [
+        e
+        for e in db.session.scalars(sa.select(AuditEvent))
+        if e.object_type
+        in ("meeting", "invitation", "representative", "representative_application")
+    ]
+    assert events and max(e.occurred_at for e in events) <= NOW

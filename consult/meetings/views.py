@@ -1,0 +1,761 @@
+"""Meeting pages: the public record, calendars, a representative's invitations and check-in,
+and the organiser's screens (scheduling, invitations, the draw, the door, the outcome)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import segno
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from icalendar import Calendar, Event
+
+from consult.accounts.models import Department, Role
+from consult.catalogue import services as catalogue
+from consult.catalogue.models import DecisionMatter
+from consult.consultations.models import Consultation
+from consult.core.errors import Forbidden, RuleViolation
+from consult.core.forms import choices, db_int, show_violation
+from consult.core.mail import Mail, send
+from consult.core.time import from_local, now_utc, to_local_input
+from consult.extensions import db
+from consult.meetings import rules, services
+from consult.meetings.forms import (
+    ActionForm,
+    CheckInForm,
+    DrawForm,
+    InviteForm,
+    MeetingForm,
+    RemarkForm,
+    ResponseForm,
+    outcome_form_for,
+)
+from consult.meetings.models import Attendance, Invitation, InvitationStatus, Meeting
+from consult.representatives import services as pool
+from consult.representatives.models import CATEGORY_VALUES, Representative
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("meetings", __name__)
+manage_bp = Blueprint("manage_meetings", __name__, url_prefix="/manage")
+
+CALENDAR_PAST = timedelta(days=180)
+CALENDAR_LIMIT = 300
+
+
+def _zone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+# --- mail --------------------------------------------------------------------------------
+
+
+def send_invitation_mails(invitations: list[Invitation]) -> int:
+    """Tell each newly invited representative (who has an email address); after the commit."""
+    from consult.site.helpers import local_datetime
+
+    mails = []
+    with force_locale("zh_Hans"):
+        for invitation in invitations:
+            rep, meeting = invitation.representative, invitation.meeting
+            address = rep.email or (rep.user.email if rep.user else None)
+            if not address:
+                continue
+            lines = [
+                _("Dear %(name)s,", name=rep.name),
+                "",
+                _("You are invited to attend this meeting as a public representative:"),
+                "",
+                meeting.title,
+                _(
+                    "Time: %(start)s to %(end)s (Beijing time)",
+                    start=local_datetime(meeting.starts_at, "short"),
+                    end=local_datetime(meeting.ends_at, "short"),
+                ),
+                _("Place: %(place)s", place=meeting.place),
+                "",
+                _(
+                    "Please accept or decline by %(deadline)s (Beijing time):",
+                    deadline=local_datetime(meeting.registration_deadline, "short"),
+                ),
+                url_for("meetings.my_invitations", _external=True),
+                "",
+                _(
+                    "Public page of the meeting: %(url)s",
+                    url=url_for("meetings.detail", meeting_id=meeting.id, _external=True),
+                ),
+                "",
+                _("Donghu District People's Government Office"),
+            ]
+            mails.append(
+                Mail(
+                    to=address,
+                    subject=_("Invitation to attend: %(title)s", title=meeting.title),
+                    body="\n".join(lines),
+                )
+            )
+    return send(mails)
+
+
+# --- public ------------------------------------------------------------------------------
+
+
+@bp.get("/meetings")
+def index():
+    now = now_utc()
+    upcoming = list(
+        db.session.scalars(
+            sa.select(Meeting).where(Meeting.ends_at > now).order_by(Meeting.starts_at)
+        )
+    )
+    page = request.args.get("page", 1, type=db_int)
+    past = db.paginate(
+        sa.select(Meeting).where(Meeting.ends_at <= now).order_by(Meeting.starts_at.desc()),
+        page=page,
+        per_page=20,
+        error_out=False,
+    )
+    return render_template("meetings/index.html", upcoming=upcoming, past=past, now=now)
+
+
+def _draw_view(meeting: Meeting) -> tuple[dict[int, Representative], dict[int, DecisionMatter]]:
+    """Everyone a published draw names, and the matters its exclusions cite."""
+    ids: set[int] = set()
+    matter_ids: set[int] = set()
+    for d in meeting.draws:
+        for group in (*d.pool.values(), *d.result.values()):
+            ids.update(group)
+        for entry in d.excluded:
+            ids.add(entry["id"])
+            matter_ids.update(entry.get("matters", []))
+    reps = (
+        {
+            r.id: r
+            for r in db.session.scalars(sa.select(Representative).where(Representative.id.in_(ids)))
+        }
+        if ids
+        else {}
+    )
+    matters = (
+        {
+            m.id: m
+            for m in db.session.scalars(
+                sa.select(DecisionMatter).where(DecisionMatter.id.in_(matter_ids))
+            )
+        }
+        if matter_ids
+        else {}
+    )
+    return reps, matters
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def detail(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    now = now_utc()
+    reps, matters = _draw_view(meeting)
+    rep = pool.representative_for(_user())
+    mine = (
+        next((i for i in meeting.invitations if i.representative_id == rep.id), None)
+        if rep
+        else None
+    )
+    return render_template(
+        "meetings/detail.html",
+        m=meeting,
+        now=now,
+        reps=reps,
+        matters=matters,
+        invitations=meeting.invitations,
+        attended=[i for i in meeting.invitations if i.attendance == Attendance.ATTENDED],
+        taken=len([i for i in meeting.invitations if i.status != InvitationStatus.DECLINED]),
+        can_manage=services.may_manage(_user(), meeting),
+        mine=mine,
+    )
+
+
+def _calendar(name: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", "-//Donghu District People's Government//Consult//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    return cal
+
+
+def _ics(cal: Calendar, filename: str) -> Response:
+    response = Response(cal.to_ical(), mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "public, max-age=900"
+    return response
+
+
+def _uid(kind: str, ident: int) -> str:
+    # Stable across requests and deployments of the same site, so calendars update in place.
+    host = request.host.split(":")[0] or "consult.local"
+    return f"{kind}-{ident}@{host}"
+
+
+@bp.get("/calendar/meetings.ics")
+def meetings_calendar():
+    now = now_utc()
+    cal = _calendar(_("Donghu District: government meetings"))
+    stmt = (
+        sa.select(Meeting)
+        .where(Meeting.ends_at >= now - CALENDAR_PAST)
+        .order_by(Meeting.starts_at)
+        .limit(CALENDAR_LIMIT)
+    )
+    for meeting in db.session.scalars(stmt):
+        event = Event()
+        url = url_for("meetings.detail", meeting_id=meeting.id, _external=True)
+        event.add("uid", _uid("meeting", meeting.id))
+        event.add("dtstamp", now)
+        event.add("dtstart", meeting.starts_at)
+        event.add("dtend", meeting.ends_at)
+        event.add("created", meeting.created_at)
+        event.add("summary", meeting.title)
+        event.add("location", meeting.place)
+        agenda = "\n".join(f"{a.position}. {a.title}" for a in meeting.agenda)
+        organiser = (
+            meeting.department.name if meeting.department else _("District People's Government")
+        )
+        event.add(
+            "description",
+            "\n".join(
+                part
+                for part in (
+                    str(rules.KIND_LABELS.get(meeting.kind, meeting.kind)),
+                    _("Organiser: %(name)s", name=organiser),
+                    _("Agenda:") + "\n" + agenda if agenda else "",
+                    url,
+                )
+                if part
+            ),
+        )
+        event.add("url", url)
+        event.add("status", "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        cal.add_component(event)
+    return _ics(cal, "meetings.ics")
+
+
+@bp.get("/calendar/consultations.ics")
+def consultations_calendar():
+    now = now_utc()
+    cal = _calendar(_("Donghu District: public consultations closing"))
+    stmt = (
+        sa.select(Consultation)
+        .where(Consultation.closes_at >= now - CALENDAR_PAST)
+        .order_by(Consultation.closes_at)
+        .limit(CALENDAR_LIMIT)
+    )
+    for consultation in db.session.scalars(stmt):
+        event = Event()
+        url = url_for("consultations.detail", consultation_id=consultation.id, _external=True)
+        event.add("uid", _uid("consultation-closes", consultation.id))
+        event.add("dtstamp", now)
+        # A closing time is an instant; the event is the last half hour for commenting, so
+        # a calendar's reminder comes while there is still time.
+        event.add("dtstart", consultation.closes_at - timedelta(minutes=30))
+        event.add("dtend", consultation.closes_at)
+        event.add("summary", _("Comments close: %(title)s", title=consultation.title))
+        event.add(
+            "description",
+            "\n".join(
+                (
+                    _(
+                        "The call for comments on this draft closes at the end of this event. Comment online:"
+                    ),
+                    url,
+                )
+            ),
+        )
+        event.add("url", url)
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return _ics(cal, "consultations.ics")
+
+
+# --- the representative ------------------------------------------------------------------
+
+
+def _qr_data_uri(url: str) -> str:
+    # Made here, not by a remote service: the code is personal.
+    return segno.make(url, error="m").svg_data_uri(scale=5, border=2)
+
+
+def _my_page(failed: dict[int, ResponseForm] | None = None, status_code: int = 200):
+    now = now_utc()
+    rep = pool.representative_for(current_user)
+    # Meetings still to come first, the soonest on top; then the past ones, latest first.
+    invitations = services.invitations_for(rep) if rep else []
+    upcoming = sorted(
+        (i for i in invitations if not i.meeting.has_ended(now)), key=lambda i: i.meeting.starts_at
+    )
+    invitations = upcoming + [i for i in invitations if i.meeting.has_ended(now)]
+    forms, qr = {}, {}
+    for inv in invitations:
+        forms[inv.id] = (failed or {}).get(inv.id) or ResponseForm(
+            prefix=f"i{inv.id}", formdata=None
+        )
+        if (
+            inv.status == InvitationStatus.ACCEPTED
+            and inv.checkin_code
+            and not inv.meeting.has_ended(now)
+        ):
+            checkin_url = url_for(
+                "manage_meetings.check_in",
+                meeting_id=inv.meeting_id,
+                code=inv.checkin_code,
+                _external=True,
+            )
+            qr[inv.id] = _qr_data_uri(checkin_url)
+    return render_template(
+        "meetings/my_invitations.html",
+        rep=rep,
+        invitations=invitations,
+        forms=forms,
+        qr=qr,
+        now=now,
+    ), status_code
+
+
+@bp.get("/my/invitations")
+@login_required
+def my_invitations():
+    return _my_page()
+
+
+@bp.post("/my/invitations/<int:invitation_id>/response")
+@login_required
+def respond(invitation_id: int):
+    invitation = db.get_or_404(Invitation, invitation_id)
+    rep = pool.representative_for(current_user)
+    if rep is None or rep.id != invitation.representative_id:
+        abort(404)
+    form = ResponseForm(prefix=f"i{invitation.id}")
+    if form.validate_on_submit():
+        accept = form.answer.data == "accept"
+        try:
+            _invitation, substitute = services.respond(
+                invitation, accept, form.reason.data, actor=current_user
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            if substitute is not None:
+                send_invitation_mails([substitute])
+            flash(
+                _("Thank you. You have accepted; your check-in code is below.")
+                if accept
+                else _("Thank you for letting us know. The seat will be offered to someone else."),
+                "success",
+            )
+            return redirect(
+                url_for("meetings.my_invitations") + f"#invitation-{invitation.id}", code=303
+            )
+    elif form.answer.errors:
+        abort(400)  # only the two buttons send an answer
+    return _my_page({invitation.id: form}, status_code=422)
+
+
+@bp.route("/meetings/<int:meeting_id>/venue", methods=["GET", "POST"])
+@login_required
+def venue(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form = CheckInForm()
+    now = now_utc()
+    if form.validate_on_submit():
+        try:
+            invitation = services.check_in(meeting, form.code.data, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        except Forbidden as exc:
+            # Someone else's code: say so on the field, as for any other wrong code.
+            db.session.rollback()
+            show_violation(form, RuleViolation("code", exc.message))
+        else:
+            db.session.commit()
+            # The page then shows the confirmation with the time (no flash: one message).
+            log.info("invitation %s checked in at the venue", invitation.id)
+            return redirect(url_for("meetings.venue", meeting_id=meeting.id), code=303)
+    rep = pool.representative_for(current_user)
+    mine = (
+        next((i for i in meeting.invitations if i.representative_id == rep.id), None)
+        if rep
+        else None
+    )
+    return render_template(
+        "meetings/venue.html",
+        m=meeting,
+        form=form,
+        mine=mine,
+        open=rules.checkin_open(meeting.starts_at, meeting.ends_at, now),
+        now=now,
+    ), (422 if form.errors else 200)
+
+
+# --- the organiser -----------------------------------------------------------------------
+
+
+@manage_bp.before_request
+@login_required
+def _staff_only():
+    if not current_user.is_staff:
+        raise Forbidden()
+
+
+def _managed(meeting_id: int) -> Meeting:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not services.may_manage(current_user, meeting):
+        raise Forbidden()
+    return meeting
+
+
+@manage_bp.get("/meetings")
+def manage_index():
+    stmt = sa.select(Meeting).order_by(Meeting.starts_at.desc())
+    if current_user.role != Role.ADMIN:
+        stmt = stmt.where(Meeting.department_id == current_user.department_id)
+    page = request.args.get("page", 1, type=db_int)
+    return render_template(
+        "meetings/manage_index.html",
+        pagination=db.paginate(stmt, page=page, per_page=30, error_out=False),
+        now=now_utc(),
+    )
+
+
+def _published_matters() -> list[DecisionMatter]:
+    return list(
+        db.session.scalars(
+            catalogue.search_matters()
+            .order_by(None)
+            .order_by(DecisionMatter.year.desc(), DecisionMatter.number)
+        )
+    )
+
+
+def _meeting_choices(form: MeetingForm) -> None:
+    departments = list(
+        db.session.scalars(
+            sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)
+        )
+    )
+    if current_user.role == Role.ADMIN:
+        form.department_id.choices = choices(
+            [(0, _("District People's Government (government office)"))]
+            + [(d.id, d.name) for d in departments]
+        )
+    else:
+        form.department_id.choices = choices(
+            [(d.id, d.name) for d in departments if d.id == current_user.department_id]
+        )
+    matter_choices = choices(
+        [(0, "—")] + [(m.id, f"{m.code} {m.title}") for m in _published_matters()]
+    )
+    for row in form.agenda_rows():
+        row.matter_id.choices = matter_choices
+
+
+@manage_bp.route("/meetings/new", methods=["GET", "POST"])
+def new_meeting():
+    form = MeetingForm()
+    _meeting_choices(form)
+    if request.method == "GET":
+        start = to_local_input(now_utc(), _zone()).replace(hour=9, minute=0) + timedelta(days=14)
+        form.starts_at.data = start
+        form.ends_at.data = start + timedelta(hours=2)
+        form.registration_deadline.data = (start - timedelta(days=3)).replace(hour=17)
+        form.seats.data = 5
+        # The government office's meetings are the district government's by default.
+        form.department_id.data = (
+            0 if current_user.role == Role.ADMIN else current_user.department_id
+        )
+    if form.validate_on_submit():
+        agenda = [
+            {"title": row.title.data, "matter_id": row.matter_id.data or None}
+            for row in form.agenda_rows()
+            if (row.title.data or "").strip() or row.matter_id.data
+        ]
+        try:
+            meeting = services.create_meeting(
+                {
+                    "kind": form.kind.data,
+                    "title": form.title.data,
+                    "starts_at": from_local(form.starts_at.data, _zone()),
+                    "ends_at": from_local(form.ends_at.data, _zone()),
+                    "registration_deadline": from_local(form.registration_deadline.data, _zone()),
+                    "place": form.place.data,
+                    "seats": form.seats.data if form.seats.data is not None else 0,
+                    "department_id": form.department_id.data or None,
+                    "agenda": agenda,
+                },
+                actor=current_user,
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The meeting has been scheduled and published."), "success")
+            return redirect(url_for("manage_meetings.manage", meeting_id=meeting.id), code=303)
+    return render_template("meetings/form.html", form=form), (422 if form.errors else 200)
+
+
+def _invite_form(meeting: Meeting, form: InviteForm | None = None) -> InviteForm:
+    form = form or InviteForm(prefix="invite")
+    candidates, _excluded = services.eligible_pool(meeting)
+    ids = [i for group in candidates.values() for i in group]
+    reps = (
+        list(
+            db.session.scalars(
+                sa.select(Representative)
+                .where(Representative.id.in_(ids))
+                .order_by(Representative.category, Representative.name)
+            )
+        )
+        if ids
+        else []
+    )
+    from consult.representatives.rules import CATEGORY_LABELS
+
+    form.representative_ids.choices = choices(
+        (r.id, f"{r.name}（{CATEGORY_LABELS[r.category]}）") for r in reps
+    )
+    return form
+
+
+def _remark_form(meeting: Meeting, form: RemarkForm | None = None) -> RemarkForm:
+    form = form or RemarkForm(prefix="remark")
+    form.representative_id.choices = choices(
+        (i.representative_id, i.representative.name)
+        for i in meeting.invitations
+        if i.status == InvitationStatus.ACCEPTED
+    )
+    form.agenda_item_id.choices = choices(
+        [(0, _("The meeting as a whole"))]
+        + [(a.id, f"{a.position}. {a.title}") for a in meeting.agenda]
+    )
+    return form
+
+
+def _manage_page(
+    meeting: Meeting,
+    *,
+    invite_form=None,
+    draw_form=None,
+    remark_form=None,
+    outcome_form=None,
+    status_code=200,
+):
+    now = now_utc()
+    candidates, _excluded = services.eligible_pool(meeting)
+    reps, matters = _draw_view(meeting)
+    return render_template(
+        "meetings/manage.html",
+        m=meeting,
+        now=now,
+        invite_form=_invite_form(meeting, invite_form),
+        draw_form=draw_form or DrawForm(prefix="draw"),
+        remark_form=_remark_form(meeting, remark_form),
+        outcome_form=outcome_form or outcome_form_for(meeting, formdata=None),
+        action_form=ActionForm(),
+        available={c: len(candidates.get(c, [])) for c in CATEGORY_VALUES},
+        taken=len([i for i in meeting.invitations if i.status != InvitationStatus.DECLINED]),
+        registration_open=now < meeting.registration_deadline,
+        free_seats=meeting.seats
+        - len([i for i in meeting.invitations if i.status != InvitationStatus.DECLINED]),
+        reps=reps,
+        matters=matters,
+    ), status_code
+
+
+@manage_bp.get("/meetings/<int:meeting_id>")
+def manage(meeting_id: int):
+    return _manage_page(_managed(meeting_id))
+
+
+def _back(meeting: Meeting, anchor: str = ""):
+    return redirect(url_for("manage_meetings.manage", meeting_id=meeting.id) + anchor, code=303)
+
+
+@manage_bp.post("/meetings/<int:meeting_id>/invitations")
+def invite(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = _invite_form(meeting, InviteForm(prefix="invite"))
+    if form.validate_on_submit():
+        try:
+            created = services.invite(meeting, form.representative_ids.data, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            send_invitation_mails(created)
+            flash(_("%(n)d representative(s) invited.", n=len(created)), "success")
+            return _back(meeting, "#invitations")
+    return _manage_page(meeting, invite_form=form, status_code=422)
+
+
+@manage_bp.post("/meetings/<int:meeting_id>/draw")
+def draw(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = DrawForm(prefix="draw")
+    if form.validate_on_submit():
+        try:
+            result = services.run_draw(
+                meeting, {"seed": form.seed.data, "quotas": form.quotas()}, actor=current_user
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            drawn = [i for i in meeting.invitations if i.draw_id == result.id]
+            send_invitation_mails(drawn)
+            flash(
+                _(
+                    "Drawn with seed %(seed)s: %(n)d representative(s) invited. The draw is published on the meeting's page.",
+                    seed=result.seed,
+                    n=len(drawn),
+                ),
+                "success",
+            )
+            return _back(meeting, "#invitations")
+    return _manage_page(meeting, draw_form=form, status_code=422)
+
+
+@manage_bp.post("/meetings/<int:meeting_id>/attendance")
+def close_attendance(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.close_attendance(meeting, actor=current_user)
+    except RuleViolation as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Attendance has been recorded."), "success")
+    return _back(meeting, "#invitations")
+
+
+@manage_bp.post("/meetings/<int:meeting_id>/remarks")
+def add_remark(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = _remark_form(meeting, RemarkForm(prefix="remark"))
+    if form.validate_on_submit():
+        try:
+            services.add_remark(
+                meeting,
+                {
+                    "representative_id": form.representative_id.data,
+                    "agenda_item_id": form.agenda_item_id.data or None,
+                    "text": form.text.data,
+                },
+                actor=current_user,
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The remark has been recorded."), "success")
+            return _back(meeting, "#remarks")
+    return _manage_page(meeting, remark_form=form, status_code=422)
+
+
+@manage_bp.post("/meetings/<int:meeting_id>/outcome")
+def publish_outcome(meeting_id: int):
+    meeting = _managed(meeting_id)
+    form = outcome_form_for(meeting)
+    if form.validate_on_submit():
+        items = {
+            item.id: {
+                "decision": form[f"decision_{item.id}"].data,
+                "interpretation": form[f"interpretation_{item.id}"].data,
+            }
+            for item in meeting.agenda
+        }
+        try:
+            services.publish_outcome(
+                meeting, {"summary": form.summary.data, "items": items}, actor=current_user
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The outcome has been published."), "success")
+            return redirect(
+                url_for("meetings.detail", meeting_id=meeting.id) + "#outcome", code=303
+            )
+    return _manage_page(meeting, outcome_form=form, status_code=422)
+
+
+@manage_bp.route("/meetings/<int:meeting_id>/check-in", methods=["GET", "POST"])
+def check_in(meeting_id: int):
+    meeting = _managed(meeting_id)
+    now = now_utc()
+    form = CheckInForm()
+    done = None
+    if request.method == "GET":
+        form.code.data = rules.normalise_code(request.args.get("code")) or None
+        ok = request.args.get("ok", type=db_int)
+        if ok:
+            candidate = db.session.get(Invitation, ok)
+            if candidate and candidate.meeting_id == meeting.id and candidate.checked_in_at:
+                done = candidate
+    if form.validate_on_submit():
+        try:
+            invitation = services.check_in(meeting, form.code.data, actor=current_user)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            return redirect(
+                url_for("manage_meetings.check_in", meeting_id=meeting.id, ok=invitation.id),
+                code=303,
+            )
+    accepted = sorted(
+        (i for i in meeting.invitations if i.status == InvitationStatus.ACCEPTED),
+        key=lambda i: (i.checked_in_at is not None, i.representative.name),
+    )
+    return render_template(
+        "meetings/check_in.html",
+        m=meeting,
+        form=form,
+        done=done,
+        accepted=accepted,
+        arrived=sum(1 for i in accepted if i.checked_in_at),
+        open=rules.checkin_open(meeting.starts_at, meeting.ends_at, now),
+        opens_at=meeting.starts_at - rules.CHECKIN_OPENS_BEFORE,
+        now=now,
+    ), (422 if form.errors else 200)

@@ -1,0 +1,1 @@
+"""Mail notifications: subscriptions with double opt-in, and the mails `flask tick` sends."""

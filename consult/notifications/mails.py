@@ -1,0 +1,274 @@
+"""The text of every notification mail, in Simplified Chinese (English msgids through
+gettext under `force_locale("zh_Hans")`), and the absolute links they carry.
+
+Each mail goes to one address and names only that reader's own things (their receipts,
+their invitation): never another person's contact details (rule 6).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale, gettext
+
+from consult.accounts.models import Department
+from consult.catalogue.models import DecisionMatter
+from consult.comments.models import Comment
+from consult.consultations.models import Consultation
+from consult.core.mail import Mail
+from consult.meetings.models import Invitation
+from consult.notifications.models import Subscription
+from consult.notifications.rules import Scope
+
+log = logging.getLogger(__name__)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail. PUBLIC_URL (the site's address) is preferred, so a link
+    never depends on the Host header of whatever request caused the mail; without it the
+    current request's address is used, and outside a request (`flask tick`) SERVER_NAME or
+    localhost."""
+    base = current_app.config.get("PUBLIC_URL") or ""
+    if not base and has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(base) if base else None
+    host = (
+        parts.netloc if parts and parts.netloc else current_app.config.get("SERVER_NAME")
+    ) or "localhost"
+    scheme = (parts.scheme if parts and parts.scheme else None) or current_app.config.get(
+        "PREFERRED_URL_SCHEME", "http"
+    )
+    script = (parts.path.rstrip("/") if parts else "") or "/"
+    adapter = current_app.url_map.bind(host, script_name=script, url_scheme=scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _local(moment) -> str:
+    from consult.site.helpers import local_datetime
+
+    return local_datetime(moment, "short")
+
+
+def topic_label(scope: str, target_id: int) -> str:
+    """What a subscription is about, in words (call under force_locale)."""
+    from consult.extensions import db
+
+    if scope == Scope.DEPARTMENT:
+        dept = db.session.get(Department, target_id)
+        return gettext(
+            "new public consultations of %(department)s",
+            department=dept.name if dept else f"#{target_id}",
+        )
+    if scope == Scope.MATTER:
+        matter = db.session.get(DecisionMatter, target_id)
+        return gettext(
+            "public consultations on the decision matter “%(title)s”",
+            title=matter.title if matter else f"#{target_id}",
+        )
+    return gettext("all new public consultations")
+
+
+def _topics(subscriptions: Iterable[Subscription]) -> str:
+    return "；".join(topic_label(s.scope, s.target_id) for s in subscriptions)
+
+
+def _signature() -> list[str]:
+    return ["", gettext("Donghu District People's Government Office")]
+
+
+def confirmation_mail(subscription: Subscription, token: str) -> Mail:
+    """Double opt-in: the only mail an address gets before it is confirmed."""
+    confirm = external_url("notifications.confirm", token=token)
+    cancel = external_url("notifications.unsubscribe", token=token)
+    with force_locale("zh_Hans"):
+        topic = topic_label(subscription.scope, subscription.target_id)
+        lines = [
+            gettext("Hello,"),
+            "",
+            gettext(
+                "This address was entered on the Donghu District major decisions platform to "
+                "receive mail about %(topic)s.",
+                topic=topic,
+            ),
+            "",
+            gettext("To confirm the subscription, open this link within 7 days:"),
+            confirm,
+            "",
+            gettext(
+                "If you did not ask for this, simply ignore this mail: nothing else will be "
+                "sent to you. To cancel the request now:"
+            ),
+            cancel,
+            *_signature(),
+        ]
+        subject = gettext("Please confirm your subscription: %(topic)s", topic=topic)
+    return Mail(
+        to=subscription.email, subject=subject, body="\n".join(lines), unsubscribe_url=cancel
+    )
+
+
+def _consultation_facts(c: Consultation) -> list[str]:
+    return [
+        c.title,
+        gettext(
+            "Decision matter: %(title)s (%(department)s)",
+            title=c.matter.title,
+            department=c.matter.department.name,
+        ),
+        gettext(
+            "Comments are accepted from %(start)s to %(end)s (Beijing time).",
+            start=_local(c.opens_at),
+            end=_local(c.closes_at),
+        ),
+    ]
+
+
+def opened_mail(
+    c: Consultation, address: str, subscriptions: list[Subscription], token: str
+) -> Mail:
+    unsubscribe = external_url("notifications.unsubscribe", token=token)
+    with force_locale("zh_Hans"):
+        lines = [
+            gettext("A new public consultation is open for comments:"),
+            "",
+            *_consultation_facts(c),
+            "",
+            gettext("Read the draft and send your comment:"),
+            external_url("consultations.detail", consultation_id=c.id),
+            "",
+            gettext(
+                "You receive this mail because you subscribed to %(topics)s.",
+                topics=_topics(subscriptions),
+            ),
+            gettext("Unsubscribe with one click:"),
+            unsubscribe,
+            *_signature(),
+        ]
+        subject = gettext("New public consultation: %(title)s", title=c.title)
+    return Mail(to=address, subject=subject, body="\n".join(lines), unsubscribe_url=unsubscribe)
+
+
+def closing_soon_mail(
+    c: Consultation, address: str, subscriptions: list[Subscription], token: str
+) -> Mail:
+    unsubscribe = external_url("notifications.unsubscribe", token=token)
+    with force_locale("zh_Hans"):
+        lines = [
+            gettext(
+                "This public consultation closes in less than 3 days, at %(end)s (Beijing time):",
+                end=_local(c.closes_at),
+            ),
+            "",
+            *_consultation_facts(c),
+            "",
+            gettext("There is still time to send your comment:"),
+            external_url("consultations.detail", consultation_id=c.id),
+            "",
+            gettext(
+                "You receive this mail because you subscribed to %(topics)s.",
+                topics=_topics(subscriptions),
+            ),
+            gettext("Unsubscribe with one click:"),
+            unsubscribe,
+            *_signature(),
+        ]
+        subject = gettext("Closing in 3 days: %(title)s", title=c.title)
+    return Mail(to=address, subject=subject, body="\n".join(lines), unsubscribe_url=unsubscribe)
+
+
+def feedback_published_mail(c: Consultation, address: str, comments: list[Comment]) -> Mail:
+    """To someone who left this address with their comment(s): their receipts only."""
+    with force_locale("zh_Hans"):
+        lines = [
+            gettext("Hello,"),
+            "",
+            gettext(
+                "The department has published its feedback on the public consultation "
+                "“%(title)s”. Every comment has an answer, with the reason where it was not "
+                "adopted.",
+                title=c.title,
+            ),
+            "",
+            gettext("Your comment(s):"),
+        ]
+        for comment in comments:
+            lines.append(
+                gettext(
+                    "Receipt %(receipt)s: %(url)s",
+                    receipt=comment.receipt,
+                    url=external_url("comments.receipt", number=comment.receipt),
+                )
+            )
+        lines += [
+            "",
+            gettext("The feedback and the report:"),
+            external_url("consultations.detail", consultation_id=c.id, _anchor="feedback"),
+            "",
+            gettext(
+                "You receive this one mail because you left this address as the contact "
+                "with your comment. No further mail will follow."
+            ),
+            *_signature(),
+        ]
+        subject = gettext("Feedback published: %(title)s", title=c.title)
+    return Mail(to=address, subject=subject, body="\n".join(lines))
+
+
+def invitation_reminder_mail(invitation: Invitation, address: str) -> Mail:
+    meeting, rep = invitation.meeting, invitation.representative
+    with force_locale("zh_Hans"):
+        lines = [
+            gettext("Dear %(name)s,", name=rep.name),
+            "",
+            gettext("You have not yet answered the invitation to this meeting:"),
+            "",
+            meeting.title,
+            gettext(
+                "Time: %(start)s to %(end)s (Beijing time)",
+                start=_local(meeting.starts_at),
+                end=_local(meeting.ends_at),
+            ),
+            gettext("Place: %(place)s", place=meeting.place),
+            "",
+            gettext(
+                "Please accept or decline by %(deadline)s (Beijing time):",
+                deadline=_local(meeting.registration_deadline),
+            ),
+            external_url("meetings.my_invitations"),
+            *_signature(),
+        ]
+        subject = gettext("Reminder: please answer the invitation: %(title)s", title=meeting.title)
+    return Mail(to=address, subject=subject, body="\n".join(lines))
+
+
+def feedback_overdue_mail(
+    c: Consultation, address: str, name: str, due_at, answered: int, total: int
+) -> Mail:
+    with force_locale("zh_Hans"):
+        lines = [
+            gettext("Dear %(name)s,", name=name),
+            "",
+            gettext(
+                "The feedback on this public consultation was due on %(due)s and has not been "
+                "published yet:",
+                due=_local(due_at),
+            ),
+            "",
+            c.title,
+            gettext(
+                "Decision matter: %(title)s (%(department)s)",
+                title=c.matter.title,
+                department=c.matter.department.name,
+            ),
+            gettext("Closed on %(end)s (Beijing time).", end=_local(c.closes_at)),
+            gettext("%(answered)d of %(total)d comments answered.", answered=answered, total=total),
+            "",
+            gettext("Answer the comments and publish the feedback:"),
+            external_url("manage_feedback.workspace", consultation_id=c.id),
+            *_signature(),
+        ]
+        subject = gettext("Feedback overdue: %(title)s", title=c.title)
+    return Mail(to=address, subject=subject, body="\n".join(lines))

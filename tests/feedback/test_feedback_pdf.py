@@ -1,0 +1,348 @@
+"""The feedback report PDF, rendered for real by WeasyPrint (no mocks) and read back with pypdf.
+
+One small report (96 comments in chunks of 40, so three comment parts, a groups part and the
+joined page numbers) is rendered once per module and inspected by the tests below."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from consult.feedback import pdf as report_pdf
+
+TITLE = "《东湖区老旧小区改造管理办法（征求意见稿）》公开征求意见"
+DEPARTMENT = "东湖区住房和城乡建设局"
+HIDDEN_TEXT = "这段被屏蔽的文字含有侮辱他人的内容绝不能出现在报告里"
+HIDDEN_REASON = "含有人身攻击内容"
+KNOWN_PHRASE = "建议在老旧小区加装电梯的补贴标准中明确低层住户的补偿办法"
+N_COMMENTS = 96
+CHUNK_ROWS = 40
+
+SOURCES = [
+    ("online", "网上提交"),
+    ("symposium", "座谈会"),
+    ("letter", "来信"),
+    ("hotline", "热线电话"),
+]
+DISPOSITIONS = [
+    ("adopted", "采纳"),
+    ("partly_adopted", "部分采纳"),
+    ("not_adopted", "未采纳"),
+    ("not_applicable", "不适用"),
+]
+SENTENCES = [
+    KNOWN_PHRASE,
+    "希望增加社区养老服务站的夜间照护人员并公开服务价格",
+    "停车位供给不足，建议利用学校操场和机关大院错时开放",
+    "垃圾分类投放点设置离居民楼太近，夏季异味明显，建议调整位置",
+    "公交线路调整前应当充分听取沿线居民和学校的意见",
+]
+
+
+def _receipt(i: int) -> str:
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    a, b = divmod(i * 7919 + 104729, len(alphabet) ** 4)
+    code = "".join(alphabet[(b // len(alphabet) ** k) % len(alphabet)] for k in range(4))
+    return f"ZX-2026-{code}-{alphabet[i % 31]}{alphabet[(i // 31) % 31]}{alphabet[a % 31]}K"
+
+
+def make_data(n: int = N_COMMENTS) -> dict:
+    comments = []
+    for i in range(n):
+        key, label = DISPOSITIONS[i % 4]
+        source, source_label = SOURCES[i % len(SOURCES)]
+        text = "".join(SENTENCES[(i + k) % len(SENTENCES)] + "。" for k in range(3))
+        comments.append(
+            {
+                "receipt": _receipt(i),
+                "submitted_at": f"2026-11-{1 + i % 28:02d} {8 + i % 12:02d}:{i % 60:02d}",
+                "source": source,
+                "source_label": source_label,
+                "clause": "整体" if i % 5 == 0 else f"第{'一二三四'[i % 4]}条",
+                "text": text,
+                "hidden": False,
+                "hidden_reason_label": None,
+                "disposition": key,
+                "disposition_label": label,
+                # Every reason unique, so each one can be found in the text.
+                "reason": None
+                if key == "adopted"
+                else f"答复第{i + 1}号：经研究该意见{label}，理由已向提出人说明",
+                "duplicate_receipts": [],
+            }
+        )
+    if n < 60:
+        return _wrap(comments, n)
+    hidden = comments[17]
+    hidden.update(text=HIDDEN_TEXT, hidden=True, hidden_reason_label=HIDDEN_REASON)
+    # A duplicate group of three, a long comment (taller than most rows) near a chunk border.
+    group = [comments[k]["receipt"] for k in (30, 31, 55)]
+    for k in (30, 31, 55):
+        comments[k]["duplicate_receipts"] = [r for r in group if r != comments[k]["receipt"]]
+    comments[39]["text"] = "关于第三条的详细意见：" + "".join(SENTENCES) * 12
+    return _wrap(comments, n)
+
+
+def _wrap(comments: list[dict], n: int) -> dict:
+    return {
+        "consultation": {
+            "id": 7,
+            "title": TITLE,
+            "matter_title": "东湖区老旧小区改造管理办法",
+            "matter_code": "DH-2026-017",
+            "department": DEPARTMENT,
+            "opens_at": "2026-11-01 09:00",
+            "closes_at": "2026-12-01 09:00",
+            "published_at": "2026-12-20",
+            "url": "https://consult.example.gov.cn/consultations/7",
+        },
+        "version": 2,
+        "correction_note": "更正第 12 条意见的处理理由。",
+        "figures": {
+            "total": n,
+            "adoption_rate": 0.5,
+            "by_source": [{"key": k, "label": lab, "count": n // 4} for k, lab in SOURCES],
+            "by_disposition": [
+                {"key": k, "label": lab, "count": n // 4} for k, lab in DISPOSITIONS
+            ],
+            "by_clause": [{"label": "整体", "count": 20}, {"label": "第一条", "count": 19}],
+        },
+        "changes_summary": "根据公众意见，修改稿共调整条款十二处。\n一是压缩审批时限。",
+        "comments": comments,
+        "labels": {},
+    }
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_data()
+
+
+@pytest.fixture(scope="module")
+def rendered(data):
+    stats: dict = {}
+    content = report_pdf.render_report(data, workers=2, chunk_rows=CHUNK_ROWS, stats=stats)
+    reader = PdfReader(io.BytesIO(content))
+    pages = [page.extract_text() for page in reader.pages]
+    return {"bytes": content, "reader": reader, "pages": pages, "stats": stats}
+
+
+def test_is_a_pdf_of_a4_pages_in_several_parts(rendered):
+    assert rendered["bytes"].startswith(b"%PDF-")
+    # front, three comment chunks, the duplicate groups
+    assert rendered["stats"]["parts"] == 5
+    for page in rendered["reader"].pages:
+        assert round(float(page.mediabox.width)) == 595
+        assert round(float(page.mediabox.height)) == 842
+
+
+def test_every_receipt_and_every_reason_is_in_the_text(rendered, data):
+    text = _squash("".join(rendered["pages"]))
+    for comment in data["comments"]:
+        assert comment["receipt"] in text
+        if comment["reason"]:
+            assert _squash(comment["reason"]) in text
+        if not comment["hidden"]:
+            assert _squash(comment["text"][:40]) in text
+
+
+def test_chinese_is_embedded_noto_sans_sc_and_extracts(rendered):
+    reader = rendered["reader"]
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            fonts[str(font["/BaseFont"])] = "/FontFile2" in descriptor
+    assert fonts, "no fonts at all"
+    assert all("Noto-Sans-SC" in name for name in fonts), fonts
+    assert all(fonts.values()), "a font is not embedded"
+    assert any(name.endswith("Bold") for name in fonts)
+    text = _squash("".join(rendered["pages"]))
+    assert "公众意见采纳情况反馈报告" in text
+    assert KNOWN_PHRASE in text
+    assert "\ufffd" not in text
+
+
+def test_title_page_and_figures(rendered):
+    first = _squash(rendered["pages"][0])
+    for expected in (TITLE, DEPARTMENT, "东湖区老旧小区改造管理办法（DH-2026-017）", "第2版"):
+        assert _squash(expected) in first
+    assert "更正说明" in first
+    assert "2026-11-0109:00至2026-12-0109:00" in first
+    figures = _squash(rendered["pages"][1])
+    assert "一、意见统计概况" in figures
+    assert "50.0%" in figures  # adoption rate
+    assert "按来源统计" in figures and "网上提交" in figures  # the SVG bars carry their labels
+
+
+def test_hidden_comment_shows_receipt_and_moderation_reason_not_text(rendered, data):
+    text = _squash("".join(rendered["pages"]))
+    hidden = data["comments"][17]
+    assert _squash(HIDDEN_TEXT) not in text
+    assert HIDDEN_TEXT[:8] not in text
+    assert hidden["receipt"] in text
+    assert "该意见因违反发布规则未予公开（withheldbymoderation）" in text
+    assert HIDDEN_REASON in text
+
+
+def test_duplicate_groups_list_all_their_receipts(rendered, data):
+    text = _squash("".join(rendered["pages"]))
+    assert "四、重复意见分组" in text
+    group = [data["comments"][k]["receipt"] for k in (30, 31, 55)]
+    assert "第1组（3条）：" + "".join(group) in text.replace("　", "")
+
+
+def test_page_footers_count_every_page(rendered):
+    pages = rendered["pages"]
+    total = len(pages)
+    assert total == rendered["stats"]["pages"] > 10
+    for number, page_text in enumerate(pages, start=1):
+        folios = re.findall(r"第(\d+)页/共(\d+)页", _squash(page_text))
+        assert folios == [(str(number), str(total))], (number, folios)
+
+
+def test_comment_table_header_repeats_on_every_table_page(rendered):
+    table_pages = [t for t in rendered["pages"] if "ZX-2026-" in t and "四、重复意见分组" not in t]
+    assert len(table_pages) >= 8
+    for page_text in table_pages:
+        assert "意见内容" in page_text and "处理结果及理由" in page_text
+        assert TITLE in page_text  # running header
+
+
+def test_dispositions_csv_is_attached_and_matches(rendered, data):
+    reader = rendered["reader"]
+    attachments = reader.attachments
+    assert list(attachments) == [report_pdf.CSV_NAME]
+    (raw,) = attachments[report_pdf.CSV_NAME]
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert tuple(rows[0]) == report_pdf.CSV_COLUMNS
+    assert [r["receipt"] for r in rows] == [c["receipt"] for c in data["comments"]]
+    for row, comment in zip(rows, data["comments"], strict=True):
+        assert row["disposition"] == comment["disposition"]
+        assert row["reason"] == (comment["reason"] or "")
+        assert row["source"] == comment["source"]
+        assert row["duplicate_receipts"].split() == comment["duplicate_receipts"]
+    assert rows[17]["withheld_reason"] == HIDDEN_REASON
+    assert HIDDEN_TEXT[:8] not in raw.decode("utf-8-sig")
+    # PDF/A-3: the file is an associated file of the document, listed once.
+    root = reader.trailer["/Root"]
+    af = [ref.get_object() for ref in root["/AF"]]
+    assert len(af) == 1
+    assert af[0]["/AFRelationship"] == "/Data"
+    assert af[0]["/EF"]["/F"].get_object()["/Subtype"] == "/text/csv"
+
+
+def test_metadata_title_author_language(rendered):
+    reader = rendered["reader"]
+    assert TITLE in reader.metadata.title
+    assert reader.metadata.author == DEPARTMENT
+    assert reader.trailer["/Root"]["/Lang"] == "zh-Hans"
+
+
+def test_pdfa_3b_identification(rendered):
+    reader = rendered["reader"]
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert 'pdfaid:part="3"' in xmp
+    assert 'pdfaid:conformance="B"' in xmp
+    assert TITLE in xmp and DEPARTMENT in xmp
+    (intent,) = root["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1"
+    assert "/DestOutputProfile" in intent.get_object()
+    assert reader.trailer["/ID"]
+    # PDF/A wants /Info and XMP to agree: WeasyPrint wrote both, the join kept /Producer.
+    assert f'pdf:Producer="{reader.metadata.producer}"' in xmp
+
+
+def test_bookmarks_cover_every_part_at_the_right_pages(rendered):
+    reader = rendered["reader"]
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    titles = [item.title for item in top]
+    assert titles == [
+        "封面",
+        "一、意见统计概况",
+        "二、草案修改情况",
+        "三、意见处理情况表",
+        "四、重复意见分组",
+    ]
+    pages = [reader.get_destination_page_number(item) for item in top]
+    assert pages == sorted(pages) and pages[0] == 0
+    children = reader.outline[titles.index("三、意见处理情况表") + 1]
+    assert isinstance(children, list)
+    assert children[0].title == "第 1–96 条"
+    assert reader.get_destination_page_number(children[0]) == pages[3]
+    texts = rendered["pages"]
+    assert "三、意见处理情况表" in texts[pages[3]]
+    assert "四、重复意见分组" in texts[pages[4]]
+
+
+def test_a_hundred_comments_each_get_a_bookmark():
+    data = make_data(205)
+    content = report_pdf.render_report(data, workers=2, chunk_rows=120)
+    reader = PdfReader(io.BytesIO(content))
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    children = reader.outline[top.index("三、意见处理情况表") + 1]
+    assert [c.title for c in children] == ["第 1–100 条", "第 101–200 条", "第 201–205 条"]
+    numbers = [reader.get_destination_page_number(c) for c in children]
+    assert numbers == sorted(numbers)
+    assert data["comments"][100]["receipt"] in reader.pages[numbers[1]].extract_text()
+
+
+def test_no_comments_still_renders_a_report():
+    data = make_data(0)
+    content = report_pdf.render_report(data, workers=1)
+    reader = PdfReader(io.BytesIO(content))
+    text = _squash("".join(page.extract_text() for page in reader.pages))
+    assert "未收到意见" in text
+    assert f"第1页/共{len(reader.pages)}页" in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file://localhost/etc/passwd",
+        "http://example.com/font.ttf",
+        "https://example.com/NotoSansSC%5Bwght%5D.ttf",
+        "data:font/ttf;base64,AAAA",
+        "ftp://example.com/x",
+        "file:///etc/../etc/passwd",
+    ],
+)
+def test_url_fetcher_refuses_anything_but_the_font(url):
+    fetcher = report_pdf.url_fetcher()
+    with pytest.raises(report_pdf.FetchRefused):
+        fetcher(url)
+    with pytest.raises(report_pdf.FetchRefused):
+        fetcher.fetch(url)
+
+
+def test_url_fetcher_refuses_tricks_on_the_font_url():
+    fetcher = report_pdf.url_fetcher()
+    url = report_pdf.font_url()
+    for bad in (url + "?x=1", url + "#wght=300", url.replace("file://", "file://evil.example")):
+        with pytest.raises(report_pdf.FetchRefused):
+            fetcher(bad)
+    with pytest.raises(report_pdf.FetchRefused):
+        report_pdf.check_url(report_pdf.font_path().parent.joinpath("OFL.txt").as_uri())
+
+
+def test_url_fetcher_serves_the_font_with_its_brackets_encoded():
+    url = report_pdf.font_url(700)
+    assert "NotoSansSC%5Bwght%5D.ttf#wght=700" in url
+    response = report_pdf.url_fetcher()(url)
+    try:
+        head = response.read(4)
+    finally:
+        response.close()
+    assert head == b"\x00\x01\x00\x00"  # a TrueType font
