@@ -3,9 +3,13 @@
 Prints figures; it is not a test. Each measurement runs in a fresh Python process so that its
 peak memory is its own:
   render   consult.feedback.pdf.render_report (chunks in worker processes, joined by pypdf);
-           peak memory = this process's VmHWM and the largest worker's VmHWM
+           peak memory = this process's VmHWM and the largest worker's VmHWM;
+           CPU s = this process's CPU time plus every worker's
   bare     WeasyPrint rendering the same rows as ONE document (report_html, the same template),
            no chunking and no page numbers; its peak memory is the process's own
+
+Other sessions on the machine slow every figure down: the load average is printed at the start
+and the end, and CPU s (summed over processes) is less sensitive to it than wall s.
 
 Goals (2-core machine): 10,000 comments <= 45 s and <= 600 MB; 20,000 <= 100 s and <= 600 MB.
 
@@ -199,24 +203,25 @@ def _one(mode: str, n: int, chunk_rows: int, workers: int) -> dict:
         from consult.feedback.pdf import render_report
 
         stats: dict = {}
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         pdf = render_report(data, workers=workers, chunk_rows=chunk_rows, stats=stats)
         wall = time.perf_counter() - t0
         return {
             "wall": wall,
+            "cpu": time.process_time() - c0 + stats["cpu_seconds_workers"],
             "parent_mb": _peak_kb() / 1024,
             "child_mb": stats["child_peak_rss_kb"] / 1024,
             "pages": stats["pages"],
             "bytes": len(pdf),
             "parts": stats["parts"],
-            "split": f"parts {stats['seconds_parts']:.1f} s, join after the last part {stats['seconds_join_tail']:.1f} s, "
-            f"worker CPU {stats['cpu_seconds_workers']:.0f} s",
+            "split": f"last part done at {stats['seconds_parts']:.1f} s, "
+            f"then {stats['seconds_join_tail']:.1f} s to number and write",
         }
     import weasyprint
 
     from consult.feedback.pdf import report_html, url_fetcher
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     html = report_html(data)
     del data
     document = weasyprint.HTML(string=html, url_fetcher=url_fetcher()).render()
@@ -224,6 +229,7 @@ def _one(mode: str, n: int, chunk_rows: int, workers: int) -> dict:
     wall = time.perf_counter() - t0
     return {
         "wall": wall,
+        "cpu": time.process_time() - c0,
         "parent_mb": _peak_kb() / 1024,
         "child_mb": 0.0,
         "pages": len(document.pages),
@@ -294,7 +300,10 @@ def main() -> None:
         f"chunk_rows={args.chunk_rows}; each run in a fresh process; "
         "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     )
-    header = f"{'comments':>8}  {'run':<6} {'wall s':>7} {'parent MB':>9} {'max child MB':>12} {'peak MB':>8} {'pages':>6} {'size MB':>7}"
+    header = (
+        f"{'comments':>8}  {'run':<6} {'wall s':>7} {'CPU s':>6} {'parent MB':>9} "
+        f"{'max child MB':>12} {'peak MB':>8} {'pages':>6} {'size MB':>7}"
+    )
     print(header)
     skipped = []
     for n in sizes:
@@ -310,7 +319,7 @@ def main() -> None:
                 continue
             peak = max(r["parent_mb"], r["child_mb"])
             line = (
-                f"{n:>8}  {mode:<6} {r['wall']:>7.1f} {r['parent_mb']:>9.0f} "
+                f"{n:>8}  {mode:<6} {r['wall']:>7.1f} {r['cpu']:>6.0f} {r['parent_mb']:>9.0f} "
                 f"{r['child_mb'] if mode == 'render' else float('nan'):>12.0f} {peak:>8.0f} "
                 f"{r['pages']:>6} {r['bytes'] / 1e6:>7.1f}"
             )

@@ -144,6 +144,13 @@ CSV_HEADER = [
 ]
 
 
+def _csv_cell(value):
+    """Text that a spreadsheet would run as a formula is kept as text (CSV injection)."""
+    from consult.site.opendata import _cell
+
+    return _cell(value)
+
+
 @bp.get("/catalogue/<int:year>.csv")
 def year_csv(year: int):
     today = _today()
@@ -153,7 +160,8 @@ def year_csv(year: int):
     for m in _export_rows(year):
         rec = services.public_record(m, today=today)
         writer.writerow(
-            [
+            _csv_cell(v)
+            for v in [
                 rec["code"],
                 rec["title"],
                 rec["lead_department"]["name"],

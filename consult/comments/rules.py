@@ -51,8 +51,16 @@ def _has_control_chars(text: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text)
 
 
+def _as_text(value, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RuleViolation(field, _l("Enter text."))
+    return value
+
+
 def clean_body(body: str | None) -> str:
-    text = (body or "").replace("\r\n", "\n").strip()
+    text = _as_text(body, "body").replace("\r\n", "\n").strip()
     if len(text) < BODY_MIN:
         raise RuleViolation("body", _l("Write at least %(n)d characters.", n=BODY_MIN))
     if len(text) > BODY_MAX:
@@ -65,7 +73,7 @@ def clean_body(body: str | None) -> str:
 
 
 def clean_name(name: str | None) -> str:
-    text = " ".join((name or "").split())
+    text = " ".join(_as_text(name, "author_name").split())
     if not text:
         raise RuleViolation("author_name", _l("Enter your name."))
     if len(text) > NAME_MAX:
@@ -78,7 +86,7 @@ def clean_name(name: str | None) -> str:
 
 
 def clean_contact(contact: str | None) -> str | None:
-    text = (contact or "").strip()
+    text = _as_text(contact, "contact").strip()
     if not text:
         return None
     if len(text) > CONTACT_MAX:

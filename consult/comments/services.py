@@ -24,6 +24,7 @@ from consult.comments.models import (
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, OfflineActivity
 from consult.core import audit, files, ids
+from consult.core.forms import MAX_DB_INT
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.time import local_zone, now_utc
 from consult.extensions import db
@@ -240,7 +241,7 @@ def enter_offline_comment(
     if activity_id not in (None, "", 0):
         activity = (
             db.session.get(OfflineActivity, int(activity_id))
-            if str(activity_id).isdigit()
+            if str(activity_id).isdigit() and int(activity_id) <= MAX_DB_INT
             else None
         )
         if activity is None or activity.consultation_id != consultation.id:
@@ -285,6 +286,8 @@ def hide_comment(
         raise Forbidden(_l("You can only act for your own department."))
     if reason not in HIDE_REASON_VALUES:
         raise RuleViolation("reason", _l("Choose a moderation reason."))
+    if note is not None and not isinstance(note, str):
+        raise RuleViolation("note", _l("Enter text."))
     note = (note or "").strip()[:1000] or None
     now = now or now_utc()
     comment.status = CommentStatus.HIDDEN.value

@@ -46,7 +46,8 @@ def to_traditional(text: str) -> str:
 
 
 def convert_response(response: Response) -> Response:
-    """Convert a finished zh-Hans HTML/JSON page to Traditional Chinese when asked for."""
+    """Convert a finished zh-Hans HTML page to Traditional Chinese when asked for. (JSON and
+    exports stay as stored: machines want the data, not a rendering.)"""
     if response.direct_passthrough or response.status_code in (204, 304):
         return response
     if response.mimetype != "text/html":

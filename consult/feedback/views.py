@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from consult.accounts.models import Department, Role
 from consult.comments.models import SOURCE_VALUES, Comment
@@ -92,7 +93,7 @@ def _workspace(
     status_code=200,
 ):
     now = now_utc()
-    args = request.args if request.method == "GET" else {}
+    args = request.args if request.method == "GET" else MultiDict()
     clause = args.get("clause", type=db_int)
     source = args.get("source") if args.get("source") in SOURCE_VALUES else None
     unanswered = args.get("unanswered") == "1"

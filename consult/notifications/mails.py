@@ -24,6 +24,7 @@ from consult.notifications.models import Subscription
 from consult.notifications.rules import Scope
 
 log = logging.getLogger(__name__)
+_warned: list[bool] = []  # warn once per process
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -34,6 +35,9 @@ def external_url(endpoint: str, **values) -> str:
     base = current_app.config.get("PUBLIC_URL") or ""
     if not base and has_request_context():
         return url_for(endpoint, _external=True, **values)
+    if not base and not _warned:
+        _warned.append(True)
+        log.warning("PUBLIC_URL is not set: links in mails sent outside a request may be wrong")
     parts = urlsplit(base) if base else None
     host = (
         parts.netloc if parts and parts.netloc else current_app.config.get("SERVER_NAME")

@@ -121,8 +121,12 @@ def render(
         for term in e.categories:
             _sub(entry, "category", term=term)
         _sub(entry, "summary", e.summary, type="text")
-    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    response = Response(body, mimetype=MIME)
+    body = ET.tostring(root, encoding="unicode", xml_declaration=False)
+    if i18n.requested_language() == "zh_Hant":
+        # As the pages: Traditional Chinese is the Simplified text converted, content included.
+        body = i18n.to_traditional(body)
+    xml = "<?xml version='1.0' encoding='utf-8'?>\n" + body
+    response = Response(xml.encode("utf-8"), mimetype=MIME)
     response.headers["Content-Type"] = f"{MIME}; charset=utf-8"
     return response
 

@@ -57,6 +57,7 @@ class Dataset:
     description: Any
     frequency: Any
     # (JSON field, Chinese column label, meaning); CSV columns are the fields listed here.
+    # A meaning that is only the list of code values ("a | b | c") is not translated.
     fields: tuple[tuple[str, str, Any], ...]
     count: Callable[[], int]
     last_modified: Callable[[], datetime | None]
@@ -331,11 +332,11 @@ DATASETS: dict[str, Dataset] = {
                     _l("Planned time: a month (2026-07) or quarter (2026-Q3)"),
                 ),
                 ("hearing", "是否听证", _l("Whether a hearing is held (true/false)")),
-                ("status", "状态", _l("planned, consulting, deliberating, decided or withdrawn")),
+                ("status", "状态", "planned | consulting | deliberating | decided | withdrawn"),
                 (
                     "completion",
                     "完成情况",
-                    _l("in_progress, overdue, decided_on_time, decided_late or withdrawn"),
+                    "in_progress | overdue | decided_on_time | decided_late | withdrawn",
                 ),
                 ("decision_date", "决策日期", _l("Date of the decision")),
                 ("decision_document_url", "决策文件", _l("Link to the decision document")),
@@ -367,7 +368,7 @@ DATASETS: dict[str, Dataset] = {
                 ("decision_id", "决策事项编号", _l("The decision matter it belongs to")),
                 ("decision_title", "决策事项", _l("Title of that matter")),
                 ("lead_department", "承办部门", _l("Lead department")),
-                ("status", "状态", _l("scheduled, open, closed or feedback_published")),
+                ("status", "状态", "scheduled | open | closed | feedback_published"),
                 ("opens_at", "开始时间", _l("Comments accepted from")),
                 ("closes_at", "截止时间", _l("Comments accepted until (exclusive)")),
                 ("comment_count", "意见数", _l("Number of comments received")),
@@ -410,9 +411,7 @@ DATASETS: dict[str, Dataset] = {
                 (
                     "source",
                     "渠道",
-                    _l(
-                        "online, symposium, hearing, field_visit, hotline, letter, mailbox or meeting"
-                    ),
+                    "online | symposium | hearing | field_visit | hotline | letter | mailbox | meeting",
                 ),
                 (
                     "clause",
@@ -422,7 +421,7 @@ DATASETS: dict[str, Dataset] = {
                 ("author", "署名", _l("Name, only where the author chose to show it")),
                 ("body", "意见内容", _l("Text of the comment (empty if withheld)")),
                 ("status", "状态", _l("published, hidden (withheld by moderation) or received")),
-                ("hidden_reason", "屏蔽理由", _l("abusive, personal_data, spam or off_topic")),
+                ("hidden_reason", "屏蔽理由", "abusive | personal_data | spam | off_topic"),
                 (
                     "duplicate_group",
                     "相同意见组",
@@ -432,7 +431,7 @@ DATASETS: dict[str, Dataset] = {
                 (
                     "disposition",
                     "采纳情况",
-                    _l("adopted, partly_adopted, not_adopted or not_applicable"),
+                    "adopted | partly_adopted | not_adopted | not_applicable",
                 ),
                 ("disposition_reason", "理由", _l("The department's reason")),
             ),
@@ -450,7 +449,7 @@ DATASETS: dict[str, Dataset] = {
             frequency=_l("Live: meetings appear when scheduled, outcomes when published."),
             fields=(
                 ("id", "编号", _l("Number of the meeting")),
-                ("kind", "类型", _l("standing, executive, symposium, hearing or other")),
+                ("kind", "类型", "standing | executive | symposium | hearing | other"),
                 ("title", "会议名称", _l("Title")),
                 ("starts_at", "开始时间", _l("Start")),
                 ("ends_at", "结束时间", _l("End")),
@@ -494,13 +493,11 @@ DATASETS: dict[str, Dataset] = {
                 (
                     "category",
                     "类别",
-                    _l(
-                        "npc_deputy, cppcc_member, expert, entrepreneur, media, new_social_strata, supervisor or other"
-                    ),
+                    "npc_deputy | cppcc_member | expert | entrepreneur | media | new_social_strata | supervisor | other",
                 ),
-                ("invited_by", "邀请方式", _l("manual, draw or substitute")),
-                ("status", "答复", _l("pending, accepted or declined")),
-                ("attendance", "出席情况", _l("attended or absent")),
+                ("invited_by", "邀请方式", "manual | draw | substitute"),
+                ("status", "答复", "pending | accepted | declined"),
+                ("attendance", "出席情况", "attended | absent"),
             ),
             count=lambda: _count(_attendance_query()),
             last_modified=lambda: freshness._audit("meeting", "invitation", "representative"),
@@ -563,8 +560,8 @@ def _csv(app: Flask, dataset: Dataset, now: datetime) -> Iterator[bytes]:
         yield out.getvalue().encode("utf-8")
 
 
-def _json(app: Flask, dataset: Dataset, now: datetime) -> Iterator[bytes]:
-    head = {"dataset": dataset.name, "title": str(dataset.title), "licence": LICENCE}
+def _json(app: Flask, dataset: Dataset, now: datetime, title: str) -> Iterator[bytes]:
+    head = {"dataset": dataset.name, "title": title, "licence": LICENCE}
     yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "items": [\n').encode("utf-8")
     total = 0
     for records in _records(app, dataset, now):
@@ -604,7 +601,9 @@ def download(name: str, fmt: str):
         response = Response(_csv(app, dataset, now), mimetype="text/csv")
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
     else:
-        response = Response(_json(app, dataset, now), mimetype="application/json")
+        # The title is translated here: the generator runs after the request context is gone.
+        body = _json(app, dataset, now, str(dataset.title))
+        response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="donghu-{name}.{fmt}"'
     http.set_validators(response, etag=etag, last_modified=last_modified)
     return http.streaming(response)

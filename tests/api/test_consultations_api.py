@@ -685,12 +685,6 @@ def test_staff_writes_need_a_json_object(world, running, client):
 # --- input of the wrong type is refused, never a 500 ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: consult/api/consultations.py offline_comment passes author_name/body/contact "
-    "through unchecked and consult/comments/rules.clean_name/clean_body/clean_contact call "
-    "str methods on them: a number is a 500 instead of a 422",
-)
 @pytest.mark.parametrize(
     "change", [{"author_name": 123}, {"body": 12345678901}, {"contact": 13912345678}]
 )
@@ -700,24 +694,12 @@ def test_offline_comment_fields_of_the_wrong_type_are_a_422(world, running, clie
     assert_error(response, 422, field=next(iter(change)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: consult/comments/services.enter_offline_comment looks up an activity_id of "
-    "any length (str(activity_id).isdigit()); one beyond the database integer overflows in "
-    "db.session.get and is a 500 instead of 422 'Unknown activity'",
-)
 def test_an_activity_id_beyond_the_database_integer_is_a_422(world, running, client, clock):
     clock.set(NOW + DAY)
     response = offline(client, world, running, source="symposium", activity_id=99999999999999999999)
     assert_error(response, 422, field="activity_id")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: consult/comments/services.hide_comment does (note or '').strip(), and "
-    "consult/api/consultations.py hide_comment passes body['note'] unchecked: a non-string "
-    "note is a 500 instead of a 422",
-)
 @pytest.mark.parametrize("note", [5, ["x"], {"a": 1}])
 def test_a_hide_note_that_is_not_text_is_a_422(world, running, client, db, note):
     comment = submit(running)

@@ -218,7 +218,11 @@ NOT_PUBLIC_PAGES = {
 }
 
 
-# The representative pool and meetings publish no comment data and have tests of their own.
+# The parts of the site that show consultations, comments and their exports. Other domains
+# (the representative pool, meetings, subscriptions) show no comment data and have privacy
+# tests of their own.
+COMMENT_BLUEPRINTS = {"site", "catalogue", "consultations", "comments", "feedback", "feeds"}
+COMMENT_BLUEPRINTS |= {"opendata", "api", "accounts", "meetings"}
 OTHER_DOMAINS = (
     "/meetings",
     "/my/",
@@ -231,9 +235,10 @@ OTHER_DOMAINS = (
 
 
 def _get_public_rules(app) -> set[str]:
+    """Public GET endpoints of the parts of the site that may show comment data."""
     endpoints = set()
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods:
+        if "GET" not in rule.methods or rule.endpoint.split(".")[0] not in COMMENT_BLUEPRINTS:
             continue
         if rule.rule.startswith(("/manage", "/admin", "/account", *OTHER_DOMAINS)):
             continue

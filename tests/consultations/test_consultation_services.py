@@ -387,13 +387,6 @@ def test_a_consultation_activated_and_then_deleted_is_refused_even_if_the_clock_
         services.delete_consultation(consultation, actor=None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: consult/consultations/services.delete_consultation on a scheduled "
-    "consultation with a WindowChange raises IntegrityError (window_change.consultation_id "
-    "set to NULL: no cascade on Consultation.window_changes) instead of deleting it or "
-    "raising RuleViolation",
-)
 def test_deleting_a_scheduled_consultation_whose_closing_moved_deletes_or_refuses(world, db):
     consultation = make_consultation(world.matter, NOW + DAY)
     services.change_closing(consultation, consultation.closes_at + DAY, "延后。", actor=None)

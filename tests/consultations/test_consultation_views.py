@@ -422,13 +422,6 @@ def test_a_scheduled_consultation_can_be_deleted(world, officer_client, db):
     assert count_rows(db, Consultation) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: deleting a scheduled consultation whose closing time was changed (or that has "
-    "a recorded activity) is a 500: Consultation.window_changes / .activities have no "
-    "cascade, so consult/consultations/services.delete_consultation makes SQLAlchemy set "
-    "window_change.consultation_id / offline_activity.consultation_id to NULL (NOT NULL)",
-)
 @pytest.mark.parametrize("history", ["window change", "activity"])
 def test_a_scheduled_consultation_with_history_can_still_be_deleted_or_is_refused_cleanly(
     world, officer_client, db, history

@@ -49,10 +49,12 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 # --- ordering ----------------------------------------------------------------------------
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
     """Run the browser journeys after everything else. They start a second app (and
     Playwright's event loop) in this process; the rest of the suite never shares a moment
-    with them, and a failure elsewhere shows up before the slow part."""
+    with them, and a failure elsewhere shows up before the slow part. (trylast: after
+    pytest's own reordering by parametrized fixtures, which would pull them forward.)"""
     browser = [i for i in items if _is_e2e(i)]
     if browser:
         others = [i for i in items if not _is_e2e(i)]

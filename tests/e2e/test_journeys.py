@@ -18,6 +18,7 @@ import hashlib
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -162,7 +163,14 @@ def test_officer_answers_every_comment_and_publishes_feedback(
     page.get_by_label("Consultation draft").fill(DRAFT)
     page.get_by_label("Drafting explanation").fill("依据《物业管理条例》，结合本区实际起草。")
     page.get_by_label("Contact for questions").fill("区住建局物业科 0791-8888 6666")
-    opens_value = page.get_by_label("Opens at").input_value()
+    # Scheduled: it opens tomorrow at nine and runs the 30-day minimum and a bit (the form
+    # takes Beijing time).
+    local_now = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    opens_local = (local_now + timedelta(days=1)).replace(hour=9, minute=0, second=0)
+    page.get_by_label("Opens at").fill(opens_local.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Closes at").fill(
+        (opens_local + timedelta(days=31)).replace(hour=17, minute=30).strftime("%Y-%m-%dT%H:%M")
+    )
     page.get_by_role("button", name="Create the consultation").click()
     expect(page.get_by_text("The consultation has been created.")).to_be_visible()
     consultation_id = int(re.search(r"/manage/consultations/(\d+)", page.url).group(1))
@@ -171,7 +179,8 @@ def test_officer_answers_every_comment_and_publishes_feedback(
         c = db.session.get(Consultation, consultation_id)
         opens_at, closes_at = c.opens_at, c.closes_at
         assert [cl.heading for cl in c.clauses] == ["第一条", "第二条", "第三条", "第四条"]
-    assert opens_at.astimezone(UTC) > _now(), f"scheduled from the form's default {opens_value}"
+    assert opens_at == opens_local.astimezone(UTC).replace(microsecond=0)
+    assert closes_at - opens_at == timedelta(days=31, hours=8, minutes=30)
 
     # The window opens (the clock moves into it) and residents comment.
     real_now = datetime.now(UTC)

@@ -156,16 +156,19 @@ def test_every_receipt_and_every_reason_is_in_the_text(rendered, data):
 
 def test_chinese_is_embedded_noto_sans_sc_and_extracts(rendered):
     reader = rendered["reader"]
-    fonts = {}
+    fonts, names = {}, {}
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
             fonts[str(font["/BaseFont"])] = "/FontFile2" in descriptor
+            names[ref.idnum] = str(font["/BaseFont"])
     assert fonts, "no fonts at all"
     assert all("Noto-Sans-SC" in name for name in fonts), fonts
     assert all(fonts.values()), "a font is not embedded"
     assert any(name.endswith("Bold") for name in fonts)
+    # Every part embeds its own subset: each must carry its own subset tag.
+    assert len(set(names.values())) == len(names) > 2
     text = _squash("".join(rendered["pages"]))
     assert "公众意见采纳情况反馈报告" in text
     assert KNOWN_PHRASE in text
@@ -242,6 +245,14 @@ def test_dispositions_csv_is_attached_and_matches(rendered, data):
     assert af[0]["/EF"]["/F"].get_object()["/Subtype"] == "/text/csv"
 
 
+def test_csv_cells_cannot_start_a_spreadsheet_formula():
+    comment = make_data(1)["comments"][0]
+    comment.update(reason='=HYPERLINK("http://x")', clause="+第一条")
+    rows = list(csv.reader(io.StringIO(report_pdf.dispositions_csv([comment]).decode("utf-8-sig"))))
+    assert rows[1][3] == "'+第一条"
+    assert rows[1][5] == '\'=HYPERLINK("http://x")'
+
+
 def test_metadata_title_author_language(rendered):
     reader = rendered["reader"]
     assert TITLE in reader.metadata.title
@@ -296,6 +307,14 @@ def test_a_hundred_comments_each_get_a_bookmark():
     numbers = [reader.get_destination_page_number(c) for c in children]
     assert numbers == sorted(numbers)
     assert data["comments"][100]["receipt"] in reader.pages[numbers[1]].extract_text()
+
+
+def test_workers_zero_renders_in_this_process():
+    content = report_pdf.render_report(make_data(5), workers=0, chunk_rows=2)
+    reader = PdfReader(io.BytesIO(content))
+    text = _squash("".join(page.extract_text() for page in reader.pages))
+    assert all(_receipt(i) in text for i in range(5))
+    assert f"第{len(reader.pages)}页/共{len(reader.pages)}页" in text
 
 
 def test_no_comments_still_renders_a_report():

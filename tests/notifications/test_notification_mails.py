@@ -502,3 +502,17 @@ def test_the_send_notifications_command_sends_one_kind(world, subscribers, outbo
     assert result.exit_code == 0 and "closing_soon 0" in result.output
     result = runner.invoke(args=["send-notifications", "--kind", "consultation_opened"])
     assert "consultation_opened 4" in result.output
+
+
+def test_links_in_mails_use_the_configured_public_address(
+    world, subscribers, outbox, runner, db, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://consult.donghu.example/portal")
+    c = make_consultation(world.matter, NOW)
+    db.session.commit()
+    tick(runner)
+    message = outbox.take()[0]
+    assert f"https://consult.donghu.example/portal/consultations/{c.id}" in body(message)
+    assert str(message["List-Unsubscribe"]).startswith(
+        "<https://consult.donghu.example/portal/subscriptions/unsubscribe/"
+    )

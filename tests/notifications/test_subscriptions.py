@@ -426,3 +426,20 @@ def test_without_the_outbox_backend_the_page_says_so(client, world, app, monkeyp
 def test_the_admin_navigation_links_the_outbox(client, world):
     login(client, world.users["admin"])
     assert 'href="/admin/outbox"' in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_the_subscription_pages_never_show_the_address(client, world, outbox, db):
+    """Rule 6: the confirm and unsubscribe pages, and the answer to the form, name the topic
+    only; whoever holds a link learns nothing about whose it is."""
+    answer = subscribe_post(client, email="private.person@example.com")
+    mail = outbox.take()[0]
+    pages = [
+        client.get(answer.location),
+        client.get(confirm_path(mail)),
+        client.get(unsubscribe_path(mail)),
+        client.post(confirm_path(mail), data={"csrf_token": csrf_token(client)}),
+        client.post(unsubscribe_path(mail)),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert "private.person" not in page.get_data(as_text=True)

@@ -16,6 +16,7 @@ import pytest
 from consult.comments import services as comment_services
 from consult.consultations import services as consultation_services
 from consult.core import files
+from consult.core.i18n import to_traditional
 from consult.feedback.models import FeedbackReport, ReportStatus
 from consult.site import feeds, freshness
 from tests.consultations.consultation_support import make_consultation
@@ -179,6 +180,16 @@ def test_entry_ids_do_not_change_with_the_content(client, district, frozen):
         e for i, e in after.items() if key(i) == f"consultations/{district.consultations['b'].id}"
     )
     assert parse_time(b.findtext(f"{A}updated")) == NOW + DAY
+
+
+def test_traditional_chinese_feed_is_converted(client, district):
+    client.set_cookie("lang", "zh_Hant")
+    response = fetch(client, "consultations")
+    root = ET.fromstring(response.data)
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-Hant"
+    titles = [e.findtext(f"{A}title") for e in root.findall(f"{A}entry")]
+    assert to_traditional(district.consultations["b"].title) in titles
+    assert district.consultations["b"].title not in titles
 
 
 def test_text_that_xml_cannot_hold_is_dropped():
