@@ -513,9 +513,6 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 class _Inline:
     """workers=0: the same jobs in this process, one after the other (no memory bound)."""
 
-    def __init__(self):
-        self.results: list = []
-
     def submit(self, fn, job):
         class _Done:
             def __init__(self, value):

@@ -22,7 +22,7 @@ from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.core import audit
 from consult.core.errors import Forbidden, RuleViolation
-from consult.feedback import services
+from consult.feedback import rules, services
 from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
 from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
     DAY,
@@ -526,6 +526,12 @@ def problems_message(exc: RuleViolation) -> str:
     return english(exc.message)
 
 
+def label(problem: str) -> str:
+    """A problem's label as the service wrote it into the message: rendered when raised, in
+    the locale of the moment (zh-Hans outside a request)."""
+    return str(rules.PROBLEM_LABELS[problem])
+
+
 def test_publishing_is_refused_while_a_disposition_is_missing(closed, db):
     answer_all(closed)
     closed.hotline.disposition = None
@@ -537,7 +543,7 @@ def test_publishing_is_refused_while_a_disposition_is_missing(closed, db):
     assert info.value.field == "comments"
     message = problems_message(info.value)
     assert closed.hotline.receipt in message
-    assert "has no disposition yet" in message
+    assert f"{closed.hotline.receipt} {label(rules.Problem.NO_DISPOSITION)}" in message
     for c in closed.comments:
         if c is not closed.hotline:
             assert c.receipt not in message
@@ -559,7 +565,7 @@ def test_publishing_is_refused_while_a_reason_is_missing(closed, db):
         services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
     assert info.value.code == "feedback_incomplete"
     message = problems_message(info.value)
-    assert f"{closed.b.receipt} is not adopted but has no reason" in message
+    assert f"{closed.b.receipt} {label(rules.Problem.NO_REASON)}" in message
     assert message.startswith("1 comment(s)")
     assert [c.receipt for c in closed.comments if c.receipt in message] == [closed.b.receipt]
 
