@@ -29,13 +29,13 @@ CSP = (
 
 
 def create_app(config: Any = None, **overrides: Any) -> Flask:
-    from config import load_config
+    from config import INSTANCE_DIR, load_config
 
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(INSTANCE_DIR),
     )
     if config is None or isinstance(config, str):
         config = load_config(config)

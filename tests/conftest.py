@@ -160,7 +160,9 @@ def create_matter(db, create_department):
                 "department_id": department.id,
                 "planned_time": data.pop("planned_time", f"{year}-Q3"),
                 "hearing": data.pop("hearing", False),
-                "procedures": data.pop("procedures", {"public_participation": True, "legality_review": True}),
+                "procedures": data.pop(
+                    "procedures", {"public_participation": True, "legality_review": True}
+                ),
                 "reason": data.pop("reason", None),
                 **data,
             },
@@ -189,7 +191,9 @@ class Auth:
 
     def login(self, user, password: str = PASSWORD):
         token = csrf_token(self.client, "/login")
-        return self.client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+        return self.client.post(
+            "/login", data={"email": user.email, "password": password, "csrf_token": token}
+        )
 
     def logout(self):
         token = csrf_token(self.client, "/account")

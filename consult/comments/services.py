@@ -24,8 +24,8 @@ from consult.comments.models import (
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, OfflineActivity
 from consult.core import audit, files, ids
-from consult.core.forms import MAX_DB_INT
 from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.forms import MAX_DB_INT
 from consult.core.time import local_zone, now_utc
 from consult.extensions import db
 

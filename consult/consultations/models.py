@@ -82,10 +82,14 @@ class Consultation(db.Model):
     )
     # Only a consultation that never opened can be deleted; its history goes with it.
     window_changes: Mapped[list[WindowChange]] = relationship(
-        back_populates="consultation", order_by="WindowChange.changed_at", cascade="all, delete-orphan"
+        back_populates="consultation",
+        order_by="WindowChange.changed_at",
+        cascade="all, delete-orphan",
     )
     activities: Mapped[list[OfflineActivity]] = relationship(
-        back_populates="consultation", order_by="OfflineActivity.held_on", cascade="all, delete-orphan"
+        back_populates="consultation",
+        order_by="OfflineActivity.held_on",
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (

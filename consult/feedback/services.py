@@ -23,8 +23,9 @@ from consult.comments import rules as comment_rules
 from consult.comments.models import Comment, Disposition
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
-from consult.core import audit, files
+from consult.core import audit, files, ids
 from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.forms import db_int
 from consult.core.time import now_utc
 from consult.extensions import db
 from consult.feedback import rules
@@ -61,10 +62,22 @@ def _duplicate_target(comment: Comment, ref: Any) -> int | None:
     if ref in (None, ""):
         return None
     target = None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        target = db.session.get(Comment, int(ref))
+    if (
+        isinstance(ref, int)
+        and not isinstance(ref, bool)
+        or (isinstance(ref, str) and ref.isdigit())
+    ):
+        try:
+            target = db.session.get(Comment, db_int(str(ref)))
+        except ValueError:
+            target = None
     elif isinstance(ref, str):
-        target = db.session.scalar(sa.select(Comment).where(Comment.receipt == ref.strip().upper()))
+        receipt = ids.normalise_receipt(ref)
+        target = (
+            db.session.scalar(sa.select(Comment).where(Comment.receipt == receipt))
+            if receipt
+            else None
+        )
     if target is None or target.consultation_id != comment.consultation_id:
         raise RuleViolation("duplicate_of", _l("Unknown comment in this consultation."))
     if target.id == comment.id:
@@ -148,6 +161,9 @@ def save_template(
     template: AnswerTemplate | None = None,
     now: datetime | None = None,
 ) -> AnswerTemplate:
+    if template is not None and template.department_id != department.id:
+        # Someone else's template reached through one's own department: not theirs to edit.
+        raise Forbidden(_l("This template belongs to another department."))
     if actor is not None and not may_act_for_department(
         actor.role, actor.department_id, department.id
     ):
@@ -321,9 +337,15 @@ def correct_disposition(
         return dispose_comment(comment, data, actor=actor, now=now)
     disposition = data.get("disposition")
     reason = rules.check_disposition(disposition, data.get("reason"))
+    duplicate_of = _duplicate_target(comment, data.get("duplicate_of"))
+    if duplicate_of is not None and disposition != Disposition.NOT_APPLICABLE:
+        raise RuleViolation(
+            "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
+        )
     now = now or now_utc()
     old = {"disposition": comment.disposition, "reason": comment.disposition_reason}
     comment.disposition, comment.disposition_reason = disposition, reason
+    comment.duplicate_of_id = duplicate_of
     comment.disposed_at, comment.disposed_by_id = now, getattr(actor, "id", None)
     db.session.flush()
     audit.record(
@@ -433,7 +455,8 @@ def report_data(report: FeedbackReport) -> dict[str, Any]:
                 "opens_at": local_datetime(consultation.opens_at, "short"),
                 "closes_at": local_datetime(consultation.closes_at, "short"),
                 "published_at": local_datetime(consultation.feedback_published_at, "short"),
-                "url": f"/consultations/{consultation.id}",
+                "url": (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+                + f"/consultations/{consultation.id}",
             },
             "version": report.version,
             "correction_note": report.correction_note,

@@ -526,6 +526,17 @@ def add_remark(
     )
     db.session.add(remark)
     db.session.flush()
+    audit.record(
+        meeting,
+        "remark_recorded",
+        actor=actor,
+        now=now,
+        details={
+            "remark_id": remark.id,
+            "representative_id": rep_id,
+            "comment_id": remark.comment_id,
+        },
+    )
     return remark
 
 

@@ -68,9 +68,15 @@ def _remind_demo_accounts() -> None:
 
     from consult.accounts.models import User
 
-    emails = list(db.session.scalars(sa.select(User.email).where(User.email.like("%@donghu.example")).order_by(User.id)))
+    emails = list(
+        db.session.scalars(
+            sa.select(User.email).where(User.email.like("%@donghu.example")).order_by(User.id)
+        )
+    )
     if emails:
-        click.echo(f"Demo accounts / 演示账号 (password {demo.DEMO_PASSWORD}): " + ", ".join(emails))
+        click.echo(
+            f"Demo accounts / 演示账号 (password {demo.DEMO_PASSWORD}): " + ", ".join(emails)
+        )
 
 
 def _report(result: dict) -> None:
@@ -85,7 +91,11 @@ def _report(result: dict) -> None:
     if "consultations" in result:
         click.echo(
             f"  consultations: {result['consultations']}"
-            + (" (" + ", ".join(f"{k} {v}" for k, v in result.get("consultation_statuses", {}).items()) + ")")
+            + (
+                " ("
+                + ", ".join(f"{k} {v}" for k, v in result.get("consultation_statuses", {}).items())
+                + ")"
+            )
             + f"; comments: {result.get('comments', 0)}"
         )
     click.echo(

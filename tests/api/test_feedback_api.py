@@ -211,13 +211,6 @@ def test_a_duplicate_answer_names_the_comment_it_repeats(closed, world, client, 
     assert_error(response, 422, field="duplicate_of")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: feedback/services.py _duplicate_target: an integer duplicate_of beyond the "
-    "INTEGER range reaches db.session.get and fails in the driver (OverflowError on SQLite, "
-    "DataError on PostgreSQL): a 500 instead of a 422 on duplicate_of. Parse it with db_int.",
-)
 def test_an_out_of_range_duplicate_id_is_a_422(closed, world, client):
     response = dispose(
         client, world, closed.b, disposition="not_applicable", reason="重复。", duplicate_of=10**30

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from consult.catalogue import services as catalogue
 from consult.comments import services as comment_services
@@ -276,14 +276,6 @@ def test_duplicate_of_must_be_another_comment_of_the_same_consultation(closed, d
     assert closed.b.disposition is None and closed.b.duplicate_of_id is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(OverflowError, DataError),
-    reason="BUG: feedback/services.py _duplicate_target passes any digit string or int to "
-    "db.session.get(Comment, int(ref)); an id beyond the INTEGER range raises OverflowError "
-    "(SQLite) or DataError 'integer out of range' (PostgreSQL), a 500 from the workspace form "
-    "and the API. Parse it with consult.core.forms.db_int and treat a ValueError as unknown.",
-)
 @pytest.mark.parametrize("ref", [str(2**63), "9" * 30, 10**30], ids=["2^63", "30-digits", "10^30"])
 def test_an_out_of_range_duplicate_id_is_an_unknown_comment(closed, ref):
     with pytest.raises(RuleViolation) as info:
@@ -315,13 +307,6 @@ def test_answering_again_without_duplicate_of_clears_it(closed, db):
     assert closed.b.duplicate_of_id is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuleViolation,
-    reason="BUG: feedback/services.py _duplicate_target matches receipts with strip().upper() "
-    "only, so a receipt typed without dashes (accepted by the receipt lookup through "
-    "ids.normalise_receipt) is refused; use ids.normalise_receipt(ref) there.",
-)
 def test_duplicate_of_accepts_a_receipt_typed_without_dashes(closed):
     typed = closed.a.receipt.replace("-", " ").lower()
     services.dispose_comment(
@@ -500,14 +485,6 @@ def test_the_government_office_keeps_every_departments_templates(world, db):
     assert count_rows(db, AnswerTemplate) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG: feedback/services.py save_template checks the actor against the `department` "
-    "argument only; an officer can rewrite another department's template by passing their own "
-    "department with template=<foreign template>. Check template.department_id too (and refuse "
-    "a department that differs from the template's).",
-)
 def test_an_officer_cannot_rewrite_another_departments_template_through_their_own(world, db):
     foreign = services.save_template(world.other_dept, template_data(), actor=None)
     with pytest.raises(Forbidden):
@@ -699,15 +676,6 @@ def test_no_correction_before_publication(closed, db):
     assert count_rows(db, FeedbackReport) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: feedback/services.py correct_disposition, after publication, ignores "
-    "data['duplicate_of'] and never clears comment.duplicate_of_id, so a 'not applicable' "
-    "duplicate corrected to 'adopted' still points to a duplicate (the public page then shows "
-    "'Adopted · Same as …'). Apply the same _duplicate_target + not_applicable check as "
-    "dispose_comment there.",
-)
 def test_a_corrected_answer_no_longer_points_to_a_duplicate(closed, db):
     answer_all(closed)
     services.dispose_comment(

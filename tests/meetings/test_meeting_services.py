@@ -625,11 +625,6 @@ def test_only_an_accepted_invitee_has_remarks(w, frozen, status):
     assert count(Remark) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: meetings.services.add_remark writes no audit event (DESIGN: every service "
-    "records one); a recorded remark leaves no trace in the audit log",
-)
 def test_a_remark_is_audited(w, frozen):
     meeting, _row = drawn_meeting(w, quotas={"expert": 1})
     services.respond(meeting.invitations[0], True, actor=None)
