@@ -111,7 +111,15 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # A request that writes takes the write lock at BEGIN, where busy_timeout waits for
+        # it; a deferred BEGIN that reads first and writes later fails at once with
+        # "database is locked" when another worker committed in between.
+        from flask import has_request_context, request
+
+        if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _init_login(app: Flask) -> None:

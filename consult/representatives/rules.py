@@ -21,7 +21,7 @@ CATEGORY_LABELS = {
 }
 
 STATUS_LABELS = {
-    RepresentativeStatus.ACTIVE: _l("Active"),
+    RepresentativeStatus.ACTIVE: _l("Serving"),
     RepresentativeStatus.SUSPENDED: _l("Suspended"),
     RepresentativeStatus.ENDED: _l("Term ended"),
 }

@@ -59,6 +59,21 @@ def url_with(**changes) -> str:
     return request.path + ("?" + query if query else "")
 
 
+def public_url(path: str) -> str:
+    """The address people share: PUBLIC_URL when configured, else the address of this request."""
+    from flask import current_app
+
+    base = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+    return base + path
+
+
+def qr_data_uri(text: str) -> str:
+    """An SVG QR code made here (segno), as a data: URI the CSP allows for images."""
+    import segno
+
+    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
+
+
 def switch_target() -> str:
     """Where the language switch returns to: this page (its query string if it is readable)."""
     try:
@@ -87,6 +102,8 @@ def register(app: Flask) -> None:
         planned_code_label=planned_code_label,
         url_with=url_with,
         switch_target=switch_target,
+        public_url=public_url,
+        qr_data_uri=qr_data_uri,
         STATUS_LABELS=catalogue_rules.STATUS_LABELS,
         PROCEDURE_LABELS=catalogue_rules.PROCEDURE_LABELS,
         FIELD_LABELS=catalogue_rules.FIELD_LABELS,
