@@ -525,7 +525,7 @@ def _clause_order(item: tuple[str, int]) -> tuple[int, str]:
     return (0, label)
 
 
-def render_report_now(report_id: int) -> FeedbackReport:
+def render_report_now(report_id: int, *, workers: int | None = None) -> FeedbackReport:
     """Render and store one report version. Commits: it runs as a job, outside requests."""
     from consult.feedback import pdf
 
@@ -536,7 +536,7 @@ def render_report_now(report_id: int) -> FeedbackReport:
     db.session.commit()
     try:
         data = report_data(report)
-        content = pdf.render_report(data)
+        content = pdf.render_report(data, workers=workers)
         from pypdf import PdfReader
 
         pages = len(PdfReader(io.BytesIO(content)).pages)

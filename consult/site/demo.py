@@ -3069,7 +3069,94 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
         _schedule_sitting(plan, sitting, users, depts, names)
     plan.run()
     db.session.flush()
+    _seed_feedback(users, now)
     return summary(users, now)
+
+
+_DEMO_ANSWERS = [
+    ("adopted", None),
+    (
+        "partly_adopted",
+        "已采纳其中关于公示期限的建议，将公示期由7日延长至15日；关于取消公示的建议，因不符合《社会救助暂行办法》规定，未予采纳。",
+    ),
+    (
+        "not_adopted",
+        "该建议涉及的事项属于上位法规定的范围，本办法无权作出调整，已转请市级主管部门研究。",
+    ),
+    ("adopted", None),
+    (
+        "not_applicable",
+        "该意见反映的是个案问题，不属于本次征求意见稿的内容，已转区12345热线按程序办理。",
+    ),
+    ("partly_adopted", "已在第五条中补充相关表述；具体标准将在配套实施细则中明确。"),
+]
+
+
+def _answer(comment: Comment, index: int, actor: User, now: datetime) -> None:
+    from consult.feedback import services as feedback
+
+    disposition, reason = _DEMO_ANSWERS[index % len(_DEMO_ANSWERS)]
+    if comment.is_hidden:
+        disposition, reason = (
+            "not_applicable",
+            "该意见因违反发布规则未予公开，其中涉及本办法的内容已在其他意见的答复中一并说明。",
+        )
+    feedback.dispose_comment(
+        comment, {"disposition": disposition, "reason": reason}, actor=actor, now=now
+    )
+
+
+def _seed_feedback(users: dict[str, User], now: datetime) -> None:
+    """Feedback in each of its states: published with its PDF report, partly answered, and
+    (left alone) overdue. Dated after each consultation closed; nothing in the future."""
+    from consult.feedback import services as feedback
+
+    admin = next(u for u in users.values() if u.role == Role.ADMIN)
+    closed = list(
+        db.session.scalars(
+            sa.select(Consultation)
+            .where(Consultation.closes_at < now, Consultation.feedback_published_at.is_(None))
+            .order_by(Consultation.closes_at)
+        )
+    )
+    published = 0
+    for consultation in closed:
+        title = consultation.matter.title
+        answered_at = consultation.closes_at + timedelta(days=3)
+        if answered_at > now:
+            continue
+        if (
+            any(key in title for key in ("生活垃圾分类", "老旧小区改造三年行动计划"))
+            and published < 2
+        ):
+            publish_at = consultation.closes_at + timedelta(days=21)
+            if publish_at > now:
+                continue
+            with clock.freeze(answered_at):
+                for i, comment in enumerate(feedback.all_comments(consultation)):
+                    _answer(comment, i, admin, answered_at)
+            with clock.freeze(publish_at):
+                report = feedback.publish_feedback(
+                    consultation,
+                    {
+                        "summary": (
+                            "根据公众意见，对征求意见稿作了以下修改：一是采纳关于公示期限的意见，公示期由7日延长至15日；"
+                            "二是部分采纳关于分类投放点设置的意见，明确每个小区至少设置一处定时定点投放点；"
+                            "三是对未采纳的意见逐条说明了理由。修改后的文本已报区政府常务会议审议。"
+                        )
+                    },
+                    actor=admin,
+                    now=publish_at,
+                )
+                db.session.flush()
+                # Small reports render in this process; the demo must end with the PDF ready.
+                db.session.commit()
+                feedback.render_report_now(report.id, workers=0)
+            published += 1
+        elif any(key in title for key in ("最低生活保障", "低保")):
+            with clock.freeze(answered_at):
+                for i, comment in enumerate(feedback.all_comments(consultation)[::2]):
+                    _answer(comment, i, admin, answered_at)
 
 
 def _check_order(spec: Spec) -> None:

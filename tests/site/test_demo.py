@@ -239,10 +239,11 @@ def test_consultations_in_every_state_through_their_matters(seeded, db):
     said = comments_of(db, waiting)
     assert 10 <= len(said) <= 15
     assert any(x.source != "online" for x in said) and any(x.is_hidden for x in said)
-    earlier = next(c for c in closed if 40 <= (TODAY - local_day(c.closes_at)).days <= 60)
+    ended = [c for c in consultations if c.closes_at <= NOW]
+    earlier = next(c for c in ended if 40 <= (TODAY - local_day(c.closes_at)).days <= 60)
     assert earlier.matter.status == MatterStatus.DELIBERATING
     assert {a.kind for a in earlier.activities} == {"hearing"}
-    decided = [c for c in closed if c.matter.status == MatterStatus.DECIDED]
+    decided = [c for c in ended if c.matter.status == MatterStatus.DECIDED]
     assert decided and all(c.matter.year == 2025 for c in decided)
     # A planning draft without numbered articles: comments address the whole draft.
     assert any(not c.clauses and c.status_at(NOW) == "open" for c in consultations)
@@ -421,7 +422,11 @@ def test_early_in_the_year_only_what_has_happened(db, app):
     assert result["statuses"]["decided"] > 0  # last year's decisions
     # This year's consultations are dated from today: already one open and one to come.
     states = {c.status_at(now) for c in all_consultations(db)}
-    assert states == {"scheduled", "open", "closed"}
+    assert (
+        {"scheduled", "open", "closed"}
+        <= states
+        <= {"scheduled", "open", "closed", "feedback_published"}
+    )
 
 
 @pytest.mark.parametrize(
@@ -663,3 +668,25 @@ def test_no_pool_or_meeting_event_in_the_future(seeded, db):
         in ("meeting", "invitation", "representative", "representative_application")
     ]
     assert events and max(e.occurred_at for e in events) <= NOW
+
+
+def test_feedback_in_every_state_with_its_pdf_ready(seeded, db):
+    """Published feedback with a ready PDF, one closed and partly answered, one overdue."""
+    from consult.feedback import rules as feedback_rules
+    from consult.feedback import services as feedback
+
+    consultations = all_consultations(db)
+    published = [c for c in consultations if c.feedback_published_at is not None]
+    assert len(published) == 2
+    for consultation in published:
+        assert consultation.feedback_published_at <= NOW
+        assert not feedback.closing_problems(consultation)
+        report = feedback.latest_ready_report(consultation)
+        assert report is not None and report.pages >= 2 and len(report.sha256) == 64
+    waiting = [c for c in consultations if c.status_at(NOW) == ConsultationStatus.CLOSED]
+    partly = [c for c in waiting if 0 < feedback.progress(c)[0] < feedback.progress(c)[1]]
+    assert partly, "one closed consultation is partly answered"
+    overdue = [
+        c for c in waiting if feedback_rules.is_overdue(c.closes_at, c.feedback_published_at, NOW)
+    ]
+    assert overdue, "one consultation's feedback is overdue"
