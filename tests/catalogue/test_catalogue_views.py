@@ -9,18 +9,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from babel.support import Translations
-from flask.testing import FlaskClient
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
-import consult
 from consult.catalogue import services
 from consult.catalogue.models import CatalogueAdjustment, CatalogueYear, DecisionMatter
 
@@ -31,84 +27,23 @@ NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Donghu
 TITLE = "老旧小区停车设施改造"
 HUGE = "99999999999999999999"  # larger than any integer column on either database
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-_TRANSLATIONS = Path(consult.__file__).parent / "translations"
-
-
-# --- harness -----------------------------------------------------------------------------
-
-
-class FreshContextClient(FlaskClient):
-    """Runs each request in its own application context, as a real server does.
-
-    conftest's `client` runs requests inside the test's own app context, so `g` (Flask-Login's
-    cached user, Flask-Babel's cached locale) would leak from one request into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app, db):
-    return FreshContextClient(app, app.response_class, use_cookies=True)
+from tests.view_support import (  # noqa: E402,F401
+    count,
+    english,
+    field_error,
+    is_login_redirect,
+    login,
+    new_client,
+    post,
+    reload,
+    token,
+    zh,
+)
 
 
 @pytest.fixture(autouse=True)
 def _clock(frozen):
     frozen(NOW)
-
-
-def zh(msgid: str, **params) -> str:
-    """The compiled zh-Hans translation of a message, HTML-escaped as a page shows it."""
-    text = Translations.load(str(_TRANSLATIONS), ["zh_Hans"]).gettext(msgid)
-    return str(escape(text % params if params else text))
-
-
-def token(client) -> str:
-    """A CSRF token for this client's session, from any page that carries one."""
-    response = client.get("/login")
-    if response.status_code == 302:  # logged in: the log-out form in the header has one
-        response = client.get("/")
-    match = _CSRF.search(response.get_data(as_text=True))
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def login(client, user, password: str = PASSWORD):
-    response = client.post(
-        "/login", data={"email": user.email, "password": password, "csrf_token": token(client)}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
-
-
-def post(client, url: str, data: dict, **kwargs):
-    return client.post(url, data={**data, "csrf_token": token(client)}, **kwargs)
-
-
-def english(client) -> None:
-    client.set_cookie("lang", "en")
-
-
-def reload(db, model, ident):
-    db.session.expire_all()
-    return db.session.get(model, ident)
-
-
-def count(db, model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-def field_error(html: str, field_id: str) -> str | None:
-    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', html, re.S)
-    return match.group(1) if match else None
-
-
-def is_login_redirect(response) -> bool:
-    return response.status_code == 302 and urlsplit(response.location).path == "/login"
 
 
 def matter_links(html: str) -> list[str]:
@@ -655,7 +590,7 @@ def test_adjustment_through_the_edit_form_is_shown_publicly(client, db, world):
     assert adjustment.reason == "结合社区意见扩大改造范围。"
     assert {c["field"] for c in adjustment.changes} == {"title", "planned_time"}
 
-    anonymous = FreshContextClient(client.application, client.application.response_class)
+    anonymous = client.application.test_client()
     english(anonymous)
     html = anonymous.get(f"/matters/{world.matter.id}").get_data(as_text=True)
     assert "<h1>老旧小区停车设施改造提升</h1>" in html
@@ -949,7 +884,7 @@ def test_publishing_a_year_through_the_dashboard(client, db, world):
     assert response.status_code == 200
     assert reload(db, CatalogueYear, 2027).is_published
     assert client.get("/catalogue/2027").status_code == 200
-    anonymous = FreshContextClient(client.application, client.application.response_class)
+    anonymous = client.application.test_client()
     assert anonymous.get(f"/matters/{world.draft.id}").status_code == 200
 
 
