@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from consult.accounts.models import Department, Role
 from consult.catalogue import rules, services
@@ -32,6 +32,7 @@ from consult.catalogue.models import (
     DecisionMatter,
     MatterStatus,
 )
+from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, db_int, show_violation
 from consult.core.time import local_zone, today_in
@@ -211,11 +212,7 @@ def matter(matter_id: int):
 # --- staff -------------------------------------------------------------------------------
 
 
-@manage_bp.before_request
-@login_required
-def _staff_only():
-    if not current_user.is_staff:
-        raise Forbidden()
+staff_only(manage_bp)
 
 
 def _editable_or_403(matter_id: int) -> DecisionMatter:

@@ -26,7 +26,7 @@ from consult.consultations.models import (
 from consult.core import audit, files
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.storage import storage
-from consult.core.time import local_date_of, now_utc
+from consult.core.time import local_date_of, now_utc, require_aware
 from consult.extensions import db
 
 log = logging.getLogger(__name__)
@@ -58,14 +58,6 @@ def _text(value: Any, field: str, limit: int, *, required: bool, message=None) -
     if len(text) > limit:
         raise RuleViolation(field, _l("At most %(n)d characters.", n=limit))
     return text
-
-
-def _aware(value: Any, field: str) -> datetime:
-    if not isinstance(value, datetime):
-        raise RuleViolation(field, _l("Enter a date and time."))
-    if value.tzinfo is None:
-        raise RuleViolation(field, _l("Enter a date and time."))
-    return value
 
 
 def store_file(upload: files.CheckedFile, *, now: datetime | None = None) -> StoredFile:
@@ -113,8 +105,8 @@ def open_consultation(
         required=True,
         message=_l("Give a contact for questions (office, phone or email)."),
     )
-    opens_at = _aware(data.get("opens_at"), "opens_at")
-    closes_at = _aware(data.get("closes_at"), "closes_at")
+    opens_at = require_aware(data.get("opens_at"), "opens_at")
+    closes_at = require_aware(data.get("closes_at"), "closes_at")
     rules.check_window(opens_at, closes_at, now, configured_minimum())
     preamble, clauses = rules.split_draft(draft)
     checked = [
@@ -230,7 +222,7 @@ def change_closing(
     """Move the closing time (usually to extend it). Logged and announced on the page."""
     _require_manager(actor, consultation)
     now = now or now_utc()
-    new_closes_at = _aware(new_closes_at, "closes_at")
+    new_closes_at = require_aware(new_closes_at, "closes_at")
     reason = _text(
         reason,
         "reason",

@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
@@ -32,6 +32,7 @@ from consult.consultations.forms import (
     DocumentForm,
 )
 from consult.consultations.models import Consultation, ConsultationDocument
+from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, db_int, show_violation
 from consult.core.storage import storage
@@ -144,11 +145,7 @@ def document(doc_id: int, filename: str | None = None):
 # --- the department's screens -------------------------------------------------------------
 
 
-@manage_bp.before_request
-@login_required
-def _staff_only():
-    if not current_user.is_staff:
-        raise Forbidden()
+staff_only(manage_bp)
 
 
 def _managed(consultation_id: int) -> Consultation:

@@ -100,3 +100,14 @@ def to_local_input(value: datetime | None, zone_name: str = "Asia/Shanghai") -> 
     if value is None:
         return None
     return value.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def require_aware(value: object, field: str) -> datetime:
+    """A date and time with its zone, as services need it; anything else is refused on `field`."""
+    from flask_babel import lazy_gettext as _l
+
+    from consult.core.errors import RuleViolation
+
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise RuleViolation(field, _l("Enter a date and time."))
+    return value

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from consult.accounts.models import Department, Role
 from consult.comments.models import SOURCE_VALUES, Comment
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
+from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import db_int, show_violation
 from consult.core.storage import storage
@@ -68,11 +69,7 @@ def revised_draft(consultation_id: int):
 # --- the department's workspace ----------------------------------------------------------
 
 
-@manage_bp.before_request
-@login_required
-def _staff_only():
-    if not current_user.is_staff:
-        raise Forbidden()
+staff_only(manage_bp)
 
 
 def _managed(consultation_id: int) -> Consultation:

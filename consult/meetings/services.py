@@ -17,7 +17,7 @@ from consult.comments import services as comments
 from consult.consultations.models import Consultation
 from consult.core import audit
 from consult.core.errors import Forbidden, NotFound, RuleViolation
-from consult.core.time import local_date_of, now_utc
+from consult.core.time import local_date_of, now_utc, require_aware
 from consult.extensions import db
 from consult.meetings import rules
 from consult.meetings.models import (
@@ -69,12 +69,6 @@ def _text(value: Any, field: str, limit: int, *, required: bool, message=None) -
     return text
 
 
-def _aware(value: Any, field: str) -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise RuleViolation(field, _l("Enter a date and time."))
-    return value
-
-
 # --- meetings ----------------------------------------------------------------------------
 
 
@@ -100,10 +94,10 @@ def create_meeting(
     title = _text(data.get("title"), "title", 200, required=True, message=_l("Enter a title."))
     place = _text(data.get("place"), "place", 200, required=True, message=_l("Enter the place."))
     starts_at, ends_at = (
-        _aware(data.get("starts_at"), "starts_at"),
-        _aware(data.get("ends_at"), "ends_at"),
+        require_aware(data.get("starts_at"), "starts_at"),
+        require_aware(data.get("ends_at"), "ends_at"),
     )
-    deadline = _aware(data.get("registration_deadline"), "registration_deadline")
+    deadline = require_aware(data.get("registration_deadline"), "registration_deadline")
     rules.check_times(starts_at, ends_at, deadline, now)
     seats = data.get("seats")
     if isinstance(seats, bool) or not isinstance(seats, int) or not 0 <= seats <= 500:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import segno
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -28,6 +27,7 @@ from consult.accounts.models import Department, Role
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
 from consult.consultations.models import Consultation
+from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, db_int, show_violation
 from consult.core.mail import Mail, send
@@ -47,6 +47,7 @@ from consult.meetings.forms import (
 from consult.meetings.models import Attendance, Invitation, InvitationStatus, Meeting
 from consult.representatives import services as pool
 from consult.representatives.models import CATEGORY_VALUES, Representative
+from consult.site.helpers import qr_data_uri
 
 log = logging.getLogger(__name__)
 
@@ -300,11 +301,6 @@ def consultations_calendar():
 # --- the representative ------------------------------------------------------------------
 
 
-def _qr_data_uri(url: str) -> str:
-    # Made here, not by a remote service: the code is personal.
-    return segno.make(url, error="m").svg_data_uri(scale=5, border=2)
-
-
 def _my_page(failed: dict[int, ResponseForm] | None = None, status_code: int = 200):
     now = now_utc()
     rep = pool.representative_for(current_user)
@@ -330,7 +326,7 @@ def _my_page(failed: dict[int, ResponseForm] | None = None, status_code: int = 2
                 code=inv.checkin_code,
                 _external=True,
             )
-            qr[inv.id] = _qr_data_uri(checkin_url)
+            qr[inv.id] = qr_data_uri(checkin_url)  # made here: the code is personal
     return render_template(
         "meetings/my_invitations.html",
         rep=rep,
@@ -422,11 +418,7 @@ def venue(meeting_id: int):
 # --- the organiser -----------------------------------------------------------------------
 
 
-@manage_bp.before_request
-@login_required
-def _staff_only():
-    if not current_user.is_staff:
-        raise Forbidden()
+staff_only(manage_bp)
 
 
 def _managed(meeting_id: int) -> Meeting:
