@@ -1,12 +1,14 @@
 """Benchmark: the feedback report PDF for 1,000 / 10,000 / 20,000 comments.
 
-Prints figures; it is not a test. Each measurement runs in a fresh Python process so that its
-peak memory is its own:
+Prints figures; it is not a test. Each measurement runs in a fresh Python process:
   render   consult.feedback.pdf.render_report (chunks in worker processes, joined by pypdf);
-           peak memory = this process's VmHWM and the largest worker's VmHWM;
            CPU s = this process's CPU time plus every worker's
   bare     WeasyPrint rendering the same rows as ONE document (report_html, the same template),
-           no chunking and no page numbers; its peak memory is the process's own
+           no chunking and no page numbers
+Memory: "parent MB" is the measuring process's VmHWM, "max child MB" the largest worker's, and
+"tree PSS MB" (the figure held against the goal) the peak of the summed PSS of the process and
+all its descendants (forkserver and workers), sampled every 250 ms: what the render holds at
+once, with pages shared between processes counted once.
 
 Other sessions on the machine slow every figure down: the load average is printed at the start
 and the end, and CPU s (summed over processes) is less sensitive to it than wall s.
@@ -197,7 +199,60 @@ def _peak_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
+class TreeMemory:
+    """Peak of the summed proportional set size (PSS) of this process and all its descendants
+    (forkserver, workers), sampled every 250 ms: the memory the whole render holds at once,
+    with pages shared between processes counted once."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            total = sum(_pss_kb(p) for p in _descendants(os.getpid()))
+            self.peak_kb = max(self.peak_kb, total)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def _one(mode: str, n: int, chunk_rows: int, workers: int) -> dict:
+    with TreeMemory() as tree:
+        result = _measure(mode, n, chunk_rows, workers)
+    result["tree_mb"] = tree.peak_kb / 1024
+    return result
+
+
+def _measure(mode: str, n: int, chunk_rows: int, workers: int) -> dict:
     data = synthetic_data(n)
     if mode == "render":
         from consult.feedback.pdf import render_report
@@ -302,7 +357,7 @@ def main() -> None:
     )
     header = (
         f"{'comments':>8}  {'run':<6} {'wall s':>7} {'CPU s':>6} {'parent MB':>9} "
-        f"{'max child MB':>12} {'peak MB':>8} {'pages':>6} {'size MB':>7}"
+        f"{'max child MB':>12} {'tree PSS MB':>11} {'pages':>6} {'size MB':>7}"
     )
     print(header)
     skipped = []
@@ -317,10 +372,10 @@ def main() -> None:
             if isinstance(r, str):
                 print(f"{n:>8}  {mode:<6} {r}")
                 continue
-            peak = max(r["parent_mb"], r["child_mb"])
+            peak = r["tree_mb"]
             line = (
                 f"{n:>8}  {mode:<6} {r['wall']:>7.1f} {r['cpu']:>6.0f} {r['parent_mb']:>9.0f} "
-                f"{r['child_mb'] if mode == 'render' else float('nan'):>12.0f} {peak:>8.0f} "
+                f"{r['child_mb'] if mode == 'render' else float('nan'):>12.0f} {peak:>11.0f} "
                 f"{r['pages']:>6} {r['bytes'] / 1e6:>7.1f}"
             )
             if mode == "render":
@@ -330,7 +385,8 @@ def main() -> None:
         print("bare one-document run skipped for: " + ", ".join(map(str, skipped)))
     print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print(
-        "goals: 10,000 <= 45 s and <= 600 MB; 20,000 <= 100 s and <= 600 MB (peak = max of parent and workers)"
+        "goals: 10,000 <= 45 s and <= 600 MB; 20,000 <= 100 s and <= 600 MB "
+        "(memory = tree PSS: the render's processes together, shared pages counted once)"
     )
 
 
