@@ -116,7 +116,11 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         # "database is locked" when another worker committed in between.
         from flask import has_request_context, request
 
-        if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+        from consult.core.transactions import in_read_phase
+
+        if in_read_phase() or (
+            has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        ):
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import flask_login
+from flask import current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+import consult.core.ratelimit  # noqa: F401  (registers the consult-memory:// storage)
 
 # Named constraints: migrations stay stable and a violated rule names itself in the error.
 NAMING_CONVENTION = {
@@ -24,6 +27,20 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LoginManager(flask_login.LoginManager):
+    """Flask-Login with "strong" session protection for signed-in sessions only.
+
+    Flask-Login also applies it to a session that holds no login (a visitor's CSRF token):
+    it empties the session and rewrites the cookie on every request, protecting nothing and
+    costing every anonymous form submission a new Set-Cookie."""
+
+    def _session_protection_failed(self) -> bool:
+        remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        if "_user_id" not in session and remember not in request.cookies:
+            return False
+        return super()._session_protection_failed()
 
 
 db = SQLAlchemy(model_class=Base)

@@ -15,6 +15,7 @@ from consult.consultations import services
 from consult.consultations.models import Consultation
 from consult.core.errors import NotFound
 from consult.core.time import now_utc
+from consult.core.transactions import read_phase
 from consult.extensions import db, limiter
 from consult.notifications.services import notify_after_commit
 
@@ -96,7 +97,6 @@ def _comment_limit() -> str:
 @bp.post("/consultations/<int:consultation_id>/comments")
 @limiter.limit(_comment_limit)
 def submit_comment(consultation_id: int):
-    consultation = _consultation(consultation_id)
     body = json_body()
     for key in ("show_name", "consent"):
         if key in body and not isinstance(body[key], bool):
@@ -106,22 +106,27 @@ def submit_comment(consultation_id: int):
                 field=key,
                 code="rule_violation",
             )
-    comment = comments.submit_comment(
-        consultation,
-        {
-            "author_name": body.get("author_name")
-            if isinstance(body.get("author_name"), str)
-            else None,
-            "show_name": body.get("show_name", False),
-            "contact": body.get("contact") if isinstance(body.get("contact"), str) else None,
-            "body": body.get("body") if isinstance(body.get("body"), str) else None,
-            "clause": body.get("clause"),
-            "consent": body.get("consent", False),
-        },
-        ip=request.remote_addr,
-    )
+    # Checks in a read transaction, the writes in a short one (see core.transactions).
+    with read_phase():
+        consultation = _consultation(consultation_id)
+        draft = comments.check_comment(
+            consultation,
+            {
+                "author_name": body.get("author_name")
+                if isinstance(body.get("author_name"), str)
+                else None,
+                "show_name": body.get("show_name", False),
+                "contact": body.get("contact") if isinstance(body.get("contact"), str) else None,
+                "body": body.get("body") if isinstance(body.get("body"), str) else None,
+                "clause": body.get("clause"),
+                "consent": body.get("consent", False),
+            },
+            ip=request.remote_addr,
+        )
+    comment = comments.store_comment(draft)
+    record = {"receipt": comment.receipt, "submitted_at": comment.submitted_at.isoformat()}
     db.session.commit()
-    return {"receipt": comment.receipt, "submitted_at": comment.submitted_at.isoformat()}, 201
+    return record, 201
 
 
 @bp.get("/receipts/<number>")

@@ -18,7 +18,9 @@ from consult.core.forms import choices
 
 
 class CommentForm(FlaskForm):
-    clause = SelectField(_l("Your comment is about"), choices=[], default="")
+    # The service checks the clause (an unknown one is refused there, for the API too); the
+    # choices are only filled in to show the form.
+    clause = SelectField(_l("Your comment is about"), choices=[], default="", validate_choice=False)
     body = TextAreaField(
         _l("Your comment"),
         description=_l("10 to 5,000 characters. Published comments are visible to everyone."),

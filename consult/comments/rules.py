@@ -114,11 +114,27 @@ _COEFFS = tuple(
 )
 
 
+class _DropTable(dict):
+    """A str.translate table that drops punctuation, symbols, separators and control
+    characters and keeps the rest, filled in as characters are met (a character's category is
+    looked up once per process, not once per character of every comment)."""
+
+    LIMIT = 65536  # beyond this many distinct characters, stop remembering
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.category(chr(code)).startswith(_SKIP_CATEGORIES) else code
+        if len(self) < self.LIMIT:
+            self[code] = value
+        return value
+
+
+_DROP = _DropTable()
+
+
 def normalise(text: str) -> str:
     """Compare meaning, not layout: NFKC (full-width → half-width), lower case, and no
     punctuation, symbols or spaces."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in folded if not unicodedata.category(ch).startswith(_SKIP_CATEGORIES))
+    return unicodedata.normalize("NFKC", text).lower().translate(_DROP)
 
 
 def shingles(normalised: str, k: int = SHINGLE) -> set[str]:
@@ -144,7 +160,7 @@ def minhash_bands(shingle_set: set[str]) -> tuple[int, int, int, int]:
     Two texts of similarity s share a band with probability 1 - (1 - s²)⁴: 0.93 at 0.7,
     0.99 at 0.85, and a campaign of many copies is found through any of its members."""
     hashes = [zlib.crc32(s.encode()) for s in shingle_set]
-    mins = [min((a * h + b) % _PRIME for h in hashes) & 0xFFFFFFFF for a, b in _COEFFS]
+    mins = [min([(a * h + b) % _PRIME for h in hashes]) & 0xFFFFFFFF for a, b in _COEFFS]
     bands = []
     for b in range(4):
         packed = struct.pack(">2I", *mins[b * 2 : b * 2 + 2])

@@ -4,6 +4,7 @@ duplicate groups. Never commits."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from consult.comments.models import (
     DuplicateGroup,
 )
 from consult.consultations import services as consultations
-from consult.consultations.models import Consultation, OfflineActivity
+from consult.consultations.models import Clause, Consultation, OfflineActivity
 from consult.core import audit, files, ids
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.forms import MAX_DB_INT
@@ -38,7 +39,11 @@ ATTACHMENT_KINDS = {
     files.KIND_GIF,
     files.KIND_WEBP,
 }
+# Near-duplicate search: band candidates looked at, texts compared, and members compared per
+# duplicate group.
 _CANDIDATE_LIMIT = 50
+_COMPARE_LIMIT = 10
+_PER_GROUP = 3
 
 
 def _premoderated() -> bool:
@@ -52,10 +57,21 @@ def _clause_id(consultation: Consultation, clause: Any) -> int | None:
         number = int(clause)
     except (TypeError, ValueError):
         raise RuleViolation("clause", _l("Unknown clause.")) from None
-    found = consultation.clause(number)
+    if not 0 < number <= MAX_DB_INT:
+        found = None
+    elif "clauses" in sa.inspect(consultation).unloaded:
+        # One id, rather than loading every clause with its text.
+        found = db.session.scalar(
+            sa.select(Clause.id).where(
+                Clause.consultation_id == consultation.id, Clause.number == number
+            )
+        )
+    else:
+        loaded = consultation.clause(number)
+        found = loaded.id if loaded is not None else None
     if found is None:
         raise RuleViolation("clause", _l("Unknown clause."))
-    return found.id
+    return found
 
 
 def _receipt_year(now: datetime) -> int:
@@ -63,25 +79,81 @@ def _receipt_year(now: datetime) -> int:
     return now.astimezone(zone).year
 
 
-def _new_comment(consultation: Consultation, body: str, now: datetime, **fields: Any) -> Comment:
+@dataclass
+class CommentDraft:
+    """A comment checked against every rule and ready to store: what `check_comment` decided
+    from reads alone, and `store_comment` writes (re-checking what may have changed)."""
+
+    consultation_id: int
+    closes_at: datetime | None  # the window to re-check at storing; None: no window rule
+    now: datetime
+    body: str
+    fingerprint: str
+    bands: tuple[int, int, int, int]
+    match: tuple[int, int | None] | None  # (comment id, its group) of the duplicate found
+    fields: dict[str, Any]
+    attachment: files.CheckedFile | None = None
+
+
+def _draft(
+    consultation: Consultation,
+    body: str,
+    now: datetime,
+    *,
+    closes_at: datetime | None,
+    attachment: files.CheckedFile | None = None,
+    **fields: Any,
+) -> CommentDraft:
     normalised = rules.normalise(body)
     shingle_set = rules.shingles(normalised)
-    bands = rules.minhash_bands(shingle_set)
-    comment = Comment(
+    draft = CommentDraft(
         consultation_id=consultation.id,
+        closes_at=closes_at,
+        now=now,
         body=body,
-        submitted_at=now,
         fingerprint=rules.fingerprint(normalised),
-        band0=bands[0],
-        band1=bands[1],
-        band2=bands[2],
-        band3=bands[3],
+        bands=rules.minhash_bands(shingle_set),
+        match=None,
+        fields=fields,
+        attachment=attachment,
+    )
+    draft.match = _duplicate_of(draft, shingle_set)
+    return draft
+
+
+def store_comment(draft: CommentDraft) -> Comment:
+    """Write a checked comment: its attachment, its duplicate group, and the comment with a
+    new receipt number.
+
+    It may run in a later transaction than `check_comment` (see core.transactions): the window
+    and the duplicate's group are read again here, so that a consultation closed or a group
+    formed in between is respected."""
+    if draft.closes_at is not None:
+        closes_at = db.session.scalar(
+            sa.select(Consultation.closes_at).where(Consultation.id == draft.consultation_id)
+        )
+        if closes_at is None or draft.now >= closes_at:
+            raise _closed(closes_at or draft.closes_at)
+    fields = dict(draft.fields)
+    if draft.attachment is not None:
+        stored = consultations.store_file(draft.attachment, now=draft.now)
+        db.session.flush()
+        fields["attachment_id"] = stored.id
+    comment = Comment(
+        consultation_id=draft.consultation_id,
+        body=draft.body,
+        submitted_at=draft.now,
+        fingerprint=draft.fingerprint,
+        band0=draft.bands[0],
+        band1=draft.bands[1],
+        band2=draft.bands[2],
+        band3=draft.bands[3],
+        duplicate_group_id=_group_for(draft),
         **fields,
     )
-    _assign_duplicate_group(comment, consultation, shingle_set, now)
     # A receipt collision is astronomically rare; retry inside a savepoint all the same.
     for _attempt in range(5):
-        comment.receipt = ids.new_receipt(_receipt_year(now))
+        comment.receipt = ids.new_receipt(_receipt_year(draft.now))
         try:
             with db.session.begin_nested():
                 db.session.add(comment)
@@ -98,50 +170,146 @@ def _new_comment(consultation: Consultation, body: str, now: datetime, **fields:
     return comment
 
 
-def _assign_duplicate_group(
-    comment: Comment, consultation: Consultation, shingle_set: set[str], now: datetime
-) -> None:
-    """Put the comment in the group of an identical or near-identical earlier comment."""
-    exact = db.session.execute(
-        sa.select(Comment.id, Comment.duplicate_group_id)
-        .where(
-            Comment.consultation_id == consultation.id, Comment.fingerprint == comment.fingerprint
-        )
-        .order_by(Comment.id)
-        .limit(1)
-    ).first()
-    match_id, group_id = (exact.id, exact.duplicate_group_id) if exact else (None, None)
-    if match_id is None:
-        candidates = db.session.execute(
-            sa.select(Comment.id, Comment.body, Comment.duplicate_group_id)
-            .where(
-                Comment.consultation_id == consultation.id,
-                sa.or_(
-                    Comment.band0 == comment.band0,
-                    Comment.band1 == comment.band1,
-                    Comment.band2 == comment.band2,
-                    Comment.band3 == comment.band3,
-                ),
-            )
-            .order_by(Comment.id.desc())
-            .limit(_CANDIDATE_LIMIT)
-        ).all()
-        best = 0.0
-        for row in candidates:
-            score = rules.jaccard(shingle_set, rules.shingles(rules.normalise(row.body)))
-            if score >= rules.DUPLICATE_THRESHOLD and score > best:
-                best, match_id, group_id = score, row.id, row.duplicate_group_id
-    if match_id is None:
-        return
+def _group_for(draft: CommentDraft) -> int | None:
+    """The duplicate group the new comment joins: its match's, made now if the match has none
+    (read again here: another submission may have grouped it since the check)."""
+    if draft.match is None:
+        return None
+    match_id = draft.match[0]
+    group_id = db.session.scalar(
+        sa.select(Comment.duplicate_group_id).where(Comment.id == match_id)
+    )
     if group_id is None:
-        group = DuplicateGroup(consultation_id=consultation.id, created_at=now)
+        group = DuplicateGroup(consultation_id=draft.consultation_id, created_at=draft.now)
         db.session.add(group)
         db.session.flush()
         db.session.execute(
             sa.update(Comment).where(Comment.id == match_id).values(duplicate_group_id=group.id)
         )
         group_id = group.id
-    comment.duplicate_group_id = group_id
+    return group_id
+
+
+_BAND_CANDIDATES = sa.union(
+    *(
+        sa.select(Comment.id, Comment.duplicate_group_id, Comment.fingerprint).where(
+            Comment.consultation_id == sa.bindparam("consultation_id"),
+            column == sa.bindparam(f"band{i}"),
+        )
+        for i, column in enumerate((Comment.band0, Comment.band1, Comment.band2, Comment.band3))
+    )
+).subquery()
+# Built once. One lookup per band, each by its index (an OR of the four scans on SQLite); an
+# identical text has the same bands, so the lookup also finds exact copies.
+_CANDIDATES = (
+    sa.select(
+        _BAND_CANDIDATES.c.id,
+        _BAND_CANDIDATES.c.duplicate_group_id,
+        _BAND_CANDIDATES.c.fingerprint,
+    )
+    .order_by(_BAND_CANDIDATES.c.id.desc())
+    .limit(_CANDIDATE_LIMIT)
+)
+
+
+def _duplicate_of(draft: CommentDraft, shingle_set: set[str]) -> tuple[int, int | None] | None:
+    """An identical recent comment, else the most similar near-identical one.
+
+    A campaign's copies all share bands, so the candidates are mostly members of one group:
+    its most recent members stand for it (_PER_GROUP), which keeps the text comparisons per
+    submission few whatever the campaign's size."""
+    rows = db.session.execute(
+        _CANDIDATES,
+        {
+            "consultation_id": draft.consultation_id,
+            **{f"band{i}": value for i, value in enumerate(draft.bands)},
+        },
+    ).all()
+    for row in rows:
+        if row.fingerprint == draft.fingerprint:
+            return row.id, row.duplicate_group_id
+    chosen: list[int] = []
+    per_group: dict[int, int] = {}
+    for row in rows:
+        if row.duplicate_group_id is not None:
+            seen = per_group.get(row.duplicate_group_id, 0)
+            if seen >= _PER_GROUP:
+                continue
+            per_group[row.duplicate_group_id] = seen + 1
+        chosen.append(row.id)
+        if len(chosen) >= _COMPARE_LIMIT:
+            break
+    if not chosen:
+        return None
+    best, match = 0.0, None
+    for row in db.session.execute(
+        sa.select(Comment.id, Comment.body, Comment.duplicate_group_id)
+        .where(Comment.id.in_(chosen))
+        .order_by(Comment.id.desc())
+    ):
+        score = rules.jaccard(shingle_set, rules.shingles(rules.normalise(row.body)))
+        if score >= rules.DUPLICATE_THRESHOLD and score > best:
+            best, match = score, (row.id, row.duplicate_group_id)
+    return match
+
+
+def _closed(closes_at: datetime) -> RuleViolation:
+    return RuleViolation(
+        None,
+        _l(
+            "This consultation closed at %(when)s; comments can no longer be submitted.",
+            when=_local_text(closes_at),
+        ),
+        code="closed",
+    )
+
+
+def check_comment(
+    consultation: Consultation,
+    data: dict[str, Any],
+    *,
+    now: datetime | None = None,
+    ip: str | None = None,
+    user: User | None = None,
+    attachment: tuple[str, bytes] | None = None,
+) -> CommentDraft:
+    """Check a resident's online comment against every rule, by the server's clock (rule 2),
+    and find its duplicate; reads only. `store_comment` writes it."""
+    now = now or now_utc()
+    if not consultation.is_open_at(now):
+        if now < consultation.opens_at:
+            raise RuleViolation(None, _l("This consultation is not open yet."), code="not_open")
+        raise _closed(consultation.closes_at)
+    name = rules.clean_name(data.get("author_name"))
+    body = rules.clean_body(data.get("body"))
+    contact = rules.clean_contact(data.get("contact"))
+    clause_id = _clause_id(consultation, data.get("clause"))
+    if data.get("consent") is not True:
+        raise RuleViolation("consent", _l("Please agree to the publication rules."))
+    show_name = data.get("show_name")
+    if not isinstance(show_name, bool):
+        raise RuleViolation("show_name", _l("Say whether your name may be shown."))
+    upload = None
+    if attachment is not None:
+        upload = files.check_upload(
+            attachment[0], attachment[1], ATTACHMENT_KINDS, rules.MAX_ATTACHMENT_BYTES, "attachment"
+        )
+    return _draft(
+        consultation,
+        body,
+        now,
+        closes_at=consultation.closes_at,
+        attachment=upload,
+        clause_id=clause_id,
+        source=CommentSource.ONLINE.value,
+        author_name=name,
+        show_name=show_name,
+        contact=contact,
+        consent=True,
+        submitter_ip=(ip or None) and ip[:45],
+        user_id=getattr(user, "id", None) if user is not None and user.is_authenticated else None,
+        status=(CommentStatus.RECEIVED if _premoderated() else CommentStatus.PUBLISHED).value,
+    )
 
 
 def submit_comment(
@@ -154,51 +322,14 @@ def submit_comment(
     attachment: tuple[str, bytes] | None = None,
 ) -> Comment:
     """A resident comments online, with or without an account. Returns the comment with its
-    receipt. Refused outside the window, by the server's clock (rule 2)."""
-    now = now or now_utc()
-    if not consultation.is_open_at(now):
-        if now < consultation.opens_at:
-            raise RuleViolation(None, _l("This consultation is not open yet."), code="not_open")
-        raise RuleViolation(
-            None,
-            _l(
-                "This consultation closed at %(when)s; comments can no longer be submitted.",
-                when=_local_text(consultation.closes_at),
-            ),
-            code="closed",
-        )
-    name = rules.clean_name(data.get("author_name"))
-    body = rules.clean_body(data.get("body"))
-    contact = rules.clean_contact(data.get("contact"))
-    clause_id = _clause_id(consultation, data.get("clause"))
-    if data.get("consent") is not True:
-        raise RuleViolation("consent", _l("Please agree to the publication rules."))
-    show_name = data.get("show_name")
-    if not isinstance(show_name, bool):
-        raise RuleViolation("show_name", _l("Say whether your name may be shown."))
-    stored = None
-    if attachment is not None:
-        upload = files.check_upload(
-            attachment[0], attachment[1], ATTACHMENT_KINDS, rules.MAX_ATTACHMENT_BYTES, "attachment"
-        )
-        stored = consultations.store_file(upload, now=now)
-        db.session.flush()
-    comment = _new_comment(
-        consultation,
-        body,
-        now,
-        clause_id=clause_id,
-        source=CommentSource.ONLINE.value,
-        author_name=name,
-        show_name=show_name,
-        contact=contact,
-        consent=True,
-        submitter_ip=(ip or None) and ip[:45],
-        user_id=getattr(user, "id", None) if user is not None and user.is_authenticated else None,
-        attachment_id=stored.id if stored else None,
-        status=(CommentStatus.RECEIVED if _premoderated() else CommentStatus.PUBLISHED).value,
+    receipt. Refused outside the window, by the server's clock (rule 2).
+
+    Web and API handlers run the two halves in separate transactions (check in
+    `core.transactions.read_phase()`, then store), so that SQLite's write lock is held only
+    for the writes."""
+    return store_comment(
+        check_comment(consultation, data, now=now, ip=ip, user=user, attachment=attachment)
     )
-    return comment
 
 
 def _local_text(moment: datetime) -> str:
@@ -255,10 +386,12 @@ def enter_offline_comment(
     body = rules.clean_body(data.get("body"))
     contact = rules.clean_contact(data.get("contact"))
     clause_id = _clause_id(consultation, data.get("clause"))
-    comment = _new_comment(
+    # The offline rules were checked above in this same transaction: no window to re-check.
+    draft = _draft(
         consultation,
         body,
         received_at,
+        closes_at=None,
         clause_id=clause_id,
         source=source,
         author_name=name,
@@ -269,6 +402,7 @@ def enter_offline_comment(
         entered_by_id=getattr(actor, "id", None),
         status=CommentStatus.PUBLISHED.value,
     )
+    comment = store_comment(draft)
     audit.record(comment, "entered", actor=actor, now=now, details={"source": source})
     return comment
 

@@ -12,6 +12,7 @@ from consult.consultations.models import Consultation
 from consult.consultations.views import _page, comment_form_for
 from consult.core.errors import NotFound, RuleViolation
 from consult.core.forms import show_violation
+from consult.core.transactions import read_phase
 from consult.extensions import db, limiter
 
 bp = Blueprint("comments", __name__)
@@ -24,17 +25,21 @@ def _comment_limit() -> str:
 @bp.post("/consultations/<int:consultation_id>/comments")
 @limiter.limit(_comment_limit)
 def submit(consultation_id: int):
-    consultation = db.get_or_404(Consultation, consultation_id)
-    form = comment_form_for(consultation, CommentForm())
-    if form.validate_on_submit():
+    form = CommentForm()
+    # Checks in a read transaction, then the writes in a short one of their own: on SQLite
+    # the write lock is held for the INSERT, not for the whole request (core.transactions).
+    with read_phase():
+        consultation = db.get_or_404(Consultation, consultation_id)
+        if not form.validate_on_submit():
+            return _refused(consultation, form)
         if form.website.data:
             # A bot filled the hidden field. Say no, in words a person would understand.
             form.form_errors.append(_("Your comment could not be accepted. Please try again."))
-            return _page(consultation, form, 422)
+            return _refused(consultation, form)
         upload = form.attachment.data
         attachment = (upload.filename, upload.read()) if getattr(upload, "filename", "") else None
         try:
-            comment = services.submit_comment(
+            draft = services.check_comment(
                 consultation,
                 {
                     "author_name": form.author_name.data,
@@ -49,19 +54,32 @@ def submit(consultation_id: int):
                 attachment=attachment,
             )
         except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-            if attachment is not None:
-                form.attachment.errors = [
-                    *form.attachment.errors,
-                    _(
-                        "For your safety the browser does not keep a chosen file: please choose it again."
-                    ),
-                ]
-        else:
-            db.session.commit()
-            return redirect(url_for("comments.receipt", number=comment.receipt, new=1), code=303)
-    return _page(consultation, form, 422)
+            return _refused(consultation, form, exc, attachment is not None)
+    try:
+        receipt = services.store_comment(draft).receipt
+        db.session.commit()
+    except RuleViolation as exc:  # closed between the check and the writes
+        db.session.rollback()
+        with read_phase():
+            return _refused(consultation, form, exc, attachment is not None)
+    return redirect(url_for("comments.receipt", number=receipt, new=1), code=303)
+
+
+def _refused(
+    consultation: Consultation,
+    form: CommentForm,
+    exc: RuleViolation | None = None,
+    had_attachment: bool = False,
+):
+    """The consultation page again with the form as it was sent and what is wrong with it."""
+    if exc is not None:
+        show_violation(form, exc)
+    if had_attachment:
+        form.attachment.errors = [
+            *form.attachment.errors,
+            _("For your safety the browser does not keep a chosen file: please choose it again."),
+        ]
+    return _page(consultation, comment_form_for(consultation, form), 422)
 
 
 @bp.get("/receipts")

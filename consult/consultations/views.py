@@ -44,6 +44,7 @@ bp = Blueprint("consultations", __name__)
 manage_bp = Blueprint("manage_consultations", __name__, url_prefix="/manage")
 
 TABS = ("open", "scheduled", "closed")
+COMMENTS_PER_PAGE = 50  # on the consultation page (open data exports them all)
 
 
 def _zone() -> str:
@@ -97,11 +98,15 @@ def _page(consultation: Consultation, form: CommentForm, status_code: int = 200)
     published_feedback = consultation.feedback_published_at is not None
     # Once the feedback is published every comment is listed with its answer; a withheld one
     # shows the moderation reason instead of its text.
-    listed = (
-        feedback.all_comments(consultation)
+    query = (
+        feedback.all_comments_query(consultation)
         if published_feedback
-        else list(db.session.scalars(comments.public_comments(consultation)))
+        else comments.public_comments(consultation)
     )
+    page = request.args.get("page", 1, type=db_int)
+    listed = db.paginate(query, page=page, per_page=COMMENTS_PER_PAGE, error_out=False)
+    if listed.pages and page > listed.pages:  # a stale link past the end: show the last page
+        listed = db.paginate(query, page=listed.pages, per_page=COMMENTS_PER_PAGE)
     total = comments.count_comments([consultation.id]).get(consultation.id, 0)
     return render_template(
         "consultations/detail.html",

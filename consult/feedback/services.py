@@ -214,14 +214,16 @@ def templates_for(department_id: int) -> list[AnswerTemplate]:
 # --- closing with feedback ---------------------------------------------------------------
 
 
-def all_comments(consultation: Consultation) -> list[Comment]:
-    return list(
-        db.session.scalars(
-            sa.select(Comment)
-            .where(Comment.consultation_id == consultation.id)
-            .order_by(Comment.submitted_at, Comment.id)
-        )
+def all_comments_query(consultation: Consultation) -> sa.Select:
+    return (
+        sa.select(Comment)
+        .where(Comment.consultation_id == consultation.id)
+        .order_by(Comment.submitted_at, Comment.id)
     )
+
+
+def all_comments(consultation: Consultation) -> list[Comment]:
+    return list(db.session.scalars(all_comments_query(consultation)))
 
 
 def closing_problems(consultation: Consultation) -> list[tuple[Comment, str]]:

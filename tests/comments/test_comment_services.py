@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
-from consult.comments import services
+from consult.comments import rules, services
 from consult.comments.models import Comment, CommentStatus, DuplicateGroup
 from consult.consultations import services as consultations
 from consult.consultations.models import StoredFile
@@ -521,6 +521,58 @@ def test_a_campaign_is_one_group_however_many_copies(open_consultation, db):
         db.session.refresh(c)
     assert len({group_of(c) for c in comments}) == 1
     assert list(services.group_sizes(open_consultation).values()) == [12]
+
+
+def test_a_big_campaign_costs_each_new_copy_three_text_comparisons(
+    open_consultation, db, monkeypatch
+):
+    variants = [CAMPAIGN, CAMPAIGN.replace("坚决", "强烈"), CAMPAIGN.replace("严重", "极大")]
+    for i in range(60):
+        submit(open_consultation, body=f"{variants[i % 3]}（居民{i}）")
+    calls = []
+    real = rules.normalise
+    monkeypatch.setattr(rules, "normalise", lambda text: calls.append(text) or real(text))
+    latest = submit(open_consultation, body=CAMPAIGN.replace("请重新选址", "请另行选址"))
+    # Its own text, then at most three members standing for the campaign's group.
+    assert len(calls) <= 4
+    assert list(services.group_sizes(open_consultation).values()) == [61]
+    assert latest.duplicate_group_id is not None
+
+
+# --- checked in one transaction, stored in the next ---------------------------------------
+
+
+def test_a_comment_checked_before_closing_is_refused_if_the_window_closed_before_storing(
+    open_consultation, db, clock
+):
+    clock.set(NOW + 40 * DAY)
+    open_consultation.closes_at = NOW + 45 * DAY
+    draft = services.check_comment(open_consultation, comment_data())
+    db.session.commit()
+    # Meanwhile an officer shortens the window to end before this submission's time.
+    db.session.execute(
+        sa.update(type(open_consultation))
+        .where(type(open_consultation).id == open_consultation.id)
+        .values(closes_at=NOW + 40 * DAY - SECOND)
+    )
+    with pytest.raises(RuleViolation) as refused:
+        services.store_comment(draft)
+    assert refused.value.code == "closed"
+    assert count_rows(db, Comment) == 0
+
+
+def test_a_copy_checked_while_another_was_stored_joins_the_same_group(open_consultation, db):
+    first = submit(open_consultation, body=CAMPAIGN)
+    db.session.commit()
+    # Two copies are checked at the same moment: both find `first`, still without a group.
+    a = services.check_comment(open_consultation, comment_data(body=CAMPAIGN))
+    b = services.check_comment(open_consultation, comment_data(body=CAMPAIGN))
+    assert a.match == b.match == (first.id, None)
+    second = services.store_comment(a)
+    third = services.store_comment(b)
+    db.session.refresh(first)
+    assert first.duplicate_group_id == second.duplicate_group_id == third.duplicate_group_id
+    assert count_rows(db, DuplicateGroup) == 1
 
 
 def test_receipts_are_unique_even_when_the_generator_repeats(open_consultation, monkeypatch):

@@ -453,6 +453,36 @@ def test_duplicates_are_marked_on_the_public_page(consultation, client, db):
     assert page.count("Same text as 2 other comments") == 3
 
 
+def test_the_consultation_page_lists_comments_fifty_at_a_time(consultation, client, db):
+    english(client)
+    for i in range(53):
+        submit(consultation, body=f"第{i:03d}号意见：建议在小区东门增设临时停车泊位，编号{i:03d}。")
+    db.session.commit()
+    first = text(client.get(f"/consultations/{consultation.id}"))
+    assert "Published comments (53)" in first
+    assert first.count('class="comment"') == 50
+    assert "编号000" in first and "编号049" in first and "编号050" not in first
+    assert f'href="/consultations/{consultation.id}?page=2#comments-h" rel="next"' in first
+    second = text(client.get(f"/consultations/{consultation.id}?page=2"))
+    assert second.count('class="comment"') == 3
+    assert '<ol class="comments" start="51">' in second
+    assert "编号052" in second and "编号049" not in second
+    # A stale link past the end shows the last page, not an empty list.
+    assert (
+        text(client.get(f"/consultations/{consultation.id}?page=9")).count('class="comment"') == 3
+    )
+
+
+def test_the_pager_on_a_refused_form_links_to_the_consultation_page(consultation, client, db):
+    english(client)
+    for i in range(51):
+        submit(consultation, body=f"第{i:03d}号意见：建议在小区东门增设临时停车泊位。")
+    db.session.commit()
+    refused = send(client, consultation, body="太短")
+    assert refused.status_code == 422
+    assert f'href="/consultations/{consultation.id}?page=2#comments-h"' in text(refused)
+
+
 # --- the rate limit ----------------------------------------------------------------------
 
 
