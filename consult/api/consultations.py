@@ -108,7 +108,7 @@ def submit_comment(consultation_id: int):
             )
     # Checks in a read transaction, the writes in a short one (see core.transactions).
     with read_phase():
-        consultation = _consultation(consultation_id)
+        consultation = comments.consultation_for_comment(consultation_id)
         draft = comments.check_comment(
             consultation,
             {

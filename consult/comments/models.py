@@ -101,6 +101,8 @@ class Comment(db.Model):
     band1: Mapped[int] = mapped_column(sa.BigInteger)
     band2: Mapped[int] = mapped_column(sa.BigInteger)
     band3: Mapped[int] = mapped_column(sa.BigInteger)
+    # The 8-value MinHash itself (rules.sketch); none for comments stored before it was kept.
+    minhash: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
     duplicate_group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("duplicate_group.id"), index=True
     )

@@ -89,6 +89,7 @@ class CommentDraft:
     now: datetime
     body: str
     fingerprint: str
+    mins: tuple[int, ...]  # the MinHash (rules.minhash)
     bands: tuple[int, int, int, int]
     match: tuple[int, int | None] | None  # (comment id, its group) of the duplicate found
     fields: dict[str, Any]
@@ -112,7 +113,8 @@ def _draft(
         now=now,
         body=body,
         fingerprint=rules.fingerprint(normalised),
-        bands=rules.minhash_bands(shingle_set),
+        mins=(mins := rules.minhash(shingle_set)),
+        bands=rules.minhash_bands(mins),
         match=None,
         fields=fields,
         attachment=attachment,
@@ -148,6 +150,7 @@ def store_comment(draft: CommentDraft) -> Comment:
         band1=draft.bands[1],
         band2=draft.bands[2],
         band3=draft.bands[3],
+        minhash=rules.sketch(draft.mins),
         duplicate_group_id=_group_for(draft),
         **fields,
     )
@@ -192,7 +195,9 @@ def _group_for(draft: CommentDraft) -> int | None:
 
 _BAND_CANDIDATES = sa.union(
     *(
-        sa.select(Comment.id, Comment.duplicate_group_id, Comment.fingerprint).where(
+        sa.select(
+            Comment.id, Comment.duplicate_group_id, Comment.fingerprint, Comment.minhash
+        ).where(
             Comment.consultation_id == sa.bindparam("consultation_id"),
             column == sa.bindparam(f"band{i}"),
         )
@@ -206,6 +211,7 @@ _CANDIDATES = (
         _BAND_CANDIDATES.c.id,
         _BAND_CANDIDATES.c.duplicate_group_id,
         _BAND_CANDIDATES.c.fingerprint,
+        _BAND_CANDIDATES.c.minhash,
     )
     .order_by(_BAND_CANDIDATES.c.id.desc())
     .limit(_CANDIDATE_LIMIT)
@@ -231,6 +237,8 @@ def _duplicate_of(draft: CommentDraft, shingle_set: set[str]) -> tuple[int, int 
     chosen: list[int] = []
     per_group: dict[int, int] = {}
     for row in rows:
+        if not rules.may_be_near_duplicate(draft.mins, row.minhash):
+            continue
         if row.duplicate_group_id is not None:
             seen = per_group.get(row.duplicate_group_id, 0)
             if seen >= _PER_GROUP:
@@ -262,6 +270,18 @@ def _closed(closes_at: datetime) -> RuleViolation:
         ),
         code="closed",
     )
+
+
+def consultation_for_comment(consultation_id: int) -> Consultation:
+    """The consultation a comment is sent to, without the catalogue entry that is otherwise
+    joined to it (a submission needs its window and clauses; a page shown again loads the
+    rest as it goes)."""
+    consultation = db.session.get(
+        Consultation, consultation_id, options=[sa.orm.lazyload(Consultation.matter)]
+    )
+    if consultation is None:
+        raise NotFound(_l("No such consultation."))
+    return consultation
 
 
 def check_comment(
@@ -312,24 +332,14 @@ def check_comment(
     )
 
 
-def submit_comment(
-    consultation: Consultation,
-    data: dict[str, Any],
-    *,
-    now: datetime | None = None,
-    ip: str | None = None,
-    user: User | None = None,
-    attachment: tuple[str, bytes] | None = None,
-) -> Comment:
-    """A resident comments online, with or without an account. Returns the comment with its
-    receipt. Refused outside the window, by the server's clock (rule 2).
+def submit_comment(consultation: Consultation, data: dict[str, Any], **options: Any) -> Comment:
+    """A resident comments online, with or without an account: `check_comment` (same options:
+    now, ip, user, attachment), then `store_comment`. Returns the comment with its receipt.
 
-    Web and API handlers run the two halves in separate transactions (check in
-    `core.transactions.read_phase()`, then store), so that SQLite's write lock is held only
-    for the writes."""
-    return store_comment(
-        check_comment(consultation, data, now=now, ip=ip, user=user, attachment=attachment)
-    )
+    The web and API handlers call the two halves in separate transactions (the check inside
+    `core.transactions.read_phase()`), so that SQLite's write lock is held only for the
+    writes."""
+    return store_comment(check_comment(consultation, data, **options))
 
 
 def _local_text(moment: datetime) -> str:

@@ -29,7 +29,7 @@ def submit(consultation_id: int):
     # Checks in a read transaction, then the writes in a short one of their own: on SQLite
     # the write lock is held for the INSERT, not for the whole request (core.transactions).
     with read_phase():
-        consultation = db.get_or_404(Consultation, consultation_id)
+        consultation = services.consultation_for_comment(consultation_id)
         if not form.validate_on_submit():
             return _refused(consultation, form)
         if form.website.data:

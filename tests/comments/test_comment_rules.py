@@ -177,6 +177,25 @@ def test_unrelated_texts_are_not_similar(other):
 def test_the_same_text_always_gives_the_same_fingerprint_and_bands():
     normalised = rules.normalise(CAMPAIGN)
     assert rules.fingerprint(normalised) == rules.fingerprint(rules.normalise(CAMPAIGN + "。"))
-    bands = rules.minhash_bands(rules.shingles(normalised))
-    assert bands == rules.minhash_bands(rules.shingles(normalised))
+    bands = rules.minhash_bands(rules.minhash(rules.shingles(normalised)))
+    assert bands == rules.minhash_bands(rules.minhash(rules.shingles(normalised)))
     assert all(0 <= b < 2**32 for b in bands)
+
+
+def test_the_bands_of_a_text_never_change_between_versions():
+    # Stored comments keep the bands they were given: the hashing must stay as it was.
+    mins = rules.minhash(rules.shingles(rules.normalise(CAMPAIGN)))
+    assert rules.minhash_bands(mins) == (2917954846, 1721813398, 3801228243, 2198491208)
+
+
+def test_the_sketch_lets_near_duplicates_through_and_stops_chance_candidates():
+    mins = rules.minhash(rules.shingles(rules.normalise(CAMPAIGN)))
+    near = rules.minhash(rules.shingles(rules.normalise(CAMPAIGN.replace("坚决", "强烈"))))
+    unrelated = rules.minhash(
+        rules.shingles(rules.normalise("建议延长公共自行车租赁点的服务时间。"))
+    )
+    assert rules.may_be_near_duplicate(mins, rules.sketch(mins))
+    assert rules.may_be_near_duplicate(mins, rules.sketch(near))
+    assert not rules.may_be_near_duplicate(mins, rules.sketch(unrelated))
+    assert rules.may_be_near_duplicate(mins, None)  # stored before sketches: compare the text
+    assert len(rules.sketch(mins)) == 32

@@ -539,6 +539,27 @@ def test_a_big_campaign_costs_each_new_copy_three_text_comparisons(
     assert latest.duplicate_group_id is not None
 
 
+@pytest.mark.parametrize("stored_sketch, compared", [("chance", False), (None, True)])
+def test_a_chance_band_candidate_is_compared_only_when_its_sketch_may_agree(
+    open_consultation, db, monkeypatch, stored_sketch, compared
+):
+    other = submit(open_consultation, body="建议延长公共自行车租赁点的服务时间，方便上夜班的居民。")
+    body = "改造期间请在夜间停止施工，保障老人和孩子休息。"
+    mins = rules.minhash(rules.shingles(rules.normalise(body)))
+    # Make the earlier comment a chance candidate: it shares the first band (two values) only.
+    other.band0 = rules.minhash_bands(mins)[0]
+    chance = mins[:2] + tuple((m + 1) % 2**32 for m in mins[2:])
+    other.minhash = rules.sketch(chance) if stored_sketch else None
+    db.session.flush()
+    calls = []
+    real = rules.normalise
+    monkeypatch.setattr(rules, "normalise", lambda text: calls.append(text) or real(text))
+    new = submit(open_consultation, body=body)
+    assert (other.body in calls) is compared
+    assert new.duplicate_group_id is None
+    assert new.minhash == rules.sketch(mins)
+
+
 # --- checked in one transaction, stored in the next ---------------------------------------
 
 
