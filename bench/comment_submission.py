@@ -1293,7 +1293,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             if page:
                 log(
-                    f"GET /consultations/<id> (lists every published comment) before the last form "
+                    f"GET /consultations/<id> (first page of 50 comments, counts of all) before the last form "
                     f"run: {page[0] * 1000:.0f} ms, {page[1] / 1024:.0f} KiB"
                 )
             for note in bench.notes:
