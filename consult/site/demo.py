@@ -782,6 +782,36 @@ _GREEN_CAMPAIGN = [
 ]
 
 
+# More residents who sent the campaign's text, some with a line about themselves: the group
+# grows to 29 and the consultation page gets a second page of comments.
+_CAMPAIGN_SIGNERS = [
+    "邓桂兰", "许志明", "傅晓燕", "沈建国", "曾凡荣", "韩秀珍", "冯立新", "程美华",
+    "袁德胜", "潘慧敏", "于海波", "董春梅", "萧国强", "蔡玉兰", "余振华", "杜丽娟",
+    "叶长青", "苏文斌", "吕桂芳", "丁卫东", "任淑华", "姚建平", "卢小红", "钟振宇",
+]  # fmt: skip
+_CAMPAIGN_ESTATES = ["百花洲小区", "羊子巷小区", "船山路宿舍", "墩子塘小区", "贤士花园"]
+
+
+def _campaign_followers() -> list[Remark]:
+    base = _GREEN_CAMPAIGN[0][2]
+    remarks = []
+    for k, name in enumerate(_CAMPAIGN_SIGNERS):
+        minute = 7 * 60 + (k * 53) % (14 * 60)
+        opening = f"本人是{_CAMPAIGN_ESTATES[k % len(_CAMPAIGN_ESTATES)]}居民，" if k % 3 else ""
+        closing = "恳请采纳！" if k % 4 == 1 else ""
+        remarks.append(
+            Remark(
+                5 + k % 5,
+                f"{minute // 60:02d}:{minute % 60:02d}",
+                name,
+                opening + base + closing,
+                clause=4,
+                show=k % 2 == 0,
+            )
+        )
+    return remarks
+
+
 def _cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -960,6 +990,7 @@ def _parking(today: date, y: int) -> Call:
                 clause=2,
             ),
             campaign[4],
+            *_campaign_followers(),
             Remark(
                 5,
                 "09:05",
