@@ -11,6 +11,9 @@ PORT ?= 5000
 # Extra pytest arguments, e.g. PYTEST_ARGS='-m "not e2e"' (.ci/run's PostgreSQL pass).
 PYTEST_ARGS ?=
 CHROMIUM := /usr/bin/chromium
+# A Chinese font for the browser's screenshots (a fresh Debian has none: Chromium then draws
+# empty boxes). The PDF reports bring their own font (Noto Sans SC, a Python wheel).
+BROWSER_CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 # apt-get as root, else through sudo.
 APT := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
@@ -45,8 +48,14 @@ test-pg: setup e2e-deps
 
 ## make e2e-deps: what the browser tests need beside the Python packages (pytest-playwright
 ## is in the [dev] extra): Debian's Chromium (Playwright's own browser download is never
-## used) and axe-core from the npm registry, served to the pages from tests/e2e/node_modules.
-e2e-deps: $(CHROMIUM) $(AXE)
+## used), a Chinese font for it, and axe-core from the npm registry, served to the pages
+## from tests/e2e/node_modules.
+e2e-deps: $(CHROMIUM) $(BROWSER_CJK_FONT) $(AXE)
+
+$(BROWSER_CJK_FONT):
+	@echo "Installing a Chinese font for the browser tests' screenshots (apt-get fonts-wqy-microhei)"
+	@{ $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq --no-install-recommends fonts-wqy-microhei; } \
+	  || { echo "error: fonts-wqy-microhei could not be installed with apt-get; without a Chinese font the browser tests' screenshots show empty boxes. Install it (as root: apt-get install fonts-wqy-microhei), then run make test again." >&2; exit 1; }
 
 $(CHROMIUM):
 	@echo "Installing Debian's Chromium for the browser tests (apt-get)"
