@@ -217,7 +217,7 @@ def test_comment_table_header_repeats_on_every_table_page(rendered):
     table_pages = [t for t in rendered["pages"] if "ZX-2026-" in t and "四、重复意见分组" not in t]
     assert len(table_pages) >= 8
     for page_text in table_pages:
-        assert "意见内容" in page_text and "处理结果及理由" in page_text
+        assert "回执及处理结果" in page_text and "意见内容及处理理由" in page_text
         assert TITLE in page_text  # running header
 
 
