@@ -175,7 +175,9 @@ def create_matter(db, create_department):
     return _create
 
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# Any form's token (a page with several prefixed forms names them "<prefix>-csrf_token"; the
+# value is the session's, the same in all of them).
+_CSRF = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client, url: str) -> str:

@@ -34,16 +34,9 @@ from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
     submit,
     world,
 )
+from tests.feedback.feedback_support import BODIES, NOT_ADOPTED, hotline_comment
 
-BODIES = {
-    "a": "建议在小区东门增设非机动车停放区，方便居民出行。",
-    "b": "第二条应当明确街道办事处的协调职责，避免相互推诿。",
-    "hotline": "来电反映：希望改造施工期间保留临时停车位，减少对老人出行的影响。",
-    "hidden": "这条意见含有侮辱性语言，内容与征求意见稿无关，应予屏蔽。",
-    "other": "建议学区划分时充分考虑新建小区的入学需求。",
-}
 PRIVATE = ("13912345678", "zhao@example.test", "198.51.100.7", "203.0.113.9")
-NOT_ADOPTED = {"disposition": "not_adopted", "reason": "与上位法规定不符，暂不采纳。"}
 REPORT_KEYS = {
     "version",
     "status",
@@ -78,17 +71,7 @@ def closed(world, clock, db) -> Scenario:
     a = submit(c, body=BODIES["a"], clause=1, contact="13912345678")
     b = submit(c, body=BODIES["b"], ip="203.0.113.9")
     clock.set(NOW + 2 * DAY)
-    hotline = comment_services.enter_offline_comment(
-        c,
-        {
-            "source": "hotline",
-            "received_at": NOW + DAY,
-            "author_name": "来电市民",
-            "body": BODIES["hotline"],
-            "contact": "zhao@example.test",
-        },
-        actor=None,
-    )
+    hotline = hotline_comment(c)
     hidden = submit(c, body=BODIES["hidden"], contact="13912345678")
     comment_services.hide_comment(hidden, "abusive", "含侮辱性语言", actor=None)
     other_c = make_consultation(world.other_matter, NOW + 2 * DAY)

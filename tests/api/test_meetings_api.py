@@ -4,9 +4,6 @@ tokens for staff and for representatives, who may do what, and no private field 
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -16,16 +13,11 @@ from consult.extensions import db as _db
 from consult.meetings import rules
 from consult.meetings import services as meetings
 from consult.meetings.models import Draw, Invitation, Meeting
-from consult.representatives import services as pool
-from tests.conftest import Auth
+from tests.conftest import Auth, csrf_token
+from tests.meetings.meeting_support import DAY, HOUR, NOW, district
 
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Donghu
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-TERM = {"term_start": date(2025, 1, 1), "term_end": date(2027, 12, 31)}
 PHONE = "13966667777"
 EMAIL = "api.private.5566@example.test"
-_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 
 
 def assert_error(response, status: int, field: str | None = None, code: str | None = None):
@@ -47,44 +39,14 @@ def bearer(secret: str) -> dict[str, str]:
 @pytest.fixture
 def w(db, frozen, create_user, create_department, create_matter):
     frozen(NOW)
-    x = SimpleNamespace()
-    x.department, x.elsewhere = create_department(), create_department()
-    x.admin = create_user("admin")
-    x.officer = create_user("officer", department=x.department)
-    x.other_officer = create_user("officer", department=x.elsewhere)
-    x.resident = create_user("resident")
-    x.rep_user = create_user("representative")
-    x.other_rep_user = create_user("representative")
-    x.matter = create_matter(department=x.department, published=True)
-    x.me = pool.add_representative(
-        {
-            "name": "周文静",
-            "category": "npc_deputy",
-            "user_id": x.rep_user.id,
-            **TERM,
-            "phone": PHONE,
-            "email": EMAIL,
-        },
-        actor=None,
+    x = district(
+        create_user,
+        create_department,
+        create_matter,
+        phones=(PHONE, PHONE),
+        emails=(EMAIL, EMAIL),
+        experts=4,
     )
-    x.other = pool.add_representative(
-        {
-            "name": "李桂英",
-            "category": "supervisor",
-            "user_id": x.other_rep_user.id,
-            **TERM,
-            "phone": PHONE,
-            "email": EMAIL,
-        },
-        actor=None,
-    )
-    x.experts = [
-        pool.add_representative(
-            {"name": f"专家{n}", "category": "expert", "phone": PHONE, "email": EMAIL, **TERM},
-            actor=None,
-        )
-        for n in range(1, 5)
-    ]
     start = NOW + 14 * DAY
     x.meeting = meetings.create_meeting(
         {
@@ -105,7 +67,7 @@ def w(db, frozen, create_user, create_department, create_matter):
     x.theirs = next(i for i in x.meeting.invitations if i.representative_id == x.other.id)
     x.tokens = {
         who: accounts.issue_token(getattr(x, who), "t", actor=None)[1]
-        for who in ("admin", "officer", "other_officer", "rep_user", "other_rep_user")
+        for who in ("admin", "officer", "other_officer", "me_user", "other_user")
     }
     db.session.commit()
     return x
@@ -227,7 +189,7 @@ def test_the_representatives_list(client, w):
     [
         (None, 401),
         ("bad", 401),
-        ("rep_user", 403),
+        ("me_user", 403),
         ("other_officer", 403),
         ("officer", 201),
         ("admin", 201),
@@ -294,7 +256,7 @@ def test_a_revoked_token_is_refused(client, w):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [(None, 401), ("rep_user", 403), ("other_officer", 403), ("officer", 201), ("admin", 201)],
+    [(None, 401), ("me_user", 403), ("other_officer", 403), ("officer", 201), ("admin", 201)],
 )
 def test_drawing_by_token(client, w, who, status):
     headers = {} if who is None else bearer(w.tokens[who])
@@ -356,7 +318,7 @@ def respond(client, invitation_id: int, body, headers):
 
 
 def test_a_representative_accepts_with_their_token_and_gets_the_code(client, w):
-    response = respond(client, w.mine.id, {"accept": True}, bearer(w.tokens["rep_user"]))
+    response = respond(client, w.mine.id, {"accept": True}, bearer(w.tokens["me_user"]))
     assert response.status_code == 200
     data = response.get_json()
     _db.session.expire_all()
@@ -368,13 +330,13 @@ def test_a_representative_accepts_with_their_token_and_gets_the_code(client, w):
         "responded_at": NOW.isoformat(),
         "checkin_code": invitation.checkin_code,
     }
-    again = respond(client, w.mine.id, {"accept": True}, bearer(w.tokens["rep_user"]))
+    again = respond(client, w.mine.id, {"accept": True}, bearer(w.tokens["me_user"]))
     assert_error(again, 422)
 
 
 def test_declining_by_the_api_has_no_code(client, w):
     response = respond(
-        client, w.mine.id, {"accept": False, "reason": "出差"}, bearer(w.tokens["rep_user"])
+        client, w.mine.id, {"accept": False, "reason": "出差"}, bearer(w.tokens["me_user"])
     )
     assert response.status_code == 200
     assert response.get_json()["status"] == "declined" and "checkin_code" not in response.get_json()
@@ -387,11 +349,11 @@ def test_declining_by_the_api_has_no_code(client, w):
     [
         (None, "mine", 401),
         ("bad", "mine", 401),
-        ("other_rep_user", "mine", 403),
+        ("other_user", "mine", 403),
         ("officer", "mine", 403),
         ("admin", "mine", 403),
-        ("rep_user", "theirs", 403),
-        ("rep_user", "unknown", 404),
+        ("me_user", "theirs", 403),
+        ("me_user", "unknown", 404),
     ],
 )
 def test_nobody_answers_someone_elses_invitation(client, w, who, invitation, status):
@@ -407,19 +369,18 @@ def test_nobody_answers_someone_elses_invitation(client, w, who, invitation, sta
     [({"accept": "yes"}, "accept"), ({}, "accept"), ({"accept": False, "reason": 5}, "reason")],
 )
 def test_a_malformed_reply_is_422(client, w, body, field):
-    assert_error(respond(client, w.mine.id, body, bearer(w.tokens["rep_user"])), 422, field=field)
+    assert_error(respond(client, w.mine.id, body, bearer(w.tokens["me_user"])), 422, field=field)
 
 
 def test_after_the_deadline_the_reply_is_refused(client, w, frozen):
     frozen(w.meeting.registration_deadline)
-    response = respond(client, w.mine.id, {"accept": True}, bearer(w.tokens["rep_user"]))
+    response = respond(client, w.mine.id, {"accept": True}, bearer(w.tokens["me_user"]))
     assert_error(response, 422, code="deadline_passed")
 
 
 def test_a_browser_session_needs_the_csrf_header(client, w):
-    Auth(client).login(w.rep_user)
-    page = client.get("/my/invitations").get_data(as_text=True)
-    csrf = _TOKEN.search(page).group(1)
+    Auth(client).login(w.me_user)
+    csrf = csrf_token(client, "/my/invitations")
     assert_error(respond(client, w.mine.id, {"accept": True}, {}), 400, code="csrf")
     response = respond(client, w.mine.id, {"accept": True}, {"X-CSRFToken": csrf})
     assert response.status_code == 200 and response.get_json()["status"] == "accepted"
@@ -427,7 +388,7 @@ def test_a_browser_session_needs_the_csrf_header(client, w):
 
 def test_a_resident_by_session_is_refused(client, w):
     Auth(client).login(w.resident)
-    csrf = _TOKEN.search(client.get("/account").get_data(as_text=True)).group(1)
+    csrf = csrf_token(client, "/account")
     headers = {"X-CSRFToken": csrf}
     assert_error(respond(client, w.mine.id, {"accept": True}, headers), 403)
     assert_error(client.post("/api/v1/meetings", json=meeting_body(w), headers=headers), 403)
@@ -444,7 +405,7 @@ def test_checking_in_by_the_api(client, w, frozen):
     early = client.post(url, json={"code": code}, headers=bearer(w.tokens["officer"]))
     assert_error(early, 422, field="code")
     frozen(w.meeting.starts_at - HOUR)
-    for who, status in (("rep_user", 403), ("other_officer", 403)):
+    for who, status in (("me_user", 403), ("other_officer", 403)):
         assert_error(client.post(url, json={"code": code}, headers=bearer(w.tokens[who])), status)
     assert_error(client.post(url, json={"code": code}), 401)
     assert_error(

@@ -3,8 +3,7 @@ the main forms go through, private contacts stay off public pages, and the calen
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -13,17 +12,10 @@ from consult.accounts import services as accounts
 from consult.meetings import services as meetings
 from consult.meetings.models import InvitationStatus
 from consult.representatives import services as pool
+from tests.conftest import csrf_token
+from tests.meetings.meeting_support import DAY, NOW
 
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Donghu
-DAY = timedelta(days=1)
 PHONE = "13912345678"
-_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
-
-
-def token(client, url: str) -> str:
-    match = _TOKEN.search(client.get(url).get_data(as_text=True))
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
 
 
 class World:
@@ -98,7 +90,7 @@ def login(client, user):
         data={
             "email": user.email,
             "password": "correct-horse-battery",
-            "csrf_token": token(client, "/login"),
+            "csrf_token": csrf_token(client, "/login"),
         },
     )
     assert response.status_code == 302
@@ -166,7 +158,7 @@ def test_representative_accepts_and_sees_a_qr_code(client, world, db):
     page = client.get("/my/invitations")
     assert page.status_code == 200
     (invitation,) = [i for i in world.meeting.invitations if i.representative_id == world.me.id]
-    csrf = token(client, "/my/invitations")
+    csrf = csrf_token(client, "/my/invitations")
     response = client.post(
         f"/my/invitations/{invitation.id}/response",
         data={f"i{invitation.id}-csrf_token": csrf, f"i{invitation.id}-answer": "accept"},
@@ -192,7 +184,7 @@ def test_decline_of_a_drawn_seat_invites_and_mails_a_substitute(client, world, d
     drawn.representative.user_id = user.id
     db.session.commit()
     login(client, user)
-    csrf = token(client, "/my/invitations")
+    csrf = csrf_token(client, "/my/invitations")
     response = client.post(
         f"/my/invitations/{drawn.id}/response",
         data={
@@ -213,7 +205,7 @@ def test_pages_of_a_representative_and_a_resident(client, world):
     login(client, world.resident)
     assert client.get("/my/invitations").status_code == 200
     assert client.get("/representatives/apply").status_code == 200
-    csrf = token(client, "/representatives/apply")
+    csrf = csrf_token(client, "/representatives/apply")
     response = client.post(
         "/representatives/apply",
         data={"csrf_token": csrf, "category": "expert", "statement": "", "phone": PHONE},
@@ -281,7 +273,7 @@ def test_check_in_at_the_door(client, world, frozen):
     url = f"/manage/meetings/{world.meeting.id}/check-in"
     page = client.get(f"{url}?code={invitation.checkin_code.lower()}").get_data(as_text=True)
     assert f'value="{invitation.checkin_code}"' in page and "autofocus" in page
-    csrf = token(client, url)
+    csrf = csrf_token(client, url)
     response = client.post(url, data={"csrf_token": csrf, "code": invitation.checkin_code})
     assert response.status_code == 303
     assert "周文静" in client.get(response.headers["Location"]).get_data(as_text=True)
@@ -293,7 +285,7 @@ def test_check_in_at_the_door(client, world, frozen):
 
 def test_staff_schedule_a_meeting_and_draw(client, world):
     login(client, world.officer)
-    csrf = token(client, "/manage/meetings/new")
+    csrf = csrf_token(client, "/manage/meetings/new")
     response = client.post(
         "/manage/meetings/new",
         data={
@@ -370,7 +362,7 @@ def test_remark_and_outcome_after_the_meeting(client, world, frozen, db):
     page = client.get(url).get_data(as_text=True)
     item = world.meeting.agenda[0]
     assert f'name="outcome-decision_{item.id}"' in page and 'name="remark-text"' in page
-    csrf = token(client, url)
+    csrf = csrf_token(client, url)
     response = client.post(
         url + "/remarks",
         data={

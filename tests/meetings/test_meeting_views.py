@@ -5,35 +5,20 @@ representative's contact details or check-in code."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
-
 import pytest
 import sqlalchemy as sa
 
 from consult.extensions import db as _db
 from consult.meetings import services as meetings
 from consult.meetings.models import Draw, Invitation, Remark
-from consult.representatives import services as pool
-from tests.conftest import Auth
+from tests.conftest import Auth, csrf_token
+from tests.meetings.meeting_support import DAY, HOUR, NOW, district
 
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Donghu
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-TERM = {"term_start": date(2025, 1, 1), "term_end": date(2027, 12, 31)}
 # Distinctive private values, so their absence from a page means something.
 PHONE = "13971234567"
 OTHER_PHONE = "13976543210"
 EMAIL = "zhou.private.7788@example.test"
 OTHER_EMAIL = "li.private.9911@example.test"
-_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
-
-
-def token(client, url: str) -> str:
-    match = _TOKEN.search(client.get(url).get_data(as_text=True))
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
 
 
 def new_meeting(department, title: str, *, starts_in=14 * DAY, matter=None, seats=6):
@@ -57,44 +42,14 @@ def new_meeting(department, title: str, *, starts_in=14 * DAY, matter=None, seat
 @pytest.fixture
 def w(db, frozen, create_user, create_department, create_matter):
     frozen(NOW)
-    x = SimpleNamespace()
-    x.department, x.elsewhere = create_department(), create_department()
-    x.admin = create_user("admin")
-    x.officer = create_user("officer", department=x.department)
-    x.other_officer = create_user("officer", department=x.elsewhere)
-    x.resident = create_user("resident")
-    x.me_user = create_user("representative", display_name="周文静")
-    x.other_user = create_user("representative", display_name="李桂英")
-    x.matter = create_matter(department=x.department, published=True)
-    x.me = pool.add_representative(
-        {
-            "name": "周文静",
-            "category": "npc_deputy",
-            "user_id": x.me_user.id,
-            "phone": PHONE,
-            "email": EMAIL,
-            **TERM,
-        },
-        actor=None,
+    x = district(
+        create_user,
+        create_department,
+        create_matter,
+        phones=(PHONE, OTHER_PHONE),
+        emails=(EMAIL, OTHER_EMAIL),
+        experts=3,
     )
-    x.other = pool.add_representative(
-        {
-            "name": "李桂英",
-            "category": "supervisor",
-            "user_id": x.other_user.id,
-            "phone": OTHER_PHONE,
-            "email": OTHER_EMAIL,
-            **TERM,
-        },
-        actor=None,
-    )
-    x.experts = [
-        pool.add_representative(
-            {"name": f"专家{n}", "category": "expert", "phone": PHONE, "email": EMAIL, **TERM},
-            actor=None,
-        )
-        for n in range(1, 4)
-    ]
     x.meeting = new_meeting(x.department, "住建局座谈会", matter=x.matter)
     x.foreign = new_meeting(x.elsewhere, "另一部门座谈会")
     meetings.invite(x.meeting, [x.me.id, x.other.id], actor=None)
@@ -132,7 +87,7 @@ def test_my_invitations_lists_only_mine(client, w):
 @pytest.mark.parametrize("who", ["me_user", "resident", "admin", "officer"])
 def test_nobody_answers_someone_elses_invitation(client, w, who):
     login(client, getattr(w, who))
-    csrf = token(client, "/my/invitations")
+    csrf = csrf_token(client, "/my/invitations")
     response = client.post(
         f"/my/invitations/{w.theirs.id}/response",
         data={f"i{w.theirs.id}-csrf_token": csrf, f"i{w.theirs.id}-answer": "accept"},
@@ -144,7 +99,7 @@ def test_nobody_answers_someone_elses_invitation(client, w, who):
 
 def test_an_unknown_invitation_is_404(client, w):
     login(client, w.me_user)
-    csrf = token(client, "/my/invitations")
+    csrf = csrf_token(client, "/my/invitations")
     response = client.post(
         "/my/invitations/999999/response",
         data={"i999999-csrf_token": csrf, "i999999-answer": "accept"},
@@ -166,7 +121,7 @@ def test_a_resident_without_a_seat_sees_how_to_apply(client, w):
 
 def test_declining_by_the_page_and_accepting_after_the_deadline(app, client, w, frozen):
     login(client, w.me_user)
-    csrf = token(client, "/my/invitations")
+    csrf = csrf_token(client, "/my/invitations")
     response = client.post(
         f"/my/invitations/{w.mine.id}/response",
         data={
@@ -184,7 +139,7 @@ def test_declining_by_the_page_and_accepting_after_the_deadline(app, client, w, 
     theirs = w.theirs.id
     client = app.test_client()  # the other representative, in a browser of her own
     login(client, w.other_user)
-    csrf = token(client, "/my/invitations")
+    csrf = csrf_token(client, "/my/invitations")
     late = client.post(
         f"/my/invitations/{theirs}/response",
         data={f"i{theirs}-csrf_token": csrf, f"i{theirs}-answer": "accept"},
@@ -196,7 +151,7 @@ def test_declining_by_the_page_and_accepting_after_the_deadline(app, client, w, 
 
 def test_an_answer_other_than_the_two_buttons_is_a_bad_request(client, w):
     login(client, w.me_user)
-    csrf = token(client, "/my/invitations")
+    csrf = csrf_token(client, "/my/invitations")
     response = client.post(
         f"/my/invitations/{w.mine.id}/response",
         data={f"i{w.mine.id}-csrf_token": csrf, f"i{w.mine.id}-answer": "maybe"},
@@ -223,7 +178,7 @@ def test_checking_in_at_the_venue_with_ones_own_code(client, w, frozen, who, who
     frozen(w.meeting.starts_at - HOUR)
     login(client, getattr(w, who))
     url = f"/meetings/{w.meeting.id}/venue"
-    response = client.post(url, data={"csrf_token": token(client, url), "code": code})
+    response = client.post(url, data={"csrf_token": csrf_token(client, url), "code": code})
     assert response.status_code == status
     _db.session.expire_all()
     arrived = _db.session.get(Invitation, getattr(w, whose).id).checked_in_at
@@ -238,7 +193,7 @@ def test_the_venue_refuses_outside_the_window(client, w):
     login(client, w.me_user)
     url = f"/meetings/{w.meeting.id}/venue"
     response = client.post(
-        url, data={"csrf_token": token(client, url), "code": w.mine.checkin_code}
+        url, data={"csrf_token": csrf_token(client, url), "code": w.mine.checkin_code}
     )
     assert response.status_code == 422
     _db.session.expire_all()
@@ -276,7 +231,7 @@ def test_the_meeting_screens_by_role(client, w, who):
 
 
 def csrf_for(client, who: str) -> str:
-    return token(client, "/login" if who == "anonymous" else "/account")
+    return csrf_token(client, "/login" if who == "anonymous" else "/account")
 
 
 @pytest.mark.parametrize("who", ROLES)
@@ -361,12 +316,12 @@ def test_the_government_office_runs_another_departments_meeting(client, w, froze
     login(client, w.admin)
     url = f"/manage/meetings/{w.foreign.id}/check-in"
     response = client.post(
-        url, data={"csrf_token": token(client, url), "code": invitation.checkin_code}
+        url, data={"csrf_token": csrf_token(client, url), "code": invitation.checkin_code}
     )
     assert response.status_code == 303
     frozen(w.foreign.ends_at + HOUR)
     manage = f"/manage/meetings/{w.foreign.id}"
-    csrf = token(client, manage)
+    csrf = csrf_token(client, manage)
     item = w.foreign.agenda[0].id
     response = client.post(
         manage + "/outcome",

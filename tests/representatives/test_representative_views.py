@@ -4,8 +4,7 @@ government office's screens (pool, adding, status, conflicts, applications, figu
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -18,19 +17,11 @@ from consult.representatives.models import (
     Representative,
     RepresentativeApplication,
 )
-from tests.conftest import Auth
+from tests.conftest import Auth, csrf_token
+from tests.meetings.meeting_support import NOW, TERM
 
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-TERM = {"term_start": date(2025, 1, 1), "term_end": date(2027, 12, 31)}
 PHONE = "13955501234"
 EMAIL = "roster.private.4321@example.test"
-_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
-
-
-def token(client, url: str) -> str:
-    match = _TOKEN.search(client.get(url).get_data(as_text=True))
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
 
 
 def add(name: str, category: str, **extra) -> Representative:
@@ -108,7 +99,7 @@ def test_a_resident_applies_once(client, people, create_user):
     resident = create_user("resident", display_name="张伟")
     _db.session.commit()
     login(client, resident)
-    csrf = token(client, "/representatives/apply")
+    csrf = csrf_token(client, "/representatives/apply")
     data = {
         "csrf_token": csrf,
         "category": "other",
@@ -132,7 +123,7 @@ def test_staff_cannot_apply(client, people, create_user, role):
     user = create_user(role)
     _db.session.commit()
     login(client, user)
-    csrf = token(client, "/account")
+    csrf = csrf_token(client, "/account")
     response = client.post(
         "/representatives/apply",
         data={"csrf_token": csrf, "category": "other", "statement": "想参加。"},
@@ -176,7 +167,7 @@ def test_the_pool_screens_are_the_government_offices(client, people, create_user
         page = client.get("/admin/representatives").get_data(as_text=True)
         assert PHONE in page  # the government office sees contacts
     if role not in ("admin", "anonymous"):
-        csrf = token(client, "/account")
+        csrf = csrf_token(client, "/account")
         response = client.post(
             f"/admin/representatives/{people['serving'].id}/status",
             data={"csrf_token": csrf, "status-status": "ended", "status-reason": "x"},
@@ -199,7 +190,7 @@ def test_adding_a_representative_with_an_account(client, admin, create_user):
     _db.session.commit()
     url = "/admin/representatives/new"
     data = {
-        "csrf_token": token(client, url),
+        "csrf_token": csrf_token(client, url),
         "name": "黄振宇",
         "category": "cppcc_member",
         "affiliation": "区政协委员（民建）",
@@ -229,7 +220,7 @@ def test_adding_a_representative_with_an_account(client, admin, create_user):
 def test_a_status_change_needs_a_reason(client, admin, people):
     rep = people["serving"]
     url = f"/admin/representatives/{rep.id}"
-    csrf = token(client, url)
+    csrf = csrf_token(client, url)
     empty = client.post(
         url + "/status",
         data={"status-csrf_token": csrf, "status-status": "suspended", "status-reason": ""},
@@ -249,7 +240,7 @@ def test_recording_a_conflict_of_interest(client, admin, people, create_matter):
     _db.session.commit()
     rep = people["expert"]
     url = f"/admin/representatives/{rep.id}"
-    csrf = token(client, url)
+    csrf = csrf_token(client, url)
     data = {"conflict-csrf_token": csrf, "conflict-note": "任职单位参与投标。"}
     none = client.post(url + "/conflicts", data={**data, "conflict-matter_id": "0"})
     assert none.status_code == 422
@@ -270,7 +261,7 @@ def test_deciding_applications(client, admin, create_user):
     url = "/admin/representatives/applications"
     page = client.get(url).get_data(as_text=True)
     assert "申请人1" in page and "申请人2" in page
-    csrf = token(client, url)
+    csrf = csrf_token(client, url)
     first, second = applications
     p1, p2 = f"a{first.id}", f"a{second.id}"
     no_reason = client.post(
