@@ -57,18 +57,15 @@ def _clause_id(consultation: Consultation, clause: Any) -> int | None:
         number = int(clause)
     except (TypeError, ValueError):
         raise RuleViolation("clause", _l("Unknown clause.")) from None
-    if not 0 < number <= MAX_DB_INT:
-        found = None
-    elif "clauses" in sa.inspect(consultation).unloaded:
-        # One id, rather than loading every clause with its text.
-        found = db.session.scalar(
+    found = (
+        db.session.scalar(
             sa.select(Clause.id).where(
                 Clause.consultation_id == consultation.id, Clause.number == number
             )
         )
-    else:
-        loaded = consultation.clause(number)
-        found = loaded.id if loaded is not None else None
+        if 0 < number <= MAX_DB_INT
+        else None
+    )
     if found is None:
         raise RuleViolation("clause", _l("Unknown clause."))
     return found

@@ -121,9 +121,6 @@ class Consultation(db.Model):
         """Rule 2: comments are accepted only while opens_at <= now < closes_at."""
         return self.opens_at <= now < self.closes_at
 
-    def clause(self, number: int) -> Clause | None:
-        return next((c for c in self.clauses if c.number == number), None)
-
 
 class Clause(db.Model):
     """One numbered article of the consultation draft (第一条 …), with an anchor."""

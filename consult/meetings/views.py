@@ -217,6 +217,22 @@ def _uid(kind: str, ident: int) -> str:
     return f"{kind}-{ident}@{host}"
 
 
+def _event(uid: str, url: str, now, start, end, summary: str, lines, **extra) -> Event:
+    """One calendar event; `lines` (the empty ones left out) make its description, `extra`
+    its further properties (location, created, status, transp …)."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", summary)
+    event.add("description", "\n".join(line for line in lines if line))
+    event.add("url", url)
+    for key, value in extra.items():
+        event.add(key, value)
+    return event
+
+
 @bp.get("/calendar/meetings.ics")
 def meetings_calendar():
     now = now_utc()
@@ -228,36 +244,32 @@ def meetings_calendar():
         .limit(CALENDAR_LIMIT)
     )
     for meeting in db.session.scalars(stmt):
-        event = Event()
         url = url_for("meetings.detail", meeting_id=meeting.id, _external=True)
-        event.add("uid", _uid("meeting", meeting.id))
-        event.add("dtstamp", now)
-        event.add("dtstart", meeting.starts_at)
-        event.add("dtend", meeting.ends_at)
-        event.add("created", meeting.created_at)
-        event.add("summary", meeting.title)
-        event.add("location", meeting.place)
         agenda = "\n".join(f"{a.position}. {a.title}" for a in meeting.agenda)
         organiser = (
             meeting.department.name if meeting.department else _("District People's Government")
         )
-        event.add(
-            "description",
-            "\n".join(
-                part
-                for part in (
-                    str(rules.KIND_LABELS.get(meeting.kind, meeting.kind)),
-                    _("Organiser: %(name)s", name=organiser),
-                    _("Agenda:") + "\n" + agenda if agenda else "",
-                    url,
-                )
-                if part
-            ),
+        lines = (
+            str(rules.KIND_LABELS.get(meeting.kind, meeting.kind)),
+            _("Organiser: %(name)s", name=organiser),
+            _("Agenda:") + "\n" + agenda if agenda else "",
+            url,
         )
-        event.add("url", url)
-        event.add("status", "CONFIRMED")
-        event.add("transp", "OPAQUE")
-        cal.add_component(event)
+        cal.add_component(
+            _event(
+                _uid("meeting", meeting.id),
+                url,
+                now,
+                meeting.starts_at,
+                meeting.ends_at,
+                meeting.title,
+                lines,
+                created=meeting.created_at,
+                location=meeting.place,
+                status="CONFIRMED",
+                transp="OPAQUE",
+            )
+        )
     return _ics(cal, "meetings.ics")
 
 
@@ -272,29 +284,27 @@ def consultations_calendar():
         .limit(CALENDAR_LIMIT)
     )
     for consultation in db.session.scalars(stmt):
-        event = Event()
         url = url_for("consultations.detail", consultation_id=consultation.id, _external=True)
-        event.add("uid", _uid("consultation-closes", consultation.id))
-        event.add("dtstamp", now)
+        lines = (
+            _(
+                "The call for comments on this draft closes at the end of this event. Comment online:"
+            ),
+            url,
+        )
         # A closing time is an instant; the event is the last half hour for commenting, so
         # a calendar's reminder comes while there is still time.
-        event.add("dtstart", consultation.closes_at - timedelta(minutes=30))
-        event.add("dtend", consultation.closes_at)
-        event.add("summary", _("Comments close: %(title)s", title=consultation.title))
-        event.add(
-            "description",
-            "\n".join(
-                (
-                    _(
-                        "The call for comments on this draft closes at the end of this event. Comment online:"
-                    ),
-                    url,
-                )
-            ),
+        cal.add_component(
+            _event(
+                _uid("consultation-closes", consultation.id),
+                url,
+                now,
+                consultation.closes_at - timedelta(minutes=30),
+                consultation.closes_at,
+                _("Comments close: %(title)s", title=consultation.title),
+                lines,
+                transp="TRANSPARENT",
+            )
         )
-        event.add("url", url)
-        event.add("transp", "TRANSPARENT")
-        cal.add_component(event)
     return _ics(cal, "consultations.ics")
 
 

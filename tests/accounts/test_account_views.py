@@ -613,3 +613,27 @@ def test_unknown_user_or_department_in_admin_is_404(client, db, people):
     login(client, people["admin"])
     assert client.get("/admin/users/987654").status_code == 404
     assert client.get("/admin/departments/987654").status_code == 404
+
+
+# --- session protection ------------------------------------------------------------------
+
+
+def _session_cookies_set(response) -> list[str]:
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+
+
+def test_a_visitors_session_is_not_rewritten_on_every_page(client, db):
+    # The first page opens a session for the CSRF token; later pages leave it alone (the
+    # "strong" session protection applies to signed-in sessions only).
+    assert _session_cookies_set(client.get("/login"))
+    assert _session_cookies_set(client.get("/login")) == []
+    assert _session_cookies_set(client.get("/consultations")) == []
+
+
+def test_a_signed_in_session_used_from_another_browser_is_signed_out(client, db, create_user):
+    user = create_user("resident")
+    login(client, user)
+    assert logged_in(client)
+    elsewhere = client.get("/account", headers={"User-Agent": "Mozilla/5.0 (another browser)"})
+    assert is_login_redirect(elsewhere)
+    assert not logged_in(client)
