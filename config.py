@@ -88,6 +88,10 @@ class Config:
     FEEDBACK_PERIOD_DAYS = _env_int("FEEDBACK_PERIOD_DAYS", 30)
     # Report rendering: "rq" (needs REDIS_URL and a worker), "thread", or "inline".
     REPORT_RENDERING = os.environ.get("REPORT_RENDERING", "")
+    # Duplicate grouping of submitted comments (consult.comments.grouping): "thread" (a
+    # moment after the receipt, by a thread of the web process) or "inline" (before the
+    # answer: one more transaction per submission).
+    COMMENT_GROUPING = os.environ.get("COMMENT_GROUPING", "thread")
 
     # Mail: "outbox" (files in instance/outbox), "smtp", or "null".
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "outbox")
@@ -134,6 +138,7 @@ class TestConfig(Config):
     PASSWORD_HASH_FAST = True
     ACTIVATION_INTERVAL = 0
     REPORT_RENDERING = "inline"
+    COMMENT_GROUPING = "inline"
 
 
 class ProductionConfig(Config):

@@ -5,13 +5,18 @@ The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import tempfile
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 _TMP = Path(tempfile.mkdtemp(prefix="consult-test-"))
 os.environ.setdefault("CONSULT_INSTANCE_DIR", str(_TMP))
@@ -20,6 +25,7 @@ if not os.environ.get("DATABASE_URL"):
 
 from flask.testing import FlaskClient  # noqa: E402
 
+from config import normalise_database_url  # noqa: E402
 from consult import create_app  # noqa: E402
 from consult.core import time as clock  # noqa: E402
 from consult.extensions import db as _db  # noqa: E402
@@ -103,6 +109,32 @@ def frozen():
     yield _freeze
     while stack:
         stack.pop().__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def fresh_database_url() -> Iterator[str]:
+    """The URL of a new, empty database, removed afterwards."""
+    url = normalise_database_url(os.environ.get("DATABASE_URL", ""))
+    if url.startswith("postgresql"):
+        name = f"consult_test_{uuid.uuid4().hex[:12]}"
+        server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        try:
+            with server.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            try:
+                yield sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+            finally:
+                with server.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            server.dispose()
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="consult-migrations-"))
+        try:
+            yield f"sqlite:///{folder / 'migrated.db'}"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- factories ---------------------------------------------------------------------------

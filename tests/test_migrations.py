@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
-import shutil
-import tempfile
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -23,9 +18,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from config import normalise_database_url
 from consult import ROOT, create_app
 from consult.extensions import db
+from tests.conftest import fresh_database_url
 
 VERSIONS = ROOT / "migrations" / "versions"
 
@@ -60,36 +55,10 @@ def _logging_kept() -> Iterator[None]:
             lg.disabled = disabled
 
 
-@contextlib.contextmanager
-def _fresh_database_url() -> Iterator[str]:
-    """The URL of a new, empty database, removed afterwards."""
-    url = normalise_database_url(os.environ.get("DATABASE_URL", ""))
-    if url.startswith("postgresql"):
-        name = f"consult_migration_test_{uuid.uuid4().hex[:12]}"
-        server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        try:
-            with server.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            try:
-                yield sa.make_url(url).set(database=name).render_as_string(hide_password=False)
-            finally:
-                with server.connect() as conn:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            server.dispose()
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="consult-migrations-"))
-        try:
-            yield f"sqlite:///{folder / 'migrated.db'}"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 @pytest.fixture
 def empty_app():
     """A second app whose database is new and empty (the suite's own app is left alone)."""
-    with _fresh_database_url() as url, _logging_kept():
+    with fresh_database_url() as url, _logging_kept():
         app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
         with app.app_context():
             try:

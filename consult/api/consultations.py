@@ -9,13 +9,13 @@ from flask_babel import lazy_gettext as _l
 
 from consult.api import ApiError, api_actor, bp, json_body, page_args, paginated, staff_required
 from consult.catalogue.models import DecisionMatter
+from consult.comments import grouping
 from consult.comments import services as comments
 from consult.comments.models import Comment
 from consult.consultations import services
 from consult.consultations.models import Consultation
 from consult.core.errors import NotFound
 from consult.core.time import now_utc
-from consult.core.transactions import read_phase
 from consult.extensions import db, limiter
 from consult.notifications.services import notify_after_commit
 
@@ -81,13 +81,16 @@ def get_consultation(consultation_id: int):
 def list_comments(consultation_id: int):
     consultation = _consultation(consultation_id)
     page, per_page = page_args()
-    sizes = comments.group_sizes(consultation)
-    return paginated(
-        comments.public_comments(consultation),
-        lambda c: comments.public_comment_record(c, sizes.get(c.duplicate_group_id)),
-        page,
-        per_page,
-    )
+    listed = comments.comments_page(consultation, page, per_page)
+    sizes = comments.group_sizes(listed.items)
+    return {
+        "items": [
+            comments.public_comment_record(c, sizes.get(c.duplicate_group_id)) for c in listed.items
+        ],
+        "total": listed.total,
+        "page": page,
+        "per_page": per_page,
+    }
 
 
 def _comment_limit() -> str:
@@ -106,27 +109,26 @@ def submit_comment(consultation_id: int):
                 field=key,
                 code="rule_violation",
             )
-    # Checks in a read transaction, the writes in a short one (see core.transactions).
-    with read_phase():
-        consultation = comments.consultation_for_comment(consultation_id)
-        draft = comments.check_comment(
-            consultation,
-            {
-                "author_name": body.get("author_name")
-                if isinstance(body.get("author_name"), str)
-                else None,
-                "show_name": body.get("show_name", False),
-                "contact": body.get("contact") if isinstance(body.get("contact"), str) else None,
-                "body": body.get("body") if isinstance(body.get("body"), str) else None,
-                "clause": body.get("clause"),
-                "consent": body.get("consent", False),
-            },
-            ip=request.remote_addr,
-        )
-    comment = comments.store_comment(draft)
-    record = {"receipt": comment.receipt, "submitted_at": comment.submitted_at.isoformat()}
+    # Checked without the database, stored by one guarded INSERT, grouped after the commit
+    # (see comments.views.submit).
+    draft = comments.check_comment(
+        consultation_id,
+        {
+            "author_name": body.get("author_name")
+            if isinstance(body.get("author_name"), str)
+            else None,
+            "show_name": body.get("show_name", False),
+            "contact": body.get("contact") if isinstance(body.get("contact"), str) else None,
+            "body": body.get("body") if isinstance(body.get("body"), str) else None,
+            "clause": body.get("clause"),
+            "consent": body.get("consent", False),
+        },
+        ip=request.remote_addr,
+    )
+    stored = comments.store_comment(draft)
     db.session.commit()
-    return record, 201
+    grouping.after_commit()
+    return {"receipt": stored.receipt, "submitted_at": stored.submitted_at.isoformat()}, 201
 
 
 @bp.get("/receipts/<number>")

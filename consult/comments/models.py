@@ -52,27 +52,80 @@ DISPOSITION_VALUES = tuple(d.value for d in Disposition)
 
 
 class DuplicateGroup(db.Model):
-    """Comments with identical or near-identical text (a form-letter campaign)."""
+    """Comments with identical or near-identical text (a form-letter campaign).
+
+    Its size is stored, kept by the grouping (comments.grouping), so that no page counts a
+    campaign of a million copies to show "与其他N条意见内容相同"."""
 
     __tablename__ = "duplicate_group"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    size: Mapped[int] = mapped_column(default=0)
+    # Members whose band keys are in comment_band (rules.INDEXED_PER_GROUP at most, but for
+    # groups kept from before the side table).
+    indexed: Mapped[int] = mapped_column(default=0)
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="duplicate_group", order_by="Comment.id"
     )
 
+    __table_args__ = (
+        sa.CheckConstraint("size >= 0", name="size_not_negative"),
+        sa.CheckConstraint("indexed >= 0 AND indexed <= size", name="indexed_within_size"),
+    )
+
     def __repr__(self) -> str:
-        return f"<DuplicateGroup {self.id} consultation={self.consultation_id}>"
+        return f"<DuplicateGroup {self.id} consultation={self.consultation_id} size={self.size}>"
+
+
+class CommentBand(db.Model):
+    """One LSH band key of a comment that stands for its group or for itself (rules.band_keys):
+    the indexed side table in which near copies are looked up."""
+
+    __tablename__ = "comment_band"
+
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), primary_key=True)
+    key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"), primary_key=True)
+
+    # The primary key is the lookup: on SQLite the rows live in it (no rowid table beside).
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    def __repr__(self) -> str:
+        return f"<CommentBand {self.key} comment={self.comment_id}>"
+
+
+class CommentTally(db.Model):
+    """A consultation's comment counts, kept by the grouping as it takes each comment in and by
+    moderation, so that pages, the API and exports never count a million rows."""
+
+    __tablename__ = "comment_tally"
+
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), primary_key=True)
+    comments: Mapped[int] = mapped_column(default=0)  # every status
+    published: Mapped[int] = mapped_column(default=0)
+    hidden: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "published >= 0 AND hidden >= 0 AND published + hidden <= comments",
+            name="counts_consistent",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<CommentTally consultation={self.consultation_id} {self.comments}>"
 
 
 class Comment(db.Model):
     __tablename__ = "comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
+    # Indexed with the id (ix_comment_consultation: exports in keyset order) and first in the
+    # other indexes below.
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"))
     clause_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clause.id"))
     receipt: Mapped[str] = mapped_column(sa.String(20), unique=True)
     source: Mapped[str] = mapped_column(sa.String(20), default=CommentSource.ONLINE.value)
@@ -95,14 +148,11 @@ class Comment(db.Model):
     hidden_note: Mapped[str | None] = mapped_column(sa.Text)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    # Duplicate detection: exact fingerprint and four MinHash bands of the normalised text.
+    # Duplicate grouping (comments.grouping): the fingerprint of the normalised text (exact
+    # copies share it), and when the comment was grouped: a moment after it is stored, NULL
+    # until then.
     fingerprint: Mapped[str] = mapped_column(sa.String(40))
-    band0: Mapped[int] = mapped_column(sa.BigInteger)
-    band1: Mapped[int] = mapped_column(sa.BigInteger)
-    band2: Mapped[int] = mapped_column(sa.BigInteger)
-    band3: Mapped[int] = mapped_column(sa.BigInteger)
-    # The 8-value MinHash itself (rules.sketch); none for comments stored before it was kept.
-    minhash: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
+    grouped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duplicate_group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("duplicate_group.id"), index=True
     )
@@ -148,11 +198,19 @@ class Comment(db.Model):
             "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_duplicate_of_itself"
         ),
         sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
+        sa.Index("ix_comment_consultation", "consultation_id", "id"),
         sa.Index("ix_comment_consultation_fingerprint", "consultation_id", "fingerprint"),
-        sa.Index("ix_comment_band0", "consultation_id", "band0"),
-        sa.Index("ix_comment_band1", "consultation_id", "band1"),
-        sa.Index("ix_comment_band2", "consultation_id", "band2"),
-        sa.Index("ix_comment_band3", "consultation_id", "band3"),
+        # The comments waiting to be grouped: a small index however many are grouped.
+        sa.Index(
+            "ix_comment_ungrouped",
+            "consultation_id",
+            "id",
+            sqlite_where=sa.text("grouped_at IS NULL"),
+            postgresql_where=sa.text("grouped_at IS NULL"),
+        ),
+        # A consultation's comments in their listed order (oldest first), with the status so
+        # that a page of published ones is found in the index alone, however deep.
+        sa.Index("ix_comment_listing", "consultation_id", "submitted_at", "id", "status"),
     )
 
     def __repr__(self) -> str:

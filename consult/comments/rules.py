@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import struct
 import unicodedata
-import zlib
 
+import numpy as np
 from flask_babel import lazy_gettext as _l
 
 from consult.comments.models import CommentSource, CommentStatus, HideReason
@@ -48,7 +47,8 @@ OFFLINE_SOURCES = tuple(s.value for s in CommentSource if s != CommentSource.ONL
 
 
 def _has_control_chars(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text)
+    # Control characters (NUL among them) and lone surrogates, which no database stores.
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in text)
 
 
 def _as_text(value, field: str) -> str:
@@ -100,18 +100,43 @@ def clean_contact(contact: str | None) -> str | None:
 
 
 # --- near-duplicate detection ------------------------------------------------------------
+#
+# A comment is a copy of another when their normalised texts are equal (same fingerprint,
+# found by an index) or when the Jaccard similarity of their 3-character shingles is at least
+# DUPLICATE_THRESHOLD (a campaign letter with a personal opening or closing). Near copies are
+# found by locality-sensitive hashing: a MinHash of NUM_PERM values, cut into BANDS bands of
+# BAND_ROWS values; each band hashes to one key, and the keys of the comments that stand for
+# their group are stored in an indexed side table (comment_band). Two texts of similarity s
+# share at least one key with probability 1 - (1 - s^5)^20: 0.975 at 0.7, 0.9998 at 0.85,
+# 0.47 at 0.5, and 1.6e-5 for comments on one topic (s ≈ 0.06), so a consultation of 100,000
+# distinct comments gives a new one ~2 chance candidates, whatever its size. The candidates'
+# texts are then compared exactly. (bench/README.md has the measurements behind the numbers.)
 
 _SKIP_CATEGORIES = ("P", "S", "Z", "C")
-# Universal hashing (a·x + b) mod p with fixed, published coefficients: the same text gives
-# the same bands in every process and every deployment.
-_PRIME = (1 << 61) - 1
-_COEFFS = tuple(
-    (
-        int.from_bytes(hashlib.sha256(f"consult-minhash-a{i}".encode()).digest()[:8]) % _PRIME | 1,
-        int.from_bytes(hashlib.sha256(f"consult-minhash-b{i}".encode()).digest()[:8]) % _PRIME,
-    )
-    for i in range(8)
-)
+NUM_PERM = 100
+BAND_ROWS = 5
+BANDS = NUM_PERM // BAND_ROWS
+# Near copies that join a group by similarity have their keys stored too, up to this many a
+# group: later copies are compared with a few varied members, not with the whole campaign.
+INDEXED_PER_GROUP = 8
+# Candidates whose texts are compared with a new comment, most shared keys first.
+CANDIDATES = 8
+
+# Multiply-add-shift hashing of each packed shingle, ((a·x + b) mod 2⁶⁴) >> 32 with odd
+# a (Dietzfelbinger's strongly universal family; the wrap-around is the point), with fixed,
+# published coefficients: the same text gives the same keys in every process, every
+# deployment and every version (a test pins them).
+
+
+def _coefficient(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8])
+
+
+_A = np.array([_coefficient(f"consult-lsh-a{i}") | 1 for i in range(NUM_PERM)], dtype=np.uint64)
+_B = np.array([_coefficient(f"consult-lsh-b{i}") for i in range(NUM_PERM)], dtype=np.uint64)
+_SHIFT = np.uint64(32)
+_SHIFT_21 = np.uint64(21)
+_SHIFT_42 = np.uint64(42)
 
 
 class _DropTable(dict):
@@ -137,59 +162,49 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().translate(_DROP)
 
 
-def shingles(normalised: str, k: int = SHINGLE) -> set[str]:
-    if len(normalised) <= k:
-        return {normalised}
-    return {normalised[i : i + k] for i in range(len(normalised) - k + 1)}
+def shingles(normalised: str) -> np.ndarray:
+    """The text's distinct 3-character shingles, each packed exactly into one integer (three
+    21-bit code points), sorted. A text shorter than a shingle is one shingle, padded."""
+    codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < SHINGLE:
+        codes = np.concatenate([codes, np.zeros(SHINGLE - len(codes), dtype=np.uint64)])
+    packed = (codes[:-2] << _SHIFT_42) | (codes[1:-1] << _SHIFT_21) | codes[2:]
+    return np.unique(packed)
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
-    if not a and not b:
-        return 1.0
-    return len(a & b) / len(a | b)
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard similarity of two shingle arrays (as `shingles` gives them)."""
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    return common / (len(a) + len(b) - common)
 
 
 def fingerprint(normalised: str) -> str:
     return hashlib.sha1(normalised.encode()).hexdigest()
 
 
-def minhash(shingle_set: set[str]) -> tuple[int, ...]:
-    """An 8-value MinHash of the shingles (32-bit values): two texts of Jaccard similarity s
-    agree on each value with probability s."""
-    hashes = [zlib.crc32(s.encode()) for s in shingle_set]
-    return tuple(min([(a * h + b) % _PRIME for h in hashes]) & 0xFFFFFFFF for a, b in _COEFFS)
+def minhash(shingle_array: np.ndarray) -> np.ndarray:
+    """NUM_PERM MinHash values of the shingles: two texts of Jaccard similarity s agree on
+    each value with probability s."""
+    return ((np.outer(_A, shingle_array) + _B[:, None]) >> _SHIFT).min(axis=1)
 
 
-def minhash_bands(mins: tuple[int, ...]) -> tuple[int, int, int, int]:
-    """Four LSH bands of the MinHash (2 values a band): texts sharing a band become
-    candidates.
-
-    Two texts of similarity s share a band with probability 1 - (1 - s²)⁴: 0.93 at 0.7,
-    0.99 at 0.85, and a campaign of many copies is found through any of its members. Unrelated
-    comments on one topic (s ≈ 0.06) share one 1.4% of the time, so a consultation of 10,000
-    comments gives a new one ~140 chance candidates: the sketch below sorts them out."""
-    bands = []
-    for b in range(4):
-        packed = struct.pack(">2I", *mins[b * 2 : b * 2 + 2])
-        bands.append(zlib.crc32(packed))
-    return bands[0], bands[1], bands[2], bands[3]
-
-
-def sketch(mins: tuple[int, ...]) -> bytes:
-    """The MinHash as stored with the comment (32 bytes)."""
-    return struct.pack(">8I", *mins)
+def band_keys(mins: np.ndarray) -> tuple[int, ...]:
+    """The BANDS keys of a MinHash: 63-bit integers (they fit a signed BIGINT), each the hash
+    of its band's number and values. Texts sharing a key are candidates."""
+    rows = mins.astype(">u8").tobytes()
+    step = BAND_ROWS * 8
+    return tuple(
+        int.from_bytes(
+            hashlib.blake2b(
+                bytes((band,)) + rows[band * step : (band + 1) * step], digest_size=8
+            ).digest()
+        )
+        >> 1
+        for band in range(BANDS)
+    )
 
 
-SKETCH_MIN_AGREEMENT = 4
-
-
-def may_be_near_duplicate(mins: tuple[int, ...], stored: bytes | None) -> bool:
-    """Whether a candidate's stored sketch agrees with ours often enough (≥ 4 of 8 values) to
-    be worth comparing the texts. At the threshold similarity 0.7 a real near-duplicate
-    agrees less often only 6% of the time (and a campaign is found through any of its
-    members); a chance candidate (s ≈ 0.06) passes ~5% of the time. Comments stored without a
-    sketch are always compared."""
-    if stored is None:
-        return True
-    theirs = struct.unpack(">8I", stored)
-    return sum(a == b for a, b in zip(mins, theirs, strict=True)) >= SKETCH_MIN_AGREEMENT
+def text_keys(normalised: str) -> tuple[np.ndarray, tuple[int, ...]]:
+    """A normalised text's shingles and its band keys."""
+    shingle_array = shingles(normalised)
+    return shingle_array, band_keys(minhash(shingle_array))

@@ -4,6 +4,7 @@ duplicate groups. Never commits."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,23 +12,23 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import User
-from consult.comments import rules
+from consult.comments import grouping, rules
 from consult.comments.models import (
     HIDE_REASON_VALUES,
+    SOURCE_VALUES,
     Comment,
     CommentSource,
     CommentStatus,
-    DuplicateGroup,
 )
 from consult.consultations import services as consultations
 from consult.consultations.models import Clause, Consultation, OfflineActivity
 from consult.core import audit, files, ids
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.errors import Forbidden, NotFound, RuleViolation, RuleViolations
 from consult.core.forms import MAX_DB_INT
-from consult.core.time import local_zone, now_utc
+from consult.core.paging import Page
+from consult.core.time import local_zone, now_utc, require_aware
 from consult.extensions import db
 
 log = logging.getLogger(__name__)
@@ -39,36 +40,28 @@ ATTACHMENT_KINDS = {
     files.KIND_GIF,
     files.KIND_WEBP,
 }
-# Near-duplicate search: band candidates looked at, texts compared, and members compared per
-# duplicate group.
-_CANDIDATE_LIMIT = 50
-_COMPARE_LIMIT = 10
-_PER_GROUP = 3
+# Records of an import written per statement.
+IMPORT_CHUNK = 2000
 
 
 def _premoderated() -> bool:
     return bool(has_app_context() and current_app.config.get("COMMENTS_PREMODERATED"))
 
 
-def _clause_id(consultation: Consultation, clause: Any) -> int | None:
+def _clause_number(clause: Any) -> int | None:
+    """The clause number a comment names (None: the draft as a whole). Whether the
+    consultation has that clause is checked where the comment is stored."""
     if clause in (None, "", 0, "0"):
         return None
+    if isinstance(clause, bool | float):
+        raise RuleViolation("clause", _l("Unknown clause."))
     try:
         number = int(clause)
     except (TypeError, ValueError):
         raise RuleViolation("clause", _l("Unknown clause.")) from None
-    found = (
-        db.session.scalar(
-            sa.select(Clause.id).where(
-                Clause.consultation_id == consultation.id, Clause.number == number
-            )
-        )
-        if 0 < number <= MAX_DB_INT
-        else None
-    )
-    if found is None:
+    if not 0 < number <= MAX_DB_INT:
         raise RuleViolation("clause", _l("Unknown clause."))
-    return found
+    return number
 
 
 def _receipt_year(now: datetime) -> int:
@@ -78,184 +71,142 @@ def _receipt_year(now: datetime) -> int:
 
 @dataclass
 class CommentDraft:
-    """A comment checked against every rule and ready to store: what `check_comment` decided
-    from reads alone, and `store_comment` writes (re-checking what may have changed)."""
+    """A comment checked against every rule that needs no database, ready to store:
+    `store_comment` writes it in one INSERT that is itself guarded by the rules that do (the
+    window, the clause), so nothing can change between the check and the write."""
 
     consultation_id: int
-    closes_at: datetime | None  # the window to re-check at storing; None: no window rule
     now: datetime
-    body: str
-    fingerprint: str
-    mins: tuple[int, ...]  # the MinHash (rules.minhash)
-    bands: tuple[int, int, int, int]
-    match: tuple[int, int | None] | None  # (comment id, its group) of the duplicate found
+    window: bool  # whether the INSERT requires the window open at `now` (rule 2)
+    clause: int | None
     fields: dict[str, Any]
     attachment: files.CheckedFile | None = None
 
 
-def _draft(
-    consultation: Consultation,
-    body: str,
-    now: datetime,
-    *,
-    closes_at: datetime | None,
-    attachment: files.CheckedFile | None = None,
-    **fields: Any,
-) -> CommentDraft:
-    normalised = rules.normalise(body)
-    shingle_set = rules.shingles(normalised)
-    draft = CommentDraft(
-        consultation_id=consultation.id,
-        closes_at=closes_at,
-        now=now,
-        body=body,
-        fingerprint=rules.fingerprint(normalised),
-        mins=(mins := rules.minhash(shingle_set)),
-        bands=rules.minhash_bands(mins),
-        match=None,
-        fields=fields,
-        attachment=attachment,
-    )
-    draft.match = _duplicate_of(draft, shingle_set)
-    return draft
+@dataclass(frozen=True)
+class StoredComment:
+    receipt: str
+    submitted_at: datetime
 
 
-def store_comment(draft: CommentDraft) -> Comment:
-    """Write a checked comment: its attachment, its duplicate group, and the comment with a
-    new receipt number.
+# The columns a submission writes; consultation_id and clause_id come from the guarded SELECT.
+_WRITTEN = (
+    "receipt",
+    "fingerprint",
+    "source",
+    "author_name",
+    "show_name",
+    "body",
+    "consent",
+    "submitted_at",
+    "status",
+    "contact",
+    "submitter_ip",
+    "user_id",
+    "attachment_id",
+    "activity_id",
+    "entered_by_id",
+)
+_FIELD_DEFAULTS = {name: None for name in _WRITTEN} | {"show_name": False, "consent": False}
+_INSERTS: dict[tuple[str, bool, bool], sa.Insert] = {}
 
-    It may run in a later transaction than `check_comment` (see core.transactions): the window
-    and the duplicate's group are read again here, so that a consultation closed or a group
-    formed in between is respected."""
-    if draft.closes_at is not None:
-        closes_at = db.session.scalar(
-            sa.select(Consultation.closes_at).where(Consultation.id == draft.consultation_id)
+
+def _insert_statement(dialect: str, window: bool, clause: bool) -> sa.Insert:
+    """INSERT INTO comment … SELECT … FROM consultation [JOIN clause] WHERE id = :consultation
+    [AND the window is open at :now]: no row is written unless the consultation (and its
+    clause) exist and accept comments at that moment. A receipt already taken writes nothing
+    either (ON CONFLICT DO NOTHING), and is drawn again."""
+    cache_key = (dialect, window, clause)
+    if cache_key not in _INSERTS:
+        table = Comment.__table__
+        values = [sa.bindparam(name, type_=table.c[name].type) for name in _WRITTEN]
+        source = sa.select(Consultation.id, *values).where(
+            Consultation.id == sa.bindparam("consultation_id", type_=sa.Integer)
         )
-        if closes_at is None or draft.now >= closes_at:
-            raise _closed(closes_at or draft.closes_at)
-    fields = dict(draft.fields)
+        names = ["consultation_id", *_WRITTEN]
+        if clause:
+            source = source.add_columns(Clause.id).join(
+                Clause,
+                sa.and_(
+                    Clause.consultation_id == Consultation.id,
+                    Clause.number == sa.bindparam("clause", type_=sa.Integer),
+                ),
+            )
+            names.append("clause_id")
+        if window:
+            source = source.where(
+                Consultation.is_open_at(sa.bindparam("now", type_=Comment.submitted_at.type))
+            )
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        # RETURNING says whether a row was written (psycopg's rowcount does not, here).
+        _INSERTS[cache_key] = (
+            insert(table).from_select(names, source).on_conflict_do_nothing().returning(table.c.id)
+        )
+    return _INSERTS[cache_key]
+
+
+def store_comment(draft: CommentDraft) -> StoredComment:
+    """Write a checked comment with a new receipt number: one INSERT, guarded by the window
+    (for an online comment) and the clause, so a consultation closed or shortened since the
+    check is respected. Raises RuleViolation (or NotFound) when the guard refuses it.
+
+    The comment is stored without its duplicate group: see comments.grouping."""
+    fields = _FIELD_DEFAULTS | draft.fields
     if draft.attachment is not None:
         stored = consultations.store_file(draft.attachment, now=draft.now)
         db.session.flush()
         fields["attachment_id"] = stored.id
-    comment = Comment(
-        consultation_id=draft.consultation_id,
-        body=draft.body,
-        submitted_at=draft.now,
-        fingerprint=draft.fingerprint,
-        band0=draft.bands[0],
-        band1=draft.bands[1],
-        band2=draft.bands[2],
-        band3=draft.bands[3],
-        minhash=rules.sketch(draft.mins),
-        duplicate_group_id=_group_for(draft),
+    dialect = db.session.get_bind().dialect.name
+    stmt = _insert_statement(dialect, draft.window, draft.clause is not None)
+    params = {
         **fields,
-    )
-    # A receipt collision is astronomically rare; retry inside a savepoint all the same.
+        "consultation_id": draft.consultation_id,
+        "submitted_at": draft.now,
+        "now": draft.now,
+        "clause": draft.clause,
+    }
+    year = _receipt_year(draft.now)
     for _attempt in range(5):
-        comment.receipt = ids.new_receipt(_receipt_year(draft.now))
-        try:
-            with db.session.begin_nested():
-                db.session.add(comment)
-                db.session.flush()
-            break
-        except IntegrityError:
-            if (
-                db.session.scalar(sa.select(Comment.id).where(Comment.receipt == comment.receipt))
-                is None
-            ):
-                raise
-    else:  # pragma: no cover
-        raise RuntimeError("could not allocate a receipt number")
-    return comment
+        params["receipt"] = ids.new_receipt(year)
+        if db.session.execute(stmt, params).first() is not None:
+            return StoredComment(params["receipt"], draft.now)
+        _explain_refusal(draft)  # raises, unless the receipt was taken
+    raise RuntimeError("could not allocate a receipt number")  # pragma: no cover
 
 
-def _group_for(draft: CommentDraft) -> int | None:
-    """The duplicate group the new comment joins: its match's, made now if the match has none
-    (read again here: another submission may have grouped it since the check)."""
-    if draft.match is None:
-        return None
-    match_id = draft.match[0]
-    group_id = db.session.scalar(
-        sa.select(Comment.duplicate_group_id).where(Comment.id == match_id)
+def _explain_refusal(draft: CommentDraft) -> None:
+    """Why the guarded INSERT wrote nothing: the window, the clause, or (returning) a receipt
+    number already taken."""
+    consultation = db.session.get(
+        Consultation, draft.consultation_id, options=[sa.orm.lazyload(Consultation.matter)]
     )
-    if group_id is None:
-        group = DuplicateGroup(consultation_id=draft.consultation_id, created_at=draft.now)
-        db.session.add(group)
-        db.session.flush()
-        db.session.execute(
-            sa.update(Comment).where(Comment.id == match_id).values(duplicate_group_id=group.id)
+    if consultation is None:
+        raise NotFound(_l("No such consultation."))
+    if draft.window:
+        violation = window_violation(consultation, draft.now)
+        if violation is not None:
+            raise violation
+    if draft.clause is not None and (
+        db.session.scalar(
+            sa.select(Clause.id).where(
+                Clause.consultation_id == consultation.id, Clause.number == draft.clause
+            )
         )
-        group_id = group.id
-    return group_id
-
-
-_BAND_CANDIDATES = sa.union(
-    *(
-        sa.select(
-            Comment.id, Comment.duplicate_group_id, Comment.fingerprint, Comment.minhash
-        ).where(
-            Comment.consultation_id == sa.bindparam("consultation_id"),
-            column == sa.bindparam(f"band{i}"),
-        )
-        for i, column in enumerate((Comment.band0, Comment.band1, Comment.band2, Comment.band3))
-    )
-).subquery()
-# Built once. One lookup per band, each by its index (an OR of the four scans on SQLite); an
-# identical text has the same bands, so the lookup also finds exact copies.
-_CANDIDATES = (
-    sa.select(
-        _BAND_CANDIDATES.c.id,
-        _BAND_CANDIDATES.c.duplicate_group_id,
-        _BAND_CANDIDATES.c.fingerprint,
-        _BAND_CANDIDATES.c.minhash,
-    )
-    .order_by(_BAND_CANDIDATES.c.id.desc())
-    .limit(_CANDIDATE_LIMIT)
-)
-
-
-def _duplicate_of(draft: CommentDraft, shingle_set: set[str]) -> tuple[int, int | None] | None:
-    """An identical recent comment, else the most similar near-identical one.
-
-    A campaign's copies all share bands, so the candidates are mostly members of one group:
-    its most recent members stand for it (_PER_GROUP), which keeps the text comparisons per
-    submission few whatever the campaign's size."""
-    rows = db.session.execute(
-        _CANDIDATES,
-        {
-            "consultation_id": draft.consultation_id,
-            **{f"band{i}": value for i, value in enumerate(draft.bands)},
-        },
-    ).all()
-    for row in rows:
-        if row.fingerprint == draft.fingerprint:
-            return row.id, row.duplicate_group_id
-    chosen: list[int] = []
-    per_group: dict[int, int] = {}
-    for row in rows:
-        if not rules.may_be_near_duplicate(draft.mins, row.minhash):
-            continue
-        if row.duplicate_group_id is not None:
-            seen = per_group.get(row.duplicate_group_id, 0)
-            if seen >= _PER_GROUP:
-                continue
-            per_group[row.duplicate_group_id] = seen + 1
-        chosen.append(row.id)
-        if len(chosen) >= _COMPARE_LIMIT:
-            break
-    if not chosen:
-        return None
-    best, match = 0.0, None
-    for row in db.session.execute(
-        sa.select(Comment.id, Comment.body, Comment.duplicate_group_id)
-        .where(Comment.id.in_(chosen))
-        .order_by(Comment.id.desc())
+        is None
     ):
-        score = rules.jaccard(shingle_set, rules.shingles(rules.normalise(row.body)))
-        if score >= rules.DUPLICATE_THRESHOLD and score > best:
-            best, match = score, (row.id, row.duplicate_group_id)
-    return match
+        raise RuleViolation("clause", _l("Unknown clause."))
+
+
+def window_violation(consultation: Consultation, now: datetime) -> RuleViolation | None:
+    """Rule 2 as a resident is told it: not open yet, or closed (None while it is open)."""
+    if consultation.is_open_at(now):
+        return None
+    if now < consultation.opens_at:
+        return RuleViolation(None, _l("This consultation is not open yet."), code="not_open")
+    return _closed(consultation.closes_at)
 
 
 def _closed(closes_at: datetime) -> RuleViolation:
@@ -271,8 +222,7 @@ def _closed(closes_at: datetime) -> RuleViolation:
 
 def consultation_for_comment(consultation_id: int) -> Consultation:
     """The consultation a comment is sent to, without the catalogue entry that is otherwise
-    joined to it (a submission needs its window and clauses; a page shown again loads the
-    rest as it goes)."""
+    joined to it (a refused submission's page loads the rest as it goes)."""
     consultation = db.session.get(
         Consultation, consultation_id, options=[sa.orm.lazyload(Consultation.matter)]
     )
@@ -281,8 +231,36 @@ def consultation_for_comment(consultation_id: int) -> Consultation:
     return consultation
 
 
+def _online_fields(data: Any, *, ip: str | None = None, user: User | None = None) -> dict:
+    """A resident's own fields of an online comment, checked (rules 6 and the text rules)."""
+    if not isinstance(data, dict):
+        raise RuleViolation(None, _l("Enter text."))
+    name = rules.clean_name(data.get("author_name"))
+    body = rules.clean_body(data.get("body"))
+    contact = rules.clean_contact(data.get("contact"))
+    if data.get("consent") is not True:
+        raise RuleViolation("consent", _l("Please agree to the publication rules."))
+    show_name = data.get("show_name")
+    if not isinstance(show_name, bool):
+        raise RuleViolation("show_name", _l("Say whether your name may be shown."))
+    return {
+        "source": CommentSource.ONLINE.value,
+        "author_name": name,
+        "show_name": show_name,
+        "contact": contact,
+        "body": body,
+        "fingerprint": rules.fingerprint(rules.normalise(body)),
+        "consent": True,
+        "submitter_ip": (ip or None) and ip[:45],
+        "user_id": getattr(user, "id", None)
+        if user is not None and user.is_authenticated
+        else None,
+        "status": (CommentStatus.RECEIVED if _premoderated() else CommentStatus.PUBLISHED).value,
+    }
+
+
 def check_comment(
-    consultation: Consultation,
+    consultation: Consultation | int,
     data: dict[str, Any],
     *,
     now: datetime | None = None,
@@ -290,58 +268,136 @@ def check_comment(
     user: User | None = None,
     attachment: tuple[str, bytes] | None = None,
 ) -> CommentDraft:
-    """Check a resident's online comment against every rule, by the server's clock (rule 2),
-    and find its duplicate; reads only. `store_comment` writes it."""
+    """Check a resident's online comment: its text, name, contact, consent and attachment,
+    without reading the database. `store_comment` writes it, checking the window by the
+    server's clock (rule 2) and the clause in the same statement."""
     now = now or now_utc()
-    if not consultation.is_open_at(now):
-        if now < consultation.opens_at:
-            raise RuleViolation(None, _l("This consultation is not open yet."), code="not_open")
-        raise _closed(consultation.closes_at)
-    name = rules.clean_name(data.get("author_name"))
-    body = rules.clean_body(data.get("body"))
-    contact = rules.clean_contact(data.get("contact"))
-    clause_id = _clause_id(consultation, data.get("clause"))
-    if data.get("consent") is not True:
-        raise RuleViolation("consent", _l("Please agree to the publication rules."))
-    show_name = data.get("show_name")
-    if not isinstance(show_name, bool):
-        raise RuleViolation("show_name", _l("Say whether your name may be shown."))
+    if isinstance(consultation, Consultation):
+        violation = window_violation(consultation, now)
+        if violation is not None:
+            raise violation
+        consultation_id = consultation.id
+    else:
+        consultation_id = consultation
+    fields = _online_fields(data, ip=ip, user=user)
+    clause = _clause_number(data.get("clause"))
     upload = None
     if attachment is not None:
         upload = files.check_upload(
             attachment[0], attachment[1], ATTACHMENT_KINDS, rules.MAX_ATTACHMENT_BYTES, "attachment"
         )
-    return _draft(
-        consultation,
-        body,
-        now,
-        closes_at=consultation.closes_at,
-        attachment=upload,
-        clause_id=clause_id,
-        source=CommentSource.ONLINE.value,
-        author_name=name,
-        show_name=show_name,
-        contact=contact,
-        consent=True,
-        submitter_ip=(ip or None) and ip[:45],
-        user_id=getattr(user, "id", None) if user is not None and user.is_authenticated else None,
-        status=(CommentStatus.RECEIVED if _premoderated() else CommentStatus.PUBLISHED).value,
-    )
+    return CommentDraft(consultation_id, now, True, clause, fields, upload)
+
+
+def refusal(consultation: Consultation, violation: RuleViolation, now: datetime) -> RuleViolation:
+    """What to tell a resident whose comment was refused: that the consultation is not open,
+    if so, before anything about the text."""
+    return window_violation(consultation, now) or violation
+
+
+def _stored(stored: StoredComment) -> Comment:
+    return db.session.scalars(sa.select(Comment).where(Comment.receipt == stored.receipt)).one()
 
 
 def submit_comment(consultation: Consultation, data: dict[str, Any], **options: Any) -> Comment:
     """A resident comments online, with or without an account: `check_comment` (same options:
-    now, ip, user, attachment), then `store_comment`. Returns the comment with its receipt.
+    now, ip, user, attachment), `store_comment`, then the comment is grouped with its copies in
+    the same transaction. Returns the comment with its receipt.
 
-    The web and API handlers call the two halves in separate transactions (the check inside
-    `core.transactions.read_phase()`), so that SQLite's write lock is held only for the
-    writes."""
-    return store_comment(check_comment(consultation, data, **options))
+    The web and API handlers call the first two and commit, and leave the grouping to
+    `grouping.after_commit()`: the request then writes one row."""
+    stored = store_comment(check_comment(consultation, data, **options))
+    grouping.group_all(consultation.id)
+    return _stored(stored)
 
 
 def _local_text(moment: datetime) -> str:
     zone = local_zone(current_app.config["TIMEZONE"]) if has_app_context() else local_zone()
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _require_manager(actor: User | None, consultation: Consultation) -> None:
+    if actor is not None and not consultations.may_manage(actor, consultation):
+        raise Forbidden(_l("You can only act for your own department."))
+
+
+def _received_in_window(consultation: Consultation, source: str, received_at: Any, now: datetime):
+    """When an offline comment arrived: within the window (a remark at a government meeting
+    also while the comments are still being answered), and not in the future."""
+    if not isinstance(received_at, datetime) or received_at.tzinfo is None:
+        raise RuleViolation("received_at", _l("Enter a date and time."))
+    late_allowed = source == CommentSource.MEETING
+    if received_at < consultation.opens_at or (
+        received_at >= consultation.closes_at and not late_allowed
+    ):
+        raise RuleViolation(
+            "received_at", _l("Only comments received while the consultation was open count.")
+        )
+    if received_at > now:
+        raise RuleViolation("received_at", _l("The time received cannot be in the future."))
+    return received_at
+
+
+def _activity_id(consultation: Consultation, source: str, activity_id: Any, activities=None):
+    if activity_id in (None, "", 0):
+        return None
+    number = int(activity_id) if str(activity_id).isdigit() else 0
+    activity = None
+    if 0 < number <= MAX_DB_INT:
+        # An import looks its activities up in the consultation's, loaded once.
+        activity = (
+            activities.get(number)
+            if activities is not None
+            else db.session.get(OfflineActivity, number)
+        )
+    if activity is None or activity.consultation_id != consultation.id:
+        raise RuleViolation("activity_id", _l("Unknown activity."))
+    if activity.kind != source:
+        raise RuleViolation("activity_id", _l("The activity's kind does not match the source."))
+    return activity.id
+
+
+def _offline_fields(
+    consultation: Consultation,
+    data: Any,
+    received_at: Any,
+    *,
+    actor: User | None,
+    now: datetime,
+    activities: dict | None = None,
+) -> dict:
+    """The fields of a comment gathered offline, checked."""
+    if not isinstance(data, dict):
+        raise RuleViolation(None, _l("Enter text."))
+    source = data.get("source")
+    if source not in rules.OFFLINE_SOURCES:
+        raise RuleViolation("source", _l("Choose where the comment came from."))
+    received_at = _received_in_window(consultation, source, received_at, now)
+    activity_id = _activity_id(consultation, source, data.get("activity_id"), activities)
+    show_name, consent = data.get("show_name", False), data.get("consent", False)
+    if not isinstance(show_name, bool):
+        raise RuleViolation("show_name", _l("Say whether your name may be shown."))
+    if not isinstance(consent, bool):
+        raise RuleViolation("consent", _l("Say whether the author agreed to the rules."))
+    body = rules.clean_body(data.get("body"))
+    return {
+        "source": source,
+        "author_name": rules.clean_name(data.get("author_name") or ""),
+        "show_name": show_name,
+        "contact": rules.clean_contact(data.get("contact")),
+        "body": body,
+        "fingerprint": rules.fingerprint(rules.normalise(body)),
+        "consent": consent,
+        "activity_id": activity_id,
+        "entered_by_id": getattr(actor, "id", None),
+        "status": CommentStatus.PUBLISHED.value,
+        "submitted_at": received_at,
+    }
+
+
+def _feedback_not_published(consultation: Consultation) -> None:
+    if consultation.feedback_published_at is not None:
+        raise RuleViolation(None, _l("The feedback on this consultation has been published."))
 
 
 def enter_offline_comment(
@@ -352,66 +408,167 @@ def enter_offline_comment(
     now: datetime | None = None,
 ) -> Comment:
     """Staff enter a comment gathered offline (symposium, hearing, field visit, 12345 hotline,
-    letter, mailbox, meeting). It gets a receipt and feedback like an online one."""
-    if actor is not None and not consultations.may_manage(actor, consultation):
-        raise Forbidden(_l("You can only act for your own department."))
+    letter, mailbox, meeting). It gets a receipt and feedback like an online one, and is
+    grouped with its copies at once."""
+    _require_manager(actor, consultation)
     now = now or now_utc()
-    source = data.get("source")
-    if source not in rules.OFFLINE_SOURCES:
-        raise RuleViolation("source", _l("Choose where the comment came from."))
-    received_at = data.get("received_at") or now
-    if not isinstance(received_at, datetime) or received_at.tzinfo is None:
-        raise RuleViolation("received_at", _l("Enter a date and time."))
-    # A remark at a government meeting counts while the comments are still being answered;
-    # everything else must have arrived while the window was open.
-    late_allowed = source == CommentSource.MEETING
-    if received_at < consultation.opens_at or (
-        received_at >= consultation.closes_at and not late_allowed
-    ):
-        raise RuleViolation(
-            "received_at", _l("Only comments received while the consultation was open count.")
-        )
-    if received_at > now:
-        raise RuleViolation("received_at", _l("The time received cannot be in the future."))
-    if consultation.feedback_published_at is not None:
-        raise RuleViolation(None, _l("The feedback on this consultation has been published."))
-    activity_id = data.get("activity_id")
-    if activity_id not in (None, "", 0):
-        activity = (
-            db.session.get(OfflineActivity, int(activity_id))
-            if str(activity_id).isdigit() and int(activity_id) <= MAX_DB_INT
-            else None
-        )
-        if activity is None or activity.consultation_id != consultation.id:
-            raise RuleViolation("activity_id", _l("Unknown activity."))
-        if activity.kind != source:
-            raise RuleViolation("activity_id", _l("The activity's kind does not match the source."))
-        activity_id = activity.id
-    else:
-        activity_id = None
-    name = rules.clean_name(data.get("author_name") or "")
-    body = rules.clean_body(data.get("body"))
-    contact = rules.clean_contact(data.get("contact"))
-    clause_id = _clause_id(consultation, data.get("clause"))
-    # The offline rules were checked above in this same transaction: no window to re-check.
-    draft = _draft(
-        consultation,
-        body,
-        received_at,
-        closes_at=None,
-        clause_id=clause_id,
-        source=source,
-        author_name=name,
-        show_name=bool(data.get("show_name")),
-        contact=contact,
-        consent=bool(data.get("consent", False)),
-        activity_id=activity_id,
-        entered_by_id=getattr(actor, "id", None),
-        status=CommentStatus.PUBLISHED.value,
+    if not isinstance(data, dict):
+        raise RuleViolation(None, _l("Enter text."))
+    fields = _offline_fields(
+        consultation, data, data.get("received_at") or now, actor=actor, now=now
     )
-    comment = store_comment(draft)
-    audit.record(comment, "entered", actor=actor, now=now, details={"source": source})
+    _feedback_not_published(consultation)
+    clause = _clause_number(data.get("clause"))
+    received_at = fields.pop("submitted_at")
+    # The offline rules were checked above in this same transaction: no window in the INSERT.
+    stored = store_comment(CommentDraft(consultation.id, received_at, False, clause, fields))
+    grouping.group_all(consultation.id)
+    comment = _stored(stored)
+    audit.record(comment, "entered", actor=actor, now=now, details={"source": fields["source"]})
     return comment
+
+
+# --- bulk intake ---------------------------------------------------------------------------
+
+
+def _import_record(
+    consultation: Consultation,
+    record: Any,
+    *,
+    actor: User | None,
+    now: datetime,
+    clauses: dict[int, int],
+    activities: dict,
+) -> dict:
+    """One record of an import as the row to insert (every rule checked)."""
+    if not isinstance(record, dict):
+        raise RuleViolation(None, _l("Each record must be an object with the comment's fields."))
+    source = record.get("source")
+    if not isinstance(source, str) or source not in SOURCE_VALUES:
+        raise RuleViolation("source", _l("Choose where the comment came from."))
+    submitted_at = record.get("submitted_at")
+    if source == CommentSource.ONLINE:
+        submitted_at = require_aware(submitted_at, "submitted_at")
+        if not consultation.is_open_at(submitted_at):
+            raise RuleViolation(
+                "submitted_at",
+                _l("An online comment must have been sent while the consultation was open."),
+            )
+        if submitted_at > now:
+            raise RuleViolation("submitted_at", _l("The time received cannot be in the future."))
+        fields = _online_fields(record)
+        fields["status"] = CommentStatus.PUBLISHED.value
+        fields["submitted_at"] = submitted_at
+    else:
+        try:
+            fields = _offline_fields(
+                consultation, record, submitted_at, actor=actor, now=now, activities=activities
+            )
+        except RuleViolation as exc:
+            if exc.field == "received_at":
+                exc.field = "submitted_at"
+            raise
+    clause = _clause_number(record.get("clause"))
+    fields["clause_id"] = None
+    if clause is not None:
+        if clause not in clauses:
+            raise RuleViolation("clause", _l("Unknown clause."))
+        fields["clause_id"] = clauses[clause]
+    fields["entered_by_id"] = getattr(actor, "id", None)
+    return fields
+
+
+def import_comments(
+    consultation: Consultation,
+    records: Iterable[Any],
+    *,
+    actor: User | None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Store many comments at once (the 12345 hotline's export, letters, another platform's
+    comments): each record is what `submit_comment` or `enter_offline_comment` takes, plus
+    `source` and `submitted_at` (aware). Every record is checked first; if any is refused,
+    nothing is stored and `RuleViolations` lists each refusal with its record's index (from
+    0). Otherwise each gets a receipt (returned in order), all are grouped with their copies
+    in this transaction, and one audit event records the import."""
+    _require_manager(actor, consultation)
+    now = now or now_utc()
+    _feedback_not_published(consultation)
+    clauses = dict(
+        db.session.execute(
+            sa.select(Clause.number, Clause.id).where(Clause.consultation_id == consultation.id)
+        ).all()
+    )
+    activities = {a.id: a for a in consultation.activities}
+    rows: list[dict] = []
+    refused: list[RuleViolation] = []
+    if isinstance(records, str | bytes | dict) or not isinstance(records, Iterable):
+        raise RuleViolation(None, _l("Give a list of records."))
+    for index, record in enumerate(records):
+        try:
+            rows.append(
+                _import_record(
+                    consultation,
+                    record,
+                    actor=actor,
+                    now=now,
+                    clauses=clauses,
+                    activities=activities,
+                )
+            )
+        except RuleViolation as exc:
+            exc.index = index
+            refused.append(exc)
+    if refused:
+        raise RuleViolations(refused)
+    if not rows:
+        raise RuleViolation(None, _l("There is nothing to import."))
+    receipts = _insert_many(consultation.id, rows)
+    grouping.group_all(consultation.id)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["source"]] = counts.get(row["source"], 0) + 1
+    audit.record(
+        consultation,
+        "comments_imported",
+        actor=actor,
+        now=now,
+        details={"count": len(rows), "sources": counts},
+    )
+    return receipts
+
+
+def _insert_many(consultation_id: int, rows: list[dict]) -> list[str]:
+    """Insert the rows in chunks, each with a receipt number no other comment has."""
+    table = Comment.__table__
+    receipts: list[str] = []
+    for start in range(0, len(rows), IMPORT_CHUNK):
+        chunk = rows[start : start + IMPORT_CHUNK]
+        numbers = _free_receipts([_receipt_year(row["submitted_at"]) for row in chunk])
+        values = []
+        for row, number in zip(chunk, numbers, strict=True):
+            values.append(
+                _FIELD_DEFAULTS | row | {"consultation_id": consultation_id, "receipt": number}
+            )
+        db.session.execute(sa.insert(table), values)
+        receipts.extend(numbers)
+    return receipts
+
+
+def _free_receipts(years: list[int]) -> list[str]:
+    numbers = [ids.new_receipt(year) for year in years]
+    while True:
+        taken = set(
+            db.session.scalars(sa.select(Comment.receipt).where(Comment.receipt.in_(numbers)))
+        )
+        repeated = len(set(numbers)) != len(numbers)
+        if not taken and not repeated:
+            return numbers
+        seen: set[str] = set()
+        for i, number in enumerate(numbers):
+            if number in taken or number in seen:
+                numbers[i] = ids.new_receipt(years[i])
+            seen.add(numbers[i])
 
 
 def hide_comment(
@@ -431,12 +588,14 @@ def hide_comment(
         raise RuleViolation("note", _l("Enter text."))
     note = (note or "").strip()[:1000] or None
     now = now or now_utc()
+    before = comment.status
     comment.status = CommentStatus.HIDDEN.value
     comment.hidden_reason = reason
     comment.hidden_note = note
     comment.hidden_at = now
     comment.hidden_by_id = getattr(actor, "id", None)
     db.session.flush()
+    grouping.count_status_change(comment.id, comment.consultation_id, before, comment.status)
     audit.record(comment, "hidden", actor=actor, now=now, details={"reason": reason})
     return comment
 
@@ -449,12 +608,14 @@ def publish_comment(
         raise Forbidden(_l("You can only act for your own department."))
     if comment.status == CommentStatus.PUBLISHED:
         return comment
+    before = comment.status
     was_hidden = comment.status == CommentStatus.HIDDEN
     comment.status = CommentStatus.PUBLISHED.value
     comment.hidden_reason = comment.hidden_note = None
     comment.hidden_at = None
     comment.hidden_by_id = None
     db.session.flush()
+    grouping.count_status_change(comment.id, comment.consultation_id, before, comment.status)
     audit.record(comment, "restored" if was_hidden else "published", actor=actor, now=now)
     return comment
 
@@ -482,24 +643,65 @@ def public_comments(consultation: Consultation) -> sa.Select:
     )
 
 
+def comments_page(
+    consultation: Consultation,
+    page: int,
+    per_page: int,
+    *,
+    every_status: bool = False,
+    last_if_past_end: bool = False,
+) -> Page:
+    """One page of a consultation's published comments (or of all of them, `every_status`),
+    oldest first, with the stored total: the page's ids are read from ix_comment_listing alone
+    and only its rows are loaded, so a page costs the same at any size. A page number past the
+    end gives the last page with `last_if_past_end` (a stale link), else an empty one."""
+    counts = tally(consultation)
+    total = counts["comments"] if every_status else counts["published"]
+    result = Page(page=page, per_page=per_page, total=total)
+    if last_if_past_end and result.pages and page > result.pages:
+        result.page = result.pages
+    ids = sa.select(Comment.id).where(Comment.consultation_id == consultation.id)
+    if not every_status:
+        ids = ids.where(Comment.status == CommentStatus.PUBLISHED)
+    chosen = list(
+        db.session.scalars(
+            ids.order_by(Comment.submitted_at, Comment.id).limit(per_page).offset(result.offset)
+        )
+    )
+    if chosen:
+        result.items = list(
+            db.session.scalars(
+                sa.select(Comment)
+                .where(Comment.id.in_(chosen))
+                .order_by(Comment.submitted_at, Comment.id)
+            )
+        )
+    return result
+
+
 def count_comments(consultation_ids: list[int]) -> dict[int, int]:
-    if not consultation_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Comment.consultation_id, sa.func.count())
-        .where(Comment.consultation_id.in_(consultation_ids))
-        .group_by(Comment.consultation_id)
-    ).all()
-    return {cid: n for cid, n in rows}
+    """Each consultation's number of comments (every status), as the grouping has counted
+    them: stored, not counted (a comment joins the count when it is grouped)."""
+    return {cid: t.comments for cid, t in grouping.tallies(consultation_ids).items()}
 
 
-def group_sizes(consultation: Consultation) -> dict[int, int]:
-    rows = db.session.execute(
-        sa.select(Comment.duplicate_group_id, sa.func.count())
-        .where(Comment.consultation_id == consultation.id, Comment.duplicate_group_id.is_not(None))
-        .group_by(Comment.duplicate_group_id)
-    ).all()
-    return {gid: n for gid, n in rows}
+def tally(consultation: Consultation) -> dict[str, int]:
+    """A consultation's comments: all, published, withheld by moderation, awaiting it."""
+    found = grouping.tallies([consultation.id]).get(consultation.id)
+    comments, published, hidden = (
+        (found.comments, found.published, found.hidden) if found else (0, 0, 0)
+    )
+    return {
+        "comments": comments,
+        "published": published,
+        "hidden": hidden,
+        "received": comments - published - hidden,
+    }
+
+
+def group_sizes(comments: Iterable[Comment]) -> dict[int, int]:
+    """The stored sizes of the duplicate groups of these comments (a page of them)."""
+    return grouping.group_sizes(c.duplicate_group_id for c in comments)
 
 
 def public_comment_record(comment: Comment, group_size: int | None = None) -> dict[str, Any]:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.comments import services
+from consult.comments import grouping, services
 from consult.comments.forms import CommentForm, ReceiptLookupForm
-from consult.consultations.models import Consultation
 from consult.consultations.views import _page, comment_form_for
 from consult.core.errors import NotFound, RuleViolation
 from consult.core.forms import show_violation
+from consult.core.time import now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db, limiter
 
@@ -25,61 +27,68 @@ def _comment_limit() -> str:
 @bp.post("/consultations/<int:consultation_id>/comments")
 @limiter.limit(_comment_limit)
 def submit(consultation_id: int):
+    """A resident's comment: checked without the database, then stored by one guarded INSERT
+    (the window and the clause checked in it), committed, and grouped after the commit. On
+    SQLite the write lock is held for that INSERT only."""
     form = CommentForm()
-    # Checks in a read transaction, then the writes in a short one of their own: on SQLite
-    # the write lock is held for the INSERT, not for the whole request (core.transactions).
-    with read_phase():
-        consultation = services.consultation_for_comment(consultation_id)
-        if not form.validate_on_submit():
-            return _refused(consultation, form)
-        if form.website.data:
-            # A bot filled the hidden field. Say no, in words a person would understand.
-            form.form_errors.append(_("Your comment could not be accepted. Please try again."))
-            return _refused(consultation, form)
-        upload = form.attachment.data
-        attachment = (upload.filename, upload.read()) if getattr(upload, "filename", "") else None
-        try:
-            draft = services.check_comment(
-                consultation,
-                {
-                    "author_name": form.author_name.data,
-                    "show_name": bool(form.show_name.data),
-                    "contact": form.contact.data,
-                    "body": form.body.data,
-                    "clause": form.clause.data or None,
-                    "consent": bool(form.consent.data),
-                },
-                ip=request.remote_addr,
-                user=current_user if current_user.is_authenticated else None,
-                attachment=attachment,
-            )
-        except RuleViolation as exc:
-            return _refused(consultation, form, exc, attachment is not None)
+    if not form.validate_on_submit():
+        return _refused(consultation_id, form)
+    if form.website.data:
+        # A bot filled the hidden field. Say no, in words a person would understand.
+        form.form_errors.append(_("Your comment could not be accepted. Please try again."))
+        return _refused(consultation_id, form)
+    upload = form.attachment.data
+    attachment = (upload.filename, upload.read()) if getattr(upload, "filename", "") else None
+    now = now_utc()
+    with read_phase():  # a signed-in resident's account is read without the write lock
+        user = current_user._get_current_object() if current_user.is_authenticated else None
     try:
+        draft = services.check_comment(
+            consultation_id,
+            {
+                "author_name": form.author_name.data,
+                "show_name": bool(form.show_name.data),
+                "contact": form.contact.data,
+                "body": form.body.data,
+                "clause": form.clause.data or None,
+                "consent": bool(form.consent.data),
+            },
+            now=now,
+            ip=request.remote_addr,
+            user=user,
+            attachment=attachment,
+        )
         receipt = services.store_comment(draft).receipt
         db.session.commit()
-    except RuleViolation as exc:  # closed between the check and the writes
+    except RuleViolation as exc:
         db.session.rollback()
-        with read_phase():
-            return _refused(consultation, form, exc, attachment is not None)
+        return _refused(consultation_id, form, exc, attachment is not None, now)
+    grouping.after_commit()
     return redirect(url_for("comments.receipt", number=receipt, new=1), code=303)
 
 
 def _refused(
-    consultation: Consultation,
+    consultation_id: int,
     form: CommentForm,
     exc: RuleViolation | None = None,
     had_attachment: bool = False,
+    now: datetime | None = None,
 ):
-    """The consultation page again with the form as it was sent and what is wrong with it."""
-    if exc is not None:
-        show_violation(form, exc)
-    if had_attachment:
-        form.attachment.errors = [
-            *form.attachment.errors,
-            _("For your safety the browser does not keep a chosen file: please choose it again."),
-        ]
-    return _page(consultation, comment_form_for(consultation, form), 422)
+    """The consultation page again with the form as it was sent and what is wrong with it
+    (that the consultation is not open, first)."""
+    with read_phase():
+        consultation = services.consultation_for_comment(consultation_id)
+        if exc is not None:
+            show_violation(form, services.refusal(consultation, exc, now or now_utc()))
+        if had_attachment:
+            form.attachment.errors = [
+                *form.attachment.errors,
+                _(
+                    "For your safety the browser does not keep a chosen file: please choose it "
+                    "again."
+                ),
+            ]
+        return _page(consultation, comment_form_for(consultation, form), 422)
 
 
 @bp.get("/receipts")

@@ -7,6 +7,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.accounts.models import User, _in
@@ -117,9 +118,11 @@ class Consultation(db.Model):
             return ConsultationStatus.OPEN
         return ConsultationStatus.CLOSED
 
+    @hybrid_method
     def is_open_at(self, now: datetime) -> bool:
-        """Rule 2: comments are accepted only while opens_at <= now < closes_at."""
-        return self.opens_at <= now < self.closes_at
+        """Rule 2: comments are accepted only while opens_at <= now < closes_at. Also a SQL
+        condition (`Consultation.is_open_at(now)`): a submission's INSERT is guarded by it."""
+        return (self.opens_at <= now) & (self.closes_at > now)
 
 
 class Clause(db.Model):

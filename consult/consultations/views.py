@@ -98,24 +98,21 @@ def _page(consultation: Consultation, form: CommentForm, status_code: int = 200)
     published_feedback = consultation.feedback_published_at is not None
     # Once the feedback is published every comment is listed with its answer; a withheld one
     # shows the moderation reason instead of its text.
-    query = (
-        feedback.all_comments_query(consultation)
-        if published_feedback
-        else comments.public_comments(consultation)
+    listed = comments.comments_page(
+        consultation,
+        request.args.get("page", 1, type=db_int) or 1,
+        COMMENTS_PER_PAGE,
+        every_status=published_feedback,
+        last_if_past_end=True,
     )
-    page = request.args.get("page", 1, type=db_int)
-    listed = db.paginate(query, page=page, per_page=COMMENTS_PER_PAGE, error_out=False)
-    if listed.pages and page > listed.pages:  # a stale link past the end: show the last page
-        listed = db.paginate(query, page=listed.pages, per_page=COMMENTS_PER_PAGE)
-    total = comments.count_comments([consultation.id]).get(consultation.id, 0)
     return render_template(
         "consultations/detail.html",
         c=consultation,
         form=form,
         now=now,
         comments=listed,
-        total_comments=total,
-        group_sizes=comments.group_sizes(consultation),
+        total_comments=comments.tally(consultation)["comments"],
+        group_sizes=comments.group_sizes(listed.items),
         time_left=rules.time_left(consultation.closes_at, now),
         status=consultation.status_at(now),
         can_manage=services.may_manage(
@@ -237,7 +234,7 @@ def _manage_page(
         now=now,
         status=consultation.status_at(now),
         comments=all_comments,
-        group_sizes=comments.group_sizes(consultation),
+        group_sizes=comments.group_sizes(all_comments),
         closing_form=closing_form,
         activity_form=activity_form or ActivityForm(prefix="activity"),
         offline_form=offline_form or offline_form_for(consultation),

@@ -15,6 +15,19 @@ class RuleViolation(DomainError):
         self.field = field
         self.message = message
         self.code = code
+        # The position of the record at fault, when one call checks many (an import).
+        self.index: int | None = None
+
+
+class RuleViolations(RuleViolation):
+    """Several rules broken at once, each its own RuleViolation (every refused record of an
+    import, with its `index`). As a RuleViolation it reads as the first of them."""
+
+    def __init__(self, violations: list[RuleViolation]):
+        first = violations[0]
+        super().__init__(first.field, first.message, first.code)
+        self.index = first.index
+        self.violations = violations
 
 
 class Forbidden(DomainError):

@@ -116,10 +116,17 @@ def consultations(*, countdown: bool = True) -> datetime | None:
 
 
 def comments(consultation_id: int | None = None) -> datetime | None:
-    criteria = [Comment.consultation_id == consultation_id] if consultation_id else []
+    # The newest comment of each consultation, read from ix_comment_listing's tail (a max
+    # over all comments would read them all).
+    newest = (
+        sa.select(sa.func.max(Comment.submitted_at))
+        .where(Comment.consultation_id == Consultation.id)
+        .scalar_subquery()
+    )
+    criteria = [Consultation.id == consultation_id] if consultation_id else []
     return latest(
         _audit("comment", "consultation"),
-        _scalar(sa.select(sa.func.max(Comment.submitted_at)).where(*criteria)),
+        _scalar(sa.select(sa.func.max(newest)).where(*criteria)),
     )
 
 

@@ -15,22 +15,24 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, current_app, render_template
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import load_only, selectinload
 
 from consult.catalogue import services as catalogue_services
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comment_services
-from consult.comments.models import Comment, CommentStatus
+from consult.comments.models import Comment, CommentStatus, CommentTally
 from consult.consultations import services as consultation_services
 from consult.consultations.models import Consultation
 from consult.core import http
+from consult.core.forms import db_int
 from consult.core.time import local_zone, now_utc
 from consult.extensions import db
 from consult.meetings import services as meeting_services
@@ -172,6 +174,25 @@ def _comments_query():
     )
 
 
+def _public_comment_count(consultation_id: int | None = None) -> int:
+    """How many comments the download lists, from the stored counts: the published ones, and
+    every one once the feedback is published."""
+    stmt = sa.select(
+        sa.func.coalesce(
+            sa.func.sum(
+                sa.case(
+                    (Consultation.feedback_published_at.is_not(None), CommentTally.comments),
+                    else_=CommentTally.published,
+                )
+            ),
+            0,
+        )
+    ).join(Consultation, Consultation.id == CommentTally.consultation_id)
+    if consultation_id is not None:
+        stmt = stmt.where(CommentTally.consultation_id == consultation_id)
+    return int(db.session.scalar(stmt) or 0)
+
+
 def _comment_record(comment: Comment, feedback_published: bool, size: int | None) -> dict:
     public = comment_services.public_comment_record(comment, size)
     hidden = comment.is_hidden
@@ -193,29 +214,20 @@ def _comment_record(comment: Comment, feedback_published: bool, size: int | None
     }
 
 
-def _fetch_comments(after: Key, limit: int, now: datetime):
+def _fetch_comments(after: Key, limit: int, now: datetime, consultation_id: int | None = None):
     stmt = _comments_query()
+    if consultation_id is not None:
+        stmt = stmt.where(Comment.consultation_id == consultation_id)
     if after is not None:
-        consultation_id, comment_id = after
+        last_consultation, comment_id = after
         stmt = stmt.where(
             sa.or_(
-                Comment.consultation_id > consultation_id,
-                sa.and_(Comment.consultation_id == consultation_id, Comment.id > comment_id),
+                Comment.consultation_id > last_consultation,
+                sa.and_(Comment.consultation_id == last_consultation, Comment.id > comment_id),
             )
         )
     rows = db.session.execute(stmt.limit(limit)).all()
-    groups = {c.duplicate_group_id for c, _ in rows if c.duplicate_group_id is not None}
-    sizes = (
-        dict(
-            db.session.execute(
-                sa.select(Comment.duplicate_group_id, sa.func.count())
-                .where(Comment.duplicate_group_id.in_(groups))
-                .group_by(Comment.duplicate_group_id)
-            ).all()
-        )
-        if groups
-        else {}
-    )
+    sizes = comment_services.group_sizes(c for c, _ in rows)
     records = [
         _comment_record(c, published is not None, sizes.get(c.duplicate_group_id))
         for c, published in rows
@@ -435,7 +447,7 @@ DATASETS: dict[str, Dataset] = {
                 ),
                 ("disposition_reason", "理由", _l("The department's reason")),
             ),
-            count=lambda: _count(_public_comments(sa.select(Comment.id))),
+            count=lambda: _public_comment_count(),
             last_modified=lambda: freshness.comments(),
             fetch=_fetch_comments,
         ),
@@ -589,10 +601,23 @@ def index():
     "/open-data/<any(catalogue, consultations, comments, meetings, attendance):name>.<any(csv, json):fmt>"
 )
 def download(name: str, fmt: str):
+    """A dataset as CSV or JSON; the comments also of one consultation (?consultation=ID)."""
     dataset = DATASETS[name]
     now = now_utc()
+    filename = f"donghu-{name}.{fmt}"
+    if name == "comments" and "consultation" in request.args:
+        consultation_id = request.args.get("consultation", type=db_int)
+        if consultation_id is None or db.session.get(Consultation, consultation_id) is None:
+            abort(404)
+        dataset = replace(
+            dataset,
+            count=partial(_public_comment_count, consultation_id),
+            last_modified=partial(freshness.comments, consultation_id),
+            fetch=partial(_fetch_comments, consultation_id=consultation_id),
+        )
+        filename = f"donghu-comments-{consultation_id}.{fmt}"
     last_modified = dataset.last_modified()
-    etag = http.etag_for("open-data", name, fmt, last_modified, dataset.count())
+    etag = http.etag_for("open-data", filename, last_modified, dataset.count())
     unchanged = http.not_modified(etag=etag, last_modified=last_modified)
     if unchanged is not None:
         return unchanged
@@ -604,6 +629,6 @@ def download(name: str, fmt: str):
         # The title is translated here: the generator runs after the request context is gone.
         body = _json(app, dataset, now, str(dataset.title))
         response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="donghu-{name}.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     http.set_validators(response, etag=etag, last_modified=last_modified)
     return http.streaming(response)

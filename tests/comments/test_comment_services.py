@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
-from consult.comments import rules, services
-from consult.comments.models import Comment, CommentStatus, DuplicateGroup
+from consult.comments import services
+from consult.comments.models import Comment, CommentStatus
 from consult.consultations import services as consultations
 from consult.consultations.models import StoredFile
 from consult.core import audit, ids
@@ -435,132 +435,7 @@ def test_the_database_refuses_a_hidden_comment_without_a_reason(open_consultatio
         db.session.flush()
 
 
-# --- duplicate groups --------------------------------------------------------------------
-
-CAMPAIGN = "坚决反对在小区东侧新建立体停车库，噪音和采光问题严重影响居民生活，请重新选址。"
-
-
-def group_of(comment):
-    return comment.duplicate_group_id
-
-
-def test_identical_texts_are_grouped(open_consultation, db):
-    first = submit(open_consultation, body=CAMPAIGN)
-    second = submit(open_consultation, body=CAMPAIGN)
-    third = submit(open_consultation, body=CAMPAIGN)
-    db.session.refresh(first)
-    assert group_of(first) is not None
-    assert group_of(first) == group_of(second) == group_of(third)
-    assert services.group_sizes(open_consultation) == {group_of(first): 3}
-    assert count_rows(db, DuplicateGroup) == 1
-
-
-@pytest.mark.parametrize(
-    "variant",
-    [
-        CAMPAIGN.replace("，", ",").replace("。", "."),  # half-width punctuation
-        CAMPAIGN.replace("，", "　"),  # full-width spaces instead of commas
-        CAMPAIGN.replace("坚决", "强烈"),  # one word changed
-        CAMPAIGN.rstrip("。") + "！",
-        "ＡＢＣ" + CAMPAIGN,  # full-width letters in front
-    ],
-)
-def test_near_identical_texts_are_grouped(open_consultation, db, variant):
-    first = submit(open_consultation, body=CAMPAIGN)
-    second = submit(open_consultation, body=variant)
-    db.session.refresh(first)
-    assert group_of(second) is not None
-    assert group_of(first) == group_of(second)
-
-
-def test_full_width_and_half_width_punctuation_give_the_same_fingerprint(open_consultation):
-    first = submit(open_consultation, body="反对建设，理由如下：噪音大！影响休息。")
-    second = submit(open_consultation, body="反对建设,理由如下:噪音大!影响休息.")
-    assert first.fingerprint == second.fingerprint
-
-
-@pytest.mark.parametrize(
-    "other",
-    [
-        "建议延长公共自行车租赁点的服务时间，方便上夜班的居民。",
-        "支持新建停车库，但希望同时增加新能源汽车充电桩。",
-        "改造期间请在夜间停止施工，保障老人和孩子休息。",
-    ],
-)
-def test_unrelated_texts_are_not_grouped(open_consultation, db, other):
-    first = submit(open_consultation, body=CAMPAIGN)
-    second = submit(open_consultation, body=other)
-    db.session.refresh(first)
-    assert group_of(first) is None
-    assert group_of(second) is None
-    assert services.group_sizes(open_consultation) == {}
-
-
-def test_duplicates_are_grouped_only_within_one_consultation(world, db):
-    a = make_consultation(world.matter, NOW)
-    b = make_consultation(world.other_matter, NOW)
-    first = submit(a, body=CAMPAIGN)
-    second = submit(b, body=CAMPAIGN)
-    db.session.refresh(first)
-    assert group_of(first) is None and group_of(second) is None
-
-
-def test_offline_copies_of_a_campaign_join_its_group(world, clock, db):
-    consultation = make_consultation(world.matter, NOW)
-    online = submit(consultation, body=CAMPAIGN)
-    clock.set(NOW + 2 * HOUR)
-    letter = offline(consultation, source="letter", body=CAMPAIGN)
-    db.session.refresh(online)
-    assert group_of(letter) == group_of(online) is not None
-
-
-def test_a_campaign_is_one_group_however_many_copies(open_consultation, db):
-    variants = [CAMPAIGN, CAMPAIGN.replace("坚决", "强烈"), CAMPAIGN.replace("严重", "极大")]
-    comments = [submit(open_consultation, body=variants[i % 3]) for i in range(12)]
-    for c in comments:
-        db.session.refresh(c)
-    assert len({group_of(c) for c in comments}) == 1
-    assert list(services.group_sizes(open_consultation).values()) == [12]
-
-
-def test_a_big_campaign_costs_each_new_copy_three_text_comparisons(
-    open_consultation, db, monkeypatch
-):
-    variants = [CAMPAIGN, CAMPAIGN.replace("坚决", "强烈"), CAMPAIGN.replace("严重", "极大")]
-    for i in range(60):
-        submit(open_consultation, body=f"{variants[i % 3]}（居民{i}）")
-    calls = []
-    real = rules.normalise
-    monkeypatch.setattr(rules, "normalise", lambda text: calls.append(text) or real(text))
-    latest = submit(open_consultation, body=CAMPAIGN.replace("请重新选址", "请另行选址"))
-    # Its own text, then at most three members standing for the campaign's group.
-    assert len(calls) <= 4
-    assert list(services.group_sizes(open_consultation).values()) == [61]
-    assert latest.duplicate_group_id is not None
-
-
-@pytest.mark.parametrize("stored_sketch, compared", [("chance", False), (None, True)])
-def test_a_chance_band_candidate_is_compared_only_when_its_sketch_may_agree(
-    open_consultation, db, monkeypatch, stored_sketch, compared
-):
-    other = submit(open_consultation, body="建议延长公共自行车租赁点的服务时间，方便上夜班的居民。")
-    body = "改造期间请在夜间停止施工，保障老人和孩子休息。"
-    mins = rules.minhash(rules.shingles(rules.normalise(body)))
-    # Make the earlier comment a chance candidate: it shares the first band (two values) only.
-    other.band0 = rules.minhash_bands(mins)[0]
-    chance = mins[:2] + tuple((m + 1) % 2**32 for m in mins[2:])
-    other.minhash = rules.sketch(chance) if stored_sketch else None
-    db.session.flush()
-    calls = []
-    real = rules.normalise
-    monkeypatch.setattr(rules, "normalise", lambda text: calls.append(text) or real(text))
-    new = submit(open_consultation, body=body)
-    assert (other.body in calls) is compared
-    assert new.duplicate_group_id is None
-    assert new.minhash == rules.sketch(mins)
-
-
-# --- checked in one transaction, stored in the next ---------------------------------------
+# --- checked without the database, stored by one guarded INSERT --------------------------
 
 
 def test_a_comment_checked_before_closing_is_refused_if_the_window_closed_before_storing(
@@ -580,20 +455,6 @@ def test_a_comment_checked_before_closing_is_refused_if_the_window_closed_before
         services.store_comment(draft)
     assert refused.value.code == "closed"
     assert count_rows(db, Comment) == 0
-
-
-def test_a_copy_checked_while_another_was_stored_joins_the_same_group(open_consultation, db):
-    first = submit(open_consultation, body=CAMPAIGN)
-    db.session.commit()
-    # Two copies are checked at the same moment: both find `first`, still without a group.
-    a = services.check_comment(open_consultation, comment_data(body=CAMPAIGN))
-    b = services.check_comment(open_consultation, comment_data(body=CAMPAIGN))
-    assert a.match == b.match == (first.id, None)
-    second = services.store_comment(a)
-    third = services.store_comment(b)
-    db.session.refresh(first)
-    assert first.duplicate_group_id == second.duplicate_group_id == third.duplicate_group_id
-    assert count_rows(db, DuplicateGroup) == 1
 
 
 def test_receipts_are_unique_even_when_the_generator_repeats(open_consultation, monkeypatch):

@@ -284,7 +284,7 @@ def test_the_parking_consultation_shows_everything(seeded, db):
     assert len(groups) == 1 and 29 <= max(groups.values()) <= 30
     group = db.session.get(DuplicateGroup, next(iter(groups)))
     assert len({x.body for x in group.comments}) > 1  # near-identical, not identical
-    assert comment_services.group_sizes(parking) == dict(groups)
+    assert comment_services.group_sizes(said) == dict(groups)
 
     hidden = {x.hidden_reason: x for x in said if x.is_hidden}
     assert set(hidden) == {"personal_data", "abusive"}
