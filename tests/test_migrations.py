@@ -10,6 +10,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 
 import flask_migrate
 import pytest
@@ -138,3 +139,108 @@ def test_revision_files_are_date_prefixed_and_can_go_down(path):
         if line.strip() and not line.strip().startswith("#")
     ]
     assert body and body != ["pass"], f"{path.name} has no real downgrade()"
+
+
+# --- upgrading a database that holds comments ----------------------------------------------
+
+BEFORE_GROUPING = "a2a7f827d9f3"  # the revision before the band-key side table
+CAMPAIGN = (
+    "我们坚决反对在小区中心绿地建设机械式立体车库。绿地是小区唯一的公共活动空间，老人每天在这里"
+    "锻炼，孩子在这里玩耍。立体车库噪音大、遮挡采光，请求另行选址，保留中心绿地。"
+)
+LONER = "建议延长公共自行车租赁点的服务时间，方便上夜班的居民，并在地铁口增设还车点。"
+
+
+def _insert(conn, table_name: str, **values) -> int | None:
+    """A row with the given values and a plain value in every other required column."""
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+    plain = {
+        sa.Integer: 1,
+        sa.String: "x",
+        sa.Text: "x",
+        sa.Boolean: False,
+        sa.DateTime: datetime(2026, 11, 1, tzinfo=UTC),
+        sa.Date: date(2026, 11, 1),
+        sa.JSON: {},
+    }
+    for column in table.columns:
+        if column.name in values or column.nullable or column.server_default is not None:
+            continue
+        if (
+            column.primary_key
+            and isinstance(column.type, sa.Integer)
+            and len(table.primary_key) == 1
+        ):
+            continue
+        values[column.name] = next(v for t, v in plain.items() if isinstance(column.type, t))
+    result = conn.execute(table.insert().values(**values))
+    return result.inserted_primary_key[0] if result.inserted_primary_key else None
+
+
+def test_upgrading_keeps_every_existing_duplicate_group(empty_app):
+    from consult.comments import services
+    from consult.comments.models import Comment, CommentBand, CommentText, DuplicateGroup
+    from consult.consultations.models import Consultation
+    from consult.core import time as clock
+
+    flask_migrate.upgrade(revision=BEFORE_GROUPING)
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        dept = _insert(conn, "department", name="东湖区住建局", short_name="住建局")
+        _insert(conn, "catalogue_year", year=2026)
+        matter = _insert(
+            conn, "decision_matter", year=2026, number=1, title="停车设施改造",
+            department_id=dept, planned_precision="month", planned_index=12, status="consulting",
+        )  # fmt: skip
+        consultation = _insert(
+            conn, "consultation", matter_id=matter, title="征求意见",
+            opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=30),
+        )  # fmt: skip
+        group = _insert(conn, "duplicate_group", consultation_id=consultation, created_at=now)
+        bodies = [
+            (CAMPAIGN, group, "published"),
+            (CAMPAIGN, group, "published"),
+            ("我是幸福里的居民，" + CAMPAIGN, group, "hidden"),
+            (LONER, None, "published"),
+        ]
+        for i, (body, group_id, status) in enumerate(bodies):
+            _insert(
+                conn, "comment", consultation_id=consultation, receipt=f"ZX-2026-AAAA-BBB{i + 2}",
+                source="online", author_name="居民", body=body, consent=True, show_name=False,
+                submitted_at=now - timedelta(days=1), status=status, fingerprint=f"{i:040d}",
+                band0=0, band1=0, band2=0, band3=0, duplicate_group_id=group_id,
+                hidden_reason="spam" if status == "hidden" else None,
+                hidden_at=now if status == "hidden" else None,
+            )  # fmt: skip
+
+    flask_migrate.upgrade()
+    assert _schema_differences() == []
+    assert db.session.get(DuplicateGroup, group).size == 3
+    assert services.tally(db.session.get(Consultation, consultation)) == {
+        "comments": 4, "published": 3, "hidden": 1, "received": 0,
+    }  # fmt: skip
+    grouped = db.session.scalars(sa.select(Comment).order_by(Comment.id)).all()
+    assert [c.duplicate_group_id for c in grouped] == [group, group, group, None]
+    assert all(c.grouped_at is not None for c in grouped)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CommentText)) == 4
+    holders = set(db.session.scalars(sa.select(CommentBand.comment_id).distinct()))
+    # every distinct text holds the keys no earlier one had; the exact copy holds none
+    assert holders == {grouped[0].id, grouped[2].id, grouped[3].id}
+
+    # New copies find the kept group, and the loner.
+    with clock.freeze(now):
+        target = db.session.get(Consultation, consultation)
+        data = {"author_name": "新居民", "show_name": False, "consent": True}
+        copy = services.submit_comment(target, {**data, "body": CAMPAIGN})
+        near = services.submit_comment(target, {**data, "body": "作为桂花苑的业主，" + CAMPAIGN})
+        loner = services.submit_comment(target, {**data, "body": LONER})
+        db.session.commit()
+    assert copy.duplicate_group_id == near.duplicate_group_id == group
+    assert db.session.get(DuplicateGroup, group).size == 5
+    assert loner.duplicate_group_id is not None and loner.duplicate_group_id != group
+
+    db.session.remove()  # (SQLite: this session would hold the write lock)
+    flask_migrate.downgrade(revision=BEFORE_GROUPING)
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT fingerprint, band0 FROM comment")).all()
+    assert len(rows) == 7 and all(fp and band for fp, band in rows)

@@ -9,13 +9,15 @@ moderation change, are plain increments without hot-row races.
 
 A comment joins the group of
 
-- an exact copy: the same normalised text, found by the (consultation, fingerprint) index;
+- an exact copy: the same normalised text, found by its fingerprint in comment_text (one row
+  for each distinct text of the consultation);
 - else the most similar near copy (3-character-shingle Jaccard ≥ rules.DUPLICATE_THRESHOLD)
   among at most rules.CANDIDATES candidates that share LSH band keys with it (comment_band);
 
-or stays alone. Every comment that stays alone, and the first rules.INDEXED_PER_GROUP near
-copies of a group, have their band keys stored: a campaign of a million copies is looked up
-through a few members, and a lookup's cost does not grow with the consultation.
+or stays alone. Each band key is stored once, for the first comment that had it: every new
+text adds the keys no earlier text had (a campaign letter's common keys once, each new
+wording the few its own words make), so a lookup reads at most rules.BANDS rows and its cost
+does not grow with the consultation or the campaign.
 
 Who groups: the service that stores comments outside a request groups them in the same
 transaction (`submit_comment`, offline entry, `import_comments`); the web and API handlers
@@ -30,7 +32,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import Counter, defaultdict
+import time
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -44,50 +47,94 @@ from consult.comments.models import (
     CommentBand,
     CommentStatus,
     CommentTally,
+    CommentText,
     DuplicateGroup,
 )
 from consult.core.time import now_utc
+from consult.core.transactions import read_phase
 from consult.extensions import db
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
 POLL_SECONDS = 10.0
+GATHER_SECONDS = 0.2
 # Advisory-lock namespace (PostgreSQL): "CoGr" in the high 32 bits, the consultation below.
 _LOCK_SPACE = 0x436F4772 << 32
+
+
+_LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.bindparam("key", type_=sa.BigInteger)))
+_OLDEST_WAITING = (
+    sa.select(Comment.consultation_id)
+    .where(Comment.grouped_at.is_(None))
+    .order_by(Comment.id)
+    .limit(1)
+)
+_WAITING_CONSULTATIONS = (
+    sa.select(Comment.consultation_id).where(Comment.grouped_at.is_(None)).distinct()
+)
+_WAITING_IN = (
+    sa.select(Comment.id)
+    .where(Comment.grouped_at.is_(None), Comment.consultation_id == sa.bindparam("consultation_id"))
+    .order_by(Comment.id)
+    .limit(sa.bindparam("limit"))
+)
+_STILL_WAITING = (
+    sa.select(Comment.id, Comment.body, Comment.status)
+    .where(Comment.id.in_(sa.bindparam("ids", expanding=True)), Comment.grouped_at.is_(None))
+    .order_by(Comment.id)
+)
 
 
 def lock_consultation(consultation_id: int) -> None:
     """Take the consultation's grouping lock until the end of the transaction."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_SPACE | consultation_id)))
+        db.session.execute(_LOCK, {"key": _LOCK_SPACE | consultation_id})
 
 
 def group_pending(consultation_id: int | None = None, *, limit: int = BATCH) -> int:
-    """Group up to `limit` comments not grouped yet (of one consultation, or of any), oldest
-    first. Returns how many were grouped. Flushes, never commits."""
-    stmt = sa.select(Comment.consultation_id, Comment.id).where(Comment.grouped_at.is_(None))
-    if consultation_id is not None:
-        stmt = stmt.where(Comment.consultation_id == consultation_id)
-    waiting: dict[int, list[int]] = defaultdict(list)
-    for cid, comment_id in db.session.execute(stmt.order_by(Comment.id).limit(limit)):
-        waiting[cid].append(comment_id)
-    done = 0
-    for cid, ids in waiting.items():
+    """Group up to `limit` comments not grouped yet, oldest first, of one consultation (the
+    given one, else the one whose comment has waited longest). Returns how many were grouped.
+    Flushes, never commits.
+
+    The waiting comments are found and grouped while only reading, and just the outcome is
+    written under the consultation's lock, so SQLite's write lock is held for a few
+    statements, not for the grouping. Should another process have grouped in between (the
+    batch is stale), a caller without a transaction of its own (the grouping thread) lets go
+    of the lock and reads again; inside a transaction the batch is planned again under it."""
+    own = not db.session().in_transaction()
+    for attempt in range(3):
+        with read_phase():
+            cid = consultation_id or db.session.scalar(_OLDEST_WAITING)
+            ids = (
+                list(db.session.scalars(_WAITING_IN, {"limit": limit, "consultation_id": cid}))
+                if cid is not None
+                else []
+            )
+            if not ids:
+                return 0
+            batch = _plan(cid, ids)
         lock_consultation(cid)
-        # Read again under the lock: another process may have grouped some meanwhile.
-        rows = db.session.execute(
-            sa.select(Comment.id, Comment.body, Comment.fingerprint, Comment.status)
-            .where(Comment.id.in_(ids), Comment.grouped_at.is_(None))
-            .order_by(Comment.id)
-        ).all()
-        if rows:
-            batch = _Batch(cid)
-            for row in rows:
-                batch.take(row.id, row.body, row.fingerprint, row.status)
-            batch.write()
-            done += len(rows)
-    return done
+        if batch.still_valid():
+            break
+        if own and attempt < 2:
+            db.session.rollback()
+            continue
+        batch = _plan(cid, ids)  # under the lock this time
+        break
+    if batch.updates:
+        batch.write()
+    return len(batch.updates)
+
+
+def _plan(consultation_id: int, ids: list[int]) -> _Batch:
+    return _Batch(consultation_id, db.session.execute(_STILL_WAITING, {"ids": ids}).all())
+
+
+def waiting_consultations() -> list[int]:
+    """The consultations with comments waiting to be grouped."""
+    with read_phase():
+        return list(db.session.scalars(_WAITING_CONSULTATIONS))
 
 
 def group_all(consultation_id: int | None = None) -> int:
@@ -122,114 +169,143 @@ def count_status_change(comment_id: int, consultation_id: int, before: str, afte
 
 # --- one batch of one consultation --------------------------------------------------------
 
-_STORED_COPY = (
-    sa.select(Comment.id, Comment.duplicate_group_id)
+_COMMENTS, _GROUPS, _TALLY = Comment.__table__, DuplicateGroup.__table__, CommentTally.__table__
+_TEXTS_T, _BANDS_T = CommentText.__table__, CommentBand.__table__
+# Lookups for a whole batch at once, each by an index: its texts already known (exact
+# copies), the stored band keys it shares (near-copy candidates), and the candidates' texts.
+_KNOWN_TEXTS = (
+    sa.select(_TEXTS_T.c.fingerprint, _TEXTS_T.c.comment_id, _COMMENTS.c.duplicate_group_id)
+    .join(_COMMENTS, _COMMENTS.c.id == _TEXTS_T.c.comment_id)
     .where(
-        Comment.consultation_id == sa.bindparam("consultation_id"),
-        Comment.fingerprint == sa.bindparam("fingerprint"),
-        Comment.grouped_at.is_not(None),
+        _TEXTS_T.c.consultation_id == sa.bindparam("c"),
+        _TEXTS_T.c.fingerprint.in_(sa.bindparam("fps", expanding=True)),
     )
-    .limit(1)
 )
+_KEY_HOLDERS = sa.select(_BANDS_T.c.key, _BANDS_T.c.comment_id).where(
+    _BANDS_T.c.consultation_id == sa.bindparam("c"),
+    _BANDS_T.c.key.in_(sa.bindparam("keys", expanding=True)),
+)
+_CANDIDATE_TEXTS = sa.select(
+    _COMMENTS.c.id, _COMMENTS.c.duplicate_group_id, _COMMENTS.c.body
+).where(_COMMENTS.c.id.in_(sa.bindparam("ids", expanding=True)))
+# Values per IN list (SQLite allows 32,766 parameters a statement).
+_CHUNK = 5000
 
 
-def _candidates_statement(keys: int) -> sa.Select:
-    hits = (
-        sa.select(CommentBand.comment_id, sa.func.count().label("hits"))
-        .where(
-            CommentBand.consultation_id == sa.bindparam("consultation_id"),
-            CommentBand.key.in_([sa.bindparam(f"k{i}") for i in range(keys)]),
-        )
-        .group_by(CommentBand.comment_id)
-        .order_by(sa.func.count().desc(), CommentBand.comment_id)
-        .limit(rules.CANDIDATES)
-        .subquery()
-    )
-    return sa.select(hits.c.comment_id, hits.c.hits, Comment.duplicate_group_id, Comment.body).join(
-        Comment, Comment.id == hits.c.comment_id
-    )
-
-
-_CANDIDATES = _candidates_statement(rules.BANDS)
+def _chunks(values: list, size: int = _CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 class _Batch:
-    """Groups one consultation's waiting comments, in order, and writes the outcome in a few
-    set-based statements. Comments grouped earlier in the same batch count as stored."""
+    """Groups one consultation's waiting comments, in order, reading only (in __init__), and
+    then writes the outcome in a few set-based statements (`write`).
 
-    def __init__(self, consultation_id: int):
+    What the batch needs from the database is read in bulk first, a few statements for the
+    whole batch: which of its texts are known (exact copies), who holds its band keys (the
+    near-copy candidates), and the texts of the candidates sharing most keys with each
+    comment. Comments grouped earlier in the same batch count as stored. The groups it makes
+    have provisional (negative) ids until they are written. `generation` is the
+    consultation's count of grouped comments when the batch began reading: if it differs
+    when the batch writes, another process grouped in between and the batch is planned
+    again."""
+
+    def __init__(self, consultation_id: int, rows):
         self.consultation_id = consultation_id
         self.now: datetime = now_utc()
-        # The batch's own comments as the index sees them, before they are written.
-        self.fingerprints: dict[str, int] = {}
-        self.keys: dict[int, list[int]] = defaultdict(list)
+        self.generation = _generation(consultation_id)
+        self.new_groups: list[int] = []
         # Each comment's group as this batch leaves it (earlier comments it looked at too).
         self.group_of: dict[int, int | None] = {}
         self.shingles: dict[int, np.ndarray] = {}
-        self.indexed_now: dict[int, int] = {}  # group → members indexed, read once
         self.members: set[int] = set()
         self.updates: list[dict] = []
         self.regrouped: set[int] = set()  # earlier comments that got a group in this batch
-        self.bands: list[dict] = []
+        self.new_texts: list[dict] = []
+        self.new_keys: list[tuple[int, int, int]] = []
         self.sizes: Counter[int] = Counter()
-        self.indexed: Counter[int] = Counter()
         self.counts: Counter[str] = Counter()
+        items = [(row, rules.normalise(row.body)) for row in rows]
+        items = [(row, text, rules.fingerprint(text)) for row, text in items]
+        # fingerprint → its first comment; band key → its holder (stored, then the batch's)
+        self.texts = self._known_texts({fp for _, _, fp in items})
+        self.keys_of = self._keys_of_new_texts(items)
+        self.holders = self._holders({k for keys in self.keys_of.values() for k in keys})
+        self._read_candidates()
+        for row, _text, fp in items:
+            self.take(row.id, fp, row.status)
 
-    def take(self, comment_id: int, body: str, fingerprint: str, status: str) -> None:
-        match = self.fingerprints.get(fingerprint) or self._stored_copy(fingerprint)
-        near = False
-        keys: tuple[int, ...] = ()
+    # reading, for the whole batch
+
+    def _known_texts(self, fingerprints: set[str]) -> dict[str, int]:
+        known: dict[str, int] = {}
+        for chunk in _chunks(sorted(fingerprints)):
+            for row in db.session.execute(_KNOWN_TEXTS, {"c": self.consultation_id, "fps": chunk}):
+                known[row.fingerprint] = row.comment_id
+                self.group_of.setdefault(row.comment_id, row.duplicate_group_id)
+        return known
+
+    def _keys_of_new_texts(self, items) -> dict[int, tuple[int, ...]]:
+        """The band keys (and shingles) of each comment whose text is new: an exact copy of a
+        known text, or of an earlier one in the batch, needs neither."""
+        seen = set(self.texts)
+        keys_of: dict[int, tuple[int, ...]] = {}
+        for row, text, fp in items:
+            if fp not in seen:
+                seen.add(fp)
+                self.shingles[row.id], keys_of[row.id] = rules.text_keys(text)
+        return keys_of
+
+    def _holders(self, keys: set[int]) -> dict[int, int]:
+        holders: dict[int, int] = {}
+        for chunk in _chunks(sorted(keys)):
+            params = {"c": self.consultation_id, "keys": chunk}
+            holders.update((k, c) for k, c in db.session.execute(_KEY_HOLDERS, params))
+        return holders
+
+    def _read_candidates(self) -> None:
+        """The texts and groups of the stored comments that share most keys with each new
+        text (at most rules.CANDIDATES each)."""
+        wanted: set[int] = set()
+        for keys in self.keys_of.values():
+            hits = Counter(self.holders[k] for k in keys if k in self.holders)
+            wanted.update(c for c, _ in hits.most_common(rules.CANDIDATES))
+        for chunk in _chunks(sorted(wanted)):
+            for row in db.session.execute(_CANDIDATE_TEXTS, {"ids": chunk}):
+                self.group_of.setdefault(row.id, row.duplicate_group_id)
+                self.shingles[row.id] = rules.shingles(rules.normalise(row.body))
+
+    # deciding, comment by comment
+
+    def take(self, comment_id: int, fingerprint: str, status: str) -> None:
+        match = self.texts.get(fingerprint)
         if match is None:
-            shingle_array, keys = rules.text_keys(rules.normalise(body))
-            self.shingles[comment_id] = shingle_array
-            match = self._near_copy(shingle_array, keys)
-            near = match is not None
-        group: int | None = None
-        index = match is None
-        if match is not None:
-            group = self._group_with(match)
-            self.sizes[group] += 1
-            index = near and self._indexed(group) < rules.INDEXED_PER_GROUP
-            if index:
-                self.indexed[group] += 1
-        if index:
+            self.texts[fingerprint] = comment_id
+            self.new_texts.append({"c": self.consultation_id, "fp": fingerprint, "cid": comment_id})
+            keys = self.keys_of[comment_id]
+            match = self._near_copy(comment_id, keys)
             for key in keys:
-                self.keys[key].append(comment_id)
-                self.bands.append({"c": self.consultation_id, "k": key, "id": comment_id})
+                if key not in self.holders:
+                    self.holders[key] = comment_id
+                    self.new_keys.append((self.consultation_id, key, comment_id))
+        group = self._group_with(match) if match is not None else None
+        if group is not None:
+            self.sizes[group] += 1
         self.group_of[comment_id] = group
         self.members.add(comment_id)
-        self.fingerprints.setdefault(fingerprint, comment_id)
         self.updates.append({"cid": comment_id})
         self.counts["comments"] += 1
         self.counts[status] += 1
 
-    def _stored_copy(self, fingerprint: str) -> int | None:
-        row = db.session.execute(
-            _STORED_COPY, {"consultation_id": self.consultation_id, "fingerprint": fingerprint}
-        ).first()
-        if row is None:
-            return None
-        self.group_of.setdefault(row.id, row.duplicate_group_id)
-        return row.id
-
-    def _near_copy(self, shingle_array: np.ndarray, keys: tuple[int, ...]) -> int | None:
-        hits: Counter[int] = Counter()
-        for key in keys:
-            for comment_id in self.keys.get(key, ()):
-                hits[comment_id] += 1
-        params = {"consultation_id": self.consultation_id}
-        params.update({f"k{i}": key for i, key in enumerate(keys)})
-        for row in db.session.execute(_CANDIDATES, params):
-            hits[row.comment_id] += row.hits
-            self.group_of.setdefault(row.comment_id, row.duplicate_group_id)
-            if row.comment_id not in self.shingles:
-                self.shingles[row.comment_id] = rules.shingles(rules.normalise(row.body))
+    def _near_copy(self, comment_id: int, keys: tuple[int, ...]) -> int | None:
+        hits = Counter(self.holders[k] for k in keys if k in self.holders)
+        mine = self.shingles[comment_id]
         best, match, seen_groups = rules.DUPLICATE_THRESHOLD, None, set()
         for candidate, _hits in hits.most_common(rules.CANDIDATES):
             group = self.group_of.get(candidate)
             if group is not None and group in seen_groups:
                 continue  # another member of a group already matched stands for it
-            score = rules.jaccard(shingle_array, self.shingles[candidate])
+            score = rules.jaccard(mine, self.shingles[candidate])
             if score >= best:
                 best, match = score, candidate
                 if group is not None:
@@ -239,65 +315,45 @@ class _Batch:
     def _group_with(self, match: int) -> int:
         group = self.group_of.get(match)
         if group is None:
-            # The match was alone (and so indexed): it and the new comment make a group.
-            group = db.session.execute(
-                sa.insert(DuplicateGroup)
-                .values(consultation_id=self.consultation_id, created_at=self.now, size=0)
-                .returning(DuplicateGroup.id)
-            ).scalar_one()
+            # The match was alone: it and the new comment make a group.
+            group = -1 - len(self.new_groups)
+            self.new_groups.append(group)
             self.group_of[match] = group
-            self.indexed_now[group] = 0
             self.sizes[group] += 1
-            self.indexed[group] += 1
             if match not in self.members:
                 self.regrouped.add(match)
         return group
 
-    def _indexed(self, group: int) -> int:
-        if group not in self.indexed_now:
-            self.indexed_now[group] = (
-                db.session.scalar(
-                    sa.select(DuplicateGroup.indexed).where(DuplicateGroup.id == group)
-                )
-                or 0
-            )
-        return self.indexed_now[group] + self.indexed[group]
+    # writing
+
+    def still_valid(self) -> bool:
+        return _generation(self.consultation_id) == self.generation
 
     def write(self) -> None:
+        real = {
+            provisional: db.session.execute(
+                _NEW_GROUP, {"c": self.consultation_id, "at": self.now}
+            ).scalar_one()
+            for provisional in self.new_groups
+        }
+        if real:
+            self.group_of = {c: real.get(g, g) for c, g in self.group_of.items()}
+            self.sizes = Counter({real.get(g, g): n for g, n in self.sizes.items()})
         for update in self.updates:
             update["gid"] = self.group_of[update["cid"]]
-        db.session.execute(
-            sa.update(Comment.__table__)
-            .where(Comment.__table__.c.id == sa.bindparam("cid"))
-            .values(grouped_at=self.now, duplicate_group_id=sa.bindparam("gid")),
-            self.updates,
-        )
+            update["at"] = self.now
+        db.session.execute(_MARK_GROUPED, self.updates)
         if self.regrouped:
             db.session.execute(
-                sa.update(Comment.__table__)
-                .where(Comment.__table__.c.id == sa.bindparam("cid"))
-                .values(duplicate_group_id=sa.bindparam("gid")),
-                [{"cid": c, "gid": self.group_of[c]} for c in sorted(self.regrouped)],
+                _REGROUP, [{"cid": c, "gid": self.group_of[c]} for c in sorted(self.regrouped)]
             )
-        if self.bands:
-            db.session.execute(
-                sa.insert(CommentBand.__table__).values(
-                    consultation_id=sa.bindparam("c"),
-                    key=sa.bindparam("k"),
-                    comment_id=sa.bindparam("id"),
-                ),
-                self.bands,
-            )
+        if self.new_texts:
+            db.session.execute(_ADD_TEXT, self.new_texts)
+        if self.new_keys:
+            _insert_keys(self.new_keys)
         if self.sizes:
-            table = DuplicateGroup.__table__
             db.session.execute(
-                sa.update(table)
-                .where(table.c.id == sa.bindparam("gid"))
-                .values(
-                    size=table.c.size + sa.bindparam("n"),
-                    indexed=table.c.indexed + sa.bindparam("i"),
-                ),
-                [{"gid": g, "n": n, "i": self.indexed[g]} for g, n in sorted(self.sizes.items())],
+                _GROW_GROUP, [{"gid": g, "n": n} for g, n in sorted(self.sizes.items())]
             )
         _add_to_tally(
             self.consultation_id,
@@ -307,26 +363,70 @@ class _Batch:
         )
 
 
+def _insert_keys(rows: list[tuple[int, int, int]]) -> None:
+    """Up to twenty rows a new text: straight to the driver's executemany, as plain integers
+    (SQLAlchemy would build a parameter dictionary for each)."""
+    connection = db.session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(
+        f"INSERT INTO comment_band (consultation_id, key, comment_id) VALUES ({mark}, {mark}, {mark})",
+        rows,
+    )
+
+
+_MARK_GROUPED = (
+    sa.update(_COMMENTS)
+    .where(_COMMENTS.c.id == sa.bindparam("cid"))
+    .values(grouped_at=sa.bindparam("at"), duplicate_group_id=sa.bindparam("gid"))
+)
+_REGROUP = (
+    sa.update(_COMMENTS)
+    .where(_COMMENTS.c.id == sa.bindparam("cid"))
+    .values(duplicate_group_id=sa.bindparam("gid"))
+)
+_ADD_TEXT = sa.insert(_TEXTS_T).values(
+    consultation_id=sa.bindparam("c"),
+    fingerprint=sa.bindparam("fp"),
+    comment_id=sa.bindparam("cid"),
+)
+_GROW_GROUP = (
+    sa.update(_GROUPS)
+    .where(_GROUPS.c.id == sa.bindparam("gid"))
+    .values(size=_GROUPS.c.size + sa.bindparam("n"))
+)
+_NEW_GROUP = (
+    sa.insert(_GROUPS)
+    .values(consultation_id=sa.bindparam("c"), created_at=sa.bindparam("at"), size=0)
+    .returning(_GROUPS.c.id)
+)
+_GENERATION = sa.select(_TALLY.c.comments).where(_TALLY.c.consultation_id == sa.bindparam("c"))
+
+
+def _generation(consultation_id: int) -> int:
+    return db.session.scalar(_GENERATION, {"c": consultation_id}) or 0
+
+
+_ADD_TO_TALLY = (
+    sa.update(_TALLY)
+    .where(_TALLY.c.consultation_id == sa.bindparam("c"))
+    .values(
+        comments=_TALLY.c.comments + sa.bindparam("n"),
+        published=_TALLY.c.published + sa.bindparam("p"),
+        hidden=_TALLY.c.hidden + sa.bindparam("h"),
+    )
+)
+_NEW_TALLY = sa.insert(_TALLY).values(
+    consultation_id=sa.bindparam("c"),
+    comments=sa.bindparam("n"),
+    published=sa.bindparam("p"),
+    hidden=sa.bindparam("h"),
+)
+
+
 def _add_to_tally(consultation_id: int, comments: int, published: int, hidden: int) -> None:
-    table = CommentTally.__table__
-    changed = db.session.execute(
-        sa.update(table)
-        .where(table.c.consultation_id == consultation_id)
-        .values(
-            comments=table.c.comments + comments,
-            published=table.c.published + published,
-            hidden=table.c.hidden + hidden,
-        )
-    ).rowcount
-    if not changed:
-        db.session.execute(
-            sa.insert(table).values(
-                consultation_id=consultation_id,
-                comments=comments,
-                published=published,
-                hidden=hidden,
-            )
-        )
+    params = {"c": consultation_id, "n": comments, "p": published, "h": hidden}
+    if not db.session.execute(_ADD_TO_TALLY, params).rowcount:
+        db.session.execute(_NEW_TALLY, params)
 
 
 # --- reading the counts -------------------------------------------------------------------
@@ -394,12 +494,16 @@ class _GroupingThread:
     def _run(self) -> None:
         while True:
             self.wakeup.wait(POLL_SECONDS)
+            # Let a burst of submissions gather into one batch (a few statements for all).
+            time.sleep(GATHER_SECONDS)
             self.wakeup.clear()
             with self.app.app_context():
                 try:
-                    while group_pending() == BATCH:
+                    # One pass over what waits now; what arrives meanwhile wakes us again.
+                    for consultation_id in waiting_consultations():
+                        while group_pending(consultation_id) == BATCH:
+                            db.session.commit()
                         db.session.commit()
-                    db.session.commit()
                 except Exception:  # keep the thread: the comments wait for the next round
                     log.exception("grouping comments failed; retrying at the next wake-up")
                     db.session.rollback()

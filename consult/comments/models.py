@@ -63,38 +63,51 @@ class DuplicateGroup(db.Model):
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     size: Mapped[int] = mapped_column(default=0)
-    # Members whose band keys are in comment_band (rules.INDEXED_PER_GROUP at most, but for
-    # groups kept from before the side table).
-    indexed: Mapped[int] = mapped_column(default=0)
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="duplicate_group", order_by="Comment.id"
     )
 
-    __table_args__ = (
-        sa.CheckConstraint("size >= 0", name="size_not_negative"),
-        sa.CheckConstraint("indexed >= 0 AND indexed <= size", name="indexed_within_size"),
-    )
+    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
 
     def __repr__(self) -> str:
         return f"<DuplicateGroup {self.id} consultation={self.consultation_id} size={self.size}>"
 
 
 class CommentBand(db.Model):
-    """One LSH band key of a comment that stands for its group or for itself (rules.band_keys):
-    the indexed side table in which near copies are looked up."""
+    """An LSH band key (rules.band_keys) of a consultation's comments and the first comment
+    that had it: the indexed side table in which near copies are looked up. A key is stored
+    once, so a lookup reads at most rules.BANDS rows however large a campaign grows; each new
+    wording of a campaign letter adds only the keys its own words make."""
 
     __tablename__ = "comment_band"
 
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), primary_key=True)
     key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
-    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"))
 
     # The primary key is the lookup: on SQLite the rows live in it (no rowid table beside).
     __table_args__ = {"sqlite_with_rowid": False}
 
     def __repr__(self) -> str:
         return f"<CommentBand {self.key} comment={self.comment_id}>"
+
+
+class CommentText(db.Model):
+    """One distinct text of a consultation's comments (by the fingerprint of its normalised
+    form) and the first comment that had it: an exact copy is found here by its key, and a
+    campaign of a million identical letters is one row."""
+
+    __tablename__ = "comment_text"
+
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"))
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    def __repr__(self) -> str:
+        return f"<CommentText {self.fingerprint[:8]} comment={self.comment_id}>"
 
 
 class CommentTally(db.Model):
@@ -148,10 +161,8 @@ class Comment(db.Model):
     hidden_note: Mapped[str | None] = mapped_column(sa.Text)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    # Duplicate grouping (comments.grouping): the fingerprint of the normalised text (exact
-    # copies share it), and when the comment was grouped: a moment after it is stored, NULL
-    # until then.
-    fingerprint: Mapped[str] = mapped_column(sa.String(40))
+    # Duplicate grouping (comments.grouping): when the comment was grouped, a moment after it
+    # was stored (NULL until then).
     grouped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duplicate_group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("duplicate_group.id"), index=True
@@ -199,7 +210,6 @@ class Comment(db.Model):
         ),
         sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
         sa.Index("ix_comment_consultation", "consultation_id", "id"),
-        sa.Index("ix_comment_consultation_fingerprint", "consultation_id", "fingerprint"),
         # The comments waiting to be grouped: a small index however many are grouped.
         sa.Index(
             "ix_comment_ungrouped",

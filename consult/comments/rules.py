@@ -105,8 +105,8 @@ def clean_contact(contact: str | None) -> str | None:
 # found by an index) or when the Jaccard similarity of their 3-character shingles is at least
 # DUPLICATE_THRESHOLD (a campaign letter with a personal opening or closing). Near copies are
 # found by locality-sensitive hashing: a MinHash of NUM_PERM values, cut into BANDS bands of
-# BAND_ROWS values; each band hashes to one key, and the keys of the comments that stand for
-# their group are stored in an indexed side table (comment_band). Two texts of similarity s
+# BAND_ROWS values; each band hashes to one key, and each key is stored once, for the first
+# comment that had it, in an indexed side table (comment_band). Two texts of similarity s
 # share at least one key with probability 1 - (1 - s^5)^20: 0.975 at 0.7, 0.9998 at 0.85,
 # 0.47 at 0.5, and 1.6e-5 for comments on one topic (s ≈ 0.06), so a consultation of 100,000
 # distinct comments gives a new one ~2 chance candidates, whatever its size. The candidates'
@@ -116,9 +116,6 @@ _SKIP_CATEGORIES = ("P", "S", "Z", "C")
 NUM_PERM = 100
 BAND_ROWS = 5
 BANDS = NUM_PERM // BAND_ROWS
-# Near copies that join a group by similarity have their keys stored too, up to this many a
-# group: later copies are compared with a few varied members, not with the whole campaign.
-INDEXED_PER_GROUP = 8
 # Candidates whose texts are compared with a new comment, most shared keys first.
 CANDIDATES = 8
 

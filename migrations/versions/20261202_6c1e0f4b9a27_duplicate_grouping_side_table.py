@@ -1,14 +1,14 @@
 """duplicate grouping at scale: band keys in a side table, stored group sizes and counts
 
-The four two-value MinHash bands on every comment (and its 8-value sketch) give way to
+The four two-value MinHash bands on every comment (its 8-value sketch, its fingerprint) give
+way to one row per distinct text (`comment_text`: exact copies are found there) and to
 twenty five-value band keys in `comment_band`, kept only for the comments that stand for
 themselves or for their group (consult.comments.grouping). Groups store their size, each
 consultation its comment counts (`comment_tally`). A comment is grouped a moment after it
 is stored (`grouped_at`); `ix_comment_ungrouped` finds those waiting.
 
-Every existing group is kept as it is: its size is counted once here, the band keys of
-every ungrouped comment and of the first members of each group are computed, and the
-consultations' counts are taken; every existing comment counts as grouped when it was
+Every existing group is kept as it is: its size is counted once here, the distinct texts
+and their band keys are computed, and the consultations' counts are taken; every existing comment counts as grouped when it was
 submitted. Downgrading computes the old bands again. (The band keys come from
 consult.comments.rules, whose hashing a test pins: should it ever change, this revision
 must keep a copy of today's.)
@@ -43,7 +43,16 @@ def upgrade():
     sa.Column('comment_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_comment_band_comment_id_comment')),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_comment_band_consultation_id_consultation')),
-    sa.PrimaryKeyConstraint('consultation_id', 'key', 'comment_id', name=op.f('pk_comment_band')),
+    sa.PrimaryKeyConstraint('consultation_id', 'key', name=op.f('pk_comment_band')),
+    sqlite_with_rowid=False
+    )
+    op.create_table('comment_text',
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=40), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_comment_text_comment_id_comment')),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_comment_text_consultation_id_consultation')),
+    sa.PrimaryKeyConstraint('consultation_id', 'fingerprint', name=op.f('pk_comment_text')),
     sqlite_with_rowid=False
     )
     op.create_table('comment_tally',
@@ -57,21 +66,18 @@ def upgrade():
     )
     with op.batch_alter_table('duplicate_group', schema=None) as batch_op:
         batch_op.add_column(sa.Column('size', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('indexed', sa.Integer(), nullable=False, server_default='0'))
 
     _backfill()
 
     with op.batch_alter_table('duplicate_group', schema=None) as batch_op:
         batch_op.alter_column('size', server_default=None)
-        batch_op.alter_column('indexed', server_default=None)
         batch_op.create_check_constraint('size_not_negative', 'size >= 0')
-        batch_op.create_check_constraint('indexed_within_size', 'indexed >= 0 AND indexed <= size')
 
     # Native statements, not a batch: SQLite drops columns in place (3.35+) instead of
     # copying a table of a million comments.
-    for index in ('ix_comment_band0', 'ix_comment_band1', 'ix_comment_band2', 'ix_comment_band3', 'ix_comment_consultation_id'):
+    for index in ('ix_comment_band0', 'ix_comment_band1', 'ix_comment_band2', 'ix_comment_band3', 'ix_comment_consultation_id', 'ix_comment_consultation_fingerprint'):
         op.drop_index(index, table_name='comment')
-    for column in ('band0', 'band1', 'band2', 'band3', 'minhash'):
+    for column in ('band0', 'band1', 'band2', 'band3', 'minhash', 'fingerprint'):
         op.drop_column('comment', column)
     op.add_column('comment', sa.Column('grouped_at', sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE comment SET grouped_at = submitted_at")
@@ -87,6 +93,11 @@ def _backfill():
         "(SELECT count(*) FROM comment WHERE comment.duplicate_group_id = duplicate_group.id)"
     ))
     conn.execute(sa.text(
+        "INSERT INTO comment_text (consultation_id, fingerprint, comment_id) "
+        "SELECT consultation_id, fingerprint, min(id) FROM comment "
+        "GROUP BY consultation_id, fingerprint"
+    ))
+    conn.execute(sa.text(
         "INSERT INTO comment_tally (consultation_id, comments, published, hidden) "
         "SELECT consultation.id, "
         "(SELECT count(*) FROM comment c WHERE c.consultation_id = consultation.id), "
@@ -96,9 +107,10 @@ def _backfill():
         " AND c.status = 'hidden') "
         "FROM consultation"
     ))
-    # Band keys for the comments that stand for themselves (no group) and for the first
-    # members of each group, as the grouping would have stored them.
-    indexed: dict[int, int] = {}
+    # Each distinct text's band keys that no earlier comment had, as the grouping would have
+    # stored them.
+    held: set[tuple[int, int]] = set()
+    texts: set[tuple[int, str]] = set()
     last = 0
     band = sa.text(
         "INSERT INTO comment_band (consultation_id, key, comment_id) VALUES (:c, :k, :id)"
@@ -106,7 +118,7 @@ def _backfill():
     while True:
         rows = conn.execute(
             sa.text(
-                "SELECT id, consultation_id, body, duplicate_group_id FROM comment "
+                "SELECT id, consultation_id, body, fingerprint FROM comment "
                 "WHERE id > :last ORDER BY id LIMIT :n"
             ),
             {"last": last, "n": CHUNK},
@@ -115,21 +127,17 @@ def _backfill():
             break
         keys = []
         for row in rows:
-            group = row.duplicate_group_id
-            if group is not None:
-                if indexed.get(group, 0) >= rules.INDEXED_PER_GROUP:
-                    continue
-                indexed[group] = indexed.get(group, 0) + 1
+            if (row.consultation_id, row.fingerprint) in texts:
+                continue
+            texts.add((row.consultation_id, row.fingerprint))
             _, row_keys = rules.text_keys(rules.normalise(row.body))
-            keys.extend({"c": row.consultation_id, "k": k, "id": row.id} for k in row_keys)
+            for k in row_keys:
+                if (row.consultation_id, k) not in held:
+                    held.add((row.consultation_id, k))
+                    keys.append({"c": row.consultation_id, "k": k, "id": row.id})
         if keys:
             conn.execute(band, keys)
         last = rows[-1].id
-    if indexed:
-        conn.execute(
-            sa.text("UPDATE duplicate_group SET indexed = :n WHERE id = :g"),
-            [{"g": g, "n": n} for g, n in indexed.items()],
-        )
 
 
 # --- the bands before this revision, for downgrade() ---------------------------------------
@@ -154,6 +162,7 @@ def _old_bands(body: str) -> dict:
     mins = tuple(min([(a * h + b) % _PRIME for h in hashes]) & 0xFFFFFFFF for a, b in _COEFFS)
     bands = [zlib.crc32(struct.pack(">2I", *mins[b * 2 : b * 2 + 2])) for b in range(4)]
     return {
+        "fp": rules.fingerprint(normalised),
         **{f"b{i}": bands[i] for i in range(4)},
         "mh": struct.pack(">8I", *mins),
     }
@@ -164,9 +173,10 @@ def downgrade():
     op.drop_index('ix_comment_listing', table_name='comment')
     op.drop_index('ix_comment_consultation', table_name='comment')
     op.add_column('comment', sa.Column('minhash', sa.LargeBinary(length=32), nullable=True))
-    for column in ('band0', 'band1', 'band2', 'band3'):
+    for column in ('fingerprint', 'band0', 'band1', 'band2', 'band3'):
         # NOT NULL once filled in below; SQLite adds a NOT NULL column only with a default.
-        op.add_column('comment', sa.Column(column, sa.BigInteger(), nullable=False, server_default='0'))
+        kind = sa.String(length=40) if column == 'fingerprint' else sa.BigInteger()
+        op.add_column('comment', sa.Column(column, kind, nullable=False, server_default='0'))
 
     conn = op.get_bind()
     last = 0
@@ -179,25 +189,26 @@ def downgrade():
             break
         conn.execute(
             sa.text(
-                "UPDATE comment SET band0 = :b0, band1 = :b1, band2 = :b2, band3 = :b3, "
-                "minhash = :mh WHERE id = :id"
+                "UPDATE comment SET fingerprint = :fp, band0 = :b0, band1 = :b1, band2 = :b2, "
+                "band3 = :b3, minhash = :mh WHERE id = :id"
             ),
             [{"id": row.id, **_old_bands(row.body)} for row in rows],
         )
         last = rows[-1].id
     op.drop_column('comment', 'grouped_at')
     with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.alter_column('fingerprint', existing_type=sa.String(length=40), server_default=None)
         for column in ('band0', 'band1', 'band2', 'band3'):
             batch_op.alter_column(column, existing_type=sa.BigInteger(), server_default=None)
     op.create_index('ix_comment_consultation_id', 'comment', ['consultation_id'], unique=False)
+    op.create_index('ix_comment_consultation_fingerprint', 'comment', ['consultation_id', 'fingerprint'], unique=False)
     for i in range(4):
         op.create_index(f'ix_comment_band{i}', 'comment', ['consultation_id', f'band{i}'], unique=False)
 
     with op.batch_alter_table('duplicate_group', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('ck_duplicate_group_indexed_within_size'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_duplicate_group_size_not_negative'), type_='check')
-        batch_op.drop_column('indexed')
         batch_op.drop_column('size')
 
     op.drop_table('comment_tally')
+    op.drop_table('comment_text')
     op.drop_table('comment_band')
