@@ -349,11 +349,13 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from consult.accounts.cli import register as register_accounts
     from consult.catalogue.cli import register as register_catalogue
+    from consult.comments.cli import register as register_comments
     from consult.consultations.cli import register as register_consultations
     from consult.notifications.cli import register as register_notifications
     from consult.site.cli import register as register_site
 
     register_accounts(app)
+    register_comments(app)
     register_catalogue(app)
     register_consultations(app)
     register_notifications(app)
