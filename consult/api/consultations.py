@@ -11,10 +11,11 @@ from consult.api import ApiError, api_actor, bp, json_body, page_args, paginated
 from consult.catalogue.models import DecisionMatter
 from consult.comments import grouping
 from consult.comments import services as comments
-from consult.comments.models import Comment
+from consult.comments.models import Comment, DuplicateGroup
 from consult.consultations import services
 from consult.consultations.models import Consultation
 from consult.core.errors import NotFound
+from consult.core.forms import MAX_DB_INT
 from consult.core.time import now_utc
 from consult.extensions import db, limiter
 from consult.notifications.services import notify_after_commit
@@ -81,7 +82,18 @@ def get_consultation(consultation_id: int):
 def list_comments(consultation_id: int):
     consultation = _consultation(consultation_id)
     page, per_page = page_args()
-    listed = comments.comments_page(consultation, page, per_page)
+    group_id = request.args.get("group")
+    if group_id is not None:
+        group = (
+            db.session.get(DuplicateGroup, int(group_id))
+            if group_id.isdigit() and int(group_id) <= MAX_DB_INT
+            else None
+        )
+        if group is None or group.consultation_id != consultation.id:
+            raise NotFound(_l("No such group of comments in this consultation."))
+        listed = comments.group_page(group, page, per_page)
+    else:
+        listed = comments.comments_page(consultation, page, per_page)
     sizes = comments.group_sizes(listed.items)
     return {
         "items": [

@@ -352,6 +352,8 @@ SCHEMAS: dict[str, Any] = {
             "clause": null(ID),
             "status": enum(COMMENT_STATUS),
             "hidden_reason": null(enum(HIDE_REASON_VALUES)),
+            "duplicate_group": null(ID),
+            "duplicate_count": null({"type": "integer", "minimum": 1}),
             "disposition": null(enum(DISPOSITION_VALUES)),
             "disposition_reason": null(TEXT),
         },
@@ -763,8 +765,18 @@ PATHS: dict[str, Any] = {
             "Published comments of a consultation",
             "comments",
             {"200": _json(ref("CommentPage"), "A page of comments"), **_errors(400, 404)},
-            parameters=[CONSULTATION_ID, *PAGING],
-            description="Oldest first." + CACHED,
+            parameters=[
+                CONSULTATION_ID,
+                *PAGING,
+                _query(
+                    "group",
+                    {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+                    "Only the published members of this duplicate group (its `duplicate_group`); "
+                    "`total` is then the group's size",
+                ),
+            ],
+            description="Oldest first. `total` is the stored count of published comments."
+            + CACHED,
         ),
         "post": _op(
             "submit_comment",

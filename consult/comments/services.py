@@ -21,6 +21,7 @@ from consult.comments.models import (
     Comment,
     CommentSource,
     CommentStatus,
+    DuplicateGroup,
 )
 from consult.consultations import services as consultations
 from consult.consultations.models import Clause, Consultation, OfflineActivity
@@ -675,6 +676,27 @@ def comments_page(
     return result
 
 
+def group_page(group: DuplicateGroup, page: int, per_page: int) -> Page:
+    """One page of a duplicate group's published members, oldest first. The total is the
+    group's stored size (withheld members count in it but are not listed)."""
+    result = Page(page=page, per_page=per_page, total=group.size)
+    if result.pages and page > result.pages:
+        result.page = result.pages
+    result.items = list(
+        db.session.scalars(
+            sa.select(Comment)
+            .where(
+                Comment.duplicate_group_id == group.id,
+                Comment.status == CommentStatus.PUBLISHED,
+            )
+            .order_by(Comment.id)
+            .limit(per_page)
+            .offset(result.offset)
+        )
+    )
+    return result
+
+
 def count_comments(consultation_ids: list[int]) -> dict[int, int]:
     """Each consultation's number of comments (every status), as the grouping has counted
     them: stored, not counted (a comment joins the count when it is grouped)."""
@@ -725,6 +747,8 @@ def receipt_record(comment: Comment) -> dict[str, Any]:
         "clause": comment.clause.number if comment.clause else None,
         "status": comment.status,
         "hidden_reason": comment.hidden_reason if comment.is_hidden else None,
+        "duplicate_group": comment.duplicate_group_id,
+        "duplicate_count": comment.duplicate_group.size if comment.duplicate_group else None,
         "disposition": None,
         "disposition_reason": None,
     }

@@ -22,7 +22,7 @@ from flask_login import current_user
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
 from consult.comments.forms import CommentForm, HideForm, OfflineCommentForm
-from consult.comments.models import Comment
+from consult.comments.models import Comment, DuplicateGroup
 from consult.consultations import rules, services
 from consult.consultations.forms import (
     ActivityForm,
@@ -129,6 +129,20 @@ def detail(consultation_id: int):
     if request.args.get("clause", "").isdigit():
         form.clause.data = request.args["clause"]
     return _page(consultation, form)
+
+
+@bp.get("/consultations/<int:consultation_id>/groups/<int:group_id>")
+def group(consultation_id: int, group_id: int):
+    """The comments of one duplicate group (a campaign letter and its copies): what the
+    badge "与其他N条意见内容相同" links to."""
+    consultation = db.get_or_404(Consultation, consultation_id)
+    found = db.session.get(DuplicateGroup, group_id)
+    if found is None or found.consultation_id != consultation.id:
+        abort(404)
+    listed = comments.group_page(
+        found, request.args.get("page", 1, type=db_int) or 1, COMMENTS_PER_PAGE
+    )
+    return render_template("consultations/group.html", c=consultation, group=found, members=listed)
 
 
 @bp.get("/documents/<int:doc_id>/<path:filename>")

@@ -540,3 +540,47 @@ def test_an_import_in_the_future_is_refused(open_consultation):
     with pytest.raises(RuleViolations) as refused:
         services.import_comments(open_consultation, future, actor=None, now=NOW + HOUR)
     assert refused.value.violations[0].field == "submitted_at"
+
+
+# --- what the public sees -----------------------------------------------------------------------
+
+
+def test_the_badge_links_to_the_groups_page_which_lists_its_members(open_consultation, client):
+    first = submit(open_consultation, body=LETTER, author_name="赵一", show_name=True)
+    copies = [submit(open_consultation, body=LETTER) for _ in range(2)]
+    group = group_of(first)
+    page = client.get(f"/consultations/{open_consultation.id}").get_data(as_text=True)
+    assert f'href="/consultations/{open_consultation.id}/groups/{group}"' in page
+    assert "与其他2条意见内容相同" in page
+    listing = client.get(f"/consultations/{open_consultation.id}/groups/{group}")
+    html = listing.get_data(as_text=True)
+    assert listing.status_code == 200 and "本组共3条意见" in html
+    assert all(c.receipt in html for c in [first, *copies]) and "赵一" in html
+    receipt = client.get(f"/receipts/{copies[0].receipt}").get_data(as_text=True)
+    assert f"/consultations/{open_consultation.id}/groups/{group}" in receipt
+
+
+def test_a_group_of_another_consultation_is_not_found(open_consultation, world, client):
+    other = make_consultation(world.other_matter, NOW)
+    submit(other, body=LETTER)
+    copy = submit(other, body=LETTER)
+    url = f"/consultations/{open_consultation.id}/groups/{group_of(copy)}"
+    assert client.get(url).status_code == 404
+    api = f"/api/v1/consultations/{open_consultation.id}/comments?group={group_of(copy)}"
+    assert client.get(api).status_code == 404
+    assert (
+        client.get(f"/api/v1/consultations/{open_consultation.id}/comments?group=x").status_code
+        == 404
+    )
+
+
+def test_the_api_lists_a_groups_members_with_its_size(open_consultation, client):
+    first = submit(open_consultation, body=LETTER)
+    submit(open_consultation, body=LETTER)
+    submit(open_consultation, body="建议延长公共自行车租赁点的服务时间，方便上夜班的居民。")
+    url = f"/api/v1/consultations/{open_consultation.id}/comments?group={group_of(first)}"
+    body = client.get(url).get_json()
+    assert body["total"] == 2 and len(body["items"]) == 2
+    assert {i["duplicate_count"] for i in body["items"]} == {2}
+    receipt = client.get(f"/api/v1/receipts/{first.receipt}").get_json()
+    assert receipt["duplicate_group"] == group_of(first) and receipt["duplicate_count"] == 2

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from consult.comments import services as comment_services
-from consult.comments.models import Comment
+from consult.comments.models import Comment, DuplicateGroup
 from consult.consultations import services as consultation_services
 from consult.core.i18n import to_traditional
 from consult.extensions import db as _db
@@ -121,6 +121,10 @@ class District:
             environ_base={"REMOTE_ADDR": IPV6},
         )
         assert response.status_code == 201, response.get_data(as_text=True)
+        # A copy of it (the two make a duplicate group), with a private phone number.
+        self.copy = submit(
+            self.open, body="建议改造期间设置临时停车点。", contact=PHONE, show_name=False
+        )
         # Withheld because it contains personal data.
         self.hidden = submit(
             self.open, body=WITHHELD_TEXT + "，请尽快处理。", contact=PHONE, ip=SERVICE_IP
@@ -151,6 +155,12 @@ class District:
     @property
     def consultations(self):
         return [self.closed, self.open, self.scheduled]
+
+    @property
+    def groups(self) -> list[tuple[int, int]]:
+        return _db.session.execute(
+            sa.select(DuplicateGroup.consultation_id, DuplicateGroup.id)
+        ).all()
 
     @property
     def receipts(self) -> list[str]:
@@ -188,7 +198,9 @@ class District:
                 "/api/v1/consultations?status=feedback_published",
             ],
             "api.get_consultation": [f"/api/v1/consultations/{c}" for c in c_ids],
-            "api.list_comments": [f"/api/v1/consultations/{c}/comments" for c in c_ids],
+            "api.list_comments": [f"/api/v1/consultations/{c}/comments" for c in c_ids]
+            + [f"/api/v1/consultations/{c}/comments?group={g}" for c, g in self.groups],
+            "consultations.group": [f"/consultations/{c}/groups/{g}" for c, g in self.groups],
             "api.get_receipt": [f"/api/v1/receipts/{r}" for r in receipts],
             "api.list_decisions": ["/api/v1/decisions", "/api/v1/decisions?q=停车"],
             "api.get_decision": [f"/api/v1/decisions/{m}" for m in matters],
@@ -200,6 +212,11 @@ class District:
             "opendata.download": [
                 f"/open-data/{name}.{fmt}"
                 for name in ("catalogue", "consultations", "comments")
+                for fmt in ("csv", "json")
+            ]
+            + [
+                f"/open-data/comments.{fmt}?consultation={c}"
+                for c in c_ids
                 for fmt in ("csv", "json")
             ],
             "api.openapi": ["/api/v1/openapi.json"],
@@ -267,6 +284,7 @@ def test_the_district_really_holds_the_private_values(district, db):
     assert (CLOSED_PHONE, CLOSED_IP, "张三", True) in stored
     assert (OFFLINE_EMAIL, None, HIDDEN_NAME, False) in stored
     assert district.hidden.submitter_ip == SERVICE_IP
+    assert len(district.groups) == 1  # the group page is searched too
     assert district.received.contact == RECEIVED_PHONE
 
 
