@@ -405,12 +405,19 @@ class TextGenerator:
         if roll < 0.02:
             return r.choice(_CAMPAIGNS)
         if roll < 0.10:
-            return (
-                self._fill(r.choice(_IDENTITIES))
-                + "，"
-                + r.choice(_CAMPAIGNS)
-                + r.choice(_CLOSINGS)
-            )
+            return self.opening() + r.choice(_CAMPAIGNS) + r.choice(_CLOSINGS)
+        return self.distinct()
+
+    def opening(self) -> str:
+        """A personal opening a resident puts before a campaign letter ("我是…的居民，")."""
+        return self._fill(self.rnd.choice(_IDENTITIES)) + "，"
+
+    def closing(self) -> str:
+        return self.rnd.choice(_CLOSINGS)
+
+    def distinct(self) -> str:
+        """A comment of one's own: 50-300 characters from the grammar."""
+        r = self.rnd
         target = r.randint(50, 300)
         parts = [self._fill(r.choice(_IDENTITIES)) + "。"]
         length = len(parts[0])

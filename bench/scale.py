@@ -1,0 +1,778 @@
+"""Benchmark: one consultation at 1,000 / 10,000 / 100,000 / 1,000,000 comments.
+
+Prints figures; it is not a test. For each database (SQLite in a temporary folder; PostgreSQL
+`consult_scale` on 127.0.0.1:5432, created here and dropped at the end) it
+
+1. migrates a scratch database with `flask db upgrade` and opens a consultation (a 45-day
+   window, 29 days of it gone) through the services;
+2. grows it to each size through `comments.services.import_comments`, in calls of at most
+   100,000 records (each its own transaction, grouping included): 90% of the comments are
+   copies of five campaign letters (half verbatim, half with a personal opening and/or
+   closing), 10% the residents' own comments (bench/comment_submission.py's grammar; comments
+   on one topic, mean pairwise Jaccard ≈ 0.06); 85% online, the rest hotline and letters;
+3. at each size measures, in this process:
+   - a resident's submission through `submit_comment` (check, one INSERT, grouping of it,
+     commit), p50 / p90 over `--probes` submissions of new texts;
+   - exact recall: a copy of a random stored comment joins that comment's group;
+   - near recall: a random stored comment with a personal opening (and closing) added, kept
+     only where its shingle Jaccard with the original is ≥ 0.7, joins the original's group;
+   - false grouping: for a sample of groups, whether any sampled member has Jaccard < 0.5
+     with the group's first member;
+   and in fresh processes (as a web worker would be):
+   - the grouping lag: API submissions through the application with COMMENT_GROUPING=thread
+     (the default install's grouping thread), from the commit to the comment's grouping;
+   - server time of the public pages: the consultation page at its first, last and random
+     pages, a receipt, the API's comment list at random pages, a duplicate group's page
+     (where the badge links) and its API list; p50 / p95 of 40 requests each;
+   - the open-data CSV and JSON of the consultation's comments: time to the first bytes, the
+     whole download, its size, and the process's peak RSS.
+
+    .venv/bin/python bench/scale.py                                   # both databases
+    .venv/bin/python bench/scale.py --db sqlite --sizes 1000,10000,100000
+
+Results: a table per database, and JSON in bench/out/scale-<time>.json (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import random
+import resource
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+OUT = BENCH / "out"
+VENV_BIN = ROOT / ".venv" / "bin"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+import comment_submission as cs  # noqa: E402  (the text grammar, the databases)
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432"
+CHUNK = 100_000
+CAMPAIGN_SHARE = 0.90
+CAMPAIGN_WEIGHTS = (0.40, 0.25, 0.15, 0.10, 0.10)
+GOALS = {
+    "exact_recall": 1.0,
+    "near_recall": 0.95,
+    "false_grouping": 0.01,
+    "submission_ratio": 1.5,
+    "lag_s": 5.0,
+    "page_p95_ms": 150.0,
+    "first_bytes_s": 1.0,
+    "export_rss_mb": 200.0,
+    "import_100k_s": 120.0,
+}
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+
+
+# --- the texts -------------------------------------------------------------------------------
+
+
+class Texts:
+    """Comments as a mass consultation receives them (see the module docstring)."""
+
+    def __init__(self, seed: int):
+        self.gen = cs.TextGenerator(seed, 7)
+        self.rnd = self.gen.rnd
+
+    def campaign_copy(self) -> str:
+        r = self.rnd
+        letter = r.choices(cs._CAMPAIGNS, weights=CAMPAIGN_WEIGHTS)[0]
+        if r.random() < 0.5:
+            return letter
+        opening = self.gen.opening() if r.random() < 0.8 else ""
+        closing = self.gen.closing() if not opening or r.random() < 0.5 else ""
+        return opening + letter + closing
+
+    def comment(self) -> str:
+        return self.campaign_copy() if self.rnd.random() < CAMPAIGN_SHARE else self.gen.distinct()
+
+    def record(self, opens_at: datetime, span: timedelta) -> dict:
+        r = self.rnd
+        at = opens_at + span * r.random()
+        source = r.choices(("online", "hotline", "letter"), weights=(85, 10, 5))[0]
+        record = {
+            "source": source,
+            "submitted_at": at,
+            "author_name": self.gen.name(),
+            "body": self.comment(),
+            "show_name": r.random() < 0.4,
+            "contact": f"139{r.randint(10_000_000, 99_999_999)}" if r.random() < 0.3 else None,
+        }
+        if source == "online":
+            record["consent"] = True
+        return record
+
+
+# --- the application, in this process --------------------------------------------------------
+
+
+def app_env(url: str, instance: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "FLASK_APP")}
+    env.update(
+        CONSULT_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(36),
+        SESSION_COOKIE_SECURE="0",
+        DATABASE_URL=url,
+        COMMENT_RATE_LIMIT="1000000 per minute",
+        CONSULT_INSTANCE_DIR=str(instance),
+        STORAGE_DIR=str(instance / "files"),
+    )
+    return env
+
+
+def open_consultation() -> int:
+    from consult.core.time import freeze, now_utc
+
+    # Opened 29 days ago (a service refuses an opening in the past: the clock goes back).
+    now = now_utc()
+    with freeze(now - timedelta(days=29)):
+        return _open_consultation(now)
+
+
+def _open_consultation(now: datetime) -> int:
+    from consult.accounts import services as accounts
+    from consult.catalogue import services as catalogue
+    from consult.consultations import services as consultations
+    from consult.extensions import db
+
+    dept = accounts.create_department(
+        {"name": "区住房和城乡建设局", "short_name": "住建局"}, actor=None
+    )
+    matter = catalogue.create_matter(
+        {
+            "year": now.year,
+            "title": "老旧小区停车设施改造",
+            "summary": "对辖区老旧小区停车设施进行改造。",
+            "department_id": dept.id,
+            "planned_time": f"{now.year}-12",
+            "hearing": False,
+            "procedures": {"public_participation": True, "legality_review": True},
+        },
+        actor=None,
+    )
+    catalogue.publish_catalogue(matter.catalogue, actor=None)
+    consultation = consultations.open_consultation(
+        matter,
+        {
+            "title": "东湖区老旧小区停车设施改造实施方案（征求意见稿）",
+            "draft": cs.DRAFT,
+            "explanation": "起草说明：本方案依据有关规定起草。",
+            "contact": "区住建局物业科，电话 027-12345678",
+            "opens_at": now - timedelta(days=29),
+            "closes_at": now + timedelta(days=16),
+        },
+        actor=None,
+    )
+    db.session.commit()
+    return consultation.id
+
+
+class Builder:
+    """Grows the consultation and probes it, in this process."""
+
+    def __init__(self, consultation_id: int, seed: int):
+        from consult.consultations.models import Consultation
+        from consult.extensions import db
+
+        self.db = db
+        self.consultation_id = consultation_id
+        self.consultation = db.session.get(Consultation, consultation_id)
+        self.texts = Texts(seed)
+        self.rnd = random.Random(seed + 1)
+        self.size = 0
+
+    def grow(self, target: int) -> list[dict]:
+        from consult.comments import services
+        from consult.core.time import now_utc
+
+        calls = []
+        while self.size < target:
+            count = min(CHUNK, target - self.size)
+            now = now_utc()
+            span = now - self.consultation.opens_at - timedelta(minutes=5)
+            records = [self.texts.record(self.consultation.opens_at, span) for _ in range(count)]
+            t0 = time.perf_counter()
+            services.import_comments(self.consultation, records, actor=None, now=now)
+            self.db.session.commit()
+            elapsed = time.perf_counter() - t0
+            calls.append({"records": count, "seconds": elapsed, "rate": count / elapsed})
+            self.size += count
+            log(
+                f"    imported {count:,} in {elapsed:.1f} s ({count / elapsed:,.0f}/s); {self.size:,} stored"
+            )
+        return calls
+
+    def _submit(self, body: str):
+        from consult.comments import services
+
+        data = {
+            "author_name": self.texts.gen.name(),
+            "show_name": False,
+            "body": body,
+            "consent": True,
+        }
+        t0 = time.perf_counter()
+        comment = services.submit_comment(self.consultation, data)
+        self.db.session.commit()
+        return comment, (time.perf_counter() - t0) * 1000
+
+    def submissions(self, probes: int) -> dict:
+        times = [self._submit(self.texts.comment())[1] for _ in range(probes)]
+        return {"p50_ms": pct(times, 0.5), "p90_ms": pct(times, 0.9)}
+
+    def _random_comment(self):
+        import sqlalchemy as sa
+
+        from consult.comments.models import Comment
+
+        low, high = self.db.session.execute(
+            sa.select(sa.func.min(Comment.id), sa.func.max(Comment.id)).where(
+                Comment.consultation_id == self.consultation_id
+            )
+        ).one()
+        pick = self.rnd.randint(low, high)
+        return self.db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.consultation_id == self.consultation_id, Comment.id >= pick)
+            .order_by(Comment.id)
+            .limit(1)
+        ).one()
+
+    def recall(self, probes: int) -> dict:
+        from consult.comments import rules
+
+        exact = near = tried = 0
+        for _ in range(probes):
+            original = self._random_comment()
+            copy, _ = self._submit(original.body)
+            self.db.session.refresh(original)
+            exact += copy.duplicate_group_id is not None and (
+                copy.duplicate_group_id == original.duplicate_group_id
+            )
+        skipped = 0
+        while tried < probes and skipped < probes * 5:
+            original = self._random_comment()
+            variant = self.texts.gen.opening() + original.body
+            if self.rnd.random() < 0.5:
+                variant += self.texts.gen.closing()
+            score = rules.jaccard(
+                rules.shingles(rules.normalise(original.body)),
+                rules.shingles(rules.normalise(variant)),
+            )
+            if score < rules.DUPLICATE_THRESHOLD or len(variant) > rules.BODY_MAX:
+                skipped += 1
+                continue
+            tried += 1
+            copy, _ = self._submit(variant)
+            self.db.session.refresh(original)
+            near += copy.duplicate_group_id is not None and (
+                copy.duplicate_group_id == original.duplicate_group_id
+            )
+        return {
+            "exact_recall": exact / probes,
+            "near_recall": near / tried if tried else float("nan"),
+            "near_tried": tried,
+        }
+
+    def false_grouping(self, sample: int, members: int = 20) -> dict:
+        import sqlalchemy as sa
+
+        from consult.comments import rules
+        from consult.comments.models import Comment, DuplicateGroup
+
+        groups = list(
+            self.db.session.execute(
+                sa.select(DuplicateGroup.id, DuplicateGroup.size).where(
+                    DuplicateGroup.consultation_id == self.consultation_id
+                )
+            )
+        )
+        chosen = self.rnd.sample(groups, min(sample, len(groups)))
+        flagged, lowest = 0, 1.0
+        for group_id, _size in chosen:
+            low, high = self.db.session.execute(
+                sa.select(sa.func.min(Comment.id), sa.func.max(Comment.id)).where(
+                    Comment.duplicate_group_id == group_id
+                )
+            ).one()
+            first = self.db.session.get(Comment, low)
+            base = rules.shingles(rules.normalise(first.body))
+            worst = 1.0
+            for _ in range(members):
+                member = self.db.session.scalars(
+                    sa.select(Comment)
+                    .where(
+                        Comment.duplicate_group_id == group_id,
+                        Comment.id >= self.rnd.randint(low, high),
+                    )
+                    .order_by(Comment.id)
+                    .limit(1)
+                ).first()
+                if member is not None:
+                    worst = min(
+                        worst, rules.jaccard(base, rules.shingles(rules.normalise(member.body)))
+                    )
+            flagged += worst < 0.5
+            lowest = min(lowest, worst)
+        return {
+            "groups": len(groups),
+            "sampled": len(chosen),
+            "false_grouping": flagged / len(chosen) if chosen else 0.0,
+            "lowest_jaccard": lowest,
+        }
+
+    def stored(self) -> int:
+        from consult.comments.models import CommentTally
+
+        self.db.session.expire_all()
+        return self.db.session.get(CommentTally, self.consultation_id).comments
+
+    def shape(self) -> dict:
+        import sqlalchemy as sa
+
+        from consult.comments.models import CommentBand, CommentText, DuplicateGroup
+
+        def count(model):
+            return self.db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(model)
+                .where(model.consultation_id == self.consultation_id)
+            )
+
+        largest = self.db.session.scalars(
+            sa.select(DuplicateGroup.size)
+            .where(DuplicateGroup.consultation_id == self.consultation_id)
+            .order_by(DuplicateGroup.size.desc())
+            .limit(5)
+        ).all()
+        return {
+            "distinct_texts": count(CommentText),
+            "band_keys": count(CommentBand),
+            "groups": count(DuplicateGroup),
+            "largest_groups": list(largest),
+        }
+
+
+# --- probes in a fresh process ---------------------------------------------------------------
+
+
+def _probe_pages(consultation_id: int) -> dict:
+    """Server time of the public pages, measured around the application's own handling."""
+    import sqlalchemy as sa
+
+    from consult import create_app
+    from consult.comments.models import Comment, CommentTally, DuplicateGroup
+    from consult.extensions import db
+
+    app = create_app()
+    client = app.test_client()
+    rnd = random.Random(5)
+    with app.app_context():
+        tally = db.session.get(CommentTally, consultation_id)
+        pages = max(1, -(-tally.published // 50))
+        low, high = db.session.execute(
+            sa.select(sa.func.min(Comment.id), sa.func.max(Comment.id))
+        ).one()
+        receipts = [
+            db.session.scalar(
+                sa.select(Comment.receipt)
+                .where(Comment.id >= rnd.randint(low, high))
+                .order_by(Comment.id)
+                .limit(1)
+            )
+            for _ in range(40)
+        ]
+        groups = db.session.execute(
+            sa.select(DuplicateGroup.id, DuplicateGroup.size)
+            .where(DuplicateGroup.consultation_id == consultation_id)
+            .order_by(DuplicateGroup.size.desc())
+        ).all()
+    big, small = groups[0], groups[-1]
+    c = consultation_id
+    api_pages = max(1, -(-tally.published // 100))
+    group_pages = max(1, -(-big.size // 50))
+    plans = {
+        "consultation page": [f"/consultations/{c}", f"/consultations/{c}?page={pages}"]
+        + [f"/consultations/{c}?page={rnd.randint(1, pages)}" for _ in range(38)],
+        "receipt page": [f"/receipts/{r}" for r in receipts],
+        "API receipt": [f"/api/v1/receipts/{r}" for r in receipts],
+        "API comments": [f"/api/v1/consultations/{c}/comments?per_page=100"]
+        + [
+            f"/api/v1/consultations/{c}/comments?per_page=100&page={rnd.randint(1, api_pages)}"
+            for _ in range(39)
+        ],
+        "group page (badge)": [f"/consultations/{c}/groups/{small.id}"]
+        + [
+            f"/consultations/{c}/groups/{big.id}?page={rnd.randint(1, group_pages)}"
+            for _ in range(39)
+        ],
+        "API group list": [
+            f"/api/v1/consultations/{c}/comments?group={big.id}&page={rnd.randint(1, group_pages)}&per_page=50"
+            for _ in range(40)
+        ],
+    }
+    results = {}
+    for name, urls in plans.items():
+        client.get(urls[0])  # warm-up (templates, statements)
+        times = []
+        for url in urls:
+            t0 = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        results[name] = {
+            "p50_ms": pct(times, 0.5),
+            "p95_ms": pct(times, 0.95),
+            "max_ms": max(times),
+        }
+    return results
+
+
+def _probe_export(consultation_id: int, fmt: str) -> dict:
+    from consult import create_app
+
+    app = create_app()
+    client = app.test_client()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    response = client.get(
+        f"/open-data/comments.{fmt}?consultation={consultation_id}", buffered=False
+    )
+    first = None
+    size = 0
+    for chunk in response.response:
+        if first is None:
+            first = time.perf_counter() - t0
+        size += len(chunk)
+    total = time.perf_counter() - t0
+    response.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "first_bytes_s": first,
+        "seconds": total,
+        "mb": size / 1e6,
+        "peak_rss_mb": peak,
+        "rss_before_mb": before,
+    }
+
+
+def _probe_lag(consultation_id: int, count: int) -> dict:
+    """API submissions through the application with the default grouping thread; the lag of
+    each is read from the database (grouped_at − submitted_at)."""
+    import sqlalchemy as sa
+
+    from consult import create_app
+    from consult.comments.models import Comment
+    from consult.extensions import db
+
+    app = create_app(COMMENT_GROUPING="thread")
+    client = app.test_client()
+    texts = Texts(99)
+    receipts = []
+    for _ in range(count):
+        response = client.post(
+            f"/api/v1/consultations/{consultation_id}/comments",
+            json={
+                "author_name": "居民",
+                "body": texts.comment(),
+                "consent": True,
+                "show_name": False,
+            },
+        )
+        assert response.status_code == 201, response.get_data(as_text=True)
+        receipts.append(response.get_json()["receipt"])
+        time.sleep(0.02)
+    deadline = time.monotonic() + 30
+    with app.app_context():
+        while time.monotonic() < deadline:
+            rows = db.session.execute(
+                sa.select(Comment.submitted_at, Comment.grouped_at).where(
+                    Comment.receipt.in_(receipts)
+                )
+            ).all()
+            db.session.rollback()
+            if all(g is not None for _, g in rows):
+                break
+            time.sleep(0.1)
+    lags = [(g - s).total_seconds() for s, g in rows if g is not None]
+    return {
+        "submitted": count,
+        "grouped": len(lags),
+        "p50_s": pct(lags, 0.5),
+        "p95_s": pct(lags, 0.95),
+        "max_s": max(lags) if lags else float("nan"),
+    }
+
+
+def probe(env: dict, what: str, *args) -> dict:
+    out = subprocess.run(
+        [str(VENV_BIN / "python"), str(Path(__file__).resolve()), "_probe", what, *map(str, args)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"probe {what} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- one database ------------------------------------------------------------------------------
+
+
+def run_database(kind: str, args, workdir: Path) -> dict:
+    if kind == "sqlite":
+        database = cs.SqliteDatabase(workdir)
+    else:
+        database = cs.PostgresDatabase(args.pg_url, args.pg_db)
+    database.prepare()
+    instance = workdir / f"instance-{kind}"
+    instance.mkdir(exist_ok=True)
+    env = app_env(database.url, instance)
+    subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "consult", "db", "upgrade"],
+        env=env, cwd=ROOT, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    os.environ.update(env)
+    from consult import create_app
+
+    app = create_app()
+    results = {"database": kind, "sizes": []}
+    try:
+        with app.app_context():
+            consultation_id = open_consultation()
+            builder = Builder(consultation_id, args.seed)
+            baseline = None
+            for size in args.sizes:
+                log(f"[{kind}] growing to {size:,} comments")
+                calls = builder.grow(size)
+                row = {"size": size, "import": calls}
+                row["submission"] = builder.submissions(args.probes)
+                baseline = baseline or row["submission"]["p50_ms"]
+                row["submission"]["ratio_to_first_size"] = row["submission"]["p50_ms"] / baseline
+                row.update(builder.recall(args.probes))
+                row.update(builder.false_grouping(args.probes))
+                row["shape"] = builder.shape()
+                # (SQLite: outside a request every transaction takes the write lock at once,
+                # reads too; the probes' processes need it.)
+                builder.db.session.commit()
+                row["pages"] = probe(env, "pages", consultation_id)
+                row["export_csv"] = probe(env, "export", consultation_id, "csv")
+                row["export_json"] = probe(env, "export", consultation_id, "json")
+                row["lag"] = probe(env, "lag", consultation_id, args.lag_probes)
+                builder.size = builder.stored()  # the probes' own comments count too
+                results["sizes"].append(row)
+                log(summary_line(kind, row))
+    finally:
+        from consult.extensions import db
+
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if not args.keep:
+            database.drop()
+    return results
+
+
+def summary_line(kind: str, row: dict) -> str:
+    imp = row["import"]
+    rate = sum(c["records"] for c in imp) / sum(c["seconds"] for c in imp) if imp else 0
+    pages = ", ".join(f"{k} p95 {v['p95_ms']:.0f}" for k, v in row["pages"].items())
+    return (
+        f"  [{kind}] {row['size']:,}: import {rate:,.0f}/s; submission p50 "
+        f"{row['submission']['p50_ms']:.1f} ms p90 {row['submission']['p90_ms']:.1f} ms; exact "
+        f"{row['exact_recall']:.1%}, near {row['near_recall']:.1%}; false grouping "
+        f"{row['false_grouping']:.1%}; lag p95 {row['lag']['p95_s']:.2f} s; pages (ms) {pages}; "
+        f"CSV first bytes {row['export_csv']['first_bytes_s']:.2f} s, "
+        f"{row['export_csv']['seconds']:.1f} s, RSS {row['export_csv']['peak_rss_mb']:.0f} MB"
+    )
+
+
+def report(all_results: list[dict]) -> list[str]:
+    lines = []
+    for res in all_results:
+        kind = res["database"]
+        lines.append(f"\n=== {kind} ===")
+        lines.append(
+            "size       import/s  100k s  sub p50  sub p90  ×1k   exact   near   false  lag p95"
+        )
+        for row in res["sizes"]:
+            imp = row["import"]
+            rate = sum(c["records"] for c in imp) / sum(c["seconds"] for c in imp)
+            chunk = max((c["seconds"] * CHUNK / c["records"] for c in imp), default=0)
+            lines.append(
+                f"{row['size']:<10,} {rate:8,.0f} {chunk:7.1f} {row['submission']['p50_ms']:8.1f}"
+                f" {row['submission']['p90_ms']:8.1f} {row['submission']['ratio_to_first_size']:5.2f}"
+                f" {row['exact_recall']:7.1%} {row['near_recall']:6.1%}"
+                f" {row['false_grouping']:6.1%} {row['lag']['p95_s']:7.2f}s"
+            )
+        lines.append("page times, p95 ms (p50):")
+        names = list(res["sizes"][0]["pages"])
+        lines.append("size       " + "  ".join(f"{n:>20}" for n in names))
+        for row in res["sizes"]:
+            cells = [
+                f"{row['pages'][n]['p95_ms']:8.1f} ({row['pages'][n]['p50_ms']:6.1f})"
+                for n in names
+            ]
+            lines.append(f"{row['size']:<10,} " + "  ".join(f"{c:>20}" for c in cells))
+        lines.append("exports: first bytes / whole / size / peak RSS; shape")
+        for row in res["sizes"]:
+            e, j, sh = row["export_csv"], row["export_json"], row["shape"]
+            lines.append(
+                f"{row['size']:<10,} CSV {e['first_bytes_s']:.2f} s / {e['seconds']:.1f} s / "
+                f"{e['mb']:.0f} MB / {e['peak_rss_mb']:.0f} MB; JSON {j['first_bytes_s']:.2f} s / "
+                f"{j['seconds']:.1f} s / {j['mb']:.0f} MB / {j['peak_rss_mb']:.0f} MB; "
+                f"{sh['distinct_texts']:,} texts, {sh['band_keys']:,} band keys, "
+                f"{sh['groups']:,} groups (largest {sh['largest_groups'][:3]})"
+            )
+    return lines
+
+
+def checks(all_results: list[dict]) -> list[str]:
+    lines = []
+
+    def verdict(ok: bool, text: str) -> None:
+        lines.append(f"{'PASS' if ok else 'FAIL'}  {text}")
+
+    for res in all_results:
+        kind = res["database"]
+        for row in res["sizes"]:
+            size = f"[{kind}] {row['size']:,}"
+            verdict(
+                row["exact_recall"] >= GOALS["exact_recall"],
+                f"{size}: exact copies grouped {row['exact_recall']:.1%} (goal 100%)",
+            )
+            verdict(
+                row["near_recall"] >= GOALS["near_recall"],
+                f"{size}: near copies grouped {row['near_recall']:.1%} (goal ≥ 95%)",
+            )
+            verdict(
+                row["false_grouping"] <= GOALS["false_grouping"],
+                f"{size}: groups with unrelated members {row['false_grouping']:.1%} (goal ≤ 1%)",
+            )
+            verdict(
+                row["lag"]["max_s"] <= GOALS["lag_s"],
+                f"{size}: grouping lag max {row['lag']['max_s']:.2f} s (goal ≤ 5 s)",
+            )
+            for name, page in row["pages"].items():
+                verdict(
+                    page["p95_ms"] <= GOALS["page_p95_ms"],
+                    f"{size}: {name} p95 {page['p95_ms']:.0f} ms (goal ≤ 150 ms)",
+                )
+            for fmt in ("csv", "json"):
+                e = row[f"export_{fmt}"]
+                verdict(
+                    e["first_bytes_s"] <= GOALS["first_bytes_s"],
+                    f"{size}: {fmt} first bytes {e['first_bytes_s']:.2f} s (goal ≤ 1 s)",
+                )
+                verdict(
+                    e["peak_rss_mb"] <= GOALS["export_rss_mb"],
+                    f"{size}: {fmt} export peak RSS {e['peak_rss_mb']:.0f} MB (goal ≤ 200 MB)",
+                )
+            for call in row["import"]:
+                if call["records"] == CHUNK:
+                    verdict(
+                        call["seconds"] <= GOALS["import_100k_s"],
+                        f"{size}: import of 100,000 records {call['seconds']:.0f} s (goal ≤ 120 s)",
+                    )
+        last = res["sizes"][-1]
+        verdict(
+            last["submission"]["ratio_to_first_size"] <= GOALS["submission_ratio"],
+            f"[{kind}] submission p50 at {last['size']:,} = {last['submission']['ratio_to_first_size']:.2f} × p50 at {res['sizes'][0]['size']:,} (goal ≤ 1.5)",
+        )
+    return lines
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "_probe":
+        what, rest = sys.argv[2], sys.argv[3:]
+        with contextlib.redirect_stdout(io.StringIO()):
+            if what == "pages":
+                result = _probe_pages(int(rest[0]))
+            elif what == "export":
+                result = _probe_export(int(rest[0]), rest[1])
+            else:
+                result = _probe_lag(int(rest[0]), int(rest[1]))
+        print(json.dumps(result))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument(
+        "--probes", type=int, default=200, help="submissions / recall probes / groups"
+    )
+    parser.add_argument("--lag-probes", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--pg-db", default="consult_scale")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.sizes = [int(s) for s in args.sizes.split(",")]
+    OUT.mkdir(exist_ok=True)
+    started = datetime.now(UTC)
+    log(
+        f"Scale benchmark {started:%Y-%m-%d %H:%M} UTC: one consultation grown to "
+        f"{', '.join(f'{s:,}' for s in args.sizes)} comments through import_comments "
+        f"({CAMPAIGN_SHARE:.0%} copies of five campaigns, half of them varied); {os.cpu_count()} cores."
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="consult-scale-"))
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    results = []
+    try:
+        for kind in kinds:
+            # Each database in a process of its own: the application binds one database.
+            if len(kinds) > 1:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--db", kind, "--sizes", ",".join(map(str, args.sizes)),
+                     "--probes", str(args.probes), "--lag-probes", str(args.lag_probes),
+                     "--seed", str(args.seed), "--pg-url", args.pg_url, "--pg-db", args.pg_db,
+                     *(["--keep"] if args.keep else []), "--json-only"],
+                    cwd=ROOT, capture_output=True, text=True, check=False,
+                )  # fmt: skip
+                print(out.stderr, end="", file=sys.stderr)
+                lines = out.stdout.strip().splitlines()
+                for line in lines[:-1]:
+                    log(line)
+                results.append(json.loads(lines[-1]))
+            else:
+                results.append(run_database(kind, args, workdir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.json_only:
+        print(json.dumps(results[0], default=str))
+        return
+    for line in report(results) + [""] + checks(results):
+        log(line)
+    path = OUT / f"scale-{started:%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(results, indent=2, default=str))
+    log(f"\nresults in {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
