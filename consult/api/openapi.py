@@ -775,8 +775,7 @@ PATHS: dict[str, Any] = {
                     "`total` is then the group's size",
                 ),
             ],
-            description="Oldest first. `total` is the stored count of published comments."
-            + CACHED,
+            description="Oldest first. `total` is the stored count of published comments." + CACHED,
         ),
         "post": _op(
             "submit_comment",

@@ -44,6 +44,7 @@ from consult.catalogue.models import (
     MatterStatus,
     ProcedureKind,
 )
+from consult.comments import grouping
 from consult.comments import services as comments
 from consult.comments.models import Comment, CommentSource, CommentStatus, DuplicateGroup
 from consult.consultations import services as consultations
@@ -65,6 +66,7 @@ from consult.representatives.models import (
     Representative,
     RepresentativeApplication,
 )
+from consult.site import demo_crowd
 
 log = logging.getLogger(__name__)
 
@@ -739,6 +741,7 @@ class Call:
     remarks: list[Remark] = field(default_factory=list)
     followups: list[tuple[int, str, str, Any]] = field(default_factory=list)
     # (day, at, "adjust" | "procedure" | "status", argument): the matter's next steps
+    crowd: demo_crowd.Crowd | None = None  # a mass consultation's comments (demo_crowd)
 
 
 # Residents of the form-letter campaign against turning green space into parking: the
@@ -1157,8 +1160,10 @@ def _parking(today: date, y: int) -> Call:
 
 
 def _slow_traffic(today: date, y: int) -> Call:
-    """Open now, another department: a field visit and a handful of comments."""
+    """Open now, another department: a field visit, a handful of comments, and ~2,000 more
+    in three campaigns (demo_crowd), two hotline exports among them."""
     return Call(
+        crowd=demo_crowd.crowd(days=8),
         key="slow_traffic",
         title=f"东湖区慢行交通系统建设规划（{y}—{y + 9}年）（征求意见稿）",
         opens_on=today - timedelta(days=8),
@@ -2961,6 +2966,9 @@ def _schedule_consultation(
 
             plan.add(at(day, hhmm), hide)
 
+    if call.crowd is not None:
+        _schedule_crowd(plan, call.crowd, state, at, officer)
+
     for day, hhmm, kind, arg in call.followups:
         if kind == "adjust":
             who, changes, reason = arg
@@ -2984,6 +2992,46 @@ def _schedule_consultation(
             raise ValueError(f"demo: unknown follow-up {kind!r}")
         plan.add(at(day, hhmm), step)
     return True
+
+
+def _schedule_crowd(plan: _Plan, crowd, state: dict, at, officer) -> None:
+    """A mass consultation: each online comment is stored as a request stores it, and grouped
+    a moment later as the web process's grouping thread does (here: every hour, in a batch);
+    the 12345 hotline's exports are imported by the officer."""
+    hours = set()
+    for c in crowd.online:
+
+        def arrive(c=c) -> None:
+            data = {
+                "author_name": c.name,
+                "show_name": c.show,
+                "body": c.body,
+                "clause": c.clause,
+                "consent": True,
+            }
+            comments.store_comment(comments.check_comment(state["consultation"], data))
+
+        plan.add(at(c.day, c.at), arrive)
+        hours.add((c.day, c.at[:2]))
+    for day, hour in sorted(hours):
+        plan.add(at(day, f"{hour}:59"), lambda: grouping.group_all(state["consultation"].id))
+    for day, hhmm, batch in crowd.hotline_imports:
+
+        def load(batch=batch) -> None:
+            records = [
+                {
+                    "source": c.source,
+                    "submitted_at": at(c.day, c.at),
+                    "author_name": c.name,
+                    "show_name": c.show,
+                    "body": c.body,
+                    "clause": c.clause,
+                }
+                for c in batch
+            ]
+            comments.import_comments(state["consultation"], records, actor=officer())
+
+        plan.add(at(day, hhmm), load)
 
 
 def seed_demo(now: datetime | None = None) -> dict[str, Any]:
@@ -3099,6 +3147,7 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
     for sitting in _sittings(plan, today, last, current):
         _schedule_sitting(plan, sitting, users, depts, names)
     plan.run()
+    grouping.group_all()  # what came in since the last hour's grouping
     db.session.flush()
     _seed_feedback(users, now)
     return summary(users, now)
