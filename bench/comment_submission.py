@@ -19,9 +19,11 @@ Prints figures; it is not a test. For each database it
    path runs too. Rate limiting stays on (Flask-Limiter, memory storage per worker) with
    COMMENT_RATE_LIMIT raised so the benchmark itself is not limited;
 4. after each run checks that every receipt returned is in the database (exact set), and
-   prints a table per database with PASS/FAIL against the issue's goals:
-     ≥ 70% of the bare rate with all validation, CSRF and limits on (the form path);
-     p99 < 50 ms at 16 connections; every receipt returned is in the database afterwards.
+   prints a table per database with PASS/FAIL against the goals of issue #10:
+     the form and API paths ≥ 50% of the bare rate at 4 connections on SQLite, with all
+     validation, CSRF and limits on; every receipt returned is in the database afterwards;
+   and the grouping lag of every comment (grouped_at − submitted_at: the web process's
+   grouping thread groups them a moment after the receipt).
 
 Results are also written as JSON to bench/out/ (git-ignored).
 
@@ -63,8 +65,7 @@ PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432"
 PG_DB_DEFAULT = "consult_bench"
 RATE_LIMIT = "1000000 per minute"
 EXPECTED = {"bare": 201, "form": 303, "api": 201}
-GOAL_RATIO = 0.70
-GOAL_P99_MS = 50.0
+GOAL_RATIO = 0.50  # issue #10: the form and API paths at 4 connections, SQLite
 # req/s the text pools are sized for (above the bare ceiling RECIPES measured, 1,194 req/s);
 # a faster run reuses texts with a suffix and says so
 BARE_PLAN_RATE = 2500
@@ -1099,6 +1100,19 @@ class Bench:
                 sa.text("SELECT count(*) FROM comment WHERE duplicate_group_id IS NOT NULL")
             ).scalar_one()
             groups = conn.execute(sa.text("SELECT count(*) FROM duplicate_group")).scalar_one()
+            waiting = conn.execute(
+                sa.text("SELECT count(*) FROM comment WHERE grouped_at IS NULL")
+            ).scalar_one()
+            # The grouping lag of every comment: from its commit to its grouping (the web
+            # process's grouping thread, a moment after the receipt).
+            lags = []
+            for submitted, grouped_at in conn.execute(
+                sa.text("SELECT submitted_at, grouped_at FROM comment WHERE grouped_at IS NOT NULL")
+            ):
+                if isinstance(submitted, str):
+                    submitted, grouped_at = map(datetime.fromisoformat, (submitted, grouped_at))
+                lags.append((grouped_at - submitted).total_seconds())
+            lags.sort()
             # a group should hold at least two comments; fewer means a race split a group
             thin = conn.execute(
                 sa.text(
@@ -1111,6 +1125,10 @@ class Bench:
             "in_duplicate_groups": grouped,
             "groups": groups,
             "groups_with_fewer_than_2": thin,
+            "waiting": waiting,
+            "lag_p50_s": lags[len(lags) // 2] if lags else None,
+            "lag_p99_s": lags[int(len(lags) * 0.99)] if lags else None,
+            "lag_max_s": lags[-1] if lags else None,
         }
 
     def run_all(self) -> None:
@@ -1175,15 +1193,10 @@ def table(bench: Bench) -> tuple[str, list[tuple[str, bool]]]:
         if r["endpoint"] == "bare":
             continue
         ratio = r.get("ratio_to_bare")
-        if ratio is not None:
+        if ratio is not None and r["connections"] == 4 and bench.db.kind == "sqlite":
             checks.append(
-                (f"{r['endpoint']} c={r['connections']}: ≥ {GOAL_RATIO:.0%} of bare "
-                 f"({ratio:.0%})", ratio >= GOAL_RATIO)
-            )  # fmt: skip
-        if r["connections"] == 16:
-            checks.append(
-                (f"{r['endpoint']} c=16: p99 < {GOAL_P99_MS:.0f} ms ({r['p99_ms']:.1f} ms)",
-                 r["p99_ms"] < GOAL_P99_MS)
+                (f"{r['endpoint']} c=4: ≥ {GOAL_RATIO:.0%} of bare ({ratio:.0%})",
+                 ratio >= GOAL_RATIO)
             )  # fmt: skip
         checks.append(
             (f"{r['endpoint']} c={r['connections']}: no errors ({r['errors']})", r["errors"] == 0)
@@ -1296,7 +1309,10 @@ def main(argv: list[str] | None = None) -> int:
             log(
                 f"comments stored: {bench.dups['comments']}, in duplicate groups: "
                 f"{bench.dups['in_duplicate_groups']} ({bench.dups['groups']} groups, "
-                f"{bench.dups['groups_with_fewer_than_2']} of them with fewer than 2 comments)"
+                f"{bench.dups['groups_with_fewer_than_2']} of them with fewer than 2 comments); "
+                f"waiting for grouping at the end: {bench.dups['waiting']}; grouping lag p50 "
+                f"{bench.dups['lag_p50_s']:.2f} s, p99 {bench.dups['lag_p99_s']:.2f} s, max "
+                f"{bench.dups['lag_max_s']:.2f} s"
             )
             if page:
                 log(

@@ -153,12 +153,18 @@ def count_status_change(comment_id: int, consultation_id: int, before: str, afte
         return
     lock_consultation(consultation_id)
     # Read under the lock: a grouping that took the comment meanwhile has committed.
-    counted = db.session.scalar(
-        sa.select(Comment.grouped_at.is_not(None)).where(Comment.id == comment_id)
-    )
+    counted, group = db.session.execute(
+        sa.select(Comment.grouped_at.is_not(None), Comment.duplicate_group_id).where(
+            Comment.id == comment_id
+        )
+    ).one()
     if not counted:
         return
     delta = Counter({before: -1, after: 1})
+    if group is not None:
+        db.session.execute(
+            _GROW_GROUP, {"gid": group, "n": 0, "p": delta[CommentStatus.PUBLISHED.value]}
+        )
     _add_to_tally(
         consultation_id,
         0,
@@ -174,7 +180,12 @@ _TEXTS_T, _BANDS_T = CommentText.__table__, CommentBand.__table__
 # Lookups for a whole batch at once, each by an index: its texts already known (exact
 # copies), the stored band keys it shares (near-copy candidates), and the candidates' texts.
 _KNOWN_TEXTS = (
-    sa.select(_TEXTS_T.c.fingerprint, _TEXTS_T.c.comment_id, _COMMENTS.c.duplicate_group_id)
+    sa.select(
+        _TEXTS_T.c.fingerprint,
+        _TEXTS_T.c.comment_id,
+        _COMMENTS.c.duplicate_group_id,
+        _COMMENTS.c.status,
+    )
     .join(_COMMENTS, _COMMENTS.c.id == _TEXTS_T.c.comment_id)
     .where(
         _TEXTS_T.c.consultation_id == sa.bindparam("c"),
@@ -186,7 +197,7 @@ _KEY_HOLDERS = sa.select(_BANDS_T.c.key, _BANDS_T.c.comment_id).where(
     _BANDS_T.c.key.in_(sa.bindparam("keys", expanding=True)),
 )
 _CANDIDATE_TEXTS = sa.select(
-    _COMMENTS.c.id, _COMMENTS.c.duplicate_group_id, _COMMENTS.c.body
+    _COMMENTS.c.id, _COMMENTS.c.duplicate_group_id, _COMMENTS.c.body, _COMMENTS.c.status
 ).where(_COMMENTS.c.id.in_(sa.bindparam("ids", expanding=True)))
 # Values per IN list (SQLite allows 32,766 parameters a statement).
 _CHUNK = 5000
@@ -224,6 +235,8 @@ class _Batch:
         self.new_texts: list[dict] = []
         self.new_keys: list[tuple[int, int, int]] = []
         self.sizes: Counter[int] = Counter()
+        self.published: Counter[int] = Counter()  # group → published members added
+        self.status_of: dict[int, str] = {}
         self.counts: Counter[str] = Counter()
         items = [(row, rules.normalise(row.body)) for row in rows]
         items = [(row, text, rules.fingerprint(text)) for row, text in items]
@@ -243,6 +256,7 @@ class _Batch:
             for row in db.session.execute(_KNOWN_TEXTS, {"c": self.consultation_id, "fps": chunk}):
                 known[row.fingerprint] = row.comment_id
                 self.group_of.setdefault(row.comment_id, row.duplicate_group_id)
+                self.status_of.setdefault(row.comment_id, row.status)
         return known
 
     def _keys_of_new_texts(self, items) -> dict[int, tuple[int, ...]]:
@@ -273,6 +287,7 @@ class _Batch:
         for chunk in _chunks(sorted(wanted)):
             for row in db.session.execute(_CANDIDATE_TEXTS, {"ids": chunk}):
                 self.group_of.setdefault(row.id, row.duplicate_group_id)
+                self.status_of.setdefault(row.id, row.status)
                 self.shingles[row.id] = rules.shingles(rules.normalise(row.body))
 
     # deciding, comment by comment
@@ -288,9 +303,10 @@ class _Batch:
                 if key not in self.holders:
                     self.holders[key] = comment_id
                     self.new_keys.append((self.consultation_id, key, comment_id))
+        self.status_of[comment_id] = status
         group = self._group_with(match) if match is not None else None
         if group is not None:
-            self.sizes[group] += 1
+            self._join(group, comment_id)
         self.group_of[comment_id] = group
         self.members.add(comment_id)
         self.updates.append({"cid": comment_id})
@@ -312,6 +328,10 @@ class _Batch:
                     seen_groups.add(group)
         return match
 
+    def _join(self, group: int, comment_id: int) -> None:
+        self.sizes[group] += 1
+        self.published[group] += self.status_of[comment_id] == CommentStatus.PUBLISHED
+
     def _group_with(self, match: int) -> int:
         group = self.group_of.get(match)
         if group is None:
@@ -319,7 +339,7 @@ class _Batch:
             group = -1 - len(self.new_groups)
             self.new_groups.append(group)
             self.group_of[match] = group
-            self.sizes[group] += 1
+            self._join(group, match)
             if match not in self.members:
                 self.regrouped.add(match)
         return group
@@ -339,6 +359,7 @@ class _Batch:
         if real:
             self.group_of = {c: real.get(g, g) for c, g in self.group_of.items()}
             self.sizes = Counter({real.get(g, g): n for g, n in self.sizes.items()})
+            self.published = Counter({real.get(g, g): n for g, n in self.published.items()})
         for update in self.updates:
             update["gid"] = self.group_of[update["cid"]]
             update["at"] = self.now
@@ -353,7 +374,8 @@ class _Batch:
             _insert_keys(self.new_keys)
         if self.sizes:
             db.session.execute(
-                _GROW_GROUP, [{"gid": g, "n": n} for g, n in sorted(self.sizes.items())]
+                _GROW_GROUP,
+                [{"gid": g, "n": n, "p": self.published[g]} for g, n in sorted(self.sizes.items())],
             )
         _add_to_tally(
             self.consultation_id,
@@ -392,11 +414,14 @@ _ADD_TEXT = sa.insert(_TEXTS_T).values(
 _GROW_GROUP = (
     sa.update(_GROUPS)
     .where(_GROUPS.c.id == sa.bindparam("gid"))
-    .values(size=_GROUPS.c.size + sa.bindparam("n"))
+    .values(
+        size=_GROUPS.c.size + sa.bindparam("n"),
+        published=_GROUPS.c.published + sa.bindparam("p"),
+    )
 )
 _NEW_GROUP = (
     sa.insert(_GROUPS)
-    .values(consultation_id=sa.bindparam("c"), created_at=sa.bindparam("at"), size=0)
+    .values(consultation_id=sa.bindparam("c"), created_at=sa.bindparam("at"), size=0, published=0)
     .returning(_GROUPS.c.id)
 )
 _GENERATION = sa.select(_TALLY.c.comments).where(_TALLY.c.consultation_id == sa.bindparam("c"))

@@ -63,6 +63,7 @@ class DuplicateGroup(db.Model):
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     size: Mapped[int] = mapped_column(default=0)
+    published: Mapped[int] = mapped_column(default=0)  # of them, published (the listed ones)
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="duplicate_group", order_by="Comment.id"
@@ -164,9 +165,8 @@ class Comment(db.Model):
     # Duplicate grouping (comments.grouping): when the comment was grouped, a moment after it
     # was stored (NULL until then).
     grouped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    duplicate_group_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("duplicate_group.id"), index=True
-    )
+    # Indexed with status and id (ix_comment_group): a group's page read from the index.
+    duplicate_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("duplicate_group.id"))
     # Feedback (rule 3): every comment ends with a disposition; all but "adopted" need a reason.
     disposition: Mapped[str | None] = mapped_column(sa.String(20))
     disposition_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -210,6 +210,7 @@ class Comment(db.Model):
         ),
         sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
         sa.Index("ix_comment_consultation", "consultation_id", "id"),
+        sa.Index("ix_comment_group", "duplicate_group_id", "status", "id"),
         # The comments waiting to be grouped: a small index however many are grouped.
         sa.Index(
             "ix_comment_ungrouped",

@@ -650,50 +650,45 @@ def comments_page(
 ) -> Page:
     """One page of a consultation's published comments (or of all of them, `every_status`),
     oldest first, with the stored total: the page's ids are read from ix_comment_listing alone
-    and only its rows are loaded, so a page costs the same at any size. A page number past the
-    end gives the last page with `last_if_past_end` (a stale link), else an empty one."""
+    and only its rows are loaded. A page number past the end gives the last page with
+    `last_if_past_end` (a stale link), else an empty one."""
     counts = tally(consultation)
     total = counts["comments"] if every_status else counts["published"]
-    result = Page(page=page, per_page=per_page, total=total)
-    if last_if_past_end and result.pages and page > result.pages:
-        result.page = result.pages
     ids = sa.select(Comment.id).where(Comment.consultation_id == consultation.id)
     if not every_status:
         ids = ids.where(Comment.status == CommentStatus.PUBLISHED)
-    chosen = list(
-        db.session.scalars(
-            ids.order_by(Comment.submitted_at, Comment.id).limit(per_page).offset(result.offset)
-        )
-    )
-    if chosen:
-        result.items = list(
-            db.session.scalars(
-                sa.select(Comment)
-                .where(Comment.id.in_(chosen))
-                .order_by(Comment.submitted_at, Comment.id)
-            )
-        )
-    return result
+    order = (Comment.submitted_at, Comment.id)
+    return _page_of(ids, order, Page(page=page, per_page=per_page, total=total), last_if_past_end)
 
 
 def group_page(group: DuplicateGroup, page: int, per_page: int) -> Page:
-    """One page of a duplicate group's published members, oldest first. The total is the
-    group's stored size (withheld members count in it but are not listed)."""
-    result = Page(page=page, per_page=per_page, total=group.size)
-    if result.pages and page > result.pages:
-        result.page = result.pages
-    result.items = list(
-        db.session.scalars(
-            sa.select(Comment)
-            .where(
-                Comment.duplicate_group_id == group.id,
-                Comment.status == CommentStatus.PUBLISHED,
-            )
-            .order_by(Comment.id)
-            .limit(per_page)
-            .offset(result.offset)
-        )
+    """One page of a duplicate group's published members, oldest first, read from
+    ix_comment_group; the total is the group's stored count of published members."""
+    ids = sa.select(Comment.id).where(
+        Comment.duplicate_group_id == group.id, Comment.status == CommentStatus.PUBLISHED
     )
+    result = Page(page=page, per_page=per_page, total=group.published)
+    return _page_of(ids, (Comment.id,), result, last_if_past_end=True)
+
+
+def _page_of(ids: sa.Select, order: tuple, result: Page, last_if_past_end: bool) -> Page:
+    """Fill a page: its ids from an index, read from whichever end is nearer (the cost of
+    an offset is the rows it skips, so no page skips more than half of them), then its
+    rows."""
+    if last_if_past_end and result.pages and result.page > result.pages:
+        result.page = result.pages
+    start = result.offset
+    end = min(start + result.per_page, result.total)
+    if start > result.total // 2 and end > start:
+        backwards = ids.order_by(*(c.desc() for c in order))
+        chosen = list(db.session.scalars(backwards.limit(end - start).offset(result.total - end)))
+        chosen.reverse()
+    else:
+        chosen = list(db.session.scalars(ids.order_by(*order).limit(result.per_page).offset(start)))
+    if chosen:
+        result.items = list(
+            db.session.scalars(sa.select(Comment).where(Comment.id.in_(chosen)).order_by(*order))
+        )
     return result
 
 

@@ -215,18 +215,21 @@ def _comment_record(comment: Comment, feedback_published: bool, size: int | None
 
 
 def _fetch_comments(after: Key, limit: int, now: datetime, consultation_id: int | None = None):
-    stmt = _comments_query()
-    if consultation_id is not None:
-        stmt = stmt.where(Comment.consultation_id == consultation_id)
+    # Each batch reads ranges of ix_comment_consultation: the rest of the consultation it
+    # stopped in, then the next ones (a single keyset condition with an OR, or a row-value
+    # comparison, made SQLite read that consultation from its first comment every batch).
+    rows = []
     if after is not None:
-        last_consultation, comment_id = after
-        stmt = stmt.where(
-            sa.or_(
-                Comment.consultation_id > last_consultation,
-                sa.and_(Comment.consultation_id == last_consultation, Comment.id > comment_id),
-            )
+        rows = _comment_rows(
+            Comment.consultation_id == after[0], Comment.id > after[1], limit=limit
         )
-    rows = db.session.execute(stmt.limit(limit)).all()
+    if len(rows) < limit and (consultation_id is None or after is None):
+        following = (
+            Comment.consultation_id == consultation_id
+            if consultation_id is not None
+            else Comment.consultation_id > (after[0] if after is not None else -1)
+        )
+        rows += _comment_rows(following, limit=limit - len(rows))
     sizes = comment_services.group_sizes(c for c, _ in rows)
     records = [
         _comment_record(c, published is not None, sizes.get(c.duplicate_group_id))
@@ -234,6 +237,10 @@ def _fetch_comments(after: Key, limit: int, now: datetime, consultation_id: int 
     ]
     last = rows[-1][0] if rows else None
     return records, ((last.consultation_id, last.id) if last else None)
+
+
+def _comment_rows(*criteria, limit: int) -> list:
+    return db.session.execute(_comments_query().where(*criteria).limit(limit)).all()
 
 
 # --- meetings --------------------------------------------------------------------------------

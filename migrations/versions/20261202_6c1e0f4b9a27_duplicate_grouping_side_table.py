@@ -66,22 +66,26 @@ def upgrade():
     )
     with op.batch_alter_table('duplicate_group', schema=None) as batch_op:
         batch_op.add_column(sa.Column('size', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('published', sa.Integer(), nullable=False, server_default='0'))
 
     _backfill()
 
     with op.batch_alter_table('duplicate_group', schema=None) as batch_op:
         batch_op.alter_column('size', server_default=None)
+        batch_op.alter_column('published', server_default=None)
         batch_op.create_check_constraint('size_not_negative', 'size >= 0')
+        batch_op.create_check_constraint('published_within_size', 'published >= 0 AND published <= size')
 
     # Native statements, not a batch: SQLite drops columns in place (3.35+) instead of
     # copying a table of a million comments.
-    for index in ('ix_comment_band0', 'ix_comment_band1', 'ix_comment_band2', 'ix_comment_band3', 'ix_comment_consultation_id', 'ix_comment_consultation_fingerprint'):
+    for index in ('ix_comment_band0', 'ix_comment_band1', 'ix_comment_band2', 'ix_comment_band3', 'ix_comment_consultation_id', 'ix_comment_consultation_fingerprint', 'ix_comment_duplicate_group_id'):
         op.drop_index(index, table_name='comment')
     for column in ('band0', 'band1', 'band2', 'band3', 'minhash', 'fingerprint'):
         op.drop_column('comment', column)
     op.add_column('comment', sa.Column('grouped_at', sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE comment SET grouped_at = submitted_at")
     op.create_index('ix_comment_consultation', 'comment', ['consultation_id', 'id'], unique=False)
+    op.create_index('ix_comment_group', 'comment', ['duplicate_group_id', 'status', 'id'], unique=False)
     op.create_index('ix_comment_listing', 'comment', ['consultation_id', 'submitted_at', 'id', 'status'], unique=False)
     op.create_index('ix_comment_ungrouped', 'comment', ['consultation_id', 'id'], unique=False, sqlite_where=sa.text('grouped_at IS NULL'), postgresql_where=sa.text('grouped_at IS NULL'))
 
@@ -90,7 +94,9 @@ def _backfill():
     conn = op.get_bind()
     conn.execute(sa.text(
         "UPDATE duplicate_group SET size = "
-        "(SELECT count(*) FROM comment WHERE comment.duplicate_group_id = duplicate_group.id)"
+        "(SELECT count(*) FROM comment WHERE comment.duplicate_group_id = duplicate_group.id), "
+        "published = (SELECT count(*) FROM comment WHERE comment.duplicate_group_id = "
+        "duplicate_group.id AND comment.status = 'published')"
     ))
     conn.execute(sa.text(
         "INSERT INTO comment_text (consultation_id, fingerprint, comment_id) "
@@ -172,6 +178,8 @@ def downgrade():
     op.drop_index('ix_comment_ungrouped', table_name='comment', sqlite_where=sa.text('grouped_at IS NULL'), postgresql_where=sa.text('grouped_at IS NULL'))
     op.drop_index('ix_comment_listing', table_name='comment')
     op.drop_index('ix_comment_consultation', table_name='comment')
+    op.drop_index('ix_comment_group', table_name='comment')
+    op.create_index('ix_comment_duplicate_group_id', 'comment', ['duplicate_group_id'], unique=False)
     op.add_column('comment', sa.Column('minhash', sa.LargeBinary(length=32), nullable=True))
     for column in ('fingerprint', 'band0', 'band1', 'band2', 'band3'):
         # NOT NULL once filled in below; SQLite adds a NOT NULL column only with a default.
@@ -206,7 +214,9 @@ def downgrade():
         op.create_index(f'ix_comment_band{i}', 'comment', ['consultation_id', f'band{i}'], unique=False)
 
     with op.batch_alter_table('duplicate_group', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_duplicate_group_published_within_size'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_duplicate_group_size_not_negative'), type_='check')
+        batch_op.drop_column('published')
         batch_op.drop_column('size')
 
     op.drop_table('comment_tally')

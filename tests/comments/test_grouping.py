@@ -584,3 +584,35 @@ def test_the_api_lists_a_groups_members_with_its_size(open_consultation, client)
     assert {i["duplicate_count"] for i in body["items"]} == {2}
     receipt = client.get(f"/api/v1/receipts/{first.receipt}").get_json()
     assert receipt["duplicate_group"] == group_of(first) and receipt["duplicate_count"] == 2
+
+
+def test_every_page_holds_its_slice_whichever_end_it_is_read_from(open_consultation, clock):
+    bodies = distinct_texts(9, seed=3)
+    made = []
+    for i, body in enumerate(bodies):
+        clock.set(NOW + i * HOUR)
+        made.append(submit(open_consultation, body=body).receipt)
+    listed = []
+    for page in range(1, 6):
+        result = services.comments_page(open_consultation, page, 2)
+        assert result.total == 9 and result.pages == 5
+        listed += [c.receipt for c in result.items]
+    assert listed == made  # oldest first, each once, pages past the middle read backwards
+    assert services.comments_page(open_consultation, 9, 2).items == []
+    last = services.comments_page(open_consultation, 9, 2, last_if_past_end=True)
+    assert last.page == 5 and [c.receipt for c in last.items] == made[8:]
+
+
+def test_a_groups_published_count_follows_moderation(open_consultation):
+    members = [submit(open_consultation, body=LETTER) for _ in range(5)]
+    group = _db.session.get(DuplicateGroup, group_of(members[0]))
+    assert (group.size, group.published) == (5, 5)
+    services.hide_comment(members[1], "spam", actor=None)
+    services.hide_comment(members[3], "abusive", actor=None)
+    _db.session.refresh(group)
+    assert (group.size, group.published) == (5, 3)
+    pages = [services.group_page(group, p, 2) for p in (1, 2)]
+    assert [c.receipt for p in pages for c in p.items] == [members[i].receipt for i in (0, 2, 4)]
+    services.publish_comment(members[1], actor=None)
+    _db.session.refresh(group)
+    assert group.published == 4

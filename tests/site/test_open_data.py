@@ -264,6 +264,15 @@ def test_downloads_stream_in_batches_without_gaps(app, client, district, monkeyp
     assert [r["receipt"] for r in csv_rows] == receipts
     for name in ("catalogue", "consultations", "meetings", "attendance"):
         assert len(rows(client, name, "json")) == len(rows(client, name, "csv"))
+    # One consultation's comments alone, in batches too, named after it.
+    response = client.get(f"/open-data/comments.json?consultation={b.id}", buffered=False)
+    assert response.is_streamed
+    assert f"donghu-comments-{b.id}.json" in response.headers["Content-Disposition"]
+    own = [i["receipt"] for i in json.loads(response.get_data())["items"]]
+    assert own == [i["receipt"] for i in items if i["consultation_id"] == b.id]
+    assert {c.receipt for c in extra} <= set(own)
+    assert client.get("/open-data/comments.csv?consultation=999999").status_code == 404
+    assert client.get("/open-data/comments.csv?consultation=x").status_code == 404
 
 
 def test_formula_like_text_stays_text_in_csv(client, district, frozen):
