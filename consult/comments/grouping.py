@@ -34,7 +34,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import numpy as np
@@ -64,24 +64,27 @@ _LOCK_SPACE = 0x436F4772 << 32
 
 
 _LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.bindparam("key", type_=sa.BigInteger)))
-_OLDEST_WAITING = (
-    sa.select(Comment.consultation_id)
-    .where(Comment.grouped_at.is_(None))
-    .order_by(Comment.id)
-    .limit(1)
-)
 _WAITING_CONSULTATIONS = (
     sa.select(Comment.consultation_id).where(Comment.grouped_at.is_(None)).distinct()
 )
+# From `after` on: within one transaction (an import) PostgreSQL keeps the index entries of
+# the comments it has grouped until the transaction ends, and a scan from the start would
+# step over all of them for every batch.
 _WAITING_IN = (
     sa.select(Comment.id)
-    .where(Comment.grouped_at.is_(None), Comment.consultation_id == sa.bindparam("consultation_id"))
+    .where(
+        Comment.grouped_at.is_(None),
+        Comment.consultation_id == sa.bindparam("consultation_id"),
+        Comment.id > sa.bindparam("after"),
+    )
     .order_by(Comment.id)
     .limit(sa.bindparam("limit"))
 )
+# (By the primary key: whether each is still waiting is looked at in Python, so that the
+# planner is not tempted by the partial index.)
 _STILL_WAITING = (
-    sa.select(Comment.id, Comment.body, Comment.status)
-    .where(Comment.id.in_(sa.bindparam("ids", expanding=True)), Comment.grouped_at.is_(None))
+    sa.select(Comment.id, Comment.body, Comment.status, Comment.grouped_at)
+    .where(Comment.id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(Comment.id)
 )
 
@@ -92,10 +95,10 @@ def lock_consultation(consultation_id: int) -> None:
         db.session.execute(_LOCK, {"key": _LOCK_SPACE | consultation_id})
 
 
-def group_pending(consultation_id: int | None = None, *, limit: int = BATCH) -> int:
-    """Group up to `limit` comments not grouped yet, oldest first, of one consultation (the
-    given one, else the one whose comment has waited longest). Returns how many were grouped.
-    Flushes, never commits.
+def _group_next(consultation_id: int, limit: int, after: int) -> tuple[int, int | None]:
+    """Group up to `limit` of a consultation's comments not grouped yet, oldest first, from
+    the id `after` on. Returns how many were grouped and the last id looked at (None when
+    none was waiting). Flushes, never commits.
 
     The waiting comments are found and grouped while only reading, and just the outcome is
     written under the consultation's lock, so SQLite's write lock is held for a few
@@ -105,14 +108,11 @@ def group_pending(consultation_id: int | None = None, *, limit: int = BATCH) -> 
     own = not db.session().in_transaction()
     for attempt in range(3):
         with read_phase():
-            cid = consultation_id or db.session.scalar(_OLDEST_WAITING)
-            ids = (
-                list(db.session.scalars(_WAITING_IN, {"limit": limit, "consultation_id": cid}))
-                if cid is not None
-                else []
-            )
+            cid = consultation_id
+            params = {"limit": limit, "consultation_id": cid, "after": after}
+            ids = list(db.session.scalars(_WAITING_IN, params))
             if not ids:
-                return 0
+                return 0, None
             batch = _plan(cid, ids)
         lock_consultation(cid)
         if batch.still_valid():
@@ -124,11 +124,12 @@ def group_pending(consultation_id: int | None = None, *, limit: int = BATCH) -> 
         break
     if batch.updates:
         batch.write()
-    return len(batch.updates)
+    return len(batch.updates), ids[-1]
 
 
 def _plan(consultation_id: int, ids: list[int]) -> _Batch:
-    return _Batch(consultation_id, db.session.execute(_STILL_WAITING, {"ids": ids}).all())
+    rows = db.session.execute(_STILL_WAITING, {"ids": ids}).all()
+    return _Batch(consultation_id, [row for row in rows if row.grouped_at is None])
 
 
 def waiting_consultations() -> list[int]:
@@ -138,11 +139,22 @@ def waiting_consultations() -> list[int]:
 
 
 def group_all(consultation_id: int | None = None) -> int:
-    """Group every comment waiting (in batches, in this transaction)."""
-    total = 0
-    while count := group_pending(consultation_id):
-        total += count
-    return total
+    """Group every comment waiting (in batches, in this transaction), of one consultation or
+    of all."""
+    cids = [consultation_id] if consultation_id is not None else waiting_consultations()
+    return sum(count for cid in cids for count in _batches(cid))
+
+
+def _batches(consultation_id: int) -> Iterator[int]:
+    """Group a consultation's waiting comments batch by batch (the caller may commit between
+    them), each batch starting where the last one stopped; yields the counts."""
+    after = 0
+    while True:
+        count, last = _group_next(consultation_id, BATCH, after)
+        if last is None:
+            return
+        yield count
+        after = last
 
 
 def count_status_change(comment_id: int, consultation_id: int, before: str, after: str) -> None:
@@ -526,9 +538,8 @@ class _GroupingThread:
                 try:
                     # One pass over what waits now; what arrives meanwhile wakes us again.
                     for consultation_id in waiting_consultations():
-                        while group_pending(consultation_id) == BATCH:
+                        for _count in _batches(consultation_id):
                             db.session.commit()
-                        db.session.commit()
                 except Exception:  # keep the thread: the comments wait for the next round
                     log.exception("grouping comments failed; retrying at the next wake-up")
                     db.session.rollback()

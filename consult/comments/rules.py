@@ -108,9 +108,9 @@ def clean_contact(contact: str | None) -> str | None:
 # BAND_ROWS values; each band hashes to one key, and each key is stored once, for the first
 # comment that had it, in an indexed side table (comment_band). Two texts of similarity s
 # share at least one key with probability 1 - (1 - s^5)^20: 0.975 at 0.7, 0.9998 at 0.85,
-# 0.47 at 0.5, and 1.6e-5 for comments on one topic (s ≈ 0.06), so a consultation of 100,000
-# distinct comments gives a new one ~2 chance candidates, whatever its size. The candidates'
-# texts are then compared exactly. (bench/README.md has the measurements behind the numbers.)
+# 0.47 at 0.5, and ~1e-4 for two comments on one topic (s ≈ 0.06 on average, with a tail).
+# A lookup reads at most BANDS rows (one holder a key), and at most CANDIDATES texts are
+# compared exactly, whatever the consultation's size. (bench/README.md has the measurements.)
 
 _SKIP_CATEGORIES = ("P", "S", "Z", "C")
 NUM_PERM = 100
