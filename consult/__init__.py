@@ -90,6 +90,17 @@ def _init_database(app: Flask) -> None:
         # The driver's own timeout is its busy handler, set before any statement runs.
         options["connect_args"] = {**options["connect_args"], "timeout": 15}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif uri.startswith("postgresql"):
+        # psycopg prepares a statement on the server after a few runs, and PostgreSQL may then
+        # plan it once for all parameters: a lookup of a batch's keys (`key IN (...)`) got a
+        # plan that read every key of the consultation (1.2 s instead of 20 ms at 130,000).
+        # Custom plans see the values every time.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        connect_args = dict(options.get("connect_args", {}))
+        extra = connect_args.get("options", "")
+        connect_args["options"] = f"{extra} -c plan_cache_mode=force_custom_plan".strip()
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     if uri.startswith("sqlite"):
         with app.app_context():
