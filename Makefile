@@ -18,7 +18,7 @@ AXE := tests/e2e/node_modules/axe-core/axe.min.js
 # apt-get as root, else through sudo.
 APT := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
 
-.PHONY: setup run test test-pg e2e-deps lint translations extract-messages clean
+.PHONY: setup run test test-pg e2e-deps pdf-deps lint translations extract-messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -30,7 +30,16 @@ $(STAMP): pyproject.toml
 translations: $(STAMP)
 	@$(BIN)/pybabel compile --statistics -d consult/translations 2>&1 | tail -n 2
 
-setup: $(STAMP) translations
+setup: $(STAMP) translations pdf-deps
+
+## make pdf-deps: HarfBuzz's subsetting library, which WeasyPrint uses to embed only the
+## characters a report needs (without it WeasyPrint warns and falls back to fontTools). Debian's
+## libharfbuzz-subset0; Chromium depends on it too, so machines with the browser have it.
+pdf-deps:
+	@ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so' || { \
+	  echo "Installing HarfBuzz-Subset for the PDF reports (apt-get libharfbuzz-subset0)"; \
+	  { $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq --no-install-recommends libharfbuzz-subset0; } \
+	  || echo "warning: libharfbuzz-subset0 could not be installed; PDF reports still render (fontTools subsets the font), more slowly, and the tests, which turn warnings into errors, fail." >&2; }
 
 ## make run: set up, migrate, load the demo data on first run, serve on http://127.0.0.1:5000
 run: setup

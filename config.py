@@ -142,6 +142,11 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Rate limits counted in memory are counted per process: with several gunicorn workers
+    # each would allow the whole limit. Production needs REDIS_URL (or RATELIMIT_STORAGE_URI)
+    # unless it says it serves from one process.
+    SINGLE_PROCESS = os.environ.get("CONSULT_SINGLE_PROCESS", "") in ("1", "true", "yes")
+
     @property
     def SECRET_KEY(self) -> str:  # noqa: N802
         key = os.environ.get("SECRET_KEY", "")

@@ -766,6 +766,8 @@ class Bench:
                 "SESSION_COOKIE_SECURE": "0",
                 "DATABASE_URL": self.db.url,
                 "COMMENT_RATE_LIMIT": RATE_LIMIT,
+                # Limits are counted per worker (no Redis): out of reach here, so that is moot.
+                "CONSULT_SINGLE_PROCESS": "1",
                 "CONSULT_INSTANCE_DIR": str(inst),
                 "STORAGE_DIR": str(inst / "storage"),
             }

@@ -138,6 +138,7 @@ def app_env(url: str, instance: Path) -> dict:
         SESSION_COOKIE_SECURE="0",
         DATABASE_URL=url,
         COMMENT_RATE_LIMIT="1000000 per minute",
+        CONSULT_SINGLE_PROCESS="1",  # one process per probe
         CONSULT_INSTANCE_DIR=str(instance),
         STORAGE_DIR=str(instance / "files"),
     )

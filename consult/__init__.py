@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as NotFoundHTTP
 from werkzeug.routing import IntegerConverter
 
 from consult.core import i18n
@@ -41,6 +42,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
         config = load_config(config)
     app.config.from_object(config)
     app.config.update(overrides)
+    _refuse_per_process_limits(app, config)
     # Ids in URLs beyond the databases' integer range are simply not found, never a 500.
     app.url_map.converters["int"] = BoundedIntConverter
 
@@ -310,16 +312,52 @@ def error_response(
     ), status
 
 
+def _refuse_per_process_limits(app: Flask, config: Any) -> None:
+    from config import ProductionConfig
+
+    production = isinstance(config, ProductionConfig) or (
+        isinstance(config, type) and issubclass(config, ProductionConfig)
+    )
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI", ""))
+    per_process = storage.startswith(("memory", "consult-memory"))
+    if production and per_process and not app.config.get("SINGLE_PROCESS"):
+        raise RuntimeError(
+            "Rate limits are counted per process without Redis: set REDIS_URL (shared "
+            "counters for every worker), or CONSULT_SINGLE_PROCESS=1 if this site is served "
+            "by one process (gunicorn -w 1)."
+        )
+
+
+def _exists_for_other_methods(exc: MethodNotAllowed) -> bool:
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in exc.valid_methods or ():
+        try:
+            adapter.match(method=method)
+            return True
+        except HTTPException:
+            continue
+    return False
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
+        if isinstance(exc, MethodNotAllowed) and not _exists_for_other_methods(exc):
+            # Werkzeug checks the method before a converter's bounds: an id beyond the
+            # database's integer would be "405" on PATCH and "404" on GET. It is not there.
+            status, exc = 404, NotFoundHTTP()
         message = None
         if status == 413:
             message = _l("The upload or form is larger than allowed.")
         elif status == 429:
             message = _l("Please wait a moment before trying again.")
-        return error_response(status, message)
+        response = app.make_response(error_response(status, message))
+        # Werkzeug's own 405 says which methods the resource has (RFC 9110); keep that.
+        for name, value in exc.get_headers():
+            if name.lower() in ("allow", "retry-after"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
@@ -342,7 +380,8 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RuleViolation)
     def _rule(exc: RuleViolation):
         db.session.rollback()
-        return error_response(422, exc.message, field=exc.field, code=exc.code)
+        status = 400 if exc.code == "bad_request" else 422
+        return error_response(status, exc.message, field=exc.field, code=exc.code)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -9,6 +9,7 @@ from consult.core.errors import RuleViolation
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
+MAX_EMAIL = 254  # RFC 5321
 TOKEN_PREFIX = "cst_"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -16,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from consult.accounts import rules
 from consult.accounts.models import ApiToken, Department, Role, User
-from consult.core import audit
+from consult.core import audit, values
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.time import now_utc
 from consult.extensions import db
@@ -39,10 +40,22 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(user: User, password: str) -> bool:
+    return _verify(user.password_hash, password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _HASHER.verify(user.password_hash, password)
+        return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _absent_account_hash() -> str:
+    """A hash checked when no account has the address, so that a wrong address takes as long
+    as a wrong password (the answer's time does not tell which addresses have accounts).
+    With the cost of real accounts' hashes: made by the production hasher."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def _require_admin(actor: User | None) -> None:
@@ -198,8 +211,17 @@ def update_user(
 
 def authenticate(email: str, password: str, *, now: datetime | None = None) -> User:
     """Return the active user with these credentials, or raise one undistinguished error."""
-    user = db.session.scalar(sa.select(User).where(User.email == rules.normalise_email(email)))
-    if user is None or not password_matches(user, password or ""):
+    address = rules.normalise_email(email if isinstance(email, str) else "")
+    password = password if isinstance(password, str) else ""
+    user = (
+        None
+        if values.unstorable(address) or len(address) > rules.MAX_EMAIL
+        else db.session.scalar(sa.select(User).where(User.email == address))
+    )
+    if user is None:
+        _verify(_absent_account_hash(), password)
+        raise RuleViolation("password", _l("Wrong email address or password."))
+    if not password_matches(user, password):
         raise RuleViolation("password", _l("Wrong email address or password."))
     if not user.active:
         raise RuleViolation("email", _l("This account has been deactivated."))

@@ -66,6 +66,7 @@ def staff_required(view):
             raise Forbidden(_l("Staff only."))
         return view(*args, **kwargs)
 
+    wrapper.api_access = "staff"  # type: ignore[attr-defined]  (read by api.spec)
     return wrapper
 
 
@@ -79,31 +80,8 @@ def user_required(view):
             raise ApiError(401, _l("Authentication required."), code="unauthorized")
         return view(*args, **kwargs)
 
+    wrapper.api_access = "user"  # type: ignore[attr-defined]  (read by api.spec)
     return wrapper
-
-
-def json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, _l("Send a JSON object."), code="bad_request")
-    return data
-
-
-def page_args(max_per_page: int = 100) -> tuple[int, int]:
-    values = {}
-    for name, default in (("page", 1), ("per_page", 20)):
-        raw = request.args.get(name, str(default))
-        if not raw.isdigit() or len(raw) > 9:
-            raise ApiError(400, _l("page and per_page must be whole numbers."), field=name)
-        values[name] = int(raw)
-    page, per_page = values["page"], values["per_page"]
-    if page < 1 or not 1 <= per_page <= max_per_page:
-        raise ApiError(
-            400,
-            _l("page must be at least 1 and per_page between 1 and %(n)d.", n=max_per_page),
-            field="per_page" if page >= 1 else "page",
-        )
-    return page, per_page
 
 
 def paginated(stmt, serialise, page: int, per_page: int) -> dict:
@@ -121,6 +99,6 @@ from consult.api import (  # noqa: E402,F401  (routes register on bp)
     decisions,
     feedback,
     meetings,
-    openapi,
+    meta,
     representatives,
 )

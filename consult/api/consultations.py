@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import current_app, request
+from flask import request
 from flask_babel import lazy_gettext as _l
 
-from consult.api import ApiError, api_actor, bp, json_body, page_args, paginated, staff_required
+from consult.api import api_actor, bp, paginated, staff_required
+from consult.api.spec import operation
 from consult.catalogue.models import DecisionMatter
 from consult.comments import grouping
+from consult.comments import schemas as comment_schemas
 from consult.comments import services as comments
+from consult.comments.limits import comment_limit
 from consult.comments.models import Comment, DuplicateGroup
-from consult.consultations import services
+from consult.consultations import schemas, services
 from consult.consultations.models import Consultation
+from consult.core import ids
 from consult.core.errors import NotFound
-from consult.core.forms import MAX_DB_INT
 from consult.core.time import now_utc
-from consult.extensions import db, limiter
+from consult.extensions import db
 from consult.notifications.services import notify_after_commit
 
-STATUSES = ("scheduled", "open", "closed", "feedback_published")
+CONSULTATION = {"consultation_id": "Consultation"}
+COMMENT = {"comment_id": "Comment"}
 
 
 def _consultation(consultation_id: int) -> Consultation:
@@ -30,113 +32,88 @@ def _consultation(consultation_id: int) -> Consultation:
     return consultation
 
 
-def _time(body: dict, field: str, required: bool = True) -> datetime | None:
-    raw = body.get(field)
-    if raw in (None, ""):
-        if required:
-            raise ApiError(422, _l("This field is required."), field=field, code="rule_violation")
-        return None
-    try:
-        value = datetime.fromisoformat(str(raw))
-    except ValueError:
-        raise ApiError(
-            422,
-            _l("Use ISO 8601 with a UTC offset, e.g. 2026-12-01T09:00:00+08:00."),
-            field=field,
-            code="rule_violation",
-        ) from None
-    if value.tzinfo is None:
-        raise ApiError(
-            422,
-            _l("Use ISO 8601 with a UTC offset, e.g. 2026-12-01T09:00:00+08:00."),
-            field=field,
-            code="rule_violation",
-        )
-    return value
+def _record(consultation: Consultation) -> dict:
+    count = comments.count_comments([consultation.id]).get(consultation.id, 0)
+    return services.public_record(consultation, now_utc(), count)
 
 
 @bp.get("/consultations")
-def list_consultations():
-    status = request.args.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise ApiError(
-            400, _l("status must be one of %(values)s", values=", ".join(STATUSES)), field="status"
-        )
-    page, per_page = page_args()
+@operation(
+    "Public consultations by status",
+    "consultations",
+    query=schemas.ConsultationQuery,
+    responses={200: schemas.ConsultationPage},
+    description="Without a status: all, newest opening first.",
+    cached=True,
+)
+def list_consultations(query: schemas.ConsultationQuery):
     now = now_utc()
-    stmt = services.list_by_status(status, now)
-    result = paginated(stmt, lambda c: c, page, per_page)
+    stmt = services.list_by_status(query.status, now)
+    result = paginated(stmt, lambda c: c, query.page, query.per_page)
     counts = comments.count_comments([c.id for c in result["items"]])
     result["items"] = [services.public_record(c, now, counts.get(c.id, 0)) for c in result["items"]]
     return result
 
 
 @bp.get("/consultations/<int:consultation_id>")
+@operation(
+    "One consultation",
+    "consultations",
+    responses={200: schemas.Consultation},
+    errors=(404,),
+    params=CONSULTATION,
+)
 def get_consultation(consultation_id: int):
-    consultation = _consultation(consultation_id)
-    count = comments.count_comments([consultation.id]).get(consultation.id, 0)
-    return services.public_record(consultation, now_utc(), count)
+    return _record(_consultation(consultation_id))
 
 
 @bp.get("/consultations/<int:consultation_id>/comments")
-def list_comments(consultation_id: int):
+@operation(
+    "Published comments of a consultation",
+    "comments",
+    query=comment_schemas.CommentQuery,
+    responses={200: comment_schemas.CommentPage},
+    errors=(404,),
+    params=CONSULTATION,
+    description="Oldest first. `total` is the stored count of published comments.",
+    cached=True,
+)
+def list_comments(consultation_id: int, query: comment_schemas.CommentQuery):
     consultation = _consultation(consultation_id)
-    page, per_page = page_args()
-    group_id = request.args.get("group")
-    if group_id is not None:
-        group = (
-            db.session.get(DuplicateGroup, int(group_id))
-            if group_id.isdigit() and int(group_id) <= MAX_DB_INT
-            else None
-        )
+    if query.group is not None:
+        group = db.session.get(DuplicateGroup, query.group)
         if group is None or group.consultation_id != consultation.id:
             raise NotFound(_l("No such group of comments in this consultation."))
-        listed = comments.group_page(group, page, per_page)
+        listed = comments.group_page(group, query.page, query.per_page)
     else:
-        listed = comments.comments_page(consultation, page, per_page)
+        listed = comments.comments_page(consultation, query.page, query.per_page)
     sizes = comments.group_sizes(listed.items)
     return {
         "items": [
             comments.public_comment_record(c, sizes.get(c.duplicate_group_id)) for c in listed.items
         ],
         "total": listed.total,
-        "page": page,
-        "per_page": per_page,
+        "page": query.page,
+        "per_page": query.per_page,
     }
 
 
-def _comment_limit() -> str:
-    return current_app.config["COMMENT_RATE_LIMIT"]
-
-
 @bp.post("/consultations/<int:consultation_id>/comments")
-@limiter.limit(_comment_limit)
-def submit_comment(consultation_id: int):
-    body = json_body()
-    for key in ("show_name", "consent"):
-        if key in body and not isinstance(body[key], bool):
-            raise ApiError(
-                422,
-                _l("%(field)s must be true or false.", field=key),
-                field=key,
-                code="rule_violation",
-            )
+@comment_limit
+@operation(
+    "Submit a comment while the consultation is open",
+    "comments",
+    body=comment_schemas.CommentInput,
+    responses={201: comment_schemas.CommentReceipt},
+    errors=(404, 429),
+    params=CONSULTATION,
+    description="Accepted only while opens_at <= now < closes_at, by the server's clock. "
+    "Rate-limited per address, together with the web form.",
+)
+def submit_comment(consultation_id: int, body: comment_schemas.CommentInput):
     # Checked without the database, stored by one guarded INSERT, grouped after the commit
     # (see comments.views.submit).
-    draft = comments.check_comment(
-        consultation_id,
-        {
-            "author_name": body.get("author_name")
-            if isinstance(body.get("author_name"), str)
-            else None,
-            "show_name": body.get("show_name", False),
-            "contact": body.get("contact") if isinstance(body.get("contact"), str) else None,
-            "body": body.get("body") if isinstance(body.get("body"), str) else None,
-            "clause": body.get("clause"),
-            "consent": body.get("consent", False),
-        },
-        ip=request.remote_addr,
-    )
+    draft = comments.check_comment(consultation_id, body.model_dump(), ip=request.remote_addr)
     stored = comments.store_comment(draft)
     db.session.commit()
     grouping.after_commit()
@@ -144,29 +121,35 @@ def submit_comment(consultation_id: int):
 
 
 @bp.get("/receipts/<number>")
+@operation(
+    "Follow a comment by its receipt number",
+    "comments",
+    responses={200: comment_schemas.Receipt},
+    errors=(404,),
+    params={"number": "Receipt number (spaces and case do not matter)"},
+)
 def get_receipt(number: str):
+    if len(number) > ids.RECEIPT_TEXT_MAX:
+        raise NotFound(_l("No comment has this receipt number. Check the number and try again."))
     return comments.receipt_record(comments.find_by_receipt(number))
 
 
 @bp.post("/decisions/<int:matter_id>/consultations")
 @staff_required
-def create_consultation(matter_id: int):
+@operation(
+    "Open (or schedule) a public consultation on a matter",
+    "consultations",
+    body=schemas.ConsultationInput,
+    responses={201: schemas.Consultation},
+    errors=(404,),
+    params={"matter_id": "Decision matter"},
+    description=schemas.WINDOW,
+)
+def create_consultation(matter_id: int, body: schemas.ConsultationInput):
     matter = db.session.get(DecisionMatter, matter_id)
     if matter is None:
         raise NotFound()
-    body = json_body()
-    consultation = services.open_consultation(
-        matter,
-        {
-            "title": body.get("title"),
-            "draft": body.get("draft"),
-            "explanation": body.get("explanation"),
-            "contact": body.get("contact"),
-            "opens_at": _time(body, "opens_at"),
-            "closes_at": _time(body, "closes_at"),
-        },
-        actor=api_actor(),
-    )
+    consultation = services.open_consultation(matter, body.model_dump(), actor=api_actor())
     db.session.commit()
     notify_after_commit("consultation_opened")
     return services.public_record(consultation, now_utc(), 0), 201
@@ -174,34 +157,35 @@ def create_consultation(matter_id: int):
 
 @bp.patch("/consultations/<int:consultation_id>")
 @staff_required
-def patch_consultation(consultation_id: int):
+@operation(
+    "Change the closing time, with a reason",
+    "consultations",
+    body=schemas.ClosingChange,
+    responses={200: schemas.Consultation},
+    errors=(404,),
+    params=CONSULTATION,
+)
+def patch_consultation(consultation_id: int, body: schemas.ClosingChange):
     consultation = _consultation(consultation_id)
-    body = json_body()
-    services.change_closing(
-        consultation, _time(body, "closes_at"), body.get("reason"), actor=api_actor()
-    )
+    services.change_closing(consultation, body.closes_at, body.reason, actor=api_actor())
     db.session.commit()
-    return services.public_record(consultation, now_utc())
+    return _record(consultation)
 
 
 @bp.post("/consultations/<int:consultation_id>/offline-comments")
 @staff_required
-def offline_comment(consultation_id: int):
+@operation(
+    "Enter a comment received offline",
+    "comments",
+    body=comment_schemas.OfflineCommentInput,
+    responses={201: comment_schemas.CommentReceipt},
+    errors=(404,),
+    params=CONSULTATION,
+)
+def offline_comment(consultation_id: int, body: comment_schemas.OfflineCommentInput):
     consultation = _consultation(consultation_id)
-    body = json_body()
     comment = comments.enter_offline_comment(
-        consultation,
-        {
-            "source": body.get("source"),
-            "activity_id": body.get("activity_id"),
-            "received_at": _time(body, "received_at", required=False),
-            "clause": body.get("clause"),
-            "author_name": body.get("author_name"),
-            "show_name": bool(body.get("show_name")),
-            "contact": body.get("contact"),
-            "body": body.get("body"),
-        },
-        actor=api_actor(),
+        consultation, body.model_dump(exclude_none=True), actor=api_actor()
     )
     db.session.commit()
     return {"receipt": comment.receipt, "submitted_at": comment.submitted_at.isoformat()}, 201
@@ -209,11 +193,19 @@ def offline_comment(consultation_id: int):
 
 @bp.post("/comments/<int:comment_id>/hide")
 @staff_required
-def hide_comment(comment_id: int):
+@operation(
+    "Withhold a comment, with a recorded reason",
+    "comments",
+    body=comment_schemas.HideInput,
+    responses={200: comment_schemas.Receipt},
+    errors=(404,),
+    params=COMMENT,
+    description="Nothing a resident submitted is deleted: moderation hides.",
+)
+def hide_comment(comment_id: int, body: comment_schemas.HideInput):
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         raise NotFound()
-    body = json_body()
-    comments.hide_comment(comment, body.get("reason"), body.get("note"), actor=api_actor())
+    comments.hide_comment(comment, body.reason, body.note, actor=api_actor())
     db.session.commit()
     return comments.receipt_record(comment)

@@ -5,34 +5,37 @@ from __future__ import annotations
 from flask import send_file
 from flask_babel import lazy_gettext as _l
 
-from consult.api import ApiError, api_actor, bp, json_body, staff_required
+from consult.api import api_actor, bp, staff_required
+from consult.api.spec import operation
+from consult.comments import schemas as comment_schemas
 from consult.comments.models import Comment
 from consult.comments.services import receipt_record
 from consult.consultations.models import Consultation
 from consult.core.errors import NotFound
 from consult.core.storage import storage
 from consult.extensions import db
-from consult.feedback import services
+from consult.feedback import schemas, services
+
+CONSULTATION = {"consultation_id": "Consultation"}
 
 
-def _report_record(report) -> dict:
-    return {
-        "version": report.version,
-        "status": report.status,
-        "requested_at": report.requested_at.isoformat(),
-        "finished_at": report.finished_at.isoformat() if report.finished_at else None,
-        "sha256": report.sha256,
-        "pages": report.pages,
-        "correction_note": report.correction_note,
-    }
+def _consultation(consultation_id: int) -> Consultation:
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound(_l("No such consultation."))
+    return consultation
 
 
 @bp.get("/consultations/<int:consultation_id>/report.pdf")
+@operation(
+    "The latest ready feedback report",
+    "feedback",
+    responses={200: "application/pdf"},
+    errors=(404,),
+    params=CONSULTATION,
+)
 def report_pdf(consultation_id: int):
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        raise NotFound()
-    report = services.latest_ready_report(consultation)
+    report = services.latest_ready_report(_consultation(consultation_id))
     if report is None:
         raise NotFound(_l("No feedback report is ready for this consultation yet."))
     return send_file(
@@ -45,30 +48,36 @@ def report_pdf(consultation_id: int):
 
 
 @bp.get("/consultations/<int:consultation_id>/reports")
+@operation(
+    "Versions of the feedback report",
+    "feedback",
+    responses={200: schemas.ReportPage},
+    errors=(404,),
+    params=CONSULTATION,
+    description="All versions on one page, newest first.",
+    cached=True,
+)
 def list_reports(consultation_id: int):
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        raise NotFound()
-    items = [_report_record(r) for r in services.reports(consultation)]
+    items = [schemas.report_record(r) for r in services.reports(_consultation(consultation_id))]
     return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
 
 
 @bp.post("/comments/<int:comment_id>/disposition")
 @staff_required
-def dispose(comment_id: int):
+@operation(
+    "Answer a comment, or correct an answer",
+    "feedback",
+    body=schemas.DispositionInput,
+    responses={200: comment_schemas.Receipt},
+    errors=(404,),
+    params={"comment_id": "Comment"},
+    description="Every comment not adopted needs a reason.",
+)
+def dispose(comment_id: int, body: schemas.DispositionInput):
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         raise NotFound()
-    body = json_body()
-    services.correct_disposition(
-        comment,
-        {
-            "disposition": body.get("disposition"),
-            "reason": body.get("reason"),
-            "duplicate_of": body.get("duplicate_of"),
-        },
-        actor=api_actor(),
-    )
+    services.correct_disposition(comment, body.model_dump(), actor=api_actor())
     db.session.commit()
     record = receipt_record(comment)
     record.update(disposition=comment.disposition, disposition_reason=comment.disposition_reason)
@@ -77,15 +86,19 @@ def dispose(comment_id: int):
 
 @bp.post("/consultations/<int:consultation_id>/feedback")
 @staff_required
-def publish(consultation_id: int):
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        raise NotFound()
-    body = json_body()
-    summary = body.get("summary")
-    if summary is not None and not isinstance(summary, str):
-        raise ApiError(422, _l("summary must be text."), field="summary", code="rule_violation")
-    report = services.publish_feedback(consultation, {"summary": summary}, actor=api_actor())
+@operation(
+    "Publish the feedback and request the PDF report",
+    "feedback",
+    body=schemas.FeedbackInput,
+    responses={201: schemas.Report},
+    errors=(404,),
+    params=CONSULTATION,
+    description="Only when every comment has a disposition and every one not adopted a reason "
+    "(422 feedback_incomplete otherwise).",
+)
+def publish(consultation_id: int, body: schemas.FeedbackInput):
+    consultation = _consultation(consultation_id)
+    report = services.publish_feedback(consultation, {"summary": body.summary}, actor=api_actor())
     db.session.commit()
     services.schedule_render(report.id)
-    return _report_record(services.get_report(report.id)), 201
+    return schemas.report_record(services.get_report(report.id)), 201

@@ -10,12 +10,17 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from consult.catalogue.models import MatterStatus, Precision, ProcedureKind
+from consult.core import values
 from consult.core.errors import RuleViolation
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
 MAX_REASON = 2000
 MAX_URL = 500
+MAX_PLANNED_TIME = 20  # 2026年第三季度
+MAX_QUERY = 100  # a search's text
+YEAR_MIN, YEAR_MAX = values.DATE_MIN.year, values.DATE_MAX.year  # catalogue years
+MAX_TERMS = 8  # space-separated terms of a search that count
 
 STATUS_LABELS = {
     MatterStatus.PLANNED: _l("Planned"),

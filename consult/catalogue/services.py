@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from consult.accounts.models import Department, Role, User
 from consult.accounts.rules import may_act_for_department
-from consult.catalogue import rules
+from consult.catalogue import rules, schemas
 from consult.catalogue.models import (
     PROCEDURE_VALUES,
     CatalogueAdjustment,
@@ -21,7 +21,7 @@ from consult.catalogue.models import (
     MatterProcedure,
     MatterStatus,
 )
-from consult.core import audit
+from consult.core import audit, values
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
@@ -29,6 +29,8 @@ from consult.extensions import db
 log = logging.getLogger(__name__)
 
 CATALOGUE_FIELDS = ("title", "summary", "department_id", "planned_time", "hearing", "procedures")
+# What the API may set on a matter: the catalogue fields and the reason for an adjustment.
+API_FIELDS = (*CATALOGUE_FIELDS, "reason")
 
 
 # --- permissions -------------------------------------------------------------------------
@@ -64,7 +66,7 @@ def _require_admin(actor: User | None) -> None:
 def get_or_create_year(
     year: int, *, actor: User | None, now: datetime | None = None
 ) -> CatalogueYear:
-    if not 2000 <= year <= 2100:
+    if not rules.YEAR_MIN <= year <= rules.YEAR_MAX:
         raise RuleViolation("year", _l("Not a plausible catalogue year."))
     cat = db.session.get(CatalogueYear, year)
     if cat is None:
@@ -109,21 +111,15 @@ def publish_catalogue(
 
 
 def _text(data: dict[str, Any], key: str, limit: int, *, required: bool, message) -> str:
-    value = (data.get(key) or "").strip()
-    if required and not value:
-        raise RuleViolation(key, message)
-    if len(value) > limit:
-        raise RuleViolation(key, _l("At most %(n)d characters.", n=limit))
-    return value
+    return values.text(data.get(key), key, limit, required=required, message=message)
 
 
 def _department(department_id: Any) -> Department:
-    try:
-        dept = db.session.get(Department, int(department_id))
-    except (TypeError, ValueError):
-        dept = None
+    message = _l("Choose the lead department.")
+    number = values.whole(department_id, "department_id", minimum=1, message=message)
+    dept = db.session.get(Department, number)
     if dept is None:
-        raise RuleViolation("department_id", _l("Choose the lead department."))
+        raise RuleViolation("department_id", message)
     if not dept.active:
         raise RuleViolation("department_id", _l("This department is no longer active."))
     return dept
@@ -133,7 +129,13 @@ def _procedures(data: dict[str, Any]) -> dict[str, bool]:
     """Which statutory procedures are required: {kind: bool} for all five kinds."""
     given = data.get("procedures") or {}
     if isinstance(given, list | tuple | set):
+        if not all(isinstance(k, str) for k in given):
+            raise RuleViolation("procedures", _l("Name the procedures required."))
         given = {k: True for k in given}
+    if not isinstance(given, dict) or not all(
+        isinstance(k, str) and isinstance(v, bool) for k, v in given.items()
+    ):
+        raise RuleViolation("procedures", _l("Say for each procedure whether it is required."))
     unknown = set(given) - set(PROCEDURE_VALUES)
     if unknown:
         raise RuleViolation(
@@ -166,10 +168,13 @@ def create_matter(
     data: dict[str, Any], *, actor: User | None, now: datetime | None = None
 ) -> DecisionMatter:
     """Add a matter to a year's catalogue. In a published catalogue this is an adjustment."""
-    try:
-        year = int(data.get("year"))
-    except (TypeError, ValueError):
-        raise RuleViolation("year", _l("Choose a catalogue year.")) from None
+    year = values.whole(
+        data.get("year"),
+        "year",
+        minimum=rules.YEAR_MIN,
+        maximum=rules.YEAR_MAX,
+        message=_l("Choose a catalogue year."),
+    )
     clean = _clean_matter_data(data, year)
     if actor is not None:
         _require_staff_for(actor, clean["department_id"])
@@ -471,8 +476,8 @@ def search_matters(
         stmt = stmt.where(DecisionMatter.status == status)
     if hearing is not None:
         stmt = stmt.where(DecisionMatter.hearing == hearing)
-    for term in (q or "").split()[:8]:
-        pattern = f"%{_like_escape(term[:100])}%"
+    for term in values.search_query(q, rules.MAX_QUERY).split()[: rules.MAX_TERMS]:
+        pattern = f"%{_like_escape(term)}%"
         stmt = stmt.where(
             sa.or_(
                 DecisionMatter.title.ilike(pattern, escape="\\"),
@@ -497,49 +502,61 @@ def timeline(matter: DecisionMatter) -> list[audit.AuditEvent]:
     return events
 
 
-def public_record(matter: DecisionMatter, *, today: date | None = None) -> dict[str, Any]:
-    """The public fields of a matter, shared by the API and the exports. No private data."""
-    record: dict[str, Any] = {
-        "id": matter.id,
-        "code": matter.code,
-        "year": matter.year,
-        "title": matter.title,
-        "summary": matter.summary,
-        "lead_department": {
-            "id": matter.department.id,
-            "name": matter.department.name,
-            "short_name": matter.department.short_name,
-        },
-        "planned_time": matter.planned.code,
-        "planned_precision": matter.planned_precision,
-        "hearing": matter.hearing,
-        "status": matter.status,
-        "decision_date": matter.decision_date.isoformat() if matter.decision_date else None,
-        "decision_document_url": matter.decision_document_url,
-        "withdrawal_reason": matter.withdrawal_reason,
-        "procedures": [
-            {
-                "kind": p.kind,
-                "required": p.required,
-                "done_on": p.done_on.isoformat() if p.done_on else None,
-            }
+def public_record(matter: DecisionMatter, *, today: date) -> dict[str, Any]:
+    """The public fields of a matter (schemas.Decision), shared by the API and the exports."""
+    return _decision(matter, today).record()
+
+
+def detail_record(matter: DecisionMatter, *, today: date) -> dict[str, Any]:
+    """A matter with its adjustments and public timeline (schemas.DecisionDetail)."""
+    return schemas.DecisionDetail(
+        **dict(_decision(matter, today)),
+        adjustments=[adjustment_record(a) for a in matter.adjustments],
+        timeline=[
+            schemas.TimelineEntry(
+                at=e.occurred_at,
+                action=e.action,
+                details={k: v for k, v in e.details.items() if k != "adjustment_id"},
+            )
+            for e in timeline(matter)
+        ],
+    ).record()
+
+
+def _decision(matter: DecisionMatter, today: date) -> schemas.Decision:
+    return schemas.Decision(
+        id=matter.id,
+        code=matter.code,
+        year=matter.year,
+        title=matter.title,
+        summary=matter.summary,
+        lead_department=schemas.Department(
+            id=matter.department.id,
+            name=matter.department.name,
+            short_name=matter.department.short_name,
+        ),
+        planned_time=matter.planned.code,
+        planned_precision=matter.planned_precision,
+        hearing=matter.hearing,
+        status=matter.status,
+        decision_date=matter.decision_date,
+        decision_document_url=matter.decision_document_url,
+        withdrawal_reason=matter.withdrawal_reason,
+        procedures=[
+            schemas.Procedure(kind=p.kind, required=p.required, done_on=p.done_on)
             for p in matter.procedures
         ],
-        "updated_at": matter.updated_at.isoformat(),
-    }
-    if today is not None:
-        record["completion"] = rules.completion(
-            matter.status, matter.planned, matter.decision_date, today
-        )
-    return record
+        updated_at=matter.updated_at,
+        completion=rules.completion(matter.status, matter.planned, matter.decision_date, today),
+    )
 
 
-def adjustment_record(adj: CatalogueAdjustment) -> dict[str, Any]:
-    return {
-        "id": adj.id,
-        "kind": adj.kind,
-        "made_at": adj.made_at.isoformat(),
-        "actor": adj.actor.display_name if adj.actor else None,
-        "changes": adj.changes,
-        "reason": adj.reason,
-    }
+def adjustment_record(adj: CatalogueAdjustment) -> schemas.Adjustment:
+    return schemas.Adjustment(
+        id=adj.id,
+        kind=adj.kind,
+        made_at=adj.made_at,
+        actor=adj.actor.display_name if adj.actor else None,
+        changes=adj.changes,
+        reason=adj.reason,
+    )

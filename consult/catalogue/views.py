@@ -32,6 +32,7 @@ from consult.catalogue.models import (
     DecisionMatter,
     MatterStatus,
 )
+from consult.core import values
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, db_int, show_violation
@@ -66,7 +67,11 @@ def _filters() -> dict:
         "department_id": args.get("department", type=db_int),
         "status": status if status in STATUS_VALUES else None,
         "hearing": hearing,
-        "q": (args.get("q") or "").strip()[:100] or None,
+        # What no database stores cannot match anything: dropped rather than refused here.
+        "q": "".join(ch for ch in (args.get("q") or "") if not values.unstorable(ch)).strip()[
+            : rules.MAX_QUERY
+        ]
+        or None,
     }
 
 

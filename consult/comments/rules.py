@@ -9,12 +9,14 @@ import numpy as np
 from flask_babel import lazy_gettext as _l
 
 from consult.comments.models import CommentSource, CommentStatus, HideReason
+from consult.core import values
 from consult.core.errors import RuleViolation
 
 BODY_MIN = 10
 BODY_MAX = 5000
 NAME_MAX = 50
 CONTACT_MAX = 100
+NOTE_MAX = 1000  # a moderator's note
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 SHINGLE = 3
 DUPLICATE_THRESHOLD = 0.7  # Jaccard similarity of character shingles
@@ -46,9 +48,7 @@ HIDE_REASON_LABELS = {
 OFFLINE_SOURCES = tuple(s.value for s in CommentSource if s != CommentSource.ONLINE)
 
 
-def _has_control_chars(text: str) -> bool:
-    # Control characters (NUL among them) and lone surrogates, which no database stores.
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in text)
+_has_control_chars = values.unstorable
 
 
 def _as_text(value, field: str) -> str:
@@ -91,6 +91,8 @@ def clean_contact(contact: str | None) -> str | None:
         return None
     if len(text) > CONTACT_MAX:
         raise RuleViolation("contact", _l("At most %(n)d characters.", n=CONTACT_MAX))
+    if _has_control_chars(text):
+        raise RuleViolation("contact", _l("The text contains characters that cannot be stored."))
     digits = sum(ch.isdigit() for ch in text)
     if "@" not in text and digits < 5:
         raise RuleViolation(

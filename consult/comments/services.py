@@ -14,7 +14,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from consult.accounts.models import User
-from consult.comments import grouping, rules
+from consult.comments import grouping, rules, schemas
 from consult.comments.models import (
     HIDE_REASON_VALUES,
     SOURCE_VALUES,
@@ -25,7 +25,7 @@ from consult.comments.models import (
 )
 from consult.consultations import services as consultations
 from consult.consultations.models import Clause, Consultation, OfflineActivity
-from consult.core import audit, files, ids
+from consult.core import audit, files, ids, values
 from consult.core.errors import Forbidden, NotFound, RuleViolation, RuleViolations
 from consult.core.forms import MAX_DB_INT
 from consult.core.paging import Page
@@ -581,9 +581,7 @@ def hide_comment(
         raise Forbidden(_l("You can only act for your own department."))
     if reason not in HIDE_REASON_VALUES:
         raise RuleViolation("reason", _l("Choose a moderation reason."))
-    if note is not None and not isinstance(note, str):
-        raise RuleViolation("note", _l("Enter text."))
-    note = (note or "").strip()[:1000] or None
+    note = values.optional_text(note, "note", rules.NOTE_MAX)
     now = now or now_utc()
     before = comment.status
     comment.status = CommentStatus.HIDDEN.value
@@ -718,37 +716,35 @@ def group_sizes(comments: Iterable[Comment]) -> dict[int, int]:
 
 
 def public_comment_record(comment: Comment, group_size: int | None = None) -> dict[str, Any]:
-    """A comment's public fields (rule 6: no contact, no IP, no account)."""
-    return {
-        "receipt": comment.receipt,
-        "submitted_at": comment.submitted_at.isoformat(),
-        "source": comment.source,
-        "clause": comment.clause.number if comment.clause else None,
-        "author": comment.public_name,
-        "body": comment.body,
-        "duplicate_group": comment.duplicate_group_id,
-        "duplicate_count": group_size,
-    }
+    """A comment's public fields (schemas.Comment; rule 6: no contact, no IP, no account)."""
+    return schemas.Comment(
+        receipt=comment.receipt,
+        submitted_at=comment.submitted_at,
+        source=comment.source,
+        clause=comment.clause.number if comment.clause else None,
+        author=comment.public_name,
+        body=comment.body,
+        duplicate_group=comment.duplicate_group_id,
+        duplicate_count=group_size,
+    ).record()
 
 
 def receipt_record(comment: Comment) -> dict[str, Any]:
-    """What anyone holding the receipt number may see about the comment's progress."""
-    record = {
-        "receipt": comment.receipt,
-        "consultation_id": comment.consultation_id,
-        "consultation_title": comment.consultation.title,
-        "submitted_at": comment.submitted_at.isoformat(),
-        "source": comment.source,
-        "clause": comment.clause.number if comment.clause else None,
-        "status": comment.status,
-        "hidden_reason": comment.hidden_reason if comment.is_hidden else None,
-        "duplicate_group": comment.duplicate_group_id,
-        "duplicate_count": comment.duplicate_group.size if comment.duplicate_group else None,
-        "disposition": None,
-        "disposition_reason": None,
-    }
-    # Answers become public together, when the department publishes its feedback.
-    if comment.consultation.feedback_published_at is not None:
-        record["disposition"] = comment.disposition
-        record["disposition_reason"] = comment.disposition_reason
-    return record
+    """What anyone holding the receipt number may see about the comment's progress
+    (schemas.Receipt). Answers become public together, when the department publishes its
+    feedback."""
+    answered = comment.consultation.feedback_published_at is not None
+    return schemas.Receipt(
+        receipt=comment.receipt,
+        consultation_id=comment.consultation_id,
+        consultation_title=comment.consultation.title,
+        submitted_at=comment.submitted_at,
+        source=comment.source,
+        clause=comment.clause.number if comment.clause else None,
+        status=comment.status,
+        hidden_reason=comment.hidden_reason if comment.is_hidden else None,
+        duplicate_group=comment.duplicate_group_id,
+        duplicate_count=comment.duplicate_group.size if comment.duplicate_group else None,
+        disposition=comment.disposition if answered else None,
+        disposition_reason=comment.disposition_reason if answered else None,
+    ).record()

@@ -4,28 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.comments import grouping, services
 from consult.comments.forms import CommentForm, ReceiptLookupForm
+from consult.comments.limits import comment_limit
 from consult.consultations.views import _page, comment_form_for
 from consult.core.errors import NotFound, RuleViolation
 from consult.core.forms import show_violation
 from consult.core.time import now_utc
 from consult.core.transactions import read_phase
-from consult.extensions import db, limiter
+from consult.extensions import db
 
 bp = Blueprint("comments", __name__)
 
 
-def _comment_limit() -> str:
-    return current_app.config["COMMENT_RATE_LIMIT"]
-
-
 @bp.post("/consultations/<int:consultation_id>/comments")
-@limiter.limit(_comment_limit)
+@comment_limit
 def submit(consultation_id: int):
     """A resident's comment: checked without the database, then stored by one guarded INSERT
     (the window and the clause checked in it), committed, and grouped after the commit. On

@@ -20,6 +20,7 @@ OPENING_GRACE = timedelta(minutes=5)
 MAX_TITLE = 200
 MAX_TEXT = 200_000
 MAX_CONTACT = 200
+MAX_REASON = 2000  # why a closing time moved
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 STATUS_LABELS = {

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from consult.accounts.models import User
 from consult.accounts.rules import may_act_for_department
 from consult.catalogue.models import DecisionMatter, MatterStatus
-from consult.consultations import rules
+from consult.consultations import rules, schemas
 from consult.consultations.models import (
     ACTIVITY_VALUES,
     Clause,
@@ -23,7 +23,7 @@ from consult.consultations.models import (
     StoredFile,
     WindowChange,
 )
-from consult.core import audit, files
+from consult.core import audit, files, values
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.storage import storage
 from consult.core.time import local_date_of, now_utc, require_aware
@@ -49,15 +49,6 @@ def may_manage(actor: User | None, consultation_or_matter) -> bool:
 def _require_manager(actor: User | None, target) -> None:
     if actor is not None and not may_manage(actor, target):
         raise Forbidden(_l("You can only act for your own department."))
-
-
-def _text(value: Any, field: str, limit: int, *, required: bool, message=None) -> str:
-    text = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
-    if required and not text:
-        raise RuleViolation(field, message or _l("This field is required."))
-    if len(text) > limit:
-        raise RuleViolation(field, _l("At most %(n)d characters.", n=limit))
-    return text
 
 
 def store_file(upload: files.CheckedFile, *, now: datetime | None = None) -> StoredFile:
@@ -87,18 +78,20 @@ def open_consultation(
         raise RuleViolation(None, _l("Publish the catalogue entry before consulting on it."))
     if matter.is_closed:
         raise RuleViolation(None, _l("A decided or withdrawn matter cannot be consulted on."))
-    title = _text(
+    title = values.text(
         data.get("title"), "title", rules.MAX_TITLE, required=True, message=_l("Enter a title.")
     )
-    draft = _text(
+    draft = values.text(
         data.get("draft"),
         "draft",
         rules.MAX_TEXT,
         required=True,
         message=_l("Paste the consultation draft."),
     )
-    explanation = _text(data.get("explanation"), "explanation", rules.MAX_TEXT, required=False)
-    contact = _text(
+    explanation = values.text(
+        data.get("explanation"), "explanation", rules.MAX_TEXT, required=False
+    )
+    contact = values.text(
         data.get("contact"),
         "contact",
         rules.MAX_CONTACT,
@@ -223,10 +216,10 @@ def change_closing(
     _require_manager(actor, consultation)
     now = now or now_utc()
     new_closes_at = require_aware(new_closes_at, "closes_at")
-    reason = _text(
+    reason = values.text(
         reason,
         "reason",
-        2000,
+        rules.MAX_REASON,
         required=True,
         message=_l("Give a reason: it is announced on the consultation page."),
     )
@@ -331,14 +324,16 @@ def record_activity(
         raise RuleViolation("held_on", _l("Enter the date."))
     if held_on > local_date_of(now):
         raise RuleViolation("held_on", _l("Record an activity once it has taken place."))
-    place = _text(data.get("place"), "place", 200, required=True, message=_l("Enter the place."))
+    place = values.text(
+        data.get("place"), "place", 200, required=True, message=_l("Enter the place.")
+    )
     try:
         participants = int(data.get("participants"))
     except (TypeError, ValueError):
         raise RuleViolation("participants", _l("Enter the number of participants.")) from None
     if not 0 <= participants <= 100_000:
         raise RuleViolation("participants", _l("Enter the number of participants."))
-    minutes = _text(data.get("minutes"), "minutes", rules.MAX_TEXT, required=False)
+    minutes = values.text(data.get("minutes"), "minutes", rules.MAX_TEXT, required=False)
     activity = OfflineActivity(
         consultation=consultation,
         kind=kind,
@@ -395,57 +390,54 @@ def list_by_status(status: str | None, now: datetime) -> sa.Select:
     return stmt
 
 
-def public_record(
-    consultation: Consultation, now: datetime, comment_count: int | None = None
-) -> dict[str, Any]:
+def public_record(consultation: Consultation, now: datetime, comment_count: int) -> dict[str, Any]:
+    """The consultation as the API and open data give it (schemas.Consultation)."""
     days, hours = rules.time_left(consultation.closes_at, now)
-    record = {
-        "id": consultation.id,
-        "title": consultation.title,
-        "decision_id": consultation.matter_id,
-        "decision_title": consultation.matter.title,
-        "lead_department": consultation.matter.department.name,
-        "status": consultation.status_at(now),
-        "opens_at": consultation.opens_at.isoformat(),
-        "closes_at": consultation.closes_at.isoformat(),
-        "time_left": {"days": days, "hours": hours},
-        "contact": consultation.contact,
-        "preamble": consultation.preamble,
-        "explanation": consultation.explanation,
-        "clauses": [
-            {"number": c.number, "heading": c.heading, "text": c.text, "anchor": c.anchor}
+    return schemas.Consultation(
+        id=consultation.id,
+        title=consultation.title,
+        decision_id=consultation.matter_id,
+        decision_title=consultation.matter.title,
+        lead_department=consultation.matter.department.name,
+        status=consultation.status_at(now),
+        opens_at=consultation.opens_at,
+        closes_at=consultation.closes_at,
+        time_left=schemas.TimeLeft(days=days, hours=hours),
+        contact=consultation.contact,
+        preamble=consultation.preamble,
+        explanation=consultation.explanation,
+        clauses=[
+            schemas.Clause(number=c.number, heading=c.heading, text=c.text, anchor=c.anchor)
             for c in consultation.clauses
         ],
-        "documents": [
-            {
-                "id": d.id,
-                "filename": d.file.filename,
-                "content_type": d.file.content_type,
-                "size": d.file.size,
-                "sha256": d.file.sha256,
-            }
+        documents=[
+            schemas.Document(
+                id=d.id,
+                filename=d.file.filename,
+                content_type=d.file.content_type,
+                size=d.file.size,
+                sha256=d.file.sha256,
+            )
             for d in consultation.documents
         ],
-        "window_changes": [
-            {
-                "old_closes_at": w.old_closes_at.isoformat(),
-                "new_closes_at": w.new_closes_at.isoformat(),
-                "reason": w.reason,
-                "changed_at": w.changed_at.isoformat(),
-            }
+        window_changes=[
+            schemas.WindowChange(
+                old_closes_at=w.old_closes_at,
+                new_closes_at=w.new_closes_at,
+                reason=w.reason,
+                changed_at=w.changed_at,
+            )
             for w in consultation.window_changes
         ],
-        "activities": [
-            {
-                "kind": a.kind,
-                "held_on": a.held_on.isoformat(),
-                "place": a.place,
-                "participants": a.participants,
-                "minutes": a.minutes,
-            }
+        activities=[
+            schemas.Activity(
+                kind=a.kind,
+                held_on=a.held_on,
+                place=a.place,
+                participants=a.participants,
+                minutes=a.minutes,
+            )
             for a in consultation.activities
         ],
-    }
-    if comment_count is not None:
-        record["comment_count"] = comment_count
-    return record
+        comment_count=comment_count,
+    ).record()

@@ -19,13 +19,21 @@ LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "E
 def requested_language() -> str:
     """The user's choice (cookie), else zh-Hans.
 
-    The browser's Accept-Language is deliberately not followed: residents on phones set to
-    English still expect the district's site in Chinese, and the switch is one tap away.
+    The browser's Accept-Language is deliberately not followed on pages: residents on phones
+    set to English still expect the district's site in Chinese, and the switch is one tap
+    away. The API follows it (Accept-Language: en gives English error messages).
     """
     if not has_request_context():
         return "zh_Hans"
     chosen = request.cookies.get(LANG_COOKIE)
-    return chosen if chosen in current_app.config["LANGUAGES"] else "zh_Hans"
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    # A program reading the API's error messages says which language it wants.
+    if request.path.startswith("/api/") and request.accept_languages:
+        best = request.accept_languages.best_match(("zh", "zh-Hans", "zh-CN", "en"))
+        if best == "en":
+            return "en"
+    return "zh_Hans"
 
 
 def select_locale() -> str:

@@ -12,6 +12,8 @@ import secrets
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 PREFIX = "ZX"
 _RECEIPT = re.compile(rf"^{PREFIX}-(\d{{4}})-([{ALPHABET}]{{4}})-([{ALPHABET}]{{4}})$")
+# What a receipt field takes: the number as people type it, with spaces or without dashes.
+RECEIPT_TEXT_MAX = 40
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The longest page a list in the API gives.
+PER_PAGE_MAX = 100
+PER_PAGE_DEFAULT = 20
+
 
 @dataclass
 class Page:

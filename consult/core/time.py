@@ -108,6 +108,8 @@ def require_aware(value: object, field: str) -> datetime:
 
     from consult.core.errors import RuleViolation
 
-    if not isinstance(value, datetime) or value.tzinfo is None:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise RuleViolation(field, _l("Enter a date and time."))
-    return value
+    from consult.core import values
+
+    return values.moment(value, field)

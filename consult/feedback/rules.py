@@ -9,11 +9,14 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from consult.comments.models import Disposition
+from consult.core import values
 from consult.core.errors import RuleViolation
 
 FEEDBACK_PERIOD = timedelta(days=30)
 MAX_REASON = 5000
 MAX_SUMMARY = 50_000
+MAX_CORRECTION_NOTE = 2000
+MAX_REVISED_DRAFT_BYTES = 20 * 1024 * 1024
 
 DISPOSITION_LABELS = {
     Disposition.ADOPTED: _l("Adopted"),
@@ -29,11 +32,9 @@ def needs_reason(disposition: str) -> bool:
 
 def check_disposition(disposition: str | None, reason: str | None) -> str | None:
     """Return the cleaned reason, or refuse a disposition that is unknown or lacks its reason."""
-    if disposition not in {d.value for d in Disposition}:
+    if not isinstance(disposition, str) or disposition not in {d.value for d in Disposition}:
         raise RuleViolation("disposition", _l("Choose a disposition."))
-    text = (reason or "").strip()
-    if len(text) > MAX_REASON:
-        raise RuleViolation("reason", _l("At most %(n)d characters.", n=MAX_REASON))
+    text = values.text(reason, "reason", MAX_REASON)
     if needs_reason(disposition) and not text:
         raise RuleViolation(
             "reason", _l("Give the reason: every comment not adopted is answered with a reason.")

@@ -23,7 +23,7 @@ from consult.comments import rules as comment_rules
 from consult.comments.models import Comment, Disposition
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
-from consult.core import audit, files, ids
+from consult.core import audit, files, ids, values
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.forms import db_int
 from consult.core.time import now_utc
@@ -255,17 +255,21 @@ def publish_feedback(
             ),
             code="feedback_incomplete",
         )
-    summary = (data.get("summary") or "").strip()
-    if not summary:
-        raise RuleViolation(
-            "summary", _l("Summarise how the draft changed after the consultation.")
-        )
-    if len(summary) > rules.MAX_SUMMARY:
-        raise RuleViolation("summary", _l("At most %(n)d characters.", n=rules.MAX_SUMMARY))
+    summary = values.text(
+        data.get("summary"),
+        "summary",
+        rules.MAX_SUMMARY,
+        required=True,
+        message=_l("Summarise how the draft changed after the consultation."),
+    )
     revised = data.get("revised_draft")
     if revised is not None:
         upload = files.check_upload(
-            revised[0], revised[1], REVISED_DRAFT_KINDS, 20 * 1024 * 1024, "revised_draft"
+            revised[0],
+            revised[1],
+            REVISED_DRAFT_KINDS,
+            rules.MAX_REVISED_DRAFT_BYTES,
+            "revised_draft",
         )
         consultation.revised_draft = consultations.store_file(upload, now=now)
     consultation.feedback_summary = summary
@@ -298,9 +302,13 @@ def request_correction(
     _require_manager(actor, consultation)
     if consultation.feedback_published_at is None:
         raise RuleViolation(None, _l("The feedback has not been published yet."))
-    note = (note or "").strip()
-    if not note:
-        raise RuleViolation("note", _l("Say what the new version corrects."))
+    note = values.text(
+        note,
+        "note",
+        rules.MAX_CORRECTION_NOTE,
+        required=True,
+        message=_l("Say what the new version corrects."),
+    )
     version = (
         db.session.scalar(
             sa.select(sa.func.max(FeedbackReport.version)).where(
@@ -312,7 +320,7 @@ def request_correction(
     report = FeedbackReport(
         consultation=consultation,
         version=version,
-        correction_note=note[:2000],
+        correction_note=note,
         status=ReportStatus.PENDING.value,
         requested_at=now or now_utc(),
     )

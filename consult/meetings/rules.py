@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from consult.core import values
 from consult.core.errors import RuleViolation
 from consult.core.ids import ALPHABET
 from consult.meetings.models import Attendance, InvitationStatus, MeetingKind
@@ -41,6 +42,12 @@ ATTENDANCE_LABELS = {
 CHECKIN_OPENS_BEFORE = timedelta(hours=2)
 CODE_LENGTH = 8
 MAX_SEED = 100
+MAX_TITLE = 200
+MAX_PLACE = 200
+MAX_SEATS = 500  # seats for representatives at one meeting
+MAX_QUOTA = 100  # representatives of one category drawn at once
+MAX_DECLINE_REASON = 1000
+MAX_CODE = 20  # what a check-in code field takes (codes are CODE_LENGTH characters)
 
 
 def check_times(starts_at: datetime, ends_at: datetime, deadline: datetime, now: datetime) -> None:
@@ -93,8 +100,10 @@ def clean_quotas(quotas, categories: set[str]) -> dict[str, int]:
     for category, count in quotas.items():
         if category not in categories:
             raise RuleViolation("quotas", _l("Unknown category: %(name)s", name=str(category)[:40]))
-        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100:
-            raise RuleViolation("quotas", _l("Quotas are whole numbers from 0 to 100."))
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_QUOTA:
+            raise RuleViolation(
+                "quotas", _l("Quotas are whole numbers from 0 to %(n)d.", n=MAX_QUOTA)
+            )
         if count:
             clean[category] = count
     if not clean:
@@ -103,11 +112,13 @@ def clean_quotas(quotas, categories: set[str]) -> dict[str, int]:
 
 
 def clean_seed(seed: str | None) -> str:
+    if seed is not None and not isinstance(seed, str):
+        raise RuleViolation("seed", _l("Enter text."))
     text = (seed or "").strip()
     if not text:
         # A seed nobody chose: drawn from the OS, published with the result.
         return secrets.token_hex(8)
-    if len(text) > MAX_SEED or any(ord(ch) < 0x20 for ch in text):
+    if len(text) > MAX_SEED or any(ord(ch) < 0x20 for ch in text) or values.unstorable(text):
         raise RuleViolation(
             "seed", _l("The seed is at most %(n)d printable characters.", n=MAX_SEED)
         )
@@ -119,7 +130,9 @@ def new_checkin_code() -> str:
 
 
 def normalise_code(text: str | None) -> str:
-    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:20]
+    if not isinstance(text, str):
+        return ""
+    return "".join(ch for ch in text.upper() if ch.isalnum())[:MAX_CODE]
 
 
 def checkin_open(starts_at: datetime, ends_at: datetime, now: datetime) -> bool:

@@ -15,11 +15,11 @@ from consult.accounts.models import Department, Role, User
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
 from consult.consultations.models import Consultation
-from consult.core import audit
+from consult.core import audit, values
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.time import local_date_of, now_utc, require_aware
 from consult.extensions import db
-from consult.meetings import rules
+from consult.meetings import rules, schemas
 from consult.meetings.models import (
     KIND_VALUES,
     AgendaItem,
@@ -60,15 +60,6 @@ def _require_manager(actor: User | None, meeting: Meeting) -> None:
         raise Forbidden(_l("You can only manage your own department's meetings."))
 
 
-def _text(value: Any, field: str, limit: int, *, required: bool, message=None) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if required and not text:
-        raise RuleViolation(field, message or _l("This field is required."))
-    if len(text) > limit:
-        raise RuleViolation(field, _l("At most %(n)d characters.", n=limit))
-    return text
-
-
 # --- meetings ----------------------------------------------------------------------------
 
 
@@ -79,7 +70,9 @@ def create_meeting(
     department_id (None: a district-government meeting, government office only),
     agenda: [{"title", "matter_id"}]."""
     now = now or now_utc()
-    department_id = data.get("department_id")
+    department_id = values.whole(
+        data.get("department_id"), "department_id", minimum=1, required=False
+    )
     if actor is not None and actor.role == Role.OFFICER:
         department_id = department_id or actor.department_id
         if department_id != actor.department_id:
@@ -91,8 +84,12 @@ def create_meeting(
     kind = data.get("kind")
     if kind not in KIND_VALUES:
         raise RuleViolation("kind", _l("Choose the type of meeting."))
-    title = _text(data.get("title"), "title", 200, required=True, message=_l("Enter a title."))
-    place = _text(data.get("place"), "place", 200, required=True, message=_l("Enter the place."))
+    title = values.text(
+        data.get("title"), "title", rules.MAX_TITLE, required=True, message=_l("Enter a title.")
+    )
+    place = values.text(
+        data.get("place"), "place", rules.MAX_PLACE, required=True, message=_l("Enter the place.")
+    )
     starts_at, ends_at = (
         require_aware(data.get("starts_at"), "starts_at"),
         require_aware(data.get("ends_at"), "ends_at"),
@@ -100,8 +97,11 @@ def create_meeting(
     deadline = require_aware(data.get("registration_deadline"), "registration_deadline")
     rules.check_times(starts_at, ends_at, deadline, now)
     seats = data.get("seats")
-    if isinstance(seats, bool) or not isinstance(seats, int) or not 0 <= seats <= 500:
-        raise RuleViolation("seats", _l("Seats for representatives: a whole number from 0 to 500."))
+    if isinstance(seats, bool) or not isinstance(seats, int) or not 0 <= seats <= rules.MAX_SEATS:
+        raise RuleViolation(
+            "seats",
+            _l("Seats for representatives: a whole number from 0 to %(n)d.", n=rules.MAX_SEATS),
+        )
     meeting = Meeting(
         kind=kind,
         title=title,
@@ -114,7 +114,10 @@ def create_meeting(
         created_at=now,
         created_by_id=getattr(actor, "id", None),
     )
-    for position, item in enumerate(data.get("agenda") or [], start=1):
+    agenda = data.get("agenda") or []
+    if not isinstance(agenda, list) or not all(isinstance(item, dict) for item in agenda):
+        raise RuleViolation("agenda", _l('The agenda is a list of {"title", "matter_id"} items.'))
+    for position, item in enumerate(agenda, start=1):
         meeting.agenda.append(_agenda_item(item, position, actor))
     db.session.add(meeting)
     db.session.flush()
@@ -136,7 +139,7 @@ def create_meeting(
 
 
 def _agenda_item(item: dict[str, Any], position: int, actor: User | None) -> AgendaItem:
-    title = _text(item.get("title"), "agenda", 200, required=False)
+    title = values.text(item.get("title"), "agenda", rules.MAX_TITLE, required=False)
     matter = None
     if item.get("matter_id"):
         raw = str(item["matter_id"])
@@ -372,7 +375,7 @@ def respond(
         invitation.checkin_code = code
     else:
         invitation.status = InvitationStatus.DECLINED.value
-        invitation.decline_reason = (reason or "").strip()[:1000] or None
+        invitation.decline_reason = values.optional_text(reason, "reason", rules.MAX_DECLINE_REASON)
         invitation.checkin_code = None
     invitation.responded_at = now
     db.session.flush()
@@ -491,7 +494,9 @@ def add_remark(
         item = next((a for a in meeting.agenda if a.id == data["agenda_item_id"]), None)
         if item is None:
             raise RuleViolation("agenda_item_id", _l("Unknown agenda item."))
-    text = _text(data.get("text"), "text", 5000, required=True, message=_l("Enter the remark."))
+    text = values.text(
+        data.get("text"), "text", 5000, required=True, message=_l("Enter the remark.")
+    )
     consultation = _consultation_being_answered(item.matter if item else None, now)
     comment_id = None
     if consultation is not None and len(text) >= 10:
@@ -545,7 +550,7 @@ def publish_outcome(
         raise RuleViolation(None, _l("The outcome is published after the meeting."))
     if meeting.outcome_published_at is not None:
         raise RuleViolation(None, _l("The outcome of this meeting is already published."))
-    summary = _text(
+    summary = values.text(
         data.get("summary"),
         "summary",
         20_000,
@@ -555,7 +560,7 @@ def publish_outcome(
     items = data.get("items") or {}
     for item in meeting.agenda:
         entry = items.get(item.id) or items.get(str(item.id)) or {}
-        decision = _text(
+        decision = values.text(
             entry.get("decision"),
             f"decision_{item.id}",
             10_000,
@@ -564,7 +569,9 @@ def publish_outcome(
         )
         item.decision = decision
         item.interpretation = (
-            _text(entry.get("interpretation"), f"interpretation_{item.id}", 20_000, required=False)
+            values.text(
+                entry.get("interpretation"), f"interpretation_{item.id}", 20_000, required=False
+            )
             or None
         )
     close_attendance(meeting, actor=actor, now=now)
@@ -653,66 +660,69 @@ def invitations_for(rep: Representative) -> list[Invitation]:
 
 
 def public_record(meeting: Meeting, now: datetime, *, detail: bool = False) -> dict[str, Any]:
-    record = {
-        "id": meeting.id,
-        "kind": meeting.kind,
-        "title": meeting.title,
-        "starts_at": meeting.starts_at.isoformat(),
-        "ends_at": meeting.ends_at.isoformat(),
-        "place": meeting.place,
-        "seats": meeting.seats,
-        "registration_deadline": meeting.registration_deadline.isoformat(),
-        "organiser": meeting.department.name if meeting.department else None,
-        "agenda": [
-            {
-                "position": a.position,
-                "title": a.title,
-                "decision_id": a.matter_id,
-                "decision": a.decision if meeting.outcome_published_at else None,
-                "interpretation": a.interpretation if meeting.outcome_published_at else None,
-            }
+    """The meeting as the API and open data give it (schemas.Meeting, or MeetingDetail)."""
+    published = meeting.outcome_published_at is not None
+    fields: dict[str, Any] = dict(
+        id=meeting.id,
+        kind=meeting.kind,
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        place=meeting.place,
+        seats=meeting.seats,
+        registration_deadline=meeting.registration_deadline,
+        organiser=meeting.department.name if meeting.department else None,
+        agenda=[
+            schemas.AgendaItem(
+                position=a.position,
+                title=a.title,
+                decision_id=a.matter_id,
+                decision=a.decision if published else None,
+                interpretation=a.interpretation if published else None,
+            )
             for a in meeting.agenda
         ],
-        "outcome_published_at": meeting.outcome_published_at.isoformat()
-        if meeting.outcome_published_at
-        else None,
-    }
-    if detail:
-        record["outcome_summary"] = (
-            meeting.outcome_summary if meeting.outcome_published_at else None
-        )
-        record["draws"] = [
-            {
-                "seed": d.seed,
-                "quotas": d.quotas,
-                "pool": d.pool,
-                "excluded": d.excluded,
-                "result": d.result,
-                "drawn_at": d.drawn_at.isoformat(),
-            }
-            for d in meeting.draws
-        ]
-        record["invited"] = [
-            {
-                "representative_id": i.representative_id,
-                "name": i.representative.name,
-                "category": i.representative.category,
-                "source": i.source,
-                "status": i.status,
-                "attendance": i.attendance,
-            }
+        outcome_published_at=meeting.outcome_published_at,
+    )
+    if not detail:
+        return schemas.Meeting(**fields).record()
+    return schemas.MeetingDetail(
+        **fields,
+        outcome_summary=meeting.outcome_summary if published else None,
+        draws=[draw_record(d, schemas.DrawRecord) for d in meeting.draws],
+        invited=[
+            schemas.Invited(
+                representative_id=i.representative_id,
+                name=i.representative.name,
+                category=i.representative.category,
+                source=i.source,
+                status=i.status,
+                attendance=i.attendance,
+            )
             for i in meeting.invitations
+        ],
+        remarks=[
+            schemas.Remark(
+                representative=r.representative.name,
+                agenda_position=r.agenda_item.position if r.agenda_item else None,
+                text=r.text,
+            )
+            for r in meeting.remarks
         ]
-        record["remarks"] = (
-            [
-                {
-                    "representative": r.representative.name,
-                    "agenda_position": r.agenda_item.position if r.agenda_item else None,
-                    "text": r.text,
-                }
-                for r in meeting.remarks
-            ]
-            if meeting.outcome_published_at
-            else []
-        )
-    return record
+        if published
+        else [],
+    ).record()
+
+
+def draw_record(draw: Draw, model: type[schemas.DrawRecord] = schemas.Draw):
+    """A published draw: its seed, quotas, pool, exclusions and result."""
+    extra = {"id": draw.id} if model is schemas.Draw else {}
+    return model(
+        **extra,
+        seed=draw.seed,
+        quotas=draw.quotas,
+        pool=draw.pool,
+        excluded=draw.excluded,
+        result=draw.result,
+        drawn_at=draw.drawn_at,
+    )

@@ -11,11 +11,11 @@ from flask_babel import lazy_gettext as _l
 
 from consult.accounts.models import Role, User
 from consult.catalogue.models import DecisionMatter
-from consult.core import audit
+from consult.core import audit, values
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
-from consult.representatives import rules
+from consult.representatives import rules, schemas
 from consult.representatives.models import (
     ApplicationStatus,
     ConflictOfInterest,
@@ -30,22 +30,13 @@ def _require_admin(actor: User | None) -> None:
         raise Forbidden(_l("Only the government office manages the representative pool."))
 
 
-def _text(value: Any, field: str, limit: int, *, required: bool, message=None) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if required and not text:
-        raise RuleViolation(field, message or _l("This field is required."))
-    if len(text) > limit:
-        raise RuleViolation(field, _l("At most %(n)d characters.", n=limit))
-    return text
-
-
 def add_representative(
     data: dict[str, Any], *, actor: User | None, now: datetime | None = None
 ) -> Representative:
     """The government office adds a person to the pool directly."""
     _require_admin(actor)
     now = now or now_utc()
-    name = _text(
+    name = values.text(
         data.get("name"), "name", rules.MAX_NAME, required=True, message=_l("Enter the name.")
     )
     category = rules.check_category(data.get("category"))
@@ -62,14 +53,14 @@ def add_representative(
     rep = Representative(
         name=name,
         category=category,
-        affiliation=_text(data.get("affiliation"), "affiliation", 200, required=False),
+        affiliation=values.text(data.get("affiliation"), "affiliation", 200, required=False),
         interests=rules.clean_interests(data.get("interests")),
         term_start=data["term_start"],
         term_end=data["term_end"],
         status=RepresentativeStatus.ACTIVE.value,
         user_id=user_id,
-        phone=_text(data.get("phone"), "phone", 40, required=False) or None,
-        email=_text(data.get("email"), "email", 254, required=False) or None,
+        phone=values.text(data.get("phone"), "phone", 40, required=False) or None,
+        email=values.text(data.get("email"), "email", 254, required=False) or None,
         created_at=now,
     )
     db.session.add(rep)
@@ -90,7 +81,7 @@ def set_status(
     _require_admin(actor)
     if status not in {s.value for s in RepresentativeStatus}:
         raise RuleViolation("status", _l("Unknown status."))
-    reason = _text(reason, "reason", 1000, required=True, message=_l("Give a reason."))
+    reason = values.text(reason, "reason", 1000, required=True, message=_l("Give a reason."))
     now = now or now_utc()
     if status == RepresentativeStatus.ACTIVE and local_date_of(now) > rep.term_end:
         raise RuleViolation("status", _l("The term has ended; renew the term first."))
@@ -151,16 +142,16 @@ def apply(
     application = RepresentativeApplication(
         user_id=user.id,
         category=rules.check_category(data.get("category")),
-        affiliation=_text(data.get("affiliation"), "affiliation", 200, required=False),
+        affiliation=values.text(data.get("affiliation"), "affiliation", 200, required=False),
         interests=rules.clean_interests(data.get("interests")),
-        statement=_text(
+        statement=values.text(
             data.get("statement"),
             "statement",
             rules.MAX_STATEMENT,
             required=True,
             message=_l("Tell us why you would like to join."),
         ),
-        phone=_text(data.get("phone"), "phone", 40, required=False) or None,
+        phone=values.text(data.get("phone"), "phone", 40, required=False) or None,
         status=ApplicationStatus.PENDING.value,
         submitted_at=now,
     )
@@ -183,7 +174,7 @@ def decide_application(
     if application.status != ApplicationStatus.PENDING:
         raise RuleViolation(None, _l("This application has already been decided."))
     now = now or now_utc()
-    reason = _text(
+    reason = values.text(
         data.get("reason"),
         "reason",
         1000,
@@ -244,7 +235,7 @@ def record_conflict(
     conflict = ConflictOfInterest(
         representative_id=rep.id,
         matter_id=matter.id,
-        note=_text(note, "note", 1000, required=False),
+        note=values.text(note, "note", 1000, required=False),
         recorded_at=now or now_utc(),
         recorded_by_id=getattr(actor, "id", None),
     )
@@ -290,20 +281,16 @@ def roster(day: date) -> list[Representative]:
     )
 
 
-def public_record(
-    rep: Representative, stats: dict[str, Any] | None = None, *, today: date
-) -> dict[str, Any]:
-    """Public fields only: no phone, no email, no account (rule 6)."""
-    record = {
-        "id": rep.id,
-        "name": rep.name,
-        "category": rep.category,
-        "affiliation": rep.affiliation,
-        "interests": rep.interests,
-        "term_start": rep.term_start.isoformat(),
-        "term_end": rep.term_end.isoformat(),
-        "status": rep.status_on(today),
-    }
-    if stats is not None:
-        record["attendance"] = stats
-    return record
+def public_record(rep: Representative, stats: dict[str, Any], *, today: date) -> dict[str, Any]:
+    """Public fields only (schemas.Representative): no phone, no email, no account (rule 6)."""
+    return schemas.Representative(
+        id=rep.id,
+        name=rep.name,
+        category=rep.category,
+        affiliation=rep.affiliation,
+        interests=rep.interests,
+        term_start=rep.term_start,
+        term_end=rep.term_end,
+        status=rep.status_on(today),
+        attendance=stats,
+    ).record()

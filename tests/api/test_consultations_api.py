@@ -556,7 +556,11 @@ def test_hiding_with_an_unknown_reason_is_a_422(world, running, client, db, reas
 
 def test_hiding_an_unknown_comment_is_a_404(world, client):
     response = api_call(
-        client, "POST", "/api/v1/comments/987654/hide", world.tokens["admin"], json={}
+        client,
+        "POST",
+        "/api/v1/comments/987654/hide",
+        world.tokens["admin"],
+        json={"reason": "spam"},
     )
     assert_error(response, 404)
 

@@ -568,10 +568,9 @@ def test_a_group_of_another_consultation_is_not_found(open_consultation, world, 
     assert client.get(url).status_code == 404
     api = f"/api/v1/consultations/{open_consultation.id}/comments?group={group_of(copy)}"
     assert client.get(api).status_code == 404
-    assert (
-        client.get(f"/api/v1/consultations/{open_consultation.id}/comments?group=x").status_code
-        == 404
-    )
+    # Not a group id at all: a bad parameter, as the document says.
+    bad = client.get(f"/api/v1/consultations/{open_consultation.id}/comments?group=x")
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "group"
 
 
 def test_the_api_lists_a_groups_members_with_its_size(open_consultation, client):

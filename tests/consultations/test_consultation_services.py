@@ -287,7 +287,7 @@ def test_extending_an_open_window_is_logged_and_announced(world, clock, db):
     assert event.details["reason"] == "应居民要求延长征求意见期。"
     assert event.actor_id == actor.id
     assert events(world.matter, "consultation_window_changed")
-    record = services.public_record(consultation, NOW + 10 * DAY)
+    record = services.public_record(consultation, NOW + 10 * DAY, 0)
     assert record["window_changes"][0]["reason"] == "应居民要求延长征求意见期。"
 
 

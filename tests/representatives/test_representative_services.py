@@ -292,8 +292,10 @@ def test_a_conflict_is_recorded_once(db, create_matter):
 def test_the_public_record_has_no_contact_and_no_account(db, create_user):
     user = create_user("representative", email="rep-account@example.test")
     rep = add(phone=PHONE, email=EMAIL, user_id=user.id, affiliation="江西日报社记者")
-    record = services.public_record(rep, today=TODAY)
+    figures = {"invited": 0, "accepted": 0, "attended": 0, "rate": None}
+    record = services.public_record(rep, figures, today=TODAY)
     assert set(record) == {
+        "attendance",
         "id",
         "name",
         "category",
@@ -305,7 +307,7 @@ def test_the_public_record_has_no_contact_and_no_account(db, create_user):
     }
     text = repr(record)
     assert PHONE not in text and EMAIL not in text and "rep-account" not in text
-    assert services.public_record(rep, today=date(2028, 1, 1))["status"] == "ended"
+    assert services.public_record(rep, figures, today=date(2028, 1, 1))["status"] == "ended"
 
 
 def test_the_roster_is_who_serves_today(db):

@@ -1,0 +1,154 @@
+"""What the API takes and gives about the decision catalogue; limits from catalogue.rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field
+
+from consult.catalogue import rules
+from consult.catalogue.models import PROCEDURE_VALUES, STATUS_VALUES
+from consult.core.schemas import (
+    Day,
+    Enum,
+    Free,
+    Id,
+    Input,
+    Int,
+    PageQuery,
+    Schema,
+    Text,
+    Time,
+    page_of,
+)
+
+COMPLETION_VALUES = (
+    rules.Completion.IN_PROGRESS,
+    rules.Completion.OVERDUE,
+    rules.Completion.DECIDED_ON_TIME,
+    rules.Completion.DECIDED_LATE,
+    rules.Completion.WITHDRAWN,
+)
+Year = Int(rules.YEAR_MIN, rules.YEAR_MAX, description="Catalogue year")
+PlannedTime = Text(
+    rules.MAX_PLANNED_TIME,
+    minimum=1,
+    description="A month or a quarter of the catalogue year: 2026-07, 2026-Q3 (also 2026年7月, "
+    "2026年第三季度)",
+    examples=["2026-07", "2026-Q3"],
+)
+Procedures = Annotated[
+    dict[Enum(PROCEDURE_VALUES), bool] | list[Enum(PROCEDURE_VALUES)],
+    Field(
+        description="Statutory procedures required: {kind: true/false}, or the list of the "
+        "kinds required; kinds left out are not required."
+    ),
+]
+Reason = Text(
+    rules.MAX_REASON,
+    description="Required once the catalogue is published: the change is a public adjustment.",
+)
+
+
+class DecisionInput(Input):
+    """A matter to add to a year's catalogue."""
+
+    year: Year
+    title: Text(rules.MAX_TITLE, minimum=1)
+    summary: Text(rules.MAX_SUMMARY) | None = None
+    department_id: Id | None = Field(None, description="Lead department")
+    lead_department_id: Id | None = Field(None, description="Same as department_id")
+    planned_time: PlannedTime
+    hearing: bool = False
+    procedures: Procedures | None = None
+    reason: Reason | None = None
+
+
+class DecisionPatch(Input):
+    """Either catalogue fields (an adjustment, with a reason once published) or a status change
+    in a request of its own."""
+
+    title: Text(rules.MAX_TITLE, minimum=1) | None = None
+    summary: Text(rules.MAX_SUMMARY) | None = None
+    department_id: Id | None = None
+    lead_department_id: Id | None = None
+    planned_time: PlannedTime | None = None
+    hearing: bool | None = None
+    procedures: Procedures | None = None
+    reason: Reason | None = None
+    status: Enum(STATUS_VALUES) | None = None
+    decision_date: Day | None = Field(None, description="With status decided")
+    decision_document_url: Text(rules.MAX_URL) | None = Field(
+        None, description="With status decided: http(s) link to the published decision"
+    )
+
+
+class DecisionQuery(PageQuery):
+    year: Year | None = None
+    department: Id | None = Field(None, description="Lead department id")
+    status: Enum(STATUS_VALUES) | None = Field(None, description="Decision status")
+    hearing: bool | None = Field(None, description="Whether a hearing is held")
+    q: Text(rules.MAX_QUERY) | None = Field(
+        None,
+        description="Words in title or summary. Chinese has no spaces between words, so a term "
+        f"matches as a substring; up to {rules.MAX_TERMS} space-separated terms must all match.",
+    )
+
+
+class Department(Schema):
+    id: Id
+    name: str
+    short_name: str
+
+
+class Procedure(Schema):
+    kind: Enum(PROCEDURE_VALUES)
+    required: bool
+    done_on: date | None
+
+
+class Decision(Schema):
+    """A matter of the published decision catalogue."""
+
+    id: Id
+    code: str = Field(description="Catalogue number: year and position, 2026-03")
+    year: int
+    title: str
+    summary: str
+    lead_department: Department
+    planned_time: str = Field(description="2026-07 (a month) or 2026-Q3")
+    planned_precision: Enum(("month", "quarter"))
+    hearing: bool
+    status: Enum(STATUS_VALUES)
+    decision_date: date | None
+    decision_document_url: str | None
+    withdrawal_reason: str | None
+    procedures: list[Procedure]
+    updated_at: Time
+    completion: Enum(COMPLETION_VALUES)
+
+
+DecisionPage = page_of(Decision)
+
+
+class Adjustment(Schema):
+    id: Id
+    kind: Enum(("addition", "change", "withdrawal"))
+    made_at: Time
+    actor: str | None
+    changes: list[Free(description="One changed field: its old and new value.")]
+    reason: str | None
+
+
+class TimelineEntry(Schema):
+    at: Time
+    action: str
+    details: Free(description="What happened; depends on the action.")
+
+
+class DecisionDetail(Decision):
+    """A matter with its adjustments and its public history, from its listing on."""
+
+    adjustments: list[Adjustment]
+    timeline: list[TimelineEntry]

@@ -1,0 +1,189 @@
+"""What the API takes and gives about meetings; limits from meetings.rules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from consult.core.schemas import (
+    Count,
+    Enum,
+    Free,
+    Id,
+    Input,
+    Int,
+    Moment,
+    PageQuery,
+    Schema,
+    Text,
+    Time,
+    left_out_if_none,
+    page_of,
+)
+from consult.meetings import rules
+from consult.meetings.models import (
+    ATTENDANCE_VALUES,
+    INVITATION_STATUS_VALUES,
+    KIND_VALUES,
+)
+from consult.meetings.models import SOURCE_VALUES as INVITATION_SOURCES
+from consult.representatives.models import CATEGORY_VALUES
+
+WHEN_VALUES = ("upcoming", "past")
+
+
+class AgendaInput(Input):
+    title: Text(rules.MAX_TITLE) | None = Field(
+        None, description="Defaults to the decision matter's title"
+    )
+    decision_id: Id | None = None
+
+
+class MeetingInput(Input):
+    """A meeting to schedule."""
+
+    kind: Enum(KIND_VALUES)
+    title: Text(rules.MAX_TITLE, minimum=1)
+    place: Text(rules.MAX_PLACE, minimum=1)
+    starts_at: Moment
+    ends_at: Moment = Field(description="After starts_at")
+    registration_deadline: Moment = Field(description="Before starts_at")
+    seats: Int(0, rules.MAX_SEATS) = 0
+    department_id: Id | None = Field(
+        None, description="The organising department; null: the district government"
+    )
+    agenda: list[AgendaInput] = []
+
+
+Quotas = Annotated[
+    dict[Enum(CATEGORY_VALUES), Int(0, rules.MAX_QUOTA)],
+    Field(description="Seats drawn per representative category", min_length=1),
+]
+
+
+class DrawInput(Input):
+    """A draw by lot: published, so anyone can re-run it."""
+
+    model_config = {
+        "json_schema_extra": {
+            "example": {"seed": "2026-03-02-standing-1", "quotas": {"npc_deputy": 2, "expert": 1}}
+        }
+    }
+
+    seed: Text(rules.MAX_SEED) | None = Field(
+        None, description="Published with the result; drawn at random when left out"
+    )
+    quotas: Quotas
+
+
+class CheckInInput(Input):
+    code: Text(rules.MAX_CODE, minimum=1)
+
+
+class InvitationResponseInput(Input):
+    accept: bool
+    reason: Text(rules.MAX_DECLINE_REASON) | None = Field(
+        None, description="Why not (private: shown to the organiser only)"
+    )
+
+
+class MeetingQuery(PageQuery):
+    when: Enum(WHEN_VALUES) | None = Field(None, description="Upcoming or past only")
+
+
+class AgendaItem(Schema):
+    """Decision and interpretation are null until the outcome is published."""
+
+    position: Id
+    title: str
+    decision_id: Id | None
+    decision: str | None
+    interpretation: str | None
+
+
+class Meeting(Schema):
+    """A government meeting that representatives attend."""
+
+    id: Id
+    kind: Enum(KIND_VALUES)
+    title: str
+    starts_at: Time
+    ends_at: Time
+    place: str
+    seats: Count
+    registration_deadline: Time
+    organiser: str | None
+    agenda: list[AgendaItem]
+    outcome_published_at: Time | None
+
+
+MeetingPage = page_of(Meeting)
+
+IdsByCategory = Free(list[Id], description="Representative ids by category.")
+
+
+class Exclusion(Schema):
+    id: Id
+    reason: Enum(("conflict_of_interest", "already_invited"))
+    matters: list[Id] | None = left_out_if_none(description="With conflict_of_interest only")
+
+
+class DrawRecord(Schema):
+    seed: str
+    quotas: Free(Count, description="Seats drawn per category.")
+    pool: IdsByCategory
+    excluded: list[Exclusion]
+    result: IdsByCategory
+    drawn_at: Time
+
+
+class Draw(DrawRecord):
+    """A published, reproducible random draw."""
+
+    id: Id
+
+
+class Invited(Schema):
+    representative_id: Id
+    name: str
+    category: Enum(CATEGORY_VALUES)
+    source: Enum(INVITATION_SOURCES)
+    status: Enum(INVITATION_STATUS_VALUES)
+    attendance: Enum(ATTENDANCE_VALUES) | None
+
+
+class Remark(Schema):
+    representative: str
+    agenda_position: Id | None
+    text: str
+
+
+class MeetingDetail(Meeting):
+    """A meeting with its draws, invitations and, once published, its outcome."""
+
+    outcome_summary: str | None
+    draws: list[DrawRecord]
+    invited: list[Invited]
+    remarks: list[Remark]
+
+
+class CheckIn(Schema):
+    """Checked in."""
+
+    invitation_id: Id
+    representative: str
+    checked_in_at: Time
+
+
+class InvitationReply(Schema):
+    """The answer to an invitation."""
+
+    id: Id
+    meeting_id: Id
+    status: Enum(INVITATION_STATUS_VALUES)
+    responded_at: Time
+    checkin_code: str | None = left_out_if_none(
+        description="The invitee's own check-in code, answered to the invitee only, after "
+        "accepting.",
+    )
