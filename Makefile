@@ -84,7 +84,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check consult tests config.py
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k note -o consult/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:

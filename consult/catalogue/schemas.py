@@ -20,6 +20,8 @@ from consult.core.schemas import (
     Schema,
     Text,
     Time,
+    labelled,
+    note,
     page_of,
 )
 
@@ -111,22 +113,26 @@ class Procedure(Schema):
 class Decision(Schema):
     """A matter of the published decision catalogue."""
 
-    id: Id
-    code: str = Field(description="Catalogue number: year and position, 2026-03")
-    year: int
-    title: str
-    summary: str
-    lead_department: Department
-    planned_time: str = Field(description="2026-07 (a month) or 2026-Q3")
+    id: Id = labelled("编号", note("Number of the matter on this site"))
+    code: str = labelled("事项编号", note("Catalogue number, year and position (2026-03)"))
+    year: int = labelled("年度", note("Catalogue year"))
+    title: str = labelled("决策事项", note("Title of the matter"))
+    summary: str = labelled("摘要", note("Summary"))
+    lead_department: Department = labelled("承办部门", note("Lead department"))
+    planned_time: str = labelled(
+        "计划决策时间", note("Planned time: a month (2026-07) or quarter (2026-Q3)")
+    )
     planned_precision: Enum(("month", "quarter"))
-    hearing: bool
-    status: Enum(STATUS_VALUES)
-    decision_date: date | None
-    decision_document_url: str | None
-    withdrawal_reason: str | None
-    procedures: list[Procedure]
-    updated_at: Time
-    completion: Enum(COMPLETION_VALUES)
+    hearing: bool = labelled("是否听证", note("Whether a hearing is held (true/false)"))
+    status: Enum(STATUS_VALUES) = labelled("状态")
+    completion: Enum(COMPLETION_VALUES) = labelled("完成情况")
+    decision_date: date | None = labelled("决策日期", note("Date of the decision"))
+    decision_document_url: str | None = labelled("决策文件", note("Link to the decision document"))
+    withdrawal_reason: str | None = labelled("撤回理由", note("Why the matter was withdrawn"))
+    procedures: list[Procedure] = labelled(
+        "法定程序", note("Statutory procedures required, and when each was done")
+    )
+    updated_at: Time = labelled("更新时间", note("Last change"))
 
 
 DecisionPage = page_of(Decision)

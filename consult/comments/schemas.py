@@ -24,6 +24,8 @@ from consult.core.schemas import (
     Schema,
     Text,
     Time,
+    labelled,
+    note,
     page_of,
 )
 
@@ -105,6 +107,31 @@ class Comment(Schema):
 
 
 CommentPage = page_of(Comment)
+
+
+class CommentRecord(Schema):
+    """A comment in the open-data download: the published ones and, once the feedback is
+    published, every one with its answer (a withheld one without its text or name)."""
+
+    receipt: str = labelled("回执编号", note("Receipt number of the comment"))
+    consultation_id: Id = labelled("征求意见编号", note("The consultation"))
+    submitted_at: Time = labelled("提交时间", note("When it was submitted or received"))
+    source: Enum(SOURCE_VALUES) = labelled("渠道")
+    clause: Id | None = labelled(
+        "条款", note("Number of the clause it addresses (empty: the whole draft)")
+    )
+    author: str | None = labelled("署名", note("Name, only where the author chose to show it"))
+    body: str | None = labelled("意见内容", note("Text of the comment (empty if withheld)"))
+    status: Enum(STATUS_VALUES) = labelled(
+        "状态", note("published, hidden (withheld by moderation) or received")
+    )
+    hidden_reason: Enum(HIDE_REASON_VALUES) | None = labelled("屏蔽理由")
+    duplicate_group: Id | None = labelled(
+        "相同意见组", note("Group of identical or near-identical comments")
+    )
+    duplicate_count: Count | None = labelled("组内意见数", note("Number of comments in that group"))
+    disposition: Enum(DISPOSITION_VALUES) | None = labelled("采纳情况")
+    disposition_reason: str | None = labelled("理由", note("The department's reason"))
 
 
 class Receipt(Schema):

@@ -18,6 +18,8 @@ from consult.core.schemas import (
     Schema,
     Text,
     Time,
+    labelled,
+    note,
     page_of,
 )
 
@@ -94,29 +96,54 @@ class TimeLeft(Schema):
     hours: Count
 
 
-class Consultation(Schema):
-    """A public consultation: the draft, its window and what happened to it."""
+class ConsultationFields(Schema):
+    """What the API's answer and the open-data record share."""
 
-    id: Id
-    title: str
-    decision_id: Id
-    decision_title: str
-    lead_department: str
-    status: Enum(STATUS_VALUES)
-    opens_at: Time
-    closes_at: Time
-    time_left: TimeLeft
-    contact: str = Field(
-        description="The organising department's published contact line for questions about "
-        "the draft (official and public; never a resident's contact)."
+    id: Id = labelled("编号", note("Number of the consultation"))
+    title: str = labelled("标题", note("Title"))
+    decision_id: Id = labelled("决策事项编号", note("The decision matter it belongs to"))
+    decision_title: str = labelled("决策事项", note("Title of that matter"))
+    lead_department: str = labelled("承办部门", note("Lead department"))
+    status: Enum(STATUS_VALUES) = labelled("状态")
+    opens_at: Time = labelled("开始时间", note("Comments accepted from"))
+    closes_at: Time = labelled("截止时间", note("Comments accepted until (exclusive)"))
+    comment_count: Count = labelled("意见数", note("Number of comments received"))
+    contact: str = labelled(
+        "咨询方式",
+        note("The department's published contact for questions"),
     )
-    preamble: str
-    explanation: str
-    clauses: list[Clause]
-    documents: list[Document]
-    window_changes: list[WindowChange]
-    activities: list[Activity]
-    comment_count: Count | None = Field(None, description="Comments received")
+    preamble: str = labelled("前言", note("Preamble of the draft"))
+    explanation: str = labelled("起草说明", note("Explanatory note"))
+    clauses: list[Clause] = labelled("条款", note("Clauses: number, heading and text (JSON only)"))
+    documents: list[Document] = labelled(
+        "附件", note("Documents: file name, type, size, SHA-256 (JSON only)")
+    )
+    window_changes: list[WindowChange] = labelled(
+        "期限调整", note("Changes of the closing time, with reasons (JSON only)")
+    )
+    activities: list[Activity] = labelled(
+        "线下活动", note("Symposiums, hearings and field visits (JSON only)")
+    )
+
+
+class Consultation(ConsultationFields):
+    """A public consultation: the draft, its window and what happened to it. Its `contact` is
+    the organising department's published line for questions about the draft (official and
+    public; never a resident's contact)."""
+
+    time_left: TimeLeft
+
+
+class ConsultationRecord(ConsultationFields):
+    """A consultation in the open-data download: a snapshot of the data, not of the clock (no
+    countdown), with the feedback once published."""
+
+    feedback_published_at: Time | None = labelled(
+        "反馈公布时间", note("When the feedback was published")
+    )
+    feedback_summary: str | None = labelled(
+        "反馈说明", note("How the draft changed after the consultation")
+    )
 
 
 ConsultationPage = page_of(Consultation)

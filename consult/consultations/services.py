@@ -391,9 +391,26 @@ def list_by_status(status: str | None, now: datetime) -> sa.Select:
 
 
 def public_record(consultation: Consultation, now: datetime, comment_count: int) -> dict[str, Any]:
-    """The consultation as the API and open data give it (schemas.Consultation)."""
+    """The consultation as the API gives it (schemas.Consultation)."""
     days, hours = rules.time_left(consultation.closes_at, now)
     return schemas.Consultation(
+        **_fields(consultation, now, comment_count),
+        time_left=schemas.TimeLeft(days=days, hours=hours),
+    ).record()
+
+
+def open_data_record(consultation: Consultation, now: datetime, comment_count: int) -> dict:
+    """The consultation in the open-data download (schemas.ConsultationRecord)."""
+    published = consultation.feedback_published_at
+    return schemas.ConsultationRecord(
+        **_fields(consultation, now, comment_count),
+        feedback_published_at=published,
+        feedback_summary=consultation.feedback_summary if published else None,
+    ).record()
+
+
+def _fields(consultation: Consultation, now: datetime, comment_count: int) -> dict[str, Any]:
+    return dict(
         id=consultation.id,
         title=consultation.title,
         decision_id=consultation.matter_id,
@@ -402,7 +419,7 @@ def public_record(consultation: Consultation, now: datetime, comment_count: int)
         status=consultation.status_at(now),
         opens_at=consultation.opens_at,
         closes_at=consultation.closes_at,
-        time_left=schemas.TimeLeft(days=days, hours=hours),
+        comment_count=comment_count,
         contact=consultation.contact,
         preamble=consultation.preamble,
         explanation=consultation.explanation,
@@ -439,5 +456,4 @@ def public_record(consultation: Consultation, now: datetime, comment_count: int)
             )
             for a in consultation.activities
         ],
-        comment_count=comment_count,
-    ).record()
+    )

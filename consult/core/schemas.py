@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -47,6 +47,43 @@ def note(text: str) -> str:
     """A field note people read (open data): extracted for translation, translated where it is
     shown (`gettext(note)`)."""
     return text
+
+
+def labelled(label: str, meaning: str | None = None, default: Any = ..., **extra: Any) -> Any:
+    """A record's field with its Chinese column label (the open-data CSV header) and its
+    meaning (the API document's description, the open-data page's note, translated there).
+    Without a meaning, an enum field's note is its list of values."""
+    return Field(default, title=label, description=meaning, **extra)
+
+
+def field_notes(
+    model: type[BaseModel], omit: tuple[str, ...] = ()
+) -> tuple[tuple[str, str, Any], ...]:
+    """(field, label, meaning) of each labelled field of a record, for the open-data page."""
+    notes = []
+    for name, info in model.model_fields.items():
+        if name in omit or info.title is None:
+            continue
+        if info.description:
+            meaning: Any = lazy_gettext_of(info.description)
+        else:
+            meaning = " | ".join(_enum_values(info.annotation))
+        notes.append((name, info.title, meaning))
+    return tuple(notes)
+
+
+def lazy_gettext_of(text: str) -> Any:
+    return _l(text)  # noqa: INT001 - the msgid is extracted where note(...) marks it
+
+
+def _enum_values(annotation: Any) -> tuple[str, ...]:
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    for arg in get_args(annotation):
+        found = _enum_values(arg)
+        if found:
+            return found
+    return ()
 
 
 class Schema(BaseModel):

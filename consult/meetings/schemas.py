@@ -18,7 +18,9 @@ from consult.core.schemas import (
     Schema,
     Text,
     Time,
+    labelled,
     left_out_if_none,
+    note,
     page_of,
 )
 from consult.meetings import rules
@@ -105,17 +107,46 @@ class AgendaItem(Schema):
 class Meeting(Schema):
     """A government meeting that representatives attend."""
 
-    id: Id
-    kind: Enum(KIND_VALUES)
-    title: str
-    starts_at: Time
-    ends_at: Time
-    place: str
-    seats: Count
-    registration_deadline: Time
-    organiser: str | None
-    agenda: list[AgendaItem]
-    outcome_published_at: Time | None
+    id: Id = labelled("编号", note("Number of the meeting"))
+    kind: Enum(KIND_VALUES) = labelled("类型")
+    title: str = labelled("会议名称", note("Title"))
+    starts_at: Time = labelled("开始时间", note("Start"))
+    ends_at: Time = labelled("结束时间", note("End"))
+    place: str = labelled("地点", note("Place"))
+    seats: Count = labelled("代表名额", note("Seats for public representatives"))
+    registration_deadline: Time = labelled("报名截止", note("Deadline to accept an invitation"))
+    organiser: str | None = labelled(
+        "组织部门", note("Organising department (empty: the district government)")
+    )
+    agenda: list[AgendaItem] = labelled(
+        "议程", note("Agenda items, each with its decision and interpretation once published")
+    )
+    outcome_published_at: Time | None = labelled(
+        "结果公布时间", note("When the outcome was published")
+    )
+
+
+class MeetingRecord(Meeting):
+    """A meeting in the open-data download."""
+
+    outcome_summary: str | None = labelled("会议结果", note("Summary of the outcome"))
+    attendance_recorded_at: Time | None = labelled(
+        "出席登记时间", note("When attendance was recorded")
+    )
+
+
+class AttendanceRecord(Schema):
+    """An invitation to a meeting whose attendance has been recorded (open data)."""
+
+    meeting_id: Id = labelled("会议编号", note("The meeting"))
+    meeting_title: str = labelled("会议名称", note("Title of the meeting"))
+    meeting_starts_at: Time = labelled("会议时间", note("Start of the meeting"))
+    representative_id: Id = labelled("代表编号", note("The representative"))
+    representative_name: str = labelled("代表姓名", note("Name of the representative"))
+    category: Enum(CATEGORY_VALUES) = labelled("类别")
+    invited_by: Enum(INVITATION_SOURCES) = labelled("邀请方式")
+    status: Enum(INVITATION_STATUS_VALUES) = labelled("答复")
+    attendance: Enum(ATTENDANCE_VALUES) | None = labelled("出席情况")
 
 
 MeetingPage = page_of(Meeting)

@@ -660,30 +660,9 @@ def invitations_for(rep: Representative) -> list[Invitation]:
 
 
 def public_record(meeting: Meeting, now: datetime, *, detail: bool = False) -> dict[str, Any]:
-    """The meeting as the API and open data give it (schemas.Meeting, or MeetingDetail)."""
+    """The meeting as the API gives it (schemas.Meeting, or MeetingDetail)."""
     published = meeting.outcome_published_at is not None
-    fields: dict[str, Any] = dict(
-        id=meeting.id,
-        kind=meeting.kind,
-        title=meeting.title,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        place=meeting.place,
-        seats=meeting.seats,
-        registration_deadline=meeting.registration_deadline,
-        organiser=meeting.department.name if meeting.department else None,
-        agenda=[
-            schemas.AgendaItem(
-                position=a.position,
-                title=a.title,
-                decision_id=a.matter_id,
-                decision=a.decision if published else None,
-                interpretation=a.interpretation if published else None,
-            )
-            for a in meeting.agenda
-        ],
-        outcome_published_at=meeting.outcome_published_at,
-    )
+    fields = _meeting_fields(meeting)
     if not detail:
         return schemas.Meeting(**fields).record()
     return schemas.MeetingDetail(
@@ -711,6 +690,42 @@ def public_record(meeting: Meeting, now: datetime, *, detail: bool = False) -> d
         ]
         if published
         else [],
+    ).record()
+
+
+def _meeting_fields(meeting: Meeting) -> dict[str, Any]:
+    published = meeting.outcome_published_at is not None
+    return dict(
+        id=meeting.id,
+        kind=meeting.kind,
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        place=meeting.place,
+        seats=meeting.seats,
+        registration_deadline=meeting.registration_deadline,
+        organiser=meeting.department.name if meeting.department else None,
+        agenda=[
+            schemas.AgendaItem(
+                position=a.position,
+                title=a.title,
+                decision_id=a.matter_id,
+                decision=a.decision if published else None,
+                interpretation=a.interpretation if published else None,
+            )
+            for a in meeting.agenda
+        ],
+        outcome_published_at=meeting.outcome_published_at,
+    )
+
+
+def open_data_record(meeting: Meeting, now: datetime) -> dict[str, Any]:
+    """The meeting in the open-data download (schemas.MeetingRecord)."""
+    published = meeting.outcome_published_at is not None
+    return schemas.MeetingRecord(
+        **_meeting_fields(meeting),
+        outcome_summary=meeting.outcome_summary if published else None,
+        attendance_recorded_at=meeting.attendance_closed_at,
     ).record()
 
 

@@ -27,16 +27,21 @@ from sqlalchemy.orm import load_only, selectinload
 
 from consult.catalogue import services as catalogue_services
 from consult.catalogue.models import DecisionMatter
+from consult.catalogue.schemas import Decision
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, CommentStatus, CommentTally
+from consult.comments.schemas import CommentRecord
 from consult.consultations import services as consultation_services
 from consult.consultations.models import Consultation
+from consult.consultations.schemas import ConsultationRecord
 from consult.core import http
 from consult.core.forms import db_int
+from consult.core.schemas import field_notes
 from consult.core.time import local_zone, now_utc
 from consult.extensions import db
 from consult.meetings import services as meeting_services
 from consult.meetings.models import Invitation, Meeting
+from consult.meetings.schemas import AttendanceRecord, MeetingRecord
 from consult.representatives.models import Representative
 from consult.site import freshness
 
@@ -58,8 +63,9 @@ class Dataset:
     title: Any
     description: Any
     frequency: Any
-    # (JSON field, Chinese column label, meaning); CSV columns are the fields listed here.
-    # A meaning that is only the list of code values ("a | b | c") is not translated.
+    # (JSON field, Chinese column label, meaning), from the record's schema (field_notes);
+    # CSV columns are the fields listed here. A meaning that is only the list of code values
+    # ("a | b | c") is not translated.
     fields: tuple[tuple[str, str, Any], ...]
     count: Callable[[], int]
     last_modified: Callable[[], datetime | None]
@@ -123,13 +129,7 @@ def _fetch_consultations(after: Key, limit: int, now: datetime):
     counts = comment_services.count_comments([c.id for c in items])
     records = []
     for c in items:
-        rec = consultation_services.public_record(c, now, counts.get(c.id, 0))
-        # A bulk file is a snapshot of the data, not of the clock: no countdown in it.
-        rec.pop("time_left", None)
-        published = c.feedback_published_at
-        rec["feedback_published_at"] = published.isoformat() if published else None
-        rec["feedback_summary"] = c.feedback_summary if published else None
-        records.append(rec)
+        records.append(consultation_services.open_data_record(c, now, counts.get(c.id, 0)))
     return records, ((items[-1].id,) if items else None)
 
 
@@ -194,24 +194,23 @@ def _public_comment_count(consultation_id: int | None = None) -> int:
 
 
 def _comment_record(comment: Comment, feedback_published: bool, size: int | None) -> dict:
-    public = comment_services.public_comment_record(comment, size)
     hidden = comment.is_hidden
-    return {
-        "receipt": public["receipt"],
-        "consultation_id": comment.consultation_id,
-        "submitted_at": public["submitted_at"],
-        "source": public["source"],
-        "clause": public["clause"],
-        "author": None if hidden else public["author"],
-        "body": None if hidden else public["body"],
-        "status": comment.status,
-        "hidden_reason": comment.hidden_reason if hidden else None,
-        "duplicate_group": public["duplicate_group"],
-        "duplicate_count": public["duplicate_count"],
+    return CommentRecord(
+        receipt=comment.receipt,
+        consultation_id=comment.consultation_id,
+        submitted_at=comment.submitted_at,
+        source=comment.source,
+        clause=comment.clause.number if comment.clause else None,
+        author=None if hidden else comment.public_name,
+        body=None if hidden else comment.body,
+        status=comment.status,
+        hidden_reason=comment.hidden_reason if hidden else None,
+        duplicate_group=comment.duplicate_group_id,
+        duplicate_count=size,
         # Answers become public together, when the department publishes its feedback.
-        "disposition": comment.disposition if feedback_published else None,
-        "disposition_reason": comment.disposition_reason if feedback_published else None,
-    }
+        disposition=comment.disposition if feedback_published else None,
+        disposition_reason=comment.disposition_reason if feedback_published else None,
+    ).record()
 
 
 def _fetch_comments(after: Key, limit: int, now: datetime, consultation_id: int | None = None):
@@ -253,13 +252,7 @@ def _fetch_meetings(after: Key, limit: int, now: datetime):
     items = list(db.session.scalars(stmt.limit(limit)))
     records = []
     for m in items:
-        rec = meeting_services.public_record(m, now)
-        published = m.outcome_published_at is not None
-        rec["outcome_summary"] = m.outcome_summary if published else None
-        rec["attendance_recorded_at"] = (
-            m.attendance_closed_at.isoformat() if m.attendance_closed_at else None
-        )
-        records.append(rec)
+        records.append(meeting_services.open_data_record(m, now))
     return records, ((items[-1].id,) if items else None)
 
 
@@ -308,17 +301,17 @@ def _fetch_attendance(after: Key, limit: int, now: datetime):
         )
     rows = db.session.execute(stmt.limit(limit)).all()
     records = [
-        {
-            "meeting_id": r.meeting_id,
-            "meeting_title": r.title,
-            "meeting_starts_at": r.starts_at.isoformat(),
-            "representative_id": r.representative_id,
-            "representative_name": r.name,
-            "category": r.category,
-            "invited_by": r.source,
-            "status": r.status,
-            "attendance": r.attendance,
-        }
+        AttendanceRecord(
+            meeting_id=r.meeting_id,
+            meeting_title=r.title,
+            meeting_starts_at=r.starts_at,
+            representative_id=r.representative_id,
+            representative_name=r.name,
+            category=r.category,
+            invited_by=r.source,
+            status=r.status,
+            attendance=r.attendance,
+        ).record()
         for r in rows
     ]
     return records, ((rows[-1].meeting_id, rows[-1].id) if rows else None)
@@ -338,35 +331,7 @@ DATASETS: dict[str, Dataset] = {
                 "held, and how far it has come."
             ),
             frequency=_l("Live: every change to the catalogue appears at once."),
-            fields=(
-                ("id", "编号", _l("Number of the matter on this site")),
-                ("code", "事项编号", _l("Catalogue number, year and position (2026-03)")),
-                ("year", "年度", _l("Catalogue year")),
-                ("title", "决策事项", _l("Title of the matter")),
-                ("summary", "摘要", _l("Summary")),
-                ("lead_department", "承办部门", _l("Lead department")),
-                (
-                    "planned_time",
-                    "计划决策时间",
-                    _l("Planned time: a month (2026-07) or quarter (2026-Q3)"),
-                ),
-                ("hearing", "是否听证", _l("Whether a hearing is held (true/false)")),
-                ("status", "状态", "planned | consulting | deliberating | decided | withdrawn"),
-                (
-                    "completion",
-                    "完成情况",
-                    "in_progress | overdue | decided_on_time | decided_late | withdrawn",
-                ),
-                ("decision_date", "决策日期", _l("Date of the decision")),
-                ("decision_document_url", "决策文件", _l("Link to the decision document")),
-                ("withdrawal_reason", "撤回理由", _l("Why the matter was withdrawn")),
-                (
-                    "procedures",
-                    "法定程序",
-                    _l("Statutory procedures required, and when each was done"),
-                ),
-                ("updated_at", "更新时间", _l("Last change")),
-            ),
+            fields=field_notes(Decision, omit=("planned_precision",)),
             count=lambda: _count(catalogue_services.search_matters()),
             last_modified=lambda: freshness.catalogue(),
             fetch=_fetch_catalogue,
@@ -381,34 +346,7 @@ DATASETS: dict[str, Dataset] = {
                 "comments and, once published, the summary of the feedback."
             ),
             frequency=_l("Live: new consultations and changes appear at once."),
-            fields=(
-                ("id", "编号", _l("Number of the consultation")),
-                ("title", "标题", _l("Title")),
-                ("decision_id", "决策事项编号", _l("The decision matter it belongs to")),
-                ("decision_title", "决策事项", _l("Title of that matter")),
-                ("lead_department", "承办部门", _l("Lead department")),
-                ("status", "状态", "scheduled | open | closed | feedback_published"),
-                ("opens_at", "开始时间", _l("Comments accepted from")),
-                ("closes_at", "截止时间", _l("Comments accepted until (exclusive)")),
-                ("comment_count", "意见数", _l("Number of comments received")),
-                ("contact", "咨询方式", _l("The department's published contact for questions")),
-                ("preamble", "前言", _l("Preamble of the draft")),
-                ("explanation", "起草说明", _l("Explanatory note")),
-                ("clauses", "条款", _l("Clauses: number, heading and text (JSON only)")),
-                ("documents", "附件", _l("Documents: file name, type, size, SHA-256 (JSON only)")),
-                (
-                    "window_changes",
-                    "期限调整",
-                    _l("Changes of the closing time, with reasons (JSON only)"),
-                ),
-                ("activities", "线下活动", _l("Symposiums, hearings and field visits (JSON only)")),
-                ("feedback_published_at", "反馈公布时间", _l("When the feedback was published")),
-                (
-                    "feedback_summary",
-                    "反馈说明",
-                    _l("How the draft changed after the consultation"),
-                ),
-            ),
+            fields=field_notes(ConsultationRecord),
             count=lambda: _count(sa.select(Consultation.id)),
             last_modified=lambda: freshness.consultations(countdown=False),
             fetch=_fetch_consultations,
@@ -423,37 +361,7 @@ DATASETS: dict[str, Dataset] = {
                 "reason it was withheld. Contact details and IP addresses are never included."
             ),
             frequency=_l("Live: comments appear once published, answers with the feedback."),
-            fields=(
-                ("receipt", "回执编号", _l("Receipt number of the comment")),
-                ("consultation_id", "征求意见编号", _l("The consultation")),
-                ("submitted_at", "提交时间", _l("When it was submitted or received")),
-                (
-                    "source",
-                    "渠道",
-                    "online | symposium | hearing | field_visit | hotline | letter | mailbox | meeting",
-                ),
-                (
-                    "clause",
-                    "条款",
-                    _l("Number of the clause it addresses (empty: the whole draft)"),
-                ),
-                ("author", "署名", _l("Name, only where the author chose to show it")),
-                ("body", "意见内容", _l("Text of the comment (empty if withheld)")),
-                ("status", "状态", _l("published, hidden (withheld by moderation) or received")),
-                ("hidden_reason", "屏蔽理由", "abusive | personal_data | spam | off_topic"),
-                (
-                    "duplicate_group",
-                    "相同意见组",
-                    _l("Group of identical or near-identical comments"),
-                ),
-                ("duplicate_count", "组内意见数", _l("Number of comments in that group")),
-                (
-                    "disposition",
-                    "采纳情况",
-                    "adopted | partly_adopted | not_adopted | not_applicable",
-                ),
-                ("disposition_reason", "理由", _l("The department's reason")),
-            ),
+            fields=field_notes(CommentRecord),
             count=lambda: _public_comment_count(),
             last_modified=lambda: freshness.comments(),
             fetch=_fetch_comments,
@@ -466,29 +374,7 @@ DATASETS: dict[str, Dataset] = {
                 "and, once published, the decision and its policy interpretation on each item."
             ),
             frequency=_l("Live: meetings appear when scheduled, outcomes when published."),
-            fields=(
-                ("id", "编号", _l("Number of the meeting")),
-                ("kind", "类型", "standing | executive | symposium | hearing | other"),
-                ("title", "会议名称", _l("Title")),
-                ("starts_at", "开始时间", _l("Start")),
-                ("ends_at", "结束时间", _l("End")),
-                ("place", "地点", _l("Place")),
-                ("seats", "代表名额", _l("Seats for public representatives")),
-                ("registration_deadline", "报名截止", _l("Deadline to accept an invitation")),
-                (
-                    "organiser",
-                    "组织部门",
-                    _l("Organising department (empty: the district government)"),
-                ),
-                (
-                    "agenda",
-                    "议程",
-                    _l("Agenda items, each with its decision and interpretation once published"),
-                ),
-                ("outcome_published_at", "结果公布时间", _l("When the outcome was published")),
-                ("outcome_summary", "会议结果", _l("Summary of the outcome")),
-                ("attendance_recorded_at", "出席登记时间", _l("When attendance was recorded")),
-            ),
+            fields=field_notes(MeetingRecord),
             count=lambda: _count(sa.select(Meeting.id)),
             last_modified=lambda: freshness.latest(freshness._audit("meeting", "department")),
             fetch=_fetch_meetings,
@@ -503,21 +389,7 @@ DATASETS: dict[str, Dataset] = {
                 "they attended. No phone numbers or email addresses."
             ),
             frequency=_l("Live: added when a meeting's attendance is recorded."),
-            fields=(
-                ("meeting_id", "会议编号", _l("The meeting")),
-                ("meeting_title", "会议名称", _l("Title of the meeting")),
-                ("meeting_starts_at", "会议时间", _l("Start of the meeting")),
-                ("representative_id", "代表编号", _l("The representative")),
-                ("representative_name", "代表姓名", _l("Name of the representative")),
-                (
-                    "category",
-                    "类别",
-                    "npc_deputy | cppcc_member | expert | entrepreneur | media | new_social_strata | supervisor | other",
-                ),
-                ("invited_by", "邀请方式", "manual | draw | substitute"),
-                ("status", "答复", "pending | accepted | declined"),
-                ("attendance", "出席情况", "attended | absent"),
-            ),
+            fields=field_notes(AttendanceRecord),
             count=lambda: _count(_attendance_query()),
             last_modified=lambda: freshness._audit("meeting", "invitation", "representative"),
             fetch=_fetch_attendance,
