@@ -177,6 +177,9 @@ def _register_input_guards(app: Flask) -> None:
             return error_response(
                 400, _l("The address contains characters that are not valid UTF-8.")
             )
+        # A NUL matches nothing anywhere, and PostgreSQL refuses it even in a search.
+        if b"%00" in request.query_string:
+            return error_response(400, _l("The address contains characters that cannot be used."))
         # MAX_FORM_MEMORY_SIZE bounds multipart fields only; bound plain form posts too.
         if (
             request.mimetype == "application/x-www-form-urlencoded"

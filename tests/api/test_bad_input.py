@@ -248,10 +248,28 @@ def test_services_refuse_unstorable_or_wrong_text_whoever_calls_them(district, d
     assert refusal.value.field == "note"
 
 
-def test_a_nul_in_a_search_is_a_clear_refusal_in_the_api_and_ignored_on_the_page(district, client):
-    refused(client.get("/api/v1/decisions?q=%00"), 400, "q")
-    assert client.get("/catalogue/2026?q=a%00b").status_code == 200
-    assert client.get("/catalogue?q=%00", follow_redirects=True).status_code == 200
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/decisions?q=%00",
+        "/catalogue/2026?q=a%00b",
+        "/catalogue?q=%00",
+        "/api/v1/representatives?category=%00",
+        "/consultations?status=open%00",
+    ],
+)
+def test_a_nul_in_an_address_is_a_clear_refusal(district, client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        refused(response, 400)
+
+
+def test_control_characters_in_a_search_are_refused_by_the_api_and_dropped_on_the_page(
+    district, client
+):
+    refused(client.get("/api/v1/decisions?q=a%07b"), 400, "q")
+    assert client.get("/catalogue/2026?q=a%07b").status_code == 200
 
 
 def test_a_search_longer_than_stated_is_refused_not_cut(client, district):
