@@ -6,24 +6,17 @@ from flask import send_file
 from flask_babel import lazy_gettext as _l
 
 from consult.api import api_actor, bp, staff_required
+from consult.api.consultations import _consultation
 from consult.api.spec import operation
 from consult.comments import schemas as comment_schemas
 from consult.comments.models import Comment
 from consult.comments.services import receipt_record
-from consult.consultations.models import Consultation
 from consult.core.errors import NotFound
 from consult.core.storage import storage
 from consult.extensions import db
 from consult.feedback import schemas, services
 
 CONSULTATION = {"consultation_id": "Consultation"}
-
-
-def _consultation(consultation_id: int) -> Consultation:
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        raise NotFound(_l("No such consultation."))
-    return consultation
 
 
 @bp.get("/consultations/<int:consultation_id>/report.pdf")
