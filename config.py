@@ -81,6 +81,8 @@ class Config:
     # Comments: per-IP submission limit, optional pre-moderation, the minimum window (days;
     # a value below 30 is raised to 30 by the rules).
     COMMENT_RATE_LIMIT = os.environ.get("COMMENT_RATE_LIMIT", "5 per minute;50 per day")
+    # Tries of the comment form or API, accepted or not (a refused text does not count above).
+    COMMENT_ATTEMPT_LIMIT = os.environ.get("COMMENT_ATTEMPT_LIMIT", "20 per minute;200 per day")
     COMMENTS_PREMODERATED = _env_bool("COMMENTS_PREMODERATED", False)
     MIN_COMMENT_WINDOW_DAYS = _env_int("MIN_COMMENT_WINDOW_DAYS", 30)
     STORAGE_DIR = os.environ.get("STORAGE_DIR", "")

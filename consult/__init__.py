@@ -345,6 +345,8 @@ def _exists_for_other_methods(exc: MethodNotAllowed) -> bool:
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if getattr(exc, "response", None) is not None:
+            return exc.response  # a page of its own (a limited comment form, with its text)
         status = exc.code or 500
         if isinstance(exc, MethodNotAllowed) and not _exists_for_other_methods(exc):
             # Werkzeug checks the method before a converter's bounds: an id beyond the

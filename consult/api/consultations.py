@@ -11,7 +11,7 @@ from consult.catalogue.models import DecisionMatter
 from consult.comments import grouping
 from consult.comments import schemas as comment_schemas
 from consult.comments import services as comments
-from consult.comments.limits import comment_limit
+from consult.comments.limits import comment_limits
 from consult.comments.models import Comment, DuplicateGroup
 from consult.consultations import schemas, services
 from consult.consultations.models import Consultation
@@ -99,7 +99,7 @@ def list_comments(consultation_id: int, query: comment_schemas.CommentQuery):
 
 
 @bp.post("/consultations/<int:consultation_id>/comments")
-@comment_limit
+@comment_limits
 @operation(
     "Submit a comment while the consultation is open",
     "comments",

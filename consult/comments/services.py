@@ -26,7 +26,7 @@ from consult.comments.models import (
 from consult.consultations import services as consultations
 from consult.consultations.models import Clause, Consultation, OfflineActivity
 from consult.core import audit, files, ids, values
-from consult.core.errors import Forbidden, NotFound, RuleViolation, RuleViolations
+from consult.core.errors import Forbidden, NotFound, RuleViolation, RuleViolations, Violations
 from consult.core.forms import MAX_DB_INT
 from consult.core.paging import Page
 from consult.core.time import local_zone, now_utc, require_aware
@@ -230,18 +230,25 @@ def consultation_for_comment(consultation_id: int) -> Consultation:
     return consultation
 
 
-def _online_fields(data: Any, *, ip: str | None = None, user: User | None = None) -> dict:
-    """A resident's own fields of an online comment, checked (rules 6 and the text rules)."""
+def _online_fields(
+    data: Any, *, ip: str | None = None, user: User | None = None, found: Violations | None = None
+) -> dict:
+    """A resident's own fields of an online comment, checked (rules 6 and the text rules).
+    Every field at fault is reported (into `found`, when given)."""
     if not isinstance(data, dict):
         raise RuleViolation(None, _l("Enter text."))
-    name = rules.clean_name(data.get("author_name"))
-    body = rules.clean_body(data.get("body"))
-    contact = rules.clean_contact(data.get("contact"))
+    own = found is None
+    found = found or Violations()
+    body = found.check(rules.clean_body, data.get("body"))
+    name = found.check(rules.clean_name, data.get("author_name"))
+    contact = found.check(rules.clean_contact, data.get("contact"))
     if data.get("consent") is not True:
-        raise RuleViolation("consent", _l("Please agree to the publication rules."))
+        found.found.append(RuleViolation("consent", _l("Please agree to the publication rules.")))
     show_name = data.get("show_name")
     if not isinstance(show_name, bool):
-        raise RuleViolation("show_name", _l("Say whether your name may be shown."))
+        found.found.append(RuleViolation("show_name", _l("Say whether your name may be shown.")))
+    if own:
+        found.raise_any()
     return {
         "source": CommentSource.ONLINE.value,
         "author_name": name,
@@ -277,13 +284,20 @@ def check_comment(
         consultation_id = consultation.id
     else:
         consultation_id = consultation
-    fields = _online_fields(data, ip=ip, user=user)
-    clause = _clause_number(data.get("clause"))
+    found = Violations()
+    clause = found.check(_clause_number, data.get("clause")) if isinstance(data, dict) else None
+    fields = _online_fields(data, ip=ip, user=user, found=found)
     upload = None
     if attachment is not None:
-        upload = files.check_upload(
-            attachment[0], attachment[1], ATTACHMENT_KINDS, rules.MAX_ATTACHMENT_BYTES, "attachment"
+        upload = found.check(
+            files.check_upload,
+            attachment[0],
+            attachment[1],
+            ATTACHMENT_KINDS,
+            rules.MAX_ATTACHMENT_BYTES,
+            "attachment",
         )
+    found.raise_any()
     return CommentDraft(consultation_id, now, True, clause, fields, upload)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.comments import grouping, services
 from consult.comments.forms import CommentForm, ReceiptLookupForm
-from consult.comments.limits import comment_limit
+from consult.comments.limits import comment_limits
 from consult.consultations.views import _page, comment_form_for
 from consult.core.errors import NotFound, RuleViolation
 from consult.core.forms import show_violation
@@ -22,7 +22,7 @@ bp = Blueprint("comments", __name__)
 
 
 @bp.post("/consultations/<int:consultation_id>/comments")
-@comment_limit
+@comment_limits
 def submit(consultation_id: int):
     """A resident's comment: checked without the database, then stored by one guarded INSERT
     (the window and the clause checked in it), committed, and grouped after the commit. On
@@ -86,6 +86,32 @@ def _refused(
                 ),
             ]
         return _page(consultation, comment_form_for(consultation, form), 422)
+
+
+def limited(consultation_id: int):
+    """A submission over the limit: the consultation page with the form as it was typed and
+    why it was not taken (429), in the site's layout."""
+    form = CommentForm()
+    form.form_errors.append(
+        _(
+            "Several comments were sent from this connection in a short time, so this one was "
+            "not taken yet. Please wait a minute and send it again: your text is kept below."
+        )
+    )
+    with read_phase():
+        try:
+            consultation = services.consultation_for_comment(consultation_id)
+        except NotFound:
+            return None  # the usual 429 page
+        if getattr(form.attachment.data, "filename", ""):
+            form.attachment.errors = [
+                *form.attachment.errors,
+                _(
+                    "For your safety the browser does not keep a chosen file: please choose it "
+                    "again."
+                ),
+            ]
+        return make_response(_page(consultation, comment_form_for(consultation, form), 429))
 
 
 @bp.get("/receipts")

@@ -30,6 +30,35 @@ class RuleViolations(RuleViolation):
         self.violations = violations
 
 
+class Violations:
+    """Gathers the refusals of several checks, so that a form can show every field at fault
+    at once instead of one per try.
+
+        found = Violations()
+        name = found.check(rules.clean_name, data.get("author_name"))
+        ...
+        found.raise_any()
+    """
+
+    def __init__(self) -> None:
+        self.found: list[RuleViolation] = []
+
+    def check(self, check, *args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except RuleViolations as exc:
+            self.found.extend(exc.violations)
+        except RuleViolation as exc:
+            self.found.append(exc)
+        return None
+
+    def raise_any(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise RuleViolations(self.found)
+
+
 class Forbidden(DomainError):
     """The actor may not do this to this object."""
 

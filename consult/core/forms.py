@@ -8,13 +8,18 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolation, RuleViolations
 
 
 def show_violation(
     form: FlaskForm, exc: RuleViolation, aliases: dict[str, str] | None = None
 ) -> None:
-    """Put a service's refusal on the field it names (or on the form as a whole)."""
+    """Put a service's refusal on the field it names (or on the form as a whole); every one
+    of several (RuleViolations) on its own field."""
+    if isinstance(exc, RuleViolations):
+        for violation in exc.violations:
+            show_violation(form, violation, aliases)
+        return
     name = (aliases or {}).get(exc.field or "", exc.field)
     field = getattr(form, name, None) if name else None
     if field is not None and hasattr(field, "errors"):

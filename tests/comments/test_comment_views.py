@@ -495,10 +495,54 @@ def test_the_sixth_comment_in_a_minute_is_refused_with_429(consultation, client,
     assert len(stored_comments(db)) == 5
 
 
-def test_refused_attempts_count_towards_the_limit(consultation, client, db):
+def test_refused_attempts_do_not_use_up_the_comment_limit(consultation, client, db):
     for _ in range(5):
         assert send(client, consultation, body="太短").status_code == 422
+    assert send(client, consultation).status_code == 303
+
+
+def test_attempts_have_a_higher_limit_of_their_own(app, consultation, client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "COMMENT_ATTEMPT_LIMIT", "3 per minute")
+    for _ in range(3):
+        assert send(client, consultation, body="太短").status_code == 422
     assert send(client, consultation).status_code == 429
+
+
+def test_a_limited_comment_keeps_its_text_on_the_consultation_page(
+    app, consultation, client, db, monkeypatch
+):
+    monkeypatch.setitem(app.config, "COMMENT_RATE_LIMIT", "1 per minute")
+    assert send(client, consultation).status_code == 303
+    typed = "第二条意见：请在施工期间保留临时停车位，并提前公告。"
+    response = send(client, consultation, body=typed, author_name="李四")
+    assert response.status_code == 429
+    page = text(response)
+    assert typed in page and 'value="李四"' in page
+    assert "请等待一分钟后再次发送" in page or "wait a minute" in page
+    assert 'id="comment-form"' in page  # the site's page, not a bare error
+    assert len(stored_comments(db)) == 1
+
+
+def test_every_field_at_fault_is_reported_at_once(consultation, client, db):
+    response = send(client, consultation, body="太短", author_name="", consent="")
+    assert response.status_code == 422
+    page = text(response)
+    for message in ("10", "姓名", "请同意公开规则"):
+        assert message in page, message
+    summary = page[page.index('class="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert summary.count("<li>") >= 3
+    assert 'href="#body"' in summary and 'href="#author_name"' in summary
+    assert 'href="#consent"' in summary
+    assert (
+        "autofocus"
+        in page[page.index('class="error-summary"') - 80 : page.index('class="error-summary"') + 80]
+    )
+
+
+def test_the_form_sends_the_resident_back_to_itself(consultation, client, db):
+    page = text(client.get(f"/consultations/{consultation.id}"))
+    assert f'action="/consultations/{consultation.id}/comments#comment-form"' in page
 
 
 def test_the_limit_is_per_address(consultation, client, db):

@@ -24,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADMIN, HOUSING_OFFICER, PHONE, REPRESENTATIVE, log_in
+from tests.e2e.conftest import ADMIN, ARTIFACTS, HOUSING_OFFICER, PHONE, REPRESENTATIVE, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -449,3 +449,62 @@ def test_office_adjusts_a_published_entry_and_the_public_sees_it(page: Page, new
     expect(adjustment).to_contain_text(reason)
     expect(adjustment).to_contain_text("决策时间")
     expect(public.locator("ol.timeline")).to_contain_text(reason)
+
+
+# --- 5. a refused comment on a phone: every error at once, the text never lost ------------
+
+
+def test_a_refused_comment_shows_every_error_at_the_form_and_keeps_the_text(
+    phone: Page, app_db, e2e_app, monkeypatch
+):
+    from consult.consultations.models import Consultation
+    from consult.extensions import limiter
+
+    with app_db() as db:
+        now = _now()
+        target = next(
+            c
+            for c in db.session.scalars(sa.select(Consultation).order_by(Consultation.id))
+            if c.status_at(now) == "open"
+        )
+        target_id = target.id
+    page = phone
+    page.goto(f"/consultations/{target_id}")
+    form = page.locator("#comment-form")
+    form.get_by_role("textbox", name="您的意见", exact=True).fill("太短了")
+    form.get_by_role("button", name="提交意见").click()
+
+    # One try shows all three problems, the page opens at the form, focus on the summary.
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("listitem")).to_have_count(3)
+    expect(summary).to_be_focused()
+    top = summary.evaluate("e => e.getBoundingClientRect().top")
+    assert 0 <= top < 812, top  # in view on the 812-px-high phone, not 15,000 px below
+    expect(form.get_by_role("textbox", name="您的意见", exact=True)).to_have_value("太短了")
+    summary.get_by_role("link", name="您的姓名").click()
+    expect(form.get_by_role("textbox", name="您的姓名")).to_be_focused()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "refused-comment-phone.png"))
+
+    # Over the limit, the text typed is still there, on the site's own page.
+    monkeypatch.setitem(e2e_app.config, "COMMENT_RATE_LIMIT", "1 per minute")
+    limiter.reset()
+    body = "建议在学校周边设置限时停车泊位，方便家长接送，同时避免长时间占用道路。"
+    for name in ("赵敏", "钱立"):
+        form = page.locator("#comment-form")
+        form.get_by_role("textbox", name="您的意见", exact=True).fill(body + name)
+        form.get_by_role("textbox", name="您的姓名").fill(name)
+        form.get_by_role("checkbox", name=re.compile("^我同意公开规则")).check()
+        form.get_by_role("button", name="提交意见").click()
+        if name == "赵敏":
+            expect(page.get_by_role("heading", level=1, name="意见回执")).to_be_visible()
+            page.goto(f"/consultations/{target_id}")
+    expect(page.locator(".error-summary")).to_contain_text("请等待一分钟后再次发送")
+    form = page.locator("#comment-form")
+    expect(form.get_by_role("textbox", name="您的意见", exact=True)).to_have_value(body + "钱立")
+    expect(form.get_by_role("textbox", name="您的姓名")).to_have_value("钱立")
+    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(ARTIFACTS / "limited-comment-phone.png"))
+    limiter.reset()
