@@ -71,6 +71,7 @@ def served():
         # Not RATELIMIT_ENABLED=False: the limiter is one object, and init_app would switch
         # it off for the rest of the suite too. Limits out of reach instead.
         COMMENT_RATE_LIMIT="1000000 per minute",
+        COMMENT_ATTEMPT_LIMIT="1000000 per minute",
         LOGIN_RATE_LIMIT="1000000 per minute",
         SUBSCRIBE_RATE_LIMIT="1000000 per minute",
     )
