@@ -128,8 +128,13 @@ def _group_next(consultation_id: int, limit: int, after: int) -> tuple[int, int 
 
 
 def _plan(consultation_id: int, ids: list[int]) -> _Batch:
+    # The generation first, then the rows: read the other way round (each statement sees the
+    # latest commits on PostgreSQL), a batch committed in between would leave these rows
+    # looking ungrouped under a generation that already counts them, and they would be
+    # counted twice.
+    generation = _generation(consultation_id)
     rows = db.session.execute(_STILL_WAITING, {"ids": ids}).all()
-    return _Batch(consultation_id, [row for row in rows if row.grouped_at is None])
+    return _Batch(consultation_id, [row for row in rows if row.grouped_at is None], generation)
 
 
 def waiting_consultations() -> list[int]:
@@ -233,10 +238,10 @@ class _Batch:
     when the batch writes, another process grouped in between and the batch is planned
     again."""
 
-    def __init__(self, consultation_id: int, rows):
+    def __init__(self, consultation_id: int, rows, generation: int):
         self.consultation_id = consultation_id
         self.now: datetime = now_utc()
-        self.generation = _generation(consultation_id)
+        self.generation = generation
         self.new_groups: list[int] = []
         # Each comment's group as this batch leaves it (earlier comments it looked at too).
         self.group_of: dict[int, int | None] = {}
