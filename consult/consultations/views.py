@@ -105,13 +105,15 @@ def _page(consultation: Consultation, form: CommentForm, status_code: int = 200)
         every_status=published_feedback,
         last_if_past_end=True,
     )
+    counted = comments.tally(consultation)
     return render_template(
         "consultations/detail.html",
         c=consultation,
         form=form,
         now=now,
         comments=listed,
-        total_comments=comments.tally(consultation)["comments"],
+        total_comments=counted["comments"],
+        counted=counted,
         group_sizes=comments.group_sizes(listed.items),
         time_left=rules.time_left(consultation.closes_at, now),
         status=consultation.status_at(now),

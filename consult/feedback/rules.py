@@ -46,6 +46,20 @@ def feedback_due(closes_at: datetime, period: timedelta = FEEDBACK_PERIOD) -> da
     return closes_at + period
 
 
+def days_overdue(
+    closes_at: datetime,
+    published_at: datetime | None,
+    now: datetime,
+    period: timedelta = FEEDBACK_PERIOD,
+) -> int | None:
+    """How many whole days the feedback is late (counting the day it became due as the
+    first), or None while it is not overdue. Shown to the public: this is the accountability
+    the platform exists for."""
+    if not is_overdue(closes_at, published_at, now, period):
+        return None
+    return (now - feedback_due(closes_at, period)).days + 1
+
+
 def is_overdue(
     closes_at: datetime,
     published_at: datetime | None,

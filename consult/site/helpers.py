@@ -82,6 +82,20 @@ def switch_target() -> str:
         return request.path
 
 
+def _feedback_due_of(consultation):
+    from consult.feedback import rules, services
+
+    return rules.feedback_due(consultation.closes_at, services.feedback_period())
+
+
+def _feedback_days_overdue(consultation, now):
+    from consult.feedback import rules, services
+
+    return rules.days_overdue(
+        consultation.closes_at, consultation.feedback_published_at, now, services.feedback_period()
+    )
+
+
 def register(app: Flask) -> None:
     from consult.comments import rules as comment_rules
     from consult.consultations import rules as consultation_rules
@@ -92,6 +106,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         CONSULTATION_STATUS_LABELS=consultation_rules.STATUS_LABELS,
         consultation_time_left=consultation_rules.time_left,
+        feedback_due_of=_feedback_due_of,
+        feedback_days_overdue=_feedback_days_overdue,
         ACTIVITY_LABELS=consultation_rules.ACTIVITY_LABELS,
         SOURCE_LABELS=comment_rules.SOURCE_LABELS,
         COMMENT_STATUS_LABELS=comment_rules.STATUS_LABELS,
