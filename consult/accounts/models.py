@@ -80,6 +80,14 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def signature(self) -> str:
+        """How a staff member signs what they do in public: 刘晓燕（区政府办公室）. The name is
+        the person's own; the department is added here, never typed into the name."""
+        if self.department is not None:
+            return f"{self.display_name}（{self.department.name}）"
+        return self.display_name
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 

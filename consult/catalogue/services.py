@@ -556,7 +556,7 @@ def adjustment_record(adj: CatalogueAdjustment) -> schemas.Adjustment:
         id=adj.id,
         kind=adj.kind,
         made_at=adj.made_at,
-        actor=adj.actor.display_name if adj.actor else None,
+        actor=adj.actor.signature if adj.actor else None,
         changes=adj.changes,
         reason=adj.reason,
     )

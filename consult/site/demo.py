@@ -94,9 +94,9 @@ DEPARTMENTS: list[tuple[str, str]] = [
 
 # (key, email, display name, role, department short name)
 USERS: list[tuple[str, str, str, str, str | None]] = [
-    ("admin", f"admin@{DOMAIN}", "刘晓燕（区政府办公室）", Role.ADMIN.value, OFFICE),
-    ("housing", f"housing@{DOMAIN}", "陈建国（区住建局）", Role.OFFICER.value, "住建局"),
-    ("transport", f"transport@{DOMAIN}", "李振华（区交通局）", Role.OFFICER.value, "交通局"),
+    ("admin", f"admin@{DOMAIN}", "刘晓燕", Role.ADMIN.value, OFFICE),
+    ("housing", f"housing@{DOMAIN}", "陈建国", Role.OFFICER.value, "住建局"),
+    ("transport", f"transport@{DOMAIN}", "李振华", Role.OFFICER.value, "交通局"),
     ("representative", f"representative@{DOMAIN}", "周文静", Role.REPRESENTATIVE.value, None),
     ("resident", f"resident@{DOMAIN}", "张伟", Role.RESIDENT.value, None),
 ]

@@ -418,7 +418,7 @@ def test_a_change_with_reason_shows_as_an_adjustment_in_the_detail(api, world):
     assert adjustment["kind"] == "change"
     assert adjustment["reason"] == "需补充调研"
     assert adjustment["made_at"] == "2026-05-06T02:00:00+00:00"
-    assert adjustment["actor"] == world.housing_officer.display_name
+    assert adjustment["actor"] == world.housing_officer.signature  # 姓名（部门）
     assert sorted(adjustment["changes"], key=lambda c: c["field"]) == [
         {"field": "hearing", "old": True, "new": False},
         {"field": "planned_time", "old": "2026-Q3", "new": "2026-Q4"},

@@ -711,3 +711,16 @@ def test_feedback_in_every_state_with_its_pdf_ready(seeded, db):
         c for c in waiting if feedback_rules.is_overdue(c.closes_at, c.feedback_published_at, NOW)
     ]
     assert overdue, "one consultation's feedback is overdue"
+
+
+def test_staff_names_are_names_and_their_department_is_added_once(seeded, db, client):
+    admin = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN.value))
+    assert admin.display_name == "刘晓燕"
+    assert admin.signature == "刘晓燕（区政府办公室）"
+    pages = "".join(
+        client.get(f"/matters/{m.id}").get_data(as_text=True)
+        for m in db.session.scalars(sa.select(DecisionMatter)).all()
+        if m.adjustments
+    )
+    assert "（区政府办公室）（区政府办公室）" not in pages
+    assert "刘晓燕（区政府办公室）" in pages or "陈建国（" in pages
