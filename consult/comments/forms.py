@@ -11,6 +11,7 @@ from consult.comments.rules import (
     CONTACT_MAX,
     HIDE_REASON_LABELS,
     NAME_MAX,
+    NOTE_MAX,
     SOURCE_LABELS,
 )
 from consult.consultations.forms import DATETIME_FORMATS
@@ -53,10 +54,17 @@ class ReceiptLookupForm(FlaskForm):
 
 
 class HideForm(FlaskForm):
+    # No reason is chosen for the moderator: withholding a comment is a decision, and the
+    # reason recorded is the one they picked (the service refuses an empty one).
     reason = SelectField(
-        _l("Reason"), choices=choices((k.value, label) for k, label in HIDE_REASON_LABELS.items())
+        _l("Reason"),
+        choices=choices(
+            [("", _l("Choose a reason…"))]
+            + [(k.value, label) for k, label in HIDE_REASON_LABELS.items()]
+        ),
+        default="",
     )
-    note = TextAreaField(_l("Note for the author (optional)"), validators=[Length(max=1000)])
+    note = TextAreaField(_l("Note for the author (optional)"), validators=[Length(max=NOTE_MAX)])
 
 
 class OfflineCommentForm(FlaskForm):

@@ -431,6 +431,31 @@ def test_a_hide_with_an_unknown_reason_is_refused(consultation, world, client, d
     assert stored_comments(db)[0].status == CommentStatus.PUBLISHED
 
 
+def test_the_moderation_form_comes_with_no_reason_chosen(consultation, world, client, db):
+    submit(consultation)
+    db.session.commit()
+    login(client, world.users["own_officer"])
+    page = text(client.get(f"/manage/consultations/{consultation.id}"))
+    select = page[page.index('name="hide-reason"') :]
+    select = select[: select.index("</select>")]
+    first = select[select.index("<option") : select.index("</option>")]
+    assert 'value=""' in first and "selected" in first
+    assert select.count("selected") == 1
+
+
+def test_hiding_without_choosing_a_reason_hides_nothing(consultation, world, client, db):
+    comment = submit(consultation)
+    db.session.commit()
+    login(client, world.users["own_officer"])
+    response = post_form(
+        client, f"/manage/comments/{comment.id}/hide", {"hide-reason": ""}, prefix="hide"
+    )
+    assert response.status_code == 302
+    assert stored_comments(db)[0].status == CommentStatus.PUBLISHED
+    page = text(client.get(response.headers["Location"]))
+    assert "请选择不予公开的理由" in page
+
+
 def test_a_restored_comment_is_public_again(consultation, world, client, db):
     comment = submit(consultation, body="先被屏蔽、后被恢复的一条意见。")
     comment_services.hide_comment(comment, "spam", actor=None)
