@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -293,13 +294,23 @@ def new_matter():
     ), (422 if form.errors else 200)
 
 
+def _planned_in_words(planned) -> str:
+    """The planned time as a Chinese reader writes it (2026年第四季度, 2026年7月), which the
+    field reads back; in English the code (2026-Q4), since "Q4 2026" is not one."""
+    from consult.site.helpers import planned_label
+
+    if str(get_locale()).startswith("zh"):
+        return planned_label(planned)
+    return planned.code
+
+
 @manage_bp.route("/matters/<int:matter_id>/edit", methods=["GET", "POST"])
 def edit_matter(matter_id: int):
     m = _editable_or_403(matter_id)
     form = MatterForm(obj=m)
     _department_choices(form, m)
     if request.method == "GET":
-        form.planned_time.data = m.planned.code
+        form.planned_time.data = _planned_in_words(m.planned)
         form.hearing.data = "yes" if m.hearing else "no"
         for proc in m.procedures:
             getattr(form, proc.kind).data = proc.required

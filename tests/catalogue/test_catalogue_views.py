@@ -17,7 +17,7 @@ from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
-from consult.catalogue import services
+from consult.catalogue import rules, services
 from consult.catalogue.models import CatalogueAdjustment, CatalogueYear, DecisionMatter
 
 PASSWORD = "correct-horse-battery"  # what the create_user fixture sets
@@ -921,3 +921,16 @@ def test_decided_date_in_a_status_change(client, db, world):
     assert response.status_code == 302
     matter = reload(db, DecisionMatter, world.matter.id)
     assert (matter.status, matter.decision_date) == ("decided", date(2026, 3, 1))
+
+
+def test_the_edit_form_shows_the_planned_time_in_words_that_it_reads_back(client, db, world):
+    login(client, world.users["own_officer"])
+    html = client.get(f"/manage/matters/{world.matter.id}/edit").get_data(as_text=True)
+    field = html[html.index('name="planned_time"') - 200 : html.index('name="planned_time"') + 200]
+    value = re.search(r'value="([^"]*)"', field).group(1)
+    assert "年" in value and "-" not in value  # 2026年第三季度 or 2026年7月, not 2026-Q3
+    planned = rules.parse_planned_time(value, world.matter.year)
+    assert (planned.precision, planned.index) == (
+        world.matter.planned_precision,
+        world.matter.planned_index,
+    )
