@@ -16,6 +16,7 @@ from consult.comments.rules import (
 )
 from consult.consultations.forms import DATETIME_FORMATS
 from consult.core.forms import choices
+from consult.core.ids import RECEIPT_TEXT_MAX
 
 
 class CommentForm(FlaskForm):
@@ -50,7 +51,7 @@ class ReceiptLookupForm(FlaskForm):
     class Meta:
         csrf = False  # a GET lookup that changes nothing
 
-    number = StringField(_l("Receipt number"), validators=[Length(max=40)])
+    number = StringField(_l("Receipt number"), validators=[Length(max=RECEIPT_TEXT_MAX)])
 
 
 class HideForm(FlaskForm):

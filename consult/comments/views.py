@@ -78,14 +78,15 @@ def _refused(
         if exc is not None:
             show_violation(form, services.refusal(consultation, exc, now or now_utc()))
         if had_attachment:
-            form.attachment.errors = [
-                *form.attachment.errors,
-                _(
-                    "For your safety the browser does not keep a chosen file: please choose it "
-                    "again."
-                ),
-            ]
+            _ask_for_the_file_again(form)
         return _page(consultation, comment_form_for(consultation, form), 422)
+
+
+def _ask_for_the_file_again(form: CommentForm) -> None:
+    form.attachment.errors = [
+        *form.attachment.errors,
+        _("For your safety the browser does not keep a chosen file: please choose it again."),
+    ]
 
 
 def limited(consultation_id: int):
@@ -104,13 +105,7 @@ def limited(consultation_id: int):
         except NotFound:
             return None  # the usual 429 page
         if getattr(form.attachment.data, "filename", ""):
-            form.attachment.errors = [
-                *form.attachment.errors,
-                _(
-                    "For your safety the browser does not keep a chosen file: please choose it "
-                    "again."
-                ),
-            ]
+            _ask_for_the_file_again(form)
         return make_response(_page(consultation, comment_form_for(consultation, form), 429))
 
 

@@ -22,7 +22,6 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from pydantic import (
     AfterValidator,
@@ -65,15 +64,11 @@ def field_notes(
         if name in omit or info.title is None:
             continue
         if info.description:
-            meaning: Any = lazy_gettext_of(info.description)
+            meaning: Any = _l(info.description)  # extracted where note(...) marks it
         else:
             meaning = " | ".join(_enum_values(info.annotation))
         notes.append((name, info.title, meaning))
     return tuple(notes)
-
-
-def lazy_gettext_of(text: str) -> Any:
-    return _l(text)  # noqa: INT001 - the msgid is extracted where note(...) marks it
 
 
 def _enum_values(annotation: Any) -> tuple[str, ...]:
@@ -329,7 +324,3 @@ def _message(error: dict, field: str | None):
     if kind in ("list_type", "tuple_type", "set_type"):
         return _l("Send a list.")
     return _l("This value is not valid.")
-
-
-def translated(text: str | None) -> str:
-    return gettext(text) if text else ""

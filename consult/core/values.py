@@ -160,23 +160,6 @@ def whole(
     return number
 
 
-def flag(value: Any, field: str) -> bool:
-    """true or false, nothing else (not "yes", not 1)."""
-    if not isinstance(value, bool):
-        raise RuleViolation(field, _l("%(field)s must be true or false.", field=field))
-    return value
-
-
-def choice(value: Any, field: str, allowed, message=None) -> str:
-    """One of the enum values `allowed` (strings)."""
-    if not isinstance(value, str) or value not in tuple(allowed):
-        raise RuleViolation(
-            field,
-            message or _l("Choose one of: %(values)s", values=", ".join(tuple(allowed))),
-        )
-    return value
-
-
 def _time_range_message():
     return _l(
         "Enter a time between %(start)s and %(end)s.",

@@ -719,7 +719,7 @@ def _meeting_fields(meeting: Meeting) -> dict[str, Any]:
     )
 
 
-def open_data_record(meeting: Meeting, now: datetime) -> dict[str, Any]:
+def open_data_record(meeting: Meeting) -> dict[str, Any]:
     """The meeting in the open-data download (schemas.MeetingRecord)."""
     published = meeting.outcome_published_at is not None
     return schemas.MeetingRecord(

@@ -107,6 +107,12 @@ def register(app: Flask) -> None:
         CONSULTATION_STATUS_LABELS=consultation_rules.STATUS_LABELS,
         consultation_time_left=consultation_rules.time_left,
         feedback_due_of=_feedback_due_of,
+        COMMENT_LIMITS={
+            "body_min": comment_rules.BODY_MIN,
+            "body_max": comment_rules.BODY_MAX,
+            "name_max": comment_rules.NAME_MAX,
+            "contact_max": comment_rules.CONTACT_MAX,
+        },
         feedback_days_overdue=_feedback_days_overdue,
         ACTIVITY_LABELS=consultation_rules.ACTIVITY_LABELS,
         SOURCE_LABELS=comment_rules.SOURCE_LABELS,

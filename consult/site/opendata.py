@@ -252,7 +252,7 @@ def _fetch_meetings(after: Key, limit: int, now: datetime):
     items = list(db.session.scalars(stmt.limit(limit)))
     records = []
     for m in items:
-        records.append(meeting_services.open_data_record(m, now))
+        records.append(meeting_services.open_data_record(m))
     return records, ((items[-1].id,) if items else None)
 
 

@@ -7,6 +7,8 @@ a staff client sends."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -150,7 +152,7 @@ def test_a_comment_with_a_wrong_clause_is_refused(district, client, clause):
     body = {"author_name": "张三", "body": "建议增加学区调整的过渡期安排。", "consent": True}
     response = client.post(
         f"/api/v1/consultations/{b.id}/comments",
-        data=__import__("json").dumps({**body, "clause": clause}),
+        data=json.dumps({**body, "clause": clause}),
         content_type="application/json",
     )
     assert response.status_code in (400, 422)
@@ -164,8 +166,6 @@ SURROGATE = '"\\ud800"'
 def _raw(template: dict, field: str, escaped: str) -> str:
     """JSON with `field` set to a literal escape sequence (json.dumps cannot write a lone
     surrogate; a client can)."""
-    import json
-
     marker = "__VALUE__"
     return json.dumps({**template, field: marker}).replace(f'"{marker}"', escaped)
 
