@@ -8,8 +8,10 @@ from wtforms.validators import DataRequired, Length
 from consult.accounts.models import Role
 from consult.core.forms import choices
 
+# What each account may do, named as a role (the admin's department, the government office,
+# is shown beside it as a department, not as the role's name).
 ROLE_LABELS = {
-    Role.ADMIN: _l("Government office"),
+    Role.ADMIN: _l("Platform administrator"),
     Role.OFFICER: _l("Department officer"),
     Role.REPRESENTATIVE: _l("Public representative"),
     Role.RESIDENT: _l("Resident"),

@@ -117,3 +117,21 @@ def update_decision(matter_id: int, body: schemas.DecisionPatch):
     db.session.commit()
     db.session.refresh(matter)
     return services.detail_record(matter, today=_today())
+
+
+@bp.post("/decisions/<int:matter_id>/postponement")
+@staff_required
+@operation(
+    "Postpone a matter into the next year's catalogue",
+    "decisions",
+    body=schemas.Postponement,
+    responses={200: schemas.DecisionDetail},
+    errors=(404,),
+    params=MATTER,
+)
+def postpone_decision(matter_id: int, body: schemas.Postponement):
+    matter = _visible_matter(matter_id)
+    services.postpone_matter(matter, body.model_dump(), actor=api_actor())
+    db.session.commit()
+    db.session.refresh(matter)
+    return services.detail_record(matter, today=_today())

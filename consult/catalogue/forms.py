@@ -57,6 +57,19 @@ class StatusForm(FlaskForm):
     )
 
 
+class PostponeForm(FlaskForm):
+    planned_time = StringField(
+        _l("Planned decision time next year"),
+        description=_l("A month (2027-03 or 2027年3月) or a quarter (2027-Q1 or 2027年第一季度)."),
+        validators=[Length(max=30)],
+    )
+    reason = TextAreaField(
+        _l("Reason for the postponement"),
+        description=_l("Published in both years' catalogues with the matter."),
+        validators=[Length(max=2000)],
+    )
+
+
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(_l("Reason for withdrawal"), validators=[Length(max=2000)])
 

@@ -115,7 +115,16 @@ class DecisionMatter(db.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.catalogue is not None and self.catalogue.is_published
+        """Listed in a published catalogue: its own, or the one it was postponed out of (a
+        matter moved into next year's draft catalogue stays public)."""
+        if self.catalogue is not None and self.catalogue.is_published:
+            return True
+        return any(a.kind == "postponement" for a in self.adjustments)
+
+    @property
+    def postponement(self) -> CatalogueAdjustment | None:
+        """The latest move into a later year's catalogue, if any."""
+        return next((a for a in reversed(self.adjustments) if a.kind == "postponement"), None)
 
     @property
     def is_closed(self) -> bool:
@@ -160,17 +169,29 @@ class CatalogueAdjustment(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20), default="change")
     changes: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     reason: Mapped[str] = mapped_column(sa.Text)
+    # A postponement moves the matter into the next year's catalogue; the year it left keeps
+    # listing it (with this adjustment) so that its published catalogue still accounts for it.
+    from_year: Mapped[int | None] = mapped_column(index=True)
 
     matter: Mapped[DecisionMatter] = relationship(back_populates="adjustments")
     actor: Mapped[User | None] = relationship(lazy="joined")
 
     __table_args__ = (
         sa.CheckConstraint("length(trim(reason)) > 0", name="reason_required"),
-        sa.CheckConstraint("kind IN ('addition', 'change', 'withdrawal')", name="kind_known"),
+        sa.CheckConstraint(
+            "kind IN ('addition', 'change', 'withdrawal', 'postponement')", name="kind_known"
+        ),
+        sa.CheckConstraint(
+            "(kind = 'postponement') = (from_year IS NOT NULL)", name="postponement_has_year"
+        ),
     )
 
     def __repr__(self) -> str:
         return f"<CatalogueAdjustment {self.id} matter={self.matter_id} {self.kind}>"
+
+    def changed(self, field: str) -> dict[str, Any]:
+        """One field's change ({"field", "old", "new"}), or {} if it did not change."""
+        return next((c for c in self.changes if c.get("field") == field), {})
 
 
 def _planned(self: DecisionMatter):

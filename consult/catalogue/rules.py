@@ -48,6 +48,8 @@ FIELD_LABELS = {
     "status": _l("Status"),
     "decision_date": _l("Decision date"),
     "decision_document_url": _l("Decision document"),
+    "year": _l("Catalogue year"),
+    "code": _l("Catalogue number"),
 }
 
 # Forward-only lifecycle; withdrawal is possible until a decision is made.
@@ -207,4 +209,14 @@ ADJUSTMENT_KIND_LABELS = {
     "addition": _l("Added to the catalogue"),
     "change": _l("Entry changed"),
     "withdrawal": _l("Withdrawn from the catalogue"),
+    "postponement": _l("Postponed to the next year's catalogue"),
 }
+ADJUSTMENT_KINDS = tuple(ADJUSTMENT_KIND_LABELS)
+
+
+def postponement_year(year: int) -> int:
+    """A matter that cannot be decided in its year moves into the next year's catalogue, one
+    year at a time (each move is its own public adjustment with its reason)."""
+    if year + 1 > YEAR_MAX:
+        raise RuleViolation("planned_time", _l("Not a plausible catalogue year."))
+    return year + 1

@@ -86,6 +86,13 @@ class DecisionPatch(Input):
     )
 
 
+class Postponement(Input):
+    """Move the matter into the next year's catalogue: its planned time there and why."""
+
+    planned_time: PlannedTime
+    reason: Reason
+
+
 class DecisionQuery(PageQuery):
     year: Year | None = None
     department: Id | None = Field(None, description="Lead department id")
@@ -140,7 +147,7 @@ DecisionPage = page_of(Decision)
 
 class Adjustment(Schema):
     id: Id
-    kind: Enum(("addition", "change", "withdrawal"))
+    kind: Enum(rules.ADJUSTMENT_KINDS)
     made_at: Time
     actor: str | None
     changes: list[Free(description="One changed field: its old and new value.")]

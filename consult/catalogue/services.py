@@ -231,7 +231,7 @@ def _snapshot(matter: DecisionMatter) -> dict[str, Any]:
     }
 
 
-def _adjust(matter, kind, changes, reason, actor, now) -> CatalogueAdjustment:
+def _adjust(matter, kind, changes, reason, actor, now, from_year=None) -> CatalogueAdjustment:
     adjustment = CatalogueAdjustment(
         matter=matter,
         actor_id=getattr(actor, "id", None),
@@ -239,6 +239,7 @@ def _adjust(matter, kind, changes, reason, actor, now) -> CatalogueAdjustment:
         kind=kind,
         changes=changes,
         reason=reason,
+        from_year=from_year,
     )
     db.session.add(adjustment)
     db.session.flush()
@@ -309,6 +310,87 @@ def update_matter(
     db.session.flush()
     audit.record(matter, "edited", actor=actor, now=now, details={"changes": changes})
     return None
+
+
+def postpone_matter(
+    matter: DecisionMatter, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+) -> CatalogueAdjustment:
+    """Move a matter that will not be decided this year into the next year's catalogue, with
+    its new planned time and a public reason. It keeps its page, consultations and history;
+    the catalogue it leaves lists it as postponed, the one it joins as carried over."""
+    from consult.consultations.models import Consultation
+
+    if actor is not None:
+        _require_staff_for(actor, matter.department_id)
+    if matter.is_closed:
+        raise RuleViolation(None, _l("A decided or withdrawn matter can no longer be changed."))
+    if not matter.is_published:
+        raise RuleViolation(
+            None, _l("A matter of a draft catalogue is edited, not postponed: publish it first.")
+        )
+    now = now or now_utc()
+    target = rules.postponement_year(matter.year)
+    planned = rules.parse_planned_time(str(data.get("planned_time") or ""), target)
+    reason = rules.require_reason(data.get("reason"))
+    open_now = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Consultation)
+        .where(
+            Consultation.matter_id == matter.id,
+            Consultation.opens_at <= now,
+            Consultation.closes_at > now,
+        )
+    )
+    if open_now:
+        raise RuleViolation(
+            None, _l("The matter's consultation is open: it is postponed after the window closes.")
+        )
+    get_or_create_year(target, actor=actor, now=now)
+    number = (
+        db.session.scalar(
+            sa.select(sa.func.max(DecisionMatter.number)).where(DecisionMatter.year == target)
+        )
+        or 0
+    ) + 1
+    old_year, old_code, old_planned = matter.year, matter.code, matter.planned.code
+    matter.year, matter.number = target, number
+    matter.planned_precision, matter.planned_index = planned.precision, planned.index
+    matter.updated_at = now
+    db.session.flush()
+    db.session.expire(matter, ["catalogue"])
+    changes = [
+        {"field": "year", "old": old_year, "new": target},
+        {"field": "code", "old": old_code, "new": matter.code},
+        {"field": "planned_time", "old": old_planned, "new": planned.code},
+    ]
+    adjustment = _adjust(matter, "postponement", changes, reason, actor, now, from_year=old_year)
+    return adjustment
+
+
+def postponed_from(year: int) -> list[CatalogueAdjustment]:
+    """The postponements out of a year's catalogue, in the order they were made."""
+    return list(
+        db.session.scalars(
+            sa.select(CatalogueAdjustment)
+            .where(CatalogueAdjustment.from_year == year)
+            .order_by(CatalogueAdjustment.made_at, CatalogueAdjustment.id)
+        )
+    )
+
+
+def carried_over(matter_ids: list[int]) -> dict[int, CatalogueAdjustment]:
+    """For the matters of one listing page: the postponement that brought each into its year."""
+    if not matter_ids:
+        return {}
+    found = db.session.scalars(
+        sa.select(CatalogueAdjustment)
+        .where(
+            CatalogueAdjustment.matter_id.in_(matter_ids),
+            CatalogueAdjustment.kind == "postponement",
+        )
+        .order_by(CatalogueAdjustment.made_at)
+    )
+    return {a.matter_id: a for a in found}
 
 
 def _describe(field: str, value: Any) -> Any:

@@ -25,7 +25,14 @@ from flask_login import current_user
 
 from consult.accounts.models import Department, Role
 from consult.catalogue import rules, services
-from consult.catalogue.forms import MatterForm, ProcedureForm, StatusForm, WithdrawForm, YearForm
+from consult.catalogue.forms import (
+    MatterForm,
+    PostponeForm,
+    ProcedureForm,
+    StatusForm,
+    WithdrawForm,
+    YearForm,
+)
 from consult.catalogue.models import (
     PROCEDURE_VALUES,
     STATUS_VALUES,
@@ -105,6 +112,11 @@ def year(year: int):
         "catalogue/year.html",
         cat=cat,
         pagination=pagination,
+        carried=services.carried_over([m.id for m in pagination.items]),
+        # What left this year's catalogue is listed under the unfiltered first page.
+        postponed=services.postponed_from(year)
+        if pagination.page == 1 and all(v in (None, "") for v in filters.values())
+        else [],
         filters=filters,
         departments=_active_departments(),
         years=services.published_years(),
@@ -373,6 +385,37 @@ def progress(matter_id: int):
     return render_template(
         "catalogue/progress.html", m=m, status_form=status_form, proc_form=proc_form
     ), (422 if errors else 200)
+
+
+@manage_bp.route("/matters/<int:matter_id>/postpone", methods=["GET", "POST"])
+def postpone(matter_id: int):
+    m = _editable_or_403(matter_id)
+    form = PostponeForm()
+    next_year = m.year + 1
+    if form.validate_on_submit():
+        try:
+            services.postpone_matter(
+                m,
+                {"planned_time": form.planned_time.data, "reason": form.reason.data},
+                actor=current_user,
+            )
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The matter is postponed to the %(year)d catalogue as %(code)s.",
+                    year=m.year,
+                    code=m.code,
+                ),
+                "success",
+            )
+            return redirect(url_for("catalogue.matter", matter_id=m.id))
+    return render_template("catalogue/postpone.html", m=m, form=form, next_year=next_year), (
+        422 if form.errors else 200
+    )
 
 
 @manage_bp.route("/matters/<int:matter_id>/withdraw", methods=["GET", "POST"])

@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from consult.core.forms import choices
 from consult.feedback.rules import DISPOSITION_LABELS
@@ -31,6 +31,14 @@ class DispositionForm(FlaskForm):
 class PublishForm(FlaskForm):
     summary = TextAreaField(_l("How the draft changed"), validators=[Length(max=100_000)])
     revised_draft = FileField(_l("Revised draft (optional: PDF, DOCX, ODT)"))
+    # Publishing cannot be undone: the officer says so in the form, not in a script's dialog,
+    # so that it holds without JavaScript and a refused form keeps the tick.
+    confirm = BooleanField(
+        _l("I have checked the answers and understand that publishing cannot be undone"),
+        validators=[
+            InputRequired(message=_l("Confirm that the answers may be published for good."))
+        ],
+    )
 
 
 class CorrectionForm(FlaskForm):

@@ -47,8 +47,10 @@ def _require_manager(actor: User | None, consultation: Consultation) -> None:
 
 
 def _require_answerable(consultation: Consultation, now: datetime) -> None:
-    if now < consultation.closes_at:
-        raise RuleViolation(None, _l("Comments are answered after the consultation closes."))
+    """Answers may be drafted from the day the window opens, so that a department is not left
+    with the whole load on closing day; they stay internal until the feedback is published."""
+    if now < consultation.opens_at:
+        raise RuleViolation(None, _l("Comments are answered once the consultation opens."))
     if consultation.feedback_published_at is not None:
         raise RuleViolation(
             None, _l("The feedback is published; a correction is made as a new report version.")
@@ -242,6 +244,12 @@ def publish_feedback(
     _require_manager(actor, consultation)
     now = now or now_utc()
     _require_answerable(consultation, now)
+    if now < consultation.closes_at:
+        raise RuleViolation(
+            None,
+            _l("The feedback is published after the consultation closes."),
+            code="consultation_open",
+        )
     problems = closing_problems(consultation)
     if problems:
         listed = "; ".join(f"{c.receipt} {rules.PROBLEM_LABELS[p]}" for c, p in problems[:20])

@@ -197,7 +197,10 @@ def publish(consultation_id: int):
     consultation = _managed(consultation_id)
     form = PublishForm(prefix="publish")
     if not form.validate_on_submit():
-        return _workspace(consultation, publish_form=form, status_code=422)
+        # The missing answers are listed too, so that ticking the box is not the first of
+        # several refusals.
+        problems = services.closing_problems(consultation) or None
+        return _workspace(consultation, publish_form=form, problems=problems, status_code=422)
     upload = form.revised_draft.data
     revised = (upload.filename, upload.read()) if getattr(upload, "filename", "") else None
     try:

@@ -559,6 +559,15 @@ def _current_year(y: int) -> list[Spec]:
             "推进固体废物源头减量和资源化利用，建设“无废社区”“无废学校”。",
             BASIC,
             listed=d(y, 1, 27),
+            adjustments=[
+                (
+                    d(y, 11, 18),
+                    "officer",
+                    {"postpone": f"{y + 1}-Q2"},
+                    "省级“无废城市”建设指标体系尚未印发，方案需与省级指标衔接，"
+                    "经区政府同意，决策时间调整至下一年度第二季度。",
+                ),
+            ],
         ),
         Spec(
             "东湖区最低生活保障家庭经济状况核对办法",
@@ -569,6 +578,16 @@ def _current_year(y: int) -> list[Spec]:
             BASIC,
             listed=d(y, 1, 27),
             consultation="minimum_living",
+        ),
+        Spec(
+            "东湖区住宅小区电动自行车集中充电设施建设管理办法",
+            "住建局",
+            f"{y}-12",
+            False,
+            "规范住宅小区电动自行车集中停放充电场所的规划、建设、运营和消防安全管理。",
+            BASIC,
+            listed=d(y, 1, 28),
+            consultation="ebike_charging",
         ),
         Spec(
             "东湖区地下管网更新改造三年行动计划",
@@ -1465,6 +1484,95 @@ def _minimum_living(today: date, y: int) -> Call:
     )
 
 
+def _ebike_charging(today: date, y: int) -> Call:
+    """Closed twelve days ago; the housing officer drafted answers while it was open and has
+    two left before the feedback can be published (the whole flow, for the demo's officer)."""
+    return Call(
+        key="ebike_charging",
+        title="东湖区住宅小区电动自行车集中充电设施建设管理办法（征求意见稿）",
+        opens_on=today - timedelta(days=44),
+        created=(-3, "16:00"),
+        closes=(32, "17:30"),
+        contact="区住建局物业管理科，电话 0791-8861 2356，邮箱 zjj@donghu.example",
+        draft=f"""为规范住宅小区电动自行车集中停放充电场所建设管理，防范电动自行车火灾事故，根据《中华人民共和国消防法》《高层民用建筑消防安全管理规定》和省、市有关规定，结合本区实际，制定本办法。
+
+第一条 本办法适用于本区行政区域内住宅小区电动自行车集中停放充电场所的规划、建设、运营和安全管理。
+
+第二条 新建住宅小区应当按照每户不少于0.6个的标准配建电动自行车停放充电车位，与主体工程同步设计、同步施工、同步验收。既有住宅小区按照“应建尽建、因地制宜”的原则逐步建设。
+
+第三条 集中停放充电场所应当独立设置，与住宅建筑保持不小于6米的防火间距；确有困难的，应当采取防火分隔措施，并配备自动灭火和视频监控设施。
+
+第四条 充电设施应当具备充满自停、过载保护和漏电保护功能。充电收费标准由运营单位公示，不得高于本区公布的指导价格。
+
+第五条 任何单位和个人不得在楼道、楼梯间、安全出口和疏散通道停放电动自行车或者为其充电，不得私拉电线“飞线充电”。
+
+第六条 物业服务企业应当每日巡查集中停放充电场所，发现隐患及时处置；未实施物业管理的小区，由社区居民委员会组织开展巡查。
+
+第七条 既有住宅小区建设集中充电设施所需费用，可以通过政府补助、住宅专项维修资金、社会资本投入等方式筹集。
+
+第八条 本办法自{y + 1}年3月1日起施行。""",
+        explanation="""一、起草背景
+近年来我区发生电动自行车火灾事故多起，多数与楼道停放、入户充电有关。全区约有电动自行车21万辆，既有小区集中充电车位缺口较大。
+
+二、主要内容
+办法共八条，明确了配建标准、消防安全要求、收费管理、禁止行为、日常巡查和资金筹集等内容。""",
+        remarks=[
+            Remark(
+                1,
+                "19:40",
+                "罗志强",
+                "第二条每户0.6个车位对老小区来说根本建不出来，我们小区连汽车都停不下。"
+                "建议对既有小区不设硬性比例，先解决有无问题，利用架空层和闲置自行车棚改建。",
+                clause=2,
+            ),
+            Remark(
+                3,
+                "08:25",
+                "韩美玲",
+                "充电收费希望能统一标准，现在有的小区充一次要两三块钱，比在家充贵很多，"
+                "大家才偷偷拉线回家充。建议指导价按电费加合理服务费确定并公开测算依据。",
+                clause=4,
+                show=False,
+            ),
+            Remark(
+                6,
+                "21:10",
+                "蔡国平",
+                "第三条6米防火间距在很多老小区做不到，建议明确“确有困难”时具体要采取哪些"
+                "防火分隔措施，避免各小区各自理解、标准不一。",
+                clause=3,
+            ),
+            Remark(
+                10,
+                "10:15",
+                "彭女士",
+                "来电人反映：家住六楼，腿脚不便，电池可以拆下来带回家充吗？办法没有写清楚，"
+                "建议明确可拆卸电池入户充电的安全要求，不要一刀切禁止。",
+                clause=5,
+                show=False,
+                source="hotline",
+                entered=(11, "09:30"),
+            ),
+            Remark(
+                15,
+                "16:50",
+                "孙建业",
+                "第六条让社区居委会组织巡查，居委会人手本来就紧张。建议无物业小区的巡查由"
+                "街道统一购买服务，或者由充电设施运营单位承担日常巡查责任。",
+                clause=6,
+            ),
+            Remark(
+                22,
+                "20:05",
+                "魏红霞",
+                "建议动用住宅专项维修资金时简化表决程序，现在要双三分之二业主同意，"
+                "老小区很多业主常年不在，根本凑不齐，好事也办不成。",
+                clause=7,
+            ),
+        ],
+    )
+
+
 def _waste_sorting(today: date, y: int) -> Call:
     """Closed some eight weeks ago, with a hearing; the matter went on to deliberation."""
     return Call(
@@ -1861,6 +1969,7 @@ def _consultations(today: date, last: int, current: int) -> list[Call]:
         _normative_documents(last),
         _waste_sorting(today, current),
         _minimum_living(today, current),
+        _ebike_charging(today, current),
         _urban_renewal(today, current),
         _parking(today, current),
         _slow_traffic(today, current),
@@ -3237,6 +3346,65 @@ def _seed_feedback(users: dict[str, User], now: datetime) -> None:
             with clock.freeze(answered_at):
                 for i, comment in enumerate(feedback.all_comments(consultation)[::2]):
                     _answer(comment, i, admin, answered_at)
+    _seed_drafts(users, now)
+
+
+# Answers the housing officer drafted while the consultations were open (internal until the
+# feedback is published): the e-bike charging one, closed, with two comments left to answer;
+# the parking one, still open, with its first answers drafted.
+_EBIKE_DRAFTS = [
+    (
+        "partly_adopted",
+        "部分采纳。第二条将修改为：新建小区执行每户0.6个的配建标准；既有小区不设硬性比例，"
+        "优先利用架空层、闲置自行车棚等改建。",
+    ),
+    ("adopted", None),
+    (
+        "adopted",
+        None,
+    ),
+    (
+        "partly_adopted",
+        "部分采纳。第五条将补充：可拆卸电池可以入户充电，但应当使用原厂充电器，"
+        "不得在楼道和疏散通道内充电；具体安全提示由消防部门另行发布。",
+    ),
+]
+_PARKING_DRAFTS = [
+    (
+        "partly_adopted",
+        "部分采纳。关于错时共享停车的建议，将在第四条中明确由街道组织周边单位签订共享协议；"
+        "关于免费停车的建议，因涉及设施运营成本，未予采纳。",
+    ),
+    (
+        "not_adopted",
+        "未予采纳。小区内公共绿地改建停车位须经业主大会依法表决，本方案不作统一规定，"
+        "由各小区按照《物业管理条例》的程序自行决定。",
+    ),
+    ("adopted", None),
+]
+
+
+def _seed_drafts(users: dict[str, User], now: datetime) -> None:
+    from consult.feedback import services as feedback
+
+    officer = users["housing"]
+    for key, answers, when in (
+        ("电动自行车集中充电", _EBIKE_DRAFTS, None),
+        ("停车设施改造", _PARKING_DRAFTS, now - timedelta(days=1)),
+    ):
+        consultation = db.session.scalar(
+            sa.select(Consultation).where(Consultation.title.contains(key))
+        )
+        if consultation is None or consultation.opens_at > now:
+            continue
+        at = when or consultation.closes_at - timedelta(days=3)
+        at = max(min(at, now), consultation.opens_at)
+        with clock.freeze(at):
+            own = [c for c in feedback.all_comments(consultation) if not c.is_hidden]
+            for comment, (disposition, reason) in zip(own, answers, strict=False):
+                feedback.dispose_comment(
+                    comment, {"disposition": disposition, "reason": reason}, actor=officer, now=at
+                )
 
 
 def _check_order(spec: Spec) -> None:
@@ -3261,7 +3429,12 @@ def _schedule_steps(plan, spec: Spec, index, matters, actor_for, admin, depts) -
 
         def adjust(data=data, who=who, reason=reason) -> None:
             actor = admin if who == "admin" else actor_for(index)
-            catalogue.update_matter(matter(), {**data, "reason": reason}, actor=actor)
+            if "postpone" in data:
+                catalogue.postpone_matter(
+                    matter(), {"planned_time": data["postpone"], "reason": reason}, actor=actor
+                )
+            else:
+                catalogue.update_matter(matter(), {**data, "reason": reason}, actor=actor)
 
         plan.add(plan.at(day, 11), adjust)
 

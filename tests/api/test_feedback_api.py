@@ -201,8 +201,16 @@ def test_an_out_of_range_duplicate_id_is_a_422(closed, world, client):
     assert_error(response, 422, field="duplicate_of")
 
 
-def test_an_answer_before_the_window_closes_is_a_422(closed, world, client, clock):
+def test_an_answer_drafted_while_open_is_not_on_the_public_receipt(closed, world, client, clock):
     clock.set(closed.consultation.closes_at - HOUR)
+    response = dispose(client, world, closed.a, disposition="not_adopted", reason="草拟理由。")
+    assert response.status_code == 200
+    public = client.get(f"/api/v1/receipts/{closed.a.receipt}").get_json()
+    assert public["disposition"] is None and public["disposition_reason"] is None
+
+
+def test_an_answer_before_the_window_opens_is_a_422(closed, world, client, clock):
+    clock.set(closed.consultation.opens_at - HOUR)
     response = dispose(client, world, closed.a, disposition="adopted")
     assert_error(response, 422, code="rule_violation")
 

@@ -322,6 +322,11 @@ def test_every_endpoint_answers_as_documented(app, checker, district, frozen, mo
     call(
         "PATCH", f"/api/v1/decisions/{matter['id']}", 422, token=officer, json={"status": "decided"}
     )
+    later = call("POST", "/api/v1/decisions", 201, token=admin, json={**new, "title": "延后事项"})
+    postponement = {"planned_time": "2027-Q1", "reason": "顺延至下一年度"}
+    url = f"/api/v1/decisions/{later['id']}/postponement"
+    call("POST", url, 422, token=officer, json={**postponement, "planned_time": "2026-Q4"})
+    assert call("POST", url, 200, token=officer, json=postponement)["year"] == 2027
 
     # Consultations.
     call("GET", "/api/v1/consultations", 200)

@@ -883,3 +883,99 @@ def test_adding_audit_events_is_allowed_alongside_others(db, cast, create_matter
     db.session.flush()
     assert count(AuditEvent) == before + 1
     assert event.action == "created"
+
+
+# --- postponing into the next year's catalogue -------------------------------------------
+
+POSTPONE = {"planned_time": "2027-Q2", "reason": "上位政策尚未出台，决策时间顺延至下一年度。"}
+
+
+@pytest.mark.parametrize("who", ACTORS)
+def test_who_may_postpone_a_matter(db, cast, create_matter, frozen, who):
+    matter = create_matter(cast.own)
+    publish(matter, frozen)
+    frozen(MUCH_LATER)
+    if who in DEPARTMENT_STAFF:
+        services.postpone_matter(matter, POSTPONE, actor=cast.actors[who])
+        assert matter.year == 2027
+    else:
+        with pytest.raises(Forbidden):
+            services.postpone_matter(matter, POSTPONE, actor=cast.actors[who])
+        assert matter.year == 2026
+
+
+def test_a_postponed_matter_moves_into_next_year_and_both_years_list_it(
+    db, cast, create_matter, frozen
+):
+    matter = create_matter(cast.own)
+    publish(matter, frozen)
+    frozen(MUCH_LATER)
+    old_code = matter.code
+    adjustment = services.postpone_matter(matter, POSTPONE, actor=cast.own_officer)
+    assert (matter.year, matter.planned.code) == (2027, "2027-Q2")
+    assert db.session.get(CatalogueYear, 2027) is not None  # next year's draft, made for it
+    assert adjustment.kind == "postponement" and adjustment.from_year == 2026
+    assert adjustment.reason == POSTPONE["reason"]
+    assert adjustment.changed("code") == {"field": "code", "old": old_code, "new": matter.code}
+    assert adjustment.changed("planned_time")["old"] == "2026-Q3"
+    # The year it left lists it as postponed; the year it joined as carried over.
+    assert [a.matter_id for a in services.postponed_from(2026)] == [matter.id]
+    assert services.carried_over([matter.id]) == {matter.id: adjustment}
+    # Next year's catalogue is a draft, but the matter stays public.
+    assert matter.is_published
+    assert actions(matter)[-1] == "adjusted"
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({**POSTPONE, "reason": "  "}, "reason"),
+        ({**POSTPONE, "planned_time": "2026-Q4"}, "planned_time"),
+        ({**POSTPONE, "planned_time": "2028-01"}, "planned_time"),
+        ({**POSTPONE, "planned_time": ""}, "planned_time"),
+    ],
+)
+def test_a_postponement_needs_a_time_next_year_and_a_reason(
+    db, cast, create_matter, frozen, data, field
+):
+    matter = create_matter(cast.own)
+    publish(matter, frozen)
+    with pytest.raises(RuleViolation) as info:
+        services.postpone_matter(matter, data, actor=cast.own_officer)
+    assert info.value.field == field
+    assert (matter.year, matter.adjustments) == (2026, [])
+
+
+def test_a_draft_or_closed_matter_is_not_postponed(db, cast, create_matter, frozen):
+    draft = create_matter(cast.own)
+    with pytest.raises(RuleViolation):
+        services.postpone_matter(draft, POSTPONE, actor=cast.own_officer)
+    publish(draft, frozen)
+    services.withdraw_matter(draft, "上级政策调整", actor=cast.admin)
+    with pytest.raises(RuleViolation):
+        services.postpone_matter(draft, POSTPONE, actor=cast.admin)
+    assert draft.year == 2026
+
+
+def test_a_matter_postponed_twice_is_listed_by_each_year_it_left(db, cast, create_matter, frozen):
+    matter = create_matter(cast.own)
+    publish(matter, frozen)
+    frozen(MUCH_LATER)
+    services.postpone_matter(matter, POSTPONE, actor=cast.own_officer)
+    services.postpone_matter(
+        matter, {"planned_time": "2028-03", "reason": "再次顺延。"}, actor=cast.admin
+    )
+    assert matter.year == 2028
+    assert [a.matter_id for a in services.postponed_from(2026)] == [matter.id]
+    assert [a.matter_id for a in services.postponed_from(2027)] == [matter.id]
+    assert services.carried_over([matter.id])[matter.id].from_year == 2027
+
+
+def test_the_database_refuses_a_postponement_without_its_year(db, cast, create_matter):
+    matter = create_matter(cast.own)
+    db.session.add(
+        CatalogueAdjustment(matter=matter, kind="postponement", changes=[], reason="理由")
+    )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()

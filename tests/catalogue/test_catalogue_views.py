@@ -934,3 +934,87 @@ def test_the_edit_form_shows_the_planned_time_in_words_that_it_reads_back(client
         world.matter.planned_precision,
         world.matter.planned_index,
     )
+
+
+# --- postponing into next year's catalogue -----------------------------------------------
+
+
+def test_a_postponed_matter_is_shown_in_both_years_and_stays_public(app, client, db, world):
+    login(client, world.users["own_officer"])
+    english(client)
+    reason = "上位政策尚未出台，决策时间顺延至下一年度。"
+    response = post(
+        client,
+        f"/manage/matters/{world.matter.id}/postpone",
+        {"planned_time": "2027年第二季度", "reason": reason},
+    )
+    assert response.status_code == 302
+    moved = reload(db, DecisionMatter, world.matter.id)
+    assert (moved.year, moved.code, moved.planned.code) == (2027, "2027-02", "2027-Q2")
+    client = new_client(app)
+    english(client)
+    # The 2026 catalogue still accounts for it, with the reason and its new number.
+    year_2026 = client.get("/catalogue/2026").get_data(as_text=True)
+    section = year_2026[year_2026.index('id="postponed-h"') :]
+    assert TITLE in section and reason in section and "2026-01 → 2027-02" in section
+    # 2027 is still a draft catalogue, yet the moved matter's page is public and says why.
+    assert client.get("/catalogue/2027").status_code == 404
+    response = client.get(f"/matters/{moved.id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Postponed to the next year's catalogue" in page and reason in page
+    assert 'href="/catalogue/2026"' in page
+
+
+def test_a_postponement_without_a_reason_is_refused_and_keeps_the_input(client, db, world):
+    login(client, world.users["own_officer"])
+    response = post(
+        client,
+        f"/manage/matters/{world.matter.id}/postpone",
+        {"planned_time": "2027-03", "reason": ""},
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "reason")
+    assert 'value="2027-03"' in html
+    assert reload(db, DecisionMatter, world.matter.id).year == 2026
+
+
+@pytest.mark.parametrize("actor", ["other_officer", "representative"])
+def test_only_the_department_or_the_office_postpones(client, db, world, actor):
+    login(client, world.users[actor])
+    response = post(
+        client,
+        f"/manage/matters/{world.matter.id}/postpone",
+        {"planned_time": "2027-03", "reason": "顺延。"},
+    )
+    assert response.status_code == 403
+    assert reload(db, DecisionMatter, world.matter.id).year == 2026
+
+
+def test_a_matter_is_postponed_through_the_api(client, db, world):
+    api_token = services_token(db, world.users["own_officer"])
+    response = client.post(
+        f"/api/v1/decisions/{world.matter.id}/postponement",
+        json={"planned_time": "2027-Q1", "reason": "顺延至下一年度。"},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["year"] == 2027
+    assert body["adjustments"][-1]["kind"] == "postponement"
+    refused = client.post(
+        f"/api/v1/decisions/{world.matter.id}/postponement",
+        json={"planned_time": "2029-Q1", "reason": "再次顺延。"},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["field"] == "planned_time"
+
+
+def services_token(db, user) -> str:
+    from consult.accounts import services as accounts
+
+    _, raw = accounts.issue_token(user, "tests", actor=user)
+    db.session.commit()
+    return raw

@@ -240,6 +240,7 @@ def test_officer_answers_every_comment_and_publishes_feedback(
     summary = "根据公众意见，第二条增加每月公开要求，第三条明确由第三方组织评价。"
     publish = page.locator("#publish")
     publish.get_by_label("How the draft changed").fill(summary)
+    publish.get_by_label(re.compile("publishing cannot be undone")).check()
     if _refused(page, publish.get_by_role("button", name="Publish the feedback").click, bugs):
         alert = page.locator("#publish").get_by_role("alert")
         expect(alert).to_contain_text("1 comment still needs an answer")
@@ -261,10 +262,15 @@ def test_officer_answers_every_comment_and_publishes_feedback(
     card(missing).get_by_role("button", name="Save the answer").click()
     expect(page.get_by_text("4 of 4 comments answered")).to_be_visible()
     page.locator("#publish").get_by_label("How the draft changed").fill(summary)
+    # Publishing cannot be undone: without the tick it is refused, the summary kept.
+    page.locator("#publish").get_by_role("button", name="Publish the feedback").click()
+    expect(page.locator("#publish .error-summary")).to_contain_text("published for good")
+    expect(page.locator("#publish").get_by_label("How the draft changed")).to_have_value(summary)
+    page.locator("#publish").get_by_label(re.compile("publishing cannot be undone")).check()
     page.locator("#publish").get_by_role("button", name="Publish the feedback").click()
 
-    # The public page: the feedback, every answer, and the report (rendered inline in tests).
-    expect(page.get_by_text("The feedback is published.")).to_be_visible()
+    # The public page opens at the feedback, the message where the page lands.
+    expect(page.get_by_text("The feedback is published.")).to_be_in_viewport()
     feedback = page.locator("#feedback")
     expect(feedback).to_contain_text(summary)
     expect(page.locator(f"#comment-{missing} .answer")).to_contain_text("Not adopted")

@@ -1,4 +1,4 @@
-"""Feedback services: answering comments after the window closes (one, in bulk, a duplicate
+"""Feedback services: answering comments (drafted while the window is open) (one, in bulk, a duplicate
 group at once), answer templates, publishing the feedback, corrections as new report
 versions, the database backstops, the overdue queries and the department boundary."""
 
@@ -61,24 +61,25 @@ def actions(object_type: str, object_id: int) -> list[str]:
     return [e.action for e in audit.events_for(object_type, object_id)]
 
 
-# --- answering only after the window closes ----------------------------------------------
+# --- drafting from the opening, publishing after the closing ----------------------------
 
 
 @pytest.mark.parametrize(
-    ("at", "accepted"),
+    ("at", "answerable", "publishable"),
     [
-        (lambda c: c.opens_at + DAY, False),
-        (lambda c: c.closes_at - SECOND, False),
-        (lambda c: c.closes_at, True),
-        (lambda c: c.closes_at + 90 * DAY, True),
+        (lambda c: c.opens_at - SECOND, False, False),
+        (lambda c: c.opens_at, True, False),
+        (lambda c: c.closes_at - SECOND, True, False),
+        (lambda c: c.closes_at, True, True),
+        (lambda c: c.closes_at + 90 * DAY, True, True),
     ],
 )
-def test_a_comment_is_answered_only_once_the_consultation_has_closed(
-    scenario, clock, db, at, accepted
+def test_answers_are_drafted_from_the_opening_and_published_after_the_closing(
+    scenario, clock, db, at, answerable, publishable
 ):
     moment = clock.set(at(scenario.consultation))
-    if accepted:
-        services.dispose_comment(scenario.a, ADOPTED, actor=None)
+    if answerable:
+        answer_all(scenario)
         assert scenario.a.disposition == "adopted"
         assert scenario.a.disposed_at == moment
     else:
@@ -87,10 +88,15 @@ def test_a_comment_is_answered_only_once_the_consultation_has_closed(
         assert info.value.field is None
         with pytest.raises(RuleViolation):
             services.dispose_comments(scenario.consultation, [scenario.a.id], ADOPTED, actor=None)
-        with pytest.raises(RuleViolation):
-            services.publish_feedback(scenario.consultation, {"summary": "摘要"}, actor=None)
         refresh(db, scenario.a)
         assert scenario.a.disposition is None
+    if publishable:
+        services.publish_feedback(scenario.consultation, {"summary": "摘要"}, actor=None)
+        assert scenario.consultation.feedback_published_at == moment
+    else:
+        with pytest.raises(RuleViolation):
+            services.publish_feedback(scenario.consultation, {"summary": "摘要"}, actor=None)
+        assert scenario.consultation.feedback_published_at is None
 
 
 # --- one comment -------------------------------------------------------------------------

@@ -106,7 +106,10 @@ def _dispose_one(client, s, world, db):
 def _publish(client, s, world, db):
     answer_all(s, db)
     return post_form(
-        client, f"{s.base}/publish", {"publish-summary": "修改说明。"}, prefix="publish"
+        client,
+        f"{s.base}/publish",
+        {"publish-summary": "修改说明。", "publish-confirm": "y"},
+        prefix="publish",
     )
 
 
@@ -201,29 +204,55 @@ def test_the_feedback_routes_by_role(closed, world, client, db, role, route):
     assert effect() == expected_effect[0 if allowed else 1]
 
 
-def test_the_workspace_waits_for_the_window_to_close(closed, world, client, clock, db):
+def test_answers_are_drafted_while_the_window_is_open_and_stay_internal(
+    closed, world, client, clock, db
+):
     clock.set(closed.consultation.closes_at - HOUR)
     as_role(client, world, "own_officer")
     page = html(client.get(closed.base))
-    assert "Comments are answered after the consultation closes." in page
-    assert listed_ids(page) == []
-    response = post_form(
-        client,
-        f"{closed.base}/dispose",
-        {"comment_ids": [str(closed.a.id)], "bulk-disposition": "adopted"},
-        prefix="bulk",
-    )
-    assert response.status_code == 422
-    assert reload(db, closed.a).disposition is None
+    assert "Answers saved now are drafts" in page
+    assert closed.a.id in listed_ids(page)
+    reason = "草拟：与上位法规定不符，暂不采纳。"
+    assert post_one(client, closed, closed.a, "not_adopted", reason).status_code == 303
+    assert reload(db, closed.a).disposition_reason == reason
+    # Nobody outside the department sees a draft: not the consultation page, not the receipt.
+    client.post("/logout")
+    assert reason not in html(client.get(f"/consultations/{closed.consultation.id}"))
+    receipt = client.get(f"/api/v1/receipts/{closed.a.receipt}").get_json()
+    assert receipt["disposition"] is None and receipt["disposition_reason"] is None
 
 
-def test_an_answer_before_the_window_closes_is_a_422(closed, world, client, clock, db):
+def test_the_feedback_is_not_published_while_the_window_is_open(closed, world, client, clock, db):
+    answer_all(closed, db)
     clock.set(closed.consultation.closes_at - HOUR)
     as_role(client, world, "own_officer")
+    page = html(client.get(closed.base))
+    assert 'name="publish-summary"' not in page
+    assert "The feedback is published after the consultation closes" in page
+    assert post_publish(client, closed).status_code == 422
+    assert reload(db, closed.consultation).feedback_published_at is None
+
+
+def test_nothing_is_answered_before_the_window_opens(closed, world, client, clock, db):
+    clock.set(closed.consultation.opens_at - HOUR)
+    as_role(client, world, "own_officer")
+    assert "Comments are answered once the consultation opens." in html(client.get(closed.base))
     response = post_one(client, closed, closed.a, "adopted")
     assert response.status_code == 422
-    assert "Comments are answered after the consultation closes." in html(response)
     assert reload(db, closed.a).disposition is None
+
+
+def test_publishing_asks_for_confirmation_and_keeps_the_summary(closed, world, client, db):
+    answer_all(closed, db)
+    as_role(client, world, "own_officer")
+    response = post_form(
+        client, f"{closed.base}/publish", {"publish-summary": "修改说明。"}, prefix="publish"
+    )
+    assert response.status_code == 422
+    page = html(response)
+    assert "Confirm that the answers may be published for good." in error_summary(page)
+    assert re.search(r'name="publish-summary"[^>]*>\s*修改说明。</textarea>', page)
+    assert reload(db, closed.consultation).feedback_published_at is None
 
 
 # --- the workspace -----------------------------------------------------------------------
@@ -491,7 +520,12 @@ def break_two_answers(s: Scenario, db) -> None:
 
 
 def post_publish(client, s, summary="修改说明。"):
-    return post_form(client, f"{s.base}/publish", {"publish-summary": summary}, prefix="publish")
+    return post_form(
+        client,
+        f"{s.base}/publish",
+        {"publish-summary": summary, "publish-confirm": "y"},
+        prefix="publish",
+    )
 
 
 def test_publishing_waits_for_every_answer_then_succeeds(closed, world, client, db):
