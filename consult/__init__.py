@@ -19,6 +19,9 @@ from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+# Templates, static files and migrations sit at the top of the repository; an installed wheel
+# carries them inside the package (setup.py).
+SITE = ROOT if (ROOT / "templates").is_dir() else Path(__file__).resolve().parent / "_site"
 MAX_DB_INT = 2**31 - 1
 log = logging.getLogger(__name__)
 
@@ -34,8 +37,8 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
 
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(SITE / "templates"),
+        static_folder=str(SITE / "static"),
         instance_path=str(INSTANCE_DIR),
     )
     if config is None or isinstance(config, str):
@@ -48,7 +51,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
 
     _import_models()
     _init_database(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(SITE / "migrations"), compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(

@@ -53,10 +53,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from consult import SITE
+
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "templates"
+TEMPLATES = SITE / "templates"
 REPORT_TEMPLATE = "print/feedback_report.html"
 FOLIO_TEMPLATE = "print/page_numbers.html"
 
