@@ -59,10 +59,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Flask-Limiter: Redis when configured, so limits hold across workers; else in-process
-    # memory (consult.core.ratelimit: limits' own, without a sweeping thread per request).
-    RATELIMIT_STORAGE_URI = (
-        os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "consult-memory://"
-    )
+    # memory, limits' own storage (one process only: see ProductionConfig).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
 
@@ -135,7 +133,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"
-    RATELIMIT_STORAGE_URI = "consult-memory://"
+    RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_FAST = True
     ACTIVATION_INTERVAL = 0

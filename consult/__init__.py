@@ -325,7 +325,7 @@ def _refuse_per_process_limits(app: Flask, config: Any) -> None:
         isinstance(config, type) and issubclass(config, ProductionConfig)
     )
     storage = str(app.config.get("RATELIMIT_STORAGE_URI", ""))
-    per_process = storage.startswith(("memory", "consult-memory"))
+    per_process = storage.startswith("memory")
     if production and per_process and not app.config.get("SINGLE_PROCESS"):
         raise RuntimeError(
             "Rate limits are counted per process without Redis: set REDIS_URL (shared "

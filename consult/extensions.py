@@ -13,7 +13,6 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-import consult.core.ratelimit  # noqa: F401  (registers the consult-memory:// storage)
 import consult.core.values  # noqa: F401  (the flush backstop against unstorable values)
 
 # Named constraints: migrations stay stable and a violated rule names itself in the error.

@@ -397,9 +397,9 @@ def test_production_refuses_per_process_rate_limits(monkeypatch):
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     monkeypatch.delenv("CONSULT_SINGLE_PROCESS", raising=False)
     with pytest.raises(RuntimeError, match="REDIS_URL"):
-        create_app("production", RATELIMIT_STORAGE_URI="consult-memory://")
+        create_app("production", RATELIMIT_STORAGE_URI="memory://")
     monkeypatch.setenv("CONSULT_SINGLE_PROCESS", "1")
-    create_app("production", RATELIMIT_STORAGE_URI="consult-memory://", SINGLE_PROCESS=True)
+    create_app("production", RATELIMIT_STORAGE_URI="memory://", SINGLE_PROCESS=True)
 
 
 def test_an_unknown_address_costs_a_real_password_check(db, monkeypatch):
