@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from consult.api import api_actor, bp, paginated, staff_required
 from consult.api.spec import operation
-from consult.catalogue.models import DecisionMatter
+from consult.catalogue import services as catalogue
 from consult.comments import grouping
 from consult.comments import schemas as comment_schemas
 from consult.comments import services as comments
@@ -146,9 +146,7 @@ def get_receipt(number: str):
     description=schemas.WINDOW,
 )
 def create_consultation(matter_id: int, body: schemas.ConsultationInput):
-    matter = db.session.get(DecisionMatter, matter_id)
-    if matter is None:
-        raise NotFound()
+    matter = catalogue.get_matter(matter_id)
     consultation = services.open_consultation(matter, body.model_dump(), actor=api_actor())
     db.session.commit()
     notify_after_commit("consultation_opened")

@@ -43,9 +43,7 @@ def list_decisions(query: schemas.DecisionQuery):
 
 
 def _visible_matter(matter_id: int) -> DecisionMatter:
-    matter = db.session.get(DecisionMatter, matter_id)
-    if matter is None:
-        raise NotFound()
+    matter = services.get_matter(matter_id)
     if not matter.is_published:
         actor = api_actor() if request.headers.get("Authorization") else None
         if actor is None or not actor.is_staff:

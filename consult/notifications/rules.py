@@ -113,10 +113,6 @@ def parse_topic(topic: str | None) -> tuple[str, int]:
     return scope, target
 
 
-def topic_of(scope: str, target_id: int) -> str:
-    return Scope.ALL.value if scope == Scope.ALL else f"{scope}:{target_id}"
-
-
 def confirmation_expired(issued_at: datetime, now: datetime) -> bool:
     return now >= issued_at + CONFIRM_WITHIN
 
@@ -135,9 +131,3 @@ def reminder_due(invited_at: datetime, deadline: datetime, now: datetime) -> boo
     (someone invited in the last two days has just had the invitation itself)."""
     window_opens = deadline - REMINDER_BEFORE_DEADLINE
     return window_opens <= now < deadline and invited_at < window_opens
-
-
-def should_retry(attempts: int, last_attempt_at: datetime | None, now: datetime) -> bool:
-    if attempts >= MAX_ATTEMPTS:
-        return False
-    return last_attempt_at is None or now >= last_attempt_at + RETRY_AFTER
