@@ -1,6 +1,8 @@
 """Shared fixtures: one app per session, one rolled-back transaction per test.
 
-The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points there.
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points there. Under
+pytest-xdist (`make test` runs `-n auto`) every worker has a database of its own: a temporary
+SQLite file, or on PostgreSQL a database named after the worker beside DATABASE_URL's.
 """
 
 from __future__ import annotations
@@ -19,19 +21,55 @@ import pytest
 import sqlalchemy as sa
 
 _TMP = Path(tempfile.mkdtemp(prefix="consult-test-"))
-os.environ.setdefault("CONSULT_INSTANCE_DIR", str(_TMP))
-if not os.environ.get("DATABASE_URL"):
+# xdist workers inherit the environment of the process that started them: what this file
+# chose there (not what the user set) is chosen again, per worker.
+_chosen = set(filter(None, os.environ.get("CONSULT_TEST_CHOSE", "").split(",")))
+if "instance" in _chosen or not os.environ.get("CONSULT_INSTANCE_DIR"):
+    os.environ["CONSULT_INSTANCE_DIR"] = str(_TMP)
+    _chosen.add("instance")
+if "database" in _chosen or not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
+    _chosen.add("database")
+os.environ["CONSULT_TEST_CHOSE"] = ",".join(sorted(_chosen))
 
 from flask.testing import FlaskClient  # noqa: E402
 
 from config import normalise_database_url  # noqa: E402
+
+
+def _worker_database() -> None:
+    """Give this xdist worker its own PostgreSQL database (`test` → `test_gw1`), made empty."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = normalise_database_url(os.environ["DATABASE_URL"])
+    if not worker or not url.startswith("postgresql"):
+        return
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        server.dispose()
+    os.environ["DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+
+
+_worker_database()
 from consult import create_app  # noqa: E402
 from consult.core import time as clock  # noqa: E402
 from consult.extensions import db as _db  # noqa: E402
 from consult.extensions import limiter  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
+
+
+def pytest_make_parametrize_id(config, val, argname):
+    """A set's id in its sorted order: every xdist worker must collect the same test ids, and
+    a set's own order changes with each process's hash seed."""
+    if isinstance(val, set | frozenset):
+        return "{" + ", ".join(sorted(map(repr, val))) + "}"
+    return None
 
 
 class FreshContextClient(FlaskClient):

@@ -332,7 +332,7 @@ def test_catalogue_index_redirects_to_the_current_year(client, catalogue):
         ({"q": "停车", "status": "consulting"}, set()),
         ({"department": "housing", "hearing": "no"}, {"library"}),
     ],
-    ids=lambda v: repr(v),
+    ids=lambda v: repr(sorted(v)) if isinstance(v, set) else repr(v),
 )
 def test_catalogue_filters(client, catalogue, query, expected):
     params = {k: (catalogue[v].id if k == "department" else v) for k, v in query.items()}

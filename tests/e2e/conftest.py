@@ -61,6 +61,13 @@ def pytest_collection_modifyitems(session, config, items):
         items[:] = others + browser
 
 
+def pytest_itemcollected(item):
+    """Under pytest-xdist every browser journey goes to one worker (`--dist loadgroup`), which
+    seeds the demo and starts Chromium once; the other workers share out the rest."""
+    if _is_e2e(item):
+        item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def _is_e2e(item) -> bool:
     return E2E_DIR in Path(str(item.path)).resolve().parents
 
