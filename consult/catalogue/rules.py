@@ -20,7 +20,7 @@ MAX_URL = 500
 MAX_PLANNED_TIME = 20  # 2026年第三季度
 MAX_QUERY = 100  # a search's text
 YEAR_MIN, YEAR_MAX = values.DATE_MIN.year, values.DATE_MAX.year  # catalogue years
-MAX_TERMS = 8  # space-separated terms of a search that count
+MAX_TERMS = 20  # distinct character pairs and words of a search that count
 
 STATUS_LABELS = {
     MatterStatus.PLANNED: _l("Planned"),

@@ -94,14 +94,25 @@ class Postponement(Input):
 
 
 class DecisionQuery(PageQuery):
-    year: Year | None = None
+    year: (
+        Int(
+            rules.YEAR_MIN,
+            rules.YEAR_MAX,
+            description="Catalogue year; every published year if left out",
+        )
+        | None
+    ) = None
     department: Id | None = Field(None, description="Lead department id")
     status: Enum(STATUS_VALUES) | None = Field(None, description="Decision status")
     hearing: bool | None = Field(None, description="Whether a hearing is held")
     q: Text(rules.MAX_QUERY) | None = Field(
         None,
-        description="Words in title or summary. Chinese has no spaces between words, so a term "
-        f"matches as a substring; up to {rules.MAX_TERMS} space-separated terms must all match.",
+        description="Text to find in title or summary, in every catalogue year unless `year` "
+        "is given. Chinese is matched by pairs of characters (停车位 finds 停车设施 through "
+        "停车), Latin letters and digits as whole words, case-insensitively; Traditional "
+        "characters (停車) find the Simplified text. Matches come best first: more of the "
+        "query's pairs, in the title rather than the summary, then the newest year. Up to "
+        f"{rules.MAX_TERMS} distinct pairs and words count; only punctuation finds nothing.",
     )
 
 

@@ -21,7 +21,7 @@ from consult.catalogue.models import (
     MatterProcedure,
     MatterStatus,
 )
-from consult.core import audit, values
+from consult.core import audit, search, values
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
@@ -528,10 +528,6 @@ def all_years() -> list[CatalogueYear]:
     return list(db.session.scalars(sa.select(CatalogueYear).order_by(CatalogueYear.year.desc())))
 
 
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_matters(
     *,
     year: int | None = None,
@@ -542,10 +538,12 @@ def search_matters(
     published_only: bool = True,
     visible_to: User | None = None,
 ) -> sa.Select:
-    """The catalogue query behind the page, the exports and the API.
+    """The catalogue query behind the pages, the exports and the API.
 
-    Chinese has no spaces between words, so a term matches as a substring (停车 finds
-    老旧小区停车设施改造); several space-separated terms must all match.
+    Without `q`, the matters in catalogue order (newest year first). With it, the matters
+    whose title or summary match (`core.search`: pairs of Chinese characters, whole Latin
+    words, Traditional typed as Simplified), best match first, then the newest year.
+    Every year unless `year` is given; only published years unless `published_only` is off.
     """
     stmt = sa.select(DecisionMatter).join(DecisionMatter.catalogue)
     if published_only:
@@ -558,15 +556,33 @@ def search_matters(
         stmt = stmt.where(DecisionMatter.status == status)
     if hearing is not None:
         stmt = stmt.where(DecisionMatter.hearing == hearing)
-    for term in values.search_query(q, rules.MAX_QUERY).split()[: rules.MAX_TERMS]:
-        pattern = f"%{_like_escape(term)}%"
-        stmt = stmt.where(
-            sa.or_(
-                DecisionMatter.title.ilike(pattern, escape="\\"),
-                DecisionMatter.summary.ilike(pattern, escape="\\"),
-            )
+    text = values.search_query(q, rules.MAX_QUERY)
+    ranking: tuple = ()
+    if text:
+        # Only punctuation is a query for nothing, not for everything.
+        found = search.match(
+            search.parse(text, max_terms=rules.MAX_TERMS),
+            (
+                (DecisionMatter.title, search.TITLE_WEIGHT),
+                (DecisionMatter.summary, search.SUMMARY_WEIGHT),
+            ),
         )
-    return stmt.order_by(DecisionMatter.year.desc(), DecisionMatter.number)
+        stmt = stmt.where(found.condition)
+        ranking = found.ranking
+    return stmt.order_by(*ranking, DecisionMatter.year.desc(), DecisionMatter.number)
+
+
+def count_by_year(stmt: sa.Select) -> list[tuple[int, int]]:
+    """(year, matters) of what a search_matters statement finds, newest year first."""
+    found = stmt.order_by(None).subquery()
+    return [
+        (year, n)
+        for year, n in db.session.execute(
+            sa.select(found.c.year, sa.func.count())
+            .group_by(found.c.year)
+            .order_by(found.c.year.desc())
+        )
+    ]
 
 
 def timeline(matter: DecisionMatter) -> list[audit.AuditEvent]:

@@ -98,10 +98,43 @@ def index():
     return render_template("catalogue/empty.html")
 
 
+@bp.get("/catalogue/search")
+def search():
+    """The search across the published catalogues: every year unless one is chosen."""
+    filters = _filters()
+    years = services.published_years()
+    chosen = request.args.get("year", type=db_int)
+    filters["year"] = chosen if chosen in years else None
+    page = request.args.get("page", 1, type=db_int)
+    stmt = services.search_matters(**filters)
+    pagination = db.paginate(
+        stmt, page=page, per_page=current_app.config["PER_PAGE"], error_out=False, max_per_page=100
+    )
+    return render_template(
+        "catalogue/search.html",
+        pagination=pagination,
+        filters=filters,
+        departments=_active_departments(),
+        years=years,
+        by_year=services.count_by_year(services.search_matters(**{**filters, "year": None}))
+        if filters["q"]
+        else [],
+        statuses=STATUS_VALUES,
+        max_query=rules.MAX_QUERY,
+    )
+
+
 @bp.get("/catalogue/<int:year>")
 def year(year: int):
     cat = _catalogue_or_404(year)
     filters = _filters()
+    if filters["q"] and cat.is_published:
+        # A search looks in every year's catalogue (the year is a filter there); a draft's
+        # own page keeps its search to itself, since no other page shows a draft.
+        args = {
+            k: v for k, v in request.args.items() if k in ("q", "department", "status", "hearing")
+        }
+        return redirect(url_for("catalogue.search", **args))
     page = request.args.get("page", 1, type=db_int)
     stmt = services.search_matters(year=year, published_only=cat.is_published, **filters)
     pagination = db.paginate(
@@ -121,6 +154,7 @@ def year(year: int):
         departments=_active_departments(),
         years=services.published_years(),
         statuses=STATUS_VALUES,
+        max_query=rules.MAX_QUERY,
         year_ended=rules.year_has_ended(year, today),
         today=today,
         completion=rules.completion,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from consult.catalogue import rules as catalogue_rules
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter, MatterStatus
 from consult.core import i18n
@@ -47,6 +48,7 @@ def home():
         total=sum(counts.values()),
         recent=recent,
         statuses=list(MatterStatus),
+        max_query=catalogue_rules.MAX_QUERY,
     )
 
 

@@ -269,7 +269,7 @@ def test_control_characters_in_a_search_are_refused_by_the_api_and_dropped_on_th
     district, client
 ):
     refused(client.get("/api/v1/decisions?q=a%07b"), 400, "q")
-    assert client.get("/catalogue/2026?q=a%07b").status_code == 200
+    assert client.get("/catalogue/2026?q=a%07b", follow_redirects=True).status_code == 200
 
 
 def test_a_search_longer_than_stated_is_refused_not_cut(client, district):
@@ -369,6 +369,11 @@ def test_the_document_states_every_limit_the_rules_enforce(client):
     )
     params = {p["name"]: p for p in doc["paths"]["/decisions"]["get"]["parameters"]}
     assert params["q"]["schema"]["maxLength"] == catalogue_rules.MAX_QUERY
+    assert (
+        "every catalogue year" in params["q"]["description"]
+        and "停車" in params["q"]["description"]
+    )
+    assert "every published year" in params["year"]["description"]
     assert params["per_page"]["schema"]["maximum"] == paging.PER_PAGE_MAX
     assert params["page"]["schema"]["minimum"] == 1
     ids = {

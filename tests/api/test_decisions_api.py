@@ -190,6 +190,43 @@ def test_list_filters(api, world, query, expected):
     assert titles(api.get(URL, query_string=query)) == expected
 
 
+@pytest.fixture
+def two_years(world, create_matter, frozen):
+    """A published 2025 catalogue with a parking matter and a Latin-named one."""
+    frozen(datetime(2025, 2, 1, tzinfo=UTC))
+    fees = create_matter(
+        world.transport,
+        year=2025,
+        title="城区公共停车场收费标准调整",
+        summary="对公共停车场和道路临时泊位实行差别化收费。",
+    )
+    create_matter(world.transport, year=2025, title="智慧交通平台V2升级", summary="升级平台。")
+    catalogue.publish_catalogue(fees.catalogue, actor=None)
+    frozen(NOW)
+    return world
+
+
+@pytest.mark.parametrize("q", ["停車位", "停车位", "停車"])
+def test_a_search_finds_the_parking_matters_of_every_year(api, two_years, q):
+    assert sorted(titles(api.get(URL, query_string={"q": q}))) == [
+        "城区公共停车场收费标准调整",
+        "老旧小区停车设施改造",
+    ]
+    assert titles(api.get(URL, query_string={"q": q, "year": 2026})) == ["老旧小区停车设施改造"]
+
+
+@pytest.mark.parametrize("q", ["v2", "V2", "平台 v2"])
+def test_a_latin_word_is_found_whatever_its_case(api, two_years, q):
+    assert titles(api.get(URL, query_string={"q": q})) == ["智慧交通平台V2升级"]
+
+
+@pytest.mark.parametrize("q", ["？！", "%_", "——", "…"])
+def test_a_search_of_punctuation_only_finds_nothing(api, two_years, q):
+    response = api.get(URL, query_string={"q": q})
+    assert titles(response) == []
+    assert response.get_json()["total"] == 0
+
+
 def test_list_filters_by_department(api, world):
     response = api.get(URL, query_string={"department": world.transport.id})
     assert titles(response) == ["公交线网优化调整"]

@@ -269,7 +269,11 @@ def catalogue(db, create_department, create_matter):
         department=housing, year=2026, title="区图书馆新馆建设", summary="新建区图书馆。"
     )
     old = create_matter(
-        department=housing, year=2025, title="二〇二五年旧事项", planned_time="2025-Q4"
+        department=housing,
+        year=2025,
+        title="二〇二五年旧事项",
+        summary="二〇二五年度的事项。",
+        planned_time="2025-Q4",
     )
     for year in (2025, 2026):
         services.publish_catalogue(db.session.get(CatalogueYear, year), actor=None)
@@ -323,13 +327,6 @@ def test_catalogue_index_redirects_to_the_current_year(client, catalogue):
         ({"status": "decided"}, set()),
         ({"hearing": "yes"}, {"parking"}),
         ({"hearing": "no"}, {"waste", "library"}),
-        ({"q": "停车"}, {"parking"}),
-        ({"q": "垃圾分类"}, {"waste"}),
-        ({"q": "图书馆"}, {"library"}),  # found in the summary as well as the title
-        ({"q": "老旧 停车"}, {"parking"}),  # several terms must all match
-        ({"q": "老旧 垃圾"}, set()),
-        ({"q": "%"}, set()),  # LIKE wildcards are literal
-        ({"q": "停车", "status": "consulting"}, set()),
         ({"department": "housing", "hearing": "no"}, {"library"}),
     ],
     ids=lambda v: repr(sorted(v)) if isinstance(v, set) else repr(v),
@@ -341,11 +338,122 @@ def test_catalogue_filters(client, catalogue, query, expected):
     assert shown(response.get_data(as_text=True)) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "停车"}, {"parking"}),
+        ({"q": "垃圾分类"}, {"waste"}),
+        ({"q": "图书馆"}, {"library"}),  # found in the summary as well as the title
+        ({"q": "老旧 停车"}, {"parking"}),
+        ({"q": "旧事项"}, {"old"}),  # every year
+        ({"q": "旧事项", "year": "2026"}, set()),
+        ({"q": "%"}, set()),  # LIKE wildcards are no query
+        ({"q": "停车", "status": "consulting"}, set()),
+        ({"q": "停车", "department": "urban"}, set()),
+        ({"q": "停车", "hearing": "yes"}, {"parking"}),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_search_page_filters(client, catalogue, query, expected):
+    params = {k: (catalogue[v].id if k == "department" else v) for k, v in query.items()}
+    response = client.get("/catalogue/search", query_string=params)
+    assert response.status_code == 200
+    assert shown(response.get_data(as_text=True)) == expected
+
+
 def test_search_for_parking_finds_the_parking_matter_only(client, catalogue):
-    html = client.get("/catalogue/2026?q=停车").get_data(as_text=True)
+    html = client.get("/catalogue/search?q=停车").get_data(as_text=True)
     assert TITLE in html
     assert matter_links(html) == [str(catalogue["parking"].id)]
     assert 'value="停车"' in html  # the search box keeps the term
+
+
+def test_a_search_from_a_year_page_looks_in_every_year(client, catalogue):
+    response = client.get("/catalogue/2026?q=停车&status=planned&page=2")
+    assert response.status_code == 302
+    target = urlsplit(response.location)
+    assert target.path == "/catalogue/search"
+    assert parse_qs(target.query) == {"q": ["停车"], "status": ["planned"]}
+
+
+def test_the_home_page_searches_every_year(client, catalogue):
+    html = client.get("/").get_data(as_text=True)
+    assert 'action="/catalogue/search"' in html
+
+
+@pytest.fixture
+def parking_years(db, catalogue, create_matter):
+    """A parking matter in 2025 too, added to the published catalogue."""
+    fees = create_matter(
+        department=catalogue["housing"],
+        year=2025,
+        title="城区公共停车场收费标准调整",
+        summary="对公共停车场和道路临时泊位实行差别化收费。",
+        reason="根据区政府常务会议决定补充列入。",
+    )
+    db.session.commit()
+    return {**catalogue, "fees": fees}
+
+
+@pytest.mark.parametrize("q", ["停车位", "停車", "停車位"])
+def test_a_parking_search_finds_both_years_and_shows_them(client, parking_years, q):
+    html = client.get("/catalogue/search", query_string={"q": q}).get_data(as_text=True)
+    ids = {str(parking_years[k].id) for k in ("parking", "fees")}
+    assert set(matter_links(html)) == ids
+    chips = re.search(r'<nav class="chips found-years".*?</nav>', html, re.S).group(0)
+    assert zh("All years: %(num)d") % {"num": 2} in chips
+    assert zh("%(year)d: %(num)d") % {"year": 2026, "num": 1} in chips
+    assert zh("%(year)d: %(num)d") % {"year": 2025, "num": 1} in chips
+    assert 'href="/catalogue/search?q=' in chips and "year=2025" in chips
+
+
+def test_choosing_a_year_keeps_the_other_years_in_reach(client, parking_years):
+    html = client.get("/catalogue/search?q=停车位&year=2025").get_data(as_text=True)
+    assert matter_links(html) == [str(parking_years["fees"].id)]
+    assert '<option value="2025" selected>' in html
+    chips = re.search(r'<nav class="chips found-years".*?</nav>', html, re.S).group(0)
+    assert zh("All years: %(num)d") % {"num": 2} in chips  # a link back to every year
+
+
+def test_a_traditional_search_on_the_traditional_page(client, parking_years):
+    client.set_cookie("lang", "zh_Hant")
+    html = client.get("/catalogue/search?q=停車位").get_data(as_text=True)
+    assert set(matter_links(html)) == {str(parking_years[k].id) for k in ("parking", "fees")}
+    assert "老舊小區停車設施改造" in html  # the page in Traditional characters
+    assert 'value="停車位"' in html  # the box keeps what was typed
+
+
+def test_a_search_is_shown_escaped(client, catalogue):
+    html = client.get("/catalogue/search", query_string={"q": "<b>停车</b>"}).get_data(as_text=True)
+    assert "<b>停车</b>" not in html
+    assert "&lt;b&gt;停车&lt;/b&gt;" in html
+    assert matter_links(html) == [str(catalogue["parking"].id)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=" + "停" * 500,
+        "q=%EF%BC%9F%EF%BC%81",  # ？！ only
+        "q=%25%5F",
+        "q=%FF%FE",
+        "q=停车&year=abc",
+        "q=停车&year=1999",
+        f"q=停车&year={HUGE}",
+        f"q=停车&page={HUGE}&department={HUGE}",
+        "q=停车&q=车位",
+    ],
+)
+def test_bad_search_input_is_never_an_error_page(client, catalogue, query):
+    response = client.get(f"/catalogue/search?{query}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=停车%00"])
+def test_a_nul_in_a_search_is_a_clear_refusal(client, catalogue, query):
+    response = client.get(f"/catalogue/search?{query}")
+    assert response.status_code == 400
+    assert '<p class="error-code">400</p>' in response.get_data(as_text=True)
 
 
 def test_catalogue_pagination(client, db, create_department, create_matter):
@@ -355,7 +463,7 @@ def test_catalogue_pagination(client, db, create_department, create_matter):
     services.publish_catalogue(db.session.get(CatalogueYear, 2026), actor=None)
     db.session.commit()
 
-    first = client.get("/catalogue/2026?q=停车").get_data(as_text=True)
+    first = client.get("/catalogue/search?q=停车").get_data(as_text=True)
     assert len(matter_links(first)) == 20
     assert "停车事项第01号" in first and "停车事项第21号" not in first
     next_link = re.search(r'<a href="([^"]+)" rel="next"', first)
@@ -363,7 +471,7 @@ def test_catalogue_pagination(client, db, create_department, create_matter):
     next_query = parse_qs(urlsplit(next_link.group(1).replace("&amp;", "&")).query)
     assert next_query["page"] == ["2"] and next_query["q"] == ["停车"]
 
-    second = client.get("/catalogue/2026?q=停车&page=2").get_data(as_text=True)
+    second = client.get("/catalogue/search?q=停车&page=2").get_data(as_text=True)
     assert len(matter_links(second)) == 5
     assert "停车事项第21号" in second and "停车事项第25号" in second
     assert "停车事项第01号" not in second
@@ -387,7 +495,7 @@ def test_catalogue_pagination(client, db, create_department, create_matter):
     ],
 )
 def test_malformed_catalogue_query_is_ignored_not_an_error(client, catalogue, query):
-    response = client.get(f"/catalogue/2026?{query}")
+    response = client.get(f"/catalogue/2026?{query}", follow_redirects=True)
     assert response.status_code == 200
 
 

@@ -176,6 +176,11 @@ class District:
             "site.health": ["/healthz"],
             "catalogue.index": ["/catalogue", "/catalogue?q=停车"],
             "catalogue.year": ["/catalogue/2026", "/catalogue/2026?status=consulting"],
+            "catalogue.search": [
+                "/catalogue/search",
+                "/catalogue/search?q=停车",
+                "/catalogue/search?q=停車位&year=2026",
+            ],
             "catalogue.year_csv": ["/catalogue/2026.csv"],
             "catalogue.year_json": ["/catalogue/2026.json"],
             "catalogue.matter": [f"/matters/{m}" for m in matters],

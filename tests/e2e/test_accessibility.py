@@ -206,6 +206,7 @@ def assert_no_blocking(page: Page, name: str, include: str | None = None) -> Non
 PUBLIC_PAGES = {
     "home": lambda s: "/",
     "catalogue": lambda s: f"/catalogue/{s['year']}",
+    "catalogue-search": lambda s: "/catalogue/search?q=停车位",
     "consultation": lambda s: f"/consultations/{s['open']}",
     "receipt": lambda s: f"/receipts/{s['receipt']}",
     "receipt-lookup": lambda s: "/receipts",

@@ -514,3 +514,29 @@ def test_a_refused_comment_shows_every_error_at_the_form_and_keeps_the_text(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=str(ARTIFACTS / "limited-comment-phone.png"))
     limiter.reset()
+
+
+def test_a_search_typed_in_traditional_finds_the_parking_matters_of_every_year(phone: Page, app_db):
+    """A Hong Kong reader on the 繁體 page types 停車位 on the home page: the Simplified
+    matters of this year and last year come back, on a page that fits the phone."""
+    from consult.catalogue import services
+    from consult.core.i18n import to_traditional
+
+    with app_db() as db:
+        found = db.session.scalars(services.search_matters(q="停车位")).all()
+        expected = [to_traditional(m.title) for m in found]
+        years = {m.year for m in found}
+    assert len(years) >= 2  # the demo has parking matters in two catalogue years
+    page = phone
+    page.goto("/")
+    page.get_by_role("link", name="繁體中文").click()
+    page.get_by_role("searchbox", name="檢索決策事項目錄").fill("停車位")
+    page.get_by_role("button", name="搜索").click()
+    expect(page.get_by_role("heading", level=1, name="檢索決策事項目錄")).to_be_visible()
+    expect(page.get_by_role("searchbox", name="搜索")).to_have_value("停車位")
+    expect(page.locator("table.catalogue tbody th a")).to_have_text(expected)
+    by_year = page.get_by_role("navigation", name="按目錄年度查看搜索結果")
+    expect(by_year.get_by_role("link")).to_have_count(1 + len(years))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search-traditional-phone.png"), full_page=True)

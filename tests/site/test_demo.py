@@ -189,6 +189,10 @@ def test_the_story_is_told_by_the_right_people_and_never_in_the_future(seeded, d
 
     parking = db.session.scalars(services.search_matters(q="停车")).all()
     assert PARKING in [m.title for m in parking]
+    # What residents type finds it too, and the search spans the catalogue years.
+    for typed in ("停车位", "车位", "停車位"):
+        assert PARKING in [m.title for m in db.session.scalars(services.search_matters(q=typed))]
+    assert len({m.year for m in db.session.scalars(services.search_matters(q="停车位"))}) >= 2
     matter = next(m for m in parking if m.title == PARKING)
     assert matter.status == MatterStatus.CONSULTING
     actions = [e.action for e in services.timeline(matter)]
