@@ -10,7 +10,7 @@ from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale, gettext
 
 from consult.catalogue import rules as catalogue_rules
-from consult.core import i18n
+from consult.core import care, i18n
 
 
 def planned_label(planned) -> str:
@@ -75,7 +75,7 @@ def qr_data_uri(text: str) -> str:
 
 
 def switch_target() -> str:
-    """Where the language switch returns to: this page (its query string if it is readable)."""
+    """Where the language and care-mode switches return to: this page (its query string if it is readable)."""
     try:
         return request.full_path.rstrip("?")
     except UnicodeDecodeError:
@@ -141,5 +141,6 @@ def register(app: Flask) -> None:
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         html_lang=lambda: i18n.HTML_LANG[i18n.requested_language()],
         current_language=i18n.requested_language,
+        care_mode=care.care_mode,
     )
     app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date)

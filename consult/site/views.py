@@ -1,4 +1,4 @@
-"""Home page, language switch and health check."""
+"""Home page, language and care-mode switches, health check."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from consult.catalogue import rules as catalogue_rules
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter, MatterStatus
-from consult.core import i18n
+from consult.core import care, i18n
 from consult.core.time import local_zone, today_in
 from consult.core.urls import safe_local_path
 from consult.extensions import db
@@ -61,6 +61,32 @@ def set_language(code: str):
             i18n.LANG_COOKIE,
             code,
             max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+        )
+    return response
+
+
+@bp.get("/care/<any(on, off):state>")
+def set_care_mode(state: str):
+    """The header's 关怀模式 switch: a plain GET form, like the language switch, so it works
+    without JavaScript; the cookie is read by the server, so the next page is painted in
+    the chosen mode from its first byte."""
+    target = safe_local_path(request.args.get("next"), url_for("site.home"))
+    response = redirect(target)
+    if state == "on":
+        response.set_cookie(
+            care.CARE_COOKIE,
+            care.CARE_ON,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+        )
+    else:
+        response.delete_cookie(
+            care.CARE_COOKIE,
             samesite="Lax",
             secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
             httponly=True,

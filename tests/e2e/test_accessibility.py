@@ -1,4 +1,5 @@
-"""axe-core in Chromium on the pages residents, staff and representatives use most.
+"""axe-core in Chromium on every page residents, staff and representatives use, in normal
+mode and in 关怀模式 (care mode), and the care mode's own promises measured on each page.
 
 axe-core comes from the npm registry (tests/e2e/package.json, installed by `make e2e-deps`)
 and is injected from that local file: no CDN. The app's Content-Security-Policy allows no
@@ -7,31 +8,51 @@ only (the journeys run with the CSP on).
 
 A page passes with no violation of impact "serious" or "critical". axe's "needs review"
 results of those impacts count too (e.g. an aria-label on a <p>, which screen readers
-ignore), except colour contrast it could not measure (a human looks at those). Everything
-else is printed, and every result is written to test-artifacts/e2e/axe/<page>.json.
+ignore), except colour contrast it could not measure (a human looks at those). In care mode
+axe's AAA contrast rule (7:1, `color-contrast-enhanced`) is switched on and counts as well.
+Everything else is printed, and every result is written to test-artifacts/e2e/axe/<page>.json.
+
+Care mode is also measured on every page (MIIT 互联网网站适老化通用设计规范, GB/T 37668-2019):
+no visible text below 18 px, line height at least 1.5, every control at least 48 px tall,
+nothing fixed, sticky or animated; and in both modes nothing wider than the screen.
+
+The matrix: every page at 1280 px in both modes; the public pages also at 375 px (a phone)
+in both modes. One browser; one page per (person, mode, width), reused from test to test.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADMIN, ARTIFACTS, AXE_JS, DESKTOP, log_in
+from tests.e2e.conftest import (
+    ADMIN,
+    ARTIFACTS,
+    AXE_JS,
+    DESKTOP,
+    HOUSING_OFFICER,
+    PHONE,
+    REPRESENTATIVE,
+    log_in,
+)
 
 pytestmark = pytest.mark.e2e
 
 BLOCKING = {"serious", "critical"}
 # "Needs review" results left to a person: axe could not work out the colours behind the text.
-REVIEW_ONLY = {"color-contrast"}
+REVIEW_ONLY = {"color-contrast", "color-contrast-enhanced"}
 
-AXE_RUN = """async (include) => {
+AXE_RUN = """async ({include, enhanced}) => {
   const result = await axe.run(include ? {include: [include]} : document, {
     resultTypes: ["violations", "incomplete"],
+    rules: {"color-contrast-enhanced": {enabled: enhanced}},
   });
   const brief = (kind) => (v) => ({
     id: v.id,
@@ -55,58 +76,212 @@ AXE_RUN = """async (include) => {
   };
 }"""
 
+# What care mode promises, measured in the page. Returns a list of findings (empty = kept).
+CARE_PROMISES = """({minText, minTarget, lineHeight}) => {
+  const found = [];
+  const where = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + [...el.classList].map((c) => "." + c).join("");
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    return r.width > 1 && r.height > 1 && r.right > 0 && r.bottom > -5000
+      && cs.visibility !== "hidden" && !el.closest("[hidden], .hp");
+  };
+  const headings = "h1, h2, h3, h4, h5, h6";
+  const controls = "button, select, input, textarea, option";
+  for (const el of document.body.querySelectorAll("*")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !shown(el)) continue;
+    const cs = getComputedStyle(el);
+    const size = parseFloat(cs.fontSize);
+    const text = el.textContent.trim().slice(0, 30);
+    if (size < minText) found.push(`text ${size}px < ${minText}px: ${where(el)} "${text}"`);
+    if (!el.closest(headings) && !el.closest(controls) && cs.lineHeight !== "normal") {
+      const ratio = parseFloat(cs.lineHeight) / size;
+      if (ratio < lineHeight - 0.01)
+        found.push(`line height ${ratio.toFixed(2)} < ${lineHeight}: ${where(el)} "${text}"`);
+    }
+  }
+  for (const el of document.querySelectorAll("[data-label]")) {
+    const before = getComputedStyle(el, "::before");
+    if (shown(el) && before.content !== "none" && parseFloat(before.fontSize) < minText)
+      found.push(`label ${before.fontSize} < ${minText}px: ${where(el)}::before`);
+  }
+  const targets = [
+    "button", ".button", "select", "textarea", "summary", "label.check",
+    "input:not([type=hidden]):not([type=checkbox]):not([type=radio])",
+    ".main-nav a", ".lang-switch a", ".sub-nav a", ".chips a", ".year-switch a", ".pager a",
+  ].join(", ");
+  for (const el of document.querySelectorAll(targets)) {
+    if (!shown(el)) continue;
+    const h = el.getBoundingClientRect().height;
+    if (h < minTarget - 0.5)
+      found.push(`target ${h.toFixed(1)}px < ${minTarget}px: ${where(el)} "${el.textContent.trim().slice(0, 30)}"`);
+  }
+  for (const el of document.querySelectorAll("*")) {
+    const p = getComputedStyle(el).position;
+    if (p === "fixed" || p === "sticky") found.push(`${p}: ${where(el)}`);
+  }
+  for (const a of document.getAnimations()) found.push(`moving: ${a.constructor.name} on ${where(a.effect.target)}`);
+  for (const el of document.querySelectorAll("marquee, blink, video[autoplay], audio[autoplay]"))
+    found.push(`moving: ${where(el)}`);
+  return found;
+}"""
 
-def run_axe(page: Page, name: str, include: str | None = None) -> list[dict]:
-    """Inject axe-core from the local file and run it; return its violations and "needs
-    review" results (all impacts), also written to test-artifacts/e2e/axe/<name>.json."""
-    if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS} is missing: `make e2e-deps` (run by `make test`) installs it")
-    page.add_script_tag(path=str(AXE_JS))
-    found = page.evaluate(AXE_RUN, include)
-    out = ARTIFACTS / "axe"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{name}.json").write_text(
-        json.dumps(
-            {"url": page.url, "axe": found["version"], "results": found["results"]},
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
-    return found["results"]
+
+# --- the pages ---------------------------------------------------------------------------
 
 
-def is_blocking(result: dict) -> bool:
-    if result["impact"] not in BLOCKING:
-        return False
-    return result["kind"] == "violation" or result["id"] not in REVIEW_ONLY
+@dataclass(frozen=True)
+class Subject:
+    """A page under test: who looks at it, where it is, and how to tell it is ready."""
+
+    path: Callable[[dict], str]
+    who: str | None = None  # None (a resident), "housing", "admin" or "representative"
+    ready: str | None = None  # a CSS selector that must be visible besides the <h1>
+
+    @property
+    def public(self) -> bool:
+        return self.who is None
 
 
-def describe(results: list[dict]) -> str:
-    lines = []
-    for v in results:
-        lines.append(
-            f"- [{v['impact']}, {v['kind']}] {v['id']}: {v['help']} ({len(v['nodes'])} node(s))"
-        )
-        for node in v["nodes"][:5]:
-            lines.append(f"    {node['target']}  {node['html'][:160]}")
-    return "\n".join(lines)
+PEOPLE = {"housing": HOUSING_OFFICER, "admin": ADMIN, "representative": REPRESENTATIVE}
+
+PAGES: dict[str, Subject] = {
+    # What a resident sees.
+    "home": Subject(lambda s: "/"),
+    "catalogue": Subject(lambda s: f"/catalogue/{s['year']}", ready="table.catalogue"),
+    "catalogue-search": Subject(lambda s: "/catalogue/search?q=停车位", ready="table.catalogue"),
+    "matter": Subject(lambda s: f"/matters/{s['matter']}"),
+    "consultations-open": Subject(lambda s: "/consultations"),
+    "consultations-scheduled": Subject(lambda s: "/consultations?status=scheduled"),
+    "consultations-closed": Subject(lambda s: "/consultations?status=closed"),
+    "consultation": Subject(lambda s: f"/consultations/{s['open']}", ready="#comment-form"),
+    "comment-form": Subject(
+        lambda s: f"/consultations/{s['open']}?clause={s['clause']}#comment-form",
+        ready="#comment-form button[type=submit]",
+    ),
+    "feedback": Subject(lambda s: f"/consultations/{s['published']}#feedback", ready="#feedback"),
+    "duplicate-group": Subject(lambda s: s["group"]),
+    "receipt-lookup": Subject(lambda s: "/receipts"),
+    "receipt": Subject(lambda s: f"/receipts/{s['receipt']}", ready=".receipt-number"),
+    "meetings": Subject(lambda s: "/meetings"),
+    "meeting": Subject(lambda s: s["meeting"]),
+    "representatives": Subject(lambda s: "/representatives", ready=".rep-list .card"),
+    "open-data": Subject(lambda s: "/open-data"),
+    "subscribe": Subject(lambda s: "/subscriptions"),
+    "subscription-confirm": Subject(lambda s: f"/subscriptions/confirm/{s['token']}"),
+    "unsubscribe": Subject(lambda s: f"/subscriptions/unsubscribe/{s['token']}"),
+    "login": Subject(lambda s: "/login"),
+    "not-found": Subject(lambda s: "/no-such-page"),
+    # A representative.
+    "my-invitations": Subject(lambda s: "/my/invitations", who="representative"),
+    "venue": Subject(lambda s: s["venue"], who="representative"),
+    "apply": Subject(lambda s: "/representatives/apply", who="representative"),
+    # A department officer (区住建局).
+    "dashboard": Subject(lambda s: "/manage/", who="housing"),
+    "new-matter": Subject(lambda s: "/manage/matters/new", who="housing"),
+    "edit-matter": Subject(lambda s: s["edit_matter"], who="housing"),
+    "progress": Subject(lambda s: s["progress"], who="housing"),
+    "postpone": Subject(lambda s: s["edit_matter"].replace("/edit", "/postpone"), who="housing"),
+    "withdraw": Subject(lambda s: s["withdraw"], who="admin"),
+    "new-consultation": Subject(lambda s: s["new_consultation"], who="housing"),
+    "manage-consultation": Subject(lambda s: s["manage_consultation"], who="housing"),
+    "feedback-workspace": Subject(
+        lambda s: f"/manage/consultations/{s['answering']}/feedback",
+        who="admin",
+        ready="#bulk-form",
+    ),
+    "officer-workspace": Subject(lambda s: s["housing_workspace"], who="housing"),
+    "answer-templates": Subject(lambda s: "/manage/answer-templates", who="housing"),
+    "answer-template": Subject(lambda s: s["answer_template"], who="housing"),
+    "manage-meetings": Subject(lambda s: "/manage/meetings", who="housing"),
+    "manage-meeting": Subject(lambda s: s["manage_meeting"], who="housing"),
+    "new-meeting": Subject(lambda s: "/manage/meetings/new", who="housing"),
+    "check-in": Subject(lambda s: s["check_in"], who="housing"),
+    "account": Subject(lambda s: "/account", who="housing"),
+    # The government office (administration).
+    "users": Subject(lambda s: "/admin/users", who="admin"),
+    "user": Subject(lambda s: s["user"], who="admin"),
+    "new-user": Subject(lambda s: "/admin/users/new", who="admin"),
+    "departments": Subject(lambda s: "/admin/departments", who="admin"),
+    "department": Subject(lambda s: s["department"], who="admin"),
+    "new-department": Subject(lambda s: "/admin/departments/new", who="admin"),
+    "pool": Subject(lambda s: "/admin/representatives", who="admin"),
+    "representative": Subject(lambda s: s["representative"], who="admin"),
+    "applications": Subject(lambda s: "/admin/representatives/applications", who="admin"),
+    "figures": Subject(lambda s: "/admin/representatives/figures", who="admin"),
+    "new-representative": Subject(lambda s: "/admin/representatives/new", who="admin"),
+    "outbox": Subject(lambda s: "/admin/outbox", who="admin"),
+    "outbox-mail": Subject(lambda s: s["outbox_mail"], who="admin"),
+}
+
+# Endpoints that are no page of their own: files, feeds, data, redirects and actions.
+NOT_PAGES = re.compile(
+    r"^(static|api\..*|feeds\..*|site\.(set_language|set_care_mode|health)|catalogue\.(index|"
+    r"year_csv|year_json)|opendata\.download|meetings\.(consultations|meetings)_calendar|"
+    r"consultations\.document|feedback\.(report_pdf|revised_draft)|"
+    r"manage_consultations\.comment_attachment)$"
+)
+
+MATRIX = [
+    pytest.param(name, mode, width, id=f"{name}-{mode}-{width}")
+    for name, subject in PAGES.items()
+    for width in ((1280, 375) if subject.public else (1280,))
+    for mode in ("normal", "care")
+]
 
 
 # --- what the pages show -----------------------------------------------------------------
 
 
+def _first_link(client, path: str, pattern: str, *, via: str | None = None) -> str:
+    """The first link on `path` (as the test client sees it) whose address matches; with
+    `via`, the first such link on any of the pages `path` links to by `via`."""
+    html = client.get(path).get_data(as_text=True)
+    hrefs = [h.replace("&amp;", "&") for h in re.findall(r'href="([^"#]+)', html)]
+    if via is None:
+        found = next((h for h in hrefs if re.fullmatch(pattern, h)), None)
+    else:
+        found = None
+        for step in dict.fromkeys(h for h in hrefs if re.fullmatch(via, h)):
+            try:
+                found = _first_link(client, step, pattern)
+                break
+            except LookupError:
+                continue
+    if found is None:
+        raise LookupError(f"no link like {pattern} on {path}" + (f" via {via}" if via else ""))
+    return found
+
+
+def _signed_in(app, email: str):
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    token = token or re.search(r'name="csrf_token" value="([^"]+)"', html)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": "demo-password-2026", "csrf_token": token.group(1)},
+    )
+    assert response.status_code == 302, f"login as {email} failed"
+    return client
+
+
 @pytest.fixture(scope="session")
 def subjects(e2e_app) -> dict:
-    """Ids for the pages under test, made ready through the services where the demo lacks
+    """Where the pages under test are, made ready through the services where the demo lacks
     them: a consultation with its feedback published (and its PDF rendered), one closed and
-    still being answered, representatives on the roster."""
+    still being answered, representatives on the roster, a subscription's link. The rest are
+    the first link of their kind on the page a person would follow it from."""
     from consult.accounts.models import User
-    from consult.comments.models import Comment
+    from consult.comments.models import Comment, DuplicateGroup
     from consult.consultations.models import Consultation
     from consult.core.time import local_date_of, now_utc
     from consult.extensions import db
     from consult.feedback import services as feedback
     from consult.feedback.models import ReportStatus
+    from consult.notifications import services as notifications
     from consult.representatives import services as pool
 
     with e2e_app.app_context():
@@ -174,25 +349,145 @@ def subjects(e2e_app) -> dict:
             .where(Comment.consultation_id == open_one.id, Comment.status == "published")
             .limit(1)
         )
-        db.session.commit()
-        return {
+        group = db.session.scalar(sa.select(DuplicateGroup).order_by(DuplicateGroup.id).limit(1))
+        assert group is not None, "the demo has no group of copied comments"
+        asked = notifications.subscribe("zhang.wei@example.cn", "all")
+        housing = db.session.scalar(sa.select(User).where(User.email == HOUSING_OFFICER))
+        if not feedback.templates_for(housing.department_id):
+            feedback.save_template(
+                housing.department,
+                {
+                    "title": "超出本次征求意见范围",
+                    "disposition": "not_applicable",
+                    "reason": "该意见不属于本次征求意见稿的调整范围，已转交相关部门研究办理。",
+                },
+                actor=housing,
+            )
+        found = {
             "year": open_one.matter.year,
+            "matter": open_one.matter_id,
             "open": open_one.id,
             "clause": open_one.clauses[1].number,
             "receipt": receipt,
             "published": published.id,
             "answering": answering.id,
+            "group": f"/consultations/{group.consultation_id}/groups/{group.id}",
+            "token": asked.token,
         }
+        db.session.commit()
+        notifications.send_confirmation(asked)  # a mail in the outbox, for the outbox pages
+
+    anyone = e2e_app.test_client()
+    found["meeting"] = _first_link(anyone, "/meetings", r"/meetings/\d+")
+    rep = _signed_in(e2e_app, REPRESENTATIVE)
+    found["venue"] = _first_link(rep, "/my/invitations", r"/meetings/\d+/venue")
+    officer = _signed_in(e2e_app, HOUSING_OFFICER)
+    found["edit_matter"] = _first_link(officer, "/manage/", r"/manage/matters/\d+/edit")
+    on_matter = {"via": r"/matters/\d+"}
+    found["progress"] = _first_link(
+        officer, "/manage/", r"/manage/matters/\d+/progress", **on_matter
+    )
+    found["new_consultation"] = _first_link(
+        officer, "/manage/", r"/manage/matters/\d+/consultations/new", **on_matter
+    )
+    found["manage_consultation"] = _first_link(officer, "/manage/", r"/manage/consultations/\d+")
+    found["housing_workspace"] = _first_link(
+        officer, "/manage/", r"/manage/consultations/\d+/feedback"
+    )
+    found["answer_template"] = _first_link(
+        officer, "/manage/answer-templates", r"/manage/answer-templates/\d+"
+    )
+    found["manage_meeting"] = _first_link(officer, "/manage/meetings", r"/manage/meetings/\d+")
+    found["check_in"] = _first_link(
+        officer, found["manage_meeting"], r"/manage/meetings/\d+/check-in"
+    )
+    office = _signed_in(e2e_app, ADMIN)
+    # Withdrawing a published matter is the government office's (区政府办公室) decision.
+    found["withdraw"] = _first_link(
+        office, "/manage/", r"/manage/matters/\d+/withdraw", **on_matter
+    )
+    found["user"] = _first_link(office, "/admin/users", r"/admin/users/\d+")
+    found["department"] = _first_link(office, "/admin/departments", r"/admin/departments/\d+")
+    found["representative"] = _first_link(
+        office, "/admin/representatives", r"/admin/representatives/\d+"
+    )
+    found["outbox_mail"] = _first_link(office, "/admin/outbox", r"/admin/outbox/[^/?]+")
+    return found
 
 
-@pytest.fixture
-def axe_page(new_context) -> Page:
-    """A desktop page whose context lets the axe-core script in (bypass_csp)."""
-    return new_context(bypass_csp=True, **DESKTOP).new_page()
+# --- one page per (person, mode, width), reused ------------------------------------------
 
 
-def assert_no_blocking(page: Page, name: str, include: str | None = None) -> None:
-    results = run_axe(page, name, include)
+@pytest.fixture(scope="module")
+def pages(browser, base_url) -> Iterator[Callable[[str | None, str, int], Page]]:
+    """`pages(who, mode, width)`: a page in its own context (signed in as `who`, with the
+    care-mode cookie when mode is "care"), opened once and reused by every test that asks."""
+    opened: dict[tuple, Page] = {}
+
+    def _page(who: str | None, mode: str, width: int) -> Page:
+        key = (who, mode, width)
+        if key not in opened:
+            context = browser.new_context(
+                base_url=base_url, bypass_csp=True, **(PHONE if width == 375 else DESKTOP)
+            )
+            if mode == "care":
+                context.add_cookies([{"name": "care", "value": "1", "url": base_url}])
+            page = context.new_page()
+            if who:
+                log_in(page, PEOPLE[who], english=False)
+            opened[key] = page
+        return opened[key]
+
+    yield _page
+    for page in opened.values():
+        page.context.close()
+
+
+# --- the checks --------------------------------------------------------------------------
+
+
+def run_axe(page: Page, name: str, include: str | None = None, *, enhanced=False) -> list[dict]:
+    """Inject axe-core from the local file and run it; return its violations and "needs
+    review" results (all impacts), also written to test-artifacts/e2e/axe/<name>.json."""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: `make e2e-deps` (run by `make test`) installs it")
+    page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(AXE_RUN, {"include": include, "enhanced": enhanced})
+    out = ARTIFACTS / "axe"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(
+        json.dumps(
+            {"url": page.url, "axe": found["version"], "results": found["results"]},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+    return found["results"]
+
+
+def is_blocking(result: dict) -> bool:
+    if result["impact"] not in BLOCKING:
+        return False
+    return result["kind"] == "violation" or result["id"] not in REVIEW_ONLY
+
+
+def describe(results: list[dict]) -> str:
+    lines = []
+    for v in results:
+        lines.append(
+            f"- [{v['impact']}, {v['kind']}] {v['id']}: {v['help']} ({len(v['nodes'])} node(s))"
+        )
+        for node in v["nodes"][:5]:
+            lines.append(f"    {node['target']}  {node['html'][:160]}")
+            if v["id"].startswith("color-contrast"):
+                lines.append(f"      {node['summary'][:200]}")
+    return "\n".join(lines)
+
+
+def assert_no_blocking(
+    page: Page, name: str, include: str | None = None, *, care: bool = False
+) -> None:
+    results = run_axe(page, name, include, enhanced=care)
     others = [r for r in results if not is_blocking(r)]
     if others:
         print(f"\naxe on {name} ({page.url}), not blocking:\n{describe(others)}")
@@ -200,60 +495,76 @@ def assert_no_blocking(page: Page, name: str, include: str | None = None) -> Non
     assert not blocking, f"axe on {name} ({page.url}):\n{describe(blocking)}"
 
 
-# --- the pages ---------------------------------------------------------------------------
+def care_findings(page: Page) -> list[str]:
+    return page.evaluate(CARE_PROMISES, {"minText": 18, "minTarget": 48, "lineHeight": 1.5})
 
 
-PUBLIC_PAGES = {
-    "home": lambda s: "/",
-    "catalogue": lambda s: f"/catalogue/{s['year']}",
-    "catalogue-search": lambda s: "/catalogue/search?q=停车位",
-    "consultation": lambda s: f"/consultations/{s['open']}",
-    "receipt": lambda s: f"/receipts/{s['receipt']}",
-    "receipt-lookup": lambda s: "/receipts",
-    "feedback": lambda s: f"/consultations/{s['published']}#feedback",
-    "roster": lambda s: "/representatives",
-}
+def fits_the_screen(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], (
+        f"{page.url} is {width}px wide on a {page.viewport_size['width']}px screen"
+    )
 
 
-@pytest.mark.parametrize("name", list(PUBLIC_PAGES))
-def test_public_page_has_no_serious_violations(axe_page: Page, subjects, name):
-    axe_page.goto(PUBLIC_PAGES[name](subjects))
-    expect(axe_page.get_by_role("heading", level=1)).to_be_visible()
-    if name == "feedback":
-        expect(axe_page.locator("#feedback")).to_contain_text("SHA-256")
-    if name == "roster":
-        expect(axe_page.locator(".rep-list .card").first).to_be_visible()
-    assert_no_blocking(axe_page, name)
+# --- the tests ---------------------------------------------------------------------------
 
 
-def test_comment_form_has_no_serious_violations(axe_page: Page, subjects):
-    page = axe_page
+@pytest.mark.parametrize(("name", "mode", "width"), MATRIX)
+def test_page_has_no_serious_violations(pages, subjects, name, mode, width):
+    subject = PAGES[name]
+    page = pages(subject.who, mode, width)
+    response = page.goto(subject.path(subjects))
+    assert response.status == (404 if name == "not-found" else 200), page.url
+    expect(page.locator("html")).to_have_class("care" if mode == "care" else "")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    if subject.ready:
+        expect(page.locator(subject.ready).first).to_be_visible()
+    assert_no_blocking(page, f"{name}-{mode}-{width}", care=mode == "care")
+    fits_the_screen(page)
+    if mode == "care":
+        findings = care_findings(page)
+        assert not findings, f"care mode on {page.url}:\n" + "\n".join(findings[:25])
+
+
+@pytest.mark.parametrize("mode", ["normal", "care"])
+@pytest.mark.parametrize("width", [1280, 375])
+def test_refused_comment_form_has_no_serious_violations(pages, subjects, mode, width):
+    """A refused submission keeps the form accessible: errors summarised and on the fields."""
+    page = pages(None, mode, width)
     page.goto(f"/consultations/{subjects['open']}?clause={subjects['clause']}#comment-form")
     form = page.locator("#comment-form")
-    expect(form.get_by_role("button", name="提交意见")).to_be_visible()
-    assert_no_blocking(page, "comment-form", "#comment-form")
-
-    # And with its errors shown: a refused submission keeps the form accessible.
     form.get_by_role("textbox", name="您的意见", exact=True).fill("太短")
     form.get_by_role("button", name="提交意见").click()
     expect(page.get_by_role("alert").filter(has_text="请更正以下内容")).to_be_visible()
     expect(page.locator("#comment-form [aria-invalid=true]").first).to_be_visible()
-    assert_no_blocking(page, "comment-form-errors", "#comment-form")
+    name = f"comment-form-errors-{mode}-{width}"
+    assert_no_blocking(page, name, "#comment-form", care=mode == "care")
+    fits_the_screen(page)
+    if mode == "care":
+        findings = care_findings(page)
+        assert not findings, "care mode on the refused form:\n" + "\n".join(findings[:25])
 
 
-def test_feedback_workspace_has_no_serious_violations(axe_page: Page, subjects):
-    page = axe_page
-    log_in(page, ADMIN, english=False)
-    page.goto(f"/manage/consultations/{subjects['answering']}/feedback")
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-    expect(page.locator("#bulk-form")).to_be_visible()
-    assert page.locator("article.fb-comment").count() > 0
-    assert_no_blocking(page, "feedback-workspace")
+def test_every_page_of_the_site_is_checked(e2e_app, subjects):
+    """Every HTML page in the URL map is in PAGES (or is no page: a file, feed or action), so
+    a new page cannot slip past these checks."""
+    adapter = e2e_app.url_map.bind("localhost")
+    checked = {
+        adapter.match(PAGES[n].path(subjects).split("#")[0].split("?")[0])[0]
+        for n in PAGES
+        if n != "not-found"
+    }
+    pages_in_map = {
+        rule.endpoint
+        for rule in e2e_app.url_map.iter_rules()
+        if "GET" in rule.methods and not NOT_PAGES.match(rule.endpoint)
+    }
+    assert pages_in_map - checked == set()
 
 
-def test_axe_finds_a_planted_problem(axe_page: Page, subjects):
+def test_axe_finds_a_planted_problem(pages):
     """The check itself works: an unlabelled field planted on a page is reported."""
-    page = axe_page
+    page = pages(None, "normal", 1280)
     page.goto("/")
     page.evaluate(
         """() => { const i = document.createElement("input");
@@ -263,3 +574,31 @@ def test_axe_finds_a_planted_problem(axe_page: Page, subjects):
     labels = [r for r in results if r["id"] == "label" and r["kind"] == "violation"]
     assert labels and any("#planted" in n["target"] for n in labels[0]["nodes"])
     assert re.search("critical|serious", labels[0]["impact"])
+
+
+def test_care_checks_find_planted_problems(pages):
+    """The care-mode measurements work: small text, a small button, a fixed bar, a moving
+    element and low AAA contrast planted on a care-mode page are all reported."""
+    page = pages(None, "care", 1280)
+    page.goto("/")
+    assert care_findings(page) == []
+    page.evaluate(
+        """() => {
+          const main = document.querySelector("main");
+          const p = document.createElement("p"); p.textContent = "小字"; p.id = "small";
+          p.style.fontSize = "14px"; main.append(p);
+          const b = document.createElement("button"); b.textContent = "小按钮"; b.id = "tiny";
+          b.style.minHeight = "20px"; b.style.height = "20px"; b.style.padding = "0"; main.append(b);
+          const bar = document.createElement("div"); bar.textContent = "浮动栏"; bar.id = "bar";
+          bar.style.position = "fixed"; bar.style.bottom = "0"; main.append(bar);
+          bar.animate([{opacity: 0}, {opacity: 1}], {duration: 100000});
+          const grey = document.createElement("p"); grey.textContent = "浅灰色文字"; grey.id = "grey";
+          grey.style.color = "#666"; main.append(grey);
+        }"""
+    )
+    findings = "\n".join(care_findings(page))
+    for expected in ["text 14px", "p#small", "button#tiny", "fixed: div#bar", "moving:"]:
+        assert expected in findings
+    results = run_axe(page, "planted-care", enhanced=True)
+    enhanced = [r for r in results if r["id"] == "color-contrast-enhanced"]
+    assert enhanced and any("#grey" in n["target"] for n in enhanced[0]["nodes"])
