@@ -233,6 +233,7 @@ class District:
 NOT_PUBLIC_PAGES = {
     "static",
     "site.set_language",
+    "site.set_care_mode",
     "consultations.document",
     "feedback.report_pdf",  # covered by the test with published feedback
     "feedback.revised_draft",

@@ -74,13 +74,13 @@ def test_pages_are_in_normal_mode_until_the_reader_switches(client, matter):
 
 
 def test_switching_care_mode_on_sets_a_lasting_cookie_and_returns_to_the_page(client, matter):
-    page = "/catalogue/2026?q=停车&status=planned"
+    page = "/catalogue/2026?status=planned&hearing=no"
     switch = care_switch(client.get(page).get_data(as_text=True))
     response = client.get(switch["action"], query_string={"next": switch["next"]})
     assert response.status_code == 302
     target = urlsplit(response.location)
     assert target.path == "/catalogue/2026"
-    assert "status=planned" in target.query
+    assert "status=planned" in target.query and "hearing=no" in target.query
 
     cookie = _set_cookie(response, "care")
     assert cookie and cookie[0].startswith("care=1;")
