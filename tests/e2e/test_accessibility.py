@@ -211,6 +211,8 @@ PUBLIC_PAGES = {
     "receipt-lookup": lambda s: "/receipts",
     "feedback": lambda s: f"/consultations/{s['published']}#feedback",
     "roster": lambda s: "/representatives",
+    "apply-without-account": lambda s: "/representatives/apply",
+    "forgot-password": lambda s: "/password/forgot",
 }
 
 
