@@ -655,8 +655,9 @@ def test_a_remark_at_a_meeting_joins_a_consultation_being_answered(seeded, db):
 
 
 def test_a_meeting_under_way_with_check_in_open(seeded, db, client):
-    """A 区交通局 symposium starts within the hour: two have checked in (one by the venue code
-    with his pass at the door, one by the door), the demo representative not yet."""
+    """A 区交通局 symposium starts within the hour: two without accounts have been checked in at
+    the door by their passes, the demo representative not yet; the venue screen shows the
+    code of the moment."""
     (m,) = [m for m in all_meetings(db) if NOW < m.starts_at <= NOW + HOUR]
     assert meeting_rules.checkin_phase(m.starts_at, m.ends_at, NOW) == "open"
     assert m.department.name == "区交通运输局" and m.venue_secret
