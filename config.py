@@ -63,6 +63,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # On-site check-in: per account (a venue shares one address), so a six-digit code cannot
+    # be guessed from home. Password reset: per address, on top of one mail per account.
+    CHECKIN_RATE_LIMIT = os.environ.get("CHECKIN_RATE_LIMIT", "10 per minute;30 per hour")
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get(
+        "PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"
+    )
+    APPLICATION_RATE_LIMIT = os.environ.get("APPLICATION_RATE_LIMIT", "3 per minute;10 per day")
 
     # A whole request may carry attachments later; plain forms are capped much lower below.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)

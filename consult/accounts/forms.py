@@ -3,9 +3,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from consult.accounts.models import Role
+from consult.accounts.rules import MAX_PASSWORD_LENGTH
 from consult.core.forms import choices
 
 # What each account may do, named as a role (the admin's department, the government office,
@@ -21,6 +22,20 @@ ROLE_LABELS = {
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    confirm = PasswordField(
+        _l("The new password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
 
 
 class ChangePasswordForm(FlaskForm):

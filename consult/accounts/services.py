@@ -14,10 +14,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from consult.accounts import rules
 from consult.accounts.models import ApiToken, Department, Role, User
 from consult.core import audit, values
+from consult.core.audit import AuditEvent
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.time import now_utc
 from consult.extensions import db
@@ -255,6 +257,106 @@ def set_password(user: User, new: str, *, actor: User | None, now: datetime | No
     user.password_hash = hash_password(new)
     audit.record(user, "password_reset", actor=actor, now=now)
     db.session.flush()
+
+
+# --- setting a password by mail ------------------------------------------------------------
+
+INVALID_LINK = _l(
+    "This link has expired or has already been used. Ask for a new one: links work once, "
+    "for a limited time."
+)
+
+
+def _link_serializer(now: datetime) -> URLSafeTimedSerializer:
+    """itsdangerous, timed by the platform's clock (core.time), not the system's."""
+
+    class _ClockSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(now.timestamp())
+
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt="consult.password-link", signer=_ClockSigner
+    )
+
+
+def password_link_token(user: User, purpose: str, *, now: datetime | None = None) -> str:
+    """The token of a link that sets `user`'s password (a reset, or a new account's first)."""
+    now = now or now_utc()
+    return _link_serializer(now).dumps(
+        {
+            "u": user.id,
+            "p": purpose,
+            "f": rules.password_fingerprint(user.password_hash, user.last_login_at),
+        }
+    )
+
+
+def _last_reset_mail(user: User) -> datetime | None:
+    return db.session.scalar(
+        sa.select(sa.func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.object_type == User.__tablename__,
+            AuditEvent.object_id == user.id,
+            AuditEvent.action == "password_reset_requested",
+        )
+    )
+
+
+def request_password_reset(email: Any, *, now: datetime | None = None) -> tuple[User, str] | None:
+    """Someone asks for a password link for `email`. Returns (user, token) when a mail is due
+    (send it after the commit), else None: no active account has the address, or one was sent
+    a few minutes ago. The page says the same either way, so it tells nobody which addresses
+    have accounts."""
+    now = now or now_utc()
+    address = rules.normalise_email(email if isinstance(email, str) else "")
+    if not address or "@" not in address or len(address) > rules.MAX_EMAIL:
+        raise RuleViolation("email", _l("Enter a valid email address."))
+    if values.unstorable(address):
+        raise RuleViolation("email", _l("Enter a valid email address."))
+    user = db.session.scalar(sa.select(User).where(User.email == address))
+    if user is None or not user.active:
+        return None
+    if not rules.may_send_reset_mail(_last_reset_mail(user), now):
+        return None
+    audit.record(user, "password_reset_requested", actor=None, now=now)
+    db.session.flush()
+    return user, password_link_token(user, rules.LinkPurpose.RESET, now=now)
+
+
+def user_for_password_link(token: Any, *, now: datetime | None = None) -> User:
+    """The account a password link stands for, while it is valid; RuleViolation otherwise."""
+    now = now or now_utc()
+    if not isinstance(token, str) or not token or len(token) > rules.MAX_RESET_TOKEN:
+        raise RuleViolation(None, INVALID_LINK, code="invalid_link")
+    serializer = _link_serializer(now)
+    try:
+        _ok, payload = serializer.loads_unsafe(token)
+        purpose = payload.get("p") if isinstance(payload, dict) else None
+        max_age = rules.LINK_VALID.get(purpose)
+        if max_age is None:
+            raise BadData("unknown purpose")
+        payload = serializer.loads(token, max_age=int(max_age.total_seconds()))
+    except BadData:
+        raise RuleViolation(None, INVALID_LINK, code="invalid_link") from None
+    user_id = payload.get("u")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active:
+        raise RuleViolation(None, INVALID_LINK, code="invalid_link")
+    expected = rules.password_fingerprint(user.password_hash, user.last_login_at)
+    if not secrets.compare_digest(str(payload.get("f", "")), expected):
+        raise RuleViolation(None, INVALID_LINK, code="invalid_link")
+    return user
+
+
+def reset_password(token: Any, new: Any, *, now: datetime | None = None) -> User:
+    """Set the password with a link from a mail; the link then stops working."""
+    now = now or now_utc()
+    user = user_for_password_link(token, now=now)
+    new = new if isinstance(new, str) else ""
+    rules.check_password_policy(new)
+    user.password_hash = hash_password(new)
+    audit.record(user, "password_set_by_mail", actor=user, now=now)
+    db.session.flush()
+    return user
 
 
 # --- API tokens --------------------------------------------------------------------------

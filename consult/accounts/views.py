@@ -7,12 +7,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from consult.accounts import services
+from consult.accounts import rules, services
 from consult.accounts.forms import (
     ROLE_LABELS,
     ChangePasswordForm,
     DepartmentForm,
+    ForgotPasswordForm,
     LoginForm,
+    NewPasswordForm,
     TokenForm,
     UserForm,
 )
@@ -20,8 +22,10 @@ from consult.accounts.models import ApiToken, Department, Role, User
 from consult.comments.models import Comment
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, show_violation
+from consult.core.mail import send
 from consult.core.urls import safe_local_path
 from consult.extensions import db, limiter
+from consult.notifications import mails
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -52,6 +56,71 @@ def login():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), (422 if form.errors else 200)
+
+
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def _hours(delta) -> int:
+    return int(delta.total_seconds() // 3600)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def forgot_password():
+    """Ask for a link to set a new password. The answer is the same whether or not an account
+    has the address."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            due = services.request_password_reset(form.email.data)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            if due is not None:
+                user, token = due
+                send([mails.password_reset_mail(user, token)])
+            flash(
+                _(
+                    "If an account has this address, a mail with a link to set a new password "
+                    "is on its way. The link works once, within %(n)d hour(s). Nothing arrived? "
+                    "Look in the spam folder, or ask again in a few minutes.",
+                    n=_hours(rules.RESET_LINK_VALID),
+                ),
+                "info",
+            )
+            return redirect(url_for("accounts.login"), code=303)
+    return render_template("accounts/forgot_password.html", form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        user = services.user_for_password_link(token)
+    except RuleViolation as exc:
+        return render_template("accounts/reset_password.html", form=None, problem=exc.message), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_violation(form, exc)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()  # whoever was signed in here, the password's owner logs in anew
+            flash(_("Your password has been set. Log in with it now."), "success")
+            return redirect(url_for("accounts.login"), code=303)
+    return render_template(
+        "accounts/reset_password.html", form=form, problem=None, email=user.email
+    ), (422 if form.errors else 200)
 
 
 @bp.post("/logout")

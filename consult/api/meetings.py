@@ -11,6 +11,7 @@ from consult.core.errors import NotFound
 from consult.core.time import now_utc
 from consult.extensions import db
 from consult.meetings import schemas, services
+from consult.meetings.limits import checkin_limit
 from consult.meetings.models import Invitation, InvitationStatus, Meeting
 from consult.meetings.views import send_invitation_mails
 
@@ -106,6 +107,31 @@ def draw(meeting_id: int, body: schemas.DrawInput):
 )
 def check_in(meeting_id: int, body: schemas.CheckInInput):
     invitation = services.check_in(_meeting(meeting_id), body.code, actor=api_actor())
+    db.session.commit()
+    return schemas.CheckIn(
+        invitation_id=invitation.id,
+        representative=invitation.representative.name,
+        checked_in_at=invitation.checked_in_at,
+    ).record()
+
+
+@bp.post("/meetings/<int:meeting_id>/venue-check-in")
+@user_required
+@operation(
+    "Check in on site with the venue code (the invited representative)",
+    "meetings",
+    body=schemas.VenueCheckInInput,
+    responses={200: schemas.CheckIn},
+    errors=(404, 429),
+    params=MEETING,
+    description="The six-digit code the venue screen shows now (it changes every 30 seconds; "
+    "the one before is still taken). Only a representative who accepted the invitation, while "
+    "check-in is open; 422 with code `too_early`, `too_late`, `not_invited`, `not_accepted` or "
+    "`code_expired` otherwise. Checking in again answers the first check-in.",
+)
+@checkin_limit
+def venue_check_in(meeting_id: int, body: schemas.VenueCheckInInput):
+    invitation = services.check_in_on_site(_meeting(meeting_id), body.code, actor=api_actor())
     db.session.commit()
     return schemas.CheckIn(
         invitation_id=invitation.id,

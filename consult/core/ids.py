@@ -17,9 +17,11 @@ RECEIPT_TEXT_MAX = 40
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
 
-def new_receipt(year: int) -> str:
+def new_receipt(year: int, prefix: str = PREFIX) -> str:
+    """A comment's receipt; other prefixes for other things a person keeps a number of
+    (SQ-…: an application to the representative pool)."""
     chars = "".join(secrets.choice(ALPHABET) for _ in range(8))
-    return f"{PREFIX}-{year:04d}-{chars[:4]}-{chars[4:]}"
+    return f"{prefix}-{year:04d}-{chars[:4]}-{chars[4:]}"
 
 
 def normalise_receipt(text: str) -> str | None:

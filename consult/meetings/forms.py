@@ -139,6 +139,12 @@ class CheckInForm(FlaskForm):
     code = StringField(_l("Check-in code"), validators=[Length(max=40)])
 
 
+class VenueCheckInForm(FlaskForm):
+    """One tap after scanning the venue screen, or the six digits it shows, typed."""
+
+    code = StringField(_l("The code on the venue screen"), validators=[Length(max=40)])
+
+
 class ResponseForm(FlaskForm):
     answer = StringField(validators=[AnyOf(["accept", "decline"])])
     reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=1000)])

@@ -66,6 +66,8 @@ class Meeting(db.Model):
     attendance_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome_summary: Mapped[str | None] = mapped_column(sa.Text)
+    # The key of the venue code (meetings.rules): hex, never shown, never in the API.
+    venue_secret: Mapped[str] = mapped_column(sa.String(64))
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     agenda: Mapped[list[AgendaItem]] = relationship(

@@ -1,5 +1,11 @@
 """Meeting rules: times, the reproducible draw, check-in. Pure functions and constants.
 
+On-site check-in proves presence with the venue code: the organiser's screen at the door
+("签到屏") shows a six-digit code, and a QR code of the link carrying it, that changes every
+VENUE_CODE_STEP seconds. The code is the HOTP value (RFC 4226) of the meeting's own secret and
+the number of the time step, as TOTP (RFC 6238) makes it; the current and the previous step are
+accepted, never a future one, so a code is good for 30 to 60 seconds after it appears.
+
 The draw is published so that anyone can re-run it without our code: for each category (in
 alphabetical order), rank the eligible representatives' ids by the SHA-256 hex digest of
 "<seed>|<category>|<id>" (lowest first) and take as many as the quota asks. A substitute for a
@@ -9,7 +15,9 @@ declined seat is the next one in the same ranking who is still eligible.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import struct
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -135,5 +143,78 @@ def normalise_code(text: str | None) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())[:MAX_CODE]
 
 
+def checkin_opens_at(starts_at: datetime) -> datetime:
+    return starts_at - CHECKIN_OPENS_BEFORE
+
+
 def checkin_open(starts_at: datetime, ends_at: datetime, now: datetime) -> bool:
-    return starts_at - CHECKIN_OPENS_BEFORE <= now < ends_at
+    return checkin_opens_at(starts_at) <= now < ends_at
+
+
+class CheckinPhase:
+    EARLY = "early"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def checkin_phase(starts_at: datetime, ends_at: datetime, now: datetime) -> str:
+    if now < checkin_opens_at(starts_at):
+        return CheckinPhase.EARLY
+    return CheckinPhase.OPEN if now < ends_at else CheckinPhase.CLOSED
+
+
+# --- the venue code -------------------------------------------------------------------------
+# Written out with hmac rather than taken from pyotp: pyotp's verify() accepts the next step
+# as well as the previous one (a symmetric window) and reads the system clock, while the rule
+# here is "this step or the one before, by the server's clock"; the HOTP value itself is the
+# ten lines below.
+
+VENUE_CODE_STEP = 30  # seconds a venue code is shown before the next one
+VENUE_CODE_DIGITS = 6
+VENUE_SECRET_BYTES = 20  # RFC 4226 recommends 160 bits
+# A representative who scanned a valid code may take this long to log in and tap "check in":
+# the scan proved presence; the tap only confirms who it was.
+SCAN_VALID_FOR = timedelta(minutes=10)
+
+
+def new_venue_secret() -> str:
+    return secrets.token_hex(VENUE_SECRET_BYTES)
+
+
+def venue_step(at: datetime) -> int:
+    return int(at.timestamp()) // VENUE_CODE_STEP
+
+
+def venue_step_ends(at: datetime) -> datetime:
+    """When the code shown at `at` gives way to the next one."""
+    return datetime.fromtimestamp((venue_step(at) + 1) * VENUE_CODE_STEP, tz=at.tzinfo)
+
+
+def venue_code_for_step(secret: str, step: int) -> str:
+    """HOTP (RFC 4226) of the meeting's secret and the step: dynamic truncation to 6 digits."""
+    digest = hmac.new(bytes.fromhex(secret), struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(number % 10**VENUE_CODE_DIGITS).zfill(VENUE_CODE_DIGITS)
+
+
+def venue_code(secret: str, at: datetime) -> str:
+    return venue_code_for_step(secret, venue_step(at))
+
+
+def normalise_venue_code(text: str | None) -> str:
+    """What people type: spaces and dashes dropped, full-width digits read as digits."""
+    if not isinstance(text, str):
+        return ""
+    return "".join(str(int(ch)) for ch in text[:100] if ch.isdecimal())[:MAX_CODE]
+
+
+def venue_code_valid(secret: str, code: str | None, at: datetime) -> bool:
+    """The code shown at `at` or in the step before; never a step to come."""
+    typed = normalise_venue_code(code)
+    if len(typed) != VENUE_CODE_DIGITS:
+        return False
+    step = venue_step(at)
+    # Both compared, in constant time, so the answer's time does not tell which one matched.
+    matches = [hmac.compare_digest(typed, venue_code_for_step(secret, s)) for s in (step, step - 1)]
+    return any(matches)

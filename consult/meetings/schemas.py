@@ -83,6 +83,10 @@ class CheckInInput(Input):
     code: Text(rules.MAX_CODE, minimum=1)
 
 
+class VenueCheckInInput(Input):
+    code: Text(rules.MAX_CODE, minimum=1) = Field(description="The code on the venue screen")
+
+
 class InvitationResponseInput(Input):
     accept: bool
     reason: Text(rules.MAX_DECLINE_REASON) | None = Field(

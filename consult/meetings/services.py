@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from consult.accounts.models import Department, Role, User
@@ -113,6 +114,7 @@ def create_meeting(
         department_id=department_id,
         created_at=now,
         created_by_id=getattr(actor, "id", None),
+        venue_secret=rules.new_venue_secret(),
     )
     agenda = data.get("agenda") or []
     if not isinstance(agenda, list) or not all(isinstance(item, dict) for item in agenda):
@@ -395,11 +397,44 @@ def _unique_code() -> str:
             return code
 
 
+def _at(moment: datetime) -> str:
+    """A moment as the page's reader reads it (Beijing time), inside a message."""
+    return format_datetime(moment, "yyyy-MM-dd HH:mm")
+
+
+def _check_window(meeting: Meeting, now: datetime) -> None:
+    phase = rules.checkin_phase(meeting.starts_at, meeting.ends_at, now)
+    if phase == rules.CheckinPhase.EARLY:
+        raise RuleViolation(
+            "code",
+            _l(
+                "Check-in opens at %(time)s.",
+                time=_at(rules.checkin_opens_at(meeting.starts_at)),
+            ),
+            code="too_early",
+        )
+    if phase == rules.CheckinPhase.CLOSED:
+        raise RuleViolation(
+            "code",
+            _l("Check-in has closed: the meeting ended at %(time)s.", time=_at(meeting.ends_at)),
+            code="too_late",
+        )
+
+
 def check_in(
     meeting: Meeting, code: str, *, actor: User | None, now: datetime | None = None
 ) -> Invitation:
-    """Record arrival by the personal code (staff at the door, or the representative)."""
+    """Staff at the door record an arrival by the representative's personal code (scanned from
+    the pass or typed). A representative proves presence with the venue code instead
+    (`check_in_on_site`): a personal code can be shown from anywhere."""
     now = now or now_utc()
+    if actor is not None and not may_manage(actor, meeting):
+        raise Forbidden(
+            _l(
+                "The personal code is for the staff at the door. To check in yourself, scan the "
+                "code on the screen at the venue."
+            )
+        )
     normalised = rules.normalise_code(code)
     if not normalised:
         raise RuleViolation("code", _l("Enter the check-in code."))
@@ -410,23 +445,88 @@ def check_in(
         raise RuleViolation("code", _l("Unknown check-in code."))
     if invitation.meeting_id != meeting.id:
         raise RuleViolation("code", _l("This code belongs to another meeting."))
-    if actor is not None and not may_manage(actor, meeting):
-        rep = pool.representative_for(actor)
-        if rep is None or rep.id != invitation.representative_id:
-            raise Forbidden(_l("Check in with your own code."))
-    if not rules.checkin_open(meeting.starts_at, meeting.ends_at, now):
-        raise RuleViolation(
-            "code", _l("Check-in is open from two hours before the meeting until it ends.")
-        )
+    _check_window(meeting, now)
     if invitation.checked_in_at is not None:
         raise RuleViolation(
             "code",
-            _l("%(name)s has already checked in.", name=invitation.representative.name),
+            _l(
+                "%(name)s has already checked in, at %(time)s.",
+                name=invitation.representative.name,
+                time=format_datetime(invitation.checked_in_at, "HH:mm"),
+            ),
             code="already_checked_in",
         )
     invitation.checked_in_at = now
     db.session.flush()
-    audit.record(invitation, "checked_in", actor=actor, now=now)
+    audit.record(invitation, "checked_in", actor=actor, now=now, details={"by": "personal_code"})
+    return invitation
+
+
+def own_invitation(meeting: Meeting, actor: User | None) -> Invitation | None:
+    """The actor's invitation to this meeting, if the actor is an invited representative."""
+    rep = pool.representative_for(actor)
+    if rep is None:
+        return None
+    return next((i for i in meeting.invitations if i.representative_id == rep.id), None)
+
+
+def venue_code(meeting: Meeting, *, actor: User | None, now: datetime | None = None):
+    """What the venue screen shows now: (code, when it gives way to the next). Staff only."""
+    _require_manager(actor, meeting)
+    now = now or now_utc()
+    return rules.venue_code(meeting.venue_secret, now), rules.venue_step_ends(now)
+
+
+def check_in_on_site(
+    meeting: Meeting,
+    code: str | None,
+    *,
+    actor: User | None,
+    scanned_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Invitation:
+    """A signed-in representative checks in herself with the venue code she scanned (or typed)
+    at `scanned_at`; she may confirm up to SCAN_VALID_FOR later (time to log in). Only an
+    invited representative who accepted; checking in twice changes nothing and answers the
+    first time."""
+    now = now or now_utc()
+    scanned_at = scanned_at or now
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise Forbidden(_l("Log in to check in."))
+    invitation = own_invitation(meeting, actor)
+    if invitation is None:
+        raise RuleViolation(
+            None,
+            _l("You are not invited to this meeting, so there is no check-in for you."),
+            code="not_invited",
+        )
+    if invitation.checked_in_at is not None:
+        return invitation
+    if invitation.status != InvitationStatus.ACCEPTED:
+        raise RuleViolation(
+            None,
+            _l("You declined the invitation to this meeting.")
+            if invitation.status == InvitationStatus.DECLINED
+            else _l("You have not accepted the invitation to this meeting."),
+            code="not_accepted",
+        )
+    _check_window(meeting, now)
+    if not (
+        scanned_at <= now
+        and now - scanned_at <= rules.SCAN_VALID_FOR
+        and rules.venue_code_valid(meeting.venue_secret, code, scanned_at)
+    ):
+        raise RuleViolation(
+            "code",
+            _l(
+                "This code has expired or is not right. Scan the QR code on the screen at the "
+                "venue again, or type the six digits it shows now."
+            ),
+            code="code_expired",
+        )
+    invitation.checked_in_at = now
+    db.session.flush()
+    audit.record(invitation, "checked_in", actor=actor, now=now, details={"by": "venue_code"})
     return invitation
 
 
@@ -646,6 +746,34 @@ def figures(*, year: int | None = None) -> dict[str, Any]:
         "per_category": {cat: with_rate(c) for cat, c in per_category.items()},
         "per_year": {y: with_rate(c) for y, c in sorted(per_year.items())},
     }
+
+
+def attendance_counts(rep: Representative, now: datetime) -> dict[str, int]:
+    """A representative's record: invited, accepted, declined, checked in, and missed (accepted,
+    the meeting over, never checked in)."""
+    rows = db.session.execute(
+        sa.select(Invitation.status, Invitation.checked_in_at, Meeting.ends_at)
+        .join(Meeting, Invitation.meeting_id == Meeting.id)
+        .where(Invitation.representative_id == rep.id)
+    ).all()
+    accepted = [r for r in rows if r.status == InvitationStatus.ACCEPTED]
+    return {
+        "invited": len(rows),
+        "accepted": len(accepted),
+        "declined": sum(r.status == InvitationStatus.DECLINED for r in rows),
+        "attended": sum(r.checked_in_at is not None for r in rows),
+        "missed": sum(r.checked_in_at is None and r.ends_at <= now for r in accepted),
+    }
+
+
+def past_invitations(rep: Representative, now: datetime) -> sa.Select:
+    """Invitations to meetings that have ended, the latest first (for paging)."""
+    return (
+        sa.select(Invitation)
+        .join(Invitation.meeting)
+        .where(Invitation.representative_id == rep.id, Meeting.ends_at <= now)
+        .order_by(Meeting.starts_at.desc(), Invitation.id.desc())
+    )
 
 
 def invitations_for(rep: Representative) -> list[Invitation]:

@@ -4,7 +4,7 @@ and the organiser's screens (scheduling, invitations, the draw, the door, the ou
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -16,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import force_locale
@@ -42,12 +43,14 @@ from consult.meetings.forms import (
     MeetingForm,
     RemarkForm,
     ResponseForm,
+    VenueCheckInForm,
     outcome_form_for,
 )
+from consult.meetings.limits import checkin_limit
 from consult.meetings.models import Attendance, Invitation, InvitationStatus, Meeting
 from consult.representatives import services as pool
 from consult.representatives.models import CATEGORY_VALUES, Representative
-from consult.site.helpers import qr_data_uri
+from consult.site.helpers import public_url, qr_data_uri
 
 log = logging.getLogger(__name__)
 
@@ -311,36 +314,47 @@ def consultations_calendar():
 # --- the representative ------------------------------------------------------------------
 
 
+HISTORY_PER_PAGE = 10
+
+
 def _my_page(failed: dict[int, ResponseForm] | None = None, status_code: int = 200):
     now = now_utc()
     rep = pool.representative_for(current_user)
-    # Meetings still to come first, the soonest on top; then the past ones, latest first.
+    # Meetings still to come (or under way), the soonest on top, as cards to act on; the
+    # ones that have ended in the attendance record below, latest first, paged.
     invitations = services.invitations_for(rep) if rep else []
     upcoming = sorted(
         (i for i in invitations if not i.meeting.has_ended(now)), key=lambda i: i.meeting.starts_at
     )
-    invitations = upcoming + [i for i in invitations if i.meeting.has_ended(now)]
+    history = (
+        db.paginate(
+            services.past_invitations(rep, now),
+            page=request.args.get("page", 1, type=db_int),
+            per_page=HISTORY_PER_PAGE,
+            error_out=False,
+        )
+        if rep
+        else None
+    )
     forms, qr = {}, {}
-    for inv in invitations:
+    for inv in upcoming:
         forms[inv.id] = (failed or {}).get(inv.id) or ResponseForm(
             prefix=f"i{inv.id}", formdata=None
         )
-        if (
-            inv.status == InvitationStatus.ACCEPTED
-            and inv.checkin_code
-            and not inv.meeting.has_ended(now)
-        ):
-            checkin_url = url_for(
-                "manage_meetings.check_in",
+        if inv.status == InvitationStatus.ACCEPTED and inv.checkin_code:
+            pass_url = url_for(
+                "meetings.personal_pass",
                 meeting_id=inv.meeting_id,
                 code=inv.checkin_code,
                 _external=True,
             )
-            qr[inv.id] = qr_data_uri(checkin_url)  # made here: the code is personal
+            qr[inv.id] = qr_data_uri(pass_url)  # made here: the code is personal
     return render_template(
         "meetings/my_invitations.html",
         rep=rep,
-        invitations=invitations,
+        invitations=upcoming,
+        history=history,
+        counts=services.attendance_counts(rep, now) if rep else None,
         forms=forms,
         qr=qr,
         now=now,
@@ -388,41 +402,141 @@ def respond(invitation_id: int):
     return _my_page({invitation.id: form}, status_code=422)
 
 
-@bp.route("/meetings/<int:meeting_id>/venue", methods=["GET", "POST"])
-@login_required
-def venue(meeting_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
-    form = CheckInForm()
+# --- checking in on site ------------------------------------------------------------------
+# The venue screen's QR code opens /meetings/<id>/check-in?code=<the code of the moment>. The
+# scan is remembered with its time in the (signed) session and the address loses the code, so
+# logging in first does not make it expire and the address bar holds nothing to pass on; the
+# representative then confirms with one tap (a POST with the CSRF token).
+
+SCAN_KEY = "venue_scan"
+
+
+def _scan_for(meeting: Meeting) -> dict | None:
+    scan = session.get(SCAN_KEY)
+    if isinstance(scan, dict) and scan.get("meeting") == meeting.id:
+        return scan
+    return None
+
+
+def _scanned_at(scan: dict) -> datetime | None:
+    try:
+        return datetime.fromisoformat(scan["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _check_in_page(meeting: Meeting, form: VenueCheckInForm, status_code: int = 200):
     now = now_utc()
-    if form.validate_on_submit():
-        try:
-            invitation = services.check_in(meeting, form.code.data, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        except Forbidden as exc:
-            # Someone else's code: say so on the field, as for any other wrong code.
-            db.session.rollback()
-            show_violation(form, RuleViolation("code", exc.message))
-        else:
-            db.session.commit()
-            # The page then shows the confirmation with the time (no flash: one message).
-            log.info("invitation %s checked in at the venue", invitation.id)
-            return redirect(url_for("meetings.venue", meeting_id=meeting.id), code=303)
-    rep = pool.representative_for(current_user)
-    mine = (
-        next((i for i in meeting.invitations if i.representative_id == rep.id), None)
-        if rep
-        else None
-    )
+    mine = services.own_invitation(meeting, current_user)
+    scan = _scan_for(meeting)
+    scanned_at = _scanned_at(scan) if scan else None
+    # Only the scan's age is judged here; whether its code is right is the POST's answer
+    # (rate-limited), so this page is no oracle for guessing codes.
+    fresh = scanned_at is not None and timedelta(0) <= now - scanned_at <= rules.SCAN_VALID_FOR
     return render_template(
-        "meetings/venue.html",
+        "meetings/check_in_on_site.html",
         m=meeting,
         form=form,
         mine=mine,
-        open=rules.checkin_open(meeting.starts_at, meeting.ends_at, now),
+        phase=rules.checkin_phase(meeting.starts_at, meeting.ends_at, now),
+        opens_at=rules.checkin_opens_at(meeting.starts_at),
+        scan_fresh=fresh,
+        scan_stale=scan is not None and not fresh,
         now=now,
-    ), (422 if form.errors else 200)
+    ), status_code
+
+
+@bp.get("/meetings/<int:meeting_id>/check-in", endpoint="check_in")
+def on_site_check_in(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    here = url_for("meetings.check_in", meeting_id=meeting.id)
+    if "code" in request.args:
+        session[SCAN_KEY] = {
+            "meeting": meeting.id,
+            "code": rules.normalise_venue_code(request.args.get("code")),
+            "at": now_utc().isoformat(),
+        }
+        if not current_user.is_authenticated:
+            flash(_("Log in to check in; you come straight back here."), "info")
+            return redirect(url_for("accounts.login", next=here), code=303)
+        return redirect(here, code=303)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return _check_in_page(meeting, VenueCheckInForm(formdata=None))
+
+
+@bp.post("/meetings/<int:meeting_id>/check-in")
+@login_required
+@checkin_limit
+def confirm_check_in(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form = VenueCheckInForm()
+    if not form.validate_on_submit():
+        return _check_in_page(meeting, form, 422)
+    typed = (form.code.data or "").strip()
+    scan = _scan_for(meeting)
+    if typed:
+        code, scanned_at = typed, None  # typed from the screen now
+    elif scan is not None:
+        code, scanned_at = scan.get("code"), _scanned_at(scan)
+        if scanned_at is None:
+            code = None
+    else:
+        code, scanned_at = None, None
+    try:
+        invitation = services.check_in_on_site(
+            meeting, code, actor=current_user, scanned_at=scanned_at
+        )
+    except RuleViolation as exc:
+        db.session.rollback()
+        if exc.code == "code_expired":
+            session.pop(SCAN_KEY, None)
+        show_violation(form, exc)
+        return _check_in_page(meeting, form, 422)
+    except Forbidden as exc:
+        db.session.rollback()
+        show_violation(form, RuleViolation(None, exc.message))
+        return _check_in_page(meeting, form, 403)
+    db.session.commit()
+    session.pop(SCAN_KEY, None)
+    log.info("invitation %s checked in on site", invitation.id)
+    return redirect(url_for("meetings.check_in", meeting_id=meeting.id), code=303)
+
+
+@bp.get("/meetings/<int:meeting_id>/venue")
+def venue(meeting_id: int):
+    """The former self check-in page: its links (and bookmarks) land on the new one."""
+    return redirect(url_for("meetings.check_in", meeting_id=meeting_id), code=301)
+
+
+@bp.get("/meetings/<int:meeting_id>/pass")
+@login_required
+def personal_pass(meeting_id: int):
+    """What the QR code on a representative's pass opens. Staff who manage the meeting land on
+    the door's check-in with the code filled in; the representative herself is told how to
+    check in (the pass is for the door, the venue screen proves presence); anyone else is
+    told the code is not theirs."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    code = rules.normalise_code(request.args.get("code"))
+    if services.may_manage(current_user, meeting):
+        return redirect(
+            url_for("manage_meetings.check_in", meeting_id=meeting.id, code=code or None),
+            code=303,
+        )
+    mine = services.own_invitation(meeting, current_user)
+    if mine is not None and mine.checkin_code and mine.checkin_code == code:
+        flash(
+            _(
+                "This is your own pass: show it to the staff at the door. To check in yourself, "
+                "scan the QR code on the screen at the venue."
+            ),
+            "info",
+        )
+    else:
+        flash(
+            _("This pass belongs to someone else: only the staff at the door can use it."), "error"
+        )
+    return redirect(url_for("meetings.check_in", meeting_id=meeting.id), code=303)
 
 
 # --- the organiser -----------------------------------------------------------------------
@@ -761,3 +875,42 @@ def check_in(meeting_id: int):
         opens_at=meeting.starts_at - rules.CHECKIN_OPENS_BEFORE,
         now=now,
     ), (422 if form.errors else 200)
+
+
+@manage_bp.get("/meetings/<int:meeting_id>/venue-screen")
+def venue_screen(meeting_id: int):
+    """The screen at the venue (签到屏): the code of the moment as a QR code and six digits,
+    and who has arrived. It reloads itself when the code changes (no script needed)."""
+    meeting = _managed(meeting_id)
+    now = now_utc()
+    phase = rules.checkin_phase(meeting.starts_at, meeting.ends_at, now)
+    code = qr = None
+    changes_at = None
+    if phase == rules.CheckinPhase.OPEN:
+        code, changes_at = services.venue_code(meeting, actor=current_user, now=now)
+        qr = qr_data_uri(public_url(url_for("meetings.check_in", meeting_id=meeting.id, code=code)))
+    accepted = sorted(
+        (i for i in meeting.invitations if i.status == InvitationStatus.ACCEPTED),
+        key=lambda i: (i.checked_in_at is None, i.checked_in_at or now, i.representative.name),
+    )
+    if phase == rules.CheckinPhase.OPEN:
+        refresh = max(1, int((changes_at - now).total_seconds()) + 1)
+    elif phase == rules.CheckinPhase.EARLY:
+        # Wake up when check-in opens (at the latest every five minutes).
+        opens = rules.checkin_opens_at(meeting.starts_at)
+        refresh = max(1, min(300, int((opens - now).total_seconds()) + 1))
+    else:
+        refresh = None
+    return render_template(
+        "meetings/venue_screen.html",
+        m=meeting,
+        phase=phase,
+        code=code,
+        qr=qr,
+        refresh=refresh,
+        changes_at=changes_at,
+        opens_at=rules.checkin_opens_at(meeting.starts_at),
+        accepted=accepted,
+        arrived=sum(1 for i in accepted if i.checked_in_at),
+        now=now,
+    )

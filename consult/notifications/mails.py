@@ -276,3 +276,124 @@ def feedback_overdue_mail(
         ]
         subject = gettext("Feedback overdue: %(title)s", title=c.title)
     return Mail(to=address, subject=subject, body="\n".join(lines))
+
+
+def _hours_or_days(delta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours >= 48:
+        return gettext("%(n)d days", n=hours // 24)
+    return gettext("%(n)d hour(s)", n=hours)
+
+
+def password_reset_mail(user, token: str) -> Mail:
+    """The link asked for on the login page; it works once, for an hour."""
+    from consult.accounts import rules as account_rules
+
+    link = external_url("accounts.reset_password", token=token)
+    with force_locale("zh_Hans"):
+        lines = [
+            gettext("Dear %(name)s,", name=user.display_name),
+            "",
+            gettext(
+                "Someone (we hope you) asked to set a new password for your account %(email)s "
+                "on the Donghu District major decisions platform.",
+                email=user.email,
+            ),
+            "",
+            gettext(
+                "To set a new password, open this link within %(valid)s. It works once:",
+                valid=_hours_or_days(account_rules.RESET_LINK_VALID),
+            ),
+            link,
+            "",
+            gettext(
+                "If you did not ask for this, ignore this mail: your password stays as it is, "
+                "and the link stops working when you next log in."
+            ),
+            *_signature(),
+        ]
+        subject = gettext("Set a new password")
+    return Mail(to=user.email, subject=subject, body="\n".join(lines))
+
+
+def application_received_mail(application) -> Mail:
+    """To someone who applied to the pool without an account: the receipt, and what follows."""
+    with force_locale("zh_Hans"):
+        lines = [
+            gettext("Dear %(name)s,", name=application.applicant_name),
+            "",
+            gettext(
+                "The government office has received your application to join the public "
+                "representative pool. Its number is %(receipt)s.",
+                receipt=application.receipt,
+            ),
+            "",
+            gettext(
+                "The government office considers every application and writes to this address "
+                "with its decision, with the reason if it says no. If it approves, an account is "
+                "opened for this address, so you can answer invitations to meetings online."
+            ),
+            "",
+            gettext("If you did not apply, ignore this mail; nothing else will follow."),
+            *_signature(),
+        ]
+        subject = gettext("Application received: %(receipt)s", receipt=application.receipt)
+    return Mail(to=application.applicant_email or "", subject=subject, body="\n".join(lines))
+
+
+def application_decided_mail(application, token: str | None) -> Mail:
+    """The decision; an approved applicant whose account has never been used gets the link
+    that sets its first password."""
+    from consult.accounts import rules as account_rules
+    from consult.representatives.models import ApplicationStatus
+
+    approved = application.status == ApplicationStatus.APPROVED
+    with force_locale("zh_Hans"):
+        lines = [
+            gettext("Dear %(name)s,", name=application.applicant_name),
+            "",
+        ]
+        if approved:
+            lines.append(
+                gettext(
+                    "Your application %(receipt)s to join the public representative pool has "
+                    "been approved. Welcome.",
+                    receipt=application.receipt,
+                )
+            )
+            if token:
+                lines += [
+                    "",
+                    gettext(
+                        "Your account is %(email)s. Set its password with this link within "
+                        "%(valid)s (it works once):",
+                        email=application.applicant_email,
+                        valid=_hours_or_days(account_rules.WELCOME_LINK_VALID),
+                    ),
+                    external_url("accounts.reset_password", token=token),
+                ]
+            lines += [
+                "",
+                gettext("Invitations to meetings, and your attendance record, are here:"),
+                external_url("meetings.my_invitations"),
+            ]
+        else:
+            lines += [
+                gettext(
+                    "The government office has decided not to take your application "
+                    "%(receipt)s into the public representative pool, for this reason:",
+                    receipt=application.receipt,
+                ),
+                "",
+                application.decision_reason or "",
+                "",
+                gettext("You remain welcome to comment on every public consultation:"),
+                external_url("consultations.index"),
+            ]
+        lines += _signature()
+        subject = (
+            gettext("Application approved: %(receipt)s", receipt=application.receipt)
+            if approved
+            else gettext("Decision on your application %(receipt)s", receipt=application.receipt)
+        )
+    return Mail(to=application.applicant_email or "", subject=subject, body="\n".join(lines))

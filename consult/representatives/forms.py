@@ -37,6 +37,26 @@ class ApplicationForm(FlaskForm):
     )
 
 
+class OpenApplicationForm(ApplicationForm):
+    """Applying without an account: who applies, and where the decision is sent."""
+
+    name = StringField(
+        _l("Your name"),
+        description=_l("As it will appear on the public roster if you are taken in."),
+        validators=[Length(max=50)],
+    )
+    email = EmailField(
+        _l("Email address"),
+        description=_l(
+            "Private. The receipt and the decision are sent here; if the application is "
+            "approved, your account is opened for this address."
+        ),
+        validators=[Length(max=254)],
+    )
+    # A honeypot: hidden from people, filled in by bots.
+    website = StringField(_l("Leave this field empty"))
+
+
 class RepresentativeForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=50)])
     category = SelectField(_l("Category"), choices=category_choices())

@@ -84,12 +84,19 @@ class Representative(db.Model):
 
 
 class RepresentativeApplication(db.Model):
-    """A resident asks to join the pool; the government office decides, with a reason if no."""
+    """A resident asks to join the pool; the government office decides, with a reason if no.
+
+    Signed in, the account is the applicant; without an account the form takes a name and an
+    email address (private), and approval opens an account for that address."""
 
     __tablename__ = "representative_application"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    receipt: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    # Without an account: who applies and where to write (private, rule 6).
+    name: Mapped[str | None] = mapped_column(sa.String(50))
+    email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
     category: Mapped[str] = mapped_column(sa.String(30))
     affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
     interests: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -102,11 +109,15 @@ class RepresentativeApplication(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
     representative_id: Mapped[int | None] = mapped_column(sa.ForeignKey("representative.id"))
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (
         sa.CheckConstraint(_in("category", CATEGORY_VALUES), name="category_known"),
         sa.CheckConstraint(_in("status", APPLICATION_STATUS_VALUES), name="status_known"),
+        sa.CheckConstraint(
+            "user_id IS NOT NULL OR (length(trim(coalesce(name, ''))) > 0 AND email IS NOT NULL)",
+            name="applicant_known",
+        ),
         sa.CheckConstraint(
             "status <> 'rejected' OR length(trim(coalesce(decision_reason, ''))) > 0",
             name="rejection_has_reason",
@@ -115,6 +126,14 @@ class RepresentativeApplication(db.Model):
 
     def __repr__(self) -> str:
         return f"<RepresentativeApplication {self.id} {self.status}>"
+
+    @property
+    def applicant_name(self) -> str:
+        return self.user.display_name if self.user is not None else (self.name or "")
+
+    @property
+    def applicant_email(self) -> str | None:
+        return self.user.email if self.user is not None else self.email
 
 
 class ConflictOfInterest(db.Model):

@@ -34,6 +34,9 @@ APPLICATION_STATUS_LABELS = {
 
 MAX_NAME = 50
 MAX_STATEMENT = 3000
+MAX_PHONE = 40
+MAX_EMAIL = 254
+APPLICATION_PREFIX = "SQ"  # 申请: the receipt of an application, SQ-2026-XXXX-XXXX
 
 
 def check_category(category: str | None) -> str:

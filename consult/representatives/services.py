@@ -3,6 +3,7 @@ Never commits."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from consult.accounts.models import Role, User
 from consult.catalogue.models import DecisionMatter
-from consult.core import audit, values
+from consult.core import audit, ids, values
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
@@ -119,10 +120,38 @@ def end_expired_terms(*, now: datetime | None = None) -> int:
     return len(expired)
 
 
+def _application_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "category": rules.check_category(data.get("category")),
+        "affiliation": values.text(data.get("affiliation"), "affiliation", 200, required=False),
+        "interests": rules.clean_interests(data.get("interests")),
+        "statement": values.text(
+            data.get("statement"),
+            "statement",
+            rules.MAX_STATEMENT,
+            required=True,
+            message=_l("Tell us why you would like to join."),
+        ),
+        "phone": values.text(data.get("phone"), "phone", rules.MAX_PHONE, required=False) or None,
+    }
+
+
+def _new_receipt(now: datetime) -> str:
+    while True:
+        number = ids.new_receipt(local_date_of(now).year, prefix=rules.APPLICATION_PREFIX)
+        taken = db.session.scalar(
+            sa.select(RepresentativeApplication.id).where(
+                RepresentativeApplication.receipt == number
+            )
+        )
+        if taken is None:
+            return number
+
+
 def apply(
     user: User, data: dict[str, Any], *, now: datetime | None = None
 ) -> RepresentativeApplication:
-    """A resident applies to join the pool."""
+    """A resident with an account applies to join the pool."""
     if not user.is_authenticated or user.role not in (Role.RESIDENT, Role.REPRESENTATIVE):
         raise Forbidden(_l("Log in with a resident account to apply."))
     if db.session.scalar(
@@ -139,19 +168,11 @@ def apply(
     ):
         raise RuleViolation(None, _l("Your application is already being considered."))
     now = now or now_utc()
+    fields = _application_fields(data)
     application = RepresentativeApplication(
+        receipt=_new_receipt(now),
         user_id=user.id,
-        category=rules.check_category(data.get("category")),
-        affiliation=values.text(data.get("affiliation"), "affiliation", 200, required=False),
-        interests=rules.clean_interests(data.get("interests")),
-        statement=values.text(
-            data.get("statement"),
-            "statement",
-            rules.MAX_STATEMENT,
-            required=True,
-            message=_l("Tell us why you would like to join."),
-        ),
-        phone=values.text(data.get("phone"), "phone", 40, required=False) or None,
+        **fields,
         status=ApplicationStatus.PENDING.value,
         submitted_at=now,
     )
@@ -159,6 +180,69 @@ def apply(
     db.session.flush()
     audit.record(application, "submitted", actor=user, now=now)
     return application
+
+
+def apply_without_account(
+    data: dict[str, Any], *, now: datetime | None = None
+) -> RepresentativeApplication:
+    """Anyone applies with a name and an email address (private): no account needed. The
+    answer never depends on whether the address has an account or an application already,
+    so the form tells nobody about anyone; the government office sees repeated addresses."""
+    from consult.notifications.services import clean_email
+
+    now = now or now_utc()
+    name = values.text(
+        data.get("name"), "name", rules.MAX_NAME, required=True, message=_l("Enter your name.")
+    )
+    email = clean_email(data.get("email"))
+    fields = _application_fields(data)
+    application = RepresentativeApplication(
+        receipt=_new_receipt(now),
+        name=name,
+        email=email,
+        **fields,
+        status=ApplicationStatus.PENDING.value,
+        submitted_at=now,
+    )
+    db.session.add(application)
+    db.session.flush()
+    audit.record(application, "submitted", actor=None, now=now, details={"account": False})
+    return application
+
+
+def same_address_pending(applications: list[RepresentativeApplication]) -> dict[int, int]:
+    """application id → how many other pending applications give the same address."""
+    addresses: dict[str, list[int]] = {}
+    for a in applications:
+        if a.applicant_email:
+            addresses.setdefault(a.applicant_email.lower(), []).append(a.id)
+    return {i: len(ids_) - 1 for ids_ in addresses.values() for i in ids_ if len(ids_) > 1}
+
+
+def _account_for_approved(
+    application: RepresentativeApplication, actor: User | None, now: datetime
+) -> User | None:
+    """The account an approved applicant without one answers invitations with: the existing
+    resident account of the address, else a new one (its password is set by mail)."""
+    from consult.accounts import services as accounts
+
+    if application.user is not None:
+        return application.user
+    user = db.session.scalar(sa.select(User).where(User.email == application.email))
+    if user is not None:
+        # A staff account is not turned into a representative's; the office links by hand.
+        return user if user.role in (Role.RESIDENT, Role.REPRESENTATIVE) else None
+    return accounts.create_user(
+        {
+            "email": application.email,
+            "display_name": application.name,
+            "role": Role.REPRESENTATIVE.value,
+            # Nobody knows this password; the applicant sets one with the mail's link.
+            "password": secrets.token_urlsafe(32),
+        },
+        actor=actor,
+        now=now,
+    )
 
 
 def decide_application(
@@ -182,18 +266,23 @@ def decide_application(
         message=_l("Give the reason for rejecting the application."),
     )
     if approve:
-        user = application.user
+        rules.check_term(data.get("term_start"), data.get("term_end"))
+        user = _account_for_approved(application, actor, now)
+        if user is not None and db.session.scalar(
+            sa.select(Representative.id).where(Representative.user_id == user.id)
+        ):
+            raise RuleViolation(None, _l("This account already belongs to a representative."))
         rep = add_representative(
             {
-                "name": user.display_name,
+                "name": application.applicant_name,
                 "category": application.category,
                 "affiliation": application.affiliation,
                 "interests": application.interests,
                 "term_start": data.get("term_start"),
                 "term_end": data.get("term_end"),
-                "user_id": user.id,
+                "user_id": user.id if user else None,
                 "phone": application.phone,
-                "email": user.email,
+                "email": application.applicant_email,
             },
             actor=actor,
             now=now,

@@ -6,7 +6,16 @@ from collections import Counter
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,15 +24,18 @@ from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, db_int, show_violation
+from consult.core.mail import send
 from consult.core.time import local_zone, today_in
-from consult.extensions import db
+from consult.extensions import db, limiter
 from consult.meetings import services as meetings
 from consult.meetings.models import Invitation, Meeting
+from consult.notifications import mails
 from consult.representatives import services
 from consult.representatives.forms import (
     ApplicationForm,
     ConflictForm,
     DecideForm,
+    OpenApplicationForm,
     RepresentativeForm,
     StatusForm,
 )
@@ -85,9 +97,59 @@ def _my_applications() -> list[RepresentativeApplication]:
     )
 
 
+def _application_limit() -> str:
+    return current_app.config["APPLICATION_RATE_LIMIT"]
+
+
+def _open_application(form: OpenApplicationForm):
+    """Without an account: the application, a receipt on the next page and by mail."""
+    if form.website.data:
+        # A bot filled the hidden field: answer as to anyone, keep nothing.
+        session[RECEIPT_KEY] = None
+        return redirect(url_for("representatives.application_received"), code=303)
+    try:
+        application = services.apply_without_account(
+            {
+                "name": form.name.data,
+                "email": form.email.data,
+                "category": form.category.data,
+                "affiliation": form.affiliation.data,
+                "interests": form.interests.data,
+                "statement": form.statement.data,
+                "phone": form.phone.data,
+            }
+        )
+    except RuleViolation as exc:
+        db.session.rollback()
+        show_violation(form, exc)
+        return None
+    db.session.commit()
+    send([mails.application_received_mail(application)])
+    session[RECEIPT_KEY] = application.receipt
+    return redirect(url_for("representatives.application_received"), code=303)
+
+
+RECEIPT_KEY = "application_receipt"
+
+
 @bp.route("/representatives/apply", methods=["GET", "POST"])
-@login_required
+@limiter.limit(_application_limit, methods=["POST"])
 def apply():
+    if not current_user.is_authenticated:
+        form = OpenApplicationForm()
+        if form.validate_on_submit():
+            done = _open_application(form)
+            if done is not None:
+                return done
+        return render_template(
+            "representatives/apply.html",
+            form=form,
+            open_form=True,
+            may_apply=True,
+            applications=[],
+            representative=None,
+            today=_today(),
+        ), (422 if form.errors else 200)
     form = ApplicationForm()
     may_apply = current_user.role in (Role.RESIDENT, Role.REPRESENTATIVE)
     if request.method == "POST" and not may_apply:
@@ -114,11 +176,22 @@ def apply():
     return render_template(
         "representatives/apply.html",
         form=form,
+        open_form=False,
         may_apply=may_apply,
         applications=_my_applications(),
         representative=services.representative_for(current_user),
         today=_today(),
     ), (422 if form.errors else 200)
+
+
+@bp.get("/representatives/apply/received")
+def application_received():
+    """The receipt of an application made without an account (shown once, from the session)."""
+    if RECEIPT_KEY not in session:
+        return redirect(url_for("representatives.apply"))
+    return render_template(
+        "representatives/application_received.html", receipt=session.pop(RECEIPT_KEY)
+    )
 
 
 # --- the government office ---------------------------------------------------------------
@@ -341,7 +414,23 @@ def _applications_page(failed: dict[int, DecideForm] | None = None, status_code:
         decided=decided,
         forms=forms,
         pending=len(pending),
+        same_address=services.same_address_pending(pending),
     ), status_code
+
+
+def _tell_applicant(application: RepresentativeApplication) -> None:
+    """The decision by mail, after the commit. An account nobody has logged in to yet (opened
+    by this approval) comes with the link that sets its first password."""
+    from consult.accounts import rules as account_rules
+    from consult.accounts import services as accounts
+
+    if not application.applicant_email:
+        return
+    token = None
+    rep = db.session.get(Representative, application.representative_id or 0)
+    if rep is not None and rep.user is not None and rep.user.last_login_at is None:
+        token = accounts.password_link_token(rep.user, account_rules.LinkPurpose.WELCOME)
+    send([mails.application_decided_mail(application, token)])
 
 
 @admin_bp.get("/applications")
@@ -371,6 +460,7 @@ def decide(application_id: int):
             show_violation(form, exc)
         else:
             db.session.commit()
+            _tell_applicant(application)
             flash(
                 _("The application has been approved.")
                 if approve

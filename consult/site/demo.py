@@ -15,10 +15,13 @@ the live platform.
 
 The public-representative pool (社会公众代表库) is built at the start of last year; people
 leave it on the way (a term ends, a membership is ended or suspended), the demo resident has
-one application rejected and one pending. Representatives attend (列席) last year's and this
-year's standing meetings, a hearing and a symposium, all held and published; a standing
-meeting next week and a 区住建局 symposium are still to come, and the demo representative
-has an invitation to answer and a check-in code for the other.
+one application rejected and one pending, and 黄丽萍 applied on the public form without an
+account. Representatives attend (列席) last year's and this year's standing meetings, a hearing
+and a symposium, all held and published; the demo representative declined one, missed one and
+attended one. A 区交通局 symposium starts within the hour: check-in is open, its venue screen
+shows the code, two representatives have checked in and the demo representative has not yet.
+A standing meeting next week and a 区住建局 symposium are still to come, and the demo
+representative has an invitation to answer and a check-in code for the other.
 """
 
 from __future__ import annotations
@@ -2298,6 +2301,17 @@ REJECTION_REASON = (
     "“专家学者”类代表须在相关领域具有副高级以上职称或者同等专业水平，申请材料未能体现；"
     "欢迎以“其他”类别重新申请，或者通过公开征求意见参与决策。"
 )
+# Made on the public form, without an account: approving it opens one for the address.
+OPEN_APPLICATION = {
+    "name": "黄丽萍",
+    "email": "huangliping@example.com",
+    "category": "new_social_strata",
+    "affiliation": "东湖区某律师事务所执业律师，区新的社会阶层人士联谊会会员",
+    "interests": "物业纠纷调解、老旧小区改造、法治政府",
+    "statement": "我长期为小区业委会和物业纠纷提供法律咨询，了解居民在老旧小区改造和物业服务中"
+    "遇到的实际问题，希望列席相关会议，从法律角度提出意见。",
+    "phone": "139****4417",
+}
 PENDING_APPLICATION = {
     "category": "other",
     "affiliation": "东湖区某小区业主委员会委员",
@@ -2332,6 +2346,8 @@ class Sitting:
     draw: tuple[str, dict[str, int]] | None = None  # (seed, quotas), after the invitations
     replies: list[tuple[datetime, Who, bool, str | None]] = field(default_factory=list)
     no_shows: list[Who] = field(default_factory=list)
+    # A meeting still under way: who has checked in so far, and when.
+    arrivals: list[tuple[datetime, Who]] = field(default_factory=list)
     remarks: list[tuple[Who, int | None, str]] = field(default_factory=list)
     # (who, agenda position or None for the meeting as a whole, text)
     outcome: tuple[datetime, str, list[tuple[str, str | None]]] | None = None
@@ -2345,6 +2361,12 @@ def _sittings(plan: _Plan, today: date, last: int, current: int) -> list[Sitting
     next_week = today + timedelta(days=7 - today.weekday() + 3)
     housing_day = today + timedelta(days=3)
     symposium_day = today - timedelta(days=3)
+    # Under way as the demo is seeded: it starts within the hour, so check-in is open and
+    # the venue screen shows its code (the demo representative has not checked in yet).
+    half_hour = plan.now.replace(minute=0, second=0, microsecond=0) + timedelta(
+        minutes=30 * (plan.now.minute // 30)
+    )
+    on_site_start = half_hour + timedelta(minutes=30)
     return [
         Sitting(
             key="standing_last_year",
@@ -2357,7 +2379,7 @@ def _sittings(plan: _Plan, today: date, last: int, current: int) -> list[Sitting
             starts_at=at(d(last, 11, 7), 9),
             ends_at=at(d(last, 11, 7), 12),
             deadline=at(d(last, 11, 4), 17),
-            seats=5,
+            seats=6,
             agenda=[
                 (
                     f"审议《东湖区中小学校布局专项规划（{last}—{last + 10}年）》",
@@ -2365,11 +2387,18 @@ def _sittings(plan: _Plan, today: date, last: int, current: int) -> list[Sitting
                 ),
                 ("听取全区冬季安全生产和森林防火工作情况汇报", None),
             ],
+            invited=["周文静"],
             draw=(
                 f"DH-{last}-CW20",
                 {"npc_deputy": 1, "cppcc_member": 1, "expert": 1, "media": 1, "supervisor": 1},
             ),
             replies=[
+                (
+                    at(d(last, 10, 28), 21, 5),
+                    "周文静",
+                    False,
+                    "当日在市人大参加代表专题调研，无法列席。",
+                ),
                 (
                     at(d(last, 10, 29), 15, 20),
                     ("drawn", "expert", 0),
@@ -2430,7 +2459,7 @@ def _sittings(plan: _Plan, today: date, last: int, current: int) -> list[Sitting
                     (current, "东湖区历史文化街区保护与利用规划"),
                 )
             ],
-            invited=["涂建华", "陈思远", "许嘉怡", "郭静怡", "徐建平"],
+            invited=["涂建华", "陈思远", "许嘉怡", "郭静怡", "徐建平", "周文静"],
             replies=[
                 (
                     at(d(current, 7, 2), 11, 5),
@@ -2440,6 +2469,7 @@ def _sittings(plan: _Plan, today: date, last: int, current: int) -> list[Sitting
                 ),
                 (at(d(current, 7, 3), 10), "*", True, None),
             ],
+            no_shows=["周文静"],
             remarks=[
                 (
                     "涂建华",
@@ -2666,6 +2696,39 @@ def _sittings(plan: _Plan, today: date, last: int, current: int) -> list[Sitting
             ],
         ),
         Sitting(
+            key="on_site_now",
+            kind="symposium",
+            title="《东湖区中心城区交通拥堵综合治理方案》社会公众代表座谈会",
+            place="区交通运输局二楼会议室",
+            dept="交通局",
+            organiser="transport",
+            created=on_site_start - timedelta(days=7),
+            starts_at=on_site_start,
+            ends_at=on_site_start + timedelta(hours=2),
+            deadline=on_site_start - timedelta(days=1, hours=2),
+            seats=5,
+            agenda=[
+                (
+                    "听取对学校、医院和商圈周边交通组织优化方案的意见",
+                    (current, "东湖区中心城区交通拥堵综合治理方案"),
+                )
+            ],
+            invited=["周文静", "潘永康", "赵志刚", "付晓婷", "万国平"],
+            replies=[
+                (
+                    on_site_start - timedelta(days=6, hours=3),
+                    "付晓婷",
+                    False,
+                    "当天值班编辑夜班稿件，无法到会。",
+                ),
+                (on_site_start - timedelta(days=5, hours=4), "*", True, None),
+            ],
+            arrivals=[
+                (plan.now - timedelta(minutes=12), "潘永康"),
+                (plan.now - timedelta(minutes=4), "赵志刚"),
+            ],
+        ),
+        Sitting(
             key="housing_symposium",
             kind="symposium",
             title="住宅小区物业服务提升方案社会公众代表座谈会",
@@ -2707,6 +2770,16 @@ def _find_invitation(meeting: Meeting, who: Who, names: dict[str, Representative
         for i in meeting.invitations
         if i.source == InvitationSource.SUBSTITUTE and i.representative.category == category
     )
+
+
+def _arrive(m: Meeting, invitation: Invitation, own: User | None, organiser: User) -> None:
+    """A representative with an account scans the venue screen; the staff at the door check
+    the others in by the code on their pass."""
+    if own is not None:
+        code, _changes = meetings.venue_code(m, actor=organiser)
+        meetings.check_in_on_site(m, code, actor=own)
+    else:
+        meetings.check_in(m, invitation.checkin_code, actor=organiser)
 
 
 def _matter_titled(year: int, prefix: str) -> DecisionMatter | None:
@@ -2787,6 +2860,10 @@ def _schedule_pool(
     plan.add(plan.at(date(last, 5, 10), 20, 15), apply_first)
     plan.add(plan.at(date(last, 5, 16), 10), reject)
     plan.add(plan.at(today - timedelta(days=5), 20, 30), apply_again)
+    plan.add(
+        plan.at(today - timedelta(days=2), 21, 10),
+        lambda: representatives.apply_without_account(OPEN_APPLICATION),
+    )
 
 
 def _schedule_sitting(
@@ -2862,6 +2939,15 @@ def _schedule_sitting(
 
         plan.add(when, reply)
 
+    for when, who in s.arrivals:
+
+        def arrive(who=who) -> None:
+            m = meeting()
+            invitation = _find_invitation(m, who, names)
+            _arrive(m, invitation, actor_of(invitation), organiser)
+
+        plan.add(when, arrive)
+
     if s.outcome is None:
         return
 
@@ -2873,8 +2959,7 @@ def _schedule_sitting(
         ]
         for n, invitation in enumerate(arriving):
             with clock.freeze(clock.now_utc() + timedelta(minutes=4 * n)):
-                own = actor_of(invitation)
-                meetings.check_in(m, invitation.checkin_code, actor=own or organiser)
+                _arrive(m, invitation, actor_of(invitation), organiser)
 
     plan.add(s.starts_at - timedelta(minutes=40), check_in)
 

@@ -97,6 +97,7 @@ def _feedback_days_overdue(consultation, now):
 
 
 def register(app: Flask) -> None:
+    from consult.accounts import rules as account_rules
     from consult.comments import rules as comment_rules
     from consult.consultations import rules as consultation_rules
     from consult.feedback import rules as feedback_rules
@@ -138,6 +139,8 @@ def register(app: Flask) -> None:
         MEETING_KIND_LABELS=meeting_rules.KIND_LABELS,
         INVITATION_STATUS_LABELS=meeting_rules.INVITATION_STATUS_LABELS,
         ATTENDANCE_LABELS=meeting_rules.ATTENDANCE_LABELS,
+        VENUE_CODE_STEP=meeting_rules.VENUE_CODE_STEP,
+        PASSWORD_MIN=account_rules.MIN_PASSWORD_LENGTH,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         html_lang=lambda: i18n.HTML_LANG[i18n.requested_language()],
         current_language=i18n.requested_language,

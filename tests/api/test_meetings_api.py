@@ -16,6 +16,8 @@ from consult.meetings.models import Draw, Invitation, Meeting
 from tests.conftest import Auth, csrf_token
 from tests.meetings.meeting_support import DAY, HOUR, NOW, district
 
+SECOND = HOUR / 3600
+
 PHONE = "13966667777"
 EMAIL = "api.private.5566@example.test"
 
@@ -395,6 +397,48 @@ def test_a_resident_by_session_is_refused(client, w):
 
 
 # --- check-in ------------------------------------------------------------------------------
+
+
+def test_a_representative_checks_in_on_site_by_the_api(client, w, frozen):
+    meetings.respond(w.mine, True, actor=None)
+    _db.session.commit()
+    url = f"/api/v1/meetings/{w.meeting.id}/venue-check-in"
+    me = bearer(w.tokens["me_user"])
+    early = client.post(url, json={"code": "123456"}, headers=me)
+    assert_error(early, 422, field="code", code="too_early")
+    now = w.meeting.starts_at - HOUR
+    frozen(now)
+    shown = rules.venue_code(w.meeting.venue_secret, now)
+    assert_error(client.post(url, json={"code": shown}), 401)
+    # The other representative accepted nothing; the officer is not invited.
+    assert_error(
+        client.post(url, json={"code": shown}, headers=bearer(w.tokens["other_user"])),
+        422,
+        code="not_accepted",
+    )
+    assert_error(
+        client.post(url, json={"code": shown}, headers=bearer(w.tokens["officer"])),
+        422,
+        code="not_invited",
+    )
+    stale = rules.venue_code(w.meeting.venue_secret, now - 2 * rules.VENUE_CODE_STEP * SECOND)
+    if stale != shown:
+        assert_error(client.post(url, json={"code": stale}, headers=me), 422, code="code_expired")
+    assert_error(client.post(url, json={"code": 123456}, headers=me), 422, field="code")
+    response = client.post(url, json={"code": shown}, headers=me)
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "invitation_id": w.mine.id,
+        "representative": "周文静",
+        "checked_in_at": now.isoformat(),
+    }
+    # Again: the first check-in is the answer.
+    frozen(now + HOUR)
+    again = client.post(url, json={"code": "000000"}, headers=me)
+    assert again.status_code == 200 and again.get_json()["checked_in_at"] == now.isoformat()
+    assert_error(
+        client.post("/api/v1/meetings/999999/venue-check-in", json={"code": shown}, headers=me), 404
+    )
 
 
 def test_checking_in_by_the_api(client, w, frozen):

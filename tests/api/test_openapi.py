@@ -274,12 +274,18 @@ def checker(app, client, doc, district):
     return Checker(app, client, doc, district)
 
 
-def test_every_endpoint_answers_as_documented(app, checker, district, frozen, monkeypatch):
+def test_every_endpoint_answers_as_documented(
+    app, checker, district, frozen, monkeypatch, create_user
+):
     d, c, m = district, district.consultations, district.meetings
     admin = accounts.issue_token(d.admin, "openapi", actor=None)[1]
     officer = accounts.issue_token(d.officer, "openapi", actor=None)[1]
     sun = accounts.issue_token(d.rep_users["sun"], "openapi", actor=None)[1]
     zhou = accounts.issue_token(d.rep_users["zhou"], "openapi", actor=None)[1]
+    # 李秀英 (invited to m3, accepted) checks in on site herself: she gets an account.
+    li_user = create_user("representative")
+    d.invitations["li"].representative.user_id = li_user.id
+    li = accounts.issue_token(li_user, "openapi", actor=None)[1]
     from consult.extensions import db
 
     db.session.commit()
@@ -508,6 +514,21 @@ def test_every_endpoint_answers_as_documented(app, checker, district, frozen, mo
     )
     assert checked["representative"] == "李秀英"
     call("POST", f"/api/v1/meetings/{m['m3'].id}/check-in", 422, token=officer, json={"code": code})
+    from consult.core.time import now_utc
+    from consult.meetings import rules as meeting_rules
+
+    shown = meeting_rules.venue_code(m["m3"].venue_secret, now_utc())
+    venue = f"/api/v1/meetings/{m['m3'].id}/venue-check-in"
+    call("POST", venue, 422, token=zhou, json={"code": shown})  # not invited
+    call("POST", venue, 422, token=li, json={"code": ""})
+    # Checked in at the door already: the first check-in is the answer.
+    on_site = call("POST", venue, 200, token=li, json={"code": shown})
+    assert (
+        on_site["representative"] == "李秀英"
+        and on_site["checked_in_at"] == checked["checked_in_at"]
+    )
+    call("POST", "/api/v1/meetings/999999/venue-check-in", 404, token=li, json={"code": shown})
+    call("POST", venue, 401, json={"code": shown})
     invitation = d.invitations["sun"].id
     call(
         "POST", f"/api/v1/invitations/{invitation}/response", 403, token=zhou, json={"accept": True}

@@ -74,6 +74,7 @@ def served():
         COMMENT_ATTEMPT_LIMIT="1000000 per minute",
         LOGIN_RATE_LIMIT="1000000 per minute",
         SUBSCRIBE_RATE_LIMIT="1000000 per minute",
+        CHECKIN_RATE_LIMIT="1000000 per minute",
     )
     with app.app_context():
         db.create_all()

@@ -173,10 +173,14 @@ PAGES: dict[str, Subject] = {
     "subscription-confirm": Subject(lambda s: f"/subscriptions/confirm/{s['token']}"),
     "unsubscribe": Subject(lambda s: f"/subscriptions/unsubscribe/{s['token']}"),
     "login": Subject(lambda s: "/login"),
+    "apply-without-account": Subject(lambda s: "/representatives/apply"),
+    "forgot-password": Subject(lambda s: "/password/forgot"),
+    "reset-password": Subject(lambda s: s["reset"](), ready="form"),
     "not-found": Subject(lambda s: "/no-such-page"),
     # A representative.
     "my-invitations": Subject(lambda s: "/my/invitations", who="representative"),
     "venue": Subject(lambda s: s["venue"], who="representative"),
+    "pass": Subject(lambda s: s["pass"], who="representative"),
     "apply": Subject(lambda s: "/representatives/apply", who="representative"),
     # A department officer (区住建局).
     "dashboard": Subject(lambda s: "/manage/", who="housing"),
@@ -199,6 +203,7 @@ PAGES: dict[str, Subject] = {
     "manage-meeting": Subject(lambda s: s["manage_meeting"], who="housing"),
     "new-meeting": Subject(lambda s: "/manage/meetings/new", who="housing"),
     "check-in": Subject(lambda s: s["check_in"], who="housing"),
+    "venue-screen": Subject(lambda s: s["venue_screen"], who="housing"),
     "account": Subject(lambda s: "/account", who="housing"),
     # The government office (administration).
     "users": Subject(lambda s: "/admin/users", who="admin"),
@@ -219,7 +224,7 @@ PAGES: dict[str, Subject] = {
 # Endpoints that are no page of their own: files, feeds, data, redirects and actions.
 NOT_PAGES = re.compile(
     r"^(static|api\..*|feeds\..*|site\.(set_language|set_care_mode|health)|catalogue\.(index|"
-    r"year_csv|year_json)|opendata\.download|meetings\.(consultations|meetings)_calendar|"
+    r"year_csv|year_json)|meetings\.venue|opendata\.download|meetings\.(consultations|meetings)_calendar|"
     r"consultations\.document|feedback\.(report_pdf|revised_draft)|"
     r"manage_consultations\.comment_attachment)$"
 )
@@ -380,7 +385,31 @@ def subjects(e2e_app) -> dict:
     anyone = e2e_app.test_client()
     found["meeting"] = _first_link(anyone, "/meetings", r"/meetings/\d+")
     rep = _signed_in(e2e_app, REPRESENTATIVE)
-    found["venue"] = _first_link(rep, "/my/invitations", r"/meetings/\d+/venue")
+    found["venue"] = _first_link(rep, "/my/invitations", r"/meetings/\d+/check-in")
+    with e2e_app.app_context():
+        from consult.meetings.models import Invitation
+        from consult.representatives.models import Representative
+
+        mine = db.session.scalar(
+            sa.select(Invitation)
+            .join(Representative, Representative.id == Invitation.representative_id)
+            .join(User, User.id == Representative.user_id)
+            .where(User.email == REPRESENTATIVE, Invitation.checkin_code.is_not(None))
+            .limit(1)
+        )
+        # What the QR code on her pass opens (an image, so no link to follow).
+        found["pass"] = f"/meetings/{mine.meeting_id}/pass?code={mine.checkin_code}"
+
+    def reset_link() -> str:
+        """A password link as the mail carries it, made when the page is checked (a login
+        in between would void an older one)."""
+        from consult.accounts import services as accounts
+
+        with e2e_app.app_context():
+            resident = db.session.scalar(sa.select(User).where(User.role == "resident"))
+            return f"/password/reset/{accounts.password_link_token(resident, 'reset')}"
+
+    found["reset"] = reset_link
     officer = _signed_in(e2e_app, HOUSING_OFFICER)
     found["edit_matter"] = _first_link(officer, "/manage/", r"/manage/matters/\d+/edit")
     on_matter = {"via": r"/matters/\d+"}
@@ -400,6 +429,9 @@ def subjects(e2e_app) -> dict:
     found["manage_meeting"] = _first_link(officer, "/manage/meetings", r"/manage/meetings/\d+")
     found["check_in"] = _first_link(
         officer, found["manage_meeting"], r"/manage/meetings/\d+/check-in"
+    )
+    found["venue_screen"] = _first_link(
+        officer, found["manage_meeting"], r"/manage/meetings/\d+/venue-screen"
     )
     office = _signed_in(e2e_app, ADMIN)
     # Withdrawing a published matter is the government office's (区政府办公室) decision.
@@ -545,6 +577,30 @@ def test_refused_comment_form_has_no_serious_violations(pages, subjects, mode, w
         assert not findings, "care mode on the refused form:\n" + "\n".join(findings[:25])
 
 
+@pytest.mark.parametrize("mode", ["normal", "care"])
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_receipt_of_an_application_has_no_serious_violations(pages, mode, width):
+    """The page an applicant without an account lands on, reached only by applying."""
+    from consult.extensions import limiter
+
+    limiter.reset()  # four applications from one address in a minute
+    page = pages(None, mode, width)
+    page.goto("/representatives/apply")
+    form = page.locator("main form").last
+    form.locator("[name=name]").fill("黄晓丽")
+    form.locator("[name=email]").fill(f"huang.{mode}.{width}@example.cn")
+    form.locator("[name=category]").select_option("other")
+    form.locator("[name=affiliation]").fill("东湖区百花洲街道居民")
+    form.locator("[name=statement]").fill("长期关注社区养老服务，希望参与相关决策的意见征集。")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".receipt-number, .receipt").first).to_be_visible()
+    assert page.url.endswith("/representatives/apply/received")
+    assert_no_blocking(page, f"application-received-{mode}-{width}", care=mode == "care")
+    fits_the_screen(page)
+    if mode == "care":
+        assert not care_findings(page)
+
+
 def test_every_page_of_the_site_is_checked(e2e_app, subjects):
     """Every HTML page in the URL map is in PAGES (or is no page: a file, feed or action), so
     a new page cannot slip past these checks."""
@@ -553,7 +609,7 @@ def test_every_page_of_the_site_is_checked(e2e_app, subjects):
         adapter.match(PAGES[n].path(subjects).split("#")[0].split("?")[0])[0]
         for n in PAGES
         if n != "not-found"
-    }
+    } | {"representatives.application_received"}  # the test above
     pages_in_map = {
         rule.endpoint
         for rule in e2e_app.url_map.iter_rules()

@@ -6,7 +6,9 @@
    clock moves past the close; she answers every comment (one by one and two in bulk), tries
    to publish with one answer missing, is told which, fixes it, publishes and downloads the
    PDF report.
-3. A representative accepts an invitation and checks in at the venue with the code.
+3. A representative accepts an invitation and checks in at the venue with the code the venue
+   screen shows; on site, staff put up the venue screen and a representative on a phone scans,
+   logs in and taps once; a forgotten password is set anew by mail.
 4. The government office adjusts a published catalogue entry with a reason; the public page
    shows old → new and the reason.
 Journeys 2–4 switch the UI to English with the header's language switch.
@@ -391,19 +393,170 @@ def test_representative_accepts_and_checks_in(page: Page, app_db, clock):
     assert re.fullmatch(r"[0-9A-Z]{8}", code), code
     expect(invitation.get_by_role("img", name=re.compile(code))).to_be_visible()
 
-    # The day of the meeting, an hour before it starts: check-in is open.
+    # The day of the meeting, an hour before it starts: check-in is open. At the venue she
+    # types the six digits the screen shows (the pass's own code proves nothing: it can be
+    # shown from home).
     clock(starts_at - timedelta(hours=1) - datetime.now(UTC))
     page.reload()
     invitation = page.locator(f"#invitation-{invitation_id}")
     invitation.get_by_role("link", name="Check in at the venue").click()
     expect(page.get_by_role("heading", level=1, name="Check in at the venue")).to_be_visible()
-    page.get_by_role("textbox", name="Your check-in code").fill(code.lower())
+    page.get_by_role("textbox", name="The code on the venue screen").fill(code)
+    page.get_by_role("button", name="Check in").click()
+    expect(page.get_by_role("alert")).to_contain_text("This code has expired or is not right")
+    page.get_by_role("textbox", name="The code on the venue screen").fill(
+        _venue_code(app_db, meeting_id)
+    )
     page.get_by_role("button", name="Check in").click()
     expect(page.get_by_role("status")).to_contain_text("You checked in at")
 
     # Back on the invitations page the pass says so too.
     page.goto("/my/invitations")
     expect(page.locator(f"#invitation-{invitation_id}")).to_contain_text("Checked in at")
+
+
+def _venue_code(app_db, meeting_id: int) -> str:
+    """What the venue screen shows now (the server runs in this process, on its clock)."""
+    from consult.meetings import rules
+    from consult.meetings.models import Meeting
+
+    with app_db() as db:
+        return rules.venue_code(db.session.get(Meeting, meeting_id).venue_secret, _now())
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- 3b. on site: the venue screen and one tap on a phone -------------------------------------
+
+
+def test_a_representative_checks_in_on_site_with_one_tap(page: Page, new_page, app_db):
+    """The demo's 区交通局 symposium starts within the hour. Staff put the venue screen up;
+    the representative, not signed in on her phone, opens the screen's code (what its QR code
+    holds), logs in, comes back and taps once; the screen then shows her arrived."""
+    from consult.meetings.models import Invitation, InvitationStatus, Meeting
+    from consult.meetings.rules import checkin_open
+
+    with app_db() as db:
+        now = _now()
+        meeting = next(
+            m
+            for m in db.session.scalars(sa.select(Meeting).order_by(Meeting.starts_at))
+            if checkin_open(m.starts_at, m.ends_at, now)
+            and any(
+                i.representative.user is not None
+                and i.representative.user.email == REPRESENTATIVE
+                and i.status == InvitationStatus.ACCEPTED
+                and i.checked_in_at is None
+                for i in m.invitations
+            )
+        )
+        meeting_id, title = meeting.id, meeting.title
+        before = sum(1 for i in meeting.invitations if i.checked_in_at is not None)
+
+    # Staff: the venue screen, on a laptop at the door (1280 px).
+    log_in(page, ADMIN, english=False)
+    page.goto(f"/manage/meetings/{meeting_id}")
+    page.get_by_role("link", name="签到屏").click()
+    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("签到二维码"))).to_be_visible()
+    digits = page.locator(".venue-digits").inner_text().replace(" ", "")
+    assert re.fullmatch(r"\d{6}", digits), digits
+    expect(page.get_by_role("heading", level=2)).to_contain_text(f"已到{before}人")
+    _shot(page, "venue-screen-1280")
+
+    # The representative's phone (375 px): the scanned link, not signed in.
+    phone = new_page(**PHONE)
+    phone.goto(f"/meetings/{meeting_id}/check-in?code={digits}")
+    expect(phone).to_have_url(re.compile(r"/login\?next="))
+    expect(phone.get_by_text("请先登录，登录后将自动返回签到页面。")).to_be_visible()
+    phone.get_by_label("电子邮箱").fill(REPRESENTATIVE)
+    phone.get_by_label("密码").fill("demo-password-2026")
+    phone.get_by_role("main").get_by_role("button", name="登录").click()
+    expect(phone).to_have_url(re.compile(rf"/meetings/{meeting_id}/check-in$"))
+    expect(phone.get_by_role("heading", level=1, name="现场签到")).to_be_visible()
+    assert digits not in phone.url
+    confirm = phone.get_by_role("button", name="确认签到")
+    expect(confirm).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    _shot(phone, "one-tap-375")
+    confirm.click()
+    expect(phone.get_by_role("status")).to_contain_text("您已于")
+    expect(phone.get_by_role("status")).to_contain_text("签到")
+    expect(phone.get_by_role("button", name="确认签到")).to_have_count(0)
+
+    # The venue screen shows her arrived (it reloads itself when the code changes).
+    page.reload()
+    expect(page.get_by_role("heading", level=2)).to_contain_text(f"已到{before + 1}人")
+    expect(page.locator(".arrivals .arrived").filter(has_text="周文静")).to_be_visible()
+    with app_db() as db:
+        mine = db.session.scalar(
+            sa.select(Invitation)
+            .join(Invitation.representative)
+            .where(Invitation.meeting_id == meeting_id)
+            .where(Invitation.checked_in_at.is_not(None))
+            .filter(Invitation.representative.has(name="周文静"))
+        )
+        assert mine is not None
+
+    # Her other meetings: one still days away says when its check-in opens, once; her
+    # attendance record lists the meetings she was invited to, declined, missed, attended.
+    with app_db() as db:
+        later = next(
+            i.meeting_id
+            for i in db.session.scalars(
+                sa.select(Invitation).join(Invitation.meeting).order_by(Meeting.starts_at)
+            )
+            if i.representative.name == "周文静"
+            and i.status == InvitationStatus.ACCEPTED
+            and i.meeting.starts_at - timedelta(hours=2) > _now()
+        )
+    phone.goto(f"/meetings/{later}/check-in")
+    expect(phone.get_by_text(re.compile("签到将于.+开放"))).to_have_count(1)
+    _shot(phone, "too-early-375")
+    phone.goto("/my/invitations#attendance")
+    record = phone.locator("#attendance")
+    expect(record.get_by_role("heading", name="我的出席记录")).to_be_visible()
+    expect(record).to_contain_text("已谢绝")
+    expect(record).to_contain_text("缺席")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    _shot(phone, "attendance-record-375")
+
+
+# --- 3c. a forgotten password ---------------------------------------------------------------
+
+
+def test_a_forgotten_password_is_set_anew_by_mail(page: Page, e2e_app):
+    """The resident account: login page → 忘记密码 → the mail's link → a new password → in."""
+    from email import policy
+    from email.parser import BytesParser
+
+    outbox = Path(e2e_app.config["MAIL_OUTBOX"])
+    before = set(outbox.glob("*.eml")) if outbox.is_dir() else set()
+    page.goto("/login")
+    page.get_by_role("link", name="忘记密码？").click()
+    page.get_by_label("电子邮箱").fill("resident@donghu.example")
+    page.get_by_role("button", name="发送链接").click()
+    expect(page.get_by_text(re.compile("如该电子邮箱已注册账号"))).to_be_visible()
+    (new,) = set(outbox.glob("*.eml")) - before
+    mail = BytesParser(policy=policy.default).parsebytes(new.read_bytes())
+    assert str(mail["To"]) == "resident@donghu.example"
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(r"https?://\S+/password/reset/\S+", text).group(0)
+    page.goto(link)
+    page.get_by_label("新密码", exact=True).fill("resident-new-2026")
+    page.get_by_label("再次输入新密码").fill("resident-new-2026")
+    page.get_by_role("button", name="设置密码").click()
+    expect(page.get_by_text("密码已设置，请使用新密码登录。")).to_be_visible()
+    page.get_by_label("电子邮箱").fill("resident@donghu.example")
+    page.get_by_label("密码", exact=True).fill("resident-new-2026")
+    page.get_by_role("main").get_by_role("button", name="登录").click()
+    expect(page).not_to_have_url(re.compile("/login"))
+    # The link has been used.
+    page.goto(link)
+    expect(page.get_by_role("alert")).to_contain_text("已过期或者已被使用")
 
 
 # --- 4. the government office adjusts a published catalogue entry -------------------------

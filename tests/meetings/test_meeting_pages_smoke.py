@@ -217,7 +217,8 @@ def test_pages_of_a_representative_and_a_resident(client, world):
         data={"csrf_token": csrf, "category": "expert", "statement": "我想参与社区治理。"},
     )
     assert response.status_code == 303
-    assert client.get(f"/meetings/{world.meeting.id}/venue").status_code == 200
+    assert client.get(f"/meetings/{world.meeting.id}/check-in").status_code == 200
+    assert client.get(f"/meetings/{world.meeting.id}/venue").status_code == 301  # old links
 
 
 # --- staff -------------------------------------------------------------------------------

@@ -194,3 +194,90 @@ def test_check_in_codes():
 )
 def test_codes_are_normalised(typed, code):
     assert rules.normalise_code(typed) == code
+
+
+# --- on-site check-in: the window and the venue code ----------------------------------------
+
+SECRET = b"12345678901234567890".hex()  # RFC 4226's test secret
+STEP = timedelta(seconds=rules.VENUE_CODE_STEP)
+
+
+@pytest.mark.parametrize(
+    ("at", "phase"),
+    [
+        (START - 2 * HOUR - timedelta(seconds=1), "early"),
+        (START - 2 * HOUR, "open"),
+        (END - timedelta(seconds=1), "open"),
+        (END, "closed"),
+    ],
+)
+def test_the_check_in_phase_at_its_boundaries(at, phase):
+    assert rules.checkin_phase(START, END, at) == phase
+    assert rules.checkin_opens_at(START) == START - rules.CHECKIN_OPENS_BEFORE
+
+
+def test_the_venue_code_is_rfc_4226_hotp_of_the_time_step():
+    # Appendix D of RFC 4226: the HOTP values of counters 0 to 9.
+    expected = [
+        "755224",
+        "287082",
+        "359152",
+        "969429",
+        "338314",
+        "254676",
+        "287922",
+        "162583",
+        "399871",
+        "520489",
+    ]
+    assert [rules.venue_code_for_step(SECRET, n) for n in range(10)] == expected
+    at = datetime(2026, 3, 2, 2, 0, 7, tzinfo=UTC)
+    assert rules.venue_code(SECRET, at) == rules.venue_code_for_step(
+        SECRET, int(at.timestamp()) // rules.VENUE_CODE_STEP
+    )
+
+
+def test_the_code_shown_changes_with_each_step():
+    at = datetime(2026, 3, 2, 2, 0, 0, tzinfo=UTC)  # a step boundary (30 s divide the hour)
+    assert rules.venue_step_ends(at) == at + STEP
+    assert rules.venue_step_ends(at + STEP - timedelta(seconds=1)) == at + STEP
+    codes = [rules.venue_code(SECRET, at + n * STEP) for n in range(20)]
+    assert all(len(c) == 6 and c.isdigit() for c in codes)
+    assert len(set(codes)) > 15
+
+
+@pytest.mark.parametrize(
+    ("shown", "ok"),
+    [
+        (timedelta(0), True),  # the code on the screen now
+        (-STEP, True),  # the one before: the screen changed while the phone was scanning
+        (-2 * STEP, False),  # older: expired
+        (STEP, False),  # a code of a step to come is never taken
+        (-10 * STEP, False),
+    ],
+)
+def test_a_code_is_taken_in_its_step_and_the_next_only(shown, ok):
+    at = datetime(2026, 3, 2, 2, 0, 10, tzinfo=UTC)
+    code = rules.venue_code(SECRET, at + shown)
+    assert rules.venue_code_valid(SECRET, code, at) is ok
+
+
+def test_a_forged_or_malformed_code_is_refused():
+    at = datetime(2026, 3, 2, 2, 0, 10, tzinfo=UTC)
+    right = rules.venue_code(SECRET, at)
+    other_meeting = rules.venue_code(rules.new_venue_secret(), at)
+    wrong = str((int(right) + 1) % 10**6).zfill(6)
+    for code in (wrong, right[:5], right + "0", "", None, "abcdef", 123456):
+        assert rules.venue_code_valid(SECRET, code, at) is False
+    if other_meeting != right:  # one in a million they coincide
+        assert rules.venue_code_valid(SECRET, other_meeting, at) is False
+    # As people type it: spaces, a dash, full-width digits.
+    spaced = f"{right[:3]} {right[3:]}"
+    full_width = right.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    for typed in (spaced, f"{right[:3]}-{right[3:]}", full_width):
+        assert rules.venue_code_valid(SECRET, typed, at) is True
+
+
+def test_each_meeting_gets_its_own_secret():
+    secrets_ = {rules.new_venue_secret() for _ in range(20)}
+    assert len(secrets_) == 20 and all(len(s) == 2 * rules.VENUE_SECRET_BYTES for s in secrets_)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from consult.representatives import services as pool
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Donghu
 MINUTE = timedelta(minutes=1)
+BEIJING = ZoneInfo("Asia/Shanghai")
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 TERM = {"term_start": date(2025, 1, 1), "term_end": date(2027, 12, 31)}
@@ -498,18 +500,210 @@ def test_check_in_only_in_its_window(w, held, frozen, offset, ok):
         assert invitation.checked_in_at is None
 
 
-def test_a_representative_checks_in_with_their_own_code_only(w, held, create_user):
-    me, other = held.accepted[0], held.accepted[1]
+def test_a_personal_code_is_for_the_staff_at_the_door_only(w, held, create_user):
+    """A representative cannot check in with her own pass's code: it can be shown from home.
+    Neither can an officer of another department."""
+    me = held.accepted[0]
     user = create_user("representative")
     me.representative.user_id = user.id
     _db.session.flush()
-    with pytest.raises(Forbidden):
-        services.check_in(held.meeting, other.checkin_code, actor=user)
-    assert other.checked_in_at is None
-    services.check_in(held.meeting, me.checkin_code, actor=user)
-    assert me.checked_in_at is not None
+    for code in (me.checkin_code, held.accepted[1].checkin_code):
+        with pytest.raises(Forbidden):
+            services.check_in(held.meeting, code, actor=user)
     with pytest.raises(Forbidden):
         services.check_in(held.meeting, held.accepted[2].checkin_code, actor=w.other_officer)
+    assert all(i.checked_in_at is None for i in held.accepted)
+    services.check_in(held.meeting, me.checkin_code, actor=w.officer)
+    assert me.checked_in_at is not None
+
+
+# --- on site, by the venue code ---------------------------------------------------------------
+
+
+@pytest.fixture
+def site(w, held, create_user):
+    """`held`, with accounts for the first two accepted representatives (`me`, `you`) and the
+    pending one (`waiting`)."""
+    x = SimpleNamespace(meeting=held.meeting, held=held)
+    x.me, x.you = held.accepted[0], held.accepted[1]
+    x.waiting = held.pending
+    for name in ("me", "you", "waiting"):
+        user = create_user("representative")
+        getattr(x, name).representative.user_id = user.id
+        setattr(x, f"{name}_user", user)
+    _db.session.flush()
+    return x
+
+
+def shown(meeting, at):
+    return rules.venue_code(meeting.venue_secret, at)
+
+
+def test_a_representative_checks_in_on_site_with_the_code_on_the_screen(w, site, frozen):
+    now = site.meeting.starts_at - 30 * MINUTE
+    invitation = services.check_in_on_site(
+        site.meeting, shown(site.meeting, now), actor=site.me_user
+    )
+    assert invitation == site.me and site.me.checked_in_at == now
+    (event,) = [e for e in events_for("invitation", site.me.id) if e.action == "checked_in"]
+    assert event.details == {"by": "venue_code"} and event.actor_id == site.me_user.id
+    # Again (the page reloaded, a second tap): nothing changes, the first time is answered.
+    frozen(now + 5 * MINUTE)
+    again = services.check_in_on_site(site.meeting, "000000", actor=site.me_user)
+    assert again.checked_in_at == now
+    assert [e.action for e in events_for("invitation", site.me.id)].count("checked_in") == 1
+
+
+@pytest.mark.parametrize(
+    ("scanned", "confirmed", "ok"),
+    [
+        (timedelta(0), timedelta(0), True),
+        (-timedelta(seconds=rules.VENUE_CODE_STEP), timedelta(0), True),  # the code before
+        (timedelta(0), rules.SCAN_VALID_FOR, True),  # logged in, then tapped
+        (timedelta(0), rules.SCAN_VALID_FOR + MINUTE, False),  # too long after the scan
+    ],
+)
+def test_the_scan_proves_presence_for_a_while(w, site, frozen, scanned, confirmed, ok):
+    scan_at = site.meeting.starts_at - HOUR
+    code = shown(site.meeting, scan_at + scanned)
+    frozen(scan_at + confirmed)
+    if ok:
+        services.check_in_on_site(site.meeting, code, actor=site.me_user, scanned_at=scan_at)
+        assert site.me.checked_in_at == scan_at + confirmed
+    else:
+        with pytest.raises(RuleViolation) as exc:
+            services.check_in_on_site(site.meeting, code, actor=site.me_user, scanned_at=scan_at)
+        assert exc.value.code == "code_expired" and site.me.checked_in_at is None
+
+
+def test_an_expired_a_forged_or_a_future_code_is_refused(w, site, frozen):
+    frozen(NOW)
+    other = schedule(w, title="另一个会议")
+    now = site.meeting.starts_at - HOUR
+    frozen(now)
+    step = timedelta(seconds=rules.VENUE_CODE_STEP)
+    right = shown(site.meeting, now)
+    forged = [
+        shown(site.meeting, now - 2 * step),  # expired
+        shown(site.meeting, now + step),  # not yet shown
+        str((int(right) + 1) % 10**6).zfill(6),
+        "",
+        None,
+    ]
+    if shown(other, now) != right:
+        forged.append(shown(other, now))  # another meeting's screen
+    for code in forged:
+        with pytest.raises(RuleViolation) as exc:
+            services.check_in_on_site(site.meeting, code, actor=site.me_user)
+        assert exc.value.code == "code_expired" and exc.value.field == "code"
+    # A scan dated in the future (a forged session) proves nothing either.
+    with pytest.raises(RuleViolation):
+        services.check_in_on_site(
+            site.meeting, shown(site.meeting, now + HOUR), actor=site.me_user, scanned_at=now + HOUR
+        )
+    assert site.me.checked_in_at is None
+
+
+@pytest.mark.parametrize(
+    ("offset", "code"),
+    [
+        (-2 * HOUR - MINUTE, "too_early"),
+        (-2 * HOUR, None),
+        (3 * HOUR - MINUTE, None),  # the meeting lasts three hours
+        (3 * HOUR, "too_late"),
+    ],
+)
+def test_on_site_check_in_only_in_its_window(w, site, frozen, offset, code):
+    now = site.meeting.starts_at + offset
+    frozen(now)
+    if code is None:
+        services.check_in_on_site(site.meeting, shown(site.meeting, now), actor=site.me_user)
+        assert site.me.checked_in_at == now
+        return
+    with pytest.raises(RuleViolation) as exc:
+        services.check_in_on_site(site.meeting, shown(site.meeting, now), actor=site.me_user)
+    assert exc.value.code == code and site.me.checked_in_at is None
+    if code == "too_early":
+        # The message says when it opens (Beijing time: 10:00 → 08:00 the day of the meeting).
+        opens = rules.checkin_opens_at(site.meeting.starts_at).astimezone(BEIJING)
+        assert opens.strftime("%H:%M") in str(exc.value.message)
+
+
+def test_only_an_invited_representative_who_accepted_checks_in(w, site, frozen, create_user):
+    now = site.meeting.starts_at - HOUR
+    code = shown(site.meeting, now)
+    resident = create_user("resident")
+    stranger = create_user("representative")
+    add_rep("陌生人", "media", user_id=stranger.id)
+    for user, why in (
+        (resident, "not_invited"),
+        (stranger, "not_invited"),
+        (site.waiting_user, "not_accepted"),
+    ):
+        with pytest.raises(RuleViolation) as exc:
+            services.check_in_on_site(site.meeting, code, actor=user)
+        assert exc.value.code == why
+    with pytest.raises(Forbidden):
+        services.check_in_on_site(site.meeting, code, actor=None)
+    assert site.waiting.checked_in_at is None
+
+
+def test_a_declined_invitation_does_not_check_in(w, frozen, create_user):
+    meeting, _row = drawn_meeting(w, quotas={"expert": 1})
+    (invitation,) = meeting.invitations
+    user = create_user("representative")
+    invitation.representative.user_id = user.id
+    services.respond(invitation, False, None, actor=None)
+    now = meeting.starts_at - HOUR
+    frozen(now)
+    with pytest.raises(RuleViolation) as exc:
+        services.check_in_on_site(meeting, shown(meeting, now), actor=user)
+    assert exc.value.code == "not_accepted" and "谢绝" in str(exc.value.message)
+
+
+def test_the_venue_screen_code_is_for_the_organisers(w, site, frozen):
+    now = site.meeting.starts_at - HOUR
+    code, changes_at = services.venue_code(site.meeting, actor=w.officer, now=now)
+    assert code == shown(site.meeting, now)
+    assert now < changes_at <= now + timedelta(seconds=rules.VENUE_CODE_STEP)
+    assert services.venue_code(site.meeting, actor=w.admin, now=now)[0] == code
+    for outsider in (w.other_officer, site.me_user):
+        with pytest.raises(Forbidden):
+            services.venue_code(site.meeting, actor=outsider, now=now)
+
+
+def test_attendance_comes_out_of_both_ways_of_checking_in(w, site, frozen):
+    """One by the venue code, one by the door: both attended; the third accepted is absent,
+    the pending one too."""
+    now = site.meeting.starts_at - 10 * MINUTE
+    frozen(now)
+    services.check_in_on_site(site.meeting, shown(site.meeting, now), actor=site.me_user)
+    services.check_in(site.meeting, site.you.checkin_code, actor=w.officer)
+    frozen(site.meeting.ends_at)
+    services.close_attendance(site.meeting, actor=w.officer)
+    attendance = {i.id: i.attendance for i in site.meeting.invitations}
+    assert attendance[site.me.id] == attendance[site.you.id] == "attended"
+    assert attendance[site.held.accepted[2].id] == attendance[site.waiting.id] == "absent"
+
+
+def test_a_representatives_own_record(w, site, frozen):
+    now = site.meeting.starts_at - 10 * MINUTE
+    frozen(now)
+    services.check_in_on_site(site.meeting, shown(site.meeting, now), actor=site.me_user)
+    rep = site.me.representative
+    assert services.attendance_counts(rep, now) == {
+        "invited": 1,
+        "accepted": 1,
+        "declined": 0,
+        "attended": 1,
+        "missed": 0,
+    }
+    # Not in the record of past meetings until the meeting is over.
+    assert _db.session.scalars(services.past_invitations(rep, now)).all() == []
+    later = site.meeting.ends_at
+    assert _db.session.scalars(services.past_invitations(rep, later)).all() == [site.me]
+    other = site.you.representative
+    assert services.attendance_counts(other, later)["missed"] == 1
 
 
 def test_close_attendance_after_the_meeting_once(w, held, frozen):

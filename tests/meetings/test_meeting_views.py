@@ -5,13 +5,17 @@ representative's contact details or check-in code."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from consult.extensions import db as _db
+from consult.meetings import rules
 from consult.meetings import services as meetings
 from consult.meetings.models import Draw, Invitation, Remark
-from tests.conftest import Auth, csrf_token
+from tests.conftest import PASSWORD, Auth, csrf_token
 from tests.meetings.meeting_support import DAY, HOUR, NOW, district
 
 # Distinctive private values, so their absence from a page means something.
@@ -159,45 +163,235 @@ def test_an_answer_other_than_the_two_buttons_is_a_bad_request(client, w):
     assert response.status_code == 400
 
 
-# --- the venue -----------------------------------------------------------------------------
+# --- checking in on site ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("who", "whose", "status"),
-    [
-        ("me_user", "mine", 303),
-        ("me_user", "theirs", 422),  # someone else's code
-        ("resident", "mine", 422),
-    ],
-)
-def test_checking_in_at_the_venue_with_ones_own_code(client, w, frozen, who, whose, status):
+@pytest.fixture
+def on_site(w, frozen):
+    """Both representatives accepted; an hour before the start: check-in is open."""
     for invitation in (w.mine, w.theirs):
         meetings.respond(invitation, True, actor=None)
     _db.session.commit()
-    code = getattr(w, whose).checkin_code
-    frozen(w.meeting.starts_at - HOUR)
-    login(client, getattr(w, who))
-    url = f"/meetings/{w.meeting.id}/venue"
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), "code": code})
-    assert response.status_code == status
+    now = w.meeting.starts_at - HOUR
+    frozen(now)
+    return now
+
+
+def screen_code(w, at) -> str:
+    return rules.venue_code(w.meeting.venue_secret, at)
+
+
+def arrived(invitation) -> bool:
     _db.session.expire_all()
-    arrived = _db.session.get(Invitation, getattr(w, whose).id).checked_in_at
-    assert (arrived is not None) == (status == 303)
-    if status == 303:
-        assert "✓" in client.get(url).get_data(as_text=True)
+    return _db.session.get(Invitation, invitation.id).checked_in_at is not None
 
 
-def test_the_venue_refuses_outside_the_window(client, w):
+def test_a_signed_in_representative_scans_the_screen_and_taps_once(client, w, on_site):
+    login(client, w.me_user)
+    url = f"/meetings/{w.meeting.id}/check-in"
+    scanned = client.get(f"{url}?code={screen_code(w, on_site)}")
+    # The code leaves the address bar at once; the page asks for one tap.
+    assert scanned.status_code == 303 and scanned.headers["Location"] == url
+    page = client.get(url).get_data(as_text=True)
+    assert "确认签到" in page and screen_code(w, on_site) not in page
+    assert not arrived(w.mine)
+    response = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 303 and arrived(w.mine)
+    done = client.get(url).get_data(as_text=True)
+    assert "✓" in done and "您已于09:00签到" in done  # 10:00 start, Beijing time
+    # Scanning again (or tapping again) changes nothing and says the same.
+    client.get(f"{url}?code={screen_code(w, on_site)}")
+    again = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    assert again.status_code == 303 and "您已于09:00签到" in client.get(url).get_data(as_text=True)
+
+
+def test_without_a_login_the_scan_leads_through_the_login_and_back(client, w, on_site, frozen):
+    url = f"/meetings/{w.meeting.id}/check-in"
+    scanned = client.get(f"{url}?code={screen_code(w, on_site)}")
+    assert scanned.status_code == 303
+    login_url = scanned.headers["Location"]
+    assert login_url.startswith("/login?next=") and "code" not in login_url
+    # Logging in takes a few minutes: the screen has moved on, the scan still counts.
+    frozen(on_site + 4 * rules.VENUE_CODE_STEP * timedelta(seconds=1))
+    token = csrf_token(client, login_url)
+    response = client.post(
+        login_url, data={"email": w.me_user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == url
+    assert "确认签到" in client.get(url).get_data(as_text=True)
+    assert client.post(url, data={"csrf_token": csrf_token(client, url)}).status_code == 303
+    assert arrived(w.mine)
+
+
+def test_a_scan_too_old_to_prove_presence_is_refused(client, w, on_site, frozen):
+    login(client, w.me_user)
+    url = f"/meetings/{w.meeting.id}/check-in"
+    client.get(f"{url}?code={screen_code(w, on_site)}")
+    frozen(on_site + rules.SCAN_VALID_FOR + timedelta(minutes=1))
+    page = client.get(url).get_data(as_text=True)
+    assert "您扫描的签到码已过期" in page and "确认签到" not in page
+    response = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 422 and not arrived(w.mine)
+
+
+@pytest.mark.parametrize(("typed", "ok"), [("right", True), ("spaced", True), ("wrong", False)])
+def test_typing_the_six_digits_from_the_screen(client, w, on_site, typed, ok):
+    login(client, w.me_user)
+    url = f"/meetings/{w.meeting.id}/check-in"
+    page = client.get(url).get_data(as_text=True)
+    assert 'inputmode="numeric"' in page and "确认签到" not in page
+    code = screen_code(w, on_site)
+    value = {
+        "right": code,
+        "spaced": f" {code[:3]} {code[3:]} ",
+        "wrong": str((int(code) + 1) % 10**6).zfill(6),
+    }[typed]
+    response = client.post(url, data={"csrf_token": csrf_token(client, url), "code": value})
+    assert response.status_code == (303 if ok else 422)
+    assert arrived(w.mine) is ok
+    if not ok:
+        text = response.get_data(as_text=True)
+        assert text.count("签到码已过期或不正确") == 1 and value in text  # what was typed stays
+
+
+@pytest.mark.parametrize("who", ["resident", "other_officer"])
+def test_someone_not_invited_is_told_so_and_cannot_check_in(client, w, on_site, who):
+    login(client, getattr(w, who))
+    url = f"/meetings/{w.meeting.id}/check-in"
+    client.get(f"{url}?code={screen_code(w, on_site)}")
+    page = client.get(url)
+    assert page.status_code == 200 and "您未受邀参加本次会议" in page.get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 422
+    assert (
+        _db.session.scalar(sa.select(sa.func.count()).where(Invitation.checked_in_at.is_not(None)))
+        == 0
+    )
+
+
+def test_too_early_says_when_check_in_opens_once(client, w, frozen):
     meetings.respond(w.mine, True, actor=None)
     _db.session.commit()
     login(client, w.me_user)
-    url = f"/meetings/{w.meeting.id}/venue"
-    response = client.post(
-        url, data={"csrf_token": csrf_token(client, url), "code": w.mine.checkin_code}
-    )
+    url = f"/meetings/{w.meeting.id}/check-in"
+    page = client.get(url).get_data(as_text=True)
+    opens = "签到将于"
+    assert page.count(opens) == 1 and "08:00" in page and "确认签到" not in page
+    # Even after a scan and a tap: one message, not two.
+    code = screen_code(w, NOW)
+    client.get(f"{url}?code={code}")
+    response = client.post(url, data={"csrf_token": csrf_token(client, url)})
     assert response.status_code == 422
-    _db.session.expire_all()
-    assert _db.session.get(Invitation, w.mine.id).checked_in_at is None
+    assert response.get_data(as_text=True).count(opens) == 1
+    assert not arrived(w.mine)
+
+
+def test_after_the_meeting_check_in_has_closed(client, w, on_site, frozen):
+    login(client, w.me_user)
+    frozen(w.meeting.ends_at)
+    url = f"/meetings/{w.meeting.id}/check-in"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("签到已结束") == 1
+
+
+def test_scanning_ones_own_pass_explains_instead_of_refusing(client, w, on_site):
+    """The QR code on the pass opens a page for everyone: the door's check-in for the staff,
+    an explanation for the representative herself (it was a bare 403)."""
+    login(client, w.me_user)
+    response = client.get(f"/meetings/{w.meeting.id}/pass?code={w.mine.checkin_code}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/meetings/{w.meeting.id}/check-in"
+    landed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "这是您本人的签到凭证" in landed and not arrived(w.mine)
+    theirs = client.get(f"/meetings/{w.meeting.id}/pass?code={w.theirs.checkin_code}")
+    assert theirs.status_code == 303
+    assert "该凭证属于他人" in client.get(theirs.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["officer", "admin"])
+def test_staff_scanning_a_pass_land_on_the_door_with_the_code(client, w, on_site, who):
+    login(client, getattr(w, who))
+    response = client.get(f"/meetings/{w.meeting.id}/pass?code={w.mine.checkin_code.lower()}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == (
+        f"/manage/meetings/{w.meeting.id}/check-in?code={w.mine.checkin_code}"
+    )
+
+
+@pytest.mark.parametrize(
+    "who", ["admin", "officer", "other_officer", "resident", "me_user", "anonymous"]
+)
+def test_the_venue_screen_is_for_the_organisers(client, w, on_site, who):
+    as_role(client, w, who)
+    response = client.get(f"/manage/meetings/{w.meeting.id}/venue-screen")
+    manages = who in ("admin", "officer")
+    assert response.status_code == (302 if who == "anonymous" else 200 if manages else 403)
+    if manages:
+        page = response.get_data(as_text=True)
+        code = screen_code(w, on_site)
+        assert f"{code[:3]} {code[3:]}" in page and 'src="data:image/svg+xml' in page
+        # It reloads when the code changes (at most one step from now).
+        refresh = int(page.split('data-reload-after="')[1].split('"')[0])
+        assert 1 <= refresh <= rules.VENUE_CODE_STEP + 1
+
+
+def test_the_venue_screen_shows_who_has_arrived(client, w, on_site):
+    meetings.check_in_on_site(w.meeting, screen_code(w, on_site), actor=w.me_user)
+    _db.session.commit()
+    login(client, w.officer)
+    page = client.get(f"/manage/meetings/{w.meeting.id}/venue-screen").get_data(as_text=True)
+    assert "周文静" in page and "✓ 09:00" in page
+
+
+def test_check_in_attempts_are_limited_per_account(client, w, on_site):
+    login(client, w.me_user)
+    url = f"/meetings/{w.meeting.id}/check-in"
+    token = csrf_token(client, url)
+    statuses = [
+        client.post(url, data={"csrf_token": token, "code": f"{n:06d}"}).status_code
+        for n in range(12)
+    ]
+    assert statuses.count(429) >= 1 and not arrived(w.mine)
+
+
+# --- the representative's attendance record ---------------------------------------------------
+
+
+def test_my_attendance_record_counts_and_pages(client, w, frozen, create_matter):
+    """Twelve past meetings: declined, missed, attended; the latest first, ten a page."""
+    meeting_ids = []
+    for n in range(12):
+        m = new_meeting(w.department, f"历史会议{n:02d}", starts_in=(n + 4) * DAY)
+        meetings.invite(m, [w.me.id], actor=None)
+        (invitation,) = m.invitations
+        if n % 3 == 0:
+            meetings.respond(invitation, False, "出差", actor=None)
+        else:
+            meetings.respond(invitation, True, actor=None)
+        meeting_ids.append((m, invitation, n))
+    _db.session.commit()
+    for m, invitation, n in meeting_ids:
+        if n % 3 == 1:
+            frozen(m.starts_at)
+            meetings.check_in(m, invitation.checkin_code, actor=None)
+    frozen(NOW + 17 * DAY)
+    _db.session.commit()
+    login(client, w.me_user)
+    page = client.get("/my/invitations").get_data(as_text=True)
+    section = page.split('id="attendance"')[1]
+    counts = re.findall(r"<dd>(\d+)</dd>", section)
+    # invited (12 past + the open invitation of the fixture), accepted, declined, attended, missed
+    assert counts == ["13", "8", "4", "4", "4"]
+    rows = re.findall(r'id="history-(\d+)"', section)
+    # The fixture's own meeting (in two weeks, pending) has ended by now too.
+    everything = [(m.starts_at, i.id) for m, i, _n in meeting_ids] + [
+        (w.meeting.starts_at, w.mine.id)
+    ]
+    newest_first = [i for _at, i in sorted(everything, reverse=True)]
+    assert [int(r) for r in rows] == newest_first[:10]
+    assert len(newest_first) == 13
+    second = client.get("/my/invitations?page=2").get_data(as_text=True)
+    assert [int(r) for r in re.findall(r'id="history-(\d+)"', second)] == newest_first[10:]
 
 
 # --- organisers ----------------------------------------------------------------------------
@@ -380,7 +574,8 @@ def test_public_pages_never_show_contacts_or_codes(app, w, frozen):
             response = client.get(url)
             assert response.status_code == 200, url
             body = response.get_data(as_text=True)
-            for secret in (PHONE, OTHER_PHONE, EMAIL, OTHER_EMAIL, code, "example.test"):
+            private = (PHONE, OTHER_PHONE, EMAIL, OTHER_EMAIL, code, "example.test")
+            for secret in (*private, w.meeting.venue_secret):
                 assert secret not in body, (visitor, url, secret)
     page = client.get(f"/meetings/{w.meeting.id}").get_data(as_text=True)
     assert "周文静" in page and "公开" in page and "建议。" in page

@@ -324,3 +324,87 @@ def test_rules_clean_interests():
     assert rules.clean_interests(None) == []
     assert len(rules.clean_interests([str(n) for n in range(30)])) == 20
     assert rules.attendance_rate(1, 4) == 0.25 and rules.attendance_rate(0, 0) is None
+
+
+# --- applying without an account ---------------------------------------------------------------
+
+OPEN = {
+    "name": "黄丽萍",
+    "email": "Huang.LiPing@Example.com",
+    "category": "new_social_strata",
+    "statement": "希望列席相关会议。",
+    "phone": "13900001111",
+}
+TERM_DATA = {"term_start": date(2026, 3, 2), "term_end": date(2028, 12, 31)}
+
+
+def test_an_application_without_an_account_keeps_name_and_address(db):
+    application = services.apply_without_account(OPEN)
+    assert application.user_id is None and application.applicant_name == "黄丽萍"
+    assert application.email == "huang.liping@example.com"  # as mail is addressed
+    assert application.receipt.startswith("SQ-2026-") and application.submitted_at == NOW
+    (event,) = events_for("representative_application", application.id)
+    assert event.action == "submitted" and event.actor_id is None
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "名" * (rules.MAX_NAME + 1)}, "name"),
+        ({"email": "not-an-address"}, "email"),
+        ({"email": None}, "email"),
+        ({"category": "king"}, "category"),
+        ({"statement": "  "}, "statement"),
+        ({"phone": "1" * (rules.MAX_PHONE + 1)}, "phone"),
+        ({"name": ["a"]}, "name"),
+    ],
+)
+def test_an_open_application_is_checked(db, change, field):
+    with pytest.raises(RuleViolation) as exc:
+        services.apply_without_account({**OPEN, **change})
+    assert exc.value.field == field
+    assert count(RepresentativeApplication) == 0
+
+
+def test_approving_it_opens_a_representative_account_for_the_address(db, create_user):
+    admin = create_user("admin")
+    application = services.apply_without_account(OPEN)
+    services.decide_application(application, True, TERM_DATA, actor=admin)
+    rep = _db.session.get(Representative, application.representative_id)
+    user = rep.user
+    assert user.email == "huang.liping@example.com" and user.role == Role.REPRESENTATIVE
+    assert user.display_name == rep.name == "黄丽萍" and user.last_login_at is None
+    assert rep.email == user.email and rep.phone == "13900001111"
+
+
+def test_an_address_with_a_resident_account_is_linked_not_duplicated(db, create_user):
+    admin = create_user("admin")
+    resident = create_user("resident", email="huang.liping@example.com")
+    application = services.apply_without_account(OPEN)
+    services.decide_application(application, True, TERM_DATA, actor=admin)
+    rep = _db.session.get(Representative, application.representative_id)
+    assert rep.user_id == resident.id and resident.role == Role.REPRESENTATIVE
+
+
+def test_a_staff_address_gets_a_representative_without_the_account(db, create_user):
+    admin = create_user("admin")
+    officer = create_user("officer", email="huang.liping@example.com")
+    application = services.apply_without_account(OPEN)
+    services.decide_application(application, True, TERM_DATA, actor=admin)
+    rep = _db.session.get(Representative, application.representative_id)
+    assert rep.user_id is None and officer.role == Role.OFFICER
+
+
+def test_approval_needs_a_term_before_it_opens_an_account(db, create_user):
+    admin = create_user("admin")
+    application = services.apply_without_account(OPEN)
+    with pytest.raises(RuleViolation):
+        services.decide_application(application, True, {}, actor=admin)
+
+
+def test_repeated_addresses_are_pointed_out_to_the_office(db):
+    first = services.apply_without_account(OPEN)
+    second = services.apply_without_account({**OPEN, "email": "huang.liping@example.com"})
+    third = services.apply_without_account({**OPEN, "email": "other@example.com"})
+    assert services.same_address_pending([first, second, third]) == {first.id: 1, second.id: 1}

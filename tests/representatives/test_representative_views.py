@@ -4,6 +4,7 @@ government office's screens (pool, adding, status, conflicts, applications, figu
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -19,6 +20,9 @@ from consult.representatives.models import (
 )
 from tests.conftest import Auth, csrf_token
 from tests.meetings.meeting_support import NOW, TERM
+from tests.notifications.notification_support import body, links, outbox, path_of
+
+__all__ = ["outbox"]  # a fixture, used by name
 
 PHONE = "13955501234"
 EMAIL = "roster.private.4321@example.test"
@@ -132,9 +136,149 @@ def test_staff_cannot_apply(client, people, create_user, role):
     assert _db.session.scalar(sa.select(sa.func.count(RepresentativeApplication.id))) == 0
 
 
-def test_applying_needs_an_account(client, people):
-    response = client.get("/representatives/apply")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+OPEN = {
+    "name": "黄丽萍",
+    "email": "huang.private.5566@example.com",
+    "phone": PHONE,
+    "category": "new_social_strata",
+    "affiliation": "某律师事务所律师",
+    "interests": "物业纠纷、老旧小区改造",
+    "statement": "希望列席相关会议，从法律角度提出意见。",
+}
+
+
+def apply_openly(client, **changes):
+    csrf = csrf_token(client, "/representatives/apply")
+    return client.post("/representatives/apply", data={"csrf_token": csrf, **OPEN, **changes})
+
+
+def test_anyone_applies_without_an_account_and_gets_a_receipt(client, people, outbox):
+    page = client.get("/representatives/apply")
+    assert page.status_code == 200 and 'name="email"' in page.get_data(as_text=True)
+    response = apply_openly(client)
+    assert response.status_code == 303
+    received = client.get(response.headers["Location"]).get_data(as_text=True)
+    (application,) = _db.session.scalars(sa.select(RepresentativeApplication))
+    assert application.user_id is None and application.name == "黄丽萍"
+    assert application.email == OPEN["email"] and application.status == "pending"
+    assert application.receipt in received and application.receipt.startswith("SQ-2026-")
+    # The receipt by mail, to the address given (and nowhere else).
+    (mail,) = outbox.take()
+    assert str(mail["To"]) == OPEN["email"] and application.receipt in body(mail)
+    # Shown once: the receipt page does not keep it for whoever opens it next.
+    assert client.get("/representatives/apply/received").status_code == 302
+    # Private: the address and the telephone never reach a public page.
+    for url in ("/representatives", "/api/v1/representatives"):
+        text = client.get(url).get_data(as_text=True)
+        assert OPEN["email"] not in text and "黄丽萍" not in text
+
+
+def test_a_refused_open_application_keeps_what_was_typed(client, people, outbox):
+    response = apply_openly(client, email="not-an-address", statement="")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "黄丽萍" in page and "某律师事务所律师" in page and PHONE in page
+    assert _db.session.scalar(sa.select(sa.func.count(RepresentativeApplication.id))) == 0
+    assert outbox.take() == []
+
+
+def test_a_bot_filling_the_hidden_field_is_answered_alike_and_nothing_kept(client, people, outbox):
+    response = apply_openly(client, website="http://spam.example")
+    assert response.status_code == 303
+    assert _db.session.scalar(sa.select(sa.func.count(RepresentativeApplication.id))) == 0
+    assert outbox.take() == []
+
+
+def test_the_same_answer_whether_or_not_the_address_has_an_account(
+    client, people, outbox, create_user
+):
+    create_user("resident", email="taken.8899@example.com")
+    _db.session.commit()
+    answers = []
+    for email in ("taken.8899@example.com", "free.7711@example.com"):
+        response = apply_openly(client, email=email)
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        answers.append((response.status_code, re.sub(r"SQ-\d{4}-\w{4}-\w{4}", "SQ", page)))
+    assert answers[0] == answers[1]
+
+
+def test_open_applications_are_limited_per_address(client, people, outbox):
+    statuses = [apply_openly(client, email=f"a{n}@example.com").status_code for n in range(5)]
+    assert 429 in statuses
+
+
+def test_approving_an_open_application_opens_an_account_set_by_mail(
+    app, client, people, outbox, create_user
+):
+    """The whole journey: apply without an account, the office approves, the mail's link sets
+    the password, the new representative logs in and finds her invitations page."""
+    admin = create_user("admin")
+    _db.session.commit()
+    apply_openly(client)
+    outbox.take()
+    (application,) = _db.session.scalars(sa.select(RepresentativeApplication))
+    office = app.test_client()
+    login(office, admin)
+    page = office.get("/admin/representatives/applications").get_data(as_text=True)
+    assert "黄丽萍" in page and OPEN["email"] in page and "无账号" in page
+    csrf = csrf_token(office, "/admin/representatives/applications")
+    prefix = f"a{application.id}"
+    response = office.post(
+        f"/admin/representatives/applications/{application.id}",
+        data={
+            f"{prefix}-csrf_token": csrf,
+            f"{prefix}-decision": "approve",
+            f"{prefix}-term_start": "2026-03-02",
+            f"{prefix}-term_end": "2028-12-31",
+        },
+    )
+    assert response.status_code == 303
+    _db.session.expire_all()
+    user = _db.session.scalar(sa.select(User).where(User.email == OPEN["email"]))
+    assert user is not None and user.role == Role.REPRESENTATIVE and user.last_login_at is None
+    rep = _db.session.scalar(sa.select(Representative).where(Representative.user_id == user.id))
+    assert rep.name == "黄丽萍" and rep.phone == PHONE and rep.email == OPEN["email"]
+    (mail,) = outbox.take()
+    assert str(mail["To"]) == OPEN["email"] and application.receipt in body(mail)
+    link = next(path_of(u) for u in links(mail) if "/password/reset/" in u)
+    form = client.get(link)
+    assert form.status_code == 200
+    response = client.post(
+        link,
+        data={
+            "csrf_token": csrf_token(client, link),
+            "password": "new-password-2026",
+            "confirm": "new-password-2026",
+        },
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert Auth(client).login(user, password="new-password-2026").status_code == 302
+    mine = client.get("/my/invitations").get_data(as_text=True)
+    assert "我的出席记录" in mine
+    # The link worked once.
+    assert client.get(link).status_code == 400
+
+
+def test_rejecting_an_open_application_mails_the_reason(app, client, people, outbox, create_user):
+    admin = create_user("admin")
+    _db.session.commit()
+    apply_openly(client)
+    outbox.take()
+    (application,) = _db.session.scalars(sa.select(RepresentativeApplication))
+    login(client, admin)
+    csrf = csrf_token(client, "/admin/representatives/applications")
+    prefix = f"a{application.id}"
+    client.post(
+        f"/admin/representatives/applications/{application.id}",
+        data={
+            f"{prefix}-csrf_token": csrf,
+            f"{prefix}-decision": "reject",
+            f"{prefix}-reason": "暂不符合“新的社会阶层人士”类别的条件。",
+        },
+    )
+    (mail,) = outbox.take()
+    assert "暂不符合" in body(mail) and "/password/reset/" not in body(mail)
+    assert _db.session.scalar(sa.select(User).where(User.email == OPEN["email"])) is None
 
 
 # --- the government office -----------------------------------------------------------------

@@ -43,6 +43,7 @@ from tests.conftest import Auth
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in 东湖区
 TODAY = date(2026, 11, 27)
+HOUR = timedelta(hours=1)
 ZONE = ZoneInfo("Asia/Shanghai")
 PARKING = "东湖区老旧小区停车设施改造实施方案"
 
@@ -388,10 +389,11 @@ def test_the_summary_counts_consultations_and_comments(db, app):
     assert result["hidden_comments"] >= 3 and 4 <= result["duplicate_groups"] <= 10
     assert result["representatives"] == count(db, Representative) >= 30
     assert set(result["representative_categories"]) == set(CATEGORY_VALUES)
-    assert result["meetings"] == count(db, Meeting) and result["upcoming_meetings"] == 2
+    # Two meetings to come, and one that starts within the hour (its check-in is open).
+    assert result["meetings"] == count(db, Meeting) and result["upcoming_meetings"] == 3
     assert result["invitations"] == count(db, Invitation)
     assert sum(result["invitation_statuses"].values()) == result["invitations"]
-    assert result["applications"] == {"pending": 1, "rejected": 1}
+    assert result["applications"] == {"pending": 2, "rejected": 1}
 
 
 def test_refuses_to_seed_twice(seeded, runner, db):
@@ -483,10 +485,12 @@ def test_consultations_fit_whatever_day_it_is(db, app, now):
         assert any(c.status_at(now) == "open" for c in consultations)
     assert_pool_and_meetings_not_after(db, now)
     # The two meetings to come are dated from today, whatever day it is (a meeting tied to a
-    # matter's calendar may be still to come as well).
-    soon = [m for m in all_meetings(db) if now < m.starts_at < now + timedelta(days=14)]
+    # matter's calendar may be still to come as well), and one starts within the hour.
+    soon = [m for m in all_meetings(db) if now + HOUR < m.starts_at < now + timedelta(days=14)]
     assert len(soon) >= 2 and all(m.registration_deadline > now for m in soon)
     assert all(i.status == "pending" or i.responded_at <= now for m in soon for i in m.invitations)
+    (under_way,) = [m for m in all_meetings(db) if now < m.starts_at <= now + HOUR]
+    assert meeting_rules.checkin_open(under_way.starts_at, under_way.ends_at, now)
 
 
 # --- the public-representative pool and its meetings -------------------------------------
@@ -563,12 +567,16 @@ def test_applications_and_conflicts(seeded, db):
             sa.select(RepresentativeApplication).order_by(RepresentativeApplication.submitted_at)
         )
     )
-    rejected, pending = applications
-    assert {a.user.email for a in applications} == {"resident@donghu.example"}
+    rejected, pending, without_account = applications
+    assert {a.user.email for a in (rejected, pending)} == {"resident@donghu.example"}
     assert rejected.status == "rejected" and rejected.decision_reason.strip()
     assert db.session.get(User, rejected.decided_by_id).role == Role.ADMIN
     assert pending.status == "pending" and pending.decided_at is None
     assert pending.user.role == Role.RESIDENT  # not a representative until approved
+    # Made on the public form: a name and a private address, no account (yet).
+    assert without_account.user is None and without_account.status == "pending"
+    assert without_account.name == "黄丽萍" and without_account.email.endswith("@example.com")
+    assert all(re.fullmatch(r"SQ-\d{4}(-[0-9A-Z]{4}){2}", a.receipt) for a in applications)
 
     conflicts = list(db.session.scalars(sa.select(ConflictOfInterest)))
     assert conflicts and all(c.note.strip() and c.matter.is_published for c in conflicts)
@@ -653,8 +661,43 @@ def test_a_remark_at_a_meeting_joins_a_consultation_being_answered(seeded, db):
         )
 
 
+def test_a_meeting_under_way_with_check_in_open(seeded, db, client):
+    """A 区交通局 symposium starts within the hour: two without accounts have been checked in at
+    the door by their passes, the demo representative not yet; the venue screen shows the
+    code of the moment."""
+    (m,) = [m for m in all_meetings(db) if NOW < m.starts_at <= NOW + HOUR]
+    assert meeting_rules.checkin_phase(m.starts_at, m.ends_at, NOW) == "open"
+    assert m.department.name == "区交通运输局" and m.venue_secret
+    arrived = [i for i in m.invitations if i.checked_in_at is not None]
+    assert len(arrived) == 2 and all(i.checked_in_at <= NOW for i in arrived)
+    mine = next(i for i in m.invitations if i.representative.name == "周文静")
+    assert mine.status == "accepted" and mine.checked_in_at is None
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@donghu.example"))
+    Auth(client).login(admin, password=demo.DEMO_PASSWORD)
+    page = client.get(f"/manage/meetings/{m.id}/venue-screen").get_data(as_text=True)
+    code = meeting_rules.venue_code(m.venue_secret, NOW)
+    assert f"{code[:3]} {code[3:]}" in page and 'http-equiv="refresh"' in page
+
+
+def test_the_demo_representatives_attendance_record(seeded, db, client):
+    """Several past meetings in different states: declined, missed, attended."""
+    me = db.session.scalar(
+        sa.select(Representative)
+        .join(Representative.user)
+        .where(User.email == "representative@donghu.example")
+    )
+    past = [i for i in meeting_services.invitations_for(me) if i.meeting.ends_at <= NOW]
+    assert {i.status for i in past} == {"accepted", "declined"}
+    assert {i.attendance for i in past} == {"attended", "absent"}
+    counts = meeting_services.attendance_counts(me, NOW)
+    assert counts["declined"] >= 1 and counts["attended"] >= 1 and counts["missed"] >= 1
+    Auth(client).login(me.user, password=demo.DEMO_PASSWORD)
+    page = client.get("/my/invitations").get_data(as_text=True)
+    assert 'id="attendance"' in page and all(f'id="history-{i.id}"' in page for i in past)
+
+
 def test_meetings_to_come_and_the_demo_representative(seeded, db, client):
-    upcoming = [m for m in all_meetings(db) if m.starts_at > NOW]
+    upcoming = [m for m in all_meetings(db) if m.starts_at > NOW + HOUR]
     assert len(upcoming) == 2
     standing = next(m for m in upcoming if m.kind == "standing")
     assert 1 <= (local_day(standing.starts_at) - TODAY).days <= 13
@@ -676,7 +719,7 @@ def test_meetings_to_come_and_the_demo_representative(seeded, db, client):
     mine = meeting_services.invitations_for(me)
     waiting = [i for i in mine if i.status == "pending" and i.meeting.starts_at > NOW]
     assert waiting and all(i.meeting.registration_deadline > NOW for i in waiting)
-    accepted = [i for i in mine if i.status == "accepted" and i.meeting.starts_at > NOW]
+    accepted = [i for i in mine if i.status == "accepted" and i.meeting.starts_at > NOW + HOUR]
     (coming,) = accepted
     assert coming.meeting == housing and coming.checkin_code
     assert any(i.attendance == "attended" for i in mine)  # and she has been before
