@@ -27,6 +27,7 @@ from consult.core import audit, files, ids, values
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.forms import db_int
 from consult.core.time import now_utc
+from consult.core.urls import public_url
 from consult.extensions import db
 from consult.feedback import rules
 from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
@@ -465,8 +466,7 @@ def report_data(report: FeedbackReport) -> dict[str, Any]:
                 "opens_at": local_datetime(consultation.opens_at, "short"),
                 "closes_at": local_datetime(consultation.closes_at, "short"),
                 "published_at": local_datetime(consultation.feedback_published_at, "short"),
-                "url": (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-                + f"/consultations/{consultation.id}",
+                "url": public_url("consultations.detail", consultation_id=consultation.id),
             },
             "version": report.version,
             "correction_note": report.correction_note,

@@ -32,6 +32,7 @@ from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, db_int, show_violation
 from consult.core.mail import Mail, send
 from consult.core.time import from_local, now_utc, to_local_input
+from consult.core.urls import public_host, public_url
 from consult.extensions import db
 from consult.meetings import rules, services
 from consult.meetings.forms import (
@@ -97,11 +98,11 @@ def send_invitation_mails(invitations: list[Invitation]) -> int:
                     "Please accept or decline by %(deadline)s (Beijing time):",
                     deadline=local_datetime(meeting.registration_deadline, "short"),
                 ),
-                url_for("meetings.my_invitations", _external=True),
+                public_url("meetings.my_invitations"),
                 "",
                 _(
                     "Public page of the meeting: %(url)s",
-                    url=url_for("meetings.detail", meeting_id=meeting.id, _external=True),
+                    url=public_url("meetings.detail", meeting_id=meeting.id),
                 ),
                 "",
                 _("Donghu District People's Government Office"),
@@ -213,8 +214,7 @@ def _ics(cal: Calendar, filename: str) -> Response:
 
 def _uid(kind: str, ident: int) -> str:
     # Stable across requests and deployments of the same site, so calendars update in place.
-    host = request.host.split(":")[0] or "consult.local"
-    return f"{kind}-{ident}@{host}"
+    return f"{kind}-{ident}@{public_host()}"
 
 
 def _event(uid: str, url: str, now, start, end, summary: str, lines, **extra) -> Event:
@@ -244,7 +244,7 @@ def meetings_calendar():
         .limit(CALENDAR_LIMIT)
     )
     for meeting in db.session.scalars(stmt):
-        url = url_for("meetings.detail", meeting_id=meeting.id, _external=True)
+        url = public_url("meetings.detail", meeting_id=meeting.id)
         agenda = "\n".join(f"{a.position}. {a.title}" for a in meeting.agenda)
         organiser = (
             meeting.department.name if meeting.department else _("District People's Government")
@@ -284,7 +284,7 @@ def consultations_calendar():
         .limit(CALENDAR_LIMIT)
     )
     for consultation in db.session.scalars(stmt):
-        url = url_for("consultations.detail", consultation_id=consultation.id, _external=True)
+        url = public_url("consultations.detail", consultation_id=consultation.id)
         lines = (
             _(
                 "The call for comments on this draft closes at the end of this event. Comment online:"
@@ -330,11 +330,8 @@ def _my_page(failed: dict[int, ResponseForm] | None = None, status_code: int = 2
             and inv.checkin_code
             and not inv.meeting.has_ended(now)
         ):
-            checkin_url = url_for(
-                "manage_meetings.check_in",
-                meeting_id=inv.meeting_id,
-                code=inv.checkin_code,
-                _external=True,
+            checkin_url = public_url(
+                "manage_meetings.check_in", meeting_id=inv.meeting_id, code=inv.checkin_code
             )
             qr[inv.id] = qr_data_uri(checkin_url)  # made here: the code is personal
     return render_template(
