@@ -135,4 +135,8 @@ def register(app: Flask) -> None:
         html_lang=lambda: i18n.HTML_LANG[i18n.requested_language()],
         current_language=i18n.requested_language,
     )
-    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date)
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime,
+        local_date=local_date,
+        clause_lines=consultation_rules.clause_lines,
+    )
