@@ -5,13 +5,22 @@ faster than the row count (5,000 comment rows take ~49 s and ~800 MB, 20,000 tak
 3 GB). So `render_report` renders the report in parts, each in a fresh worker process that
 returns its memory to the system when it exits:
 
-1. ``front``: title page, figures (bars drawn as inline SVG by the template) and the summary of
-   changes. This part carries the document's metadata (title, author, language), the PDF/A-3b
-   identification (XMP, OutputIntent) and the disposition table attached as CSV (/AF).
-2. ``comments``: the comment table in chunks of ``chunk_rows`` rows (header row repeated on
-   every page, rows kept whole where they fit, fixed table layout with <colgroup> widths).
-3. ``groups``: every duplicate group once, with all its receipt numbers.
-4. ``kit``: one page whose footer holds the glyphs of "第 X 页 / 共 Y 页" (digits, 第, 页, 共, /).
+1. ``front``: title page, figures (bars drawn as inline SVG by the template), the summary of
+   changes and the first chunk of the comment table, flowing on (a section does not force a
+   new page: the summary would otherwise end on a page of its own); with one chunk only, the
+   duplicate groups too. This part carries the document's metadata (title, author,
+   language), the PDF/A identification (XMP, OutputIntent) and the disposition table
+   attached as CSV (/AF).
+2. ``comments``: the further chunks of ``chunk_rows`` rows (header row repeated on every
+   page, rows kept whole where they fit, fixed table layout with <colgroup> widths).
+3. ``groups``: every duplicate group once, with all its receipt numbers (when the table has
+   several chunks).
+4. ``kit``: one page whose footer holds the glyphs of "第 X 页 / 共 Y 页" (the pattern of the
+   report's language, and the digits).
+
+Every word of the report is an English msgid translated with the project's catalogue for the
+report's locale (`data["locale"]`, zh_Hans by default), in the template (jinja2.ext.i18n) and
+here: the report is wholly in the language it is rendered in.
 
 The parent then joins the parts with pypdf: it starts from the front part (keeping its
 catalogue: XMP, OutputIntents, EmbeddedFiles, /AF, /Lang, and its /Info), appends the pages of
@@ -78,18 +87,29 @@ CSV_COLUMNS = (
     "duplicate_receipts",
     "withheld_reason",
 )
-WITHHELD_TEXT = "该意见因违反发布规则未予公开（withheld by moderation）"
+
+
+def N_(message: str) -> str:  # noqa: N802 - marks a message for extraction; translated later
+    return message
+
+
+# The report's words are English msgids translated with the project's catalogue for the
+# report's locale (see `translator`): a zh-Hans report holds no English word of ours.
+WITHHELD_TEXT = N_("This comment is not published: it breaks the rules for publication.")
 # Characters a part may print that its HTML need not contain (ellipsis of the running title).
 FONT_EXTRA_CHARS = "".join(map(chr, range(0x20, 0x7F))) + "…·–—“”‘’　、，。：；（）"
 DEFAULT_LABELS = {
-    "report_title": "公众意见采纳情况反馈报告",
+    "report_title": N_("Feedback report on the public comments"),
     "issuer": "",
     "withheld": WITHHELD_TEXT,
 }
+DEFAULT_LOCALE = "zh_Hans"
+HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 BOOKMARK_EVERY = 100  # one bookmark per this many comments, under the comment table's
 DUP_INLINE = 6  # duplicate receipts listed in the row; the groups section lists them all
 # Page numbers: size, colour and baseline (pt above the bottom edge, in the 18 mm margin).
-FOLIO_SAMPLE = "第 0123456789 页 / 共"
+FOLIO_FORMAT = N_("Page %(n)d of %(total)d")
 FOLIO_SIZE = 8.5
 FOLIO_COLOUR = "#3b434b"
 FOLIO_RGB = "0.231 0.263 0.294"
@@ -104,6 +124,37 @@ DISPOSITION_COLOURS = {
     "not_adopted": "#c0392b",
     "not_applicable": "#8a939c",
 }
+
+
+class CatalogueMissing(RuntimeError):
+    """The compiled catalogue of the report's language is missing: the report would fall back
+    to English msgids in the middle of a Chinese document."""
+
+
+@functools.cache
+def translations(locale: str):
+    """The project's gettext catalogue for `locale` (English: the msgids themselves), loaded
+    without Flask, as the report is also rendered in worker processes and jobs."""
+    from babel.support import NullTranslations, Translations
+
+    if locale == "en":
+        return NullTranslations()
+    catalogue = Translations.load(str(TRANSLATIONS), [locale])
+    if not isinstance(catalogue, Translations):
+        raise CatalogueMissing(
+            f"no compiled catalogue for {locale} in {TRANSLATIONS} (pybabel compile)"
+        )
+    return catalogue
+
+
+def translator(locale: str):
+    return translations(locale).gettext
+
+
+def folio_sample(locale: str) -> str:
+    """Every character "Page X of Y" may print in `locale`: the pattern's and the digits."""
+    pattern = translator(locale)(FOLIO_FORMAT)
+    return pattern.replace("%(n)d", "").replace("%(total)d", "") + "0123456789"
 
 
 class FontMissing(RuntimeError):
@@ -247,15 +298,16 @@ def url_fetcher(instances: dict[int, str] | None = None, chars: set[str] | None 
 # --- data preparation (parent) -------------------------------------------------------------
 
 
-def _row(m: dict) -> dict:
-    """A comment as the template and the CSV see it; a hidden comment loses its text here."""
+def _row(m: dict, whole: str = "") -> dict:
+    """A comment as the template and the CSV see it; a hidden comment loses its text here.
+    `whole`: what a comment on no clause addresses ("the draft as a whole")."""
     hidden = bool(m.get("hidden"))
     return {
         "receipt": str(m["receipt"]),
         "submitted_at": str(m.get("submitted_at") or ""),
         "source": str(m.get("source") or ""),
         "source_label": str(m.get("source_label") or m.get("source") or ""),
-        "clause": str(m.get("clause") or "整体"),
+        "clause": str(m.get("clause") or whole),
         "text": None if hidden else (m.get("text") or ""),
         "hidden": hidden,
         "hidden_reason_label": (m.get("hidden_reason_label") or "") if hidden else "",
@@ -342,28 +394,41 @@ def _bar_chart(title: str, items: list[dict], colour_of, *, total: int | None = 
     }
 
 
-def _cap(items: list[dict], keep: int = CHART_MAX_BARS) -> list[dict]:
-    """At most `keep` bars (one page): the rest summed as "其他（N 项）"."""
+def _cap(items: list[dict], tr, keep: int = CHART_MAX_BARS) -> list[dict]:
+    """At most `keep` bars (one page): the rest summed as "Other (N items)"."""
     if len(items) <= keep:
         return items
     rest = items[keep - 1 :]
-    other = {"label": f"其他（{len(rest)} 项）", "count": sum(int(i["count"]) for i in rest)}
+    other = {
+        "label": tr(N_("Other (%(num)d items)")) % {"num": len(rest)},
+        "count": sum(int(i["count"]) for i in rest),
+    }
     return [*items[: keep - 1], other]
 
 
+def _locale(data: dict) -> str:
+    return data.get("locale") or DEFAULT_LOCALE
+
+
 def _front_context(data: dict) -> dict:
+    tr = translator(_locale(data))
     figures = data.get("figures") or {}
     total = int(figures.get("total") or 0)
     charts = [
-        _bar_chart("按来源统计", figures.get("by_source") or [], lambda i: "#2b6cb0", total=total),
         _bar_chart(
-            "按处理结果统计",
+            tr(N_("By channel")), figures.get("by_source") or [], lambda i: "#2b6cb0", total=total
+        ),
+        _bar_chart(
+            tr(N_("By answer")),
             figures.get("by_disposition") or [],
             lambda i: DISPOSITION_COLOURS.get(i.get("key"), "#4a5568"),
             total=total,
         ),
         _bar_chart(
-            "按条款统计", _cap(figures.get("by_clause") or []), lambda i: "#4a5568", total=total
+            tr(N_("By clause")),
+            _cap(figures.get("by_clause") or [], tr),
+            lambda i: "#4a5568",
+            total=total,
         ),
     ]
     summary = data.get("changes_summary") or ""
@@ -387,10 +452,16 @@ def _base_context(data: dict) -> dict:
         c[key] = str(c.get(key) or "")
     for key in ("opens_at", "closes_at", "published_at"):
         c[key] = str(c.get(key) or "")
-    labels = {**DEFAULT_LABELS, **(data.get("labels") or {})}
+    locale = _locale(data)
+    tr = translator(locale)
+    labels = {key: tr(value) if value else value for key, value in DEFAULT_LABELS.items()}
+    labels.update(data.get("labels") or {})
     if not labels["issuer"]:
         labels["issuer"] = c["department"]
     return {
+        "locale": locale,
+        "html_lang": HTML_LANG.get(locale, locale.replace("_", "-")),
+        "whole": tr(N_("The draft as a whole")),
         "consultation": c,
         "version": int(data.get("version") or 1),
         "correction_note": data.get("correction_note") or "",
@@ -419,7 +490,7 @@ def report_html(data: dict) -> str:
         **_base_context(data),
         **_front_context(data),
         "part": "all",
-        "rows": [_row(m) for m in comments],
+        "rows": [_row(m, context_whole(data)) for m in comments],
         "first_chunk": True,
         "groups": duplicate_groups(comments),
     }
@@ -429,19 +500,27 @@ def report_html(data: dict) -> str:
 # --- worker side ---------------------------------------------------------------------------
 
 
+def context_whole(data: dict) -> str:
+    return translator(_locale(data))(N_("The draft as a whole"))
+
+
 @functools.cache
-def _jinja_env():
+def _jinja_env(locale: str):
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    # New-style gettext: `_("… %(x)s", x=value)` formats and escapes the values.
+    env.install_gettext_translations(translations(locale), newstyle=True)
+    return env
 
 
 def _render_template(name: str, context: dict) -> str:
-    return _jinja_env().get_template(name).render(**context)
+    return _jinja_env(context.get("locale") or DEFAULT_LOCALE).get_template(name).render(**context)
 
 
 def _peak_rss_kb() -> int:
@@ -496,7 +575,9 @@ def _render_part_now(job: dict) -> dict:
             weasyprint.Attachment(
                 string=job["csv"],
                 name=CSV_NAME,
-                description="意见处理情况表（CSV，UTF-8）",
+                description=translator(job["context"]["locale"])(
+                    N_("Comments and their answers (CSV, UTF-8)")
+                ),
                 relationship="Data",
                 url_fetcher=fetcher,
             )
@@ -554,13 +635,27 @@ class _Inline:
 
 
 def _jobs(data, comments, base, fonts, tmp, chunk_rows, *, worker_exits):
-    """The parts to render, in document order: front, kit, comment chunks, groups."""
+    """The parts to render, in document order: front, kit, comment chunks, groups.
+
+    The front carries the first chunk of the table (its heading follows the summary of changes
+    on the same page, where a part of its own would leave that page nearly empty), and, when
+    the table has one chunk only, the duplicate groups too: a small report is one document."""
     common = {"fonts": fonts, "worker_exits": worker_exits}
+    groups = duplicate_groups(comments)
+    single = len(comments) <= chunk_rows
     yield {
         **common,
         "kind": "front",
         "template": REPORT_TEMPLATE,
-        "context": {**base, **_front_context(data), "part": "front"},
+        "context": {
+            **base,
+            **_front_context(data),
+            "part": "front",
+            "rows": [_row(m, base["whole"]) for m in comments[:chunk_rows]],
+            "first_number": 1,
+            "first_chunk": True,
+            "groups": groups if single else [],
+        },
         "csv": dispositions_csv(comments),
         "out": os.path.join(tmp, "front.pdf"),
     }
@@ -569,15 +664,17 @@ def _jobs(data, comments, base, fonts, tmp, chunk_rows, *, worker_exits):
         "kind": "kit",
         "template": FOLIO_TEMPLATE,
         "context": {
+            "locale": base["locale"],
+            "html_lang": base["html_lang"],
             "font_regular": base["font_regular"],
             "page_margin": PAGE_MARGIN,
-            "sample": FOLIO_SAMPLE,
+            "sample": folio_sample(base["locale"]),
             "folio_size": FOLIO_SIZE,
             "folio_colour": FOLIO_COLOUR,
         },
         "out": os.path.join(tmp, "kit.pdf"),
     }
-    for k, start in enumerate(range(0, max(len(comments), 1), chunk_rows)):
+    for k, start in enumerate(range(chunk_rows, len(comments), chunk_rows), start=1):
         yield {
             **common,
             "kind": "comments",
@@ -585,14 +682,13 @@ def _jobs(data, comments, base, fonts, tmp, chunk_rows, *, worker_exits):
             "context": {
                 **base,
                 "part": "comments",
-                "rows": [_row(m) for m in comments[start : start + chunk_rows]],
+                "rows": [_row(m, base["whole"]) for m in comments[start : start + chunk_rows]],
                 "first_number": start + 1,
-                "first_chunk": k == 0,
+                "first_chunk": False,
             },
             "out": os.path.join(tmp, f"comments-{k:05d}.pdf"),
         }
-    groups = duplicate_groups(comments)
-    if groups:
+    if groups and not single:
         yield {
             **common,
             "kind": "groups",
@@ -665,7 +761,7 @@ def render_report(
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         parts_done = time.perf_counter()
-        pdf = joiner.finish(kit)
+        pdf = joiner.finish(kit, base["locale"])
         total = joiner.total
         finished = time.perf_counter()
     log.info(
@@ -699,9 +795,10 @@ def render_report(
 
 
 class _FolioWriter:
-    """Writes "第 X 页 / 共 Y 页" with the font WeasyPrint embedded in the glyph kit page."""
+    """Writes "第 X 页 / 共 Y 页" ("Page X of Y" in the report's language) with the font
+    WeasyPrint embedded in the glyph kit page."""
 
-    def __init__(self, kit_page, writer):
+    def __init__(self, kit_page, writer, locale: str = DEFAULT_LOCALE):
         from pypdf.generic import NameObject
 
         fonts = kit_page["/Resources"]["/Font"]
@@ -711,7 +808,8 @@ class _FolioWriter:
         descendant = font["/DescendantFonts"][0].get_object()
         self.widths = _cid_widths(descendant.get("/W", []))
         self.default_width = float(descendant.get("/DW", 1000))
-        missing = set(FOLIO_SAMPLE) - set(self.glyphs)
+        self.pattern = translator(locale)(FOLIO_FORMAT)
+        missing = set(folio_sample(locale)) - set(self.glyphs)
         if missing:
             raise RuntimeError(f"page-number glyphs missing from the kit: {missing}")
         clone = font.clone(writer)
@@ -720,7 +818,7 @@ class _FolioWriter:
         self.name = NameObject("/ConsultFolio")
 
     def content(self, number: int, total: int, page_width: float) -> bytes:
-        text = f"第 {number} 页 / 共 {total} 页"
+        text = self.pattern % {"n": number, "total": total}
         cids = [self.glyphs[ch] for ch in text]
         width = sum(self.widths.get(c, self.default_width) for c in cids) * FOLIO_SIZE / 1000
         x = (page_width - width) / 2
@@ -855,7 +953,7 @@ class _Joiner:
         self.bookmarks.append((offset, part["bookmarks"]))
         os.unlink(part["out"])  # the temporary file is no longer needed
 
-    def finish(self, kit: dict) -> bytes:
+    def finish(self, kit: dict, locale: str = DEFAULT_LOCALE) -> bytes:
         from pypdf import PdfReader
         from pypdf.generic import (
             ArrayObject,
@@ -868,7 +966,7 @@ class _Joiner:
         writer, total = self.writer, len(self.pages)
         # Page numbers, drawn last on each page; the page's own content is wrapped in q … Q so
         # its graphics state cannot move them.
-        folio = _FolioWriter(PdfReader(kit["out"]).pages[0], writer)
+        folio = _FolioWriter(PdfReader(kit["out"]).pages[0], writer, locale)
         open_q = writer._add_object(
             DecodedStreamObject.initialize_from_dictionary({"__streamdata__": b"q\n"})
         )
