@@ -261,12 +261,12 @@ def test_metadata_title_author_language(rendered):
     assert reader.trailer["/Root"]["/Lang"] == "zh-Hans"
 
 
-def test_pdfa_3b_identification(rendered):
+def test_pdfa_3a_identification(rendered):
     reader = rendered["reader"]
     root = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
     assert 'pdfaid:part="3"' in xmp
-    assert 'pdfaid:conformance="B"' in xmp
+    assert 'pdfaid:conformance="A"' in xmp  # level A: archival and tagged
     assert TITLE in xmp and DEPARTMENT in xmp
     (intent,) = root["/OutputIntents"]
     assert intent.get_object()["/S"] == "/GTS_PDFA1"
@@ -449,3 +449,79 @@ def test_a_small_report_is_one_part_with_its_groups():
     assert "四、重复意见分组" in text and "第1组（2条）：" + "".join(group) in text.replace(
         "　", ""
     )
+
+
+# --- tags: one structure tree over all the joined parts ------------------------------------
+
+
+def _elements(root):
+    """Every structure element under the StructTreeRoot, depth first."""
+    from pypdf.generic import IndirectObject
+
+    stack = [root["/StructTreeRoot"].get_object()]
+    while stack:
+        element = stack.pop()
+        kids = element.get("/K")
+        kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+        for kid in kids:
+            if isinstance(kid, IndirectObject):
+                kid = kid.get_object()
+                if "/S" in kid:
+                    yield kid
+                    stack.append(kid)
+
+
+def test_the_report_is_tagged_for_screen_readers(rendered):
+    root = rendered["reader"].trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"].value is True
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert root["/Lang"] == "zh-Hans"
+    (document,) = root["/StructTreeRoot"]["/K"]
+    assert document.get_object()["/S"] == "/Document"
+    kinds = [str(e["/S"]) for e in _elements(root)]
+    assert kinds.count("/H1") == 1 and kinds.count("/H2") == 4  # title; the four sections
+    assert kinds.count("/TH") >= 2 * 8  # the header row repeated on every table page
+    body_rows = sum(
+        1 for e in _elements(root) if e["/S"] == "/TR" and e["/P"].get_object()["/S"] == "/TBody"
+    )
+    assert body_rows >= N_COMMENTS  # every comment row, the later parts' too
+
+
+def test_every_page_is_in_the_structure_tree_under_its_own_key(rendered):
+    reader = rendered["reader"]
+    root = reader.trailer["/Root"]
+    tree = root["/StructTreeRoot"].get_object()
+    nums = tree["/ParentTree"].get_object()["/Nums"]
+    parents = dict(zip([int(k) for k in nums[::2]], nums[1::2], strict=True))
+    assert len(parents) == len(nums) // 2  # keys unique
+    assert int(tree["/ParentTreeNextKey"]) > max(parents)
+    keys = [int(page["/StructParents"]) for page in reader.pages]
+    assert len(set(keys)) == len(keys) == len(reader.pages)
+    for number, (page, key) in enumerate(zip(reader.pages, keys, strict=True), start=1):
+        marked = parents[key].get_object()
+        assert len(marked) > 0, f"page {number} has no tagged content"
+        for element in marked:
+            element = element.get_object()
+            if "/Pg" in element:
+                assert element.raw_get("/Pg").idnum == page.indirect_reference.idnum, number
+
+
+def test_table_header_ids_are_unique_and_every_cell_names_existing_ones(rendered):
+    root = rendered["reader"].trailer["/Root"]
+    ids, named = [], set()
+    for element in _elements(root):
+        if "/ID" in element:
+            ids.append(str(element["/ID"]))
+        attributes = element.get("/A")
+        if attributes is not None and "/Headers" in attributes.get_object():
+            named.update(str(h) for h in attributes.get_object()["/Headers"])
+    assert len(ids) == len(set(ids)) > 2
+    assert named and named <= set(ids)
+
+
+def test_page_numbers_are_marked_as_pagination_artifacts(rendered):
+    for page in rendered["reader"].pages:
+        contents = page["/Contents"].get_object()
+        stamp = contents[-1].get_object().get_data()
+        assert stamp.count(b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC") == 1
+        assert b"EMC" in stamp
