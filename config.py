@@ -109,9 +109,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "东湖区重大行政决策公开平台 <noreply@donghu.example>")
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", "")
-    # The site's public address (https://consult.example.gov.cn) for links in mails: sent
-    # from `flask tick` there is no request to take it from, and a request's Host header
-    # is not to be trusted with it. Without it: the request's address, else localhost.
+    # The site's public address (https://consult.example.gov.cn, or with a path prefix) for
+    # every link in a PDF, mail or feed (consult.core.urls.public_url): a report or a mail is
+    # made where there may be no request (jobs, `flask tick`), and a request's Host header is
+    # not to be trusted with it. Development and tests have a default; production requires it.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
     # Subscribing by email: per-IP limit on the form (double opt-in guards the address).
     SUBSCRIBE_RATE_LIMIT = os.environ.get("SUBSCRIBE_RATE_LIMIT", "5 per minute;30 per day")
@@ -122,6 +123,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000"  # `make run`'s address
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "http"
@@ -140,6 +142,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     PREFERRED_URL_SCHEME = "http"
+    PUBLIC_URL = "http://localhost"  # the test client's own address
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     PASSWORD_HASH_FAST = True
@@ -162,6 +165,23 @@ class ProductionConfig(Config):
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
             )
         return key
+
+    @property
+    def PUBLIC_URL(self) -> str:  # noqa: N802
+        # Printed into archived PDFs and mailed to subscribers: a wrong guess (localhost, or
+        # whatever Host a request claimed) cannot be corrected afterwards, so no default.
+        from consult.core.urls import check_public_url
+
+        value = os.environ.get("PUBLIC_URL", "")
+        if not value:
+            raise RuntimeError(
+                "PUBLIC_URL must be set in production to the site's public address, e.g. "
+                "https://consult.example.gov.cn (links in PDFs, mails and feeds use it)"
+            )
+        try:
+            return check_public_url(value)
+        except ValueError as exc:
+            raise RuntimeError(str(exc)) from exc
 
 
 CONFIGS = {

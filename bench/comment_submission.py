@@ -764,6 +764,7 @@ class Bench:
                 "CONSULT_ENV": "production",
                 "SECRET_KEY": self.args.secret,
                 "SESSION_COOKIE_SECURE": "0",
+                "PUBLIC_URL": "http://127.0.0.1",  # production requires it
                 "DATABASE_URL": self.db.url,
                 "COMMENT_RATE_LIMIT": RATE_LIMIT,
                 # Limits are counted per worker (no Redis): out of reach here, so that is moot.

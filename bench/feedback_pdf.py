@@ -245,21 +245,23 @@ class TreeMemory:
         self._thread.join()
 
 
-def _one(mode: str, n: int, chunk_rows: int, workers: int) -> dict:
+def _one(mode: str, n: int, chunk_rows: int, workers: int, variant: str) -> dict:
     with TreeMemory() as tree:
-        result = _measure(mode, n, chunk_rows, workers)
+        result = _measure(mode, n, chunk_rows, workers, variant)
     result["tree_mb"] = tree.peak_kb / 1024
     return result
 
 
-def _measure(mode: str, n: int, chunk_rows: int, workers: int) -> dict:
+def _measure(mode: str, n: int, chunk_rows: int, workers: int, variant: str) -> dict:
     data = synthetic_data(n)
     if mode == "render":
         from consult.feedback.pdf import render_report
 
         stats: dict = {}
         t0, c0 = time.perf_counter(), time.process_time()
-        pdf = render_report(data, workers=workers, chunk_rows=chunk_rows, stats=stats)
+        pdf = render_report(
+            data, workers=workers, chunk_rows=chunk_rows, stats=stats, variant=variant
+        )
         wall = time.perf_counter() - t0
         return {
             "wall": wall,
@@ -280,7 +282,7 @@ def _measure(mode: str, n: int, chunk_rows: int, workers: int) -> dict:
     html = report_html(data)
     del data
     document = weasyprint.HTML(string=html, url_fetcher=url_fetcher()).render()
-    pdf = document.write_pdf(pdf_variant="pdf/a-3b")
+    pdf = document.write_pdf(pdf_variant=variant)
     wall = time.perf_counter() - t0
     return {
         "wall": wall,
@@ -292,7 +294,7 @@ def _measure(mode: str, n: int, chunk_rows: int, workers: int) -> dict:
     }
 
 
-def _run_child(mode: str, n: int, args, timeout: float) -> dict | str:
+def _run_child(mode: str, n: int, args, timeout: float, variant: str) -> dict | str:
     cmd = [
         sys.executable,
         __file__,
@@ -304,6 +306,8 @@ def _run_child(mode: str, n: int, args, timeout: float) -> dict | str:
         str(args.chunk_rows),
         "--workers",
         str(args.workers),
+        "--variants",
+        variant,
     ]
     # A session of its own, so that a timeout also stops its forkserver and workers.
     proc = subprocess.Popen(
@@ -342,12 +346,19 @@ def main() -> None:
     )
     parser.add_argument("--bare-timeout", type=float, default=420.0)
     parser.add_argument("--render-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--variants",
+        default="pdf/a-3a",
+        help="WeasyPrint pdf_variant(s) to compare, e.g. pdf/a-3a,pdf/a-3b (tagged, untagged)",
+    )
+    parser.add_argument("--modes", default="render,bare", help="render, bare or both")
     parser.add_argument("--one", choices=["render", "bare"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
     if args.one:
-        print(json.dumps(_one(args.one, sizes[0], args.chunk_rows, args.workers)))
+        variant = args.variants.split(",")[0]
+        print(json.dumps(_one(args.one, sizes[0], args.chunk_rows, args.workers, variant)))
         return
 
     print(
@@ -356,31 +367,33 @@ def main() -> None:
         "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     )
     header = (
-        f"{'comments':>8}  {'run':<6} {'wall s':>7} {'CPU s':>6} {'parent MB':>9} "
+        f"{'comments':>8}  {'variant':<8} {'run':<6} {'wall s':>7} {'CPU s':>6} {'parent MB':>9} "
         f"{'max child MB':>12} {'tree PSS MB':>11} {'pages':>6} {'size MB':>7}"
     )
     print(header)
     skipped = []
-    for n in sizes:
-        for mode in ("render", "bare"):
-            if mode == "bare" and n > args.skip_bare_above:
-                skipped.append(n)
-                print(f"{n:>8}  {mode:<6} skipped (--skip-bare-above {args.skip_bare_above})")
-                continue
-            timeout = args.render_timeout if mode == "render" else args.bare_timeout
-            r = _run_child(mode, n, args, timeout)
-            if isinstance(r, str):
-                print(f"{n:>8}  {mode:<6} {r}")
-                continue
-            peak = r["tree_mb"]
-            line = (
-                f"{n:>8}  {mode:<6} {r['wall']:>7.1f} {r['cpu']:>6.0f} {r['parent_mb']:>9.0f} "
-                f"{r['child_mb'] if mode == 'render' else float('nan'):>12.0f} {peak:>11.0f} "
-                f"{r['pages']:>6} {r['bytes'] / 1e6:>7.1f}"
-            )
-            if mode == "render":
-                line += f"   ({r['parts']} parts; {r['split']})"
-            print(line, flush=True)
+    modes = [m for m in ("render", "bare") if m in args.modes.split(",")]
+    runs = [(n, v, m) for n in sizes for v in args.variants.split(",") for m in modes]
+    for n, variant, mode in runs:
+        tag = f"{n:>8}  {variant.removeprefix('pdf/'):<8} {mode:<6}"
+        if mode == "bare" and n > args.skip_bare_above:
+            skipped.append(n)
+            print(f"{tag} skipped (--skip-bare-above {args.skip_bare_above})")
+            continue
+        timeout = args.render_timeout if mode == "render" else args.bare_timeout
+        r = _run_child(mode, n, args, timeout, variant)
+        if isinstance(r, str):
+            print(f"{tag} {r}")
+            continue
+        peak = r["tree_mb"]
+        line = (
+            f"{tag} {r['wall']:>7.1f} {r['cpu']:>6.0f} {r['parent_mb']:>9.0f} "
+            f"{r['child_mb'] if mode == 'render' else float('nan'):>12.0f} {peak:>11.0f} "
+            f"{r['pages']:>6} {r['bytes'] / 1e6:>7.1f}"
+        )
+        if mode == "render":
+            line += f"   ({r['parts']} parts; {r['split']})"
+        print(line, flush=True)
     if skipped:
         print("bare one-document run skipped for: " + ", ".join(map(str, skipped)))
     print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))

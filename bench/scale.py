@@ -136,6 +136,7 @@ def app_env(url: str, instance: Path) -> dict:
         CONSULT_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(36),
         SESSION_COOKIE_SECURE="0",
+        PUBLIC_URL="http://127.0.0.1",  # production requires it
         DATABASE_URL=url,
         COMMENT_RATE_LIMIT="1000000 per minute",
         CONSULT_SINGLE_PROCESS="1",  # one process per probe

@@ -46,6 +46,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides)
     _refuse_per_process_limits(app, config)
+    _check_public_url(app)
     # Ids in URLs beyond the databases' integer range are simply not found, never a 500.
     app.url_map.converters["int"] = BoundedIntConverter
 
@@ -332,6 +333,17 @@ def _refuse_per_process_limits(app: Flask, config: Any) -> None:
             "counters for every worker), or CONSULT_SINGLE_PROCESS=1 if this site is served "
             "by one process (gunicorn -w 1)."
         )
+
+
+def _check_public_url(app: Flask) -> None:
+    """A malformed PUBLIC_URL stops the start, not the first mail or report that uses it."""
+    from consult.core.urls import check_public_url
+
+    if app.config.get("PUBLIC_URL"):
+        try:
+            app.config["PUBLIC_URL"] = check_public_url(app.config["PUBLIC_URL"])
+        except ValueError as exc:
+            raise RuntimeError(str(exc)) from exc
 
 
 def _exists_for_other_methods(exc: MethodNotAllowed) -> bool:

@@ -168,3 +168,36 @@ def split_draft(text: str) -> tuple[str, list[DraftClause]]:
             raise RuleViolation("draft", _l("“%(heading)s” has no text.", heading=match.group(1)))
         clauses.append(DraftClause(number, match.group(1), body))
     return preamble, clauses
+
+
+# Item markers inside a clause: （一） (一) （1） (1) 1. 1． 1、 一、. A marker starts an item
+# only at the start of the text or after a line break, a space or the punctuation that ends
+# a lead-in or an item (：；。:;); "依照本条第（一）项" or "3.2万户" therefore stay as written.
+_ITEM = re.compile(
+    r"(?:(?<=^)|(?<=[\n：；。:;\s]))"
+    r"(?=(?:[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2})[）)])"
+    r"|(?:\d{1,2}[.．、](?!\d))"
+    r"|(?:[一二三四五六七八九十]{1,3}、))",
+    re.M,
+)
+
+
+@dataclass(frozen=True)
+class ClauseLine:
+    text: str
+    item: bool  # starts with an item marker (（一）, 1. …)
+
+
+def clause_lines(text: str | None) -> list[ClauseLine]:
+    """A clause's text as the lines a reader expects: its lead-in, then each item
+    (（一）…（二）…, 1. 2. …) on its own line, also when they were typed in one paragraph.
+    The stored text is not changed; only its display is."""
+    lines: list[ClauseLine] = []
+    for paragraph in (text or "").replace("\r\n", "\n").split("\n"):
+        cuts = [m.start() for m in _ITEM.finditer(paragraph)]
+        bounds = sorted({0, *cuts, len(paragraph)})
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            piece = paragraph[start:end].strip()
+            if piece:
+                lines.append(ClauseLine(piece, start in cuts))
+    return lines

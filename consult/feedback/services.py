@@ -27,6 +27,7 @@ from consult.core import audit, files, ids, values
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.forms import db_int
 from consult.core.time import now_utc
+from consult.core.urls import public_url
 from consult.extensions import db
 from consult.feedback import rules
 from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
@@ -447,23 +448,28 @@ def get_report(report_id: int) -> FeedbackReport:
 # --- the PDF report ----------------------------------------------------------------------
 
 
-def report_data(report: FeedbackReport) -> dict[str, Any]:
-    """Everything the PDF shows, in zh-Hans. No contact details or IPs ever enter it (rule 6)."""
+def report_data(report: FeedbackReport, locale: str | None = None) -> dict[str, Any]:
+    """Everything the PDF shows, in `locale` (default: the platform's language, zh-Hans: the
+    published report is the official Chinese document, whoever asked for it); the template's
+    own words are translated into the same locale. No contact details or IPs ever enter it
+    (rule 6)."""
     from consult.site.helpers import local_datetime
 
+    locale = locale or current_app.config.get("BABEL_DEFAULT_LOCALE") or "zh_Hans"
     consultation = report.consultation
     comments = all_comments(consultation)
     receipts_by_group: dict[int, list[str]] = {}
     for c in comments:
         if c.duplicate_group_id is not None:
             receipts_by_group.setdefault(c.duplicate_group_id, []).append(c.receipt)
-    with force_locale("zh_Hans"):
+    with force_locale(locale):
         by_source = Counter(c.source for c in comments)
         by_disposition = Counter(c.disposition for c in comments)
         by_clause = Counter(
             c.clause.heading if c.clause else gettext("The draft as a whole") for c in comments
         )
         data = {
+            "locale": locale,
             "consultation": {
                 "id": consultation.id,
                 "title": consultation.title,
@@ -473,8 +479,7 @@ def report_data(report: FeedbackReport) -> dict[str, Any]:
                 "opens_at": local_datetime(consultation.opens_at, "short"),
                 "closes_at": local_datetime(consultation.closes_at, "short"),
                 "published_at": local_datetime(consultation.feedback_published_at, "short"),
-                "url": (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-                + f"/consultations/{consultation.id}",
+                "url": public_url("consultations.detail", consultation_id=consultation.id),
             },
             "version": report.version,
             "correction_note": report.correction_note,

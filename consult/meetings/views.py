@@ -33,6 +33,7 @@ from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import choices, db_int, show_violation
 from consult.core.mail import Mail, send
 from consult.core.time import from_local, now_utc, to_local_input
+from consult.core.urls import public_host, public_url
 from consult.extensions import db
 from consult.meetings import rules, services
 from consult.meetings.forms import (
@@ -50,7 +51,7 @@ from consult.meetings.limits import checkin_limit
 from consult.meetings.models import Attendance, Invitation, InvitationStatus, Meeting
 from consult.representatives import services as pool
 from consult.representatives.models import CATEGORY_VALUES, Representative
-from consult.site.helpers import public_url, qr_data_uri
+from consult.site.helpers import qr_data_uri
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +101,11 @@ def send_invitation_mails(invitations: list[Invitation]) -> int:
                     "Please accept or decline by %(deadline)s (Beijing time):",
                     deadline=local_datetime(meeting.registration_deadline, "short"),
                 ),
-                url_for("meetings.my_invitations", _external=True),
+                public_url("meetings.my_invitations"),
                 "",
                 _(
                     "Public page of the meeting: %(url)s",
-                    url=url_for("meetings.detail", meeting_id=meeting.id, _external=True),
+                    url=public_url("meetings.detail", meeting_id=meeting.id),
                 ),
                 "",
                 _("Donghu District People's Government Office"),
@@ -216,8 +217,7 @@ def _ics(cal: Calendar, filename: str) -> Response:
 
 def _uid(kind: str, ident: int) -> str:
     # Stable across requests and deployments of the same site, so calendars update in place.
-    host = request.host.split(":")[0] or "consult.local"
-    return f"{kind}-{ident}@{host}"
+    return f"{kind}-{ident}@{public_host()}"
 
 
 def _event(uid: str, url: str, now, start, end, summary: str, lines, **extra) -> Event:
@@ -247,7 +247,7 @@ def meetings_calendar():
         .limit(CALENDAR_LIMIT)
     )
     for meeting in db.session.scalars(stmt):
-        url = url_for("meetings.detail", meeting_id=meeting.id, _external=True)
+        url = public_url("meetings.detail", meeting_id=meeting.id)
         agenda = "\n".join(f"{a.position}. {a.title}" for a in meeting.agenda)
         organiser = (
             meeting.department.name if meeting.department else _("District People's Government")
@@ -287,7 +287,7 @@ def consultations_calendar():
         .limit(CALENDAR_LIMIT)
     )
     for consultation in db.session.scalars(stmt):
-        url = url_for("consultations.detail", consultation_id=consultation.id, _external=True)
+        url = public_url("consultations.detail", consultation_id=consultation.id)
         lines = (
             _(
                 "The call for comments on this draft closes at the end of this event. Comment online:"
@@ -342,11 +342,8 @@ def _my_page(failed: dict[int, ResponseForm] | None = None, status_code: int = 2
             prefix=f"i{inv.id}", formdata=None
         )
         if inv.status == InvitationStatus.ACCEPTED and inv.checkin_code:
-            pass_url = url_for(
-                "meetings.personal_pass",
-                meeting_id=inv.meeting_id,
-                code=inv.checkin_code,
-                _external=True,
+            pass_url = public_url(
+                "meetings.personal_pass", meeting_id=inv.meeting_id, code=inv.checkin_code
             )
             qr[inv.id] = qr_data_uri(pass_url)  # made here: the code is personal
     return render_template(
@@ -888,7 +885,7 @@ def venue_screen(meeting_id: int):
     changes_at = None
     if phase == rules.CheckinPhase.OPEN:
         code, changes_at = services.venue_code(meeting, actor=current_user, now=now)
-        qr = qr_data_uri(public_url(url_for("meetings.check_in", meeting_id=meeting.id, code=code)))
+        qr = qr_data_uri(public_url("meetings.check_in", meeting_id=meeting.id, code=code))
     accepted = sorted(
         (i for i in meeting.invitations if i.status == InvitationStatus.ACCEPTED),
         key=lambda i: (i.checked_in_at is None, i.checked_in_at or now, i.representative.name),

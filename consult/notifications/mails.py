@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext
 
 from consult.accounts.models import Department
@@ -19,35 +17,12 @@ from consult.catalogue.models import DecisionMatter
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.core.mail import Mail
+from consult.core.urls import public_url
 from consult.meetings.models import Invitation
 from consult.notifications.models import Subscription
 from consult.notifications.rules import Scope
 
 log = logging.getLogger(__name__)
-_warned: list[bool] = []  # warn once per process
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for a mail. PUBLIC_URL (the site's address) is preferred, so a link
-    never depends on the Host header of whatever request caused the mail; without it the
-    current request's address is used, and outside a request (`flask tick`) SERVER_NAME or
-    localhost."""
-    base = current_app.config.get("PUBLIC_URL") or ""
-    if not base and has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    if not base and not _warned:
-        _warned.append(True)
-        log.warning("PUBLIC_URL is not set: links in mails sent outside a request may be wrong")
-    parts = urlsplit(base) if base else None
-    host = (
-        parts.netloc if parts and parts.netloc else current_app.config.get("SERVER_NAME")
-    ) or "localhost"
-    scheme = (parts.scheme if parts and parts.scheme else None) or current_app.config.get(
-        "PREFERRED_URL_SCHEME", "http"
-    )
-    script = (parts.path.rstrip("/") if parts else "") or "/"
-    adapter = current_app.url_map.bind(host, script_name=script, url_scheme=scheme)
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def _local(moment) -> str:
@@ -85,8 +60,8 @@ def _signature() -> list[str]:
 
 def confirmation_mail(subscription: Subscription, token: str) -> Mail:
     """Double opt-in: the only mail an address gets before it is confirmed."""
-    confirm = external_url("notifications.confirm", token=token)
-    cancel = external_url("notifications.unsubscribe", token=token)
+    confirm = public_url("notifications.confirm", token=token)
+    cancel = public_url("notifications.unsubscribe", token=token)
     with force_locale("zh_Hans"):
         topic = topic_label(subscription.scope, subscription.target_id)
         lines = [
@@ -133,7 +108,7 @@ def _consultation_facts(c: Consultation) -> list[str]:
 def opened_mail(
     c: Consultation, address: str, subscriptions: list[Subscription], token: str
 ) -> Mail:
-    unsubscribe = external_url("notifications.unsubscribe", token=token)
+    unsubscribe = public_url("notifications.unsubscribe", token=token)
     with force_locale("zh_Hans"):
         lines = [
             gettext("A new public consultation is open for comments:"),
@@ -141,7 +116,7 @@ def opened_mail(
             *_consultation_facts(c),
             "",
             gettext("Read the draft and send your comment:"),
-            external_url("consultations.detail", consultation_id=c.id),
+            public_url("consultations.detail", consultation_id=c.id),
             "",
             gettext(
                 "You receive this mail because you subscribed to %(topics)s.",
@@ -158,7 +133,7 @@ def opened_mail(
 def closing_soon_mail(
     c: Consultation, address: str, subscriptions: list[Subscription], token: str
 ) -> Mail:
-    unsubscribe = external_url("notifications.unsubscribe", token=token)
+    unsubscribe = public_url("notifications.unsubscribe", token=token)
     with force_locale("zh_Hans"):
         lines = [
             gettext(
@@ -169,7 +144,7 @@ def closing_soon_mail(
             *_consultation_facts(c),
             "",
             gettext("There is still time to send your comment:"),
-            external_url("consultations.detail", consultation_id=c.id),
+            public_url("consultations.detail", consultation_id=c.id),
             "",
             gettext(
                 "You receive this mail because you subscribed to %(topics)s.",
@@ -203,13 +178,13 @@ def feedback_published_mail(c: Consultation, address: str, comments: list[Commen
                 gettext(
                     "Receipt %(receipt)s: %(url)s",
                     receipt=comment.receipt,
-                    url=external_url("comments.receipt", number=comment.receipt),
+                    url=public_url("comments.receipt", number=comment.receipt),
                 )
             )
         lines += [
             "",
             gettext("The feedback and the report:"),
-            external_url("consultations.detail", consultation_id=c.id, _anchor="feedback"),
+            public_url("consultations.detail", consultation_id=c.id, _anchor="feedback"),
             "",
             gettext(
                 "You receive this one mail because you left this address as the contact "
@@ -241,7 +216,7 @@ def invitation_reminder_mail(invitation: Invitation, address: str) -> Mail:
                 "Please accept or decline by %(deadline)s (Beijing time):",
                 deadline=_local(meeting.registration_deadline),
             ),
-            external_url("meetings.my_invitations"),
+            public_url("meetings.my_invitations"),
             *_signature(),
         ]
         subject = gettext("Reminder: please answer the invitation: %(title)s", title=meeting.title)
@@ -271,7 +246,7 @@ def feedback_overdue_mail(
             gettext("%(answered)d of %(total)d comments answered.", answered=answered, total=total),
             "",
             gettext("Answer the comments and publish the feedback:"),
-            external_url("manage_feedback.workspace", consultation_id=c.id),
+            public_url("manage_feedback.workspace", consultation_id=c.id),
             *_signature(),
         ]
         subject = gettext("Feedback overdue: %(title)s", title=c.title)
@@ -289,7 +264,7 @@ def password_reset_mail(user, token: str) -> Mail:
     """The link asked for on the login page; it works once, for an hour."""
     from consult.accounts import rules as account_rules
 
-    link = external_url("accounts.reset_password", token=token)
+    link = public_url("accounts.reset_password", token=token)
     with force_locale("zh_Hans"):
         lines = [
             gettext("Dear %(name)s,", name=user.display_name),
@@ -370,12 +345,12 @@ def application_decided_mail(application, token: str | None) -> Mail:
                         email=application.applicant_email,
                         valid=_hours_or_days(account_rules.WELCOME_LINK_VALID),
                     ),
-                    external_url("accounts.reset_password", token=token),
+                    public_url("accounts.reset_password", token=token),
                 ]
             lines += [
                 "",
                 gettext("Invitations to meetings, and your attendance record, are here:"),
-                external_url("meetings.my_invitations"),
+                public_url("meetings.my_invitations"),
             ]
         else:
             lines += [
@@ -388,7 +363,7 @@ def application_decided_mail(application, token: str | None) -> Mail:
                 application.decision_reason or "",
                 "",
                 gettext("You remain welcome to comment on every public consultation:"),
-                external_url("consultations.index"),
+                public_url("consultations.index"),
             ]
         lines += _signature()
         subject = (

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app
 from flask_babel import gettext as _
 
 from consult.consultations.models import Consultation
 from consult.core import i18n
 from consult.core.time import now_utc
+from consult.core.urls import public_host, public_url
 from consult.extensions import db
 from consult.feedback.models import FeedbackReport, ReportStatus
 from consult.meetings.models import Meeting
@@ -64,8 +65,8 @@ def _time(value: datetime) -> str:
 
 
 def _authority() -> str:
-    configured = current_app.config.get("FEED_TAG_AUTHORITY")
-    return (configured or request.host.rsplit(":", 1)[0] or "consult.local").lower()
+    # The host of PUBLIC_URL (not the request's), so ids stay the same whatever Host is sent.
+    return (current_app.config.get("FEED_TAG_AUTHORITY") or public_host()).lower()
 
 
 def tag(specific: str) -> str:
@@ -100,7 +101,7 @@ def render(
         or datetime(2026, 1, 1, tzinfo=UTC)
     )
     _sub(root, "updated", _time(newest))
-    self_url = url_for(f"feeds.{name}", _external=True)
+    self_url = public_url(f"feeds.{name}")
     _sub(root, "link", rel="self", type=MIME, href=self_url)
     _sub(root, "link", rel="alternate", type="text/html", href=alternate)
     author = _sub(root, "author")
@@ -159,7 +160,7 @@ def consultations():
                 title=c.title,
                 updated=changed,
                 published=c.opens_at,
-                link=url_for("consultations.detail", consultation_id=c.id, _external=True),
+                link=public_url("consultations.detail", consultation_id=c.id),
                 summary="\n".join(line for line in lines if line),
                 author=department,
                 categories=["consultation"],
@@ -169,7 +170,7 @@ def consultations():
         "consultations",
         _("Donghu District: new public consultations"),
         _("Draft decisions open for comments, newest first."),
-        url_for("consultations.index", _external=True),
+        public_url("consultations.index"),
         entries,
         freshness.consultations_feed(),
     )
@@ -203,12 +204,7 @@ def feedback():
         if report is not None:
             related.append(
                 (
-                    url_for(
-                        "feedback.report_pdf",
-                        consultation_id=c.id,
-                        version=report.version,
-                        _external=True,
-                    ),
+                    public_url("feedback.report_pdf", consultation_id=c.id, version=report.version),
                     "application/pdf",
                     _("Feedback report, version %(n)d (PDF)", n=report.version),
                 )
@@ -220,8 +216,7 @@ def feedback():
                 title=_("Feedback: %(title)s", title=c.title),
                 updated=updated,
                 published=c.feedback_published_at,
-                link=url_for("consultations.detail", consultation_id=c.id, _external=True)
-                + "#feedback",
+                link=public_url("consultations.detail", consultation_id=c.id) + "#feedback",
                 summary=_excerpt(c.feedback_summary),
                 author=c.matter.department.name,
                 categories=["feedback"],
@@ -232,7 +227,7 @@ def feedback():
         "feedback",
         _("Donghu District: feedback on public consultations"),
         _("How each department answered the comments it received, with the report."),
-        url_for("consultations.index", status="closed", _external=True),
+        public_url("consultations.index", status="closed"),
         entries,
         freshness.feedback_feed(),
     )
@@ -270,7 +265,7 @@ def meetings():
                 title=m.title,
                 updated=m.created_at,
                 published=m.created_at,
-                link=url_for("meetings.detail", meeting_id=m.id, _external=True),
+                link=public_url("meetings.detail", meeting_id=m.id),
                 summary="\n".join(line for line in lines if line),
                 author=organiser,
                 categories=["meeting", m.kind],
@@ -284,7 +279,7 @@ def meetings():
                 title=_("Outcome: %(title)s", title=m.title),
                 updated=m.outcome_published_at,
                 published=m.outcome_published_at,
-                link=url_for("meetings.detail", meeting_id=m.id, _external=True) + "#outcome",
+                link=public_url("meetings.detail", meeting_id=m.id) + "#outcome",
                 summary=_excerpt(m.outcome_summary),
                 author=organiser,
                 categories=["meeting-outcome", m.kind],
@@ -295,7 +290,7 @@ def meetings():
         "meetings",
         _("Donghu District: government meetings"),
         _("Meetings scheduled with public representatives, and their published outcomes."),
-        url_for("meetings.index", _external=True),
+        public_url("meetings.index"),
         entries[:LIMIT],
         freshness.meetings_feed(),
     )

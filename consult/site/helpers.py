@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, get_locale, gettext
 
 from consult.catalogue import rules as catalogue_rules
 from consult.core import care, i18n
+from consult.core.urls import public_link
 
 
 def planned_label(planned) -> str:
@@ -57,14 +58,6 @@ def url_with(**changes) -> str:
             args[key] = value
     query = urlencode(args)
     return request.path + ("?" + query if query else "")
-
-
-def public_url(path: str) -> str:
-    """The address people share: PUBLIC_URL when configured, else the address of this request."""
-    from flask import current_app
-
-    base = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
-    return base + path
 
 
 def qr_data_uri(text: str) -> str:
@@ -125,7 +118,7 @@ def register(app: Flask) -> None:
         planned_code_label=planned_code_label,
         url_with=url_with,
         switch_target=switch_target,
-        public_url=public_url,
+        public_link=public_link,
         qr_data_uri=qr_data_uri,
         STATUS_LABELS=catalogue_rules.STATUS_LABELS,
         PROCEDURE_LABELS=catalogue_rules.PROCEDURE_LABELS,
@@ -146,4 +139,8 @@ def register(app: Flask) -> None:
         current_language=i18n.requested_language,
         care_mode=care.care_mode,
     )
-    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date)
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime,
+        local_date=local_date,
+        clause_lines=consultation_rules.clause_lines,
+    )

@@ -398,6 +398,7 @@ def test_production_refuses_per_process_rate_limits(monkeypatch):
     from consult import create_app
 
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("PUBLIC_URL", "https://consult.donghu.example")
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     monkeypatch.delenv("CONSULT_SINGLE_PROCESS", raising=False)

@@ -271,3 +271,58 @@ def test_a_draft_without_numbered_clauses_is_all_preamble(text):
     preamble, clauses = rules.split_draft(text)
     assert clauses == []
     assert preamble == text.strip()
+
+
+# --- items of a clause on their own lines --------------------------------------------------
+
+
+def _lines(text):
+    return [(line.text, line.item) for line in rules.clause_lines(text)]
+
+
+def test_full_width_items_in_one_paragraph_get_their_own_lines():
+    text = (
+        "改造内容分为三类：（一）基础类：管线改造；（二）完善类：加装电梯；（三）提升类：社区养老。"
+    )
+    assert _lines(text) == [
+        ("改造内容分为三类：", False),
+        ("（一）基础类：管线改造；", True),
+        ("（二）完善类：加装电梯；", True),
+        ("（三）提升类：社区养老。", True),
+    ]
+
+
+def test_half_width_items_and_arabic_numbering_too():
+    text = "申请材料包括：(一)申请书；(二)身份证明。\n办理步骤：1. 提交材料；2．受理审查；3、公示。"
+    assert _lines(text) == [
+        ("申请材料包括：", False),
+        ("(一)申请书；", True),
+        ("(二)身份证明。", True),
+        ("办理步骤：", False),
+        ("1. 提交材料；", True),
+        ("2．受理审查；", True),
+        ("3、公示。", True),
+    ]
+
+
+def test_items_already_on_their_own_lines_stay_so():
+    text = "可以通过下列途径增加泊位：\n（一）施划停车泊位；\n\n（二）建设立体停车设施。"
+    assert _lines(text) == [
+        ("可以通过下列途径增加泊位：", False),
+        ("（一）施划停车泊位；", True),
+        ("（二）建设立体停车设施。", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "依照本条第（一）项规定办理。",  # a reference to an item, not an item
+        "全区改造3.2万户，泊位比提高到1∶0.8以上。",  # decimals
+        "每个泊位补助不超过8000元。",
+        "",
+    ],
+)
+def test_references_and_numbers_inside_a_sentence_are_not_items(text):
+    assert all(not item for _, item in _lines(text))
+    assert "".join(t for t, _ in _lines(text)) == text

@@ -696,3 +696,30 @@ def test_the_staff_page_shows_every_comment_including_hidden_ones_with_contacts(
     assert scene.hidden.receipt in page
     assert "Withheld" in page and "Spam or advertising" in page
     assert "Restore" in page
+
+
+def test_the_draft_shows_each_item_of_a_clause_on_its_own_line(client, world, db, clock):
+    draft = (
+        "为规范管理，制定本办法。\n"
+        "第一条 改造内容分为三类：（一）基础类<b>管线</b>；(二)完善类；（三）提升类。\n"
+        "第二条 办理步骤：1. 提交材料；2. 受理审查。"
+    )
+    c = make_consultation(world.matter, clock.now, draft=draft)
+    db.session.commit()
+    page = text(client.get(f"/consultations/{c.id}"))
+    clause = page[page.index('id="clause-1"') : page.index('id="clause-2"')]
+    assert (
+        '<p>改造内容分为三类：</p><p class="clause-item">（一）基础类&lt;b&gt;管线&lt;/b&gt;；</p>'
+        in (clause)
+    )
+    assert (
+        '<p class="clause-item">(二)完善类；</p><p class="clause-item">（三）提升类。</p>' in clause
+    )
+    second = page[page.index('id="clause-2"') :]
+    assert (
+        '<p class="clause-item">1. 提交材料；</p><p class="clause-item">2. 受理审查。</p>' in second
+    )
+    # The stored text is unchanged.
+    assert (
+        c.clauses[0].text == "改造内容分为三类：（一）基础类<b>管线</b>；(二)完善类；（三）提升类。"
+    )

@@ -137,8 +137,8 @@ def rendered(data):
 
 def test_is_a_pdf_of_a4_pages_in_several_parts(rendered):
     assert rendered["bytes"].startswith(b"%PDF-")
-    # front, three comment chunks, the duplicate groups
-    assert rendered["stats"]["parts"] == 5
+    # the front (with the first chunk of 40 rows), two more chunks, the duplicate groups
+    assert rendered["stats"]["parts"] == 4
     for page in rendered["reader"].pages:
         assert round(float(page.mediabox.width)) == 595
         assert round(float(page.mediabox.height)) == 842
@@ -193,7 +193,8 @@ def test_hidden_comment_shows_receipt_and_moderation_reason_not_text(rendered, d
     assert _squash(HIDDEN_TEXT) not in text
     assert HIDDEN_TEXT[:8] not in text
     assert hidden["receipt"] in text
-    assert "该意见因违反发布规则未予公开（withheldbymoderation）" in text
+    assert "该意见因违反发布规则未予公开。" in text
+    assert "屏蔽原因：" + HIDDEN_REASON in text
     assert HIDDEN_REASON in text
 
 
@@ -260,12 +261,12 @@ def test_metadata_title_author_language(rendered):
     assert reader.trailer["/Root"]["/Lang"] == "zh-Hans"
 
 
-def test_pdfa_3b_identification(rendered):
+def test_pdfa_3a_identification(rendered):
     reader = rendered["reader"]
     root = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
     assert 'pdfaid:part="3"' in xmp
-    assert 'pdfaid:conformance="B"' in xmp
+    assert 'pdfaid:conformance="A"' in xmp  # level A: archival and tagged
     assert TITLE in xmp and DEPARTMENT in xmp
     (intent,) = root["/OutputIntents"]
     assert intent.get_object()["/S"] == "/GTS_PDFA1"
@@ -365,3 +366,162 @@ def test_url_fetcher_serves_the_font_with_its_brackets_encoded():
     finally:
         response.close()
     assert head == b"\x00\x01\x00\x00"  # a TrueType font
+
+
+# --- language: every word of the report in the report's language ---------------------------
+
+# What a zh-Hans report may print in Latin letters: receipt numbers, the matter's code, the
+# address, "PDF"/"CSV" are data, not words of ours.
+_DATA_LATIN = re.compile(r"ZX-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}|DH-\d{4}-\d{3}|https://\S+")
+
+
+def test_a_chinese_report_holds_no_english_word(rendered):
+    text = "\n".join(rendered["pages"])
+    words = re.findall(r"[A-Za-z]{2,}", _DATA_LATIN.sub(" ", text))
+    assert words == [], sorted(set(words))
+
+
+def test_an_english_rendering_is_all_english(data):
+    english = {**data, "locale": "en"}
+    content = report_pdf.render_report(english, workers=0, chunk_rows=200)
+    reader = PdfReader(io.BytesIO(content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    for expected in (
+        "Feedback report on the public comments",
+        "1. Comments in figures",
+        "3. Every comment and its answer",
+        "This comment is not published: it breaks the rules for publication.",
+        f"Page 1 of {len(reader.pages)}",
+    ):
+        assert expected in text, expected
+    # The template's and pdf.py's own Chinese is gone (the data stays as given).
+    for chinese in ("公众意见采纳情况反馈报告", "意见统计概况", "第 1 页", "屏蔽原因", "理由："):
+        assert chinese not in text
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_a_missing_catalogue_stops_the_report_instead_of_mixing_languages(data):
+    with pytest.raises(report_pdf.CatalogueMissing):
+        report_pdf.render_report({**data, "locale": "fr"}, workers=0)
+
+
+# --- layout: sections flow on, no page is left nearly empty by a break ----------------------
+
+
+def _filled(page) -> float:
+    """How far down the page its lowest text reaches (0 top … 1 bottom), page number aside."""
+    lowest = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and "页" not in text:
+            lowest.append(tm[5])
+
+    page.extract_text(visitor_text=visit)
+    height = float(page.mediabox.height)
+    return 1 - min(lowest) / height if lowest else 0.0
+
+
+def test_the_summary_of_changes_and_the_table_share_a_page(rendered):
+    pages = [_squash(t) for t in rendered["pages"]]
+    figures = next(i for i, t in enumerate(pages) if "一、意见统计概况" in t)
+    assert "二、草案修改情况" in pages[figures]  # figures and summary on one page
+    table = next(i for i, t in enumerate(pages) if "三、意见处理情况表" in t)
+    assert table == figures and _receipt(0) in pages[table]  # the table begins right after
+
+
+def test_no_page_but_the_cover_and_the_last_is_left_mostly_empty(rendered):
+    pages = rendered["reader"].pages
+    for number, page in enumerate(pages[1:-1], start=2):
+        assert _filled(page) > 0.6, f"page {number} is mostly empty"
+
+
+def test_a_small_report_is_one_part_with_its_groups():
+    data = make_data(12)
+    group = [data["comments"][k]["receipt"] for k in (3, 4)]
+    data["comments"][3]["duplicate_receipts"] = [group[1]]
+    data["comments"][4]["duplicate_receipts"] = [group[0]]
+    stats: dict = {}
+    content = report_pdf.render_report(data, workers=0, chunk_rows=500, stats=stats)
+    assert stats["parts"] == 1
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == 3  # cover; figures, summary, table; the rest and the groups
+    text = _squash("".join(page.extract_text() for page in reader.pages))
+    assert "四、重复意见分组" in text and "第1组（2条）：" + "".join(group) in text.replace(
+        "　", ""
+    )
+
+
+# --- tags: one structure tree over all the joined parts ------------------------------------
+
+
+def _elements(root):
+    """Every structure element under the StructTreeRoot, depth first."""
+    from pypdf.generic import IndirectObject
+
+    stack = [root["/StructTreeRoot"].get_object()]
+    while stack:
+        element = stack.pop()
+        kids = element.get("/K")
+        kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+        for kid in kids:
+            if isinstance(kid, IndirectObject):
+                kid = kid.get_object()
+                if "/S" in kid:
+                    yield kid
+                    stack.append(kid)
+
+
+def test_the_report_is_tagged_for_screen_readers(rendered):
+    root = rendered["reader"].trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"].value is True
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert root["/Lang"] == "zh-Hans"
+    (document,) = root["/StructTreeRoot"]["/K"]
+    assert document.get_object()["/S"] == "/Document"
+    kinds = [str(e["/S"]) for e in _elements(root)]
+    assert kinds.count("/H1") == 1 and kinds.count("/H2") == 4  # title; the four sections
+    assert kinds.count("/TH") >= 2 * 8  # the header row repeated on every table page
+    body_rows = sum(
+        1 for e in _elements(root) if e["/S"] == "/TR" and e["/P"].get_object()["/S"] == "/TBody"
+    )
+    assert body_rows >= N_COMMENTS  # every comment row, the later parts' too
+
+
+def test_every_page_is_in_the_structure_tree_under_its_own_key(rendered):
+    reader = rendered["reader"]
+    root = reader.trailer["/Root"]
+    tree = root["/StructTreeRoot"].get_object()
+    nums = tree["/ParentTree"].get_object()["/Nums"]
+    parents = dict(zip([int(k) for k in nums[::2]], nums[1::2], strict=True))
+    assert len(parents) == len(nums) // 2  # keys unique
+    assert int(tree["/ParentTreeNextKey"]) > max(parents)
+    keys = [int(page["/StructParents"]) for page in reader.pages]
+    assert len(set(keys)) == len(keys) == len(reader.pages)
+    for number, (page, key) in enumerate(zip(reader.pages, keys, strict=True), start=1):
+        marked = parents[key].get_object()
+        assert len(marked) > 0, f"page {number} has no tagged content"
+        for element in marked:
+            element = element.get_object()
+            if "/Pg" in element:
+                assert element.raw_get("/Pg").idnum == page.indirect_reference.idnum, number
+
+
+def test_table_header_ids_are_unique_and_every_cell_names_existing_ones(rendered):
+    root = rendered["reader"].trailer["/Root"]
+    ids, named = [], set()
+    for element in _elements(root):
+        if "/ID" in element:
+            ids.append(str(element["/ID"]))
+        attributes = element.get("/A")
+        if attributes is not None and "/Headers" in attributes.get_object():
+            named.update(str(h) for h in attributes.get_object()["/Headers"])
+    assert len(ids) == len(set(ids)) > 2
+    assert named and named <= set(ids)
+
+
+def test_page_numbers_are_marked_as_pagination_artifacts(rendered):
+    for page in rendered["reader"].pages:
+        contents = page["/Contents"].get_object()
+        stamp = contents[-1].get_object().get_data()
+        assert stamp.count(b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC") == 1
+        assert b"EMC" in stamp

@@ -810,3 +810,26 @@ def test_the_government_office_keeps_templates_for_any_department(world, client,
     assert created.department_id == world.other_dept.id
     page = html(client.get(f"/manage/answer-templates?department={world.other_dept.id}"))
     assert "教育局模板" in page
+
+
+def test_the_report_prints_the_public_url_whatever_host_the_publishing_request_named(
+    closed, world, client, db, app, monkeypatch
+):
+    import io
+
+    from pypdf import PdfReader
+
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://consult.donghu.example")
+    answer_all(closed, db)
+    client.environ_base["HTTP_HOST"] = "evil.example"  # the officer's whole visit
+    as_role(client, world, "own_officer")
+    assert post_publish(client, closed).status_code == 303  # rendered inline in tests
+    (report,) = services.reports(reload(db, closed.consultation))
+    assert report.status == "ready", report.error
+    response = client.get(f"/consultations/{closed.consultation.id}/reports/1.pdf")
+    content = response.data
+    response.close()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "evil" not in text
+    assert f"https://consult.donghu.example/consultations/{closed.consultation.id}" in text
+    assert b"evil" not in content

@@ -579,3 +579,32 @@ def test_public_pages_never_show_contacts_or_codes(app, w, frozen):
                 assert secret not in body, (visitor, url, secret)
     page = client.get(f"/meetings/{w.meeting.id}").get_data(as_text=True)
     assert "周文静" in page and "公开" in page and "建议。" in page
+
+
+def test_invitation_mails_link_to_the_public_url_not_the_requests_host(
+    client, w, app, tmp_path, monkeypatch
+):
+    from email import policy
+    from email.parser import BytesParser
+
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://consult.donghu.example")
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "outbox")
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(tmp_path))
+    # The whole visit names a forged host (its session cookie belongs to that host).
+    client.environ_base["HTTP_HOST"] = "evil.example"
+    login(client, w.officer)
+    response = client.post(
+        f"/manage/meetings/{w.meeting.id}/invitations",
+        data={
+            "csrf_token": csrf_for(client, "officer"),
+            "invite-representative_ids": str(w.experts[0].id),
+        },
+    )
+    assert response.status_code == 303
+    (path,) = tmp_path.glob("*.eml")
+    mail = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "evil" not in text
+    urls = re.findall(r"https?://\S+", text)
+    assert len(urls) == 2 and all(u.startswith("https://consult.donghu.example/") for u in urls)
+    assert f"https://consult.donghu.example/meetings/{w.meeting.id}" in text

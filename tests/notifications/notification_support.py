@@ -79,7 +79,6 @@ def outbox(app, tmp_path, monkeypatch) -> Outbox:
     folder = tmp_path / "outbox"
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "outbox")
     monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(folder))
-    monkeypatch.setitem(app.config, "PUBLIC_URL", "")
     return Outbox(folder)
 
 

@@ -443,3 +443,19 @@ def test_the_subscription_pages_never_show_the_address(client, world, outbox, db
     for page in pages:
         assert page.status_code == 200
         assert "private.person" not in page.get_data(as_text=True)
+
+
+def test_mails_sent_during_a_request_link_to_the_public_url_not_its_host(
+    client, world, outbox, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://consult.donghu.example")
+    data = {"subscribe-email": ADDRESS, "subscribe-topic": "all", "subscribe-next": "/"}
+    response = client.post("/subscriptions", data=data, headers={"Host": "evil.example"})
+    assert response.status_code == 303
+    [mail] = outbox.take()
+    text = body(mail)
+    assert "evil" not in text and "evil" not in str(mail["List-Unsubscribe"])
+    urls = re.findall(r"https?://\S+", text)
+    assert len(urls) == 2  # confirm, cancel
+    assert all(u.startswith("https://consult.donghu.example/subscriptions/") for u in urls)
+    assert str(mail["List-Unsubscribe"]).startswith("<https://consult.donghu.example/")

@@ -676,7 +676,7 @@ def test_a_meeting_under_way_with_check_in_open(seeded, db, client):
     Auth(client).login(admin, password=demo.DEMO_PASSWORD)
     page = client.get(f"/manage/meetings/{m.id}/venue-screen").get_data(as_text=True)
     code = meeting_rules.venue_code(m.venue_secret, NOW)
-    assert f"{code[:3]} {code[3:]}" in page and 'http-equiv="refresh"' in page
+    assert f"{code[:3]} {code[3:]}" in page and 'data-reload-after="' in page
 
 
 def test_the_demo_representatives_attendance_record(seeded, db, client):

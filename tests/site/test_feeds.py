@@ -344,3 +344,44 @@ def parse_http(value: str) -> datetime:
     from email.utils import parsedate_to_datetime
 
     return parsedate_to_datetime(value)
+
+
+# --- addresses ------------------------------------------------------------------------------
+
+FORGED = {"Host": "evil.example"}
+
+
+@pytest.mark.parametrize("name", FEEDS)
+def test_feeds_link_to_the_public_url_whatever_host_the_request_names(
+    client, district, frozen, app, monkeypatch, name
+):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://consult.donghu.example/portal")
+    frozen(NOW + HOUR)
+    _make_ready(district.consultations["a"])  # the feedback feed then links its PDF
+    response = client.get(f"/feeds/{name}.atom", headers=FORGED)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "evil" not in text
+    root = ET.fromstring(response.data)
+    hrefs = [link.get("href") for link in root.iter(f"{A}link")]
+    assert len(hrefs) > 2
+    assert all(h.startswith("https://consult.donghu.example/portal/") for h in hrefs), hrefs
+    ids = [e.text for e in root.iter(f"{A}id")]
+    assert all(i.startswith("tag:consult.donghu.example,2026:") for i in ids), ids
+
+
+@pytest.mark.parametrize("path", ["/calendar/meetings.ics", "/calendar/consultations.ics"])
+def test_calendars_link_to_the_public_url_whatever_host_the_request_names(
+    client, district, app, monkeypatch, path
+):
+    from icalendar import Calendar
+
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://consult.donghu.example")
+    response = client.get(path, headers=FORGED)
+    assert response.status_code == 200
+    assert b"evil" not in response.data
+    events = Calendar.from_ical(response.data).walk("VEVENT")
+    assert events
+    for event in events:
+        assert str(event["url"]).startswith("https://consult.donghu.example/")
+        assert str(event["uid"]).endswith("@consult.donghu.example")
