@@ -234,6 +234,8 @@ NOT_PUBLIC_PAGES = {
     "static",
     "site.set_language",
     "site.set_care_mode",
+    "accounts.forgot_password",  # a form, nothing from the database
+    "accounts.reset_password",  # shows its holder's own address, behind the mailed token
     "consultations.document",
     "feedback.report_pdf",  # covered by the test with published feedback
     "feedback.revised_draft",

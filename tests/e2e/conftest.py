@@ -110,8 +110,11 @@ def live_server(e2e_app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, e2e_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
+    address = f"http://127.0.0.1:{server.server_port}"
+    # Links in mails and QR codes come from PUBLIC_URL: the site's address is this server's.
+    e2e_app.config["PUBLIC_URL"] = address
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield address
     finally:
         server.shutdown()
         server.server_close()
