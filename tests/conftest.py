@@ -32,20 +32,20 @@ if "database" in _chosen or not os.environ.get("DATABASE_URL"):
     _chosen.add("database")
 os.environ["CONSULT_TEST_CHOSE"] = ",".join(sorted(_chosen))
 
-from flask.testing import FlaskClient  # noqa: E402
-
-from config import normalise_database_url  # noqa: E402
-
 
 def _worker_database() -> None:
-    """Give this xdist worker its own PostgreSQL database (`test` → `test_gw1`), made empty."""
+    """Give this xdist worker its own PostgreSQL database (`test` → `test_gw1`), made empty.
+    (Before `config` is imported: its classes read DATABASE_URL when they are defined.)"""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    url = normalise_database_url(os.environ["DATABASE_URL"])
-    if not worker or not url.startswith("postgresql"):
+    base = sa.make_url(os.environ["DATABASE_URL"])
+    if not worker or base.drivername.split("+")[0] not in ("postgres", "postgresql"):
         return
-    base = sa.make_url(url)
     name = f"{base.database}_{worker}"
-    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    server = sa.create_engine(
+        base.set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=sa.pool.NullPool,
+    )
     try:
         with server.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -56,6 +56,11 @@ def _worker_database() -> None:
 
 
 _worker_database()
+
+
+from flask.testing import FlaskClient  # noqa: E402
+
+from config import normalise_database_url  # noqa: E402
 from consult import create_app  # noqa: E402
 from consult.core import time as clock  # noqa: E402
 from consult.extensions import db as _db  # noqa: E402
