@@ -62,10 +62,11 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_itemcollected(item):
-    """Under pytest-xdist every browser journey goes to one worker (`--dist loadgroup`), which
-    seeds the demo and starts Chromium once; the other workers share out the rest."""
+    """Under pytest-xdist the browser tests of one file go to one worker (`--dist loadgroup`):
+    a worker seeds the demo and starts Chromium once for all the files it is given, and the
+    files (accessibility, journeys, keyboard) can run on different cores."""
     if _is_e2e(item):
-        item.add_marker(pytest.mark.xdist_group("browser"))
+        item.add_marker(pytest.mark.xdist_group(f"browser-{Path(str(item.path)).stem}"))
 
 
 def _is_e2e(item) -> bool:
