@@ -43,7 +43,7 @@ from consult.catalogue.models import (
 from consult.core import values
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import choices, db_int, show_violation
+from consult.core.forms import carry_out, choices, db_int
 from consult.core.time import local_zone, today_in
 from consult.extensions import db
 
@@ -321,16 +321,14 @@ def new_matter():
     cat = db.session.get(CatalogueYear, year)
     form = MatterForm()
     _department_choices(form, None)
-    if form.validate_on_submit():
-        try:
-            m = services.create_matter({**form.to_data(), "year": year}, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The decision matter has been added."), "success")
-            return redirect(url_for("catalogue.matter", matter_id=m.id))
+    if form.validate_on_submit() and (
+        done := carry_out(
+            form,
+            lambda: services.create_matter({**form.to_data(), "year": year}, actor=current_user),
+        )
+    ):
+        flash(_("The decision matter has been added."), "success")
+        return redirect(url_for("catalogue.matter", matter_id=done.value.id))
     return render_template(
         "catalogue/matter_form.html",
         form=form,
@@ -360,16 +358,13 @@ def edit_matter(matter_id: int):
         form.hearing.data = "yes" if m.hearing else "no"
         for proc in m.procedures:
             getattr(form, proc.kind).data = proc.required
-    if form.validate_on_submit():
-        try:
-            adjustment = services.update_matter(m, form.to_data(), actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The adjustment has been published.") if adjustment else _("Saved."), "success")
-            return redirect(url_for("catalogue.matter", matter_id=m.id))
+    if form.validate_on_submit() and (
+        done := carry_out(
+            form, lambda: services.update_matter(m, form.to_data(), actor=current_user)
+        )
+    ):
+        flash(_("The adjustment has been published.") if done.value else _("Saved."), "success")
+        return redirect(url_for("catalogue.matter", matter_id=m.id))
     return render_template(
         "catalogue/matter_form.html", form=form, m=m, year=m.year, published=m.is_published
     ), (422 if form.errors else 200)
@@ -386,35 +381,29 @@ def progress(matter_id: int):
     )
     proc_form = ProcedureForm(prefix="proc")
     proc_form.kind.choices = choices((k, rules.PROCEDURE_LABELS[k]) for k in PROCEDURE_VALUES)
-    if request.method == "POST":
-        try:
-            if "status-status" in request.form and status_form.validate_on_submit():
-                services.change_status(
-                    m,
-                    status_form.status.data,
-                    {
-                        "decision_date": status_form.decision_date.data,
-                        "decision_document_url": status_form.decision_document_url.data,
-                    },
-                    actor=current_user,
-                )
-            elif "proc-kind" in request.form and proc_form.validate_on_submit():
-                services.record_procedure(
-                    m, proc_form.kind.data, proc_form.done_on.data, actor=current_user
-                )
-            else:
-                raise RuleViolation(None, _("Please check the form."))
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(
-                status_form if "status-status" in request.form else proc_form,
-                exc,
-                aliases={"kind": "kind"},
+
+    def record() -> None:
+        if "status-status" in request.form and status_form.validate_on_submit():
+            services.change_status(
+                m,
+                status_form.status.data,
+                {
+                    "decision_date": status_form.decision_date.data,
+                    "decision_document_url": status_form.decision_document_url.data,
+                },
+                actor=current_user,
+            )
+        elif "proc-kind" in request.form and proc_form.validate_on_submit():
+            services.record_procedure(
+                m, proc_form.kind.data, proc_form.done_on.data, actor=current_user
             )
         else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("catalogue.matter", matter_id=m.id))
+            raise RuleViolation(None, _("Please check the form."))
+
+    shown_on = status_form if "status-status" in request.form else proc_form
+    if request.method == "POST" and carry_out(shown_on, record, aliases={"kind": "kind"}):
+        flash(_("Saved."), "success")
+        return redirect(url_for("catalogue.matter", matter_id=m.id))
     errors = status_form.errors or proc_form.errors
     return render_template(
         "catalogue/progress.html", m=m, status_form=status_form, proc_form=proc_form
@@ -426,27 +415,19 @@ def postpone(matter_id: int):
     m = _editable_or_403(matter_id)
     form = PostponeForm()
     next_year = m.year + 1
-    if form.validate_on_submit():
-        try:
-            services.postpone_matter(
-                m,
-                {"planned_time": form.planned_time.data, "reason": form.reason.data},
-                actor=current_user,
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "The matter is postponed to the %(year)d catalogue as %(code)s.",
-                    year=m.year,
-                    code=m.code,
-                ),
-                "success",
-            )
-            return redirect(url_for("catalogue.matter", matter_id=m.id))
+    data = {"planned_time": form.planned_time.data, "reason": form.reason.data}
+    if form.validate_on_submit() and carry_out(
+        form, lambda: services.postpone_matter(m, data, actor=current_user)
+    ):
+        flash(
+            _(
+                "The matter is postponed to the %(year)d catalogue as %(code)s.",
+                year=m.year,
+                code=m.code,
+            ),
+            "success",
+        )
+        return redirect(url_for("catalogue.matter", matter_id=m.id))
     return render_template("catalogue/postpone.html", m=m, form=form, next_year=next_year), (
         422 if form.errors else 200
     )
@@ -458,16 +439,11 @@ def withdraw(matter_id: int):
     if current_user.role != Role.ADMIN:
         raise Forbidden()
     form = WithdrawForm()
-    if form.validate_on_submit():
-        try:
-            services.withdraw_matter(m, form.reason.data, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The matter has been withdrawn."), "success")
-            return redirect(url_for("catalogue.matter", matter_id=m.id))
+    if form.validate_on_submit() and carry_out(
+        form, lambda: services.withdraw_matter(m, form.reason.data, actor=current_user)
+    ):
+        flash(_("The matter has been withdrawn."), "success")
+        return redirect(url_for("catalogue.matter", matter_id=m.id))
     return render_template("catalogue/withdraw.html", m=m, form=form), (422 if form.errors else 200)
 
 
@@ -481,13 +457,7 @@ def create_year():
             value = int(form.year.data or "")
         except ValueError:
             value = 0
-        try:
-            services.get_or_create_year(value, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
+        if carry_out(None, lambda: services.get_or_create_year(value, actor=current_user)):
             flash(_("Saved."), "success")
     return redirect(url_for("manage.dashboard"))
 
@@ -500,12 +470,6 @@ def publish(year: int):
     form = YearForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.publish_catalogue(cat, actor=current_user)
-    except RuleViolation as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
+    if carry_out(None, lambda: services.publish_catalogue(cat, actor=current_user)):
         flash(_("The %(year)d catalogue is published.", year=year), "success")
     return redirect(url_for("manage.dashboard"))

@@ -2,13 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from consult.core.errors import RuleViolation, RuleViolations
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A service call that was carried out and committed; `value` is what it returned."""
+
+    value: T
+
+
+def carry_out(
+    form: FlaskForm | None,
+    action: Callable[[], T],
+    *,
+    aliases: dict[str, str] | None = None,
+    after_commit: Callable[[T], Any] | None = None,
+) -> Done[T] | None:
+    """The one way a view calls a service for a form: the service's refusal rolls back and is
+    shown on the form (or, with no form, flashed as an error) and gives None, so the view
+    shows the form again with what was typed; otherwise the change is committed, then
+    `after_commit` runs (mails, jobs: never before the commit), and the result is Done.
+
+        if form.validate_on_submit() and (done := carry_out(form, lambda: withdraw(...))):
+            flash(...)
+            return redirect(...)
+    """
+    from consult.extensions import db
+
+    try:
+        value = action()
+    except RuleViolation as exc:
+        db.session.rollback()
+        if form is None:
+            flash(str(exc.message), "error")
+        else:
+            show_violation(form, exc, aliases)
+        return None
+    db.session.commit()
+    if after_commit is not None:
+        after_commit(value)
+    return Done(value)
 
 
 def show_violation(
