@@ -21,7 +21,7 @@ from consult.accounts.forms import (
 from consult.accounts.models import ApiToken, Department, Role, User
 from consult.comments.models import Comment
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import choices, show_violation
+from consult.core.forms import carry_out, choices
 from consult.core.mail import send
 from consult.core.urls import safe_local_path
 from consult.extensions import db, limiter
@@ -45,16 +45,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+    if form.validate_on_submit() and (
+        done := carry_out(form, lambda: services.authenticate(form.email.data, form.password.data))
+    ):
+        login_user(done.value)
+        return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form), (422 if form.errors else 200)
 
 
@@ -72,27 +67,22 @@ def forgot_password():
     """Ask for a link to set a new password. The answer is the same whether or not an account
     has the address."""
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        try:
-            due = services.request_password_reset(form.email.data)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            if due is not None:
-                user, token = due
-                send([mails.password_reset_mail(user, token)])
-            flash(
-                _(
-                    "If an account has this address, a mail with a link to set a new password "
-                    "is on its way. The link works once, within %(n)d hour(s). Nothing arrived? "
-                    "Look in the spam folder, or ask again in a few minutes.",
-                    n=_hours(rules.RESET_LINK_VALID),
-                ),
-                "info",
-            )
-            return redirect(url_for("accounts.login"), code=303)
+    if form.validate_on_submit() and (
+        done := carry_out(form, lambda: services.request_password_reset(form.email.data))
+    ):
+        if done.value is not None:
+            user, token = done.value
+            send([mails.password_reset_mail(user, token)])
+        flash(
+            _(
+                "If an account has this address, a mail with a link to set a new password "
+                "is on its way. The link works once, within %(n)d hour(s). Nothing arrived? "
+                "Look in the spam folder, or ask again in a few minutes.",
+                n=_hours(rules.RESET_LINK_VALID),
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"), code=303)
     return render_template("accounts/forgot_password.html", form=form), (
         422 if form.errors else 200
     )
@@ -106,18 +96,13 @@ def reset_password(token: str):
     except RuleViolation as exc:
         return render_template("accounts/reset_password.html", form=None, problem=exc.message), 400
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()  # whoever was signed in here, the password's owner logs in anew
-            flash(_("Your password has been set. Log in with it now."), "success")
-            return redirect(url_for("accounts.login"), code=303)
+    if form.validate_on_submit() and carry_out(
+        form, lambda: services.reset_password(token, form.password.data)
+    ):
+        if current_user.is_authenticated:
+            logout_user()  # whoever was signed in here, the password's owner logs in anew
+        flash(_("Your password has been set. Log in with it now."), "success")
+        return redirect(url_for("accounts.login"), code=303)
     return render_template(
         "accounts/reset_password.html", form=form, problem=None, email=user.email
     ), (422 if form.errors else 200)
@@ -141,15 +126,13 @@ def account():
         and "pw-current_password" in request.form
         and form.validate_on_submit()
     ):
-        try:
-            services.change_password(
+        # Nested, not joined to the condition: a refused change must not go on to the elif.
+        if carry_out(
+            form,
+            lambda: services.change_password(
                 current_user, form.current_password.data, form.new_password.data, actor=current_user
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
+            ),
+        ):
             login_user(current_user)  # the session id changes with the password
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
@@ -157,16 +140,16 @@ def account():
         request.method == "POST"
         and "token-name" in request.form
         and token_form.validate_on_submit()
-    ):
-        try:
-            _token, new_secret = services.issue_token(
-                current_user, token_form.name.data, actor=current_user
+        and (
+            done := carry_out(
+                token_form,
+                lambda: services.issue_token(
+                    current_user, token_form.name.data, actor=current_user
+                ),
             )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(token_form, exc)
-        else:
-            db.session.commit()
+        )
+    ):
+        _token, new_secret = done.value
     tokens = list(
         db.session.scalars(
             sa.select(ApiToken)
@@ -228,24 +211,21 @@ def departments():
 def department_form(dept_id: int | None = None):
     dept = db.get_or_404(Department, dept_id) if dept_id else None
     form = DepartmentForm(obj=dept)
-    if form.validate_on_submit():
+
+    def save() -> None:
         data = {
             "name": form.name.data,
             "short_name": form.short_name.data,
             "active": form.active.data,
         }
-        try:
-            if dept is None:
-                services.create_department(data, actor=current_user)
-            else:
-                services.update_department(dept, data, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
+        if dept is None:
+            services.create_department(data, actor=current_user)
         else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("admin.departments"))
+            services.update_department(dept, data, actor=current_user)
+
+    if form.validate_on_submit() and carry_out(form, save):
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.departments"))
     return render_template("accounts/department_form.html", form=form, dept=dept), (
         422 if form.errors else 200
     )
@@ -279,7 +259,8 @@ def user_form(user_id: int | None = None):
     )
     if request.method == "GET" and user is not None:
         form.department_id.data = user.department_id or 0
-    if form.validate_on_submit():
+
+    def save() -> None:
         data = {
             "email": form.email.data,
             "display_name": form.display_name.data,
@@ -287,21 +268,17 @@ def user_form(user_id: int | None = None):
             "department_id": form.department_id.data or None,
             "active": form.active.data,
         }
-        try:
-            if user is None:
-                data["password"] = form.password.data or ""
-                services.create_user(data, actor=current_user)
-            else:
-                services.update_user(user, data, actor=current_user)
-                if form.password.data:
-                    services.set_password(user, form.password.data, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
+        if user is None:
+            data["password"] = form.password.data or ""
+            services.create_user(data, actor=current_user)
         else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("admin.users"))
+            services.update_user(user, data, actor=current_user)
+            if form.password.data:
+                services.set_password(user, form.password.data, actor=current_user)
+
+    if form.validate_on_submit() and carry_out(form, save):
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.users"))
     return render_template("accounts/user_form.html", form=form, user=user), (
         422 if form.errors else 200
     )

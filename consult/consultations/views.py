@@ -33,8 +33,8 @@ from consult.consultations.forms import (
 )
 from consult.consultations.models import Consultation, ConsultationDocument
 from consult.core.auth import staff_only
-from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import choices, db_int, show_violation
+from consult.core.errors import Forbidden
+from consult.core.forms import carry_out, choices, db_int
 from consult.core.storage import storage
 from consult.core.time import from_local, now_utc, to_local_input
 from consult.extensions import db
@@ -204,16 +204,13 @@ def new_consultation(matter_id: int):
             "closes_at": from_local(form.closes_at.data, _zone()),
             "documents": _uploads(form.documents),
         }
-        try:
-            consultation = services.open_consultation(matter, data, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            notify_after_commit("consultation_opened")
+        if done := carry_out(
+            form,
+            lambda: services.open_consultation(matter, data, actor=current_user),
+            after_commit=lambda _: notify_after_commit("consultation_opened"),
+        ):
             flash(_("The consultation has been created."), "success")
-            return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
+            return redirect(url_for("manage_consultations.manage", consultation_id=done.value.id))
     return render_template("consultations/form.html", form=form, matter=matter), (
         422 if form.errors else 200
     )
@@ -279,21 +276,17 @@ def offline_form_for(
 def change_closing(consultation_id: int):
     consultation = _managed(consultation_id)
     form = ClosingForm(prefix="closing")
-    if form.validate_on_submit():
-        try:
-            services.change_closing(
-                consultation,
-                from_local(form.closes_at.data, _zone()),
-                form.reason.data,
-                actor=current_user,
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The closing time has been changed and announced."), "success")
-            return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
+    if form.validate_on_submit() and carry_out(
+        form,
+        lambda: services.change_closing(
+            consultation,
+            from_local(form.closes_at.data, _zone()),
+            form.reason.data,
+            actor=current_user,
+        ),
+    ):
+        flash(_("The closing time has been changed and announced."), "success")
+        return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
     return _manage_page(consultation, closing_form=form, status_code=422)
 
 
@@ -301,29 +294,24 @@ def change_closing(consultation_id: int):
 def add_activity(consultation_id: int):
     consultation = _managed(consultation_id)
     form = ActivityForm(prefix="activity")
-    if form.validate_on_submit():
-        try:
-            services.record_activity(
-                consultation,
-                {
-                    "kind": form.kind.data,
-                    "held_on": form.held_on.data,
-                    "place": form.place.data,
-                    "participants": form.participants.data,
-                    "minutes": form.minutes.data,
-                },
-                actor=current_user,
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The activity has been recorded."), "success")
-            return redirect(
-                url_for("manage_consultations.manage", consultation_id=consultation.id)
-                + "#activities"
-            )
+    if form.validate_on_submit() and carry_out(
+        form,
+        lambda: services.record_activity(
+            consultation,
+            {
+                "kind": form.kind.data,
+                "held_on": form.held_on.data,
+                "place": form.place.data,
+                "participants": form.participants.data,
+                "minutes": form.minutes.data,
+            },
+            actor=current_user,
+        ),
+    ):
+        flash(_("The activity has been recorded."), "success")
+        return redirect(
+            url_for("manage_consultations.manage", consultation_id=consultation.id) + "#activities"
+        )
     return _manage_page(consultation, activity_form=form, status_code=422)
 
 
@@ -332,18 +320,17 @@ def add_document(consultation_id: int):
     consultation = _managed(consultation_id)
     form = DocumentForm(prefix="doc")
     if form.validate_on_submit() and getattr(form.document.data, "filename", ""):
-        try:
-            services.add_document(
+        # A refusal must not fall through to the "Choose a file." branch below.
+        if carry_out(
+            form,
+            lambda: services.add_document(
                 consultation,
                 form.document.data.filename,
                 form.document.data.read(),
                 actor=current_user,
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc, aliases={"documents": "document"})
-        else:
-            db.session.commit()
+            ),
+            aliases={"documents": "document"},
+        ):
             flash(_("The attachment has been added."), "success")
             return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
     elif not form.errors:
@@ -355,9 +342,10 @@ def add_document(consultation_id: int):
 def add_offline_comment(consultation_id: int):
     consultation = _managed(consultation_id)
     form = offline_form_for(consultation, OfflineCommentForm(prefix="offline"))
-    if form.validate_on_submit():
-        try:
-            comment = comments.enter_offline_comment(
+    if form.validate_on_submit() and (
+        done := carry_out(
+            form,
+            lambda: comments.enter_offline_comment(
                 consultation,
                 {
                     "source": form.source.data,
@@ -370,19 +358,16 @@ def add_offline_comment(consultation_id: int):
                     "body": form.body.data,
                 },
                 actor=current_user,
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(
-                _("Comment entered. Its receipt number is %(receipt)s.", receipt=comment.receipt),
-                "success",
-            )
-            return redirect(
-                url_for("manage_consultations.manage", consultation_id=consultation.id) + "#offline"
-            )
+            ),
+        )
+    ):
+        flash(
+            _("Comment entered. Its receipt number is %(receipt)s.", receipt=done.value.receipt),
+            "success",
+        )
+        return redirect(
+            url_for("manage_consultations.manage", consultation_id=consultation.id) + "#offline"
+        )
     return _manage_page(consultation, offline_form=form, status_code=422)
 
 
@@ -393,15 +378,10 @@ def delete(consultation_id: int):
     form = DeleteForm(prefix="delete")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.delete_consultation(consultation, actor=current_user)
-    except RuleViolation as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("manage_consultations.manage", consultation_id=consultation_id))
-    db.session.commit()
-    flash(_("The scheduled consultation has been deleted."), "success")
-    return redirect(url_for("catalogue.matter", matter_id=matter_id))
+    if carry_out(None, lambda: services.delete_consultation(consultation, actor=current_user)):
+        flash(_("The scheduled consultation has been deleted."), "success")
+        return redirect(url_for("catalogue.matter", matter_id=matter_id))
+    return redirect(url_for("manage_consultations.manage", consultation_id=consultation_id))
 
 
 @manage_bp.post("/comments/<int:comment_id>/hide")
@@ -412,13 +392,12 @@ def hide_comment(comment_id: int):
     form = HideForm(prefix="hide")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        comments.hide_comment(comment, form.reason.data, form.note.data, actor=current_user)
-    except RuleViolation as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
+    if carry_out(
+        None,
+        lambda: comments.hide_comment(
+            comment, form.reason.data, form.note.data, actor=current_user
+        ),
+    ):
         flash(
             _("Comment %(receipt)s is now withheld from the public.", receipt=comment.receipt),
             "success",

@@ -14,7 +14,7 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import db_int, show_violation
+from consult.core.forms import carry_out, db_int, show_violation
 from consult.core.storage import storage
 from consult.core.time import now_utc
 from consult.extensions import db
@@ -167,29 +167,29 @@ def dispose(consultation_id: int):
     ids = (
         [single] if single else sorted({int(v) for v in raw if v.strip().isdigit() and len(v) < 10})
     )
-    try:
+
+    def answer() -> int:
         if single:
             comment = db.get_or_404(Comment, single)
             if comment.consultation_id != consultation.id:
                 abort(404)
             services.correct_disposition(comment, data, actor=current_user)
-            count = 1
-        else:
-            count = services.dispose_comments(consultation, ids, data, actor=current_user)
-    except RuleViolation as exc:
-        db.session.rollback()
-        show_violation(form, exc, aliases={"comment_ids": "disposition"})
-        if single:
-            return _workspace(
-                consultation, failed_comment_id=single, comment_form=form, status_code=422
-            )
-        return _workspace(consultation, bulk_form=form, status_code=422)
-    db.session.commit()
-    flash(_("%(n)d comment(s) answered.", n=count), "success")
-    anchor = f"#comment-{single}" if single else ""
-    return redirect(
-        url_for("manage_feedback.workspace", consultation_id=consultation.id) + anchor, code=303
-    )
+            return 1
+        return services.dispose_comments(consultation, ids, data, actor=current_user)
+
+    if done := carry_out(form, answer, aliases={"comment_ids": "disposition"}):
+        flash(_("%(n)d comment(s) answered.", n=done.value), "success")
+        anchor = f"#comment-{single}" if single else ""
+        return redirect(
+            url_for("manage_feedback.workspace", consultation_id=consultation.id) + anchor,
+            code=303,
+        )
+    # A refused single answer is shown again on its own comment, a bulk one on the bulk form.
+    if single:
+        return _workspace(
+            consultation, failed_comment_id=single, comment_form=form, status_code=422
+        )
+    return _workspace(consultation, bulk_form=form, status_code=422)
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/publish")
@@ -231,17 +231,12 @@ def correction(consultation_id: int):
     form = CorrectionForm(prefix="correction")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        report = services.request_correction(consultation, form.note.data, actor=current_user)
-    except RuleViolation as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(
-            url_for("manage_feedback.workspace", consultation_id=consultation.id), code=303
-        )
-    db.session.commit()
-    services.schedule_render(report.id)
-    flash(_("Version %(v)d of the report is being prepared.", v=report.version), "success")
+    if done := carry_out(
+        None,
+        lambda: services.request_correction(consultation, form.note.data, actor=current_user),
+        after_commit=lambda report: services.schedule_render(report.id),
+    ):
+        flash(_("Version %(v)d of the report is being prepared.", v=done.value.version), "success")
     return redirect(url_for("manage_feedback.workspace", consultation_id=consultation.id), code=303)
 
 
@@ -281,27 +276,23 @@ def answer_templates(template_id: int | None = None):
         return redirect(
             url_for("manage_feedback.answer_templates", department=department.id), code=303
         )
-    if form.validate_on_submit():
-        try:
-            services.save_template(
-                department,
-                {
-                    "title": form.title.data,
-                    "disposition": form.disposition.data or None,
-                    "reason": form.reason.data,
-                },
-                actor=current_user,
-                template=template,
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(
-                url_for("manage_feedback.answer_templates", department=department.id), code=303
-            )
+    if form.validate_on_submit() and carry_out(
+        form,
+        lambda: services.save_template(
+            department,
+            {
+                "title": form.title.data,
+                "disposition": form.disposition.data or None,
+                "reason": form.reason.data,
+            },
+            actor=current_user,
+            template=template,
+        ),
+    ):
+        flash(_("Saved."), "success")
+        return redirect(
+            url_for("manage_feedback.answer_templates", department=department.id), code=303
+        )
     departments = (
         list(db.session.scalars(sa.select(Department).order_by(Department.id)))
         if current_user.is_admin

@@ -23,7 +23,7 @@ from consult.accounts.models import Role, User
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import choices, db_int, show_violation
+from consult.core.forms import carry_out, choices, db_int
 from consult.core.mail import send
 from consult.core.time import local_zone, today_in
 from consult.extensions import db, limiter
@@ -107,23 +107,18 @@ def _open_application(form: OpenApplicationForm):
         # A bot filled the hidden field: answer as to anyone, keep nothing.
         session[RECEIPT_KEY] = None
         return redirect(url_for("representatives.application_received"), code=303)
-    try:
-        application = services.apply_without_account(
-            {
-                "name": form.name.data,
-                "email": form.email.data,
-                "category": form.category.data,
-                "affiliation": form.affiliation.data,
-                "interests": form.interests.data,
-                "statement": form.statement.data,
-                "phone": form.phone.data,
-            }
-        )
-    except RuleViolation as exc:
-        db.session.rollback()
-        show_violation(form, exc)
+    data = {
+        "name": form.name.data,
+        "email": form.email.data,
+        "category": form.category.data,
+        "affiliation": form.affiliation.data,
+        "interests": form.interests.data,
+        "statement": form.statement.data,
+        "phone": form.phone.data,
+    }
+    if not (done := carry_out(form, lambda: services.apply_without_account(data))):
         return None
-    db.session.commit()
+    application = done.value
     send([mails.application_received_mail(application)])
     session[RECEIPT_KEY] = application.receipt
     return redirect(url_for("representatives.application_received"), code=303)
@@ -154,25 +149,16 @@ def apply():
     may_apply = current_user.role in (Role.RESIDENT, Role.REPRESENTATIVE)
     if request.method == "POST" and not may_apply:
         raise Forbidden(_("Log in with a resident account to apply."))
-    if form.validate_on_submit():
-        try:
-            services.apply(
-                current_user,
-                {
-                    "category": form.category.data,
-                    "affiliation": form.affiliation.data,
-                    "interests": form.interests.data,
-                    "statement": form.statement.data,
-                    "phone": form.phone.data,
-                },
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Thank you. The government office will consider your application."), "success")
-            return redirect(url_for("representatives.apply"), code=303)
+    data = {
+        "category": form.category.data,
+        "affiliation": form.affiliation.data,
+        "interests": form.interests.data,
+        "statement": form.statement.data,
+        "phone": form.phone.data,
+    }
+    if form.validate_on_submit() and carry_out(form, lambda: services.apply(current_user, data)):
+        flash(_("Thank you. The government office will consider your application."), "success")
+        return redirect(url_for("representatives.apply"), code=303)
     return render_template(
         "representatives/apply.html",
         form=form,
@@ -248,39 +234,39 @@ def add():
     form = RepresentativeForm()
     if request.method == "GET":
         form.term_start.data, form.term_end.data = _default_term(_today())
-    if form.validate_on_submit():
-        try:
-            user_id = None
-            if (form.account_email.data or "").strip():
-                user = db.session.scalar(
-                    sa.select(User).where(
-                        sa.func.lower(User.email) == form.account_email.data.strip().lower()
-                    )
+
+    def add_to_pool() -> Representative:
+        user_id = None
+        if (form.account_email.data or "").strip():
+            user = db.session.scalar(
+                sa.select(User).where(
+                    sa.func.lower(User.email) == form.account_email.data.strip().lower()
                 )
-                if user is None:
-                    raise RuleViolation("account_email", _("No account has this email address."))
-                user_id = user.id
-            rep = services.add_representative(
-                {
-                    "name": form.name.data,
-                    "category": form.category.data,
-                    "affiliation": form.affiliation.data,
-                    "interests": form.interests.data,
-                    "term_start": form.term_start.data,
-                    "term_end": form.term_end.data,
-                    "phone": form.phone.data,
-                    "email": form.email.data,
-                    "user_id": user_id,
-                },
-                actor=current_user,
             )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc, aliases={"user_id": "account_email"})
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been added to the pool.", name=rep.name), "success")
-            return redirect(url_for("admin_representatives.detail", rep_id=rep.id), code=303)
+            if user is None:
+                raise RuleViolation("account_email", _("No account has this email address."))
+            user_id = user.id
+        return services.add_representative(
+            {
+                "name": form.name.data,
+                "category": form.category.data,
+                "affiliation": form.affiliation.data,
+                "interests": form.interests.data,
+                "term_start": form.term_start.data,
+                "term_end": form.term_end.data,
+                "phone": form.phone.data,
+                "email": form.email.data,
+                "user_id": user_id,
+            },
+            actor=current_user,
+        )
+
+    if form.validate_on_submit() and (
+        done := carry_out(form, add_to_pool, aliases={"user_id": "account_email"})
+    ):
+        rep = done.value
+        flash(_("%(name)s has been added to the pool.", name=rep.name), "success")
+        return redirect(url_for("admin_representatives.detail", rep_id=rep.id), code=303)
     return render_template(
         "representatives/admin_form.html", form=form, pending=_pending_count()
     ), (422 if form.errors else 200)
@@ -340,16 +326,12 @@ def detail(rep_id: int):
 def change_status(rep_id: int):
     rep = db.get_or_404(Representative, rep_id)
     form = StatusForm(prefix="status")
-    if form.validate_on_submit():
-        try:
-            services.set_status(rep, form.status.data, form.reason.data, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The status has been changed."), "success")
-            return redirect(url_for("admin_representatives.detail", rep_id=rep.id), code=303)
+    if form.validate_on_submit() and carry_out(
+        form,
+        lambda: services.set_status(rep, form.status.data, form.reason.data, actor=current_user),
+    ):
+        flash(_("The status has been changed."), "success")
+        return redirect(url_for("admin_representatives.detail", rep_id=rep.id), code=303)
     return _detail_page(rep, status_form=form, status_code=422)
 
 
@@ -357,29 +339,26 @@ def change_status(rep_id: int):
 def add_conflict(rep_id: int):
     rep = db.get_or_404(Representative, rep_id)
     form = _conflict_form(ConflictForm(prefix="conflict"))
-    if form.validate_on_submit():
+
+    def record() -> None:
         matter = (
             db.session.get(DecisionMatter, form.matter_id.data) if form.matter_id.data else None
         )
-        try:
-            if matter is None:
-                raise RuleViolation("matter_id", _("Choose the decision matter."))
-            services.record_conflict(rep, matter, form.note.data, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "The conflict of interest has been recorded. %(name)s will not be drawn for meetings on this matter.",
-                    name=rep.name,
-                ),
-                "success",
-            )
-            return redirect(
-                url_for("admin_representatives.detail", rep_id=rep.id) + "#conflicts", code=303
-            )
+        if matter is None:
+            raise RuleViolation("matter_id", _("Choose the decision matter."))
+        services.record_conflict(rep, matter, form.note.data, actor=current_user)
+
+    if form.validate_on_submit() and carry_out(form, record):
+        flash(
+            _(
+                "The conflict of interest has been recorded. %(name)s will not be drawn for meetings on this matter.",
+                name=rep.name,
+            ),
+            "success",
+        )
+        return redirect(
+            url_for("admin_representatives.detail", rep_id=rep.id) + "#conflicts", code=303
+        )
     return _detail_page(rep, conflict_form=form, status_code=422)
 
 
@@ -442,32 +421,24 @@ def applications():
 def decide(application_id: int):
     application = db.get_or_404(RepresentativeApplication, application_id)
     form = DecideForm(prefix=f"a{application.id}")
-    if form.validate_on_submit():
-        approve = form.decision.data == "approve"
-        try:
-            services.decide_application(
-                application,
-                approve,
-                {
-                    "term_start": form.term_start.data,
-                    "term_end": form.term_end.data,
-                    "reason": form.reason.data,
-                },
-                actor=current_user,
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            _tell_applicant(application)
-            flash(
-                _("The application has been approved.")
-                if approve
-                else _("The application has been rejected."),
-                "success",
-            )
-            return redirect(url_for("admin_representatives.applications"), code=303)
+    approve = form.decision.data == "approve"
+    data = {
+        "term_start": form.term_start.data,
+        "term_end": form.term_end.data,
+        "reason": form.reason.data,
+    }
+    if form.validate_on_submit() and carry_out(
+        form,
+        lambda: services.decide_application(application, approve, data, actor=current_user),
+        after_commit=lambda _value: _tell_applicant(application),
+    ):
+        flash(
+            _("The application has been approved.")
+            if approve
+            else _("The application has been rejected."),
+            "success",
+        )
+        return redirect(url_for("admin_representatives.applications"), code=303)
     if application.status != ApplicationStatus.PENDING:
         flash(_("This application has already been decided."), "error")
         return redirect(url_for("admin_representatives.applications"), code=303)
