@@ -27,6 +27,22 @@ class Mail:
     unsubscribe_url: str | None = None
 
 
+def render_mail(kind: str, to: str, *, unsubscribe_url: str | None = None, **context) -> Mail:
+    """A mail from its templates, `templates/mail/<kind>/subject.txt` and `body.txt`, in the
+    platform's language (zh_Hans: a mail is read later, away from the site's language
+    switch). Links in the templates come from `public_url` (PUBLIC_URL, never a Host header)."""
+    from flask_babel import force_locale
+
+    from consult.core.urls import public_url
+
+    env = current_app.jinja_env
+    context = {"public_url": public_url, **context}
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans")):
+        subject = env.get_template(f"mail/{kind}/subject.txt").render(context)
+        body = env.get_template(f"mail/{kind}/body.txt").render(context)
+    return Mail(to=to, subject=subject.strip(), body=body, unsubscribe_url=unsubscribe_url)
+
+
 def _message(mail: Mail, now: datetime) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = current_app.config.get(

@@ -19,7 +19,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from icalendar import Calendar, Event
@@ -30,8 +29,8 @@ from consult.catalogue.models import DecisionMatter
 from consult.consultations.models import Consultation
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import choices, db_int, show_violation
-from consult.core.mail import Mail, send
+from consult.core.forms import carry_out, choices, db_int, show_violation
+from consult.core.mail import send
 from consult.core.time import from_local, now_utc, to_local_input
 from consult.core.urls import public_host, public_url
 from consult.extensions import db
@@ -49,6 +48,7 @@ from consult.meetings.forms import (
 )
 from consult.meetings.limits import checkin_limit
 from consult.meetings.models import Attendance, Invitation, InvitationStatus, Meeting
+from consult.notifications import mails as notification_mails
 from consult.representatives import services as pool
 from consult.representatives.models import CATEGORY_VALUES, Representative
 from consult.site.helpers import qr_data_uri
@@ -75,48 +75,12 @@ def _user():
 
 def send_invitation_mails(invitations: list[Invitation]) -> int:
     """Tell each newly invited representative (who has an email address); after the commit."""
-    from consult.site.helpers import local_datetime
-
     mails = []
-    with force_locale("zh_Hans"):
-        for invitation in invitations:
-            rep, meeting = invitation.representative, invitation.meeting
-            address = rep.email or (rep.user.email if rep.user else None)
-            if not address:
-                continue
-            lines = [
-                _("Dear %(name)s,", name=rep.name),
-                "",
-                _("You are invited to attend this meeting as a public representative:"),
-                "",
-                meeting.title,
-                _(
-                    "Time: %(start)s to %(end)s (Beijing time)",
-                    start=local_datetime(meeting.starts_at, "short"),
-                    end=local_datetime(meeting.ends_at, "short"),
-                ),
-                _("Place: %(place)s", place=meeting.place),
-                "",
-                _(
-                    "Please accept or decline by %(deadline)s (Beijing time):",
-                    deadline=local_datetime(meeting.registration_deadline, "short"),
-                ),
-                public_url("meetings.my_invitations"),
-                "",
-                _(
-                    "Public page of the meeting: %(url)s",
-                    url=public_url("meetings.detail", meeting_id=meeting.id),
-                ),
-                "",
-                _("Donghu District People's Government Office"),
-            ]
-            mails.append(
-                Mail(
-                    to=address,
-                    subject=_("Invitation to attend: %(title)s", title=meeting.title),
-                    body="\n".join(lines),
-                )
-            )
+    for invitation in invitations:
+        rep = invitation.representative
+        address = rep.email or (rep.user.email if rep.user else None)
+        if address:
+            mails.append(notification_mails.invitation_mail(invitation, address))
     return send(mails)
 
 
@@ -374,15 +338,10 @@ def respond(invitation_id: int):
     form = ResponseForm(prefix=f"i{invitation.id}")
     if form.validate_on_submit():
         accept = form.answer.data == "accept"
-        try:
-            _invitation, substitute = services.respond(
-                invitation, accept, form.reason.data, actor=current_user
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
+        if done := carry_out(
+            form, lambda: services.respond(invitation, accept, form.reason.data, actor=current_user)
+        ):
+            _invitation, substitute = done.value
             if substitute is not None:
                 send_invitation_mails([substitute])
             flash(
@@ -608,34 +567,32 @@ def new_meeting():
         form.department_id.data = (
             0 if current_user.role == Role.ADMIN else current_user.department_id
         )
-    if form.validate_on_submit():
+
+    def schedule() -> Meeting:
+        # Read only once the form is valid: from_local needs the dates the form checked.
         agenda = [
             {"title": row.title.data, "matter_id": row.matter_id.data or None}
             for row in form.agenda_rows()
             if (row.title.data or "").strip() or row.matter_id.data
         ]
-        try:
-            meeting = services.create_meeting(
-                {
-                    "kind": form.kind.data,
-                    "title": form.title.data,
-                    "starts_at": from_local(form.starts_at.data, _zone()),
-                    "ends_at": from_local(form.ends_at.data, _zone()),
-                    "registration_deadline": from_local(form.registration_deadline.data, _zone()),
-                    "place": form.place.data,
-                    "seats": form.seats.data if form.seats.data is not None else 0,
-                    "department_id": form.department_id.data or None,
-                    "agenda": agenda,
-                },
-                actor=current_user,
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The meeting has been scheduled and published."), "success")
-            return redirect(url_for("manage_meetings.manage", meeting_id=meeting.id), code=303)
+        return services.create_meeting(
+            {
+                "kind": form.kind.data,
+                "title": form.title.data,
+                "starts_at": from_local(form.starts_at.data, _zone()),
+                "ends_at": from_local(form.ends_at.data, _zone()),
+                "registration_deadline": from_local(form.registration_deadline.data, _zone()),
+                "place": form.place.data,
+                "seats": form.seats.data if form.seats.data is not None else 0,
+                "department_id": form.department_id.data or None,
+                "agenda": agenda,
+            },
+            actor=current_user,
+        )
+
+    if form.validate_on_submit() and (done := carry_out(form, schedule)):
+        flash(_("The meeting has been scheduled and published."), "success")
+        return redirect(url_for("manage_meetings.manage", meeting_id=done.value.id), code=303)
     return render_template("meetings/form.html", form=form), (422 if form.errors else 200)
 
 
@@ -720,17 +677,15 @@ def _back(meeting: Meeting, anchor: str = ""):
 def invite(meeting_id: int):
     meeting = _managed(meeting_id)
     form = _invite_form(meeting, InviteForm(prefix="invite"))
-    if form.validate_on_submit():
-        try:
-            created = services.invite(meeting, form.representative_ids.data, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            send_invitation_mails(created)
-            flash(_("%(n)d representative(s) invited.", n=len(created)), "success")
-            return _back(meeting, "#invitations")
+    if form.validate_on_submit() and (
+        done := carry_out(
+            form,
+            lambda: services.invite(meeting, form.representative_ids.data, actor=current_user),
+            after_commit=send_invitation_mails,
+        )
+    ):
+        flash(_("%(n)d representative(s) invited.", n=len(done.value)), "success")
+        return _back(meeting, "#invitations")
     return _manage_page(meeting, invite_form=form, status_code=422)
 
 
@@ -738,27 +693,26 @@ def invite(meeting_id: int):
 def draw(meeting_id: int):
     meeting = _managed(meeting_id)
     form = DrawForm(prefix="draw")
-    if form.validate_on_submit():
-        try:
-            result = services.run_draw(
+    if form.validate_on_submit() and (
+        done := carry_out(
+            form,
+            lambda: services.run_draw(
                 meeting, {"seed": form.seed.data, "quotas": form.quotas()}, actor=current_user
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            drawn = [i for i in meeting.invitations if i.draw_id == result.id]
-            send_invitation_mails(drawn)
-            flash(
-                _(
-                    "Drawn with seed %(seed)s: %(n)d representative(s) invited. The draw is published on the meeting's page.",
-                    seed=result.seed,
-                    n=len(drawn),
-                ),
-                "success",
-            )
-            return _back(meeting, "#invitations")
+            ),
+        )
+    ):
+        result = done.value
+        drawn = [i for i in meeting.invitations if i.draw_id == result.id]
+        send_invitation_mails(drawn)
+        flash(
+            _(
+                "Drawn with seed %(seed)s: %(n)d representative(s) invited. The draw is published on the meeting's page.",
+                seed=result.seed,
+                n=len(drawn),
+            ),
+            "success",
+        )
+        return _back(meeting, "#invitations")
     return _manage_page(meeting, draw_form=form, status_code=422)
 
 
@@ -768,13 +722,7 @@ def close_attendance(meeting_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.close_attendance(meeting, actor=current_user)
-    except RuleViolation as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
+    if carry_out(None, lambda: services.close_attendance(meeting, actor=current_user)):
         flash(_("Attendance has been recorded."), "success")
     return _back(meeting, "#invitations")
 
@@ -783,24 +731,16 @@ def close_attendance(meeting_id: int):
 def add_remark(meeting_id: int):
     meeting = _managed(meeting_id)
     form = _remark_form(meeting, RemarkForm(prefix="remark"))
-    if form.validate_on_submit():
-        try:
-            services.add_remark(
-                meeting,
-                {
-                    "representative_id": form.representative_id.data,
-                    "agenda_item_id": form.agenda_item_id.data or None,
-                    "text": form.text.data,
-                },
-                actor=current_user,
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The remark has been recorded."), "success")
-            return _back(meeting, "#remarks")
+    data = {
+        "representative_id": form.representative_id.data,
+        "agenda_item_id": form.agenda_item_id.data or None,
+        "text": form.text.data,
+    }
+    if form.validate_on_submit() and carry_out(
+        form, lambda: services.add_remark(meeting, data, actor=current_user)
+    ):
+        flash(_("The remark has been recorded."), "success")
+        return _back(meeting, "#remarks")
     return _manage_page(meeting, remark_form=form, status_code=422)
 
 
@@ -808,27 +748,19 @@ def add_remark(meeting_id: int):
 def publish_outcome(meeting_id: int):
     meeting = _managed(meeting_id)
     form = outcome_form_for(meeting)
-    if form.validate_on_submit():
-        items = {
-            item.id: {
-                "decision": form[f"decision_{item.id}"].data,
-                "interpretation": form[f"interpretation_{item.id}"].data,
-            }
-            for item in meeting.agenda
+    items = {
+        item.id: {
+            "decision": form[f"decision_{item.id}"].data,
+            "interpretation": form[f"interpretation_{item.id}"].data,
         }
-        try:
-            services.publish_outcome(
-                meeting, {"summary": form.summary.data, "items": items}, actor=current_user
-            )
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The outcome has been published."), "success")
-            return redirect(
-                url_for("meetings.detail", meeting_id=meeting.id) + "#outcome", code=303
-            )
+        for item in meeting.agenda
+    }
+    data = {"summary": form.summary.data, "items": items}
+    if form.validate_on_submit() and carry_out(
+        form, lambda: services.publish_outcome(meeting, data, actor=current_user)
+    ):
+        flash(_("The outcome has been published."), "success")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#outcome", code=303)
     return _manage_page(meeting, outcome_form=form, status_code=422)
 
 
@@ -845,18 +777,16 @@ def check_in(meeting_id: int):
             candidate = db.session.get(Invitation, ok)
             if candidate and candidate.meeting_id == meeting.id and candidate.checked_in_at:
                 done = candidate
-    if form.validate_on_submit():
-        try:
-            invitation = services.check_in(meeting, form.code.data, actor=current_user)
-        except RuleViolation as exc:
-            db.session.rollback()
-            show_violation(form, exc)
-        else:
-            db.session.commit()
-            return redirect(
-                url_for("manage_meetings.check_in", meeting_id=meeting.id, ok=invitation.id),
-                code=303,
-            )
+    # `done` above is the invitation the page confirms; the call's result has its own name.
+    if form.validate_on_submit() and (
+        checked := carry_out(
+            form, lambda: services.check_in(meeting, form.code.data, actor=current_user)
+        )
+    ):
+        return redirect(
+            url_for("manage_meetings.check_in", meeting_id=meeting.id, ok=checked.value.id),
+            code=303,
+        )
     accepted = sorted(
         (i for i in meeting.invitations if i.status == InvitationStatus.ACCEPTED),
         key=lambda i: (i.checked_in_at is not None, i.representative.name),
