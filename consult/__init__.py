@@ -235,6 +235,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult.catalogue.views import bp as catalogue_bp
     from consult.catalogue.views import manage_bp
     from consult.comments.views import bp as comments_bp
+    from consult.comments.views import manage_bp as manage_comments_bp
     from consult.consultations.views import bp as consultations_bp
     from consult.consultations.views import manage_bp as manage_consultations_bp
     from consult.feedback.views import bp as feedback_bp
@@ -245,6 +246,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult.notifications.views import outbox_bp
     from consult.representatives.views import admin_bp as admin_representatives_bp
     from consult.representatives.views import bp as representatives_bp
+    from consult.site.calendars import bp as calendars_bp
     from consult.site.feeds import bp as feeds_bp
     from consult.site.freshness import bp as freshness_bp
     from consult.site.opendata import bp as opendata_bp
@@ -254,6 +256,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultations_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(manage_consultations_bp)
+    app.register_blueprint(manage_comments_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(manage_feedback_bp)
     app.register_blueprint(accounts_bp)
@@ -269,6 +272,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(opendata_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(calendars_bp)
     # No routes: ETag / Last-Modified and 304s on the public lists, feeds and API lists.
     app.register_blueprint(freshness_bp)
 
@@ -420,13 +424,13 @@ def _register_cli(app: Flask) -> None:
     from consult.accounts.cli import register as register_accounts
     from consult.catalogue.cli import register as register_catalogue
     from consult.comments.cli import register as register_comments
-    from consult.consultations.cli import register as register_consultations
+    from consult.jobs import register as register_jobs
     from consult.notifications.cli import register as register_notifications
     from consult.site.cli import register as register_site
 
     register_accounts(app)
     register_comments(app)
     register_catalogue(app)
-    register_consultations(app)
+    register_jobs(app)
     register_notifications(app)
     register_site(app)

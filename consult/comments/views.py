@@ -1,24 +1,44 @@
-"""Submitting a comment, and the receipt pages."""
+"""Submitting a comment and the receipt pages; the department's side of comments: entering
+those received offline, moderation (withholding with a reason, publishing again), attachments."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.comments import grouping, services
-from consult.comments.forms import CommentForm, ReceiptLookupForm
+from consult.comments.forms import CommentForm, HideForm, OfflineCommentForm, ReceiptLookupForm
 from consult.comments.limits import comment_limits
+from consult.comments.models import Comment
+from consult.consultations import services as consultations
+from consult.consultations import views as consultation_views
+from consult.consultations.forms import DeleteForm
 from consult.consultations.views import _page, comment_form_for
-from consult.core.errors import NotFound, RuleViolation
-from consult.core.forms import show_violation
-from consult.core.time import now_utc
+from consult.core.auth import staff_only
+from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.forms import carry_out, show_violation
+from consult.core.storage import storage
+from consult.core.time import from_local, now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db
 
 bp = Blueprint("comments", __name__)
+# The department's handling of comments: entering offline ones, moderation, attachments.
+manage_bp = Blueprint("manage_comments", __name__, url_prefix="/manage")
+staff_only(manage_bp)
 
 
 @bp.post("/consultations/<int:consultation_id>/comments")
@@ -130,4 +150,98 @@ def receipt(number: str):
         comment=comment,
         record=services.receipt_record(comment),
         new=request.args.get("new") == "1",
+    )
+
+
+# --- the department's handling of comments ------------------------------------------------
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/offline-comments")
+def add_offline_comment(consultation_id: int):
+    consultation = consultation_views._managed(consultation_id)
+    form = consultation_views.offline_form_for(consultation, OfflineCommentForm(prefix="offline"))
+    if form.validate_on_submit() and (
+        done := carry_out(
+            form,
+            lambda: services.enter_offline_comment(
+                consultation,
+                {
+                    "source": form.source.data,
+                    "activity_id": form.activity_id.data or None,
+                    "received_at": from_local(form.received_at.data, consultation_views._zone()),
+                    "clause": form.clause.data or None,
+                    "author_name": form.author_name.data,
+                    "show_name": form.show_name.data,
+                    "contact": form.contact.data,
+                    "body": form.body.data,
+                },
+                actor=current_user,
+            ),
+        )
+    ):
+        flash(
+            _("Comment entered. Its receipt number is %(receipt)s.", receipt=done.value.receipt),
+            "success",
+        )
+        return redirect(
+            url_for("manage_consultations.manage", consultation_id=consultation.id) + "#offline"
+        )
+    return consultation_views._manage_page(consultation, offline_form=form, status_code=422)
+
+
+@manage_bp.post("/comments/<int:comment_id>/hide")
+def hide_comment(comment_id: int):
+    comment = db.get_or_404(Comment, comment_id)
+    if not consultations.may_manage(current_user, comment.consultation):
+        raise Forbidden()
+    form = HideForm(prefix="hide")
+    if not form.validate_on_submit():
+        abort(400)
+    if carry_out(
+        None,
+        lambda: services.hide_comment(
+            comment, form.reason.data, form.note.data, actor=current_user
+        ),
+    ):
+        flash(
+            _("Comment %(receipt)s is now withheld from the public.", receipt=comment.receipt),
+            "success",
+        )
+    return redirect(
+        url_for("manage_consultations.manage", consultation_id=comment.consultation_id)
+        + f"#comment-{comment.id}"
+    )
+
+
+@manage_bp.post("/comments/<int:comment_id>/publish")
+def publish_comment(comment_id: int):
+    comment = db.get_or_404(Comment, comment_id)
+    if not consultations.may_manage(current_user, comment.consultation):
+        raise Forbidden()
+    form = DeleteForm(prefix="delete")
+    if not form.validate_on_submit():
+        abort(400)
+    services.publish_comment(comment, actor=current_user)
+    db.session.commit()
+    flash(_("Comment %(receipt)s is published.", receipt=comment.receipt), "success")
+    return redirect(
+        url_for("manage_consultations.manage", consultation_id=comment.consultation_id)
+        + f"#comment-{comment.id}"
+    )
+
+
+@manage_bp.get("/comments/<int:comment_id>/attachment")
+def comment_attachment(comment_id: int):
+    comment = db.get_or_404(Comment, comment_id)
+    if (
+        not consultations.may_manage(current_user, comment.consultation)
+        or comment.attachment is None
+    ):
+        abort(404)
+    f = comment.attachment
+    return send_file(
+        storage().path(f.storage_key),
+        mimetype=f.content_type,
+        as_attachment=True,
+        download_name=f.filename,
     )

@@ -338,39 +338,6 @@ def add_document(consultation_id: int):
     return _manage_page(consultation, document_form=form, status_code=422)
 
 
-@manage_bp.post("/consultations/<int:consultation_id>/offline-comments")
-def add_offline_comment(consultation_id: int):
-    consultation = _managed(consultation_id)
-    form = offline_form_for(consultation, OfflineCommentForm(prefix="offline"))
-    if form.validate_on_submit() and (
-        done := carry_out(
-            form,
-            lambda: comments.enter_offline_comment(
-                consultation,
-                {
-                    "source": form.source.data,
-                    "activity_id": form.activity_id.data or None,
-                    "received_at": from_local(form.received_at.data, _zone()),
-                    "clause": form.clause.data or None,
-                    "author_name": form.author_name.data,
-                    "show_name": form.show_name.data,
-                    "contact": form.contact.data,
-                    "body": form.body.data,
-                },
-                actor=current_user,
-            ),
-        )
-    ):
-        flash(
-            _("Comment entered. Its receipt number is %(receipt)s.", receipt=done.value.receipt),
-            "success",
-        )
-        return redirect(
-            url_for("manage_consultations.manage", consultation_id=consultation.id) + "#offline"
-        )
-    return _manage_page(consultation, offline_form=form, status_code=422)
-
-
 @manage_bp.post("/consultations/<int:consultation_id>/delete")
 def delete(consultation_id: int):
     consultation = _managed(consultation_id)
@@ -382,58 +349,3 @@ def delete(consultation_id: int):
         flash(_("The scheduled consultation has been deleted."), "success")
         return redirect(url_for("catalogue.matter", matter_id=matter_id))
     return redirect(url_for("manage_consultations.manage", consultation_id=consultation_id))
-
-
-@manage_bp.post("/comments/<int:comment_id>/hide")
-def hide_comment(comment_id: int):
-    comment = db.get_or_404(Comment, comment_id)
-    if not services.may_manage(current_user, comment.consultation):
-        raise Forbidden()
-    form = HideForm(prefix="hide")
-    if not form.validate_on_submit():
-        abort(400)
-    if carry_out(
-        None,
-        lambda: comments.hide_comment(
-            comment, form.reason.data, form.note.data, actor=current_user
-        ),
-    ):
-        flash(
-            _("Comment %(receipt)s is now withheld from the public.", receipt=comment.receipt),
-            "success",
-        )
-    return redirect(
-        url_for("manage_consultations.manage", consultation_id=comment.consultation_id)
-        + f"#comment-{comment.id}"
-    )
-
-
-@manage_bp.post("/comments/<int:comment_id>/publish")
-def publish_comment(comment_id: int):
-    comment = db.get_or_404(Comment, comment_id)
-    if not services.may_manage(current_user, comment.consultation):
-        raise Forbidden()
-    form = DeleteForm(prefix="delete")
-    if not form.validate_on_submit():
-        abort(400)
-    comments.publish_comment(comment, actor=current_user)
-    db.session.commit()
-    flash(_("Comment %(receipt)s is published.", receipt=comment.receipt), "success")
-    return redirect(
-        url_for("manage_consultations.manage", consultation_id=comment.consultation_id)
-        + f"#comment-{comment.id}"
-    )
-
-
-@manage_bp.get("/comments/<int:comment_id>/attachment")
-def comment_attachment(comment_id: int):
-    comment = db.get_or_404(Comment, comment_id)
-    if not services.may_manage(current_user, comment.consultation) or comment.attachment is None:
-        abort(404)
-    f = comment.attachment
-    return send_file(
-        storage().path(f.storage_key),
-        mimetype=f.content_type,
-        as_attachment=True,
-        download_name=f.filename,
-    )

@@ -612,7 +612,7 @@ def schedule_render(report_id: int) -> str:
         from rq import Queue
 
         Queue("reports", connection=Redis.from_url(current_app.config["REDIS_URL"])).enqueue(
-            "consult.feedback.jobs.render_report_job", report_id, job_timeout=1800
+            "consult.jobs.render_report_job", report_id, job_timeout=1800
         )
     else:
         app = current_app._get_current_object()

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -21,18 +20,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from icalendar import Calendar, Event
 
 from consult.accounts.models import Department, Role
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
-from consult.consultations.models import Consultation
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import carry_out, choices, db_int, show_violation
 from consult.core.mail import send
 from consult.core.time import from_local, now_utc, to_local_input
-from consult.core.urls import public_host, public_url
+from consult.core.urls import public_url
 from consult.extensions import db
 from consult.meetings import rules, services
 from consult.meetings.forms import (
@@ -57,9 +54,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("meetings", __name__)
 manage_bp = Blueprint("manage_meetings", __name__, url_prefix="/manage")
-
-CALENDAR_PAST = timedelta(days=180)
-CALENDAR_LIMIT = 300
 
 
 def _zone() -> str:
@@ -159,120 +153,6 @@ def detail(meeting_id: int):
         can_manage=services.may_manage(_user(), meeting),
         mine=mine,
     )
-
-
-def _calendar(name: str) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", "-//Donghu District People's Government//Consult//ZH")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    return cal
-
-
-def _ics(cal: Calendar, filename: str) -> Response:
-    response = Response(cal.to_ical(), mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "public, max-age=900"
-    return response
-
-
-def _uid(kind: str, ident: int) -> str:
-    # Stable across requests and deployments of the same site, so calendars update in place.
-    return f"{kind}-{ident}@{public_host()}"
-
-
-def _event(uid: str, url: str, now, start, end, summary: str, lines, **extra) -> Event:
-    """One calendar event; `lines` (the empty ones left out) make its description, `extra`
-    its further properties (location, created, status, transp …)."""
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", now)
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    event.add("summary", summary)
-    event.add("description", "\n".join(line for line in lines if line))
-    event.add("url", url)
-    for key, value in extra.items():
-        event.add(key, value)
-    return event
-
-
-@bp.get("/calendar/meetings.ics")
-def meetings_calendar():
-    now = now_utc()
-    cal = _calendar(_("Donghu District: government meetings"))
-    stmt = (
-        sa.select(Meeting)
-        .where(Meeting.ends_at >= now - CALENDAR_PAST)
-        .order_by(Meeting.starts_at)
-        .limit(CALENDAR_LIMIT)
-    )
-    for meeting in db.session.scalars(stmt):
-        url = public_url("meetings.detail", meeting_id=meeting.id)
-        agenda = "\n".join(f"{a.position}. {a.title}" for a in meeting.agenda)
-        organiser = (
-            meeting.department.name if meeting.department else _("District People's Government")
-        )
-        lines = (
-            str(rules.KIND_LABELS.get(meeting.kind, meeting.kind)),
-            _("Organiser: %(name)s", name=organiser),
-            _("Agenda:") + "\n" + agenda if agenda else "",
-            url,
-        )
-        cal.add_component(
-            _event(
-                _uid("meeting", meeting.id),
-                url,
-                now,
-                meeting.starts_at,
-                meeting.ends_at,
-                meeting.title,
-                lines,
-                created=meeting.created_at,
-                location=meeting.place,
-                status="CONFIRMED",
-                transp="OPAQUE",
-            )
-        )
-    return _ics(cal, "meetings.ics")
-
-
-@bp.get("/calendar/consultations.ics")
-def consultations_calendar():
-    now = now_utc()
-    cal = _calendar(_("Donghu District: public consultations closing"))
-    stmt = (
-        sa.select(Consultation)
-        .where(Consultation.closes_at >= now - CALENDAR_PAST)
-        .order_by(Consultation.closes_at)
-        .limit(CALENDAR_LIMIT)
-    )
-    for consultation in db.session.scalars(stmt):
-        url = public_url("consultations.detail", consultation_id=consultation.id)
-        lines = (
-            _(
-                "The call for comments on this draft closes at the end of this event. Comment online:"
-            ),
-            url,
-        )
-        # A closing time is an instant; the event is the last half hour for commenting, so
-        # a calendar's reminder comes while there is still time.
-        cal.add_component(
-            _event(
-                _uid("consultation-closes", consultation.id),
-                url,
-                now,
-                consultation.closes_at - timedelta(minutes=30),
-                consultation.closes_at,
-                _("Comments close: %(title)s", title=consultation.title),
-                lines,
-                transp="TRANSPARENT",
-            )
-        )
-    return _ics(cal, "consultations.ics")
 
 
 # --- the representative ------------------------------------------------------------------

@@ -210,7 +210,7 @@ class District:
             "api.list_decisions": ["/api/v1/decisions", "/api/v1/decisions?q=停车"],
             "api.get_decision": [f"/api/v1/decisions/{m}" for m in matters],
             "api.list_reports": [f"/api/v1/consultations/{c}/reports" for c in c_ids],
-            "meetings.consultations_calendar": ["/calendar/consultations.ics"],
+            "calendars.consultations": ["/calendar/consultations.ics"],
             "feeds.consultations": ["/feeds/consultations.atom"],
             "feeds.feedback": ["/feeds/feedback.atom"],
             "opendata.index": ["/open-data"],

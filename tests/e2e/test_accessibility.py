@@ -224,9 +224,9 @@ PAGES: dict[str, Subject] = {
 # Endpoints that are no page of their own: files, feeds, data, redirects and actions.
 NOT_PAGES = re.compile(
     r"^(static|api\..*|feeds\..*|site\.(set_language|set_care_mode|health)|catalogue\.(index|"
-    r"year_csv|year_json)|meetings\.venue|opendata\.download|meetings\.(consultations|meetings)_calendar|"
+    r"year_csv|year_json)|meetings\.venue|opendata\.download|calendars\..*|"
     r"consultations\.document|feedback\.(report_pdf|revised_draft)|"
-    r"manage_consultations\.comment_attachment)$"
+    r"manage_comments\.comment_attachment)$"
 )
 
 MATRIX = [

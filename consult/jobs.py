@@ -1,0 +1,51 @@
+"""Work that no request does: `flask --app consult tick`, run from cron every minute, and the
+entry points of the RQ jobs (a worker runs `rq worker reports` with the app's environment).
+Both cut across the domains, so they live beside them rather than in one of them."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+def tick() -> tuple[str, str]:
+    """Housekeeping by the clock: open due consultations, end expired representative terms,
+    group the comments still waiting (a web process that stopped before grouping them);
+    then, after the commit, send the notification mails that became due. Returns what was
+    done, in words."""
+    from consult.comments.grouping import group_all
+    from consult.consultations.services import activate_due
+    from consult.extensions import db
+    from consult.notifications.cli import describe
+    from consult.notifications.services import send_due_notifications
+    from consult.representatives.services import end_expired_terms
+
+    count = activate_due()
+    ended = end_expired_terms()
+    db.session.commit()
+    grouped = group_all()
+    db.session.commit()
+    done = (
+        f"activated {count} consultation(s); ended {ended} representative term(s); "
+        f"grouped {grouped} waiting comment(s)"
+    )
+    return done, describe(send_due_notifications())
+
+
+def render_report_job(report_id: int) -> None:
+    """RQ: render one feedback report in a worker process."""
+    from consult import create_app
+    from consult.feedback.services import render_report_now
+
+    app = create_app()
+    with app.app_context():
+        render_report_now(report_id)
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("tick")
+    def tick_command() -> None:
+        """Housekeeping by the clock (cron, every minute): due consultations open, expired
+        terms end, waiting comments are grouped, due notification mails go out."""
+        for line in tick():
+            click.echo(line)
