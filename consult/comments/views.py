@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,7 +29,7 @@ from consult.consultations.views import _page, comment_form_for
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.forms import carry_out, show_violation
-from consult.core.storage import storage
+from consult.core.storage import send_stored
 from consult.core.time import from_local, now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db
@@ -189,11 +188,24 @@ def add_offline_comment(consultation_id: int):
     return consultation_views._manage_page(consultation, offline_form=form, status_code=422)
 
 
-@manage_bp.post("/comments/<int:comment_id>/hide")
-def hide_comment(comment_id: int):
+def _managed_comment(comment_id: int) -> Comment:
     comment = db.get_or_404(Comment, comment_id)
     if not consultations.may_manage(current_user, comment.consultation):
         raise Forbidden()
+    return comment
+
+
+def _back_to(comment: Comment):
+    """The consultation's screen, at the comment just handled."""
+    return redirect(
+        url_for("manage_consultations.manage", consultation_id=comment.consultation_id)
+        + f"#comment-{comment.id}"
+    )
+
+
+@manage_bp.post("/comments/<int:comment_id>/hide")
+def hide_comment(comment_id: int):
+    comment = _managed_comment(comment_id)
     form = HideForm(prefix="hide")
     if not form.validate_on_submit():
         abort(400)
@@ -207,27 +219,19 @@ def hide_comment(comment_id: int):
             _("Comment %(receipt)s is now withheld from the public.", receipt=comment.receipt),
             "success",
         )
-    return redirect(
-        url_for("manage_consultations.manage", consultation_id=comment.consultation_id)
-        + f"#comment-{comment.id}"
-    )
+    return _back_to(comment)
 
 
 @manage_bp.post("/comments/<int:comment_id>/publish")
 def publish_comment(comment_id: int):
-    comment = db.get_or_404(Comment, comment_id)
-    if not consultations.may_manage(current_user, comment.consultation):
-        raise Forbidden()
+    comment = _managed_comment(comment_id)
     form = DeleteForm(prefix="delete")
     if not form.validate_on_submit():
         abort(400)
     services.publish_comment(comment, actor=current_user)
     db.session.commit()
     flash(_("Comment %(receipt)s is published.", receipt=comment.receipt), "success")
-    return redirect(
-        url_for("manage_consultations.manage", consultation_id=comment.consultation_id)
-        + f"#comment-{comment.id}"
-    )
+    return _back_to(comment)
 
 
 @manage_bp.get("/comments/<int:comment_id>/attachment")
@@ -239,9 +243,4 @@ def comment_attachment(comment_id: int):
     ):
         abort(404)
     f = comment.attachment
-    return send_file(
-        storage().path(f.storage_key),
-        mimetype=f.content_type,
-        as_attachment=True,
-        download_name=f.filename,
-    )
+    return send_stored(f.storage_key, f.content_type, f.filename)

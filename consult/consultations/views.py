@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -35,7 +34,7 @@ from consult.consultations.models import Consultation, ConsultationDocument
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden
 from consult.core.forms import carry_out, choices, db_int
-from consult.core.storage import storage
+from consult.core.storage import send_stored
 from consult.core.time import from_local, now_utc, to_local_input
 from consult.extensions import db
 from consult.notifications.services import notify_after_commit
@@ -151,13 +150,7 @@ def group(consultation_id: int, group_id: int):
 @bp.get("/documents/<int:doc_id>")
 def document(doc_id: int, filename: str | None = None):
     doc = db.get_or_404(ConsultationDocument, doc_id)
-    return send_file(
-        storage().path(doc.file.storage_key),
-        mimetype=doc.file.content_type,
-        as_attachment=True,
-        download_name=doc.file.filename,
-        max_age=3600,
-    )
+    return send_stored(doc.file.storage_key, doc.file.content_type, doc.file.filename, max_age=3600)
 
 
 # --- the department's screens -------------------------------------------------------------

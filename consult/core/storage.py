@@ -8,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app, send_file
 
 
 class LocalStorage:
@@ -41,3 +41,22 @@ class LocalStorage:
 def storage() -> LocalStorage:
     root = current_app.config.get("STORAGE_DIR") or os.path.join(current_app.instance_path, "files")
     return LocalStorage(Path(root))
+
+
+def send_stored(
+    key: str,
+    content_type: str,
+    filename: str,
+    *,
+    max_age: int | None = None,
+    etag: str | None = None,
+) -> Response:
+    """A stored file as a download under its own name."""
+    return send_file(
+        storage().path(key),
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=filename,
+        max_age=max_age,
+        etag=etag if etag is not None else True,
+    )

@@ -15,7 +15,7 @@ from consult.consultations.models import Consultation
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import carry_out, db_int, show_violation
-from consult.core.storage import storage
+from consult.core.storage import send_stored, storage
 from consult.core.time import now_utc
 from consult.extensions import db
 from consult.feedback import rules, services
@@ -58,12 +58,7 @@ def revised_draft(consultation_id: int):
     if consultation.feedback_published_at is None or consultation.revised_draft is None:
         abort(404)
     f = consultation.revised_draft
-    return send_file(
-        storage().path(f.storage_key),
-        mimetype=f.content_type,
-        as_attachment=True,
-        download_name=f.filename,
-    )
+    return send_stored(f.storage_key, f.content_type, f.filename)
 
 
 # --- the department's workspace ----------------------------------------------------------
