@@ -27,6 +27,25 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+class DepartmentOwned:
+    """Rule 4 in one place, for everything a department owns (a decision matter, its
+    consultations, a meeting): an active officer manages what is their own department's, the
+    government office everything. (Indico's `event.can_manage(user)`.) The owner is the
+    model's `department_id` (a column, or a property); None means the office's own."""
+
+    def can_manage(self, actor: User | None) -> bool:
+        return manages_department(actor, self.department_id)  # type: ignore[attr-defined]
+
+
+def manages_department(actor: User | None, department_id: int | None) -> bool:
+    """Whether `actor` acts for `department_id` (None: the government office's own)."""
+    from consult.accounts.rules import may_act_for_department
+
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
+        return False
+    return may_act_for_department(actor.role, actor.department_id, department_id)
+
+
 class Department(db.Model):
     __tablename__ = "department"
 

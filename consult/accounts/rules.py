@@ -53,11 +53,14 @@ def check_role_department(role: str, department_id: int | None) -> None:
         raise RuleViolation("department_id", _l("A department officer needs a department."))
 
 
-def may_act_for_department(role: str, own_department_id: int | None, department_id: int) -> bool:
-    """Rule 4: an officer acts only for their own department; the government office for all."""
+def may_act_for_department(
+    role: str, own_department_id: int | None, department_id: int | None
+) -> bool:
+    """Rule 4: an officer acts only for their own department; the government office for all
+    (and alone for what no department owns: `department_id` None)."""
     if role == Role.ADMIN:
         return True
-    return role == Role.OFFICER and own_department_id == department_id
+    return role == Role.OFFICER and department_id is not None and own_department_id == department_id
 
 
 def password_fingerprint(password_hash: str, last_login_at: datetime | None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import Department, User, _in
+from consult.accounts.models import Department, DepartmentOwned, User, _in
 from consult.core.time import UTCDateTime, now_utc
 from consult.extensions import db
 
@@ -58,7 +58,7 @@ class CatalogueYear(db.Model):
         return self.published_at is not None
 
 
-class DecisionMatter(db.Model):
+class DecisionMatter(DepartmentOwned, db.Model):
     __tablename__ = "decision_matter"
 
     id: Mapped[int] = mapped_column(primary_key=True)

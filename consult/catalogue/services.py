@@ -10,8 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Department, Role, User
-from consult.accounts.rules import may_act_for_department
+from consult.accounts.models import Department, Role, User, manages_department
 from consult.catalogue import rules, schemas
 from consult.catalogue.models import (
     PROCEDURE_VALUES,
@@ -37,21 +36,11 @@ API_FIELDS = (*CATALOGUE_FIELDS, "reason")
 
 
 def can_edit_matter(actor: User | None, matter: DecisionMatter) -> bool:
-    return (
-        actor is not None
-        and getattr(actor, "is_authenticated", False)
-        and actor.active
-        and may_act_for_department(actor.role, actor.department_id, matter.department_id)
-        and not matter.is_closed
-    )
+    return matter.can_manage(actor) and not matter.is_closed
 
 
 def _require_staff_for(actor: User | None, department_id: int) -> None:
-    if (
-        actor is None
-        or not actor.active
-        or not may_act_for_department(actor.role, actor.department_id, department_id)
-    ):
+    if not manages_department(actor, department_id):
         raise Forbidden(_l("You can only act for your own department."))
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import User, _in
+from consult.accounts.models import DepartmentOwned, User, _in
 from consult.catalogue.models import DecisionMatter
 from consult.core.time import UTCDateTime, now_utc
 from consult.extensions import db
@@ -51,7 +51,7 @@ class StoredFile(db.Model):
         return f"<StoredFile {self.id} {self.filename!r} {self.size}B>"
 
 
-class Consultation(db.Model):
+class Consultation(DepartmentOwned, db.Model):
     __tablename__ = "consultation"
 
     id: Mapped[int] = mapped_column(primary_key=True)

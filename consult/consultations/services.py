@@ -11,7 +11,6 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from consult.accounts.models import User
-from consult.accounts.rules import may_act_for_department
 from consult.catalogue.models import DecisionMatter, MatterStatus
 from consult.consultations import rules, schemas
 from consult.consultations.models import (
@@ -40,10 +39,7 @@ def configured_minimum() -> timedelta:
 
 
 def may_manage(actor: User | None, consultation_or_matter) -> bool:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
-        return False
-    department_id = consultation_or_matter.department_id
-    return may_act_for_department(actor.role, actor.department_id, department_id)
+    return consultation_or_matter.can_manage(actor)
 
 
 def _require_manager(actor: User | None, target) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import Department, _in
+from consult.accounts.models import Department, DepartmentOwned, _in
 from consult.comments.models import DISPOSITION_VALUES
 from consult.consultations.models import Consultation, StoredFile
 from consult.core.time import UTCDateTime, now_utc
@@ -25,7 +25,7 @@ class ReportStatus(enum.StrEnum):
 REPORT_STATUS_VALUES = tuple(s.value for s in ReportStatus)
 
 
-class AnswerTemplate(db.Model):
+class AnswerTemplate(DepartmentOwned, db.Model):
     """A department's reusable answer: a disposition and a reason, edited before applying."""
 
     __tablename__ = "answer_template"

@@ -17,8 +17,7 @@ from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Department, User
-from consult.accounts.rules import may_act_for_department
+from consult.accounts.models import Department, User, manages_department
 from consult.comments import rules as comment_rules
 from consult.comments.models import Comment, Disposition
 from consult.consultations import services as consultations
@@ -167,9 +166,7 @@ def save_template(
     if template is not None and template.department_id != department.id:
         # Someone else's template reached through one's own department: not theirs to edit.
         raise Forbidden(_l("This template belongs to another department."))
-    if actor is not None and not may_act_for_department(
-        actor.role, actor.department_id, department.id
-    ):
+    if actor is not None and not manages_department(actor, department.id):
         raise Forbidden(_l("You can only act for your own department."))
     title = (data.get("title") or "").strip()
     if not title:
@@ -196,9 +193,7 @@ def save_template(
 
 
 def delete_template(template: AnswerTemplate, *, actor: User | None) -> None:
-    if actor is not None and not may_act_for_department(
-        actor.role, actor.department_id, template.department_id
-    ):
+    if actor is not None and not template.can_manage(actor):
         raise Forbidden(_l("You can only act for your own department."))
     db.session.delete(template)
     db.session.flush()

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import Department, _in
+from consult.accounts.models import Department, DepartmentOwned, _in
 from consult.catalogue.models import DecisionMatter
 from consult.core.time import UTCDateTime, now_utc
 from consult.extensions import db
@@ -48,7 +48,7 @@ ATTENDANCE_VALUES = tuple(a.value for a in Attendance)
 SOURCE_VALUES = tuple(s.value for s in InvitationSource)
 
 
-class Meeting(db.Model):
+class Meeting(DepartmentOwned, db.Model):
     __tablename__ = "meeting"
 
     id: Mapped[int] = mapped_column(primary_key=True)

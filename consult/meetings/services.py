@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Department, Role, User
+from consult.accounts.models import Department, Role, User, manages_department
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
 from consult.consultations.models import Consultation
@@ -39,21 +39,11 @@ log = logging.getLogger(__name__)
 
 
 def may_manage(actor: User | None, meeting_or_department_id: Meeting | int | None) -> bool:
-    """The government office manages every meeting; a department only its own."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
-        return False
-    if actor.role == Role.ADMIN:
-        return True
-    department_id = (
-        meeting_or_department_id.department_id
-        if isinstance(meeting_or_department_id, Meeting)
-        else meeting_or_department_id
-    )
-    return (
-        actor.role == Role.OFFICER
-        and department_id is not None
-        and actor.department_id == department_id
-    )
+    """The government office manages every meeting; a department only its own (a meeting to
+    be made is asked about by its department's id)."""
+    if isinstance(meeting_or_department_id, Meeting):
+        return meeting_or_department_id.can_manage(actor)
+    return manages_department(actor, meeting_or_department_id)
 
 
 def _require_manager(actor: User | None, meeting: Meeting) -> None:
