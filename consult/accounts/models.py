@@ -36,6 +36,22 @@ class DepartmentOwned:
     def can_manage(self, actor: User | None) -> bool:
         return manages_department(actor, self.department_id)  # type: ignore[attr-defined]
 
+    @classmethod
+    def managed_by(cls, actor: User | None) -> sa.ColumnElement[bool]:
+        """The same rule as a query criterion: `select(Meeting).where(Meeting.managed_by(u))`
+        lists what `u` may manage."""
+        return _managed_criterion(cls.department_id, actor)  # type: ignore[attr-defined]
+
+
+def _managed_criterion(department_column, actor: User | None) -> sa.ColumnElement[bool]:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
+        return sa.false()
+    if actor.role == Role.ADMIN:
+        return sa.true()
+    if actor.role == Role.OFFICER and actor.department_id is not None:
+        return department_column == actor.department_id
+    return sa.false()
+
 
 def manages_department(actor: User | None, department_id: int | None) -> bool:
     """Whether `actor` acts for `department_id` (None: the government office's own)."""

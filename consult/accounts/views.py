@@ -20,7 +20,8 @@ from consult.accounts.forms import (
 )
 from consult.accounts.models import ApiToken, Department, Role, User
 from consult.comments.models import Comment
-from consult.core.errors import Forbidden, RuleViolation
+from consult.core.auth import admin_only
+from consult.core.errors import RuleViolation
 from consult.core.forms import carry_out, choices
 from consult.core.mail import send
 from consult.core.urls import safe_local_path
@@ -191,11 +192,7 @@ def revoke_token(token_id: int):
 # --- the government office ---------------------------------------------------------------
 
 
-@admin_bp.before_request
-@login_required
-def _admins_only():
-    if current_user.role != Role.ADMIN:
-        raise Forbidden()
+admin_only(admin_bp)
 
 
 @admin_bp.get("/departments")

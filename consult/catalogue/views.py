@@ -23,7 +23,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.accounts.models import Department, Role
+from consult.accounts.models import Department, Role, manages_department
 from consult.catalogue import rules, services
 from consult.catalogue.forms import (
     MatterForm,
@@ -41,7 +41,7 @@ from consult.catalogue.models import (
     MatterStatus,
 )
 from consult.core import values
-from consult.core.auth import staff_only
+from consult.core.auth import admin_only, staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import carry_out, choices, db_int
 from consult.core.time import local_zone, today_in
@@ -276,9 +276,11 @@ def _editable_or_403(matter_id: int) -> DecisionMatter:
 
 @manage_bp.get("/")
 def dashboard():
-    stmt = sa.select(DecisionMatter).order_by(DecisionMatter.year.desc(), DecisionMatter.number)
-    if current_user.role != Role.ADMIN:
-        stmt = stmt.where(DecisionMatter.department_id == current_user.department_id)
+    stmt = (
+        sa.select(DecisionMatter)
+        .where(DecisionMatter.managed_by(current_user))
+        .order_by(DecisionMatter.year.desc(), DecisionMatter.number)
+    )
     from consult.consultations.models import Consultation
     from consult.core.time import now_utc
     from consult.feedback import services as feedback
@@ -286,10 +288,10 @@ def dashboard():
     department_id = None if current_user.role == Role.ADMIN else current_user.department_id
     now = now_utc()
     consultations = (
-        sa.select(Consultation).join(Consultation.matter).order_by(Consultation.closes_at.desc())
+        sa.select(Consultation)
+        .where(Consultation.managed_by(current_user))
+        .order_by(Consultation.closes_at.desc())
     )
-    if department_id is not None:
-        consultations = consultations.where(DecisionMatter.department_id == department_id)
     overdue = feedback.overdue(department_id, now)
     return render_template(
         "catalogue/dashboard.html",
@@ -308,8 +310,7 @@ def _department_choices(form: MatterForm, matter: DecisionMatter | None) -> None
     depts = [
         d for d in _active_departments() if d.active or (matter and d.id == matter.department_id)
     ]
-    if current_user.role != Role.ADMIN:
-        depts = [d for d in depts if d.id == current_user.department_id]
+    depts = [d for d in depts if manages_department(current_user, d.id)]
     form.department_id.choices = choices((d.id, d.name) for d in depts)
 
 
@@ -434,10 +435,9 @@ def postpone(matter_id: int):
 
 
 @manage_bp.route("/matters/<int:matter_id>/withdraw", methods=["GET", "POST"])
+@admin_only
 def withdraw(matter_id: int):
     m = db.get_or_404(DecisionMatter, matter_id)
-    if current_user.role != Role.ADMIN:
-        raise Forbidden()
     form = WithdrawForm()
     if form.validate_on_submit() and carry_out(
         form, lambda: services.withdraw_matter(m, form.reason.data, actor=current_user)
@@ -448,9 +448,8 @@ def withdraw(matter_id: int):
 
 
 @manage_bp.post("/years")
+@admin_only
 def create_year():
-    if current_user.role != Role.ADMIN:
-        raise Forbidden()
     form = YearForm()
     if form.validate_on_submit():
         try:
@@ -463,9 +462,8 @@ def create_year():
 
 
 @manage_bp.post("/years/<int:year>/publish")
+@admin_only
 def publish(year: int):
-    if current_user.role != Role.ADMIN:
-        raise Forbidden()
     cat = db.get_or_404(CatalogueYear, year)
     form = YearForm()
     if not form.validate_on_submit():

@@ -109,6 +109,13 @@ class Consultation(DepartmentOwned, db.Model):
     def department_id(self) -> int:
         return self.matter.department_id
 
+    @classmethod
+    def managed_by(cls, actor) -> sa.ColumnElement[bool]:
+        """A consultation is its matter's department's (rule 4 through the matter)."""
+        from consult.catalogue.models import DecisionMatter
+
+        return cls.matter.has(DecisionMatter.managed_by(actor))
+
     def status_at(self, now: datetime) -> str:
         if self.feedback_published_at is not None:
             return ConsultationStatus.FEEDBACK_PUBLISHED

@@ -390,9 +390,11 @@ def _managed(meeting_id: int) -> Meeting:
 
 @manage_bp.get("/meetings")
 def manage_index():
-    stmt = sa.select(Meeting).order_by(Meeting.starts_at.desc())
-    if current_user.role != Role.ADMIN:
-        stmt = stmt.where(Meeting.department_id == current_user.department_id)
+    stmt = (
+        sa.select(Meeting)
+        .where(Meeting.managed_by(current_user))
+        .order_by(Meeting.starts_at.desc())
+    )
     page = request.args.get("page", 1, type=db_int)
     return render_template(
         "meetings/manage_index.html",

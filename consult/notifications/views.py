@@ -8,12 +8,12 @@ import logging
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from consult.accounts.models import Department, Role
+from consult.accounts.models import Department
 from consult.catalogue.models import DecisionMatter
-from consult.core.errors import Forbidden, RuleViolation
+from consult.core.auth import admin_only
+from consult.core.errors import RuleViolation
 from consult.core.forms import choices, show_violation
 from consult.core.time import now_utc
 from consult.core.urls import safe_local_path
@@ -165,11 +165,7 @@ def unsubscribe(token: str):
 # --- the government office: the development outbox -------------------------------------------
 
 
-@outbox_bp.before_request
-@login_required
-def _admins_only():
-    if current_user.role != Role.ADMIN:
-        raise Forbidden()
+admin_only(outbox_bp)
 
 
 def _outbox_enabled() -> bool:

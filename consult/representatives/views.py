@@ -17,11 +17,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from consult.accounts.models import Role, User
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
+from consult.core.auth import admin_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import carry_out, choices, db_int
 from consult.core.mail import send
@@ -183,11 +184,7 @@ def application_received():
 # --- the government office ---------------------------------------------------------------
 
 
-@admin_bp.before_request
-@login_required
-def _admins_only():
-    if current_user.role != Role.ADMIN:
-        raise Forbidden()
+admin_only(admin_bp)
 
 
 def _pending_count() -> int:

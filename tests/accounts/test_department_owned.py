@@ -56,3 +56,20 @@ def test_who_manages_what_a_department_owns(people, kind, who):
     if kind == "meeting":  # a district meeting belongs to no department
         assert OWNED[kind](None).can_manage(actors[who]) is office_own
     assert manages_department(actors[who], own.id) is owned
+
+
+def test_the_query_criterion_lists_what_each_may_manage(db, people, create_matter):
+    import sqlalchemy as sa
+
+    own, actors = people
+    mine = create_matter(department=own)
+    theirs = create_matter()
+    db.session.flush()
+    for who, (owned, _office) in EXPECTED.items():
+        listed = set(
+            db.session.scalars(
+                sa.select(DecisionMatter.id).where(DecisionMatter.managed_by(actors[who]))
+            )
+        )
+        assert (mine.id in listed) is owned, who
+        assert (theirs.id in listed) is (who == "admin"), who
