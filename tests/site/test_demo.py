@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from consult import demo
 from consult.accounts import services as accounts
 from consult.accounts.models import Department, Role, User
 from consult.catalogue import rules, services
@@ -38,7 +39,6 @@ from consult.representatives.models import (
     Representative,
     RepresentativeApplication,
 )
-from consult.site import demo
 from tests.conftest import Auth
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in 东湖区
@@ -428,7 +428,7 @@ def test_reset_replaces_everything(seeded, runner, db, create_user):
     db.session.expire_all()
     assert db.session.scalar(sa.select(User).where(User.email == "stranger@example.test")) is None
     assert count(db, DecisionMatter) == matters
-    assert count(db, User) == len(demo.USERS)
+    assert count(db, User) == len(demo.engine.USERS)
 
 
 def test_refuses_production_unless_asked(runner, db, monkeypatch):

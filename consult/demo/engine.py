@@ -53,6 +53,7 @@ from consult.comments.models import Comment, CommentSource, CommentStatus, Dupli
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, ConsultationStatus
 from consult.core import time as clock
+from consult.demo import crowd as demo_crowd
 from consult.extensions import db
 from consult.meetings import models as meeting_models
 from consult.meetings import services as meetings
@@ -69,7 +70,6 @@ from consult.representatives.models import (
     Representative,
     RepresentativeApplication,
 )
-from consult.site import demo_crowd
 
 log = logging.getLogger(__name__)
 
