@@ -3051,23 +3051,14 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
     return summary(users, now)
 
 
-_DEMO_ANSWERS = [
-    ("adopted", None),
-    (
-        "partly_adopted",
-        "已采纳其中关于公示期限的建议，将公示期由7日延长至15日；关于取消公示的建议，因不符合《社会救助暂行办法》规定，未予采纳。",
-    ),
-    (
-        "not_adopted",
-        "该建议涉及的事项属于上位法规定的范围，本办法无权作出调整，已转请市级主管部门研究。",
-    ),
-    ("adopted", None),
-    (
-        "not_applicable",
-        "该意见反映的是个案问题，不属于本次征求意见稿的内容，已转区12345热线按程序办理。",
-    ),
-    ("partly_adopted", "已在第五条中补充相关表述；具体标准将在配套实施细则中明确。"),
-]
+_FEEDBACK = story.load("feedback")
+
+
+def _answers(key: str) -> list[tuple[str, str | None]]:
+    return [(a["disposition"], a.get("reason")) for a in _FEEDBACK[key]]
+
+
+_DEMO_ANSWERS = _answers("answers")
 
 
 def _answer(comment: Comment, index: int, actor: User, now: datetime) -> None:
@@ -3075,10 +3066,7 @@ def _answer(comment: Comment, index: int, actor: User, now: datetime) -> None:
 
     disposition, reason = _DEMO_ANSWERS[index % len(_DEMO_ANSWERS)]
     if comment.is_hidden:
-        disposition, reason = (
-            "not_applicable",
-            "该意见因违反发布规则未予公开，其中涉及本办法的内容已在其他意见的答复中一并说明。",
-        )
+        disposition, reason = "not_applicable", _FEEDBACK["hidden_reason"]
     feedback.dispose_comment(
         comment, {"disposition": disposition, "reason": reason}, actor=actor, now=now
     )
@@ -3116,13 +3104,7 @@ def _seed_feedback(users: dict[str, User], now: datetime) -> None:
             with clock.freeze(publish_at):
                 report = feedback.publish_feedback(
                     consultation,
-                    {
-                        "summary": (
-                            "根据公众意见，对征求意见稿作了以下修改：一是采纳关于公示期限的意见，公示期由7日延长至15日；"
-                            "二是部分采纳关于分类投放点设置的意见，明确每个小区至少设置一处定时定点投放点；"
-                            "三是对未采纳的意见逐条说明了理由。修改后的文本已报区政府常务会议审议。"
-                        )
-                    },
+                    {"summary": _FEEDBACK["published_summary"]},
                     actor=admin,
                     now=publish_at,
                 )
@@ -3141,36 +3123,8 @@ def _seed_feedback(users: dict[str, User], now: datetime) -> None:
 # Answers the housing officer drafted while the consultations were open (internal until the
 # feedback is published): the e-bike charging one, closed, with two comments left to answer;
 # the parking one, still open, with its first answers drafted.
-_EBIKE_DRAFTS = [
-    (
-        "partly_adopted",
-        "部分采纳。第二条将修改为：新建小区执行每户0.6个的配建标准；既有小区不设硬性比例，"
-        "优先利用架空层、闲置自行车棚等改建。",
-    ),
-    ("adopted", None),
-    (
-        "adopted",
-        None,
-    ),
-    (
-        "partly_adopted",
-        "部分采纳。第五条将补充：可拆卸电池可以入户充电，但应当使用原厂充电器，"
-        "不得在楼道和疏散通道内充电；具体安全提示由消防部门另行发布。",
-    ),
-]
-_PARKING_DRAFTS = [
-    (
-        "partly_adopted",
-        "部分采纳。关于错时共享停车的建议，将在第四条中明确由街道组织周边单位签订共享协议；"
-        "关于免费停车的建议，因涉及设施运营成本，未予采纳。",
-    ),
-    (
-        "not_adopted",
-        "未予采纳。小区内公共绿地改建停车位须经业主大会依法表决，本方案不作统一规定，"
-        "由各小区按照《物业管理条例》的程序自行决定。",
-    ),
-    ("adopted", None),
-]
+_EBIKE_DRAFTS = _answers("ebike_drafts")
+_PARKING_DRAFTS = _answers("parking_drafts")
 
 
 def _seed_drafts(users: dict[str, User], now: datetime) -> None:
