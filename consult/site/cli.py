@@ -9,9 +9,9 @@ import click
 from flask import Flask, current_app
 from flask_babel import force_locale
 
+from consult import demo
 from consult.core.errors import DomainError
 from consult.extensions import db
-from consult.site import demo
 
 
 def register(app: Flask) -> None:

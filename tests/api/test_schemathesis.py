@@ -60,8 +60,8 @@ BOUNDED = settings(
 def served():
     from consult.accounts import services as accounts
     from consult.accounts.models import User
+    from consult.demo import seed_demo
     from consult.extensions import db
-    from consult.site.demo import seed_demo
 
     folder = Path(tempfile.mkdtemp(prefix="consult-schemathesis-"))
     app = create_app(

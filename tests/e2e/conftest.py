@@ -2,7 +2,7 @@
 
 The test session serves the app itself (werkzeug's server on 127.0.0.1, a free port, in a
 daemon thread) on its OWN database: a temporary SQLite file filled with the 东湖区 demo
-(`consult.site.demo.seed_demo`), CSRF on, whatever DATABASE_URL the rest of the suite uses.
+(`consult.demo.seed_demo`), CSRF on, whatever DATABASE_URL the rest of the suite uses.
 The server runs in this process, so `consult.core.time.set_offset` moves its clock too
 (the `clock` fixture resets it after each test).
 
@@ -80,8 +80,8 @@ def _is_e2e(item) -> bool:
 def e2e_app():
     """The app on a temporary SQLite file with the demo data, CSRF on."""
     from consult import create_app
+    from consult.demo import seed_demo
     from consult.extensions import db
-    from consult.site.demo import seed_demo
 
     tmp = Path(tempfile.mkdtemp(prefix="consult-e2e-"))
     app = create_app(

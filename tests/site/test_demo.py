@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from click.testing import Result
 
+from consult import _configure_sqlite, demo
 from consult.accounts import services as accounts
 from consult.accounts.models import Department, Role, User
 from consult.catalogue import rules, services
@@ -27,7 +31,10 @@ from consult.consultations.models import (
     OfflineActivity,
     WindowChange,
 )
+from consult.core import time as clock
 from consult.core.audit import AuditEvent, events_for
+from consult.extensions import db as _db
+from consult.extensions import limiter
 from consult.meetings import rules as meeting_rules
 from consult.meetings import services as meeting_services
 from consult.meetings.models import Draw, Invitation, Meeting, Remark
@@ -38,8 +45,7 @@ from consult.representatives.models import (
     Representative,
     RepresentativeApplication,
 )
-from consult.site import demo
-from tests.conftest import Auth
+from tests.conftest import Auth, fresh_database_url
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in 东湖区
 TODAY = date(2026, 11, 27)
@@ -48,12 +54,68 @@ ZONE = ZoneInfo("Asia/Shanghai")
 PARKING = "东湖区老旧小区停车设施改造实施方案"
 
 
+@contextlib.contextmanager
+def _session_on(connection: sa.Connection) -> Iterator[None]:
+    """The app's session on `connection`, as tests/conftest.py's `db` does: the session
+    joins the connection's transaction with savepoints, so a commit is undone later."""
+    engines = _db.engines
+    engine = engines[None]
+    engines[None] = connection
+    original = _db.session
+    _db.session = _db._make_scoped_session(
+        {"bind": connection, "join_transaction_mode": "create_savepoint"}
+    )
+    limiter.reset()
+    try:
+        yield
+    finally:
+        _db.session.remove()
+        _db.session = original
+        engines[None] = engine
+
+
+@pytest.fixture(scope="module")
+def demo_database(app) -> Iterator[tuple[sa.Engine, Result]]:
+    """The demo, seeded once for the module (~6 s) on a database of its own, so the tests that
+    need an empty database keep the shared one."""
+    with fresh_database_url() as url, app.app_context():
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        if url.startswith("sqlite"):
+            _configure_sqlite(engine)
+        _db.metadata.create_all(engine)
+        try:
+            with engine.connect() as connection, _session_on(connection):
+                with clock.freeze(NOW):
+                    result = app.test_cli_runner().invoke(args=["seed-demo"])
+                assert result.exit_code == 0, result.output
+                connection.commit()
+            yield engine, result
+        finally:
+            engine.dispose()
+
+
 @pytest.fixture
-def seeded(runner, db, frozen):
+def db(request, app):
+    """Here: the demo's database for a test that asks for `seeded`, else the shared empty one;
+    either way one outer transaction, rolled back afterwards."""
+    if "seeded" in request.fixturenames:
+        engine, _result = request.getfixturevalue("demo_database")
+    else:
+        with app.app_context():
+            engine = _db.engines[None]
+    with app.app_context(), engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            with _session_on(connection):
+                yield _db
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def seeded(demo_database, db, frozen):
     frozen(NOW)
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    return result
+    return demo_database[1]
 
 
 def count(db, model) -> int:
@@ -428,7 +490,7 @@ def test_reset_replaces_everything(seeded, runner, db, create_user):
     db.session.expire_all()
     assert db.session.scalar(sa.select(User).where(User.email == "stranger@example.test")) is None
     assert count(db, DecisionMatter) == matters
-    assert count(db, User) == len(demo.USERS)
+    assert count(db, User) == len(demo.engine.USERS)
 
 
 def test_refuses_production_unless_asked(runner, db, monkeypatch):

@@ -53,6 +53,8 @@ from consult.comments.models import Comment, CommentSource, CommentStatus, Dupli
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, ConsultationStatus
 from consult.core import time as clock
+from consult.demo import crowd as demo_crowd
+from consult.demo import story
 from consult.extensions import db
 from consult.meetings import models as meeting_models
 from consult.meetings import services as meetings
@@ -69,7 +71,6 @@ from consult.representatives.models import (
     Representative,
     RepresentativeApplication,
 )
-from consult.site import demo_crowd
 
 log = logging.getLogger(__name__)
 
@@ -2004,322 +2005,25 @@ class Person:
     term_ends: tuple[int, int] | None = None  # (month, day) of this year: a shorter term
 
 
+_POOL = story.load("representatives")
 PEOPLE: list[Person] = [
-    # 两代表一委员: people's congress deputies …
-    Person(
-        "周文静",
-        "npc_deputy",
-        "区人大代表（八一桥街道选区），八一桥街道墩子塘社区党委书记",
-        "社区治理、养老服务、老旧小区改造、区住建局",
-        "139****2617",
-        "zhouwenjing@example.com",
-        account="representative",
-    ),
-    Person(
-        "胡志强",
-        "npc_deputy",
-        "区人大代表（百花洲街道选区），江西某建设集团有限公司高级工程师",
-        "城市更新、地下管网、区住建局",
-        "139****4082",
-        "huzhiqiang@example.com",
-    ),
-    Person(
-        "熊丽华",
-        "npc_deputy",
-        "区人大代表（豫章街道选区），豫章街道社区卫生服务中心主任",
-        "基层医疗、家庭医生签约、区卫健委",
-        "139****7351",
-    ),
-    Person(
-        "万国平",
-        "npc_deputy",
-        "区人大代表（公园街道选区），退役军人服务站站长",
-        "交通出行、退役军人服务、区交通局",
-        "139****1946",
-    ),
-    Person(
-        "罗春梅",
-        "npc_deputy",
-        "区人大代表（滕王阁街道选区），东湖区某小学高级教师",
-        "义务教育、学前教育、区教育局",
-        "139****6628",
-        "luochunmei@example.com",
-    ),
-    # … and CPPCC members
-    Person(
-        "黄振宇",
-        "cppcc_member",
-        "区政协委员（民建），江西某会计师事务所合伙人",
-        "财政预算、营商环境、区财政局",
-        "139****3390",
-        "huangzhenyu@example.com",
-    ),
-    Person(
-        "邓雅琴",
-        "cppcc_member",
-        "区政协委员（九三学社），江西省人民医院主任医师",
-        "公共卫生、医联体、区卫健委",
-        "139****5874",
-    ),
-    Person(
-        "涂建华",
-        "cppcc_member",
-        "区政协委员（民盟），南昌大学建筑与设计学院教授",
-        "历史文化保护、城市更新、区自然资源局",
-        "139****0419",
-        "tujianhua@example.com",
-    ),
-    Person(
-        "吴晓梅",
-        "cppcc_member",
-        "区政协委员（无党派人士），江西某律师事务所律师",
-        "法治政府、行政规范性文件、区司法局",
-        "139****8263",
-    ),
-    Person(
-        "喻德胜",
-        "cppcc_member",
-        "区政协委员（农工党），某医药连锁企业质量负责人",
-        "食品药品安全、区市场监管局",
-        "139****2755",
-    ),
-    # 专家学者
-    Person(
-        "程立新",
-        "expert",
-        "江西财经大学公共管理学院副教授",
-        "公共政策评估、政府购买服务、区财政局",
-        "139****6017",
-        "chenglixin@example.com",
-    ),
-    Person(
-        "饶晓东",
-        "expert",
-        "南昌大学法学院副教授",
-        "行政法、重大行政决策程序、区司法局",
-        "139****9482",
-        "raoxiaodong@example.com",
-    ),
-    Person(
-        "许嘉怡",
-        "expert",
-        "江西师范大学城市建设学院讲师",
-        "城市规划、慢行交通、历史街区",
-        "139****3168",
-    ),
-    Person(
-        "潘永康",
-        "expert",
-        "江西省交通规划设计研究院高级工程师",
-        "公共交通、交通拥堵治理、区交通局",
-        "139****7704",
-    ),
-    Person(
-        "聂红",
-        "expert",
-        "江西省社会科学院社会学研究所研究员",
-        "社会救助、养老服务、区民政局",
-        "139****5530",
-        "niehong@example.com",
-    ),
-    # 企业家代表
-    Person(
-        "钟伟",
-        "entrepreneur",
-        "南昌某科技有限公司总经理",
-        "数字政府、营商环境",
-        "139****1286",
-        "zhongwei@example.com",
-    ),
-    Person(
-        "杨素琴",
-        "entrepreneur",
-        "东湖区某餐饮管理有限公司董事长，区个体私营企业协会副会长",
-        "餐饮油烟治理、营商环境、区市场监管局",
-        "139****4471",
-    ),
-    Person(
-        "彭海涛",
-        "entrepreneur",
-        "江西某物业服务有限公司总经理",
-        "物业服务、老旧小区改造",
-        "139****8825",
-    ),
-    Person(
-        "余建明",
-        "entrepreneur",
-        "南昌某建材商贸有限公司总经理，区工商联执委",
-        "营商环境、中小企业融资、区发改委",
-        "139****0657",
-    ),
-    # 新闻媒体代表
-    Person(
-        "郭静怡",
-        "media",
-        "江西日报社记者",
-        "政务公开、城市管理",
-        "139****3904",
-        "guojingyi@example.com",
-    ),
-    Person(
-        "曾凡",
-        "media",
-        "南昌广播电视台《直播南昌》栏目记者",
-        "民生热点、12345热线",
-        "139****6142",
-    ),
-    Person(
-        "付晓婷",
-        "media",
-        "江西新闻客户端编辑",
-        "交通出行、教育",
-        "139****2279",
-    ),
-    Person(
-        "谢明",
-        "media",
-        "南昌日报社东湖记者站站长（任期至本人调离）",
-        "城市建设、营商环境",
-        "139****9013",
-        term_ends=(6, 30),
-    ),
-    # 新的社会阶层人士
-    Person(
-        "陈思远",
-        "new_social_strata",
-        "自由职业者（网络作家）",
-        "历史文化街区、文旅融合",
-        "139****4736",
-        "chensiyuan@example.com",
-    ),
-    Person(
-        "刘畅",
-        "new_social_strata",
-        "某会计师事务所注册会计师，区新的社会阶层人士联谊会会员",
-        "财政资金绩效、营商环境",
-        "139****8590",
-    ),
-    Person(
-        "孙悦",
-        "new_social_strata",
-        "东湖区某社会工作服务中心负责人",
-        "社区服务、社会救助、物业服务",
-        "139****1358",
-    ),
-    Person(
-        "廖俊",
-        "new_social_strata",
-        "新媒体从业人员（本地生活类短视频博主）",
-        "餐饮消费、夜间经济",
-        "139****7027",
-    ),
-    # “五型”政府建设监督员
-    Person(
-        "徐建平",
-        "supervisor",
-        "“五型”政府建设监督员（退休教师）",
-        "教育、历史文化保护",
-        "139****2841",
-    ),
-    Person(
-        "李桂英",
-        "supervisor",
-        "“五型”政府建设监督员（公园街道社区网格员）",
-        "社区治理、物业服务、垃圾分类",
-        "139****6395",
-    ),
-    Person(
-        "王德明",
-        "supervisor",
-        "“五型”政府建设监督员（退休干部）",
-        "政务服务、财政资金监督",
-        "139****0764",
-    ),
-    Person(
-        "邹美兰",
-        "supervisor",
-        "“五型”政府建设监督员（个体工商户）",
-        "农贸市场、便民生活圈",
-        "139****5218",
-    ),
-    # 其他
-    Person(
-        "赵志刚",
-        "other",
-        "出租车驾驶员，东湖区劳动模范",
-        "交通出行、交通拥堵治理",
-        "139****3672",
-    ),
-    Person(
-        "朱丽",
-        "other",
-        "外卖配送员，新就业群体代表",
-        "新就业群体权益、社会保障",
-        "139****8147",
-    ),
+    Person(**{**p, "term_ends": story.month_day(p["term_ends"]) if "term_ends" in p else None})
+    for p in _POOL["people"]
 ]
-
 # (day, name, status, reason): the government office changes a membership during the term.
 STATUS_CHANGES: list[tuple[tuple[int, int], str, str, str]] = [
-    (
-        (4, 15),
-        "喻德胜",
-        "ended",
-        "本人因工作调动离开本区，经本人申请，终止其社会公众代表资格。",
-    ),
-    (
-        (9, 1),
-        "廖俊",
-        "suspended",
-        "本人申请：因长期在外地拍摄，一年内无法参加会议，暂停其参加代表库活动，返回后可申请恢复。",
-    ),
+    (story.month_day(c["on"]), c["name"], c["status"], c["reason"]) for c in _POOL["status_changes"]
 ]
-
 # (name, matter title prefix, note): declared on joining the pool; such a person is never
 # drawn for, nor invited to, a meeting that decides the matter.
 CONFLICTS: list[tuple[str, str, str]] = [
-    (
-        "钟伟",
-        "东湖区政府购买服务管理办法",
-        "本人任总经理的公司是区政务信息化运维服务的承接单位，与该事项存在利害关系。",
-    ),
-    (
-        "彭海涛",
-        "东湖区住宅小区物业服务提升方案",
-        "本人任总经理的物业服务企业在本区承接12个住宅小区的物业服务，与该事项存在利害关系。",
-    ),
+    (c["name"], c["matter"], c["note"]) for c in _POOL["conflicts"]
 ]
-
-REJECTED_APPLICATION = {
-    "category": "expert",
-    "affiliation": "某软件公司产品经理",
-    "interests": "智慧城市、交通出行",
-    "statement": "我在软件行业工作十年，希望以专家身份参与交通和智慧城市方面的决策讨论。",
-    "phone": "139****6230",
-}
-REJECTION_REASON = (
-    "“专家学者”类代表须在相关领域具有副高级以上职称或者同等专业水平，申请材料未能体现；"
-    "欢迎以“其他”类别重新申请，或者通过公开征求意见参与决策。"
-)
+REJECTED_APPLICATION = {k: v for k, v in _POOL["applications"]["rejected"].items() if k != "reason"}
+REJECTION_REASON = _POOL["applications"]["rejected"]["reason"]
 # Made on the public form, without an account: approving it opens one for the address.
-OPEN_APPLICATION = {
-    "name": "黄丽萍",
-    "email": "huangliping@example.com",
-    "category": "new_social_strata",
-    "affiliation": "东湖区某律师事务所执业律师，区新的社会阶层人士联谊会会员",
-    "interests": "物业纠纷调解、老旧小区改造、法治政府",
-    "statement": "我长期为小区业委会和物业纠纷提供法律咨询，了解居民在老旧小区改造和物业服务中"
-    "遇到的实际问题，希望列席相关会议，从法律角度提出意见。",
-    "phone": "139****4417",
-}
-PENDING_APPLICATION = {
-    "category": "other",
-    "affiliation": "东湖区某小区业主委员会委员",
-    "interests": "老旧小区改造、停车、物业服务",
-    "statement": "我是小区业委会委员，参与过小区改造方案的讨论，希望能列席相关会议，"
-    "把居民的意见带到会上。",
-    "phone": "139****6230",
-}
+OPEN_APPLICATION = _POOL["applications"]["open"]
+PENDING_APPLICATION = _POOL["applications"]["pending"]
 
 Who = str | tuple[str, str, int] | tuple[str, str]
 # A name; ("drawn", category, rank in the draw's result); ("substitute", category);
@@ -3347,23 +3051,14 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
     return summary(users, now)
 
 
-_DEMO_ANSWERS = [
-    ("adopted", None),
-    (
-        "partly_adopted",
-        "已采纳其中关于公示期限的建议，将公示期由7日延长至15日；关于取消公示的建议，因不符合《社会救助暂行办法》规定，未予采纳。",
-    ),
-    (
-        "not_adopted",
-        "该建议涉及的事项属于上位法规定的范围，本办法无权作出调整，已转请市级主管部门研究。",
-    ),
-    ("adopted", None),
-    (
-        "not_applicable",
-        "该意见反映的是个案问题，不属于本次征求意见稿的内容，已转区12345热线按程序办理。",
-    ),
-    ("partly_adopted", "已在第五条中补充相关表述；具体标准将在配套实施细则中明确。"),
-]
+_FEEDBACK = story.load("feedback")
+
+
+def _answers(key: str) -> list[tuple[str, str | None]]:
+    return [(a["disposition"], a.get("reason")) for a in _FEEDBACK[key]]
+
+
+_DEMO_ANSWERS = _answers("answers")
 
 
 def _answer(comment: Comment, index: int, actor: User, now: datetime) -> None:
@@ -3371,10 +3066,7 @@ def _answer(comment: Comment, index: int, actor: User, now: datetime) -> None:
 
     disposition, reason = _DEMO_ANSWERS[index % len(_DEMO_ANSWERS)]
     if comment.is_hidden:
-        disposition, reason = (
-            "not_applicable",
-            "该意见因违反发布规则未予公开，其中涉及本办法的内容已在其他意见的答复中一并说明。",
-        )
+        disposition, reason = "not_applicable", _FEEDBACK["hidden_reason"]
     feedback.dispose_comment(
         comment, {"disposition": disposition, "reason": reason}, actor=actor, now=now
     )
@@ -3412,13 +3104,7 @@ def _seed_feedback(users: dict[str, User], now: datetime) -> None:
             with clock.freeze(publish_at):
                 report = feedback.publish_feedback(
                     consultation,
-                    {
-                        "summary": (
-                            "根据公众意见，对征求意见稿作了以下修改：一是采纳关于公示期限的意见，公示期由7日延长至15日；"
-                            "二是部分采纳关于分类投放点设置的意见，明确每个小区至少设置一处定时定点投放点；"
-                            "三是对未采纳的意见逐条说明了理由。修改后的文本已报区政府常务会议审议。"
-                        )
-                    },
+                    {"summary": _FEEDBACK["published_summary"]},
                     actor=admin,
                     now=publish_at,
                 )
@@ -3437,36 +3123,8 @@ def _seed_feedback(users: dict[str, User], now: datetime) -> None:
 # Answers the housing officer drafted while the consultations were open (internal until the
 # feedback is published): the e-bike charging one, closed, with two comments left to answer;
 # the parking one, still open, with its first answers drafted.
-_EBIKE_DRAFTS = [
-    (
-        "partly_adopted",
-        "部分采纳。第二条将修改为：新建小区执行每户0.6个的配建标准；既有小区不设硬性比例，"
-        "优先利用架空层、闲置自行车棚等改建。",
-    ),
-    ("adopted", None),
-    (
-        "adopted",
-        None,
-    ),
-    (
-        "partly_adopted",
-        "部分采纳。第五条将补充：可拆卸电池可以入户充电，但应当使用原厂充电器，"
-        "不得在楼道和疏散通道内充电；具体安全提示由消防部门另行发布。",
-    ),
-]
-_PARKING_DRAFTS = [
-    (
-        "partly_adopted",
-        "部分采纳。关于错时共享停车的建议，将在第四条中明确由街道组织周边单位签订共享协议；"
-        "关于免费停车的建议，因涉及设施运营成本，未予采纳。",
-    ),
-    (
-        "not_adopted",
-        "未予采纳。小区内公共绿地改建停车位须经业主大会依法表决，本方案不作统一规定，"
-        "由各小区按照《物业管理条例》的程序自行决定。",
-    ),
-    ("adopted", None),
-]
+_EBIKE_DRAFTS = _answers("ebike_drafts")
+_PARKING_DRAFTS = _answers("parking_drafts")
 
 
 def _seed_drafts(users: dict[str, User], now: datetime) -> None:
