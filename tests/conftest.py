@@ -7,13 +7,8 @@ SQLite file, or on PostgreSQL a database named after the worker beside DATABASE_
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-import shutil
 import tempfile
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,13 +55,14 @@ _worker_database()
 
 from flask.testing import FlaskClient  # noqa: E402
 
-from config import normalise_database_url  # noqa: E402
 from consult import create_app  # noqa: E402
-from consult.core import time as clock  # noqa: E402
+from consult.core import time as _time  # noqa: E402
 from consult.extensions import db as _db  # noqa: E402
 from consult.extensions import limiter  # noqa: E402
-
-PASSWORD = "correct-horse-battery"
+from tests.consultations.consultation_support import NOW, Clock, World, build_world  # noqa: E402
+from tests.helpers import PASSWORD, login, post  # noqa: E402
+from tests.notifications.notification_support import Outbox  # noqa: E402
+from tests.site.public_data_support import build_district  # noqa: E402
 
 
 def pytest_make_parametrize_id(config, val, argname):
@@ -145,39 +141,13 @@ def frozen():
     stack = []
 
     def _freeze(at: datetime):
-        cm = clock.freeze(at if at.tzinfo else at.replace(tzinfo=UTC))
+        cm = _time.freeze(at if at.tzinfo else at.replace(tzinfo=UTC))
         cm.__enter__()
         stack.append(cm)
 
     yield _freeze
     while stack:
         stack.pop().__exit__(None, None, None)
-
-
-@contextlib.contextmanager
-def fresh_database_url() -> Iterator[str]:
-    """The URL of a new, empty database, removed afterwards."""
-    url = normalise_database_url(os.environ.get("DATABASE_URL", ""))
-    if url.startswith("postgresql"):
-        name = f"consult_test_{uuid.uuid4().hex[:12]}"
-        server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        try:
-            with server.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            try:
-                yield sa.make_url(url).set(database=name).render_as_string(hide_password=False)
-            finally:
-                with server.connect() as conn:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            server.dispose()
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="consult-migrations-"))
-        try:
-            yield f"sqlite:///{folder / 'migrated.db'}"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- factories ---------------------------------------------------------------------------
@@ -250,38 +220,66 @@ def create_matter(db, create_department):
     return _create
 
 
-# Any form's token (a page with several prefixed forms names them "<prefix>-csrf_token"; the
-# value is the session's, the same in all of them).
-_CSRF = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, url: str) -> str:
-    page = client.get(url).get_data(as_text=True)
-    match = _CSRF.search(page)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
 class Auth:
+    """The `auth` fixture: log in and out, post forms, as `tests.helpers` does for one client."""
+
     def __init__(self, client):
         self.client = client
 
     def login(self, user, password: str = PASSWORD):
-        token = csrf_token(self.client, "/login")
-        return self.client.post(
-            "/login", data={"email": user.email, "password": password, "csrf_token": token}
-        )
+        return login(self.client, user, password, expect=None)
 
     def logout(self):
-        token = csrf_token(self.client, "/account")
-        return self.client.post("/logout", data={"csrf_token": token})
+        return post(self.client, "/logout", form_url="/account")
 
     def post(self, url: str, data: dict, form_url: str | None = None, **kwargs):
         """POST a form with the CSRF token taken from the page that shows it."""
-        token = csrf_token(self.client, form_url or url)
-        return self.client.post(url, data={**data, "csrf_token": token}, **kwargs)
+        return post(self.client, url, data, form_url=form_url or url, **kwargs)
 
 
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+# --- a small district (tests/consultations/consultation_support.py) ----------------------
+
+
+@pytest.fixture
+def files_in_tmp(app, tmp_path, monkeypatch):
+    """Uploaded files go to a folder of the test's own."""
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
+
+
+@pytest.fixture
+def clock(frozen) -> Clock:
+    c = Clock(frozen)
+    c.set(NOW)
+    return c
+
+
+@pytest.fixture
+def world(db, clock, create_department, create_user, create_matter) -> World:
+    return build_world(db, clock, create_department, create_user, create_matter)
+
+
+# --- mails (tests/notifications/notification_support.py) ----------------------------------
+
+
+@pytest.fixture
+def outbox(app, tmp_path, monkeypatch) -> Outbox:
+    folder = tmp_path / "outbox"
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "outbox")
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(folder))
+    return Outbox(folder)
+
+
+# --- every kind of public record (tests/site/public_data_support.py) ----------------------
+
+
+@pytest.fixture
+def district(db, frozen, create_department, create_user, create_matter, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "outbox")
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(tmp_path / "outbox"))
+    return build_district(db, frozen, create_department, create_user, create_matter)

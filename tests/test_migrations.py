@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 
 from consult import ROOT, create_app
 from consult.extensions import db
-from tests.conftest import fresh_database_url
+from tests.helpers import fresh_database_url
 
 VERSIONS = ROOT / "migrations" / "versions"
 

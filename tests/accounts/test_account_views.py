@@ -12,13 +12,10 @@ import sqlalchemy as sa
 
 from consult.accounts import services
 from consult.accounts.models import ApiToken, Department, User
-
-PASSWORD = "correct-horse-battery"  # what the create_user fixture sets
-NEW_PASSWORD = "another-long-passphrase"
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-
-from tests.view_support import (  # noqa: E402,F401
+from tests.helpers import (
+    PASSWORD,
     count,
+    csrf_token,
     english,
     field_error,
     is_login_redirect,
@@ -26,9 +23,11 @@ from tests.view_support import (  # noqa: E402,F401
     new_client,
     post,
     reload,
-    token,
     zh,
 )
+
+NEW_PASSWORD = "another-long-passphrase"
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +69,7 @@ def test_login_accepts_the_email_in_another_case(client, db, create_user):
         data={
             "email": "  Zhang.San@Example.TEST ",
             "password": PASSWORD,
-            "csrf_token": token(client),
+            "csrf_token": csrf_token(client),
         },
     )
     assert response.status_code == 302
@@ -91,7 +90,7 @@ def test_login_accepts_the_email_in_another_case(client, db, create_user):
 def test_login_goes_on_to_a_local_next_page_only(client, db, create_user, next_url, expected):
     user = create_user("admin")
     db.session.commit()
-    csrf = token(client)
+    csrf = csrf_token(client)
     response = client.post(
         "/login",
         query_string={"next": next_url},
@@ -110,7 +109,7 @@ def test_login_next_with_control_characters_stays_on_the_site(client, db, create
     response = client.post(
         "/login",
         query_string={"next": next_url},
-        data={"email": user.email, "password": PASSWORD, "csrf_token": token(client)},
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)},
     )
     assert response.status_code == 302
     # Where a browser goes: WHATWG URL parsing drops tabs and newlines.
@@ -127,7 +126,7 @@ def test_a_staff_page_sends_anonymous_users_to_login_and_back(client, db, create
     response = client.post(
         "/login",
         query_string={"next": next_url},
-        data={"email": user.email, "password": PASSWORD, "csrf_token": token(client)},
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)},
     )
     assert urlsplit(response.location).path == "/admin/users"
 
@@ -137,7 +136,11 @@ def test_wrong_password_is_refused_with_a_message(client, db, create_user):
     db.session.commit()
     response = client.post(
         "/login",
-        data={"email": user.email, "password": "not-the-password", "csrf_token": token(client)},
+        data={
+            "email": user.email,
+            "password": "not-the-password",
+            "csrf_token": csrf_token(client),
+        },
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -154,7 +157,7 @@ def test_unknown_email_gets_the_same_message_as_a_wrong_password(client, db):
         data={
             "email": "nobody@example.test",
             "password": "whatever-it-is",
-            "csrf_token": token(client),
+            "csrf_token": csrf_token(client),
         },
     )
     assert response.status_code == 422
@@ -166,7 +169,7 @@ def test_unknown_email_gets_the_same_message_as_a_wrong_password(client, db):
 
 def test_empty_login_form_is_refused(client, db):
     response = client.post(
-        "/login", data={"email": "", "password": "", "csrf_token": token(client)}
+        "/login", data={"email": "", "password": "", "csrf_token": csrf_token(client)}
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -179,7 +182,7 @@ def test_deactivated_user_cannot_log_in(client, db, create_user):
     services.update_user(user, {"active": False}, actor=admin)
     db.session.commit()
     response = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token(client)}
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)}
     )
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "email") == zh(
@@ -204,7 +207,7 @@ def test_login_rate_limit(client, db, create_user, app):
     user = create_user("officer")
     db.session.commit()
     limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])  # "10 per minute;50 per hour"
-    csrf = token(client)
+    csrf = csrf_token(client)
     for _ in range(limit):
         response = client.post(
             "/login",
@@ -268,7 +271,7 @@ def test_change_password_ends_other_sessions(app, client, db, create_user):
 
     third = new_client(app)
     refused = third.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token(third)}
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(third)}
     )
     assert refused.status_code == 422
     login(third, user, NEW_PASSWORD)
@@ -564,7 +567,8 @@ def test_admin_deactivates_a_user_who_then_cannot_log_in(app, client, db, people
     assert is_login_redirect(officer_browser.get("/manage/"))  # the open session ends
     again = new_client(app)
     refused = again.post(
-        "/login", data={"email": officer.email, "password": PASSWORD, "csrf_token": token(again)}
+        "/login",
+        data={"email": officer.email, "password": PASSWORD, "csrf_token": csrf_token(again)},
     )
     assert refused.status_code == 422
     assert not logged_in(again)

@@ -12,8 +12,8 @@ from consult.accounts import services
 from consult.accounts.models import ApiToken, Department, User
 from consult.core.audit import AuditEvent, events_for
 from consult.core.errors import Forbidden, RuleViolation
+from tests.helpers import PASSWORD
 
-PASSWORD = "correct-horse-battery"  # the password the create_user fixture gives
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 ROLES = ["admin", "officer", "representative", "resident"]
 

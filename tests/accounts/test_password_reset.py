@@ -13,10 +13,8 @@ from consult.accounts import rules, services
 from consult.accounts.models import User
 from consult.core.errors import RuleViolation
 from consult.extensions import db as _db
-from tests.conftest import PASSWORD, Auth, csrf_token
-from tests.notifications.notification_support import body, links, outbox, path_of
-
-__all__ = ["outbox"]  # a fixture, used by name
+from tests.helpers import PASSWORD, csrf_token, login, new_client
+from tests.notifications.notification_support import body, links, path_of
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 NEW = "a-new-password-2026"
@@ -179,7 +177,7 @@ def test_asking_is_rate_limited(client, person, outbox):
 
 def test_the_mailed_link_sets_a_new_password_once(app, client, person, outbox):
     elsewhere = app.test_client()  # her other, signed-in browser
-    assert Auth(elsewhere).login(person).status_code == 302
+    login(elsewhere, person)
     ask(client, person.email)
     (mail,) = outbox.take()
     assert "1小时" in body(mail)
@@ -195,8 +193,8 @@ def test_the_mailed_link_sets_a_new_password_once(app, client, person, outbox):
     assert done.status_code == 303 and done.headers["Location"] == "/login"
     assert "密码已设置" in client.get("/login").get_data(as_text=True)
     # The new password works, the old one does not, the other browser is signed out.
-    assert Auth(app.test_client()).login(person, password=PASSWORD).status_code == 422
-    assert Auth(client).login(person, password=NEW).status_code == 302
+    login(new_client(app), person, PASSWORD, expect=422)
+    login(client, person, NEW)
     assert elsewhere.get("/account").status_code == 302
     # Used: the link now says so and offers a new one.
     used = app.test_client().get(link)

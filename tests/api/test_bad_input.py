@@ -3,8 +3,6 @@ from any input", on whichever database the suite runs (SQLite, PostgreSQL). Ever
 4xx in the error envelope, nothing is half-stored, and the public pages keep working whatever
 a staff client sends."""
 
-# ruff: noqa: F811  (fixtures imported from the support module)
-
 from __future__ import annotations
 
 import json
@@ -16,12 +14,7 @@ from consult.accounts import services as accounts
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.meetings.models import Meeting
-from tests.consultations.consultation_support import csrf_token
-from tests.site.public_data_support import (  # noqa: F401  (fixture)
-    DAY,
-    NOW,
-    district,
-)
+from tests.helpers import csrf_token
 
 PUBLIC_PAGES = (
     "/",

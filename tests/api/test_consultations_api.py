@@ -3,8 +3,6 @@ the comment window by the server's clock, receipts, and who may use the staff en
 
 # Fixtures are imported from the shared support module; pytest injects them by argument
 # name, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import re
@@ -18,7 +16,7 @@ from consult.comments.models import Comment, CommentStatus
 from consult.consultations import services
 from consult.consultations.models import Consultation, WindowChange
 from consult.core import ids
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import (
     BODY,
     DAY,
     HOUR,
@@ -27,17 +25,13 @@ from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
     SECOND,
     STAFF_OF_DEPARTMENT,
     THIRTY_DAYS,
-    _files_in_tmp,
-    api_call,
-    client,
-    clock,
-    count_rows,
-    csrf_token,
-    login,
     make_consultation,
     submit,
-    world,
 )
+from tests.helpers import api_call, count, csrf_token, login
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 RECEIPT = re.compile(rf"^ZX-2026-[{ids.ALPHABET}]{{4}}-[{ids.ALPHABET}]{{4}}$")
 PRIVATE_KEYS = {"contact", "submitter_ip", "ip", "email", "user_id", "author_name"}
@@ -216,7 +210,7 @@ def test_comments_are_accepted_only_while_open(world, client, clock, db, at, sta
         assert response.status_code == 201
     else:
         assert_error(response, 422, code=code)
-        assert count_rows(db, Comment) == 0
+        assert count(db, Comment) == 0
 
 
 @pytest.mark.parametrize(
@@ -237,7 +231,7 @@ def test_comments_are_accepted_only_while_open(world, client, clock, db, at, sta
 )
 def test_an_invalid_comment_is_a_422_on_its_field(running, client, db, change, field):
     assert_error(post_comment(client, running.id, **change), 422, field=field)
-    assert count_rows(db, Comment) == 0
+    assert count(db, Comment) == 0
 
 
 def test_a_comment_without_consent_is_refused(running, client, db):
@@ -276,7 +270,7 @@ def test_the_api_comment_limit_answers_429_with_the_error_envelope(running, clie
             post_comment(client, running.id, body=f"第{i}条意见：请保留绿化。").status_code == 201
         )
     assert_error(post_comment(client, running.id), 429, code="too_many_requests")
-    assert count_rows(db, Comment) == 5
+    assert count(db, Comment) == 5
 
 
 def test_with_premoderation_the_receipt_says_received(app, running, client, db, monkeypatch):
@@ -347,7 +341,7 @@ def test_the_api_refuses_a_window_one_second_short_of_thirty_days(
         assert [c["heading"] for c in record["clauses"]] == ["第一条", "第二条"]
     else:
         assert_error(response, 422, field="closes_at", code="rule_violation")
-        assert count_rows(db, Consultation) == 0
+        assert count(db, Consultation) == 0
 
 
 def test_the_api_accepts_times_in_beijing_offsets(world, client):
@@ -385,7 +379,7 @@ def test_a_45_day_deployment_refuses_30_days_through_the_api(
 def test_invalid_consultations_are_a_422_on_their_field(world, client, db, change, field):
     data = new_consultation_json(NOW + HOUR, NOW + 40 * DAY) | change
     assert_error(create(client, world, **data), 422, field=field)
-    assert count_rows(db, Consultation) == 0
+    assert count(db, Consultation) == 0
 
 
 def test_creating_on_an_unknown_matter_is_a_404(world, client):
@@ -422,7 +416,7 @@ def test_extending_through_the_api_is_logged_and_public(world, running, client, 
     (change,) = record["window_changes"]
     assert change["reason"] == "应居民要求延长。"
     assert datetime.fromisoformat(change["changed_at"]) == NOW + 5 * DAY
-    assert count_rows(db, WindowChange) == 1
+    assert count(db, WindowChange) == 1
     public = client.get(f"/api/v1/consultations/{running.id}").get_json()
     assert public["window_changes"] == record["window_changes"]
 
@@ -441,7 +435,7 @@ def test_shortening_below_the_minimum_through_the_api_is_refused(
     closes_at = iso(new_closing) if new_closing else None
     response = patch(client, world, running, closes_at=closes_at, reason="缩短。")
     assert_error(response, 422, field=field)
-    assert count_rows(db, WindowChange) == 0
+    assert count(db, WindowChange) == 0
 
 
 def test_a_change_without_a_reason_is_refused_by_the_api(world, running, client):
@@ -611,9 +605,9 @@ STAFF_ENDPOINTS = {
 def _snapshot(db, scene) -> tuple:
     db.session.expire_all()
     return (
-        count_rows(db, Consultation),
+        count(db, Consultation),
         db.session.get(Consultation, scene.consultation.id).closes_at,
-        count_rows(db, Comment),
+        count(db, Comment),
         db.session.get(Comment, scene.comment.id).status,
     )
 
@@ -671,7 +665,7 @@ def test_a_staff_session_with_the_csrf_header_may_write(world, running, client, 
         headers={"X-CSRFToken": csrf_token(client)},
     )
     assert response.status_code == 200
-    assert count_rows(db, WindowChange) == 1
+    assert count(db, WindowChange) == 1
 
 
 def test_staff_writes_need_a_json_object(world, running, client):

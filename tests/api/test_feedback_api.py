@@ -2,8 +2,6 @@
 the PDF. Bearer tokens for staff; the error envelope; no private value in any response."""
 
 # Fixtures imported from the shared support module are redefined as test parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import hashlib
@@ -19,22 +17,12 @@ from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.feedback import services
 from consult.feedback.models import REPORT_STATUS_VALUES, FeedbackReport
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
-    DAY,
-    HOUR,
-    NOW,
-    _files_in_tmp,
-    api_call,
-    client,
-    clock,
-    count_rows,
-    csrf_token,
-    login,
-    make_consultation,
-    submit,
-    world,
-)
+from tests.consultations.consultation_support import DAY, HOUR, NOW, make_consultation, submit
 from tests.feedback.feedback_support import BODIES, NOT_ADOPTED, hotline_comment
+from tests.helpers import api_call, count, csrf_token, login
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 PRIVATE = ("13912345678", "zhao@example.test", "198.51.100.7", "203.0.113.9")
 REPORT_KEYS = {
@@ -322,7 +310,7 @@ def test_publishing_is_refused_while_an_answer_is_missing(closed, world, client,
     error = assert_error(response, 422, field="comments", code="feedback_incomplete")
     missing = {closed.hotline.receipt, closed.hidden.receipt}
     assert {c.receipt for c in closed.comments if c.receipt in error["message"]} == missing
-    assert count_rows(db, FeedbackReport) == 0
+    assert count(db, FeedbackReport) == 0
     db.session.expire_all()
     assert db.session.get(Consultation, closed.consultation.id).feedback_published_at is None
 
@@ -340,7 +328,7 @@ def test_publishing_needs_a_summary(closed, world, client, db, json, status, fie
     answer_all(closed, db)
     response = publish(client, world, closed.consultation, **json)
     assert_error(response, status, field=field)
-    assert count_rows(db, FeedbackReport) == 0
+    assert count(db, FeedbackReport) == 0
 
 
 @pytest.mark.parametrize(
@@ -350,7 +338,7 @@ def test_only_the_department_publishes(closed, world, client, db, role, status):
     answer_all(closed, db)
     response = publish(client, world, closed.consultation, role, summary="摘要")
     assert_error(response, status)
-    assert count_rows(db, FeedbackReport) == 0
+    assert count(db, FeedbackReport) == 0
 
 
 def test_publishing_twice_is_refused(closed, world, client, db):
@@ -358,7 +346,7 @@ def test_publishing_twice_is_refused(closed, world, client, db):
     assert publish(client, world, closed.consultation, summary="摘要").status_code == 201
     response = publish(client, world, closed.consultation, summary="再次发布")
     assert_error(response, 422)
-    assert count_rows(db, FeedbackReport) == 1
+    assert count(db, FeedbackReport) == 1
 
 
 def test_publishing_an_unknown_consultation_is_a_404(world, client):

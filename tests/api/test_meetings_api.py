@@ -13,7 +13,7 @@ from consult.extensions import db as _db
 from consult.meetings import rules
 from consult.meetings import services as meetings
 from consult.meetings.models import Draw, Invitation, Meeting
-from tests.conftest import Auth, csrf_token
+from tests.helpers import csrf_token, login
 from tests.meetings.meeting_support import DAY, HOUR, NOW, district
 
 SECOND = HOUR / 3600
@@ -381,7 +381,7 @@ def test_after_the_deadline_the_reply_is_refused(client, w, frozen):
 
 
 def test_a_browser_session_needs_the_csrf_header(client, w):
-    Auth(client).login(w.me_user)
+    login(client, w.me_user)
     csrf = csrf_token(client, "/my/invitations")
     assert_error(respond(client, w.mine.id, {"accept": True}, {}), 400, code="csrf")
     response = respond(client, w.mine.id, {"accept": True}, {"X-CSRFToken": csrf})
@@ -389,7 +389,7 @@ def test_a_browser_session_needs_the_csrf_header(client, w):
 
 
 def test_a_resident_by_session_is_refused(client, w):
-    Auth(client).login(w.resident)
+    login(client, w.resident)
     csrf = csrf_token(client, "/account")
     headers = {"X-CSRFToken": csrf}
     assert_error(respond(client, w.mine.id, {"accept": True}, headers), 403)

@@ -3,8 +3,6 @@ carries the shared enum values and no private field, and that the real responses
 endpoint match: each call below is validated against the schema the document gives for its
 operation and status code (closed objects, so a leaked field fails)."""
 
-# ruff: noqa: F811  (fixtures imported from the support module)
-
 from __future__ import annotations
 
 import re
@@ -19,15 +17,7 @@ from referencing.jsonschema import DRAFT202012
 
 from consult.accounts import services as accounts
 from consult.core import schemas as core_schemas
-from tests.site.public_data_support import (  # noqa: F401  (fixture)
-    DAY,
-    EMAIL,
-    HOUR,
-    NOW,
-    PHONE,
-    assert_no_private,
-    district,
-)
+from tests.site.public_data_support import DAY, EMAIL, HOUR, NOW, PHONE, assert_no_private
 
 BASE = "urn:consult:openapi"
 DESIGN_ENUMS = {

@@ -19,16 +19,9 @@ from werkzeug.test import encode_multipart
 
 from consult.catalogue import rules, services
 from consult.catalogue.models import CatalogueAdjustment, CatalogueYear, DecisionMatter
-
-PASSWORD = "correct-horse-battery"  # what the create_user fixture sets
-DRAFTED = datetime(2025, 12, 10, 2, 0, tzinfo=UTC)
-PUBLISHED = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Donghu
-TITLE = "老旧小区停车设施改造"
-HUGE = "99999999999999999999"  # larger than any integer column on either database
-
-from tests.view_support import (  # noqa: E402,F401
+from tests.helpers import (
     count,
+    csrf_token,
     english,
     field_error,
     is_login_redirect,
@@ -36,9 +29,14 @@ from tests.view_support import (  # noqa: E402,F401
     new_client,
     post,
     reload,
-    token,
     zh,
 )
+
+DRAFTED = datetime(2025, 12, 10, 2, 0, tzinfo=UTC)
+PUBLISHED = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Donghu
+TITLE = "老旧小区停车设施改造"
+HUGE = "99999999999999999999"  # larger than any integer column on either database
 
 
 @pytest.fixture(autouse=True)
@@ -943,7 +941,7 @@ def test_ten_megabyte_urlencoded_form_is_413(client, db, officer):
 
 def test_ten_megabyte_multipart_form_is_413(client, db, officer):
     login(client, officer)
-    fields = {**_new_matter_data(officer, title="x" * 10_000_000), "csrf_token": token(client)}
+    fields = {**_new_matter_data(officer, title="x" * 10_000_000), "csrf_token": csrf_token(client)}
     # Encoded up front: the test client would spool a large multipart body to a temporary
     # file it never closes (a ResourceWarning, an error under filterwarnings=error).
     boundary, body = encode_multipart(MultiDict({k: str(v) for k, v in fields.items()}))
@@ -967,7 +965,7 @@ def test_body_over_the_request_limit_is_413(client, db, officer):
 
 def test_invalid_utf8_in_a_form_body_is_not_a_server_error(client, db, officer):
     login(client, officer)
-    csrf = token(client)
+    csrf = csrf_token(client)
     encoded = f"title=%FF%FE&department_id={officer.department_id}&planned_time=2026-%C3&csrf_token={csrf}"
     response = client.post(
         "/manage/matters/new",

@@ -3,8 +3,6 @@ offline comments, moderation (hide, never delete) and duplicate groups."""
 
 # Fixtures are imported from the shared support module; pytest injects them by argument
 # name, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import re
@@ -22,7 +20,7 @@ from consult.consultations.models import StoredFile
 from consult.core import audit, ids
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.core.storage import storage
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import (
     BODY,
     DAY,
     HOUR,
@@ -31,14 +29,14 @@ from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
     PNG,
     SECOND,
     THIRTY_DAYS,
-    _files_in_tmp,
-    clock,
     comment_data,
-    count_rows,
     make_consultation,
     submit,
-    world,
 )
+from tests.helpers import count
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 RECEIPT = re.compile(rf"^ZX-2026-[{ids.ALPHABET}]{{4}}-[{ids.ALPHABET}]{{4}}$")
 
@@ -129,7 +127,7 @@ def test_an_invalid_comment_is_refused_on_its_field(open_consultation, db, chang
         submit(open_consultation, **change)
     assert exc.value.field == field
     db.session.rollback()
-    assert count_rows(db, Comment) == 0
+    assert count(db, Comment) == 0
 
 
 def test_a_comment_may_address_one_clause(open_consultation):
@@ -176,8 +174,8 @@ def test_a_pdf_whose_bytes_are_a_png_is_refused(open_consultation, db):
     assert exc.value.field == "attachment"
     assert "content does not match" in english(exc.value.message)
     db.session.rollback()
-    assert count_rows(db, Comment) == 0
-    assert count_rows(db, StoredFile) == 0
+    assert count(db, Comment) == 0
+    assert count(db, StoredFile) == 0
 
 
 def test_an_attachment_over_ten_megabytes_is_refused(open_consultation):
@@ -223,7 +221,7 @@ def test_receipts_are_unique_over_two_thousand_submissions(open_consultation, db
     }
     assert len(receipts) == 2000
     assert all(RECEIPT.match(r) for r in receipts)
-    assert count_rows(db, Comment) == 2000
+    assert count(db, Comment) == 2000
 
 
 @pytest.mark.parametrize(
@@ -454,7 +452,7 @@ def test_a_comment_checked_before_closing_is_refused_if_the_window_closed_before
     with pytest.raises(RuleViolation) as refused:
         services.store_comment(draft)
     assert refused.value.code == "closed"
-    assert count_rows(db, Comment) == 0
+    assert count(db, Comment) == 0
 
 
 def test_receipts_are_unique_even_when_the_generator_repeats(open_consultation, monkeypatch):

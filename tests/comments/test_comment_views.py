@@ -5,8 +5,6 @@ limit."""
 
 # Fixtures are imported from the shared support module; pytest injects them by argument
 # name, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import io
@@ -20,7 +18,7 @@ from markupsafe import escape
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, CommentStatus
 from consult.core import ids
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import (
     BODY,
     DAY,
     MINUTE,
@@ -28,22 +26,22 @@ from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
     PDF,
     PNG,
     SECOND,
-    _files_in_tmp,
-    client,
-    clock,
+    make_consultation,
+    submit,
+    web_comment,
+)
+from tests.helpers import (
     close_request_body,
-    count_rows,
     csrf_token,
     english,
     field_error,
-    fresh_client,
     login,
-    make_consultation,
-    post_form,
-    submit,
-    web_comment,
-    world,
+    new_client,
+    post,
 )
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 RECEIPT = re.compile(rf"ZX-\d{{4}}-[{ids.ALPHABET}]{{4}}-[{ids.ALPHABET}]{{4}}")
 
@@ -64,7 +62,7 @@ def comment_url(c) -> str:
 
 
 def send(client, c, **fields):
-    return post_form(client, comment_url(c), web_comment(**fields))
+    return post(client, comment_url(c), web_comment(**fields))
 
 
 def stored_comments(db) -> list[Comment]:
@@ -137,7 +135,7 @@ def test_a_comment_before_opening_is_refused(world, client, db):
 
 
 def test_a_comment_on_an_unknown_consultation_is_a_404(world, client):
-    response = post_form(client, "/consultations/987654/comments", web_comment())
+    response = post(client, "/consultations/987654/comments", web_comment())
     assert response.status_code == 404
 
 
@@ -259,7 +257,7 @@ def test_the_honeypot_is_hidden_from_people(consultation, client):
 
 def send_with_file(client, c, filename, content, **fields):
     data = {**web_comment(**fields), "attachment": (io.BytesIO(content), filename)}
-    response = post_form(client, comment_url(c), data, content_type="multipart/form-data")
+    response = post(client, comment_url(c), data, content_type="multipart/form-data")
     return close_request_body(response)
 
 
@@ -383,9 +381,9 @@ def test_with_premoderation_the_receipt_says_received_until_published(
     (comment,) = stored_comments(db)
     assert comment.status == CommentStatus.RECEIVED
 
-    staff = fresh_client(client.application)
+    staff = new_client(client.application)
     login(staff, world.users["own_officer"])
-    response = post_form(staff, f"/manage/comments/{comment.id}/publish", prefix="delete")
+    response = post(staff, f"/manage/comments/{comment.id}/publish", prefix="delete")
     assert response.status_code == 302
     assert "Published" in text(client.get(f"/receipts/{receipt}"))
     assert "需要先审核才能公开的一条意见。" in text(client.get(f"/consultations/{consultation.id}"))
@@ -401,14 +399,14 @@ def test_a_hidden_comment_leaves_the_public_page_but_stays_for_staff(
     comment = submit(consultation, body="这条意见将被版主屏蔽，但不会被删除。")
     db.session.commit()
     login(client, world.users["own_officer"])
-    response = post_form(
+    response = post(
         client,
         f"/manage/comments/{comment.id}/hide",
         {"hide-reason": reason, "hide-note": "含有不当内容"},
         prefix="hide",
     )
     assert response.status_code == 302
-    public = fresh_client(client.application)
+    public = new_client(client.application)
     assert "这条意见将被版主屏蔽" not in text(public.get(f"/consultations/{consultation.id}"))
     api = public.get(f"/api/v1/consultations/{consultation.id}/comments").get_json()
     assert api["total"] == 0 and api["items"] == []
@@ -424,7 +422,7 @@ def test_a_hide_with_an_unknown_reason_is_refused(consultation, world, client, d
     comment = submit(consultation)
     db.session.commit()
     login(client, world.users["own_officer"])
-    response = post_form(
+    response = post(
         client, f"/manage/comments/{comment.id}/hide", {"hide-reason": "dislike"}, prefix="hide"
     )
     assert response.status_code == 400
@@ -447,7 +445,7 @@ def test_hiding_without_choosing_a_reason_hides_nothing(consultation, world, cli
     comment = submit(consultation)
     db.session.commit()
     login(client, world.users["own_officer"])
-    response = post_form(
+    response = post(
         client, f"/manage/comments/{comment.id}/hide", {"hide-reason": ""}, prefix="hide"
     )
     assert response.status_code == 302
@@ -461,9 +459,9 @@ def test_a_restored_comment_is_public_again(consultation, world, client, db):
     comment_services.hide_comment(comment, "spam", actor=None)
     db.session.commit()
     login(client, world.users["admin"])
-    response = post_form(client, f"/manage/comments/{comment.id}/publish", prefix="delete")
+    response = post(client, f"/manage/comments/{comment.id}/publish", prefix="delete")
     assert response.status_code == 302
-    public = fresh_client(client.application)
+    public = new_client(client.application)
     assert "先被屏蔽、后被恢复的一条意见。" in text(public.get(f"/consultations/{consultation.id}"))
 
 
@@ -573,7 +571,7 @@ def test_the_form_sends_the_resident_back_to_itself(consultation, client, db):
 def test_the_limit_is_per_address(consultation, client, db):
     for i in range(5):
         send(client, consultation, body=f"第{i}条意见：请在改造中保留绿化带。")
-    response = post_form(
+    response = post(
         client,
         comment_url(consultation),
         web_comment(),

@@ -1,8 +1,6 @@
 """`flask import-comments`: a CSV of hotline records and letters, every row through
 `import_comments`, all or nothing; `flask group-comments` and `flask tick` group what waits."""
 
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,16 +10,11 @@ import sqlalchemy as sa
 
 from consult.comments import intake, services
 from consult.comments.models import Comment, DuplicateGroup
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
-    DAY,
-    NOW,
-    _files_in_tmp,
-    clock,
-    comment_data,
-    count_rows,
-    make_consultation,
-    world,
-)
+from tests.consultations.consultation_support import DAY, NOW, comment_data, make_consultation
+from tests.helpers import count
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 LETTER = (
     "我们坚决反对在小区中心绿地建设机械式立体车库。绿地是小区唯一的公共活动空间，老人每天在这里"
@@ -102,7 +95,7 @@ def test_a_bad_row_is_reported_and_nothing_is_imported(
     assert f"row 3 / 第3行: {field}:" in result.output
     assert "row 2 " not in result.output and "row 4 " not in result.output
     assert "nothing was imported" in result.output
-    assert count_rows(db, Comment) == 0
+    assert count(db, Comment) == 0
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_its_line(runner, db, consultation, tmp_path):
@@ -111,7 +104,7 @@ def test_a_file_that_is_not_utf8_is_refused_with_its_line(runner, db, consultati
     result = runner.invoke(args=["import-comments", path, "--consultation", str(consultation.id)])
     assert result.exit_code == 1
     assert "not UTF-8" in result.output and "line 3" in result.output
-    assert count_rows(db, Comment) == 0
+    assert count(db, Comment) == 0
 
 
 def test_a_file_without_the_needed_columns_is_refused(runner, consultation, tmp_path):

@@ -4,8 +4,6 @@ commit, concurrent submissions, and bulk intake (`import_comments`)."""
 
 # Fixtures are imported from the shared support module; pytest injects them by argument
 # name, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import random
@@ -31,20 +29,19 @@ from consult.consultations.models import Consultation
 from consult.core import audit
 from consult.core.errors import Forbidden, RuleViolation, RuleViolations
 from consult.extensions import db as _db
-from tests.conftest import fresh_database_url
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import (
     DAY,
     HOUR,
     NOW,
-    _files_in_tmp,
-    clock,
     comment_data,
     consultation_data,
-    count_rows,
     make_consultation,
     submit,
-    world,
 )
+from tests.helpers import count, fresh_database_url
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 CAMPAIGN = "坚决反对在小区东侧新建立体停车库，噪音和采光问题严重影响居民生活，请重新选址。"
 # A form letter as campaigns send it: long enough that a personal opening changes little.
@@ -119,7 +116,7 @@ def test_identical_texts_make_one_group_whose_size_is_stored(open_consultation, 
     assert group_of(first) == group_of(second) == group_of(third)
     assert size_of(group_of(first)) == 3
     assert services.group_sizes([first]) == {group_of(first): 3}
-    assert count_rows(db, DuplicateGroup) == 1
+    assert count(db, DuplicateGroup) == 1
 
 
 @pytest.mark.parametrize(
@@ -151,7 +148,7 @@ def test_unrelated_texts_are_not_grouped(open_consultation, db, other):
     first = submit(open_consultation, body=CAMPAIGN)
     second = submit(open_consultation, body=other)
     assert group_of(first) is None and group_of(second) is None
-    assert count_rows(db, DuplicateGroup) == 0
+    assert count(db, DuplicateGroup) == 0
 
 
 def _texts_at_similarity(target: float) -> tuple[str, str]:
@@ -231,11 +228,11 @@ def test_a_campaign_is_one_group_however_many_varied_copies(open_consultation, d
 
 def test_an_exact_copy_adds_no_text_and_no_key(open_consultation, db):
     submit(open_consultation, body=LETTER)
-    before = count_rows(db, CommentBand), count_rows(db, CommentText)
+    before = count(db, CommentBand), count(db, CommentText)
     submit(open_consultation, body=LETTER)
     submit(open_consultation, body=LETTER.replace("。", "."))  # the same once normalised
     assert (
-        (count_rows(db, CommentBand), count_rows(db, CommentText))
+        (count(db, CommentBand), count(db, CommentText))
         == before
         == (
             rules.BANDS,
@@ -408,7 +405,7 @@ def test_an_import_stores_every_record_with_a_receipt_grouped_and_audited(open_c
     texts = distinct_texts(40) + [CAMPAIGN] * 20 + ["我是桂花苑的居民，" + CAMPAIGN] * 5
     receipts = services.import_comments(open_consultation, records(texts), actor=None)
     assert len(receipts) == len(set(receipts)) == 65
-    assert count_rows(db, Comment) == 65
+    assert count(db, Comment) == 65
     group = db.session.scalar(
         sa.select(Comment.duplicate_group_id).where(Comment.receipt == receipts[-1])
     )
@@ -435,7 +432,7 @@ def test_an_import_with_one_bad_record_stores_nothing_and_names_each_bad_record(
         services.import_comments(open_consultation, bad, actor=None)
     found = [(v.index, v.field) for v in refused.value.violations]
     assert found == [(2, "source"), (3, "body"), (4, "submitted_at")]
-    assert count_rows(db, Comment) == 0
+    assert count(db, Comment) == 0
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,6 @@ API response and every export is rendered, in zh-Hans, zh-Hant and English, and 
 
 # Fixtures are imported from the shared support module; pytest injects them by argument
 # name, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import io
@@ -23,21 +21,18 @@ from consult.comments.models import Comment, DuplicateGroup
 from consult.consultations import services as consultation_services
 from consult.core.i18n import to_traditional
 from consult.extensions import db as _db
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import (
     DAY,
     HOUR,
     NOW,
-    _files_in_tmp,
-    api_call,
-    client,
-    clock,
-    fresh_client,
     make_consultation,
-    post_form,
     submit,
     web_comment,
-    world,
 )
+from tests.helpers import new_client, post
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 LATER = NOW + timedelta(days=40)  # "today" in these tests: the first consultation has closed
 
@@ -78,7 +73,7 @@ class District:
 
     def __init__(self, app, world, clock, monkeypatch):
         self.world = world
-        browser = fresh_client(app)
+        browser = new_client(app)
         # The first consultation opens now and has closed by LATER.
         self.closed = make_consultation(world.other_matter, NOW, title="学区划分调整征求意见")
         clock.set(NOW + DAY)
@@ -95,7 +90,7 @@ class District:
         _db.session.commit()
 
         # From the web form, anonymously shown, with a phone number, from an IPv4 address.
-        response = post_form(
+        response = post(
             browser,
             f"/consultations/{self.open.id}/comments",
             web_comment(
@@ -302,7 +297,7 @@ def test_the_list_of_public_pages_covers_every_public_endpoint(app, district):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_public_page_api_response_or_export_shows_private_data(app, district, db, language):
-    visitor = fresh_client(app)
+    visitor = new_client(app)
     if language:
         visitor.set_cookie("lang", language)
     seen = 0
@@ -329,8 +324,8 @@ def test_no_public_page_api_response_or_export_shows_private_data(app, district,
 
 
 def test_staff_still_see_contacts_on_their_own_screen(app, district):
-    staff = fresh_client(app)
-    from tests.consultations.consultation_support import login
+    staff = new_client(app)
+    from tests.helpers import login
 
     login(staff, district.world.users["own_officer"])
     page = staff.get(f"/manage/consultations/{district.open.id}").get_data(as_text=True)
@@ -379,7 +374,7 @@ def test_with_published_feedback_the_page_the_api_and_the_pdf_show_nothing_priva
     report = feedback.render_report_now(report.id)
     assert report.status == "ready", report.error
 
-    visitor = fresh_client(app)
+    visitor = new_client(app)
     urls = [
         f"/consultations/{closed.id}",
         f"/api/v1/consultations/{closed.id}",

@@ -1,21 +1,17 @@
-"""Shared set-up for the consultation, comment and consultation-API tests.
+"""The small district of the consultation, comment, feedback, notification and API tests:
+its clock, its users and departments, and how a consultation is opened and commented on.
 
-Not a test module: the test files import the fixtures they use from here, so the three
-directories share one small district without a conftest of their own.
+Not a test module: the `clock` and `world` fixtures (tests/conftest.py) are built from here;
+the tests import the constants and builders they use.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
-import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from consult.accounts import services as accounts
 from consult.catalogue import services as catalogue
@@ -23,7 +19,6 @@ from consult.comments import services as comment_services
 from consult.consultations import services as consultation_services
 from consult.core.time import now_utc
 
-PASSWORD = "correct-horse-battery"  # what tests/conftest.py's create_user sets
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Donghu (Asia/Shanghai)
 SECOND = timedelta(seconds=1)
 MINUTE = timedelta(minutes=1)
@@ -41,8 +36,6 @@ BODY = "建议在小区东门增设非机动车停放区，方便居民出行。
 
 ROLES = ["anonymous", "resident", "representative", "own_officer", "other_officer", "admin"]
 STAFF_OF_DEPARTMENT = {"own_officer", "admin"}
-
-_CSRF = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 
 
 # --- files -------------------------------------------------------------------------------
@@ -93,92 +86,6 @@ def odt_bytes() -> bytes:
     return buffer.getvalue()
 
 
-# --- the client --------------------------------------------------------------------------
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in its own application context, as on a real server.
-
-    conftest's client runs requests inside the test's app context, so `g` (Flask-Login's
-    cached user, the API actor, Babel's locale) would leak from one request into the next."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-def fresh_client(app) -> FreshContextClient:
-    return FreshContextClient(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def client(app, db):
-    return fresh_client(app)
-
-
-def close_request_body(response):
-    """Werkzeug's test client spools a large request body to a temporary file that nobody
-    closes (it would surface as a ResourceWarning in some later test); close it now."""
-    stream = response.request.environ.get("wsgi.input")
-    if stream is not None:
-        stream.close()
-    return response
-
-
-@pytest.fixture(autouse=True)
-def _files_in_tmp(app, tmp_path, monkeypatch):
-    """Uploaded files go to a folder of the test's own."""
-    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
-
-
-def csrf_token(client) -> str:
-    """A CSRF token for this client's session, from a page that carries one."""
-    response = client.get("/login")
-    if response.status_code == 302:  # logged in: the header's log-out form carries one
-        response = client.get("/")
-    match = _CSRF.search(response.get_data(as_text=True))
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def login(client, user) -> None:
-    if user is None:
-        return
-    response = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client)}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-
-
-def post_form(client, url: str, data: dict | None = None, *, prefix: str = "", **kwargs):
-    """POST a form the way the browser does, with the CSRF token under the form's prefix."""
-    name = f"{prefix}-csrf_token" if prefix else "csrf_token"
-    return client.post(url, data={**(data or {}), name: csrf_token(client)}, **kwargs)
-
-
-def local_input(moment: datetime) -> str:
-    """An aware time as a datetime-local field value (Beijing wall clock, with seconds)."""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def field_error(html: str, field_id: str) -> str | None:
-    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', html, re.S)
-    return match.group(1) if match else None
-
-
-def english(client) -> None:
-    client.set_cookie("lang", "en")
-
-
-def api_call(client, method: str, url: str, token: str | None = None, **kwargs):
-    headers = dict(kwargs.pop("headers", {}) or {})
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    return client.open(url, method=method, headers=headers, **kwargs)
-
-
 # --- the clock ---------------------------------------------------------------------------
 
 
@@ -198,13 +105,6 @@ class Clock:
         return now_utc()
 
 
-@pytest.fixture
-def clock(frozen) -> Clock:
-    c = Clock(frozen)
-    c.set(NOW)
-    return c
-
-
 # --- a small district --------------------------------------------------------------------
 
 
@@ -218,8 +118,9 @@ class World:
     tokens: dict = field(default_factory=dict)
 
 
-@pytest.fixture
-def world(db, clock, create_department, create_user, create_matter) -> World:
+def build_world(db, clock, create_department, create_user, create_matter) -> World:
+    """Two departments with a published matter each and one user of every role (the `world`
+    fixture of tests/conftest.py), committed."""
     clock.set(NOW - 20 * DAY)
     dept = create_department("东湖区住房和城乡建设局", "住建局")
     other = create_department("东湖区教育局", "教育局")
@@ -296,8 +197,3 @@ def web_comment(**overrides) -> dict:
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def count_rows(db, model, *criteria) -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*criteria))

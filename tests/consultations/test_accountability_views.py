@@ -1,23 +1,12 @@
 """What the public sees after a consultation closes: when the feedback is due, and, once it
 is late, by how many days (publicly, not only to staff); and counts that add up."""
 
-# ruff: noqa: F811  (fixtures imported from the support module)
-
 from __future__ import annotations
 
 from consult.comments import services as comment_services
 from consult.feedback import rules
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
-    DAY,
-    NOW,
-    SECOND,
-    client,
-    clock,
-    english,
-    make_consultation,
-    submit,
-    world,
-)
+from tests.consultations.consultation_support import DAY, NOW, SECOND, make_consultation, submit
+from tests.helpers import english
 
 
 def text(response) -> str:

@@ -4,8 +4,6 @@ offline activities."""
 
 # Fixtures are imported from the shared support module; pytest injects them by argument
 # name, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -30,7 +28,7 @@ from consult.consultations.models import (
 from consult.core import audit
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.storage import storage
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import (
     DAY,
     HOUR,
     MINUTE,
@@ -39,15 +37,15 @@ from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
     PNG,
     SECOND,
     THIRTY_DAYS,
-    _files_in_tmp,
-    clock,
     consultation_data,
-    count_rows,
     docx_bytes,
     make_consultation,
     odt_bytes,
-    world,
 )
+from tests.helpers import count
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 
 def actions(obj) -> list[str]:
@@ -74,7 +72,7 @@ def test_a_consultation_window_of_thirty_days_is_the_least_accepted(world, db, l
         with pytest.raises(RuleViolation) as exc:
             services.open_consultation(world.matter, data, actor=None)
         assert exc.value.field == "closes_at"
-        assert count_rows(db, Consultation) == 0
+        assert count(db, Consultation) == 0
 
 
 @pytest.mark.parametrize(
@@ -239,7 +237,7 @@ def test_a_draft_numbered_out_of_order_is_refused_and_nothing_is_stored(world, d
         make_consultation(world.matter, draft="第一条 甲。\n第三条 丙。")
     assert exc.value.field == "draft"
     db.session.rollback()
-    assert count_rows(db, Clause) == 0
+    assert count(db, Clause) == 0
 
 
 # --- who may open ------------------------------------------------------------------------
@@ -365,7 +363,7 @@ def test_a_scheduled_consultation_can_be_deleted(world, db):
     consultation_id = consultation.id
     services.delete_consultation(consultation, actor=world.users["own_officer"])
     assert db.session.get(Consultation, consultation_id) is None
-    assert count_rows(db, Clause, Clause.consultation_id == consultation_id) == 0
+    assert count(db, Clause, Clause.consultation_id == consultation_id) == 0
     assert "consultation_cancelled" in actions(world.matter)
 
 
@@ -395,7 +393,7 @@ def test_deleting_a_scheduled_consultation_whose_closing_moved_deletes_or_refuse
             services.delete_consultation(consultation, actor=None)
     except RuleViolation:
         return
-    assert count_rows(db, Consultation) == 0
+    assert count(db, Consultation) == 0
 
 
 def test_another_department_cannot_delete(world):
@@ -467,8 +465,8 @@ def test_a_refused_document_refuses_the_whole_consultation(world, db):
     with pytest.raises(RuleViolation):
         make_consultation(world.matter, documents=[("a.pdf", PDF), ("b.docx", b"text")])
     db.session.rollback()
-    assert count_rows(db, ConsultationDocument) == 0
-    assert count_rows(db, Consultation) == 0
+    assert count(db, ConsultationDocument) == 0
+    assert count(db, Consultation) == 0
 
 
 def test_a_document_added_later_is_audited(world):
@@ -489,7 +487,7 @@ def test_identical_uploads_share_their_bytes(world, db):
     a = services.add_document(consultation, "a.pdf", PDF, actor=None)
     b = services.add_document(consultation, "b.pdf", PDF, actor=None)
     assert a.file.storage_key == b.file.storage_key
-    assert count_rows(db, StoredFile) == 2
+    assert count(db, StoredFile) == 2
 
 
 def test_documents_are_stored_outside_static(app, world, monkeypatch):

@@ -4,8 +4,6 @@ closing time, deletion, and who may use which staff route."""
 
 # Fixtures are imported from the shared support module; pytest injects them by argument
 # name, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import io
@@ -27,7 +25,7 @@ from consult.consultations.models import (
 )
 from consult.core import audit
 from consult.core.storage import storage
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import (
     DAY,
     HOUR,
     MINUTE,
@@ -37,21 +35,15 @@ from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
     SECOND,
     STAFF_OF_DEPARTMENT,
     THIRTY_DAYS,
-    _files_in_tmp,
-    client,
-    clock,
-    count_rows,
     docx_bytes,
-    english,
-    field_error,
-    local_input,
-    login,
     make_consultation,
     odt_bytes,
-    post_form,
     submit,
-    world,
 )
+from tests.helpers import count, english, field_error, local_input, login, post
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 DRAFT_FORM = "为加强管理，制定本办法。\n第一条 适用范围。\n第二条 职责分工。\n第三条 居民参与。"
 
@@ -233,7 +225,7 @@ def test_the_form_refuses_a_window_one_second_short_of_thirty_days(
     world, officer_client, db, length, created
 ):
     opens_at = NOW + HOUR
-    response = post_form(officer_client, new_url(world), new_form(opens_at, opens_at + length))
+    response = post(officer_client, new_url(world), new_form(opens_at, opens_at + length))
     if created:
         assert response.status_code == 302
         consultation = db.session.scalar(sa.select(Consultation))
@@ -243,7 +235,7 @@ def test_the_form_refuses_a_window_one_second_short_of_thirty_days(
     else:
         assert response.status_code == 422
         assert "at least 30 days" in field_error(text(response), "closes_at")
-        assert count_rows(db, Consultation) == 0
+        assert count(db, Consultation) == 0
 
 
 def test_with_a_45_day_minimum_the_form_refuses_30_days_and_suggests_46(
@@ -251,7 +243,7 @@ def test_with_a_45_day_minimum_the_form_refuses_30_days_and_suggests_46(
 ):
     monkeypatch.setitem(app.config, "MIN_COMMENT_WINDOW_DAYS", 45)
     opens_at = NOW + HOUR
-    response = post_form(officer_client, new_url(world), new_form(opens_at, opens_at + THIRTY_DAYS))
+    response = post(officer_client, new_url(world), new_form(opens_at, opens_at + THIRTY_DAYS))
     assert response.status_code == 422
     assert "at least 45 days" in field_error(text(response), "closes_at")
     page = text(officer_client.get(new_url(world)))
@@ -261,13 +253,13 @@ def test_with_a_45_day_minimum_the_form_refuses_30_days_and_suggests_46(
 
 
 def test_the_form_refuses_a_closing_before_the_opening(world, officer_client, db):
-    response = post_form(officer_client, new_url(world), new_form(NOW + 40 * DAY, NOW + DAY))
+    response = post(officer_client, new_url(world), new_form(NOW + 40 * DAY, NOW + DAY))
     assert response.status_code == 422
     assert field_error(text(response), "closes_at")
 
 
 def test_the_form_refuses_an_opening_in_the_past(world, officer_client, db):
-    response = post_form(officer_client, new_url(world), new_form(NOW - DAY, NOW + 40 * DAY))
+    response = post(officer_client, new_url(world), new_form(NOW - DAY, NOW + 40 * DAY))
     assert response.status_code == 422
     assert "in the past" in field_error(text(response), "opens_at")
 
@@ -276,7 +268,7 @@ def test_the_form_refuses_a_draft_numbered_out_of_order_and_keeps_the_text(
     world, officer_client, db
 ):
     draft = "第一条 甲。\n第三条 丙。"
-    response = post_form(
+    response = post(
         officer_client, new_url(world), new_form(NOW + HOUR, NOW + 40 * DAY, draft=draft)
     )
     assert response.status_code == 422
@@ -286,7 +278,7 @@ def test_the_form_refuses_a_draft_numbered_out_of_order_and_keeps_the_text(
 
 
 def test_a_future_opening_through_the_form_is_scheduled(world, officer_client, db):
-    response = post_form(officer_client, new_url(world), new_form(NOW + 3 * DAY, NOW + 40 * DAY))
+    response = post(officer_client, new_url(world), new_form(NOW + 3 * DAY, NOW + 40 * DAY))
     assert response.status_code == 302
     page = text(officer_client.get(response.location))
     assert "Upcoming" in page
@@ -295,7 +287,7 @@ def test_a_future_opening_through_the_form_is_scheduled(world, officer_client, d
 
 
 def test_opening_now_through_the_form_moves_the_matter_to_consulting(world, officer_client, db):
-    response = post_form(officer_client, new_url(world), new_form(NOW, NOW + 40 * DAY))
+    response = post(officer_client, new_url(world), new_form(NOW, NOW + 40 * DAY))
     assert response.status_code == 302
     db.session.expire_all()
     assert world.matter.status == MatterStatus.CONSULTING
@@ -307,18 +299,18 @@ def test_documents_uploaded_with_the_form_are_checked_by_content(world, officer_
         (io.BytesIO(docx_bytes()), "征求意见稿.docx"),
         (io.BytesIO(odt_bytes()), "起草说明.odt"),
     ]
-    response = post_form(officer_client, new_url(world), data, content_type="multipart/form-data")
+    response = post(officer_client, new_url(world), data, content_type="multipart/form-data")
     assert response.status_code == 302
-    assert count_rows(db, ConsultationDocument) == 2
+    assert count(db, ConsultationDocument) == 2
 
 
 def test_a_docx_that_is_really_text_is_refused_by_the_form(world, officer_client, db):
     data = new_form(NOW + HOUR, NOW + 40 * DAY)
     data["documents"] = [(io.BytesIO(b"just a text file"), "征求意见稿.docx")]
-    response = post_form(officer_client, new_url(world), data, content_type="multipart/form-data")
+    response = post(officer_client, new_url(world), data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "not accepted" in text(response)
-    assert count_rows(db, Consultation) == 0
+    assert count(db, Consultation) == 0
 
 
 # --- the consultation's management page ---------------------------------------------------
@@ -336,7 +328,7 @@ def test_extending_an_open_window_is_logged_and_announced_on_the_page(
 ):
     clock.set(NOW + 10 * DAY)
     new_closing = running.closes_at + 14 * DAY
-    response = post_form(
+    response = post(
         officer_client,
         f"/manage/consultations/{running.id}/closing",
         {"closing-closes_at": local_input(new_closing), "closing-reason": "应居民要求延长。"},
@@ -363,7 +355,7 @@ def test_extending_an_open_window_is_logged_and_announced_on_the_page(
 def test_shortening_below_the_minimum_through_the_form_is_refused(
     world, running, officer_client, db, new_closing, message
 ):
-    response = post_form(
+    response = post(
         officer_client,
         f"/manage/consultations/{running.id}/closing",
         {"closing-closes_at": local_input(new_closing), "closing-reason": "提前结束。"},
@@ -371,14 +363,14 @@ def test_shortening_below_the_minimum_through_the_form_is_refused(
     )
     assert response.status_code == 422
     assert message in field_error(text(response), "closing-closes_at")
-    assert count_rows(db, WindowChange) == 0
+    assert count(db, WindowChange) == 0
 
 
 def test_shortening_into_the_past_through_the_form_is_refused(world, officer_client, clock, db):
     consultation = make_consultation(world.matter, NOW, NOW + 60 * DAY)
     db.session.commit()
     clock.set(NOW + 45 * DAY)
-    response = post_form(
+    response = post(
         officer_client,
         f"/manage/consultations/{consultation.id}/closing",
         {"closing-closes_at": local_input(NOW + 40 * DAY), "closing-reason": "提前结束。"},
@@ -389,7 +381,7 @@ def test_shortening_into_the_past_through_the_form_is_refused(world, officer_cli
 
 
 def test_a_change_without_a_reason_is_refused(world, running, officer_client, db):
-    response = post_form(
+    response = post(
         officer_client,
         f"/manage/consultations/{running.id}/closing",
         {"closing-closes_at": local_input(running.closes_at + DAY), "closing-reason": ""},
@@ -400,13 +392,11 @@ def test_a_change_without_a_reason_is_refused(world, running, officer_client, db
 
 
 def test_an_opened_consultation_cannot_be_deleted(world, running, officer_client, db):
-    response = post_form(
-        officer_client, f"/manage/consultations/{running.id}/delete", prefix="delete"
-    )
+    response = post(officer_client, f"/manage/consultations/{running.id}/delete", prefix="delete")
     assert response.status_code == 302
     assert response.location.endswith(f"/manage/consultations/{running.id}")
     assert "cannot be deleted" in text(officer_client.get(response.location))
-    assert count_rows(db, Consultation, Consultation.id == running.id) == 1
+    assert count(db, Consultation, Consultation.id == running.id) == 1
 
 
 def test_a_scheduled_consultation_can_be_deleted(world, officer_client, db):
@@ -414,12 +404,12 @@ def test_a_scheduled_consultation_can_be_deleted(world, officer_client, db):
     db.session.commit()
     page = text(officer_client.get(f"/manage/consultations/{consultation.id}"))
     assert "Delete this scheduled consultation" in page
-    response = post_form(
+    response = post(
         officer_client, f"/manage/consultations/{consultation.id}/delete", prefix="delete"
     )
     assert response.status_code == 302
     assert response.location.endswith(f"/matters/{world.matter.id}")
-    assert count_rows(db, Consultation) == 0
+    assert count(db, Consultation) == 0
 
 
 @pytest.mark.parametrize("history", ["window change", "activity"])
@@ -436,7 +426,7 @@ def test_a_scheduled_consultation_with_history_can_still_be_deleted_or_is_refuse
             actor=None,
         )
     db.session.commit()
-    response = post_form(
+    response = post(
         officer_client, f"/manage/consultations/{consultation.id}/delete", prefix="delete"
     )
     assert response.status_code == 302
@@ -451,7 +441,7 @@ def test_an_offline_comment_entered_through_the_form_gets_a_receipt(
     world, running, officer_client, clock, db
 ):
     clock.set(NOW + DAY)
-    response = post_form(
+    response = post(
         officer_client,
         f"/manage/consultations/{running.id}/offline-comments",
         {
@@ -475,7 +465,7 @@ def test_an_offline_comment_entered_through_the_form_gets_a_receipt(
 def test_an_offline_comment_received_before_opening_is_refused_by_the_form(
     world, running, officer_client, db
 ):
-    response = post_form(
+    response = post(
         officer_client,
         f"/manage/consultations/{running.id}/offline-comments",
         {
@@ -488,11 +478,11 @@ def test_an_offline_comment_received_before_opening_is_refused_by_the_form(
     )
     assert response.status_code == 422
     assert field_error(text(response), "offline-received_at")
-    assert count_rows(db, Comment) == 0
+    assert count(db, Comment) == 0
 
 
 def test_an_activity_is_recorded_through_the_form(world, running, officer_client, db):
-    response = post_form(
+    response = post(
         officer_client,
         f"/manage/consultations/{running.id}/activities",
         {
@@ -513,7 +503,7 @@ def test_an_activity_is_recorded_through_the_form(world, running, officer_client
 def test_a_document_added_on_the_management_page_must_match_its_content(
     world, running, officer_client, db
 ):
-    response = post_form(
+    response = post(
         officer_client,
         f"/manage/consultations/{running.id}/documents",
         {"doc-document": (io.BytesIO(PDF), "附件.docx")},
@@ -522,7 +512,7 @@ def test_a_document_added_on_the_management_page_must_match_its_content(
     )
     assert response.status_code == 422
     assert "does not match" in field_error(text(response), "doc-document")
-    response = post_form(
+    response = post(
         officer_client,
         f"/manage/consultations/{running.id}/documents",
         {"doc-document": (io.BytesIO(PDF), "附件.pdf")},
@@ -530,11 +520,11 @@ def test_a_document_added_on_the_management_page_must_match_its_content(
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
-    assert count_rows(db, ConsultationDocument) == 1
+    assert count(db, ConsultationDocument) == 1
 
 
 def test_adding_no_file_asks_for_one(world, running, officer_client, db):
-    response = post_form(
+    response = post(
         officer_client, f"/manage/consultations/{running.id}/documents", {}, prefix="doc"
     )
     assert response.status_code == 422
@@ -567,7 +557,7 @@ class Scene:
 
 
 def _state(db, model, *criteria):
-    return lambda ids: count_rows(db, model, *criteria)
+    return lambda ids: count(db, model, *criteria)
 
 
 STAFF_ROUTES = {
@@ -637,11 +627,11 @@ STAFF_ROUTES = {
 def _snapshot(db, ids) -> tuple:
     db.session.expire_all()
     return (
-        count_rows(db, Consultation),
+        count(db, Consultation),
         db.session.get(Consultation, ids["c"]).closes_at,
-        count_rows(db, OfflineActivity),
-        count_rows(db, Comment),
-        count_rows(db, ConsultationDocument),
+        count(db, OfflineActivity),
+        count(db, Comment),
+        count(db, ConsultationDocument),
         db.session.get(Comment, ids["comment"]).status,
         db.session.get(Comment, ids["hidden"]).status,
     )
@@ -661,7 +651,7 @@ def test_staff_routes_are_for_the_lead_department_and_the_government_office(
         response = client.get(url)
     else:
         multipart = route == "add document"
-        response = post_form(
+        response = post(
             client,
             url,
             data(scene.ids),

@@ -3,8 +3,6 @@ program), they answer with a RuleViolation (or Forbidden / NotFound), never a Ty
 an OverflowError or a database error. Property-based: hypothesis fills the fields with
 values of every JSON type and worse (huge numbers, NaN, NUL, lone surrogates, year 9999)."""
 
-# ruff: noqa: F811  (fixtures imported from the support module)
-
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +13,7 @@ from hypothesis import strategies as st
 
 from consult.core import values
 from consult.core.errors import Forbidden, NotFound, RuleViolation
-from tests.site.public_data_support import NOW, district  # noqa: F401  (fixture)
+from tests.site.public_data_support import NOW
 
 REFUSALS = (RuleViolation, Forbidden, NotFound)
 

@@ -1,20 +1,17 @@
 """The feedback tests' shared district: one consultation of the department with six comments
 (online ones, a duplicate pair, a hotline comment entered by staff, a hidden one) and one
-comment on another department's consultation."""
-
-# ruff: noqa: F811
+comment on another department's consultation (the `scenario` fixture of
+tests/feedback/conftest.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
-
 from consult.comments import services as comment_services
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.feedback import services
-from tests.consultations.consultation_support import DAY, HOUR, NOW, make_consultation, submit
+from tests.consultations.consultation_support import DAY, NOW, make_consultation, submit
 
 BODIES = {
     "a": "建议在小区东门增设非机动车停放区，方便居民出行。",
@@ -80,18 +77,6 @@ def build_scenario(world, clock, db) -> Scenario:
     other = submit(other_c, body=BODIES["other"])
     db.session.commit()
     return Scenario(c, a, b, dup1, dup2, hotline, hidden, other_c, other)
-
-
-@pytest.fixture
-def scenario(world, clock, db) -> Scenario:
-    return build_scenario(world, clock, db)
-
-
-@pytest.fixture
-def closed(scenario, clock) -> Scenario:
-    """The department's consultation closed an hour ago."""
-    clock.set(scenario.consultation.closes_at + HOUR)
-    return scenario
 
 
 def answer_all(s: Scenario, db=None, *, actor=None) -> None:

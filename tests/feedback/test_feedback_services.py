@@ -3,8 +3,6 @@ group at once), answer templates, publishing the feedback, corrections as new re
 versions, the database backstops, the overdue queries and the department boundary."""
 
 # Fixtures imported from the shared support module are redefined as test parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,28 +20,20 @@ from consult.core import audit
 from consult.core.errors import Forbidden, RuleViolation
 from consult.feedback import rules, services
 from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import (
     DAY,
-    HOUR,
-    NOW,
     SECOND,
-    _files_in_tmp,
-    clock,
-    count_rows,
-    make_consultation,
-    submit,
-    world,
 )
-from tests.feedback.feedback_support import (  # noqa: F401  (fixtures)
+from tests.feedback.feedback_support import (
     ADOPTED,
     BODIES,
     NOT_ADOPTED,
-    Scenario,
     answer_all,
-    build_scenario,
-    closed,
-    scenario,
 )
+from tests.helpers import count
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 
 def english(message) -> str:
@@ -345,11 +335,11 @@ def test_a_department_saves_edits_and_deletes_its_answer_templates(world, db):
     db.session.commit()
     refresh(db, template)
     assert (template.title, template.disposition, template.reason) == ("已采纳", "adopted", "")
-    assert count_rows(db, AnswerTemplate) == 1
+    assert count(db, AnswerTemplate) == 1
 
     services.delete_template(template, actor=officer)
     db.session.commit()
-    assert count_rows(db, AnswerTemplate) == 0
+    assert count(db, AnswerTemplate) == 0
 
 
 def test_templates_are_listed_by_title(world):
@@ -390,7 +380,7 @@ def test_a_template_follows_the_reason_rule(world, db, change, field):
     with pytest.raises(RuleViolation) as info:
         services.save_template(world.dept, template_data(**change), actor=None)
     assert info.value.field == field
-    assert count_rows(db, AnswerTemplate) == 0
+    assert count(db, AnswerTemplate) == 0
 
 
 def test_an_adopted_template_may_have_no_reason(world):
@@ -408,14 +398,14 @@ def test_only_the_department_and_the_office_keep_its_templates(world, db, role):
     template = services.save_template(world.dept, template_data(), actor=None)
     with pytest.raises(Forbidden):
         services.delete_template(template, actor=actor)
-    assert count_rows(db, AnswerTemplate) == 1
+    assert count(db, AnswerTemplate) == 1
 
 
 def test_the_government_office_keeps_every_departments_templates(world, db):
     admin = world.users["admin"]
     template = services.save_template(world.other_dept, template_data(), actor=admin)
     services.delete_template(template, actor=admin)
-    assert count_rows(db, AnswerTemplate) == 0
+    assert count(db, AnswerTemplate) == 0
 
 
 def test_an_officer_cannot_rewrite_another_departments_template_through_their_own(world, db):
@@ -459,7 +449,7 @@ def test_publishing_is_refused_while_a_disposition_is_missing(closed, db):
             assert c.receipt not in message
     refresh(db, closed.consultation)
     assert closed.consultation.feedback_published_at is None
-    assert count_rows(db, FeedbackReport) == 0
+    assert count(db, FeedbackReport) == 0
 
 
 def test_publishing_is_refused_while_a_reason_is_missing(closed, db):
@@ -600,13 +590,13 @@ def test_a_correction_says_what_it_corrects(closed, db, note):
     with pytest.raises(RuleViolation) as info:
         services.request_correction(closed.consultation, note, actor=None)
     assert info.value.field == "note"
-    assert count_rows(db, FeedbackReport) == 1
+    assert count(db, FeedbackReport) == 1
 
 
 def test_no_correction_before_publication(closed, db):
     with pytest.raises(RuleViolation):
         services.request_correction(closed.consultation, "更正", actor=None)
-    assert count_rows(db, FeedbackReport) == 0
+    assert count(db, FeedbackReport) == 0
 
 
 def test_a_corrected_answer_no_longer_points_to_a_duplicate(closed, db):

@@ -4,8 +4,6 @@ through its checkbox, publishing refused then accepted, the public page and the 
 the overdue flag on /manage/."""
 
 # Fixtures imported from the shared support module are redefined as test parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import re
@@ -16,30 +14,12 @@ import sqlalchemy as sa
 from consult.comments.models import Comment
 from consult.feedback import services
 from consult.feedback.models import AnswerTemplate, FeedbackReport
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
-    DAY,
-    HOUR,
-    NOW,
-    _files_in_tmp,
-    client,
-    clock,
-    count_rows,
-    english,
-    login,
-    make_consultation,
-    post_form,
-    submit,
-    world,
-)
-from tests.feedback.feedback_support import (  # noqa: F401  (fixtures)
-    ADOPTED,
-    BODIES,
-    NOT_ADOPTED,
-    Scenario,
-    answer_all,
-    closed,
-    scenario,
-)
+from tests.consultations.consultation_support import DAY, HOUR
+from tests.feedback.feedback_support import ADOPTED, BODIES, NOT_ADOPTED, Scenario, answer_all
+from tests.helpers import count, english, login, post
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 PRIVATE = ("13912345678", "zhao@example.test", "198.51.100.7")
 ROLES = ["anonymous", "resident", "representative", "own_officer", "other_officer", "admin"]
@@ -86,7 +66,7 @@ def _workspace(client, s, world, db):
 
 
 def _dispose(client, s, world, db):
-    return post_form(
+    return post(
         client,
         f"{s.base}/dispose",
         {"comment_ids": [str(s.a.id)], "bulk-disposition": "adopted", "bulk-reason": ""},
@@ -95,7 +75,7 @@ def _dispose(client, s, world, db):
 
 
 def _dispose_one(client, s, world, db):
-    return post_form(
+    return post(
         client,
         f"{s.base}/dispose",
         {"comment_id": str(s.a.id), f"c{s.a.id}-disposition": "adopted"},
@@ -105,7 +85,7 @@ def _dispose_one(client, s, world, db):
 
 def _publish(client, s, world, db):
     answer_all(s, db)
-    return post_form(
+    return post(
         client,
         f"{s.base}/publish",
         {"publish-summary": "修改说明。", "publish-confirm": "y"},
@@ -115,9 +95,7 @@ def _publish(client, s, world, db):
 
 def _corrections(client, s, world, db):
     publish(s, db)
-    return post_form(
-        client, f"{s.base}/corrections", {"correction-note": "更正。"}, prefix="correction"
-    )
+    return post(client, f"{s.base}/corrections", {"correction-note": "更正。"}, prefix="correction")
 
 
 def _template(world, db):
@@ -136,7 +114,7 @@ def _template_page(client, s, world, db):
 
 def _template_edit(client, s, world, db):
     template = _template(world, db)
-    return post_form(
+    return post(
         client,
         f"/manage/answer-templates/{template.id}",
         {"title": "不予采纳（改）", "disposition": "not_adopted", "reason": "与上位法不符。"},
@@ -145,7 +123,7 @@ def _template_edit(client, s, world, db):
 
 def _template_delete(client, s, world, db):
     template = _template(world, db)
-    return post_form(client, f"/manage/answer-templates/{template.id}", {"delete": "1"})
+    return post(client, f"/manage/answer-templates/{template.id}", {"delete": "1"})
 
 
 # route -> (request, status for the department, what changed when allowed)
@@ -168,10 +146,10 @@ def side_effect(route: str, s: Scenario, db) -> object:
         "dispose-bulk": lambda: reload(db, s.a).disposition,
         "dispose-one": lambda: reload(db, s.a).disposition,
         "publish": lambda: reload(db, s.consultation).feedback_published_at is not None,
-        "corrections": lambda: count_rows(db, FeedbackReport),
+        "corrections": lambda: count(db, FeedbackReport),
         "template": None,
         "template-edit": lambda: [t.title for t in db.session.scalars(sa.select(AnswerTemplate))],
-        "template-delete": lambda: count_rows(db, AnswerTemplate),
+        "template-delete": lambda: count(db, AnswerTemplate),
     }[route]
 
 
@@ -245,7 +223,7 @@ def test_nothing_is_answered_before_the_window_opens(closed, world, client, cloc
 def test_publishing_asks_for_confirmation_and_keeps_the_summary(closed, world, client, db):
     answer_all(closed, db)
     as_role(client, world, "own_officer")
-    response = post_form(
+    response = post(
         client, f"{closed.base}/publish", {"publish-summary": "修改说明。"}, prefix="publish"
     )
     assert response.status_code == 422
@@ -328,7 +306,7 @@ def test_the_workspace_filters(closed, world, client, db, query, shown):
 
 def post_one(client, s, comment, disposition, reason="", duplicate_of=""):
     p = f"c{comment.id}"
-    return post_form(
+    return post(
         client,
         f"{s.base}/dispose",
         {
@@ -342,7 +320,7 @@ def post_one(client, s, comment, disposition, reason="", duplicate_of=""):
 
 
 def post_bulk(client, s, ids, disposition, reason="", duplicate_of=""):
-    return post_form(
+    return post(
         client,
         f"{s.base}/dispose",
         {
@@ -431,7 +409,7 @@ def test_the_group_checkbox_answers_the_whole_group(closed, world, client, db):
     as_role(client, world, "own_officer")
     page = html(client.get(closed.base))
     value = re.search(r'class="group-head">.*?value="([\d,]+)"', page, re.S).group(1)
-    response = post_form(
+    response = post(
         client,
         f"{closed.base}/dispose",
         {"comment_ids": [value], "bulk-disposition": "not_adopted", "bulk-reason": "统一答复。"},
@@ -520,7 +498,7 @@ def break_two_answers(s: Scenario, db) -> None:
 
 
 def post_publish(client, s, summary="修改说明。"):
-    return post_form(
+    return post(
         client,
         f"{s.base}/publish",
         {"publish-summary": summary, "publish-confirm": "y"},
@@ -576,7 +554,7 @@ def test_publishing_without_a_summary_is_a_422_on_the_summary(closed, world, cli
     assert response.status_code == 422
     assert "Summarise how the draft changed after the consultation." in html(response)
     assert reload(db, closed.consultation).feedback_published_at is None
-    assert count_rows(db, FeedbackReport) == 0
+    assert count(db, FeedbackReport) == 0
 
 
 def test_after_publication_answers_are_corrected_and_a_new_version_published(
@@ -592,13 +570,13 @@ def test_after_publication_answers_are_corrected_and_a_new_version_published(
     assert response.status_code == 303
     assert reload(db, closed.a).disposition == "partly_adopted"
 
-    response = post_form(
+    response = post(
         client, f"{closed.base}/corrections", {"correction-note": "  "}, prefix="correction"
     )
     assert response.status_code == 303
-    assert count_rows(db, FeedbackReport) == 1
+    assert count(db, FeedbackReport) == 1
 
-    response = post_form(
+    response = post(
         client,
         f"{closed.base}/corrections",
         {"correction-note": "更正 A 意见的处理结果。"},
@@ -743,25 +721,25 @@ def test_published_feedback_is_no_longer_flagged(closed, world, client, clock, d
 def test_an_officer_keeps_answer_templates_for_their_department(world, client, db):
     as_role(client, world, "own_officer")
     data = {"title": "不予采纳", "disposition": "not_adopted", "reason": "与上位法不符。"}
-    response = post_form(client, "/manage/answer-templates", data)
+    response = post(client, "/manage/answer-templates", data)
     assert response.status_code == 303
     template = db.session.scalar(sa.select(AnswerTemplate))
     assert (template.department_id, template.title) == (world.dept.id, "不予采纳")
 
-    response = post_form(client, "/manage/answer-templates", data)
+    response = post(client, "/manage/answer-templates", data)
     assert response.status_code == 422
     assert "Another template already has this title." in html(response)
 
-    response = post_form(
+    response = post(
         client,
         "/manage/answer-templates",
         {"title": "部分采纳", "disposition": "partly_adopted", "reason": " "},
     )
     assert response.status_code == 422
     assert "Give the reason" in html(response)
-    assert count_rows(db, AnswerTemplate) == 1
+    assert count(db, AnswerTemplate) == 1
 
-    response = post_form(
+    response = post(
         client,
         f"/manage/answer-templates/{template.id}",
         {"title": "不予采纳（新）", "disposition": "not_adopted", "reason": "新理由。"},
@@ -770,9 +748,9 @@ def test_an_officer_keeps_answer_templates_for_their_department(world, client, d
     assert reload(db, template).reason == "新理由。"
 
     assert "不予采纳（新）" in html(client.get("/manage/answer-templates"))
-    response = post_form(client, f"/manage/answer-templates/{template.id}", {"delete": "1"})
+    response = post(client, f"/manage/answer-templates/{template.id}", {"delete": "1"})
     assert response.status_code == 303
-    assert count_rows(db, AnswerTemplate) == 0
+    assert count(db, AnswerTemplate) == 0
 
 
 def test_the_template_page_shows_only_the_officers_department(world, client, db):
@@ -786,7 +764,7 @@ def test_the_template_page_shows_only_the_officers_department(world, client, db)
     # asking for another department's list shows the officer's own
     page = html(client.get(f"/manage/answer-templates?department={world.other_dept.id}"))
     assert "教育局模板" not in page
-    response = post_form(
+    response = post(
         client,
         f"/manage/answer-templates?department={world.other_dept.id}",
         {"title": "住建局模板", "disposition": "adopted", "reason": ""},
@@ -800,7 +778,7 @@ def test_the_template_page_shows_only_the_officers_department(world, client, db)
 
 def test_the_government_office_keeps_templates_for_any_department(world, client, db):
     as_role(client, world, "admin")
-    response = post_form(
+    response = post(
         client,
         f"/manage/answer-templates?department={world.other_dept.id}",
         {"title": "教育局模板", "disposition": "adopted", "reason": ""},

@@ -12,7 +12,7 @@ from consult.accounts import services as accounts
 from consult.meetings import services as meetings
 from consult.meetings.models import InvitationStatus
 from consult.representatives import services as pool
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token, login
 from tests.meetings.meeting_support import DAY, NOW
 
 PHONE = "13912345678"
@@ -82,18 +82,6 @@ def world(db, frozen, create_user, create_department, create_matter, monkeypatch
     )
     db.session.commit()
     return w
-
-
-def login(client, user):
-    response = client.post(
-        "/login",
-        data={
-            "email": user.email,
-            "password": "correct-horse-battery",
-            "csrf_token": csrf_token(client, "/login"),
-        },
-    )
-    assert response.status_code == 302
 
 
 # --- public ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from consult.extensions import db as _db
 from consult.meetings import rules
 from consult.meetings import services as meetings
 from consult.meetings.models import Draw, Invitation, Remark
-from tests.conftest import PASSWORD, Auth, csrf_token
+from tests.helpers import PASSWORD, csrf_token, login
 from tests.meetings.meeting_support import DAY, HOUR, NOW, district
 
 # Distinctive private values, so their absence from a page means something.
@@ -61,11 +61,6 @@ def w(db, frozen, create_user, create_department, create_matter):
     x.theirs = next(i for i in x.meeting.invitations if i.representative_id == x.other.id)
     db.session.commit()
     return x
-
-
-def login(client, user):
-    response = Auth(client).login(user)
-    assert response.status_code == 302
 
 
 def as_role(client, w, who: str):
@@ -424,16 +419,12 @@ def test_the_meeting_screens_by_role(client, w, who):
         assert ("另一部门座谈会" in text) == (who in ("admin", "other_officer"))
 
 
-def csrf_for(client, who: str) -> str:
-    return csrf_token(client, "/login" if who == "anonymous" else "/account")
-
-
 @pytest.mark.parametrize("who", ROLES)
 def test_drawing_by_role(client, w, who):
     as_role(client, w, who)
     response = client.post(
         f"/manage/meetings/{w.meeting.id}/draw",
-        data={"csrf_token": csrf_for(client, who), "draw-seed": "s", "draw-quota_expert": "2"},
+        data={"csrf_token": csrf_token(client), "draw-seed": "s", "draw-quota_expert": "2"},
     )
     assert response.status_code == expected(who, 303)
     drawn = _db.session.scalar(sa.select(sa.func.count()).select_from(Draw))
@@ -446,7 +437,7 @@ def test_inviting_by_role(client, w, who):
     response = client.post(
         f"/manage/meetings/{w.meeting.id}/invitations",
         data={
-            "csrf_token": csrf_for(client, who),
+            "csrf_token": csrf_token(client),
             "invite-representative_ids": str(w.experts[0].id),
         },
     )
@@ -465,7 +456,7 @@ def test_checking_in_at_the_door_by_role(client, w, frozen, who):
     as_role(client, w, who)
     response = client.post(
         f"/manage/meetings/{w.meeting.id}/check-in",
-        data={"csrf_token": csrf_for(client, who), "code": w.mine.checkin_code},
+        data={"csrf_token": csrf_token(client), "code": w.mine.checkin_code},
     )
     assert response.status_code == expected(who, 303)
     _db.session.expire_all()
@@ -479,7 +470,7 @@ def test_attendance_remarks_and_outcome_are_the_organisers(client, w, frozen, wh
     _db.session.commit()
     frozen(w.meeting.ends_at + HOUR)
     login(client, getattr(w, who))
-    csrf = csrf_for(client, who)
+    csrf = csrf_token(client)
     base = f"/manage/meetings/{w.meeting.id}"
     item = w.meeting.agenda[0].id
     for url, data in (
@@ -596,7 +587,7 @@ def test_invitation_mails_link_to_the_public_url_not_the_requests_host(
     response = client.post(
         f"/manage/meetings/{w.meeting.id}/invitations",
         data={
-            "csrf_token": csrf_for(client, "officer"),
+            "csrf_token": csrf_token(client),
             "invite-representative_ids": str(w.experts[0].id),
         },
     )

@@ -1,8 +1,8 @@
 """Shared set-up for the notification tests: an outbox folder of the test's own, reading
 its .eml files with the email package, and subscribing through the services.
 
-Not a test module: the test files import what they use from here (and the small district
-from tests/consultations/consultation_support.py)."""
+Not a test module: the `outbox` fixture (tests/conftest.py) is an `Outbox`; the tests import
+the readers they use from here."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import urlsplit
-
-import pytest
 
 from consult.extensions import db
 from consult.notifications import services
@@ -72,14 +70,6 @@ def confirm_path(message: EmailMessage) -> str:
 
 def token_of(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1]
-
-
-@pytest.fixture
-def outbox(app, tmp_path, monkeypatch) -> Outbox:
-    folder = tmp_path / "outbox"
-    monkeypatch.setitem(app.config, "MAIL_BACKEND", "outbox")
-    monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(folder))
-    return Outbox(folder)
 
 
 def subscribe(email: str, topic: str, *, confirmed: bool = True) -> Subscription:

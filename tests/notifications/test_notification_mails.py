@@ -3,8 +3,6 @@ after their commit): each kind to the right people, once, in Chinese, with the u
 link and List-Unsubscribe headers on subscriber mails, and without anyone else's contact."""
 
 # Fixtures imported from the shared support modules are redefined as test parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -20,30 +18,20 @@ from consult.notifications import rules, services
 from consult.notifications.models import NotificationLog
 from consult.notifications.rules import NotificationKind
 from consult.representatives import services as pool
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import (
     DAY,
     HOUR,
     MINUTE,
     NOW,
     THIRTY_DAYS,
-    _files_in_tmp,
-    api_call,
-    clock,
-    count_rows,
-    local_input,
-    login,
     make_consultation,
-    post_form,
     submit,
-    world,
 )
-from tests.notifications.notification_support import (  # noqa: F401  (fixtures)
-    body,
-    outbox,
-    recipients,
-    subscribe,
-    unsubscribe_path,
-)
+from tests.helpers import api_call, count, local_input, login, post
+from tests.notifications.notification_support import body, recipients, subscribe, unsubscribe_path
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 ALL = "all-news@example.com"
 DEPT = "dept-news@example.com"
@@ -164,7 +152,7 @@ def test_opening_through_the_form_announces_right_after_the_commit(
     client, world, subscribers, outbox, db
 ):
     login(client, world.users["own_officer"])
-    response = post_form(
+    response = post(
         client,
         f"/manage/matters/{world.matter.id}/consultations/new",
         {
@@ -450,7 +438,7 @@ def test_an_event_claimed_by_another_run_is_not_sent_again(world, subscribers, o
     db.session.commit()
     # A second run that saw the event as due before the first committed gets nothing.
     assert services._claim_event(kind, c, audience, NOW) == []
-    assert count_rows(db, NotificationLog, NotificationLog.object_id == c.id) == 5
+    assert count(db, NotificationLog, NotificationLog.object_id == c.id) == 5
 
 
 def test_a_mail_the_backend_could_not_deliver_is_tried_again(
@@ -485,7 +473,7 @@ def test_a_mail_the_backend_could_not_deliver_is_tried_again(
     services.unsubscribe(unsubscribe_path(mails[0]).rsplit("/", 1)[-1])
     db.session.commit()
     assert (
-        count_rows(
+        count(
             db,
             Subscription,
             Subscription.email == str(mails[0]["To"]),

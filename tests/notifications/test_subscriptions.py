@@ -4,8 +4,6 @@ unsubscribe (RFC 8058 POST and the page), tokens kept hashed, the rate limit, th
 backstops, and the government office's outbox page (admin only, no path traversal)."""
 
 # Fixtures imported from the shared support modules are redefined as test parameters.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import re
@@ -16,27 +14,18 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.notifications import rules, services
 from consult.notifications.models import NotificationLog, Subscription
-from tests.consultations.consultation_support import (  # noqa: F401  (fixtures)
-    DAY,
-    MINUTE,
-    NOW,
-    _files_in_tmp,
-    clock,
-    count_rows,
-    csrf_token,
-    login,
-    make_consultation,
-    world,
-)
-from tests.notifications.notification_support import (  # noqa: F401  (fixtures)
+from tests.consultations.consultation_support import DAY, MINUTE, NOW, make_consultation
+from tests.helpers import count, csrf_token, login
+from tests.notifications.notification_support import (
     body,
     confirm_path,
-    outbox,
-    recipients,
     subscribe,
     token_of,
     unsubscribe_path,
 )
+
+# Uploaded files go to a folder of each test's own.
+pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
 ADDRESS = "resident@example.com"
 
@@ -299,9 +288,7 @@ def test_the_unsubscribe_link_of_a_notification_cancels_what_brought_that_mail(
     assert live == {(ADDRESS, "department"), ("neighbour@example.com", "all")}
     # The token of the mail is kept only as a hash, on the log row.
     token = token_of(url)
-    assert (
-        count_rows(db, NotificationLog, NotificationLog.token_hash == rules.hash_token(token)) == 1
-    )
+    assert count(db, NotificationLog, NotificationLog.token_hash == rules.hash_token(token)) == 1
 
 
 # --- the rate limit and the database backstops -------------------------------------------------

@@ -18,11 +18,9 @@ from consult.representatives.models import (
     Representative,
     RepresentativeApplication,
 )
-from tests.conftest import Auth, csrf_token
+from tests.helpers import csrf_token, login
 from tests.meetings.meeting_support import NOW, TERM
-from tests.notifications.notification_support import body, links, outbox, path_of
-
-__all__ = ["outbox"]  # a fixture, used by name
+from tests.notifications.notification_support import body, links, path_of
 
 PHONE = "13955501234"
 EMAIL = "roster.private.4321@example.test"
@@ -48,10 +46,6 @@ def people(db, frozen):
     pool.set_status(reps["suspended"], "suspended", "本人申请暂停。", actor=None)
     db.session.commit()
     return reps
-
-
-def login(client, user):
-    assert Auth(client).login(user).status_code == 302
 
 
 # --- public --------------------------------------------------------------------------------
@@ -252,7 +246,7 @@ def test_approving_an_open_application_opens_an_account_set_by_mail(
         },
     )
     assert response.status_code == 303 and response.headers["Location"] == "/login"
-    assert Auth(client).login(user, password="new-password-2026").status_code == 302
+    login(client, user, "new-password-2026")
     mine = client.get("/my/invitations").get_data(as_text=True)
     assert "我的出席记录" in mine
     # The link worked once.

@@ -1,6 +1,6 @@
 """A small district with every kind of public record and distinctive private values planted
-in it, for the open-data, feed and OpenAPI tests. Not a test module: the tests import the
-`district` fixture from here.
+in it, for the open-data, feed and OpenAPI tests. Not a test module: the `district` fixture
+(tests/conftest.py) is built here; the tests import the planted values from here.
 
 Everything private (a resident's contact, the submitter's IP, a representative's phone and
 email, a decline reason, a check-in code, a hidden comment's text and name, an anonymous
@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-
-import pytest
 
 from consult.catalogue import services as catalogue
 from consult.comments import services as comments
@@ -100,11 +98,8 @@ def _meeting(title: str, starts_at: datetime, deadline: datetime, dept, agenda) 
     )
 
 
-@pytest.fixture
-def district(db, frozen, create_department, create_user, create_matter, app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
-    monkeypatch.setitem(app.config, "MAIL_BACKEND", "outbox")
-    monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(tmp_path / "outbox"))
+def build_district(db, frozen, create_department, create_user, create_matter) -> District:
+    """The district of the `district` fixture (tests/conftest.py), committed."""
     frozen(NOW - 41 * DAY)
     dept = create_department("东湖区住房和城乡建设局", "住建局")
     admin = create_user("admin", display_name="区政府办公室")

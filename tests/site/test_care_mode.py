@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests.view_support import login, zh
+from tests.helpers import login, zh
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 

@@ -2,8 +2,6 @@
 valid Atom 1.0 with the expected entries and nothing private, ETag / Last-Modified on every
 answer, and 304 Not Modified for a client whose copy is current."""
 
-# ruff: noqa: F811  (fixtures imported from the support module)
-
 from __future__ import annotations
 
 import json
@@ -20,15 +18,8 @@ from consult.core.i18n import to_traditional
 from consult.feedback.models import FeedbackReport, ReportStatus
 from consult.site import feeds, freshness
 from tests.consultations.consultation_support import make_consultation
-from tests.site.public_data_support import (  # noqa: F401  (fixture)
-    DAY,
-    HOUR,
-    IP,
-    NOW,
-    PHONE,
-    assert_no_private,
-    district,
-)
+from tests.helpers import login
+from tests.site.public_data_support import DAY, HOUR, IP, NOW, PHONE, assert_no_private
 
 A = "{http://www.w3.org/2005/Atom}"
 FEEDS = ("consultations", "feedback", "meetings")
@@ -313,14 +304,14 @@ def test_countdown_tick():
     assert freshness.countdown_tick([closes], closes) is None
 
 
-def test_etag_depends_on_language_and_login(client, district, create_user, auth):
+def test_etag_depends_on_language_and_login(client, district, create_user):
     zh = client.get("/consultations").headers["ETag"]
     client.set_cookie("lang", "en")
     en = client.get("/consultations")
     assert en.headers["ETag"] != zh
     assert client.get("/consultations", headers={"If-None-Match": zh}).status_code == 200
     client.delete_cookie("lang")
-    auth.login(create_user("resident"))
+    login(client, create_user("resident"))
     mine = client.get("/consultations")
     assert mine.status_code == 200 and "ETag" not in mine.headers
     assert "Last-Modified" not in mine.headers

@@ -3,8 +3,6 @@ opens in Excel (BOM), the expected public rows are there, and nothing private is
 contact, IP, phone or email, no hidden comment's text or name, no answer before the
 feedback is published, not even in the SQL that produced the file."""
 
-# ruff: noqa: F811  (fixtures imported from the support module)
-
 from __future__ import annotations
 
 import csv
@@ -16,7 +14,7 @@ import sqlalchemy as sa
 
 from consult.comments import services as comment_services
 from consult.site import opendata
-from tests.site.public_data_support import (  # noqa: F401  (fixture)
+from tests.site.public_data_support import (
     ADOPT_REASON,
     ANON_BODY,
     DAY,
@@ -28,7 +26,6 @@ from tests.site.public_data_support import (  # noqa: F401  (fixture)
     PHONE,
     PUBLIC_BODY,
     assert_no_private,
-    district,
 )
 
 DATASETS = ("catalogue", "consultations", "comments", "meetings", "attendance")

@@ -11,24 +11,11 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from consult.core.i18n import to_traditional
+from tests.helpers import PASSWORD, csrf_token, login, zh
 
-PASSWORD = "correct-horse-battery"  # what the create_user fixture sets
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 TITLE = "老旧小区停车设施改造"
 HUGE = "99999999999999999999"
-
-from tests.view_support import (  # noqa: E402,F401
-    count,
-    english,
-    field_error,
-    is_login_redirect,
-    login,
-    new_client,
-    post,
-    reload,
-    token,
-    zh,
-)
 
 
 @pytest.fixture(autouse=True)
@@ -166,7 +153,11 @@ def test_session_cookie_is_httponly_and_samesite(client, site):
 
     response = client.post(
         "/login",
-        data={"email": site["officer"].email, "password": PASSWORD, "csrf_token": token(client)},
+        data={
+            "email": site["officer"].email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
     )
     assert response.status_code == 302
     cookies = _set_cookie_headers(response, "session")
@@ -401,7 +392,7 @@ def test_api_rejects_an_unknown_bearer_token(client, site):
 
 def test_api_forbids_non_staff_sessions_as_json(client, site):
     login(client, site["resident"])
-    csrf = token(client)
+    csrf = csrf_token(client)
     response = client.post("/api/v1/decisions", json={"title": "x"}, headers={"X-CSRFToken": csrf})
     assert _api_error(response, 403)["code"] == "forbidden"
 
@@ -416,7 +407,7 @@ def test_api_rule_violation_is_422_json(client, site):
     login(client, site["officer"])
     response = client.post(
         "/api/v1/decisions",
-        headers={"X-CSRFToken": token(client)},
+        headers={"X-CSRFToken": csrf_token(client)},
         json={
             "year": 2027,
             "title": "",
