@@ -132,9 +132,6 @@ def count(db, model, *criteria) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*criteria))
 
 
-count_rows = count
-
-
 @contextlib.contextmanager
 def fresh_database_url() -> Iterator[str]:
     """The URL of a new, empty database, removed afterwards."""
