@@ -45,7 +45,8 @@ from consult.representatives.models import (
     Representative,
     RepresentativeApplication,
 )
-from tests.conftest import Auth, fresh_database_url
+from tests.conftest import Auth
+from tests.helpers import fresh_database_url
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in 东湖区
 TODAY = date(2026, 11, 27)
