@@ -108,6 +108,10 @@ def draw(meeting_id: int, body: schemas.DrawInput):
 def check_in(meeting_id: int, body: schemas.CheckInInput):
     invitation = services.check_in(_meeting(meeting_id), body.code, actor=api_actor())
     db.session.commit()
+    return _check_in_record(invitation)
+
+
+def _check_in_record(invitation) -> dict:
     return schemas.CheckIn(
         invitation_id=invitation.id,
         representative=invitation.representative.name,
@@ -133,11 +137,7 @@ def check_in(meeting_id: int, body: schemas.CheckInInput):
 def venue_check_in(meeting_id: int, body: schemas.VenueCheckInInput):
     invitation = services.check_in_on_site(_meeting(meeting_id), body.code, actor=api_actor())
     db.session.commit()
-    return schemas.CheckIn(
-        invitation_id=invitation.id,
-        representative=invitation.representative.name,
-        checked_in_at=invitation.checked_in_at,
-    ).record()
+    return _check_in_record(invitation)
 
 
 @bp.post("/invitations/<int:invitation_id>/response")

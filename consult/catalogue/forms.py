@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from consult.catalogue import rules
 from consult.catalogue.models import PROCEDURE_VALUES
 from consult.core.forms import choices
 
@@ -61,12 +62,14 @@ class PostponeForm(FlaskForm):
     planned_time = StringField(
         _l("Planned decision time next year"),
         description=_l("A month (2027-03 or 2027年3月) or a quarter (2027-Q1 or 2027年第一季度)."),
-        validators=[Length(max=30)],
+        validators=[Length(max=rules.MAX_PLANNED_TIME)],
+        render_kw={"maxlength": rules.MAX_PLANNED_TIME, "required": True},
     )
     reason = TextAreaField(
         _l("Reason for the postponement"),
         description=_l("Published in both years' catalogues with the matter."),
-        validators=[Length(max=2000)],
+        validators=[Length(max=rules.MAX_REASON)],
+        render_kw={"maxlength": rules.MAX_REASON, "required": True, "rows": 4},
     )
 
 
