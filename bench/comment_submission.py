@@ -680,6 +680,7 @@ def _setup_in_app() -> None:
 
     from consult import create_app
     from consult.accounts import services as accounts
+    from consult.accounts.models import SYSTEM
     from consult.catalogue import services as catalogue
     from consult.consultations import services as consultations
     from consult.core.time import now_utc
@@ -689,7 +690,7 @@ def _setup_in_app() -> None:
     with app.app_context():
         now = now_utc()
         dept = accounts.create_department(
-            {"name": "区住房和城乡建设局", "short_name": "住建局"}, actor=None
+            {"name": "区住房和城乡建设局", "short_name": "住建局"}, actor=SYSTEM
         )
         officer = accounts.create_user(
             {
@@ -699,7 +700,7 @@ def _setup_in_app() -> None:
                 "role": "officer",
                 "department_id": dept.id,
             },
-            actor=None,
+            actor=SYSTEM,
         )
         year = now.year
         matter = catalogue.create_matter(
@@ -712,9 +713,9 @@ def _setup_in_app() -> None:
                 "hearing": False,
                 "procedures": {"public_participation": True, "legality_review": True},
             },
-            actor=None,
+            actor=SYSTEM,
         )
-        catalogue.publish_catalogue(matter.catalogue, actor=None)
+        catalogue.publish_catalogue(matter.catalogue, actor=SYSTEM)
         consultation = consultations.open_consultation(
             matter,
             {

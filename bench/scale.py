@@ -157,12 +157,13 @@ def open_consultation() -> int:
 
 def _open_consultation(now: datetime) -> int:
     from consult.accounts import services as accounts
+    from consult.accounts.models import SYSTEM
     from consult.catalogue import services as catalogue
     from consult.consultations import services as consultations
     from consult.extensions import db
 
     dept = accounts.create_department(
-        {"name": "区住房和城乡建设局", "short_name": "住建局"}, actor=None
+        {"name": "区住房和城乡建设局", "short_name": "住建局"}, actor=SYSTEM
     )
     matter = catalogue.create_matter(
         {
@@ -174,9 +175,9 @@ def _open_consultation(now: datetime) -> int:
             "hearing": False,
             "procedures": {"public_participation": True, "legality_review": True},
         },
-        actor=None,
+        actor=SYSTEM,
     )
-    catalogue.publish_catalogue(matter.catalogue, actor=None)
+    catalogue.publish_catalogue(matter.catalogue, actor=SYSTEM)
     consultation = consultations.open_consultation(
         matter,
         {
@@ -187,7 +188,7 @@ def _open_consultation(now: datetime) -> int:
             "opens_at": now - timedelta(days=29),
             "closes_at": now + timedelta(days=16),
         },
-        actor=None,
+        actor=SYSTEM,
     )
     db.session.commit()
     return consultation.id
@@ -208,6 +209,7 @@ class Builder:
         self.size = 0
 
     def grow(self, target: int) -> list[dict]:
+        from consult.accounts.models import SYSTEM
         from consult.comments import services
         from consult.core.time import now_utc
 
@@ -218,7 +220,7 @@ class Builder:
             span = now - self.consultation.opens_at - timedelta(minutes=5)
             records = [self.texts.record(self.consultation.opens_at, span) for _ in range(count)]
             t0 = time.perf_counter()
-            services.import_comments(self.consultation, records, actor=None, now=now)
+            services.import_comments(self.consultation, records, actor=SYSTEM, now=now)
             self.db.session.commit()
             elapsed = time.perf_counter() - t0
             calls.append({"records": count, "seconds": elapsed, "rate": count / elapsed})

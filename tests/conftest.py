@@ -56,6 +56,7 @@ _worker_database()
 from flask.testing import FlaskClient  # noqa: E402
 
 from consult import create_app  # noqa: E402
+from consult.accounts.models import SYSTEM  # noqa: E402
 from consult.core import time as _time  # noqa: E402
 from consult.extensions import db as _db  # noqa: E402
 from consult.extensions import limiter  # noqa: E402
@@ -162,7 +163,7 @@ def create_department(db):
     def _create(name: str | None = None, short_name: str | None = None):
         n = next(_counter)
         return services.create_department(
-            {"name": name or f"测试局{n}", "short_name": short_name or f"测{n}"}, actor=None
+            {"name": name or f"测试局{n}", "short_name": short_name or f"测{n}"}, actor=SYSTEM
         )
 
     return _create
@@ -185,7 +186,7 @@ def create_user(db, create_department):
                 "department_id": department.id if department else None,
                 **extra,
             },
-            actor=None,
+            actor=SYSTEM,
         )
 
     return _create
@@ -211,10 +212,10 @@ def create_matter(db, create_department):
                 "reason": data.pop("reason", None),
                 **data,
             },
-            actor=None,
+            actor=SYSTEM,
         )
         if published and not matter.catalogue.is_published:
-            services.publish_catalogue(matter.catalogue, actor=None)
+            services.publish_catalogue(matter.catalogue, actor=SYSTEM)
         return matter
 
     return _create

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from consult.accounts import services
-from consult.accounts.models import Role, User
+from consult.accounts.models import SYSTEM, Role, User
 from consult.core.errors import RuleViolation
 from consult.extensions import db
 
@@ -36,7 +36,7 @@ def register(app: Flask) -> None:
                     "password": password,
                     "role": Role.ADMIN.value,
                 },
-                actor=None,
+                actor=SYSTEM,
             )
         except RuleViolation as exc:
             _fail(exc)
@@ -53,7 +53,7 @@ def register(app: Flask) -> None:
             click.echo(f"error: no account {email}", err=True)
             sys.exit(1)
         try:
-            _token, secret = services.issue_token(user, name, actor=None)
+            _token, secret = services.issue_token(user, name, actor=SYSTEM)
         except RuleViolation as exc:
             _fail(exc)
         db.session.commit()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consult.core.errors import Forbidden
 from consult.core.time import UTCDateTime, now_utc
 from consult.extensions import db
 
@@ -27,39 +30,100 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+class SystemActor:
+    """Who acts when no person does: the CLI, the demo's set-up, the clock's jobs (`flask
+    tick`, report workers) and one service acting inside another. It may do everything the
+    government office may. Not an account: nobody logs in as it, and the events it writes carry
+    no user (`actor_id` NULL), as public timelines have always shown them: without a name.
+
+    `None` is not the system: a service given `actor=None` treats it as someone who is not
+    logged in, and refuses what needs a manager."""
+
+    __slots__ = ()  # nothing to set: every instance is the one system, read-only
+
+    id = department_id = department = None
+    role = Role.ADMIN.value
+    active = is_authenticated = is_system = is_admin = is_staff = True
+    is_officer = is_representative = is_resident = False
+
+    def __repr__(self) -> str:
+        return "<SYSTEM>"
+
+
+SYSTEM = SystemActor()
+
+
+def _acting(actor: Any) -> bool:
+    """Someone who may act at all: logged in (or the system), and not deactivated."""
+    return (
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and bool(getattr(actor, "active", False))
+    )
+
+
+def acts_as_office(actor: Actor) -> bool:
+    """Who may do what only the government office does (accounts, the catalogue's
+    publication and withdrawals, the representative pool): an active administrator, or the
+    system."""
+    return _acting(actor) and actor.role == Role.ADMIN  # type: ignore[union-attr]
+
+
+def manages_department(actor: Actor, department_id: int | None) -> bool:
+    """Rule 4: whether `actor` acts for `department_id` (None: the government office's own).
+    An active officer acts for their own department, the office (and the system) for all."""
+    from consult.accounts.rules import may_act_for_department
+
+    if not _acting(actor):
+        return False
+    return may_act_for_department(actor.role, actor.department_id, department_id)  # type: ignore[union-attr]
+
+
+def _managed_criterion(department_column, actor: Actor) -> sa.ColumnElement[bool]:
+    if not _acting(actor):
+        return sa.false()
+    if actor.role == Role.ADMIN:  # type: ignore[union-attr]
+        return sa.true()
+    if actor.role == Role.OFFICER and actor.department_id is not None:  # type: ignore[union-attr]
+        return department_column == actor.department_id  # type: ignore[union-attr]
+    return sa.false()
+
+
 class DepartmentOwned:
     """Rule 4 in one place, for everything a department owns (a decision matter, its
     consultations, a meeting): an active officer manages what is their own department's, the
     government office everything. (Indico's `event.can_manage(user)`.) The owner is the
     model's `department_id` (a column, or a property); None means the office's own."""
 
-    def can_manage(self, actor: User | None) -> bool:
+    def can_manage(self, actor: Actor) -> bool:
         return manages_department(actor, self.department_id)  # type: ignore[attr-defined]
 
     @classmethod
-    def managed_by(cls, actor: User | None) -> sa.ColumnElement[bool]:
+    def managed_by(cls, actor: Actor) -> sa.ColumnElement[bool]:
         """The same rule as a query criterion: `select(Meeting).where(Meeting.managed_by(u))`
         lists what `u` may manage."""
         return _managed_criterion(cls.department_id, actor)  # type: ignore[attr-defined]
 
 
-def _managed_criterion(department_column, actor: User | None) -> sa.ColumnElement[bool]:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
-        return sa.false()
-    if actor.role == Role.ADMIN:
-        return sa.true()
-    if actor.role == Role.OFFICER and actor.department_id is not None:
-        return department_column == actor.department_id
-    return sa.false()
+_MANAGE_OWN = _l("You can only act for your own department.")
 
 
-def manages_department(actor: User | None, department_id: int | None) -> bool:
-    """Whether `actor` acts for `department_id` (None: the government office's own)."""
-    from consult.accounts.rules import may_act_for_department
+def require_manager(actor: Actor, target: DepartmentOwned | int | None, message=None) -> None:
+    """Refuse (Forbidden) unless `actor` manages `target`: something a department owns, or a
+    department's id (None: the office's own)."""
+    allowed = (
+        target.can_manage(actor)
+        if isinstance(target, DepartmentOwned)
+        else manages_department(actor, target)
+    )
+    if not allowed:
+        raise Forbidden(message or _MANAGE_OWN)
 
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
-        return False
-    return may_act_for_department(actor.role, actor.department_id, department_id)
+
+def require_office(actor: Actor, message=None) -> None:
+    """Refuse (Forbidden) unless `actor` acts as the government office."""
+    if not acts_as_office(actor):
+        raise Forbidden(message or _l("Only the government office can do this."))
 
 
 class Department(db.Model):
@@ -78,6 +142,10 @@ class Department(db.Model):
 
     def __repr__(self) -> str:
         return f"<Department {self.id} {self.short_name}>"
+
+
+def _role_is(*roles: Role) -> property:
+    return property(lambda user: user.role in roles)
 
 
 class User(UserMixin, db.Model):
@@ -122,17 +190,25 @@ class User(UserMixin, db.Model):
             return f"{self.display_name}（{self.department.name}）"
         return self.display_name
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+    @classmethod
+    def managing(cls, department_id: int | None) -> sa.ColumnElement[bool]:
+        """Rule 4 the other way round, as a query criterion: the active accounts that act for
+        `department_id` (its officers and the government office)."""
+        return sa.and_(
+            cls.active,
+            sa.or_(
+                cls.role == Role.ADMIN.value,
+                sa.and_(cls.role == Role.OFFICER.value, cls.department_id == department_id),
+            ),
+        )
 
-    @property
-    def is_officer(self) -> bool:
-        return self.role == Role.OFFICER
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in (Role.ADMIN, Role.OFFICER)
+    # The role predicates views, API and templates ask (they never compare roles themselves).
+    is_system = False
+    is_admin = _role_is(Role.ADMIN)  # the government office (区政府办公室)
+    is_officer = _role_is(Role.OFFICER)
+    is_staff = _role_is(Role.ADMIN, Role.OFFICER)
+    is_representative = _role_is(Role.REPRESENTATIVE)
+    is_resident = _role_is(Role.RESIDENT)
 
 
 class ApiToken(db.Model):
@@ -157,3 +233,8 @@ class ApiToken(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+# Who a service is told acts: a person (a user; None or Flask-Login's anonymous user for
+# someone who is not logged in) or the system.
+Actor = User | SystemActor | None

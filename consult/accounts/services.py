@@ -17,7 +17,14 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from consult.accounts import rules
-from consult.accounts.models import ApiToken, Department, Role, User
+from consult.accounts.models import (
+    Actor,
+    ApiToken,
+    Department,
+    Role,
+    User,
+    require_office,
+)
 from consult.core import audit, values
 from consult.core.audit import AuditEvent
 from consult.core.errors import Forbidden, RuleViolation
@@ -60,9 +67,8 @@ def _absent_account_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-def _require_admin(actor: User | None) -> None:
-    if actor is None or actor.role != Role.ADMIN:
-        raise Forbidden(_l("Only the government office can manage accounts."))
+def _require_admin(actor: Actor) -> None:
+    require_office(actor, _l("Only the government office can manage accounts."))
 
 
 def _clean(text: str | None) -> str:
@@ -90,11 +96,10 @@ def _check_department_names(name: str, short_name: str, exclude_id: int | None =
 
 
 def create_department(
-    data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Department:
-    """Create a department. `actor=None` is the CLI acting as the system."""
-    if actor is not None:
-        _require_admin(actor)
+    """Create a department (the government office, or the system: the CLI, the demo)."""
+    _require_admin(actor)
     name, short = _clean(data.get("name")), _clean(data.get("short_name"))
     _check_department_names(name, short)
     dept = Department(name=name, short_name=short, active=True, created_at=now or now_utc())
@@ -155,10 +160,10 @@ def _department_or_none(department_id: Any) -> int | None:
     return dept.id
 
 
-def create_user(data: dict[str, Any], *, actor: User | None, now: datetime | None = None) -> User:
-    """Create an account. Staff accounts are made by the government office (or the CLI)."""
-    if actor is not None:
-        _require_admin(actor)
+def create_user(data: dict[str, Any], *, actor: Actor, now: datetime | None = None) -> User:
+    """Create an account. Accounts are made by the government office (or the system: the
+    CLI, the demo; a representative's, when the office approves an application)."""
+    _require_admin(actor)
     email = rules.normalise_email(data.get("email", ""))
     name = _clean(data.get("display_name"))
     role = data.get("role") or Role.RESIDENT.value
@@ -249,10 +254,9 @@ def change_password(
     db.session.flush()
 
 
-def set_password(user: User, new: str, *, actor: User | None, now: datetime | None = None) -> None:
+def set_password(user: User, new: str, *, actor: Actor, now: datetime | None = None) -> None:
     """Set a password without the old one (government office or CLI)."""
-    if actor is not None:
-        _require_admin(actor)
+    _require_admin(actor)
     rules.check_password_policy(new)
     user.password_hash = hash_password(new)
     audit.record(user, "password_reset", actor=actor, now=now)
@@ -367,13 +371,13 @@ def _token_digest(secret: str) -> str:
 
 
 def issue_token(
-    user: User, name: str, *, actor: User | None, now: datetime | None = None
+    user: User, name: str, *, actor: Actor, now: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Issue a bearer token for a staff or representative user (a representative answers
     invitations through the API). Returns the row and the secret (shown once)."""
-    if actor is not None and actor.id != user.id:
+    if getattr(actor, "id", None) != user.id:  # one's own, or the office's (the system's)
         _require_admin(actor)
-    if not (user.is_staff or user.role == Role.REPRESENTATIVE):
+    if not (user.is_staff or user.is_representative):
         raise RuleViolation(
             "user", _l("Only staff and representative accounts can have API tokens.")
         )
@@ -390,7 +394,7 @@ def issue_token(
     )
     db.session.add(token)
     db.session.flush()
-    audit.record(token, "issued", actor=actor or user, details={"name": name}, now=now)
+    audit.record(token, "issued", actor=actor, details={"name": name}, now=now)
     return token, secret
 
 

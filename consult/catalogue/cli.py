@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import force_locale
 
-from consult.accounts.models import Department
+from consult.accounts.models import SYSTEM, Department
 from consult.catalogue import services
 from consult.catalogue.models import DecisionMatter, ProcedureKind
 from consult.core.errors import RuleViolation
@@ -196,7 +196,7 @@ def import_rows(
         }
         savepoint = db.session.begin_nested()
         try:
-            matter = services.create_matter(data, actor=None)
+            matter = services.create_matter(data, actor=SYSTEM)
         except RuleViolation as exc:
             savepoint.rollback()
             field = FIELD_TO_COLUMN.get(exc.field or "", exc.field)
@@ -246,7 +246,7 @@ def _import(file: Path, year: int, reason: str | None) -> None:
     if not rows:
         _fail("the file has a header but no rows")
     try:
-        cat = services.get_or_create_year(year, actor=None)
+        cat = services.get_or_create_year(year, actor=SYSTEM)
     except RuleViolation as exc:
         _fail(f"year: {exc.message}")
     reason = (reason or "").strip() or None

@@ -10,7 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Department, Role, User, manages_department
+from consult.accounts.models import (
+    Actor,
+    Department,
+    User,
+    acts_as_office,
+    require_manager,
+    require_office,
+)
 from consult.catalogue import rules, schemas
 from consult.catalogue.models import (
     PROCEDURE_VALUES,
@@ -35,26 +42,14 @@ API_FIELDS = (*CATALOGUE_FIELDS, "reason")
 # --- permissions -------------------------------------------------------------------------
 
 
-def can_edit_matter(actor: User | None, matter: DecisionMatter) -> bool:
+def can_edit_matter(actor: Actor, matter: DecisionMatter) -> bool:
     return matter.can_manage(actor) and not matter.is_closed
-
-
-def _require_staff_for(actor: User | None, department_id: int) -> None:
-    if not manages_department(actor, department_id):
-        raise Forbidden(_l("You can only act for your own department."))
-
-
-def _require_admin(actor: User | None) -> None:
-    if actor is None or actor.role != Role.ADMIN:
-        raise Forbidden(_l("Only the government office can do this."))
 
 
 # --- catalogue years ---------------------------------------------------------------------
 
 
-def get_or_create_year(
-    year: int, *, actor: User | None, now: datetime | None = None
-) -> CatalogueYear:
+def get_or_create_year(year: int, *, actor: Actor, now: datetime | None = None) -> CatalogueYear:
     if not rules.YEAR_MIN <= year <= rules.YEAR_MAX:
         raise RuleViolation("year", _l("Not a plausible catalogue year."))
     cat = db.session.get(CatalogueYear, year)
@@ -67,11 +62,10 @@ def get_or_create_year(
 
 
 def publish_catalogue(
-    cat: CatalogueYear, *, actor: User | None, now: datetime | None = None
+    cat: CatalogueYear, *, actor: Actor, now: datetime | None = None
 ) -> CatalogueYear:
     """Publish a year's catalogue. From now on every change to its matters is an adjustment."""
-    if actor is not None:
-        _require_admin(actor)
+    require_office(actor)
     if cat.is_published:
         raise RuleViolation(None, _l("The %(year)d catalogue is already published.", year=cat.year))
     matters = list(
@@ -154,7 +148,7 @@ def _clean_matter_data(data: dict[str, Any], year: int) -> dict[str, Any]:
 
 
 def create_matter(
-    data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> DecisionMatter:
     """Add a matter to a year's catalogue. In a published catalogue this is an adjustment."""
     year = values.whole(
@@ -165,8 +159,7 @@ def create_matter(
         message=_l("Choose a catalogue year."),
     )
     clean = _clean_matter_data(data, year)
-    if actor is not None:
-        _require_staff_for(actor, clean["department_id"])
+    require_manager(actor, clean["department_id"])
     cat = get_or_create_year(year, actor=actor, now=now)
     reason = rules.require_reason(data.get("reason")) if cat.is_published else None
     now = now or now_utc()
@@ -248,23 +241,18 @@ def _adjust(matter, kind, changes, reason, actor, now, from_year=None) -> Catalo
 
 
 def update_matter(
-    matter: DecisionMatter, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    matter: DecisionMatter, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> CatalogueAdjustment | None:
     """Change a matter's catalogue fields. After publication the change is a public adjustment
     and needs a reason. Returns the adjustment, if one was made."""
-    if actor is not None:
-        _require_staff_for(actor, matter.department_id)
+    require_manager(actor, matter)
     if matter.is_closed:
         raise RuleViolation(None, _l("A decided or withdrawn matter can no longer be changed."))
     merged = {**_snapshot(matter), **{k: v for k, v in data.items() if k in CATALOGUE_FIELDS}}
     if isinstance(merged["procedures"], list | tuple | set):
         merged["procedures"] = {k: True for k in merged["procedures"]}
     clean = _clean_matter_data(merged, matter.year)
-    if (
-        clean["department_id"] != matter.department_id
-        and actor is not None
-        and actor.role != Role.ADMIN
-    ):
+    if clean["department_id"] != matter.department_id and not acts_as_office(actor):
         raise Forbidden(_l("Only the government office can move a matter to another department."))
     before = _snapshot(matter)
     after = {
@@ -302,15 +290,14 @@ def update_matter(
 
 
 def postpone_matter(
-    matter: DecisionMatter, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    matter: DecisionMatter, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> CatalogueAdjustment:
     """Move a matter that will not be decided this year into the next year's catalogue, with
     its new planned time and a public reason. It keeps its page, consultations and history;
     the catalogue it leaves lists it as postponed, the one it joins as carried over."""
     from consult.consultations.models import Consultation
 
-    if actor is not None:
-        _require_staff_for(actor, matter.department_id)
+    require_manager(actor, matter)
     if matter.is_closed:
         raise RuleViolation(None, _l("A decided or withdrawn matter can no longer be changed."))
     if not matter.is_published:
@@ -395,12 +382,11 @@ def record_procedure(
     kind: str,
     done_on: date | None,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> MatterProcedure:
     """Record that a statutory procedure was done (or clear it). Progress, not an adjustment."""
-    if actor is not None:
-        _require_staff_for(actor, matter.department_id)
+    require_manager(actor, matter)
     if matter.is_closed:
         raise RuleViolation(None, _l("A decided or withdrawn matter can no longer be changed."))
     proc = matter.procedure(kind)
@@ -427,12 +413,11 @@ def change_status(
     target: str,
     data: dict[str, Any] | None = None,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> DecisionMatter:
     """Move a matter along its lifecycle. Withdrawal goes through `withdraw_matter`."""
-    if actor is not None:
-        _require_staff_for(actor, matter.department_id)
+    require_manager(actor, matter)
     data = data or {}
     if target == MatterStatus.WITHDRAWN:
         return withdraw_matter(matter, data.get("reason", ""), actor=actor, now=now)
@@ -466,11 +451,10 @@ def change_status(
 
 
 def withdraw_matter(
-    matter: DecisionMatter, reason: str, *, actor: User | None, now: datetime | None = None
+    matter: DecisionMatter, reason: str, *, actor: Actor, now: datetime | None = None
 ) -> DecisionMatter:
     """The government office withdraws a matter from the catalogue, with a public reason."""
-    if actor is not None:
-        _require_admin(actor)
+    require_office(actor)
     rules.check_transition(matter.status, MatterStatus.WITHDRAWN)
     reason = rules.require_reason(reason)
     now = now or now_utc()

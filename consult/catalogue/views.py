@@ -23,7 +23,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.accounts.models import Department, Role, manages_department
+from consult.accounts.models import Department, manages_department
 from consult.catalogue import rules, services
 from consult.catalogue.forms import (
     MatterForm,
@@ -285,21 +285,20 @@ def dashboard():
     from consult.core.time import now_utc
     from consult.feedback import services as feedback
 
-    department_id = None if current_user.role == Role.ADMIN else current_user.department_id
     now = now_utc()
     consultations = (
         sa.select(Consultation)
         .where(Consultation.managed_by(current_user))
         .order_by(Consultation.closes_at.desc())
     )
-    overdue = feedback.overdue(department_id, now)
+    overdue = feedback.overdue(now=now, managed_by=current_user)
     return render_template(
         "catalogue/dashboard.html",
         matters=list(db.session.scalars(stmt)),
         years=services.all_years(),
         year_form=YearForm(),
         consultations=list(db.session.scalars(consultations.limit(50))),
-        awaiting=feedback.awaiting_feedback(department_id, now),
+        awaiting=feedback.awaiting_feedback(now=now, managed_by=current_user),
         overdue_ids={c.id for c in overdue},
         now=now,
         feedback_due=lambda c: c.closes_at + feedback.feedback_period(),

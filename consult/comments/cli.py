@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import force_locale
 
-from consult.accounts.models import User
+from consult.accounts.models import SYSTEM, Actor, User
 from consult.comments import grouping, intake, services
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
@@ -60,11 +60,12 @@ def _import(file: Path, consultation_id: int, email: str | None) -> None:
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
         _fail(f"no consultation {consultation_id} / 没有该征求意见")
-    actor = None
+    actor: Actor = SYSTEM
     if email:
-        actor = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-        if actor is None or not actor.is_staff:
+        user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+        if user is None or not user.is_staff:
             _fail(f"{email} is not a staff account / 不是工作人员账号")
+        actor = user
     try:
         sheet = intake.read_sheet(file.read_bytes(), current_app.config["TIMEZONE"])
     except intake.ImportFailed as exc:

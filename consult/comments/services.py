@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import User
+from consult.accounts.models import Actor, User, require_manager
 from consult.comments import grouping, rules, schemas
 from consult.comments.models import (
     HIDE_REASON_VALUES,
@@ -26,7 +26,7 @@ from consult.comments.models import (
 from consult.consultations import services as consultations
 from consult.consultations.models import Clause, Consultation, OfflineActivity
 from consult.core import audit, files, ids, values
-from consult.core.errors import Forbidden, NotFound, RuleViolation, RuleViolations, Violations
+from consult.core.errors import NotFound, RuleViolation, RuleViolations, Violations
 from consult.core.forms import MAX_DB_INT
 from consult.core.paging import Page
 from consult.core.time import local_zone, now_utc, require_aware
@@ -328,11 +328,6 @@ def _local_text(moment: datetime) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _require_manager(actor: User | None, consultation: Consultation) -> None:
-    if actor is not None and not consultations.may_manage(actor, consultation):
-        raise Forbidden(_l("You can only act for your own department."))
-
-
 def _received_in_window(consultation: Consultation, source: str, received_at: Any, now: datetime):
     """When an offline comment arrived: within the window (a remark at a government meeting
     also while the comments are still being answered), and not in the future."""
@@ -374,7 +369,7 @@ def _offline_fields(
     data: Any,
     received_at: Any,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime,
     activities: dict | None = None,
 ) -> dict:
@@ -415,13 +410,13 @@ def enter_offline_comment(
     consultation: Consultation,
     data: dict[str, Any],
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Comment:
     """Staff enter a comment gathered offline (symposium, hearing, field visit, 12345 hotline,
     letter, mailbox, meeting). It gets a receipt and feedback like an online one, and is
     grouped with its copies at once."""
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     now = now or now_utc()
     if not isinstance(data, dict):
         raise RuleViolation(None, _l("Enter text."))
@@ -446,7 +441,7 @@ def _import_record(
     consultation: Consultation,
     record: Any,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime,
     clauses: dict[int, int],
     activities: dict,
@@ -493,7 +488,7 @@ def import_comments(
     consultation: Consultation,
     records: Iterable[Any],
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> list[str]:
     """Store many comments at once (the 12345 hotline's export, letters, another platform's
@@ -502,7 +497,7 @@ def import_comments(
     nothing is stored and `RuleViolations` lists each refusal with its record's index (from
     0). Otherwise each gets a receipt (returned in order), all are grouped with their copies
     in this transaction, and one audit event records the import."""
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     now = now or now_utc()
     _feedback_not_published(consultation)
     clauses = dict(
@@ -587,12 +582,11 @@ def hide_comment(
     reason: str,
     note: str | None = None,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Comment:
     """Withhold a comment from the public with a recorded reason. Nothing is deleted (rule 5)."""
-    if actor is not None and not consultations.may_manage(actor, comment.consultation):
-        raise Forbidden(_l("You can only act for your own department."))
+    require_manager(actor, comment.consultation)
     if reason not in HIDE_REASON_VALUES:
         raise RuleViolation("reason", _l("Choose a moderation reason."))
     note = values.optional_text(note, "note", rules.NOTE_MAX)
@@ -609,12 +603,9 @@ def hide_comment(
     return comment
 
 
-def publish_comment(
-    comment: Comment, *, actor: User | None, now: datetime | None = None
-) -> Comment:
+def publish_comment(comment: Comment, *, actor: Actor, now: datetime | None = None) -> Comment:
     """Publish a received comment, or restore a hidden one."""
-    if actor is not None and not consultations.may_manage(actor, comment.consultation):
-        raise Forbidden(_l("You can only act for your own department."))
+    require_manager(actor, comment.consultation)
     if comment.status == CommentStatus.PUBLISHED:
         return comment
     before = comment.status

@@ -22,7 +22,6 @@ from consult.comments import grouping, services
 from consult.comments.forms import CommentForm, HideForm, OfflineCommentForm, ReceiptLookupForm
 from consult.comments.limits import comment_limits
 from consult.comments.models import Comment
-from consult.consultations import services as consultations
 from consult.consultations import views as consultation_views
 from consult.consultations.forms import DeleteForm
 from consult.consultations.views import _page, comment_form_for
@@ -190,7 +189,7 @@ def add_offline_comment(consultation_id: int):
 
 def _managed_comment(comment_id: int) -> Comment:
     comment = db.get_or_404(Comment, comment_id)
-    if not consultations.may_manage(current_user, comment.consultation):
+    if not comment.consultation.can_manage(current_user):
         raise Forbidden()
     return comment
 
@@ -237,10 +236,7 @@ def publish_comment(comment_id: int):
 @manage_bp.get("/comments/<int:comment_id>/attachment")
 def comment_attachment(comment_id: int):
     comment = db.get_or_404(Comment, comment_id)
-    if (
-        not consultations.may_manage(current_user, comment.consultation)
-        or comment.attachment is None
-    ):
+    if not comment.consultation.can_manage(current_user) or comment.attachment is None:
         abort(404)
     f = comment.attachment
     return send_stored(f.storage_key, f.content_type, f.filename)

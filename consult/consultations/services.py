@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import User
+from consult.accounts.models import SYSTEM, Actor, require_manager
 from consult.catalogue.models import DecisionMatter, MatterStatus
 from consult.consultations import rules, schemas
 from consult.consultations.models import (
@@ -23,7 +23,7 @@ from consult.consultations.models import (
     WindowChange,
 )
 from consult.core import audit, files, values
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.errors import NotFound, RuleViolation
 from consult.core.storage import storage
 from consult.core.time import local_date_of, now_utc, require_aware
 from consult.extensions import db
@@ -36,15 +36,6 @@ DOCUMENT_KINDS = {files.KIND_PDF, files.KIND_DOCX, files.KIND_ODT}
 def configured_minimum() -> timedelta:
     days = current_app.config.get("MIN_COMMENT_WINDOW_DAYS") if has_app_context() else None
     return rules.minimum_window(days)
-
-
-def may_manage(actor: User | None, consultation_or_matter) -> bool:
-    return consultation_or_matter.can_manage(actor)
-
-
-def _require_manager(actor: User | None, target) -> None:
-    if actor is not None and not may_manage(actor, target):
-        raise Forbidden(_l("You can only act for your own department."))
 
 
 def store_file(upload: files.CheckedFile, *, now: datetime | None = None) -> StoredFile:
@@ -62,13 +53,13 @@ def store_file(upload: files.CheckedFile, *, now: datetime | None = None) -> Sto
 
 
 def open_consultation(
-    matter: DecisionMatter, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    matter: DecisionMatter, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Consultation:
     """Open (or schedule) a public consultation on a decision matter.
 
     data: title, draft (text with 第一条 … clauses), explanation, contact, opens_at, closes_at
     (aware datetimes), documents: [(filename, bytes)]."""
-    _require_manager(actor, matter)
+    require_manager(actor, matter)
     now = now or now_utc()
     if not matter.is_published:
         raise RuleViolation(None, _l("Publish the catalogue entry before consulting on it."))
@@ -159,7 +150,7 @@ def activate(consultation: Consultation, *, now: datetime | None = None) -> None
     audit.record(
         matter,
         "consultation_opened",
-        actor=None,
+        actor=SYSTEM,
         now=consultation.opens_at,
         details={
             "consultation_id": consultation.id,
@@ -174,7 +165,7 @@ def activate(consultation: Consultation, *, now: datetime | None = None) -> None
         audit.record(
             matter,
             "status_changed",
-            actor=None,
+            actor=SYSTEM,
             now=consultation.opens_at,
             details={
                 "from": old,
@@ -205,11 +196,11 @@ def change_closing(
     new_closes_at: datetime,
     reason: str,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> WindowChange:
     """Move the closing time (usually to extend it). Logged and announced on the page."""
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     now = now or now_utc()
     new_closes_at = require_aware(new_closes_at, "closes_at")
     reason = values.text(
@@ -261,10 +252,10 @@ def change_closing(
 
 
 def delete_consultation(
-    consultation: Consultation, *, actor: User | None, now: datetime | None = None
+    consultation: Consultation, *, actor: Actor, now: datetime | None = None
 ) -> None:
     """Only a consultation that has not opened yet can be deleted."""
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     now = now or now_utc()
     if consultation.opens_at <= now or consultation.activated_at is not None:
         raise RuleViolation(None, _l("A consultation that has opened cannot be deleted."))
@@ -284,10 +275,10 @@ def add_document(
     filename: str,
     content: bytes,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> ConsultationDocument:
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     upload = files.check_upload(
         filename, content, DOCUMENT_KINDS, rules.MAX_DOCUMENT_BYTES, "documents"
     )
@@ -306,11 +297,11 @@ def record_activity(
     consultation: Consultation,
     data: dict[str, Any],
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> OfflineActivity:
     """Record a symposium, hearing or field visit held for the consultation."""
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     now = now or now_utc()
     kind = data.get("kind")
     if kind not in ACTIVITY_VALUES:

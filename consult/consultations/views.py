@@ -116,9 +116,7 @@ def _page(consultation: Consultation, form: CommentForm, status_code: int = 200)
         group_sizes=comments.group_sizes(listed.items),
         time_left=rules.time_left(consultation.closes_at, now),
         status=consultation.status_at(now),
-        can_manage=services.may_manage(
-            current_user if current_user.is_authenticated else None, consultation
-        ),
+        can_manage=consultation.can_manage(current_user),
         reports=feedback.reports(consultation) if published_feedback else [],
     ), status_code
 
@@ -161,7 +159,7 @@ staff_only(manage_bp)
 
 def _managed(consultation_id: int) -> Consultation:
     consultation = db.get_or_404(Consultation, consultation_id)
-    if not services.may_manage(current_user, consultation):
+    if not consultation.can_manage(current_user):
         raise Forbidden()
     return consultation
 
@@ -173,7 +171,7 @@ def _uploads(field) -> list[tuple[str, bytes]]:
 @manage_bp.route("/matters/<int:matter_id>/consultations/new", methods=["GET", "POST"])
 def new_consultation(matter_id: int):
     matter = db.get_or_404(DecisionMatter, matter_id)
-    if not services.may_manage(current_user, matter):
+    if not matter.can_manage(current_user):
         raise Forbidden()
     form = ConsultationForm()
     if request.method == "GET":

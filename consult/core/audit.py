@@ -54,7 +54,8 @@ def record(
     if obj.id is None:
         db.session.flush()
     entry = record_key(obj.__tablename__, obj.id, action, actor=actor, details=details, now=now)
-    log.info("audit %s %s:%s by %s", action, entry.object_type, obj.id, entry.actor_id)
+    by = entry.actor_id or ("system" if getattr(actor, "is_system", False) else "anonymous")
+    log.info("audit %s %s:%s by %s", action, entry.object_type, obj.id, by)
     return entry
 
 

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from consult.accounts import services as accounts
-from consult.accounts.models import Department, Role, User
+from consult.accounts.models import SYSTEM, Department, Role, User
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import (
     CatalogueAdjustment,
@@ -2636,10 +2636,10 @@ def _schedule_sitting(
                 pending = [i for i in m.invitations if i.status == InvitationStatus.PENDING]
                 for n, invitation in enumerate(pending):
                     with clock.freeze(clock.now_utc() + timedelta(minutes=17 * n)):
-                        meetings.respond(invitation, True, actor=actor_of(invitation))
+                        meetings.respond(invitation, True, actor=actor_of(invitation) or SYSTEM)
                 return
             invitation = _find_invitation(m, who, names)
-            meetings.respond(invitation, accept, reason, actor=actor_of(invitation))
+            meetings.respond(invitation, accept, reason, actor=actor_of(invitation) or SYSTEM)
 
         plan.add(when, reply)
 
@@ -2951,7 +2951,7 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
     users: dict[str, User] = {}
     with clock.freeze(min(setup, now)):
         name, short = DEPARTMENTS[0]
-        depts[short] = accounts.create_department({"name": name, "short_name": short}, actor=None)
+        depts[short] = accounts.create_department({"name": name, "short_name": short}, actor=SYSTEM)
         key, email, display, role, dept = USERS[0]
         users[key] = accounts.create_user(
             {
@@ -2961,7 +2961,7 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
                 "role": role,
                 "department_id": depts[OFFICE].id,
             },
-            actor=None,
+            actor=SYSTEM,
         )
         admin = users["admin"]
         for name, short in DEPARTMENTS[1:]:

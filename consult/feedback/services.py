@@ -17,7 +17,7 @@ from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Department, User, manages_department
+from consult.accounts.models import SYSTEM, Actor, Department, require_manager
 from consult.comments import rules as comment_rules
 from consult.comments.models import Comment, Disposition
 from consult.consultations import services as consultations
@@ -39,11 +39,6 @@ REVISED_DRAFT_KINDS = {files.KIND_PDF, files.KIND_DOCX, files.KIND_ODT}
 def feedback_period() -> timedelta:
     days = current_app.config.get("FEEDBACK_PERIOD_DAYS") if has_app_context() else None
     return timedelta(days=days) if days else rules.FEEDBACK_PERIOD
-
-
-def _require_manager(actor: User | None, consultation: Consultation) -> None:
-    if actor is not None and not consultations.may_manage(actor, consultation):
-        raise Forbidden(_l("You can only act for your own department."))
 
 
 def _require_answerable(consultation: Consultation, now: datetime) -> None:
@@ -88,11 +83,11 @@ def _duplicate_target(comment: Comment, ref: Any) -> int | None:
 
 
 def dispose_comment(
-    comment: Comment, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    comment: Comment, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Comment:
     """Answer one comment: a disposition, and a reason unless it is adopted (rule 3)."""
     consultation = comment.consultation
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     now = now or now_utc()
     _require_answerable(consultation, now)
     disposition = data.get("disposition")
@@ -125,11 +120,11 @@ def dispose_comments(
     comment_ids: list[int],
     data: dict[str, Any],
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> int:
     """Apply one disposition and reason to many comments of a consultation. All or nothing."""
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     if not comment_ids:
         raise RuleViolation("comment_ids", _l("Select at least one comment."))
     selected = list(db.session.scalars(sa.select(Comment).where(Comment.id.in_(comment_ids))))
@@ -159,15 +154,14 @@ def save_template(
     department: Department,
     data: dict[str, Any],
     *,
-    actor: User | None,
+    actor: Actor,
     template: AnswerTemplate | None = None,
     now: datetime | None = None,
 ) -> AnswerTemplate:
     if template is not None and template.department_id != department.id:
         # Someone else's template reached through one's own department: not theirs to edit.
         raise Forbidden(_l("This template belongs to another department."))
-    if actor is not None and not manages_department(actor, department.id):
-        raise Forbidden(_l("You can only act for your own department."))
+    require_manager(actor, department.id)
     title = (data.get("title") or "").strip()
     if not title:
         raise RuleViolation("title", _l("Give the template a title."))
@@ -192,9 +186,8 @@ def save_template(
     return template
 
 
-def delete_template(template: AnswerTemplate, *, actor: User | None) -> None:
-    if actor is not None and not template.can_manage(actor):
-        raise Forbidden(_l("You can only act for your own department."))
+def delete_template(template: AnswerTemplate, *, actor: Actor) -> None:
+    require_manager(actor, template)
     db.session.delete(template)
     db.session.flush()
 
@@ -232,12 +225,12 @@ def publish_feedback(
     consultation: Consultation,
     data: dict[str, Any],
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> FeedbackReport:
     """Close the consultation with feedback: only when every comment has a disposition and
     every one not adopted has a reason. Publishes the answers and requests the PDF report."""
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     now = now or now_utc()
     _require_answerable(consultation, now)
     if now < consultation.closes_at:
@@ -300,10 +293,10 @@ def publish_feedback(
 
 
 def request_correction(
-    consultation: Consultation, note: str, *, actor: User | None, now: datetime | None = None
+    consultation: Consultation, note: str, *, actor: Actor, now: datetime | None = None
 ) -> FeedbackReport:
     """A new version of the report (e.g. after correcting an answer). Old versions stay."""
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     if consultation.feedback_published_at is None:
         raise RuleViolation(None, _l("The feedback has not been published yet."))
     note = values.text(
@@ -341,12 +334,12 @@ def request_correction(
 
 
 def correct_disposition(
-    comment: Comment, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    comment: Comment, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Comment:
     """After publication an answer can still be corrected; the caller then requests a new
     report version, so the published record of what changed stays complete."""
     consultation = comment.consultation
-    _require_manager(actor, consultation)
+    require_manager(actor, consultation)
     if consultation.feedback_published_at is None:
         return dispose_comment(comment, data, actor=actor, now=now)
     disposition = data.get("disposition")
@@ -381,34 +374,46 @@ def progress(consultation: Consultation) -> tuple[int, int]:
     return len(comments) - len(rules.closing_problems(comments)), len(comments)
 
 
-def overdue(department_id: int | None, now: datetime | None = None) -> list[Consultation]:
-    """Closed consultations whose feedback is past due, for a department or for all."""
-    now = now or now_utc()
-    due_before = now - feedback_period()
+def _without_feedback(
+    closed: sa.ColumnElement[bool], department_id: int | None, managed_by: Actor | None
+) -> list[Consultation]:
+    """Consultations `closed` whose feedback is not published: for a department
+    (`department_id`), for what `managed_by` may manage, or for all."""
     stmt = (
         sa.select(Consultation)
-        .where(Consultation.feedback_published_at.is_(None), Consultation.closes_at < due_before)
+        .where(Consultation.feedback_published_at.is_(None), closed)
         .order_by(Consultation.closes_at)
     )
     if department_id is not None:
         from consult.catalogue.models import DecisionMatter
 
         stmt = stmt.join(Consultation.matter).where(DecisionMatter.department_id == department_id)
+    if managed_by is not None:
+        stmt = stmt.where(Consultation.managed_by(managed_by))
     return list(db.session.scalars(stmt))
 
 
-def awaiting_feedback(department_id: int | None, now: datetime | None = None) -> list[Consultation]:
-    now = now or now_utc()
-    stmt = (
-        sa.select(Consultation)
-        .where(Consultation.feedback_published_at.is_(None), Consultation.closes_at <= now)
-        .order_by(Consultation.closes_at)
-    )
-    if department_id is not None:
-        from consult.catalogue.models import DecisionMatter
+def overdue(
+    department_id: int | None = None,
+    now: datetime | None = None,
+    *,
+    managed_by: Actor | None = None,
+) -> list[Consultation]:
+    """Closed consultations whose feedback is past due: for a department, for what
+    `managed_by` may manage, or for all."""
+    due_before = (now or now_utc()) - feedback_period()
+    return _without_feedback(Consultation.closes_at < due_before, department_id, managed_by)
 
-        stmt = stmt.join(Consultation.matter).where(DecisionMatter.department_id == department_id)
-    return list(db.session.scalars(stmt))
+
+def awaiting_feedback(
+    department_id: int | None = None,
+    now: datetime | None = None,
+    *,
+    managed_by: Actor | None = None,
+) -> list[Consultation]:
+    """Closed consultations whose feedback is not yet published (the same choice of scope)."""
+    closed = Consultation.closes_at <= (now or now_utc())
+    return _without_feedback(closed, department_id, managed_by)
 
 
 def reports(consultation: Consultation) -> list[FeedbackReport]:
@@ -574,7 +579,7 @@ def render_report_now(report_id: int, *, workers: int | None = None) -> Feedback
         audit.record(
             report.consultation,
             "report_ready",
-            actor=None,
+            actor=SYSTEM,
             details={"version": report.version, "sha256": report.sha256, "pages": pages},
         )
         db.session.commit()

@@ -8,9 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from consult.accounts.models import Department, Role
+from consult.accounts.models import Department
 from consult.comments.models import SOURCE_VALUES, Comment
-from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
@@ -69,7 +68,7 @@ staff_only(manage_bp)
 
 def _managed(consultation_id: int) -> Consultation:
     consultation = db.get_or_404(Consultation, consultation_id)
-    if not consultations.may_manage(current_user, consultation):
+    if not consultation.can_manage(current_user):
         raise Forbidden()
     return consultation
 
@@ -239,7 +238,7 @@ def correction(consultation_id: int):
 
 
 def _department_for_templates() -> Department:
-    if current_user.role == Role.ADMIN:
+    if current_user.is_admin:  # the office keeps every department's templates
         dept_id = request.args.get("department", type=db_int) or request.form.get(
             "department", type=db_int
         )
@@ -259,9 +258,7 @@ def _department_for_templates() -> Department:
 def answer_templates(template_id: int | None = None):
     template = db.get_or_404(AnswerTemplate, template_id) if template_id else None
     department = template.department if template else _department_for_templates()
-    if template is not None and not (
-        current_user.role == Role.ADMIN or current_user.department_id == department.id
-    ):
+    if template is not None and not template.can_manage(current_user):
         raise Forbidden()
     form = TemplateForm(obj=template)
     if request.method == "POST" and request.form.get("delete") and template is not None:

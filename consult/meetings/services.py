@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Department, Role, User, manages_department
+from consult.accounts.models import SYSTEM, Actor, Department, require_manager
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
 from consult.consultations.models import Consultation
@@ -38,25 +38,17 @@ from consult.representatives.models import CATEGORY_VALUES, Representative
 log = logging.getLogger(__name__)
 
 
-def may_manage(actor: User | None, meeting_or_department_id: Meeting | int | None) -> bool:
-    """The government office manages every meeting; a department only its own (a meeting to
-    be made is asked about by its department's id)."""
-    if isinstance(meeting_or_department_id, Meeting):
-        return meeting_or_department_id.can_manage(actor)
-    return manages_department(actor, meeting_or_department_id)
+_MANAGE_OWN_MEETINGS = _l("You can only manage your own department's meetings.")
 
 
-def _require_manager(actor: User | None, meeting: Meeting) -> None:
-    if actor is not None and not may_manage(actor, meeting):
-        raise Forbidden(_l("You can only manage your own department's meetings."))
+def _require_manager(actor: Actor, meeting: Meeting) -> None:
+    require_manager(actor, meeting, _MANAGE_OWN_MEETINGS)
 
 
 # --- meetings ----------------------------------------------------------------------------
 
 
-def create_meeting(
-    data: dict[str, Any], *, actor: User | None, now: datetime | None = None
-) -> Meeting:
+def create_meeting(data: dict[str, Any], *, actor: Actor, now: datetime | None = None) -> Meeting:
     """data: kind, title, starts_at, ends_at, place, seats, registration_deadline,
     department_id (None: a district-government meeting, government office only),
     agenda: [{"title", "matter_id"}]."""
@@ -64,12 +56,11 @@ def create_meeting(
     department_id = values.whole(
         data.get("department_id"), "department_id", minimum=1, required=False
     )
-    if actor is not None and actor.role == Role.OFFICER:
-        department_id = department_id or actor.department_id
-        if department_id != actor.department_id:
-            raise Forbidden(_l("You can only manage your own department's meetings."))
-    elif actor is not None and actor.role != Role.ADMIN:
+    if not getattr(actor, "is_staff", False):
         raise Forbidden(_l("Only staff can create meetings."))
+    if actor.is_officer:  # type: ignore[union-attr]  (the office's may be the district's own)
+        department_id = department_id or actor.department_id  # type: ignore[union-attr]
+    require_manager(actor, department_id, _MANAGE_OWN_MEETINGS)
     if department_id is not None and db.session.get(Department, department_id) is None:
         raise RuleViolation("department_id", _l("Unknown department."))
     kind = data.get("kind")
@@ -130,7 +121,7 @@ def create_meeting(
     return meeting
 
 
-def _agenda_item(item: dict[str, Any], position: int, actor: User | None) -> AgendaItem:
+def _agenda_item(item: dict[str, Any], position: int, actor: Actor) -> AgendaItem:
     title = values.text(item.get("title"), "agenda", rules.MAX_TITLE, required=False)
     matter = None
     if item.get("matter_id"):
@@ -188,7 +179,7 @@ def invite(
     meeting: Meeting,
     representative_ids: list[int],
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> list[Invitation]:
     """Invite representatives picked by hand."""
@@ -243,7 +234,7 @@ def eligible_pool(meeting: Meeting) -> tuple[dict[str, list[int]], list[dict[str
 
 
 def run_draw(
-    meeting: Meeting, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    meeting: Meeting, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Draw:
     """Invite by a reproducible random draw with quotas per category; published in full."""
     _require_manager(actor, meeting)
@@ -320,7 +311,7 @@ def _substitute(invitation: Invitation, now: datetime) -> Invitation | None:
         audit.record(
             meeting,
             "substitute_invited",
-            actor=None,
+            actor=SYSTEM,
             now=now,
             details={"replaces": invitation.representative_id, "representative": rep_id},
         )
@@ -333,13 +324,13 @@ def respond(
     accept: bool,
     reason: str | None = None,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> tuple[Invitation, Invitation | None]:
     """The invited representative accepts or declines before the deadline. A decline frees
     the seat; a drawn seat goes to a substitute drawn the same way. Returns (invitation,
     substitute)."""
-    if actor is not None:
+    if actor is not SYSTEM:
         rep = pool.representative_for(actor)
         if rep is None or rep.id != invitation.representative_id:
             raise Forbidden(_l("This invitation is addressed to someone else."))
@@ -412,13 +403,13 @@ def _check_window(meeting: Meeting, now: datetime) -> None:
 
 
 def check_in(
-    meeting: Meeting, code: str, *, actor: User | None, now: datetime | None = None
+    meeting: Meeting, code: str, *, actor: Actor, now: datetime | None = None
 ) -> Invitation:
     """Staff at the door record an arrival by the representative's personal code (scanned from
     the pass or typed). A representative proves presence with the venue code instead
     (`check_in_on_site`): a personal code can be shown from anywhere."""
     now = now or now_utc()
-    if actor is not None and not may_manage(actor, meeting):
+    if not meeting.can_manage(actor):
         raise Forbidden(
             _l(
                 "The personal code is for the staff at the door. To check in yourself, scan the "
@@ -452,7 +443,7 @@ def check_in(
     return invitation
 
 
-def own_invitation(meeting: Meeting, actor: User | None) -> Invitation | None:
+def own_invitation(meeting: Meeting, actor: Actor) -> Invitation | None:
     """The actor's invitation to this meeting, if the actor is an invited representative."""
     rep = pool.representative_for(actor)
     if rep is None:
@@ -460,7 +451,7 @@ def own_invitation(meeting: Meeting, actor: User | None) -> Invitation | None:
     return next((i for i in meeting.invitations if i.representative_id == rep.id), None)
 
 
-def venue_code(meeting: Meeting, *, actor: User | None, now: datetime | None = None):
+def venue_code(meeting: Meeting, *, actor: Actor, now: datetime | None = None):
     """What the venue screen shows now: (code, when it gives way to the next). Staff only."""
     _require_manager(actor, meeting)
     now = now or now_utc()
@@ -471,7 +462,7 @@ def check_in_on_site(
     meeting: Meeting,
     code: str | None,
     *,
-    actor: User | None,
+    actor: Actor,
     scanned_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Invitation:
@@ -481,7 +472,7 @@ def check_in_on_site(
     first time."""
     now = now or now_utc()
     scanned_at = scanned_at or now
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    if not getattr(actor, "is_authenticated", False):
         raise Forbidden(_l("Log in to check in."))
     invitation = own_invitation(meeting, actor)
     if invitation is None:
@@ -520,7 +511,7 @@ def check_in_on_site(
     return invitation
 
 
-def close_attendance(meeting: Meeting, *, actor: User | None, now: datetime | None = None) -> int:
+def close_attendance(meeting: Meeting, *, actor: Actor, now: datetime | None = None) -> int:
     """After the meeting: who checked in attended; every other invited person is absent."""
     _require_manager(actor, meeting)
     now = now or now_utc()
@@ -565,7 +556,7 @@ def _consultation_being_answered(
 
 
 def add_remark(
-    meeting: Meeting, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    meeting: Meeting, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Remark:
     """Record a representative's remark. On a matter whose consultation is still being
     answered it also enters that consultation as a comment (source: meeting)."""
@@ -599,7 +590,7 @@ def add_remark(
                 "body": text,
                 "received_at": now,
             },
-            actor=None,
+            actor=SYSTEM,
             now=now,
         )
         comment_id = comment.id
@@ -630,7 +621,7 @@ def add_remark(
 
 
 def publish_outcome(
-    meeting: Meeting, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    meeting: Meeting, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Meeting:
     """Publish what was decided on each agenda item, its policy interpretation, who attended
     and the remarks. data: summary, items: {agenda_item_id: {"decision", "interpretation"}}."""

@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from consult.accounts.models import Department, Role
+from consult.accounts.models import Department, manages_department
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
 from consult.core.auth import staff_only
@@ -150,7 +150,7 @@ def detail(meeting_id: int):
         invitations=meeting.invitations,
         attended=[i for i in meeting.invitations if i.attendance == Attendance.ATTENDED],
         taken=len([i for i in meeting.invitations if i.status != InvitationStatus.DECLINED]),
-        can_manage=services.may_manage(_user(), meeting),
+        can_manage=meeting.can_manage(_user()),
         mine=mine,
     )
 
@@ -354,7 +354,7 @@ def personal_pass(meeting_id: int):
     told the code is not theirs."""
     meeting = db.get_or_404(Meeting, meeting_id)
     code = rules.normalise_code(request.args.get("code"))
-    if services.may_manage(current_user, meeting):
+    if meeting.can_manage(current_user):
         return redirect(
             url_for("manage_meetings.check_in", meeting_id=meeting.id, code=code or None),
             code=303,
@@ -383,7 +383,7 @@ staff_only(manage_bp)
 
 def _managed(meeting_id: int) -> Meeting:
     meeting = db.get_or_404(Meeting, meeting_id)
-    if not services.may_manage(current_user, meeting):
+    if not meeting.can_manage(current_user):
         raise Forbidden()
     return meeting
 
@@ -419,15 +419,12 @@ def _meeting_choices(form: MeetingForm) -> None:
             sa.select(Department).where(Department.active.is_(True)).order_by(Department.id)
         )
     )
-    if current_user.role == Role.ADMIN:
-        form.department_id.choices = choices(
-            [(0, _("District People's Government (government office)"))]
-            + [(d.id, d.name) for d in departments]
-        )
-    else:
-        form.department_id.choices = choices(
-            [(d.id, d.name) for d in departments if d.id == current_user.department_id]
-        )
+    # The government office also holds the district government's own meetings (no department).
+    office = [(0, _("District People's Government (government office)"))]
+    form.department_id.choices = choices(
+        (office if manages_department(current_user, None) else [])
+        + [(d.id, d.name) for d in departments if manages_department(current_user, d.id)]
+    )
     matter_choices = choices(
         [(0, "—")] + [(m.id, f"{m.code} {m.title}") for m in _published_matters()]
     )
@@ -447,7 +444,7 @@ def new_meeting():
         form.seats.data = 5
         # The government office's meetings are the district government's by default.
         form.department_id.data = (
-            0 if current_user.role == Role.ADMIN else current_user.department_id
+            0 if manages_department(current_user, None) else current_user.department_id
         )
 
     def schedule() -> Meeting:

@@ -20,7 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from consult.accounts.models import Department, Role, User
+from consult.accounts.models import Department, User
 from consult.catalogue.models import DecisionMatter
 from consult.comments.models import Comment, CommentStatus, HideReason
 from consult.consultations.models import Consultation
@@ -363,18 +363,7 @@ def _audience(kind: Kind, obj: Any) -> dict[str, Any]:
     # Feedback overdue: the department's active officers and the government office.
     people: dict[str, User] = {}
     for user in db.session.scalars(
-        sa.select(User)
-        .where(
-            User.active,
-            sa.or_(
-                User.role == Role.ADMIN.value,
-                sa.and_(
-                    User.role == Role.OFFICER.value,
-                    User.department_id == obj.matter.department_id,
-                ),
-            ),
-        )
-        .order_by(User.id)
+        sa.select(User).where(User.managing(obj.matter.department_id)).order_by(User.id)
     ):
         people.setdefault(rules.normalise_email(user.email), user)
     return people

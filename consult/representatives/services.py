@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Role, User
+from consult.accounts.models import SYSTEM, Actor, Role, User, require_office
 from consult.catalogue.models import DecisionMatter
 from consult.core import audit, ids, values
 from consult.core.errors import Forbidden, RuleViolation
@@ -26,13 +26,12 @@ from consult.representatives.models import (
 )
 
 
-def _require_admin(actor: User | None) -> None:
-    if actor is not None and actor.role != Role.ADMIN:
-        raise Forbidden(_l("Only the government office manages the representative pool."))
+def _require_admin(actor: Actor) -> None:
+    require_office(actor, _l("Only the government office manages the representative pool."))
 
 
 def add_representative(
-    data: dict[str, Any], *, actor: User | None, now: datetime | None = None
+    data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Representative:
     """The government office adds a person to the pool directly."""
     _require_admin(actor)
@@ -49,7 +48,7 @@ def add_representative(
             raise RuleViolation("user_id", _l("Unknown account."))
         if db.session.scalar(sa.select(Representative.id).where(Representative.user_id == user.id)):
             raise RuleViolation("user_id", _l("This account already belongs to a representative."))
-        if user.role == Role.RESIDENT:
+        if user.is_resident:
             user.role = Role.REPRESENTATIVE.value
     rep = Representative(
         name=name,
@@ -75,7 +74,7 @@ def set_status(
     status: str,
     reason: str,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> Representative:
     """Suspend, reinstate or end a representative's membership, with a reason."""
@@ -114,7 +113,7 @@ def end_expired_terms(*, now: datetime | None = None) -> int:
     for rep in expired:
         rep.status = RepresentativeStatus.ENDED.value
         audit.record(
-            rep, "term_ended", actor=None, now=now, details={"term_end": rep.term_end.isoformat()}
+            rep, "term_ended", actor=SYSTEM, now=now, details={"term_end": rep.term_end.isoformat()}
         )
     db.session.flush()
     return len(expired)
@@ -148,11 +147,19 @@ def _new_receipt(now: datetime) -> str:
             return number
 
 
+def may_apply(user: Actor) -> bool:
+    """Who applies with their account: a logged-in resident (or a representative, for a term
+    after the present one). Staff accounts do not join the pool this way."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.is_resident or user.is_representative  # type: ignore[union-attr]
+    )
+
+
 def apply(
     user: User, data: dict[str, Any], *, now: datetime | None = None
 ) -> RepresentativeApplication:
     """A resident with an account applies to join the pool."""
-    if not user.is_authenticated or user.role not in (Role.RESIDENT, Role.REPRESENTATIVE):
+    if not may_apply(user):
         raise Forbidden(_l("Log in with a resident account to apply."))
     if db.session.scalar(
         sa.select(Representative.id).where(
@@ -220,7 +227,7 @@ def same_address_pending(applications: list[RepresentativeApplication]) -> dict[
 
 
 def _account_for_approved(
-    application: RepresentativeApplication, actor: User | None, now: datetime
+    application: RepresentativeApplication, actor: Actor, now: datetime
 ) -> User | None:
     """The account an approved applicant without one answers invitations with: the existing
     resident account of the address, else a new one (its password is set by mail)."""
@@ -231,7 +238,7 @@ def _account_for_approved(
     user = db.session.scalar(sa.select(User).where(User.email == application.email))
     if user is not None:
         # A staff account is not turned into a representative's; the office links by hand.
-        return user if user.role in (Role.RESIDENT, Role.REPRESENTATIVE) else None
+        return user if user.is_resident or user.is_representative else None
     return accounts.create_user(
         {
             "email": application.email,
@@ -250,7 +257,7 @@ def decide_application(
     approve: bool,
     data: dict[str, Any],
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> RepresentativeApplication:
     """Approve (with a term) or reject (with a reason) an application."""
@@ -310,7 +317,7 @@ def record_conflict(
     matter: DecisionMatter,
     note: str,
     *,
-    actor: User | None,
+    actor: Actor,
     now: datetime | None = None,
 ) -> ConflictOfInterest:
     _require_admin(actor)
@@ -349,8 +356,8 @@ def conflicted_ids(matter_ids: list[int]) -> dict[int, list[int]]:
     return found
 
 
-def representative_for(user: User | None) -> Representative | None:
-    if user is None or not getattr(user, "is_authenticated", False):
+def representative_for(user: Actor) -> Representative | None:
+    if user is None or user is SYSTEM or not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(sa.select(Representative).where(Representative.user_id == user.id))
 

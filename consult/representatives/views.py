@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.accounts.models import Role, User
+from consult.accounts.models import User
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
 from consult.core.auth import admin_only
@@ -147,7 +147,7 @@ def apply():
             today=_today(),
         ), (422 if form.errors else 200)
     form = ApplicationForm()
-    may_apply = current_user.role in (Role.RESIDENT, Role.REPRESENTATIVE)
+    may_apply = services.may_apply(current_user)
     if request.method == "POST" and not may_apply:
         raise Forbidden(_("Log in with a resident account to apply."))
     data = {

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts import services
-from consult.accounts.models import ApiToken, Department, User
+from consult.accounts.models import SYSTEM, ApiToken, Department, User
 from consult.core.audit import AuditEvent, events_for
 from consult.core.errors import Forbidden, RuleViolation
 from tests.helpers import PASSWORD
@@ -57,7 +57,7 @@ def test_admin_creates_an_officer_with_a_department(db, create_user, create_depa
 
 
 def test_new_user_email_is_stored_normalised(db):
-    user = services.create_user(_user_data(email="  Mixed.Case@Example.TEST "), actor=None)
+    user = services.create_user(_user_data(email="  Mixed.Case@Example.TEST "), actor=SYSTEM)
     assert user.email == "mixed.case@example.test"
 
 
@@ -69,7 +69,7 @@ def test_authenticate_accepts_the_email_in_any_case(db, create_user):
 @pytest.mark.parametrize("password", ["", "short", "x" * 9, "x" * 201])
 def test_create_user_enforces_the_password_policy(db, password):
     with pytest.raises(RuleViolation) as exc:
-        services.create_user(_user_data(password=password), actor=None)
+        services.create_user(_user_data(password=password), actor=SYSTEM)
     assert exc.value.field == "password"
     assert db.session.scalar(sa.select(User).where(User.email == "new.person@example.test")) is None
 
@@ -77,32 +77,32 @@ def test_create_user_enforces_the_password_policy(db, password):
 @pytest.mark.parametrize("email", ["", "no-at-sign", "x" * 250 + "@e.cn"])
 def test_create_user_refuses_invalid_email(db, email):
     with pytest.raises(RuleViolation) as exc:
-        services.create_user(_user_data(email=email), actor=None)
+        services.create_user(_user_data(email=email), actor=SYSTEM)
     assert exc.value.field == "email"
 
 
 def test_create_user_refuses_an_email_already_used_in_another_case(db, create_user):
     create_user("resident", email="taken@example.test")
     with pytest.raises(RuleViolation) as exc:
-        services.create_user(_user_data(email="TAKEN@example.test"), actor=None)
+        services.create_user(_user_data(email="TAKEN@example.test"), actor=SYSTEM)
     assert exc.value.field == "email"
 
 
 def test_create_user_refuses_unknown_role(db):
     with pytest.raises(RuleViolation) as exc:
-        services.create_user(_user_data(role="superuser"), actor=None)
+        services.create_user(_user_data(role="superuser"), actor=SYSTEM)
     assert exc.value.field == "role"
 
 
 def test_create_user_refuses_unknown_department(db):
     with pytest.raises(RuleViolation) as exc:
-        services.create_user(_user_data(role="officer", department_id=999_999), actor=None)
+        services.create_user(_user_data(role="officer", department_id=999_999), actor=SYSTEM)
     assert exc.value.field == "department_id"
 
 
 def test_officer_needs_a_department_in_the_service(db):
     with pytest.raises(RuleViolation) as exc:
-        services.create_user(_user_data(role="officer", department_id=None), actor=None)
+        services.create_user(_user_data(role="officer", department_id=None), actor=SYSTEM)
     assert exc.value.field == "department_id"
 
 
@@ -133,7 +133,7 @@ def test_unknown_role_is_refused_by_the_database(db):
 @pytest.mark.parametrize("role", ["representative", "resident"])
 def test_non_staff_accounts_do_not_keep_a_department(db, create_department, role):
     dept = create_department()
-    user = services.create_user(_user_data(role=role, department_id=dept.id), actor=None)
+    user = services.create_user(_user_data(role=role, department_id=dept.id), actor=SYSTEM)
     assert user.department_id is None
 
 
@@ -192,7 +192,7 @@ def test_duplicate_department_names_are_refused(db, create_department, field):
     data = {"name": "另一个局", "short_name": "另一个"}
     data[field] = {"name": "东湖区民政局", "short_name": "民政局"}[field]
     with pytest.raises(RuleViolation) as exc:
-        services.create_department(data, actor=None)
+        services.create_department(data, actor=SYSTEM)
     assert exc.value.field == field
 
 
@@ -207,7 +207,7 @@ def test_duplicate_department_names_are_refused(db, create_department, field):
 )
 def test_department_names_must_be_present_and_short_enough(db, data, field):
     with pytest.raises(RuleViolation) as exc:
-        services.create_department(data, actor=None)
+        services.create_department(data, actor=SYSTEM)
     assert exc.value.field == field
 
 

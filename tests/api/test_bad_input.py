@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from consult.accounts import services as accounts
+from consult.accounts.models import SYSTEM
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.meetings.models import Meeting
@@ -237,7 +238,7 @@ def test_services_refuse_unstorable_or_wrong_text_whoever_calls_them(district, d
 
     comment = district.comments["b1"]
     with pytest.raises(RuleViolation) as refusal:
-        comments.hide_comment(comment, "spam", text, actor=None)
+        comments.hide_comment(comment, "spam", text, actor=SYSTEM)
     assert refusal.value.field == "note"
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, CommentStatus
 from consult.consultations import services
@@ -158,7 +159,7 @@ def test_unknown_things_are_a_404_with_the_error_envelope(world, client, url):
 def test_the_comment_list_has_the_envelope_and_only_published_comments(running, client, db):
     shown = submit(running, contact="13912345678", ip="203.0.113.77", clause=2)
     hidden = submit(running, body="一条将被屏蔽的广告内容，请勿公开。")
-    comment_services.hide_comment(hidden, "spam", actor=None)
+    comment_services.hide_comment(hidden, "spam", actor=SYSTEM)
     anonymous = submit(running, body="不愿署名的居民提出的意见。", show_name=False)
     db.session.commit()
     body = client.get(f"/api/v1/consultations/{running.id}/comments").get_json()
@@ -476,7 +477,7 @@ def test_each_offline_source_gets_a_receipt_through_the_api(
         activity = services.record_activity(
             running,
             {"kind": source, "held_on": NOW.date(), "place": "街道会议室", "participants": 9},
-            actor=None,
+            actor=SYSTEM,
         )
         db.session.commit()
         extra["activity_id"] = activity.id
@@ -505,7 +506,7 @@ def test_an_offline_comment_from_another_consultations_activity_is_refused(
     activity = services.record_activity(
         other,
         {"kind": "symposium", "held_on": NOW.date(), "place": "教育局", "participants": 3},
-        actor=None,
+        actor=SYSTEM,
     )
     db.session.commit()
     clock.set(NOW + DAY)

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from consult.accounts import services as accounts
+from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
 
@@ -91,9 +92,9 @@ def world(db, create_department, create_user, create_matter, frozen):
         planned_time="2026年第四季度",
     )
     frozen(datetime(2026, 3, 16, tzinfo=UTC))
-    catalogue.publish_catalogue(parking.catalogue, actor=None)
+    catalogue.publish_catalogue(parking.catalogue, actor=SYSTEM)
     frozen(NOW)
-    catalogue.change_status(bus, "consulting", actor=None)
+    catalogue.change_status(bus, "consulting", actor=SYSTEM)
     draft = create_matter(housing, year=2027, title="2027年停车收费标准调整")
     admin = create_user("admin")
     housing_officer = create_user("officer", department=housing)
@@ -201,7 +202,7 @@ def two_years(world, create_matter, frozen):
         summary="对公共停车场和道路临时泊位实行差别化收费。",
     )
     create_matter(world.transport, year=2025, title="智慧交通平台V2升级", summary="升级平台。")
-    catalogue.publish_catalogue(fees.catalogue, actor=None)
+    catalogue.publish_catalogue(fees.catalogue, actor=SYSTEM)
     frozen(NOW)
     return world
 
@@ -489,14 +490,14 @@ def test_the_status_moves_forward_through_the_api(api, world):
     ],
 )
 def test_status_changes_that_break_a_rule_are_422(api, world, body, field):
-    catalogue.change_status(world.bus, "deliberating", actor=None)
+    catalogue.change_status(world.bus, "deliberating", actor=SYSTEM)
     response = api.patch(f"{URL}/{world.bus.id}", json=body, token=world.tokens["admin"])
     assert_error(response, 422, field, "rule_violation")
     assert _reloaded(world.bus).status == "deliberating"
 
 
 def test_a_decision_is_recorded_through_the_api(api, world):
-    catalogue.change_status(world.bus, "deliberating", actor=None)
+    catalogue.change_status(world.bus, "deliberating", actor=SYSTEM)
     response = api.patch(
         f"{URL}/{world.bus.id}",
         json={

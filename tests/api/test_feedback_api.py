@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 from pypdf import PdfReader
 
+from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
@@ -61,7 +62,7 @@ def closed(world, clock, db) -> Scenario:
     clock.set(NOW + 2 * DAY)
     hotline = hotline_comment(c)
     hidden = submit(c, body=BODIES["hidden"], contact="13912345678")
-    comment_services.hide_comment(hidden, "abusive", "含侮辱性语言", actor=None)
+    comment_services.hide_comment(hidden, "abusive", "含侮辱性语言", actor=SYSTEM)
     other_c = make_consultation(world.other_matter, NOW + 2 * DAY)
     other = submit(other_c, body=BODIES["other"])
     db.session.commit()
@@ -70,10 +71,10 @@ def closed(world, clock, db) -> Scenario:
 
 
 def answer_all(s: Scenario, db) -> None:
-    services.dispose_comment(s.a, {"disposition": "adopted"}, actor=None)
-    services.dispose_comments(s.consultation, [s.b.id, s.hotline.id], NOT_ADOPTED, actor=None)
+    services.dispose_comment(s.a, {"disposition": "adopted"}, actor=SYSTEM)
+    services.dispose_comments(s.consultation, [s.b.id, s.hotline.id], NOT_ADOPTED, actor=SYSTEM)
     services.dispose_comment(
-        s.hidden, {"disposition": "not_applicable", "reason": "与本办法无关。"}, actor=None
+        s.hidden, {"disposition": "not_applicable", "reason": "与本办法无关。"}, actor=SYSTEM
     )
     db.session.commit()
 
@@ -273,7 +274,7 @@ def test_bad_answer_requests(closed, world, client, url, kwargs, status):
 
 def test_after_publication_the_api_corrects_an_answer(closed, world, client, db):
     answer_all(closed, db)
-    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
+    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
     db.session.commit()
     response = dispose(client, world, closed.a, disposition="partly_adopted", reason="更正。")
     assert response.status_code == 200
@@ -303,8 +304,8 @@ def test_publishing_answers_201_with_version_1(closed, world, client, db, role):
 
 
 def test_publishing_is_refused_while_an_answer_is_missing(closed, world, client, db):
-    services.dispose_comment(closed.a, {"disposition": "adopted"}, actor=None)
-    services.dispose_comment(closed.b, NOT_ADOPTED, actor=None)
+    services.dispose_comment(closed.a, {"disposition": "adopted"}, actor=SYSTEM)
+    services.dispose_comment(closed.b, NOT_ADOPTED, actor=SYSTEM)
     db.session.commit()
     response = publish(client, world, closed.consultation, summary="摘要")
     error = assert_error(response, 422, field="comments", code="feedback_incomplete")
@@ -363,8 +364,8 @@ def test_the_report_list_is_a_public_envelope(closed, world, client, db):
     assert response.get_json() == {"items": [], "total": 0, "page": 1, "per_page": 1}
 
     answer_all(closed, db)
-    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
-    services.request_correction(closed.consultation, "更正 A 意见。", actor=None)
+    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
+    services.request_correction(closed.consultation, "更正 A 意见。", actor=SYSTEM)
     db.session.commit()
     body = call(client, "GET", url).get_json()
     assert (body["total"], body["page"], body["per_page"]) == (2, 1, 2)
@@ -387,7 +388,7 @@ def test_no_pdf_before_a_report_is_ready(closed, world, client, db):
     url = f"/api/v1/consultations/{closed.consultation.id}/report.pdf"
     assert_error(call(client, "GET", url), 404, code="not_found")
     answer_all(closed, db)
-    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
+    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
     db.session.commit()  # version 1 requested, not rendered
     assert_error(call(client, "GET", url), 404, code="not_found")
     assert_error(call(client, "GET", "/api/v1/consultations/2147483647/report.pdf"), 404)

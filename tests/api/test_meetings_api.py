@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from consult.accounts import services as accounts
+from consult.accounts.models import SYSTEM
 from consult.extensions import db as _db
 from consult.meetings import rules
 from consult.meetings import services as meetings
@@ -62,13 +63,13 @@ def w(db, frozen, create_user, create_department, create_matter):
             "department_id": x.department.id,
             "agenda": [{"title": "", "matter_id": x.matter.id}],
         },
-        actor=None,
+        actor=SYSTEM,
     )
-    meetings.invite(x.meeting, [x.me.id, x.other.id], actor=None)
+    meetings.invite(x.meeting, [x.me.id, x.other.id], actor=SYSTEM)
     x.mine = next(i for i in x.meeting.invitations if i.representative_id == x.me.id)
     x.theirs = next(i for i in x.meeting.invitations if i.representative_id == x.other.id)
     x.tokens = {
-        who: accounts.issue_token(getattr(x, who), "t", actor=None)[1]
+        who: accounts.issue_token(getattr(x, who), "t", actor=SYSTEM)[1]
         for who in ("admin", "officer", "other_officer", "me_user", "other_user")
     }
     db.session.commit()
@@ -130,17 +131,17 @@ def test_an_unknown_meeting_is_404(client, w):
 
 
 def test_the_detail_publishes_the_draw_and_no_private_field(client, w, frozen):
-    meetings.respond(w.mine, True, actor=None)
-    meetings.run_draw(w.meeting, {"seed": "公开种子", "quotas": {"expert": 2}}, actor=None)
+    meetings.respond(w.mine, True, actor=SYSTEM)
+    meetings.run_draw(w.meeting, {"seed": "公开种子", "quotas": {"expert": 2}}, actor=SYSTEM)
     _db.session.commit()
     code = w.mine.checkin_code
     frozen(w.meeting.starts_at)
-    meetings.check_in(w.meeting, code, actor=None)
+    meetings.check_in(w.meeting, code, actor=SYSTEM)
     frozen(w.meeting.ends_at + HOUR)
     meetings.add_remark(
         w.meeting,
         {"representative_id": w.me.id, "agenda_item_id": w.meeting.agenda[0].id, "text": "建议。"},
-        actor=None,
+        actor=SYSTEM,
     )
     meetings.publish_outcome(
         w.meeting,
@@ -148,7 +149,7 @@ def test_the_detail_publishes_the_draw_and_no_private_field(client, w, frozen):
             "summary": "会议审议通过。",
             "items": {w.meeting.agenda[0].id: {"decision": "通过。", "interpretation": "解读。"}},
         },
-        actor=None,
+        actor=SYSTEM,
     )
     _db.session.commit()
     data = client.get(f"/api/v1/meetings/{w.meeting.id}").get_json()
@@ -249,7 +250,7 @@ def test_scheduling_needs_a_json_object(client, w):
 
 
 def test_a_revoked_token_is_refused(client, w):
-    token, secret = accounts.issue_token(w.officer, "old", actor=None)
+    token, secret = accounts.issue_token(w.officer, "old", actor=SYSTEM)
     accounts.revoke_token(token, actor=w.officer)
     _db.session.commit()
     response = client.post("/api/v1/meetings", json=meeting_body(w), headers=bearer(secret))
@@ -400,7 +401,7 @@ def test_a_resident_by_session_is_refused(client, w):
 
 
 def test_a_representative_checks_in_on_site_by_the_api(client, w, frozen):
-    meetings.respond(w.mine, True, actor=None)
+    meetings.respond(w.mine, True, actor=SYSTEM)
     _db.session.commit()
     url = f"/api/v1/meetings/{w.meeting.id}/venue-check-in"
     me = bearer(w.tokens["me_user"])
@@ -442,7 +443,7 @@ def test_a_representative_checks_in_on_site_by_the_api(client, w, frozen):
 
 
 def test_checking_in_by_the_api(client, w, frozen):
-    meetings.respond(w.mine, True, actor=None)
+    meetings.respond(w.mine, True, actor=SYSTEM)
     _db.session.commit()
     code = w.mine.checkin_code
     url = f"/api/v1/meetings/{w.meeting.id}/check-in"

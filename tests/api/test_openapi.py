@@ -16,6 +16,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from consult.accounts import services as accounts
+from consult.accounts.models import SYSTEM
 from consult.core import schemas as core_schemas
 from tests.site.public_data_support import DAY, EMAIL, HOUR, NOW, PHONE, assert_no_private
 
@@ -268,14 +269,14 @@ def test_every_endpoint_answers_as_documented(
     app, checker, district, frozen, monkeypatch, create_user
 ):
     d, c, m = district, district.consultations, district.meetings
-    admin = accounts.issue_token(d.admin, "openapi", actor=None)[1]
-    officer = accounts.issue_token(d.officer, "openapi", actor=None)[1]
-    sun = accounts.issue_token(d.rep_users["sun"], "openapi", actor=None)[1]
-    zhou = accounts.issue_token(d.rep_users["zhou"], "openapi", actor=None)[1]
+    admin = accounts.issue_token(d.admin, "openapi", actor=SYSTEM)[1]
+    officer = accounts.issue_token(d.officer, "openapi", actor=SYSTEM)[1]
+    sun = accounts.issue_token(d.rep_users["sun"], "openapi", actor=SYSTEM)[1]
+    zhou = accounts.issue_token(d.rep_users["zhou"], "openapi", actor=SYSTEM)[1]
     # 李秀英 (invited to m3, accepted) checks in on site herself: she gets an account.
     li_user = create_user("representative")
     d.invitations["li"].representative.user_id = li_user.id
-    li = accounts.issue_token(li_user, "openapi", actor=None)[1]
+    li = accounts.issue_token(li_user, "openapi", actor=SYSTEM)[1]
     from consult.extensions import db
 
     db.session.commit()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts import services as accounts
+from consult.accounts.models import SYSTEM
 from consult.catalogue import services
 from consult.catalogue.models import CatalogueAdjustment, CatalogueYear, DecisionMatter
 from consult.core import audit
@@ -77,7 +78,7 @@ def count(model) -> int:
 
 def publish(matter, frozen, at=PUBLISHING):
     frozen(at)
-    services.publish_catalogue(matter.catalogue, actor=None)
+    services.publish_catalogue(matter.catalogue, actor=SYSTEM)
 
 
 # --- creating matters --------------------------------------------------------------------
@@ -115,10 +116,10 @@ def test_a_new_matter_lists_all_five_procedures_marking_the_required_ones(db, ca
 
 
 def test_matters_are_numbered_within_their_year(db, cast):
-    first = services.create_matter(matter_data(cast.own), actor=None)
-    second = services.create_matter(matter_data(cast.other, title="公交线网优化"), actor=None)
+    first = services.create_matter(matter_data(cast.own), actor=SYSTEM)
+    second = services.create_matter(matter_data(cast.other, title="公交线网优化"), actor=SYSTEM)
     next_year = services.create_matter(
-        matter_data(cast.own, year=2027, planned_time="2027-03"), actor=None
+        matter_data(cast.own, year=2027, planned_time="2027-03"), actor=SYSTEM
     )
     assert [first.code, second.code, next_year.code] == ["2026-01", "2026-02", "2027-01"]
 

@@ -17,6 +17,7 @@ from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
+from consult.accounts.models import SYSTEM
 from consult.catalogue import rules, services
 from consult.catalogue.models import CatalogueAdjustment, CatalogueYear, DecisionMatter
 from tests.helpers import (
@@ -73,7 +74,7 @@ def world(db, frozen, create_department, create_user, create_matter) -> World:
         department=dept, year=2027, title="二〇二七年草案事项", planned_time="2027-Q2"
     )
     frozen(PUBLISHED)
-    services.publish_catalogue(matter.catalogue, actor=None)
+    services.publish_catalogue(matter.catalogue, actor=SYSTEM)
     frozen(NOW)
     users = {
         "anonymous": None,
@@ -232,7 +233,7 @@ def test_matter_page_offers_staff_actions_only_to_who_may_use_them(client, world
 
 
 def test_a_withdrawn_matter_offers_no_edit_link_and_refuses_edits(client, db, world):
-    services.withdraw_matter(world.matter, "不再实施。", actor=None)
+    services.withdraw_matter(world.matter, "不再实施。", actor=SYSTEM)
     db.session.commit()
     login(client, world.users["own_officer"])
     html = client.get(f"/matters/{world.matter.id}").get_data(as_text=True)
@@ -274,8 +275,8 @@ def catalogue(db, create_department, create_matter):
         planned_time="2025-Q4",
     )
     for year in (2025, 2026):
-        services.publish_catalogue(db.session.get(CatalogueYear, year), actor=None)
-    services.change_status(waste, "consulting", actor=None)
+        services.publish_catalogue(db.session.get(CatalogueYear, year), actor=SYSTEM)
+    services.change_status(waste, "consulting", actor=SYSTEM)
     db.session.commit()
     return {
         "housing": housing,
@@ -458,7 +459,7 @@ def test_catalogue_pagination(client, db, create_department, create_matter):
     dept = create_department()
     for n in range(1, 26):
         create_matter(department=dept, year=2026, title=f"停车事项第{n:02d}号")
-    services.publish_catalogue(db.session.get(CatalogueYear, 2026), actor=None)
+    services.publish_catalogue(db.session.get(CatalogueYear, 2026), actor=SYSTEM)
     db.session.commit()
 
     first = client.get("/catalogue/search?q=停车").get_data(as_text=True)

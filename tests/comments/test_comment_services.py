@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
+from consult.accounts.models import SYSTEM
 from consult.comments import services
 from consult.comments.models import Comment, CommentStatus
 from consult.consultations import services as consultations
@@ -87,7 +88,7 @@ def test_the_closed_message_names_the_closing_time_in_beijing(world, clock):
 
 def test_an_extended_window_accepts_comments_until_the_new_closing(world, clock):
     consultation = make_consultation(world.matter, NOW)
-    consultations.change_closing(consultation, NOW + 40 * DAY, "延长。", actor=None)
+    consultations.change_closing(consultation, NOW + 40 * DAY, "延长。", actor=SYSTEM)
     clock.set(NOW + THIRTY_DAYS + HOUR)
     assert submit(consultation).receipt
 
@@ -245,7 +246,7 @@ def test_with_premoderation_a_comment_is_received_until_published(
     comment = submit(open_consultation)
     assert comment.status == CommentStatus.RECEIVED
     assert list(db.session.scalars(services.public_comments(open_consultation))) == []
-    services.publish_comment(comment, actor=None)
+    services.publish_comment(comment, actor=SYSTEM)
     assert comment.status == CommentStatus.PUBLISHED
     assert list(db.session.scalars(services.public_comments(open_consultation))) == [comment]
     assert [e.action for e in audit.events_for("comment", comment.id)] == ["published"]
@@ -264,13 +265,13 @@ def activity_for(world):
         return consultations.record_activity(
             consultation,
             {"kind": kind, "held_on": NOW.date(), "place": "东湖街道会议室", "participants": 30},
-            actor=None,
+            actor=SYSTEM,
         )
 
     return _make
 
 
-def offline(consultation, actor=None, **overrides):
+def offline(consultation, actor=SYSTEM, **overrides):
     data = {
         "source": "hotline",
         "received_at": NOW + HOUR,
@@ -401,15 +402,15 @@ def test_hiding_a_comment_records_the_reason_and_deletes_nothing(
 def test_hiding_needs_a_known_reason(open_consultation, reason):
     comment = submit(open_consultation)
     with pytest.raises(RuleViolation) as exc:
-        services.hide_comment(comment, reason, actor=None)
+        services.hide_comment(comment, reason, actor=SYSTEM)
     assert exc.value.field == "reason"
     assert comment.status == CommentStatus.PUBLISHED
 
 
 def test_a_hidden_comment_can_be_restored(open_consultation, db):
     comment = submit(open_consultation)
-    services.hide_comment(comment, "spam", actor=None)
-    services.publish_comment(comment, actor=None)
+    services.hide_comment(comment, "spam", actor=SYSTEM)
+    services.publish_comment(comment, actor=SYSTEM)
     assert comment.status == CommentStatus.PUBLISHED
     assert comment.hidden_reason is None and comment.hidden_at is None
     assert list(db.session.scalars(services.public_comments(open_consultation))) == [comment]
@@ -469,7 +470,7 @@ def test_count_comments_counts_all_comments_per_consultation(world):
     submit(a)
     submit(a, body="第二条意见：请增加无障碍车位。")
     hidden = submit(b)
-    services.hide_comment(hidden, "spam", actor=None)
+    services.hide_comment(hidden, "spam", actor=SYSTEM)
     assert services.count_comments([a.id, b.id]) == {a.id: 2, b.id: 1}
     assert services.count_comments([]) == {}
 
@@ -480,7 +481,7 @@ def test_offline_comments_default_their_time_to_now(world, clock):
     comment = services.enter_offline_comment(
         consultation,
         {"source": "mailbox", "author_name": "匿名", "body": "意见箱收到的意见：路灯不亮。"},
-        actor=None,
+        actor=SYSTEM,
     )
     assert comment.submitted_at == NOW + timedelta(hours=3)
     assert comment_data()["consent"] is True  # (the online default stays opt-in)

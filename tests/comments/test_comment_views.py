@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
+from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, CommentStatus
 from consult.core import ids
@@ -358,7 +359,7 @@ def test_the_receipt_page_shows_a_published_comment(consultation, client, db):
 )
 def test_the_author_sees_why_a_comment_was_withheld(consultation, world, client, db, reason, label):
     comment = submit(consultation)
-    comment_services.hide_comment(comment, reason, "请勿留下他人住址。", actor=None)
+    comment_services.hide_comment(comment, reason, "请勿留下他人住址。", actor=SYSTEM)
     db.session.commit()
     english(client)
     page = text(client.get(f"/receipts/{comment.receipt}"))
@@ -456,7 +457,7 @@ def test_hiding_without_choosing_a_reason_hides_nothing(consultation, world, cli
 
 def test_a_restored_comment_is_public_again(consultation, world, client, db):
     comment = submit(consultation, body="先被屏蔽、后被恢复的一条意见。")
-    comment_services.hide_comment(comment, "spam", actor=None)
+    comment_services.hide_comment(comment, "spam", actor=SYSTEM)
     db.session.commit()
     login(client, world.users["admin"])
     response = post(client, f"/manage/comments/{comment.id}/publish", prefix="delete")

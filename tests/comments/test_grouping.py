@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from consult import create_app
 from consult.accounts import services as accounts
+from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.comments import grouping, rules, services
 from consult.comments.models import (
@@ -94,7 +95,7 @@ def open_consultation(world):
 
 def offline(consultation, **overrides):
     data = {"source": "letter", "author_name": "来信人", "body": CAMPAIGN, **overrides}
-    return services.enter_offline_comment(consultation, data, actor=None)
+    return services.enter_offline_comment(consultation, data, actor=SYSTEM)
 
 
 def records(texts, source="hotline", at=None):
@@ -177,7 +178,7 @@ def test_a_copy_at_jaccard_0_72_is_grouped_and_one_at_0_45_is_not(open_consultat
 def test_an_exact_copy_is_found_among_ten_thousand_older_comments(open_consultation, db):
     original = submit(open_consultation, body=CAMPAIGN)
     services.import_comments(
-        open_consultation, records(distinct_texts(10_000)), actor=None, now=NOW + DAY
+        open_consultation, records(distinct_texts(10_000)), actor=SYSTEM, now=NOW + DAY
     )
     copy = submit(open_consultation, body=CAMPAIGN)
     near = submit(open_consultation, body="我是幸福里的居民，" + CAMPAIGN + "恳请重视！")
@@ -253,10 +254,10 @@ def test_the_counts_are_kept_as_comments_are_grouped_and_moderated(open_consulta
         "hidden": 0,
         "received": 0,
     }
-    services.hide_comment(kept, "spam", actor=None)
+    services.hide_comment(kept, "spam", actor=SYSTEM)
     assert services.tally(open_consultation)["published"] == 1
     assert services.tally(open_consultation)["hidden"] == 1
-    services.publish_comment(kept, actor=None)
+    services.publish_comment(kept, actor=SYSTEM)
     assert services.tally(open_consultation) == {
         "comments": 2,
         "published": 2,
@@ -270,7 +271,7 @@ def test_a_comment_hidden_before_it_was_grouped_is_counted_as_hidden(open_consul
     stored = services.store_comment(draft)
     comment = db.session.scalar(sa.select(Comment).where(Comment.receipt == stored.receipt))
     assert comment.grouped_at is None
-    services.hide_comment(comment, "spam", actor=None)
+    services.hide_comment(comment, "spam", actor=SYSTEM)
     assert services.tally(open_consultation)["comments"] == 0  # not grouped: not counted yet
     assert grouping.group_all() == 1
     assert services.tally(open_consultation) == {
@@ -305,7 +306,7 @@ def committed(tmp_path):
         with app.app_context():
             _db.create_all()
             dept = accounts.create_department(
-                {"name": "东湖区住建局", "short_name": "住建局"}, actor=None
+                {"name": "东湖区住建局", "short_name": "住建局"}, actor=SYSTEM
             )
             matter = catalogue.create_matter(
                 {
@@ -317,11 +318,11 @@ def committed(tmp_path):
                     "hearing": False,
                     "procedures": {"public_participation": True},
                 },
-                actor=None,
+                actor=SYSTEM,
             )
-            catalogue.publish_catalogue(matter.catalogue, actor=None)
+            catalogue.publish_catalogue(matter.catalogue, actor=SYSTEM)
             consultation = services.consultations.open_consultation(
-                matter, consultation_data(), actor=None
+                matter, consultation_data(), actor=SYSTEM
             )
             _db.session.commit()
             consultation_id = consultation.id
@@ -403,7 +404,7 @@ def test_the_grouping_thread_groups_a_submission_within_seconds(committed):
 
 def test_an_import_stores_every_record_with_a_receipt_grouped_and_audited(open_consultation, db):
     texts = distinct_texts(40) + [CAMPAIGN] * 20 + ["我是桂花苑的居民，" + CAMPAIGN] * 5
-    receipts = services.import_comments(open_consultation, records(texts), actor=None)
+    receipts = services.import_comments(open_consultation, records(texts), actor=SYSTEM)
     assert len(receipts) == len(set(receipts)) == 65
     assert count(db, Comment) == 65
     group = db.session.scalar(
@@ -429,7 +430,7 @@ def test_an_import_with_one_bad_record_stores_nothing_and_names_each_bad_record(
         *good[2:],
     ]
     with pytest.raises(RuleViolations) as refused:
-        services.import_comments(open_consultation, bad, actor=None)
+        services.import_comments(open_consultation, bad, actor=SYSTEM)
     found = [(v.index, v.field) for v in refused.value.violations]
     assert found == [(2, "source"), (3, "body"), (4, "submitted_at")]
     assert count(db, Comment) == 0
@@ -473,7 +474,7 @@ def test_an_import_with_one_bad_record_stores_nothing_and_names_each_bad_record(
 )
 def test_records_of_the_wrong_type_are_refused_never_a_crash(open_consultation, record):
     with pytest.raises(RuleViolation):
-        services.import_comments(open_consultation, [record], actor=None)
+        services.import_comments(open_consultation, [record], actor=SYSTEM)
 
 
 def test_only_the_departments_staff_may_import(open_consultation, world):
@@ -495,39 +496,39 @@ def test_nothing_is_imported_after_the_feedback_is_published(open_consultation, 
     )
     db.session.expire_all()
     with pytest.raises(RuleViolation):
-        services.import_comments(open_consultation, records([CAMPAIGN]), actor=None)
+        services.import_comments(open_consultation, records([CAMPAIGN]), actor=SYSTEM)
 
 
 def test_imported_online_comments_must_fall_in_the_window(open_consultation):
     inside = {**records([CAMPAIGN])[0], "source": "online", "consent": True, "show_name": False}
     outside = {**inside, "submitted_at": NOW + 31 * DAY}
     assert (
-        len(services.import_comments(open_consultation, [inside], actor=None, now=NOW + 40 * DAY))
+        len(services.import_comments(open_consultation, [inside], actor=SYSTEM, now=NOW + 40 * DAY))
         == 1
     )
     with pytest.raises(RuleViolations) as refused:
-        services.import_comments(open_consultation, [outside], actor=None, now=NOW + 40 * DAY)
+        services.import_comments(open_consultation, [outside], actor=SYSTEM, now=NOW + 40 * DAY)
     assert refused.value.violations[0].field == "submitted_at"
 
 
 def test_a_meeting_remark_may_be_imported_after_the_window(open_consultation):
     late = {**records([CAMPAIGN])[0], "source": "meeting", "submitted_at": NOW + 35 * DAY}
-    assert services.import_comments(open_consultation, [late], actor=None, now=NOW + 40 * DAY)
+    assert services.import_comments(open_consultation, [late], actor=SYSTEM, now=NOW + 40 * DAY)
     with pytest.raises(RuleViolations):
         services.import_comments(
-            open_consultation, [{**late, "source": "letter"}], actor=None, now=NOW + 40 * DAY
+            open_consultation, [{**late, "source": "letter"}], actor=SYSTEM, now=NOW + 40 * DAY
         )
 
 
 def test_an_imported_record_names_a_clause_by_its_number(open_consultation, db):
     [receipt] = services.import_comments(
-        open_consultation, [{**records([CAMPAIGN])[0], "clause": 2}], actor=None
+        open_consultation, [{**records([CAMPAIGN])[0], "clause": 2}], actor=SYSTEM
     )
     comment = db.session.scalar(sa.select(Comment).where(Comment.receipt == receipt))
     assert comment.clause.number == 2
     with pytest.raises(RuleViolations) as refused:
         services.import_comments(
-            open_consultation, [{**records([CAMPAIGN])[0], "clause": 99}], actor=None
+            open_consultation, [{**records([CAMPAIGN])[0], "clause": 99}], actor=SYSTEM
         )
     assert refused.value.violations[0].field == "clause"
 
@@ -535,7 +536,7 @@ def test_an_imported_record_names_a_clause_by_its_number(open_consultation, db):
 def test_an_import_in_the_future_is_refused(open_consultation):
     future = records([CAMPAIGN], at=NOW + timedelta(days=3))
     with pytest.raises(RuleViolations) as refused:
-        services.import_comments(open_consultation, future, actor=None, now=NOW + HOUR)
+        services.import_comments(open_consultation, future, actor=SYSTEM, now=NOW + HOUR)
     assert refused.value.violations[0].field == "submitted_at"
 
 
@@ -603,12 +604,12 @@ def test_a_groups_published_count_follows_moderation(open_consultation):
     members = [submit(open_consultation, body=LETTER) for _ in range(5)]
     group = _db.session.get(DuplicateGroup, group_of(members[0]))
     assert (group.size, group.published) == (5, 5)
-    services.hide_comment(members[1], "spam", actor=None)
-    services.hide_comment(members[3], "abusive", actor=None)
+    services.hide_comment(members[1], "spam", actor=SYSTEM)
+    services.hide_comment(members[3], "abusive", actor=SYSTEM)
     _db.session.refresh(group)
     assert (group.size, group.published) == (5, 3)
     pages = [services.group_page(group, p, 2) for p in (1, 2)]
     assert [c.receipt for p in pages for c in p.items] == [members[i].receipt for i in (0, 2, 4)]
-    services.publish_comment(members[1], actor=None)
+    services.publish_comment(members[1], actor=SYSTEM)
     _db.session.refresh(group)
     assert group.published == 4

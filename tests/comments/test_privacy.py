@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, DuplicateGroup
 from consult.consultations import services as consultation_services
@@ -124,7 +125,7 @@ class District:
         self.hidden = submit(
             self.open, body=WITHHELD_TEXT + "，请尽快处理。", contact=PHONE, ip=SERVICE_IP
         )
-        comment_services.hide_comment(self.hidden, "personal_data", actor=None)
+        comment_services.hide_comment(self.hidden, "personal_data", actor=SYSTEM)
         # Awaiting pre-moderation.
         monkeypatch.setitem(app.config, "COMMENTS_PREMODERATED", True)
         self.received = submit(
@@ -361,15 +362,15 @@ def test_with_published_feedback_the_page_the_api_and_the_pdf_show_nothing_priva
     clock.set(closed.closes_at - HOUR)
     hidden = submit(closed, contact=EMAIL, ip=IPV6, body=WITHHELD_TEXT + "，请核实。")
     named = submit(closed, author_name=HIDDEN_NAME, show_name=False, contact=PHONE, ip=IPV4)
-    comment_services.hide_comment(hidden, "personal_data", actor=None)
+    comment_services.hide_comment(hidden, "personal_data", actor=SYSTEM)
     clock.set(LATER + 2 * HOUR)
     for comment in (district.closed_comment, hidden, named):
         feedback.dispose_comment(
             comment,
             {"disposition": "not_adopted", "reason": "与本事项无直接关系。"},
-            actor=None,
+            actor=SYSTEM,
         )
-    report = feedback.publish_feedback(closed, {"summary": "未作修改。"}, actor=None)
+    report = feedback.publish_feedback(closed, {"summary": "未作修改。"}, actor=SYSTEM)
     db.session.commit()
     report = feedback.render_report_now(report.id)
     assert report.status == "ready", report.error

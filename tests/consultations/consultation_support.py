@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from consult.accounts import services as accounts
+from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.comments import services as comment_services
 from consult.consultations import services as consultation_services
@@ -126,7 +127,7 @@ def build_world(db, clock, create_department, create_user, create_matter) -> Wor
     other = create_department("东湖区教育局", "教育局")
     matter = create_matter(department=dept, year=2026, title="老旧小区停车设施改造")
     other_matter = create_matter(department=other, year=2026, title="中小学学区划分调整")
-    catalogue.publish_catalogue(matter.catalogue, actor=None)
+    catalogue.publish_catalogue(matter.catalogue, actor=SYSTEM)
     clock.set(NOW)
     users = {
         "anonymous": None,
@@ -137,7 +138,7 @@ def build_world(db, clock, create_department, create_user, create_matter) -> Wor
         "admin": create_user("admin", display_name="区政府办公室"),
     }
     tokens = {
-        role: accounts.issue_token(user, "tests", actor=None)[1]
+        role: accounts.issue_token(user, "tests", actor=SYSTEM)[1]
         for role, user in users.items()
         if user is not None and user.is_staff
     }
@@ -160,7 +161,7 @@ def consultation_data(
     }
 
 
-def make_consultation(matter, opens_at=None, closes_at=None, *, actor=None, **overrides):
+def make_consultation(matter, opens_at=None, closes_at=None, *, actor=SYSTEM, **overrides):
     return consultation_services.open_consultation(
         matter, consultation_data(opens_at, closes_at, **overrides), actor=actor
     )

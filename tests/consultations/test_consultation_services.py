@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
+from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import MatterStatus
 from consult.consultations import services
@@ -66,11 +67,11 @@ def events(obj, action: str):
 def test_a_consultation_window_of_thirty_days_is_the_least_accepted(world, db, length, accepted):
     data = consultation_data(NOW + HOUR, NOW + HOUR + length)
     if accepted:
-        consultation = services.open_consultation(world.matter, data, actor=None)
+        consultation = services.open_consultation(world.matter, data, actor=SYSTEM)
         assert consultation.closes_at - consultation.opens_at == length
     else:
         with pytest.raises(RuleViolation) as exc:
-            services.open_consultation(world.matter, data, actor=None)
+            services.open_consultation(world.matter, data, actor=SYSTEM)
         assert exc.value.field == "closes_at"
         assert count(db, Consultation) == 0
 
@@ -92,10 +93,10 @@ def test_the_deployment_minimum_window_is_enforced_by_the_service(
     monkeypatch.setitem(current_app.config, "MIN_COMMENT_WINDOW_DAYS", configured_days)
     data = consultation_data(NOW, NOW + timedelta(days=window_days))
     if accepted:
-        services.open_consultation(world.matter, data, actor=None)
+        services.open_consultation(world.matter, data, actor=SYSTEM)
     else:
         with pytest.raises(RuleViolation) as exc:
-            services.open_consultation(world.matter, data, actor=None)
+            services.open_consultation(world.matter, data, actor=SYSTEM)
         assert exc.value.field == "closes_at"
 
 
@@ -116,7 +117,7 @@ def test_naive_times_are_refused(world):
     data = consultation_data()
     data["opens_at"] = data["opens_at"].replace(tzinfo=None)
     with pytest.raises(RuleViolation) as exc:
-        services.open_consultation(world.matter, data, actor=None)
+        services.open_consultation(world.matter, data, actor=SYSTEM)
     assert exc.value.field == "opens_at"
 
 
@@ -216,7 +217,7 @@ def test_a_matter_whose_catalogue_is_unpublished_cannot_be_consulted_on(world, c
 
 
 def test_a_withdrawn_matter_cannot_be_consulted_on(world):
-    catalogue.withdraw_matter(world.matter, "区政府决定不再推进该事项。", actor=None)
+    catalogue.withdraw_matter(world.matter, "区政府决定不再推进该事项。", actor=SYSTEM)
     with pytest.raises(RuleViolation):
         make_consultation(world.matter)
 
@@ -291,7 +292,7 @@ def test_extending_an_open_window_is_logged_and_announced(world, clock, db):
 
 def test_a_scheduled_window_can_be_moved_too(world):
     consultation = make_consultation(world.matter, NOW + DAY)
-    services.change_closing(consultation, consultation.closes_at + DAY, "调整。", actor=None)
+    services.change_closing(consultation, consultation.closes_at + DAY, "调整。", actor=SYSTEM)
     assert consultation.closes_at == NOW + DAY + THIRTY_DAYS + DAY
 
 
@@ -307,11 +308,11 @@ def test_shortening_below_the_minimum_is_refused(world, new_closing, accepted):
     consultation = make_consultation(world.matter, NOW, NOW + 40 * DAY)
     target = new_closing(consultation)
     if accepted:
-        services.change_closing(consultation, target, "缩短。", actor=None)
+        services.change_closing(consultation, target, "缩短。", actor=SYSTEM)
         assert consultation.closes_at == target
     else:
         with pytest.raises(RuleViolation) as exc:
-            services.change_closing(consultation, target, "缩短。", actor=None)
+            services.change_closing(consultation, target, "缩短。", actor=SYSTEM)
         assert exc.value.field == "closes_at"
         assert consultation.closes_at == NOW + 40 * DAY
 
@@ -320,31 +321,31 @@ def test_shortening_into_the_past_is_refused(world, clock):
     consultation = make_consultation(world.matter, NOW, NOW + 60 * DAY)
     clock.set(NOW + 45 * DAY)
     with pytest.raises(RuleViolation) as exc:
-        services.change_closing(consultation, NOW + 45 * DAY - SECOND, "提前结束。", actor=None)
+        services.change_closing(consultation, NOW + 45 * DAY - SECOND, "提前结束。", actor=SYSTEM)
     assert exc.value.field == "closes_at"
     with pytest.raises(RuleViolation):
-        services.change_closing(consultation, NOW + 45 * DAY, "恰好现在结束。", actor=None)
+        services.change_closing(consultation, NOW + 45 * DAY, "恰好现在结束。", actor=SYSTEM)
 
 
 def test_a_window_that_has_closed_cannot_be_extended(world, clock):
     consultation = make_consultation(world.matter, NOW)
     clock.set(consultation.closes_at)
     with pytest.raises(RuleViolation):
-        services.change_closing(consultation, NOW + 60 * DAY, "重新开放。", actor=None)
+        services.change_closing(consultation, NOW + 60 * DAY, "重新开放。", actor=SYSTEM)
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_a_change_of_closing_needs_a_reason(world, reason):
     consultation = make_consultation(world.matter, NOW)
     with pytest.raises(RuleViolation) as exc:
-        services.change_closing(consultation, consultation.closes_at + DAY, reason, actor=None)
+        services.change_closing(consultation, consultation.closes_at + DAY, reason, actor=SYSTEM)
     assert exc.value.field == "reason"
 
 
 def test_moving_to_the_same_closing_time_is_refused(world):
     consultation = make_consultation(world.matter, NOW)
     with pytest.raises(RuleViolation):
-        services.change_closing(consultation, consultation.closes_at, "不变。", actor=None)
+        services.change_closing(consultation, consultation.closes_at, "不变。", actor=SYSTEM)
 
 
 def test_another_department_cannot_move_the_closing_time(world):
@@ -372,7 +373,7 @@ def test_a_consultation_that_opened_cannot_be_deleted(world, clock, db, opens_in
     consultation = make_consultation(world.matter, NOW + DAY)
     clock.set(consultation.opens_at - opens_in)
     with pytest.raises(RuleViolation):
-        services.delete_consultation(consultation, actor=None)
+        services.delete_consultation(consultation, actor=SYSTEM)
     assert consultation.id is not None and consultation in db.session
 
 
@@ -382,15 +383,15 @@ def test_a_consultation_activated_and_then_deleted_is_refused_even_if_the_clock_
     consultation = make_consultation(world.matter, NOW)
     clock.set(NOW - HOUR)  # a clock moved back does not undo an opening
     with pytest.raises(RuleViolation):
-        services.delete_consultation(consultation, actor=None)
+        services.delete_consultation(consultation, actor=SYSTEM)
 
 
 def test_deleting_a_scheduled_consultation_whose_closing_moved_deletes_or_refuses(world, db):
     consultation = make_consultation(world.matter, NOW + DAY)
-    services.change_closing(consultation, consultation.closes_at + DAY, "延后。", actor=None)
+    services.change_closing(consultation, consultation.closes_at + DAY, "延后。", actor=SYSTEM)
     try:
         with db.session.begin_nested():
-            services.delete_consultation(consultation, actor=None)
+            services.delete_consultation(consultation, actor=SYSTEM)
     except RuleViolation:
         return
     assert count(db, Consultation) == 0
@@ -441,14 +442,14 @@ def test_documents_are_recognised_by_their_content(world, filename, content, con
 def test_documents_whose_content_is_not_what_they_claim_are_refused(world, filename, content):
     consultation = make_consultation(world.matter)
     with pytest.raises(RuleViolation) as exc:
-        services.add_document(consultation, filename, content, actor=None)
+        services.add_document(consultation, filename, content, actor=SYSTEM)
     assert exc.value.field == "documents"
 
 
 def test_a_docx_that_is_really_a_text_file_is_refused_with_a_clear_message(world):
     consultation = make_consultation(world.matter)
     with pytest.raises(RuleViolation) as exc, force_locale("en"):
-        services.add_document(consultation, "草案.docx", b"just some text", actor=None)
+        services.add_document(consultation, "草案.docx", b"just some text", actor=SYSTEM)
     with force_locale("en"):
         assert "not accepted" in str(exc.value.message)
 
@@ -456,7 +457,7 @@ def test_a_docx_that_is_really_a_text_file_is_refused_with_a_clear_message(world
 def test_a_pdf_named_docx_is_refused_because_content_and_name_disagree(world):
     consultation = make_consultation(world.matter)
     with pytest.raises(RuleViolation) as exc:
-        services.add_document(consultation, "草案.docx", PDF, actor=None)
+        services.add_document(consultation, "草案.docx", PDF, actor=SYSTEM)
     with force_locale("en"):
         assert "does not match" in str(exc.value.message)
 
@@ -471,21 +472,21 @@ def test_a_refused_document_refuses_the_whole_consultation(world, db):
 
 def test_a_document_added_later_is_audited(world):
     consultation = make_consultation(world.matter)
-    doc = services.add_document(consultation, "说明.odt", odt_bytes(), actor=None)
+    doc = services.add_document(consultation, "说明.odt", odt_bytes(), actor=SYSTEM)
     assert doc in consultation.documents
     assert events(consultation, "document_added")[0].details == {"filename": "说明.odt"}
 
 
 def test_a_document_filename_loses_its_path(world):
     consultation = make_consultation(world.matter)
-    doc = services.add_document(consultation, "../../etc/征求意见稿.pdf", PDF, actor=None)
+    doc = services.add_document(consultation, "../../etc/征求意见稿.pdf", PDF, actor=SYSTEM)
     assert doc.file.filename == "征求意见稿.pdf"
 
 
 def test_identical_uploads_share_their_bytes(world, db):
     consultation = make_consultation(world.matter)
-    a = services.add_document(consultation, "a.pdf", PDF, actor=None)
-    b = services.add_document(consultation, "b.pdf", PDF, actor=None)
+    a = services.add_document(consultation, "a.pdf", PDF, actor=SYSTEM)
+    b = services.add_document(consultation, "b.pdf", PDF, actor=SYSTEM)
     assert a.file.storage_key == b.file.storage_key
     assert count(db, StoredFile) == 2
 
@@ -529,7 +530,7 @@ def test_an_activity_with_bad_data_is_refused(world, change, field):
     consultation = make_consultation(world.matter, NOW)
     data = {"kind": "hearing", "held_on": date(2026, 3, 2), "place": "区政府", "participants": 5}
     with pytest.raises(RuleViolation) as exc:
-        services.record_activity(consultation, {**data, **change}, actor=None)
+        services.record_activity(consultation, {**data, **change}, actor=SYSTEM)
     assert exc.value.field == field
 
 

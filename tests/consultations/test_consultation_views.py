@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from consult.accounts.models import SYSTEM
 from consult.catalogue.models import MatterStatus
 from consult.comments import services as comment_services
 from consult.comments.models import Comment
@@ -418,12 +419,12 @@ def test_a_scheduled_consultation_with_history_can_still_be_deleted_or_is_refuse
 ):
     consultation = make_consultation(world.matter, NOW + DAY)
     if history == "window change":
-        services.change_closing(consultation, consultation.closes_at + DAY, "延后。", actor=None)
+        services.change_closing(consultation, consultation.closes_at + DAY, "延后。", actor=SYSTEM)
     else:
         services.record_activity(
             consultation,
             {"kind": "hearing", "held_on": NOW.date(), "place": "区政府", "participants": 3},
-            actor=None,
+            actor=SYSTEM,
         )
     db.session.commit()
     response = post(
@@ -544,7 +545,7 @@ class Scene:
         self.scheduled = make_consultation(world.matter, NOW + 5 * DAY, title="尚未开始的征求")
         self.comment = submit(self.consultation, attachment=("意见.pdf", PDF))
         self.hidden = submit(self.consultation, body="这条意见含有广告内容，已被屏蔽。")
-        comment_services.hide_comment(self.hidden, "spam", actor=None)
+        comment_services.hide_comment(self.hidden, "spam", actor=SYSTEM)
         db.session.commit()
         self.ids = {
             "matter": world.matter.id,

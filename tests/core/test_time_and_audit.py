@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from consult.accounts.models import SYSTEM
 from consult.core import audit
 from consult.core import time as clock
 from consult.core.audit import AuditEvent
@@ -216,7 +217,7 @@ def test_record_flushes_a_new_object_to_learn_its_id(db):
 
     dept = Department(name="新部门", short_name="新")
     db.session.add(dept)
-    event = audit.record(dept, "created", actor=None)
+    event = audit.record(dept, "created", actor=SYSTEM)
     assert dept.id is not None
     assert event.object_id == dept.id
     assert event.actor_id is None
@@ -225,14 +226,14 @@ def test_record_flushes_a_new_object_to_learn_its_id(db):
 
 def test_events_come_back_in_the_order_they_happened(db):
     for action, at in (("b", MIDSUMMER), ("a", MIDSUMMER - timedelta(days=1)), ("c", MIDSUMMER)):
-        audit.record_key("catalogue_year", 2026, action, actor=None, now=at)
-    audit.record_key("catalogue_year", 2027, "other", actor=None, now=MIDSUMMER)
+        audit.record_key("catalogue_year", 2026, action, actor=SYSTEM, now=at)
+    audit.record_key("catalogue_year", 2027, "other", actor=SYSTEM, now=MIDSUMMER)
     db.session.flush()
     assert [e.action for e in audit.events_for("catalogue_year", 2026)] == ["a", "b", "c"]
 
 
 def test_an_event_cannot_be_rewritten(db):
-    event = audit.record_key("catalogue_year", 2026, "published", actor=None, now=MIDSUMMER)
+    event = audit.record_key("catalogue_year", 2026, "published", actor=SYSTEM, now=MIDSUMMER)
     db.session.flush()
     event.details = {"matters": 99}
     with pytest.raises(RuntimeError, match="append-only"):
@@ -240,7 +241,7 @@ def test_an_event_cannot_be_rewritten(db):
 
 
 def test_an_event_cannot_be_backdated(db):
-    event = audit.record_key("catalogue_year", 2026, "published", actor=None, now=MIDSUMMER)
+    event = audit.record_key("catalogue_year", 2026, "published", actor=SYSTEM, now=MIDSUMMER)
     db.session.flush()
     event.occurred_at = MIDSUMMER - timedelta(days=30)
     with pytest.raises(RuntimeError, match="append-only"):
@@ -248,7 +249,7 @@ def test_an_event_cannot_be_backdated(db):
 
 
 def test_an_event_cannot_be_removed(db):
-    event = audit.record_key("catalogue_year", 2026, "published", actor=None, now=MIDSUMMER)
+    event = audit.record_key("catalogue_year", 2026, "published", actor=SYSTEM, now=MIDSUMMER)
     db.session.flush()
     db.session.delete(event)
     with pytest.raises(RuntimeError, match="append-only"):

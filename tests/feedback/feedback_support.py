@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
@@ -58,7 +59,7 @@ def hotline_comment(consultation: Consultation) -> Comment:
             "body": BODIES["hotline"],
             "contact": "zhao@example.test",
         },
-        actor=None,
+        actor=SYSTEM,
     )
 
 
@@ -72,14 +73,14 @@ def build_scenario(world, clock, db) -> Scenario:
     clock.set(NOW + 2 * DAY)
     hotline = hotline_comment(c)
     hidden = submit(c, body=BODIES["hidden"], author_name="赵六")
-    comment_services.hide_comment(hidden, "abusive", "含侮辱性语言", actor=None)
+    comment_services.hide_comment(hidden, "abusive", "含侮辱性语言", actor=SYSTEM)
     other_c = make_consultation(world.other_matter, NOW + 2 * DAY)
     other = submit(other_c, body=BODIES["other"])
     db.session.commit()
     return Scenario(c, a, b, dup1, dup2, hotline, hidden, other_c, other)
 
 
-def answer_all(s: Scenario, db=None, *, actor=None) -> None:
+def answer_all(s: Scenario, db=None, *, actor=SYSTEM) -> None:
     """Every comment answered (the duplicate pair in bulk); committed when `db` is given."""
     services.dispose_comment(s.a, ADOPTED, actor=actor)
     services.dispose_comment(

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
+from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
@@ -74,18 +75,18 @@ def test_answers_are_drafted_from_the_opening_and_published_after_the_closing(
         assert scenario.a.disposed_at == moment
     else:
         with pytest.raises(RuleViolation) as info:
-            services.dispose_comment(scenario.a, ADOPTED, actor=None)
+            services.dispose_comment(scenario.a, ADOPTED, actor=SYSTEM)
         assert info.value.field is None
         with pytest.raises(RuleViolation):
-            services.dispose_comments(scenario.consultation, [scenario.a.id], ADOPTED, actor=None)
+            services.dispose_comments(scenario.consultation, [scenario.a.id], ADOPTED, actor=SYSTEM)
         refresh(db, scenario.a)
         assert scenario.a.disposition is None
     if publishable:
-        services.publish_feedback(scenario.consultation, {"summary": "摘要"}, actor=None)
+        services.publish_feedback(scenario.consultation, {"summary": "摘要"}, actor=SYSTEM)
         assert scenario.consultation.feedback_published_at == moment
     else:
         with pytest.raises(RuleViolation):
-            services.publish_feedback(scenario.consultation, {"summary": "摘要"}, actor=None)
+            services.publish_feedback(scenario.consultation, {"summary": "摘要"}, actor=SYSTEM)
         assert scenario.consultation.feedback_published_at is None
 
 
@@ -112,7 +113,7 @@ def test_adopted_needs_no_reason(closed, world, db, reason):
 def test_every_answer_but_adopted_is_refused_without_a_reason(closed, db, disposition, reason):
     with pytest.raises(RuleViolation) as info:
         services.dispose_comment(
-            closed.b, {"disposition": disposition, "reason": reason}, actor=None
+            closed.b, {"disposition": disposition, "reason": reason}, actor=SYSTEM
         )
     assert info.value.field == "reason"
     refresh(db, closed.b)
@@ -122,7 +123,7 @@ def test_every_answer_but_adopted_is_refused_without_a_reason(closed, db, dispos
 @pytest.mark.parametrize("disposition", ["partly_adopted", "not_adopted", "not_applicable"])
 def test_an_answer_with_its_reason_is_recorded(closed, db, disposition):
     services.dispose_comment(
-        closed.b, {"disposition": disposition, "reason": "  理由如下。 "}, actor=None
+        closed.b, {"disposition": disposition, "reason": "  理由如下。 "}, actor=SYSTEM
     )
     db.session.commit()
     refresh(db, closed.b)
@@ -133,15 +134,15 @@ def test_an_answer_with_its_reason_is_recorded(closed, db, disposition):
 def test_an_unknown_disposition_is_refused(closed, disposition):
     with pytest.raises(RuleViolation) as info:
         services.dispose_comment(
-            closed.a, {"disposition": disposition, "reason": "理由"}, actor=None
+            closed.a, {"disposition": disposition, "reason": "理由"}, actor=SYSTEM
         )
     assert info.value.field == "disposition"
 
 
 def test_changing_an_answer_is_audited_with_the_previous_disposition(closed):
-    services.dispose_comment(closed.a, NOT_ADOPTED, actor=None)
-    services.dispose_comment(closed.a, ADOPTED, actor=None)
-    services.dispose_comment(closed.a, ADOPTED, actor=None)  # no change: no new event
+    services.dispose_comment(closed.a, NOT_ADOPTED, actor=SYSTEM)
+    services.dispose_comment(closed.a, ADOPTED, actor=SYSTEM)
+    services.dispose_comment(closed.a, ADOPTED, actor=SYSTEM)  # no change: no new event
     events = [e for e in audit.events_for("comment", closed.a.id) if e.action == "disposed"]
     assert [e.details for e in events] == [
         {"disposition": "not_adopted", "previous": None},
@@ -166,7 +167,7 @@ def test_not_applicable_may_point_to_the_comment_it_duplicates(closed, db, ref):
     services.dispose_comment(
         closed.b,
         {"disposition": "not_applicable", "reason": "与 A 意见相同。", "duplicate_of": ref(closed)},
-        actor=None,
+        actor=SYSTEM,
     )
     db.session.commit()
     refresh(db, closed.b)
@@ -192,7 +193,7 @@ def test_duplicate_of_must_be_another_comment_of_the_same_consultation(closed, d
         services.dispose_comment(
             closed.b,
             {"disposition": "not_applicable", "reason": "重复意见。", "duplicate_of": ref(closed)},
-            actor=None,
+            actor=SYSTEM,
         )
     assert info.value.field == "duplicate_of"
     refresh(db, closed.b)
@@ -205,7 +206,7 @@ def test_an_out_of_range_duplicate_id_is_an_unknown_comment(closed, ref):
         services.dispose_comment(
             closed.b,
             {"disposition": "not_applicable", "reason": "重复意见。", "duplicate_of": ref},
-            actor=None,
+            actor=SYSTEM,
         )
     assert info.value.field == "duplicate_of"
 
@@ -216,7 +217,7 @@ def test_only_not_applicable_may_point_to_a_duplicate(closed, db, disposition):
         services.dispose_comment(
             closed.b,
             {"disposition": disposition, "reason": "理由。", "duplicate_of": closed.a.receipt},
-            actor=None,
+            actor=SYSTEM,
         )
     assert info.value.field == "duplicate_of"
     refresh(db, closed.b)
@@ -225,8 +226,8 @@ def test_only_not_applicable_may_point_to_a_duplicate(closed, db, disposition):
 
 def test_answering_again_without_duplicate_of_clears_it(closed, db):
     data = {"disposition": "not_applicable", "reason": "重复。", "duplicate_of": closed.a.receipt}
-    services.dispose_comment(closed.b, data, actor=None)
-    services.dispose_comment(closed.b, ADOPTED, actor=None)
+    services.dispose_comment(closed.b, data, actor=SYSTEM)
+    services.dispose_comment(closed.b, ADOPTED, actor=SYSTEM)
     assert closed.b.duplicate_of_id is None
 
 
@@ -235,7 +236,7 @@ def test_duplicate_of_accepts_a_receipt_typed_without_dashes(closed):
     services.dispose_comment(
         closed.b,
         {"disposition": "not_applicable", "reason": "重复。", "duplicate_of": typed},
-        actor=None,
+        actor=SYSTEM,
     )
     assert closed.b.duplicate_of_id == closed.a.id
 
@@ -257,7 +258,7 @@ def test_bulk_answer_applies_one_answer_to_every_selected_comment(closed, world,
 
 def test_bulk_answer_counts_a_repeated_id_once(closed):
     ids = [closed.a.id, closed.a.id, closed.b.id]
-    assert services.dispose_comments(closed.consultation, ids, ADOPTED, actor=None) == 2
+    assert services.dispose_comments(closed.consultation, ids, ADOPTED, actor=SYSTEM) == 2
 
 
 @pytest.mark.parametrize(
@@ -268,7 +269,7 @@ def test_bulk_answer_counts_a_repeated_id_once(closed):
 def test_bulk_answer_is_all_or_nothing(closed, db, foreign):
     ids = [closed.a.id, closed.b.id, foreign(closed)]
     with pytest.raises(RuleViolation) as info:
-        services.dispose_comments(closed.consultation, ids, NOT_ADOPTED, actor=None)
+        services.dispose_comments(closed.consultation, ids, NOT_ADOPTED, actor=SYSTEM)
     assert info.value.field == "comment_ids"
     refresh(db, closed.a, closed.b, closed.other)
     assert [c.disposition for c in (closed.a, closed.b, closed.other)] == [None, None, None]
@@ -280,7 +281,7 @@ def test_bulk_answer_without_a_reason_changes_nothing(closed, db):
             closed.consultation,
             [closed.a.id, closed.b.id],
             {"disposition": "not_adopted", "reason": " "},
-            actor=None,
+            actor=SYSTEM,
         )
     assert info.value.field == "reason"
     refresh(db, closed.a, closed.b)
@@ -289,7 +290,7 @@ def test_bulk_answer_without_a_reason_changes_nothing(closed, db):
 
 def test_bulk_answer_needs_a_selection(closed):
     with pytest.raises(RuleViolation) as info:
-        services.dispose_comments(closed.consultation, [], ADOPTED, actor=None)
+        services.dispose_comments(closed.consultation, [], ADOPTED, actor=SYSTEM)
     assert info.value.field == "comment_ids"
 
 
@@ -299,7 +300,7 @@ def test_a_duplicate_group_is_answered_at_once(closed, db):
     members = services.group_member_ids(closed.dup2)
     assert sorted(members) == sorted([closed.dup1.id, closed.dup2.id])
     assert services.group_member_ids(closed.a) == [closed.a.id]
-    assert services.dispose_comments(closed.consultation, members, NOT_ADOPTED, actor=None) == 2
+    assert services.dispose_comments(closed.consultation, members, NOT_ADOPTED, actor=SYSTEM) == 2
     db.session.commit()
     refresh(db, closed.dup1, closed.dup2)
     assert closed.dup1.disposition == closed.dup2.disposition == "not_adopted"
@@ -344,22 +345,24 @@ def test_a_department_saves_edits_and_deletes_its_answer_templates(world, db):
 
 def test_templates_are_listed_by_title(world):
     for title in ("乙", "甲", "丙"):
-        services.save_template(world.dept, template_data(title=title), actor=None)
+        services.save_template(world.dept, template_data(title=title), actor=SYSTEM)
     assert [t.title for t in services.templates_for(world.dept.id)] == sorted(["乙", "甲", "丙"])
 
 
 def test_a_template_title_is_unique_per_department(world, db):
-    services.save_template(world.dept, template_data(), actor=None)
+    services.save_template(world.dept, template_data(), actor=SYSTEM)
     with pytest.raises(RuleViolation) as info:
         services.save_template(
-            world.dept, template_data(title=" 不属于本办法调整范围 "), actor=None
+            world.dept, template_data(title=" 不属于本办法调整范围 "), actor=SYSTEM
         )
     assert info.value.field == "title"
     # another department may use the same title
-    services.save_template(world.other_dept, template_data(), actor=None)
+    services.save_template(world.other_dept, template_data(), actor=SYSTEM)
     # saving a template under its own title again is no clash
     own = services.templates_for(world.dept.id)[0]
-    services.save_template(world.dept, template_data(reason="新的理由。"), actor=None, template=own)
+    services.save_template(
+        world.dept, template_data(reason="新的理由。"), actor=SYSTEM, template=own
+    )
     assert own.reason == "新的理由。"
 
 
@@ -378,14 +381,14 @@ def test_a_template_title_is_unique_per_department(world, db):
 )
 def test_a_template_follows_the_reason_rule(world, db, change, field):
     with pytest.raises(RuleViolation) as info:
-        services.save_template(world.dept, template_data(**change), actor=None)
+        services.save_template(world.dept, template_data(**change), actor=SYSTEM)
     assert info.value.field == field
     assert count(db, AnswerTemplate) == 0
 
 
 def test_an_adopted_template_may_have_no_reason(world):
     template = services.save_template(
-        world.dept, template_data(disposition="adopted", reason=None), actor=None
+        world.dept, template_data(disposition="adopted", reason=None), actor=SYSTEM
     )
     assert template.reason == ""
 
@@ -395,7 +398,7 @@ def test_only_the_department_and_the_office_keep_its_templates(world, db, role):
     actor = world.users[role]
     with pytest.raises(Forbidden):
         services.save_template(world.dept, template_data(), actor=actor)
-    template = services.save_template(world.dept, template_data(), actor=None)
+    template = services.save_template(world.dept, template_data(), actor=SYSTEM)
     with pytest.raises(Forbidden):
         services.delete_template(template, actor=actor)
     assert count(db, AnswerTemplate) == 1
@@ -409,7 +412,7 @@ def test_the_government_office_keeps_every_departments_templates(world, db):
 
 
 def test_an_officer_cannot_rewrite_another_departments_template_through_their_own(world, db):
-    foreign = services.save_template(world.other_dept, template_data(), actor=None)
+    foreign = services.save_template(world.other_dept, template_data(), actor=SYSTEM)
     with pytest.raises(Forbidden):
         services.save_template(
             world.dept,
@@ -438,7 +441,7 @@ def test_publishing_is_refused_while_a_disposition_is_missing(closed, db):
     closed.hotline.disposition_reason = None
     db.session.flush()
     with pytest.raises(RuleViolation) as info:
-        services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
+        services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
     assert info.value.code == "feedback_incomplete"
     assert info.value.field == "comments"
     message = problems_message(info.value)
@@ -462,7 +465,7 @@ def test_publishing_is_refused_while_a_reason_is_missing(closed, db):
         sa.update(Comment).where(Comment.id == closed.b.id).values(disposition_reason="\t\n")
     )
     with pytest.raises(RuleViolation) as info:
-        services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
+        services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
     assert info.value.code == "feedback_incomplete"
     message = problems_message(info.value)
     assert f"{closed.b.receipt} {label(rules.Problem.NO_REASON)}" in message
@@ -471,9 +474,9 @@ def test_publishing_is_refused_while_a_reason_is_missing(closed, db):
 
 
 def test_publishing_lists_every_comment_still_unanswered(closed, db):
-    services.dispose_comment(closed.a, ADOPTED, actor=None)
+    services.dispose_comment(closed.a, ADOPTED, actor=SYSTEM)
     with pytest.raises(RuleViolation) as info:
-        services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
+        services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
     message = problems_message(info.value)
     assert message.startswith("5 comment(s)")
     missing = {c.receipt for c in closed.comments if c is not closed.a}
@@ -487,7 +490,7 @@ def test_publishing_lists_every_comment_still_unanswered(closed, db):
 def test_publishing_needs_a_summary_of_the_changes(closed, db, summary):
     answer_all(closed)
     with pytest.raises(RuleViolation) as info:
-        services.publish_feedback(closed.consultation, {"summary": summary}, actor=None)
+        services.publish_feedback(closed.consultation, {"summary": summary}, actor=SYSTEM)
     assert info.value.field == "summary"
     assert closed.consultation.feedback_published_at is None
 
@@ -495,7 +498,7 @@ def test_publishing_needs_a_summary_of_the_changes(closed, db, summary):
 def test_a_too_long_summary_is_refused(closed):
     answer_all(closed)
     with pytest.raises(RuleViolation) as info:
-        services.publish_feedback(closed.consultation, {"summary": "改" * 50_001}, actor=None)
+        services.publish_feedback(closed.consultation, {"summary": "改" * 50_001}, actor=SYSTEM)
     assert info.value.field == "summary"
 
 
@@ -586,16 +589,16 @@ def test_after_publication_answers_are_corrected_and_a_new_version_requested(
 @pytest.mark.parametrize("note", ["", "   ", None])
 def test_a_correction_says_what_it_corrects(closed, db, note):
     answer_all(closed)
-    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
+    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
     with pytest.raises(RuleViolation) as info:
-        services.request_correction(closed.consultation, note, actor=None)
+        services.request_correction(closed.consultation, note, actor=SYSTEM)
     assert info.value.field == "note"
     assert count(db, FeedbackReport) == 1
 
 
 def test_no_correction_before_publication(closed, db):
     with pytest.raises(RuleViolation):
-        services.request_correction(closed.consultation, "更正", actor=None)
+        services.request_correction(closed.consultation, "更正", actor=SYSTEM)
     assert count(db, FeedbackReport) == 0
 
 
@@ -604,17 +607,17 @@ def test_a_corrected_answer_no_longer_points_to_a_duplicate(closed, db):
     services.dispose_comment(
         closed.dup2,
         {"disposition": "not_applicable", "reason": "重复。", "duplicate_of": closed.dup1.receipt},
-        actor=None,
+        actor=SYSTEM,
     )
-    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
-    services.correct_disposition(closed.dup2, ADOPTED, actor=None)
+    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
+    services.correct_disposition(closed.dup2, ADOPTED, actor=SYSTEM)
     assert closed.dup2.duplicate_of_id is None
 
 
 def test_the_report_is_rendered_as_a_ready_pdf(closed, db, app):
     """Publishing then rendering (inline in tests) stores version 1 as a PDF with its hash."""
     answer_all(closed)
-    report = services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
+    report = services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
     db.session.commit()
     assert services.latest_ready_report(closed.consultation) is None
     assert services.schedule_render(report.id) == "inline"
@@ -627,7 +630,7 @@ def test_the_report_is_rendered_as_a_ready_pdf(closed, db, app):
 
 def test_the_report_data_carries_no_private_values(closed, db):
     answer_all(closed)
-    report = services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
+    report = services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
     data = services.report_data(report)
     text = repr(data)
     for private in ("13912345678", "zhao@example.test", "198.51.100.7"):
@@ -737,7 +740,7 @@ def test_awaiting_and_overdue_per_department_and_for_all(scenario, world, clock)
 
 def test_published_feedback_is_neither_awaiting_nor_overdue(closed, world, clock):
     answer_all(closed)
-    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=None)
+    services.publish_feedback(closed.consultation, {"summary": "摘要"}, actor=SYSTEM)
     clock.set(closed.consultation.closes_at + 90 * DAY)
     assert closed.consultation not in services.awaiting_feedback(world.dept.id)
     assert services.overdue(world.dept.id) == []
@@ -782,13 +785,13 @@ def _publish(s, actor):
 
 def _correction(s, actor):
     answer_all(s)
-    services.publish_feedback(s.consultation, {"summary": "摘要"}, actor=None)
+    services.publish_feedback(s.consultation, {"summary": "摘要"}, actor=SYSTEM)
     services.request_correction(s.consultation, "更正", actor=actor)
 
 
 def _correct_after(s, actor):
     answer_all(s)
-    services.publish_feedback(s.consultation, {"summary": "摘要"}, actor=None)
+    services.publish_feedback(s.consultation, {"summary": "摘要"}, actor=SYSTEM)
     services.correct_disposition(s.a, NOT_ADOPTED, actor=actor)
 
 

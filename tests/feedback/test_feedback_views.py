@@ -11,6 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from consult.accounts.models import SYSTEM
 from consult.comments.models import Comment
 from consult.feedback import services
 from consult.feedback.models import AnswerTemplate, FeedbackReport
@@ -28,7 +29,7 @@ ROLES = ["anonymous", "resident", "representative", "own_officer", "other_office
 def publish(s: Scenario, db) -> None:
     answer_all(s, db)
     services.publish_feedback(
-        s.consultation, {"summary": "第二条增加了街道办事处的协调职责。"}, actor=None
+        s.consultation, {"summary": "第二条增加了街道办事处的协调职责。"}, actor=SYSTEM
     )
     db.session.commit()
 
@@ -102,7 +103,7 @@ def _template(world, db):
     template = services.save_template(
         world.dept,
         {"title": "不予采纳", "disposition": "not_adopted", "reason": "与上位法不符。"},
-        actor=None,
+        actor=SYSTEM,
     )
     db.session.commit()
     return template
@@ -260,8 +261,8 @@ def test_the_workspace_lists_every_comment_with_groups_together(closed, world, c
 
 
 def test_the_workspace_shows_progress(closed, world, client, db):
-    services.dispose_comment(closed.a, ADOPTED, actor=None)
-    services.dispose_comment(closed.hidden, NOT_ADOPTED, actor=None)
+    services.dispose_comment(closed.a, ADOPTED, actor=SYSTEM)
+    services.dispose_comment(closed.hidden, NOT_ADOPTED, actor=SYSTEM)
     db.session.commit()
     as_role(client, world, "own_officer")
     page = html(client.get(closed.base))
@@ -290,8 +291,8 @@ def test_the_workspace_shows_progress(closed, world, client, db):
     ],
 )
 def test_the_workspace_filters(closed, world, client, db, query, shown):
-    services.dispose_comment(closed.a, ADOPTED, actor=None)
-    services.dispose_comment(closed.hotline, NOT_ADOPTED, actor=None)
+    services.dispose_comment(closed.a, ADOPTED, actor=SYSTEM)
+    services.dispose_comment(closed.hotline, NOT_ADOPTED, actor=SYSTEM)
     db.session.commit()
     as_role(client, world, "own_officer")
     page = html(client.get(closed.base + query))
@@ -457,12 +458,12 @@ def test_a_template_fills_the_bulk_form(closed, world, client, db):
     mine = services.save_template(
         world.dept,
         {"title": "不予采纳", "disposition": "not_adopted", "reason": "模板理由甲。"},
-        actor=None,
+        actor=SYSTEM,
     )
     theirs = services.save_template(
         world.other_dept,
         {"title": "教育局模板", "disposition": "partly_adopted", "reason": "模板理由乙。"},
-        actor=None,
+        actor=SYSTEM,
     )
     db.session.commit()
     as_role(client, world, "own_officer")
@@ -757,7 +758,7 @@ def test_the_template_page_shows_only_the_officers_department(world, client, db)
     services.save_template(
         world.other_dept,
         {"title": "教育局模板", "disposition": "adopted", "reason": ""},
-        actor=None,
+        actor=SYSTEM,
     )
     db.session.commit()
     as_role(client, world, "own_officer")

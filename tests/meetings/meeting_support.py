@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
+from consult.accounts.models import SYSTEM
 from consult.representatives import services as pool
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Donghu
@@ -45,7 +46,7 @@ def district(
                 "email": email,
                 **TERM,
             },
-            actor=None,
+            actor=SYSTEM,
         )
         for name, category, user, phone, email in (
             ("周文静", "npc_deputy", x.me_user, phones[0], emails[0]),
@@ -61,7 +62,7 @@ def district(
                 "email": emails[0],
                 **TERM,
             },
-            actor=None,
+            actor=SYSTEM,
         )
         for n in range(1, experts + 1)
     ]

@@ -9,6 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from consult.accounts import services as accounts
+from consult.accounts.models import SYSTEM
 from consult.meetings import services as meetings
 from consult.meetings.models import InvitationStatus
 from consult.representatives import services as pool
@@ -46,7 +47,7 @@ def world(db, frozen, create_user, create_department, create_matter, monkeypatch
             "email": "zhou@example.test",
             **term,
         },
-        actor=None,
+        actor=SYSTEM,
     )
     w.reps = [
         pool.add_representative(
@@ -58,7 +59,7 @@ def world(db, frozen, create_user, create_department, create_matter, monkeypatch
                 "email": f"expert{n}@example.test",
                 **term,
             },
-            actor=None,
+            actor=SYSTEM,
         )
         for n in range(1, 5)
     ]
@@ -74,11 +75,11 @@ def world(db, frozen, create_user, create_department, create_matter, monkeypatch
             "department_id": w.department.id,
             "agenda": [{"title": "", "matter_id": w.matter.id}],
         },
-        actor=None,
+        actor=SYSTEM,
     )
-    meetings.invite(w.meeting, [w.me.id], actor=None)
+    meetings.invite(w.meeting, [w.me.id], actor=SYSTEM)
     w.draw = meetings.run_draw(
-        w.meeting, {"seed": "smoke-seed", "quotas": {"expert": 2}}, actor=None
+        w.meeting, {"seed": "smoke-seed", "quotas": {"expert": 2}}, actor=SYSTEM
     )
     db.session.commit()
     return w
@@ -167,7 +168,7 @@ def test_decline_of_a_drawn_seat_invites_and_mails_a_substitute(client, world, d
             "password": "correct-horse-battery",
             "role": "representative",
         },
-        actor=None,
+        actor=SYSTEM,
     )
     drawn.representative.user_id = user.id
     db.session.commit()
@@ -253,7 +254,7 @@ def test_admin_representative_pages_by_role(client, world, who, status):
 
 def test_check_in_at_the_door(client, world, frozen):
     (invitation,) = [i for i in world.meeting.invitations if i.representative_id == world.me.id]
-    meetings.respond(invitation, True, actor=None)
+    meetings.respond(invitation, True, actor=SYSTEM)
     from consult.extensions import db
 
     db.session.commit()
@@ -312,7 +313,7 @@ def test_staff_schedule_a_meeting_and_draw(client, world):
 
 
 def test_representative_answers_by_api_token(client, world):
-    _row, secret = accounts.issue_token(world.rep_user, "phone", actor=None)
+    _row, secret = accounts.issue_token(world.rep_user, "phone", actor=SYSTEM)
     (invitation,) = [i for i in world.meeting.invitations if i.representative_id == world.me.id]
     from consult.extensions import db
 
@@ -343,7 +344,7 @@ def test_representative_answers_by_api_token(client, world):
 
 def test_remark_and_outcome_after_the_meeting(client, world, frozen, db):
     (invitation,) = [i for i in world.meeting.invitations if i.representative_id == world.me.id]
-    meetings.respond(invitation, True, actor=None)
+    meetings.respond(invitation, True, actor=SYSTEM)
     db.session.commit()
     frozen(world.meeting.ends_at + DAY)
     login(client, world.officer)
@@ -382,8 +383,8 @@ def test_remark_and_outcome_after_the_meeting(client, world, frozen, db):
 
 
 def test_staff_api_schedules_draws_and_checks_in(client, world, db):
-    _row, secret = accounts.issue_token(world.officer, "script", actor=None)
-    _row, rep_secret = accounts.issue_token(world.rep_user, "phone", actor=None)
+    _row, secret = accounts.issue_token(world.officer, "script", actor=SYSTEM)
+    _row, rep_secret = accounts.issue_token(world.rep_user, "phone", actor=SYSTEM)
     db.session.commit()
     headers = {"Authorization": f"Bearer {secret}"}
     body = {

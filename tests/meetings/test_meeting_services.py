@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.comments import services as comment_services
 from consult.comments.models import Comment
@@ -40,7 +41,7 @@ def count(model) -> int:
 
 def add_rep(name: str, category: str, **extra):
     return pool.add_representative(
-        {"name": name, "category": category, **TERM, **extra}, actor=None
+        {"name": name, "category": category, **TERM, **extra}, actor=SYSTEM
     )
 
 
@@ -76,7 +77,7 @@ def schedule(w, *, seats: int = 10, starts_in: timedelta = 14 * DAY, agenda=None
             "agenda": [{"title": "", "matter_id": w.matter.id}] if agenda is None else agenda,
             **data,
         },
-        actor=data.pop("actor", None),
+        actor=data.pop("actor", SYSTEM),
     )
 
 
@@ -180,7 +181,7 @@ def test_the_same_seed_quotas_and_pool_give_the_same_people(w):
 
 def test_another_seed_draws_by_the_same_rule(w):
     meeting = schedule(w)
-    row = services.run_draw(meeting, {"seed": "", "quotas": {"expert": 3}}, actor=None)
+    row = services.run_draw(meeting, {"seed": "", "quotas": {"expert": 3}}, actor=SYSTEM)
     assert len(row.seed) == 16  # drawn by the system, published with the result
     assert row.result == rules.draw(row.seed, {"expert": 3}, row.pool)
 
@@ -196,7 +197,7 @@ def test_another_seed_draws_by_the_same_rule(w):
 )
 def test_quotas_hold_per_category(w, quotas):
     meeting = schedule(w)
-    row = services.run_draw(meeting, {"seed": "q", "quotas": quotas}, actor=None)
+    row = services.run_draw(meeting, {"seed": "q", "quotas": quotas}, actor=SYSTEM)
     by_id = {r.id: r for reps in w.reps.values() for r in reps}
     for category, wanted in quotas.items():
         drawn = row.result.get(category, [])
@@ -210,40 +211,40 @@ def test_asking_more_of_a_category_than_the_pool_has_records_nothing(w, quotas):
     meeting = schedule(w)
     before = count(AuditEvent)
     with pytest.raises(RuleViolation) as exc:
-        services.run_draw(meeting, {"seed": "s", "quotas": quotas}, actor=None)
+        services.run_draw(meeting, {"seed": "s", "quotas": quotas}, actor=SYSTEM)
     assert exc.value.field == "quotas"
     assert count(Draw) == 0 and count(Invitation) == 0 and count(AuditEvent) == before
 
 
 def test_a_conflict_of_interest_is_excluded_from_the_draw_and_from_invitations(w):
     conflicted = w.reps["media"][0]
-    pool.record_conflict(conflicted, w.matter, "本人任职单位承接该项目宣传。", actor=None)
+    pool.record_conflict(conflicted, w.matter, "本人任职单位承接该项目宣传。", actor=SYSTEM)
     meeting = schedule(w)
-    row = services.run_draw(meeting, {"seed": "s", "quotas": {"media": 1}}, actor=None)
+    row = services.run_draw(meeting, {"seed": "s", "quotas": {"media": 1}}, actor=SYSTEM)
     assert row.pool["media"] == [w.reps["media"][1].id]
     assert row.result == {"media": [w.reps["media"][1].id]}
     assert {"id": conflicted.id, "reason": "conflict_of_interest", "matters": [w.matter.id]} in (
         row.excluded
     )
     with pytest.raises(RuleViolation) as exc:
-        services.invite(meeting, [conflicted.id], actor=None)
+        services.invite(meeting, [conflicted.id], actor=SYSTEM)
     assert exc.value.field == "representative_ids"
     assert conflicted.name in str(exc.value.message)
     assert conflicted.id not in {i.representative_id for i in meeting.invitations}
     # With only the conflicted one left, the category cannot be drawn at all.
     other = schedule(w, title="另一次会议")
-    services.invite(other, [w.reps["media"][1].id], actor=None)
+    services.invite(other, [w.reps["media"][1].id], actor=SYSTEM)
     with pytest.raises(RuleViolation):
-        services.run_draw(other, {"seed": "s", "quotas": {"media": 1}}, actor=None)
+        services.run_draw(other, {"seed": "s", "quotas": {"media": 1}}, actor=SYSTEM)
 
 
 def test_a_conflict_on_another_matter_does_not_exclude(w, create_matter):
     elsewhere = create_matter(
         department=w.department, published=True, title="另一个事项", reason="年中新增。"
     )
-    pool.record_conflict(w.reps["media"][0], elsewhere, "", actor=None)
+    pool.record_conflict(w.reps["media"][0], elsewhere, "", actor=SYSTEM)
     meeting = schedule(w)
-    row = services.run_draw(meeting, {"seed": "s", "quotas": {"media": 2}}, actor=None)
+    row = services.run_draw(meeting, {"seed": "s", "quotas": {"media": 2}}, actor=SYSTEM)
     assert sorted(row.result["media"]) == sorted(ids(w.reps["media"]))
 
 
@@ -251,7 +252,7 @@ def test_a_conflict_on_another_matter_does_not_exclude(w, create_matter):
 def test_who_does_not_serve_on_the_day_is_never_drawn_nor_invited(w, how):
     rep = w.reps["supervisor"][0]
     if how in ("suspended", "ended"):
-        pool.set_status(rep, how, "本人申请。", actor=None)
+        pool.set_status(rep, how, "本人申请。", actor=SYSTEM)
     elif how == "term_over":
         rep.term_end = (NOW + 10 * DAY).date()  # ends before the meeting
     else:
@@ -259,41 +260,41 @@ def test_who_does_not_serve_on_the_day_is_never_drawn_nor_invited(w, how):
     _db.session.flush()
     for seed in ("a", "b", "c", "d", "e"):
         meeting = schedule(w, title=f"会议{seed}")
-        row = services.run_draw(meeting, {"seed": seed, "quotas": {"supervisor": 2}}, actor=None)
+        row = services.run_draw(meeting, {"seed": seed, "quotas": {"supervisor": 2}}, actor=SYSTEM)
         assert rep.id not in row.pool["supervisor"] and rep.id not in row.result["supervisor"]
     with pytest.raises(RuleViolation):
-        services.run_draw(schedule(w), {"seed": "f", "quotas": {"supervisor": 3}}, actor=None)
+        services.run_draw(schedule(w), {"seed": "f", "quotas": {"supervisor": 3}}, actor=SYSTEM)
     with pytest.raises(RuleViolation) as exc:
-        services.invite(schedule(w), [rep.id], actor=None)
+        services.invite(schedule(w), [rep.id], actor=SYSTEM)
     assert exc.value.field == "representative_ids"
 
 
 def test_seats_limit_draws_and_invitations(w):
     meeting = schedule(w, seats=3)
-    services.invite(meeting, [w.reps["expert"][0].id], actor=None)
+    services.invite(meeting, [w.reps["expert"][0].id], actor=SYSTEM)
     with pytest.raises(RuleViolation) as exc:
-        services.run_draw(meeting, {"seed": "s", "quotas": {"npc_deputy": 3}}, actor=None)
+        services.run_draw(meeting, {"seed": "s", "quotas": {"npc_deputy": 3}}, actor=SYSTEM)
     assert exc.value.field == "seats"
     assert count(Draw) == 0
-    services.run_draw(meeting, {"seed": "s", "quotas": {"npc_deputy": 2}}, actor=None)
+    services.run_draw(meeting, {"seed": "s", "quotas": {"npc_deputy": 2}}, actor=SYSTEM)
     with pytest.raises(RuleViolation) as exc:
-        services.invite(meeting, [w.reps["media"][0].id], actor=None)
+        services.invite(meeting, [w.reps["media"][0].id], actor=SYSTEM)
     assert exc.value.field == "seats"
     assert len(meeting.invitations) == 3
     # A declined seat is free again.
-    services.respond(meeting.invitations[0], False, "出差", actor=None)
-    services.invite(meeting, [w.reps["media"][0].id], actor=None)
+    services.respond(meeting.invitations[0], False, "出差", actor=SYSTEM)
+    services.invite(meeting, [w.reps["media"][0].id], actor=SYSTEM)
     assert len(meeting.invitations) == 4
 
 
 def test_nobody_is_invited_twice(w):
     meeting = schedule(w)
     rep = w.reps["expert"][0]
-    services.invite(meeting, [rep.id, rep.id], actor=None)
+    services.invite(meeting, [rep.id, rep.id], actor=SYSTEM)
     assert len(meeting.invitations) == 1
     with pytest.raises(RuleViolation):
-        services.invite(meeting, [rep.id], actor=None)
-    row = services.run_draw(meeting, {"seed": "s", "quotas": {"expert": 4}}, actor=None)
+        services.invite(meeting, [rep.id], actor=SYSTEM)
+    row = services.run_draw(meeting, {"seed": "s", "quotas": {"expert": 4}}, actor=SYSTEM)
     assert {"id": rep.id, "reason": "already_invited"} in row.excluded
     assert rep.id not in row.result["expert"]
 
@@ -302,9 +303,9 @@ def test_invitations_close_at_the_deadline(w, frozen):
     meeting = schedule(w)
     frozen(meeting.registration_deadline)
     with pytest.raises(RuleViolation):
-        services.invite(meeting, [w.reps["expert"][0].id], actor=None)
+        services.invite(meeting, [w.reps["expert"][0].id], actor=SYSTEM)
     with pytest.raises(RuleViolation):
-        services.run_draw(meeting, {"seed": "s", "quotas": {"expert": 1}}, actor=None)
+        services.run_draw(meeting, {"seed": "s", "quotas": {"expert": 1}}, actor=SYSTEM)
 
 
 @pytest.mark.parametrize("action", ["invite", "draw", "close", "remark", "outcome"])
@@ -329,7 +330,9 @@ def test_an_officer_of_another_department_manages_nothing(w, action):
 
 def drawn_meeting(w, quotas=None, seed="替补"):
     meeting = schedule(w)
-    row = services.run_draw(meeting, {"seed": seed, "quotas": quotas or {"expert": 2}}, actor=None)
+    row = services.run_draw(
+        meeting, {"seed": seed, "quotas": quotas or {"expert": 2}}, actor=SYSTEM
+    )
     return meeting, row
 
 
@@ -339,7 +342,7 @@ def test_a_declined_drawn_seat_goes_to_the_next_in_the_same_ranking(w, frozen):
     assert row.result["expert"] == ranking[:2]
     first = next(i for i in meeting.invitations if i.representative_id == ranking[0])
     frozen(NOW + DAY)
-    invitation, substitute = services.respond(first, False, "当天出差", actor=None)
+    invitation, substitute = services.respond(first, False, "当天出差", actor=SYSTEM)
     assert invitation.status == "declined" and invitation.decline_reason == "当天出差"
     assert invitation.checkin_code is None and invitation.responded_at == NOW + DAY
     assert substitute.representative_id == ranking[2]
@@ -347,7 +350,7 @@ def test_a_declined_drawn_seat_goes_to_the_next_in_the_same_ranking(w, frozen):
     assert substitute.draw_id == row.id and substitute.status == "pending"
     assert substitute.invited_at == NOW + DAY
     # The substitute declines too: the next one after them.
-    _inv, next_one = services.respond(substitute, False, None, actor=None)
+    _inv, next_one = services.respond(substitute, False, None, actor=SYSTEM)
     assert next_one.representative_id == ranking[3] and next_one.replaces_id == substitute.id
 
 
@@ -355,31 +358,31 @@ def test_the_substitute_skips_who_is_already_invited_or_conflicted(w):
     meeting, row = drawn_meeting(w)
     ranking = rules.ranking(row.seed, "expert", row.pool["expert"])
     reps = {r.id: r for r in w.reps["expert"]}
-    services.invite(meeting, [ranking[2]], actor=None)  # the next in line, by hand
-    pool.record_conflict(reps[ranking[3]], w.matter, "", actor=None)  # and the one after
+    services.invite(meeting, [ranking[2]], actor=SYSTEM)  # the next in line, by hand
+    pool.record_conflict(reps[ranking[3]], w.matter, "", actor=SYSTEM)  # and the one after
     first = next(i for i in meeting.invitations if i.representative_id == ranking[0])
-    _inv, substitute = services.respond(first, False, None, actor=None)
+    _inv, substitute = services.respond(first, False, None, actor=SYSTEM)
     assert substitute.representative_id == ranking[4]
 
 
 def test_no_substitute_when_the_ranking_is_used_up_or_the_seat_was_by_hand(w):
     meeting, row = drawn_meeting(w, quotas={"media": 2})
-    _inv, substitute = services.respond(meeting.invitations[0], False, None, actor=None)
+    _inv, substitute = services.respond(meeting.invitations[0], False, None, actor=SYSTEM)
     assert substitute is None
-    services.invite(meeting, [w.reps["expert"][0].id], actor=None)
+    services.invite(meeting, [w.reps["expert"][0].id], actor=SYSTEM)
     manual = invitation_of(meeting, w.reps["expert"][0])
-    _inv, substitute = services.respond(manual, False, None, actor=None)
+    _inv, substitute = services.respond(manual, False, None, actor=SYSTEM)
     assert substitute is None and len(meeting.invitations) == 3
 
 
 def test_after_the_deadline_no_reply_and_no_substitute(w, frozen):
     meeting, _row = drawn_meeting(w)
     first, second = meeting.invitations
-    services.respond(second, True, actor=None)
+    services.respond(second, True, actor=SYSTEM)
     frozen(meeting.registration_deadline)
     for invitation, accept in ((first, True), (first, False), (second, False)):
         with pytest.raises(RuleViolation) as exc:
-            services.respond(invitation, accept, "来不了", actor=None)
+            services.respond(invitation, accept, "来不了", actor=SYSTEM)
         assert exc.value.code == "deadline_passed"
     _db.session.expire_all()
     assert [i.status for i in meeting.invitations] == ["pending", "accepted"]
@@ -389,19 +392,19 @@ def test_after_the_deadline_no_reply_and_no_substitute(w, frozen):
 def test_accepting_twice_and_answering_a_declined_invitation_are_refused(w):
     meeting, _row = drawn_meeting(w)
     invitation = meeting.invitations[0]
-    services.respond(invitation, True, actor=None)
+    services.respond(invitation, True, actor=SYSTEM)
     code = invitation.checkin_code
     assert code and len(code) == rules.CODE_LENGTH
     with pytest.raises(RuleViolation):
-        services.respond(invitation, True, actor=None)
+        services.respond(invitation, True, actor=SYSTEM)
     assert invitation.checkin_code == code
     # Accepted, then can no longer come: the seat goes to the next one.
-    _inv, substitute = services.respond(invitation, False, "临时有事", actor=None)
+    _inv, substitute = services.respond(invitation, False, "临时有事", actor=SYSTEM)
     assert invitation.status == "declined" and invitation.checkin_code is None
     assert substitute is not None
     for accept in (True, False):
         with pytest.raises(RuleViolation):
-            services.respond(invitation, accept, actor=None)
+            services.respond(invitation, accept, actor=SYSTEM)
     assert invitation.status == "declined"
 
 
@@ -424,9 +427,9 @@ def test_only_the_invitee_answers(w, create_user):
 def test_a_representative_whose_term_ends_before_the_meeting_cannot_accept(w):
     meeting, _row = drawn_meeting(w)
     invitation = meeting.invitations[0]
-    pool.set_status(invitation.representative, "suspended", "暂停。", actor=None)
+    pool.set_status(invitation.representative, "suspended", "暂停。", actor=SYSTEM)
     with pytest.raises(RuleViolation):
-        services.respond(invitation, True, actor=None)
+        services.respond(invitation, True, actor=SYSTEM)
 
 
 # --- check-in and attendance ---------------------------------------------------------------
@@ -438,7 +441,7 @@ def held(w, frozen):
     meeting, _row = drawn_meeting(w, quotas={"expert": 3, "npc_deputy": 1})
     accepted = meeting.invitations[:3]
     for invitation in accepted:
-        services.respond(invitation, True, actor=None)
+        services.respond(invitation, True, actor=SYSTEM)
     frozen(meeting.starts_at - 30 * MINUTE)
     return SimpleNamespace(meeting=meeting, accepted=accepted, pending=meeting.invitations[3])
 
@@ -468,7 +471,7 @@ def test_a_code_of_another_meeting_is_refused(w, frozen):
     first, _r1 = drawn_meeting(w, quotas={"expert": 1}, seed="one")
     second, _r2 = drawn_meeting(w, quotas={"media": 1}, seed="two")
     mine = first.invitations[0]
-    services.respond(mine, True, actor=None)
+    services.respond(mine, True, actor=SYSTEM)
     frozen(second.starts_at)
     with pytest.raises(RuleViolation) as exc:
         services.check_in(second, mine.checkin_code, actor=w.admin)
@@ -653,7 +656,7 @@ def test_a_declined_invitation_does_not_check_in(w, frozen, create_user):
     (invitation,) = meeting.invitations
     user = create_user("representative")
     invitation.representative.user_id = user.id
-    services.respond(invitation, False, None, actor=None)
+    services.respond(invitation, False, None, actor=SYSTEM)
     now = meeting.starts_at - HOUR
     frozen(now)
     with pytest.raises(RuleViolation) as exc:
@@ -707,7 +710,7 @@ def test_a_representatives_own_record(w, site, frozen):
 
 
 def test_close_attendance_after_the_meeting_once(w, held, frozen):
-    services.check_in(held.meeting, held.accepted[0].checkin_code, actor=None)
+    services.check_in(held.meeting, held.accepted[0].checkin_code, actor=SYSTEM)
     with pytest.raises(RuleViolation):
         services.close_attendance(held.meeting, actor=w.officer)
     frozen(held.meeting.ends_at)
@@ -751,7 +754,7 @@ def test_a_remark_on_a_matter_being_answered_enters_its_consultation(w, frozen):
     frozen(consultation.closes_at + DAY)  # closed, the department has not answered yet
     meeting = schedule(w, starts_in=consultation.closes_at - NOW + 5 * DAY)
     services.invite(meeting, [w.reps["expert"][0].id], actor=w.officer)
-    services.respond(meeting.invitations[0], True, actor=None)
+    services.respond(meeting.invitations[0], True, actor=SYSTEM)
     with pytest.raises(RuleViolation):  # not before the meeting has started
         services.add_remark(
             meeting,
@@ -791,15 +794,15 @@ def test_other_remarks_stay_remarks(w, frozen, create_matter, case):
         consultation_on(matter, w.officer, NOW + HOUR)
     meeting = schedule(w, agenda=[{"title": "", "matter_id": matter.id}])
     rep = w.reps["expert"][0]
-    services.invite(meeting, [rep.id], actor=None)
-    services.respond(meeting.invitations[0], True, actor=None)
+    services.invite(meeting, [rep.id], actor=SYSTEM)
+    services.respond(meeting.invitations[0], True, actor=SYSTEM)
     frozen(meeting.starts_at + HOUR)
     data = {
         "representative_id": rep.id,
         "agenda_item_id": None if case == "no_item" else meeting.agenda[0].id,
         "text": "好。" if case == "short" else "建议分期实施改造，先行试点。",
     }
-    remark = services.add_remark(meeting, data, actor=None)
+    remark = services.add_remark(meeting, data, actor=SYSTEM)
     assert remark.comment_id is None and count(Comment) == 0
 
 
@@ -809,19 +812,19 @@ def test_only_an_accepted_invitee_has_remarks(w, frozen, status):
     invitation = meeting.invitations[0]
     rep_id = invitation.representative_id
     if status == "declined":
-        services.respond(invitation, False, None, actor=None)
+        services.respond(invitation, False, None, actor=SYSTEM)
     elif status == "never_invited":
         rep_id = w.reps["media"][0].id
     frozen(meeting.starts_at + HOUR)
     with pytest.raises(RuleViolation) as exc:
-        services.add_remark(meeting, {"representative_id": rep_id, "text": "意见。"}, actor=None)
+        services.add_remark(meeting, {"representative_id": rep_id, "text": "意见。"}, actor=SYSTEM)
     assert exc.value.field == "representative_id"
     assert count(Remark) == 0
 
 
 def test_a_remark_is_audited(w, frozen):
     meeting, _row = drawn_meeting(w, quotas={"expert": 1})
-    services.respond(meeting.invitations[0], True, actor=None)
+    services.respond(meeting.invitations[0], True, actor=SYSTEM)
     frozen(meeting.starts_at + HOUR)
     before = count(AuditEvent)
     services.add_remark(
@@ -888,7 +891,7 @@ def test_the_public_record_hides_the_outcome_until_published(w, frozen):
     services.publish_outcome(
         meeting,
         {"summary": "通过。", "items": {meeting.agenda[0].id: {"decision": "通过。"}}},
-        actor=None,
+        actor=SYSTEM,
     )
     record = services.public_record(meeting, NOW, detail=True)
     assert record["agenda"][0]["decision"] == "通过。" and record["outcome_summary"] == "通过。"
@@ -912,17 +915,17 @@ def hold(w, frozen, start: datetime, invite, accept, arrive, *, close: bool = Tr
             "department_id": w.department.id,
             "agenda": [],
         },
-        actor=None,
+        actor=SYSTEM,
     )
-    services.invite(meeting, ids(invite), actor=None)
+    services.invite(meeting, ids(invite), actor=SYSTEM)
     for rep in accept:
-        services.respond(invitation_of(meeting, rep), True, actor=None)
+        services.respond(invitation_of(meeting, rep), True, actor=SYSTEM)
     frozen(start)
     for rep in arrive:
-        services.check_in(meeting, invitation_of(meeting, rep).checkin_code, actor=None)
+        services.check_in(meeting, invitation_of(meeting, rep).checkin_code, actor=SYSTEM)
     if close:
         frozen(start + 3 * HOUR)
-        services.close_attendance(meeting, actor=None)
+        services.close_attendance(meeting, actor=SYSTEM)
     return meeting
 
 

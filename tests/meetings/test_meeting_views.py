@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from consult.accounts.models import SYSTEM
 from consult.extensions import db as _db
 from consult.meetings import rules
 from consult.meetings import services as meetings
@@ -39,7 +40,7 @@ def new_meeting(department, title: str, *, starts_in=14 * DAY, matter=None, seat
             "department_id": department.id if department else None,
             "agenda": [{"title": "议题", "matter_id": matter.id if matter else None}],
         },
-        actor=None,
+        actor=SYSTEM,
     )
 
 
@@ -56,7 +57,7 @@ def w(db, frozen, create_user, create_department, create_matter):
     )
     x.meeting = new_meeting(x.department, "住建局座谈会", matter=x.matter)
     x.foreign = new_meeting(x.elsewhere, "另一部门座谈会")
-    meetings.invite(x.meeting, [x.me.id, x.other.id], actor=None)
+    meetings.invite(x.meeting, [x.me.id, x.other.id], actor=SYSTEM)
     x.mine = next(i for i in x.meeting.invitations if i.representative_id == x.me.id)
     x.theirs = next(i for i in x.meeting.invitations if i.representative_id == x.other.id)
     db.session.commit()
@@ -72,8 +73,8 @@ def as_role(client, w, who: str):
 
 
 def test_my_invitations_lists_only_mine(client, w):
-    meetings.respond(w.mine, True, actor=None)
-    meetings.respond(w.theirs, True, actor=None)
+    meetings.respond(w.mine, True, actor=SYSTEM)
+    meetings.respond(w.theirs, True, actor=SYSTEM)
     _db.session.commit()
     login(client, w.me_user)
     page = client.get("/my/invitations").get_data(as_text=True)
@@ -165,7 +166,7 @@ def test_an_answer_other_than_the_two_buttons_is_a_bad_request(client, w):
 def on_site(w, frozen):
     """Both representatives accepted; an hour before the start: check-in is open."""
     for invitation in (w.mine, w.theirs):
-        meetings.respond(invitation, True, actor=None)
+        meetings.respond(invitation, True, actor=SYSTEM)
     _db.session.commit()
     now = w.meeting.starts_at - HOUR
     frozen(now)
@@ -265,7 +266,7 @@ def test_someone_not_invited_is_told_so_and_cannot_check_in(client, w, on_site, 
 
 
 def test_too_early_says_when_check_in_opens_once(client, w, frozen):
-    meetings.respond(w.mine, True, actor=None)
+    meetings.respond(w.mine, True, actor=SYSTEM)
     _db.session.commit()
     login(client, w.me_user)
     url = f"/meetings/{w.meeting.id}/check-in"
@@ -357,18 +358,18 @@ def test_my_attendance_record_counts_and_pages(client, w, frozen, create_matter)
     meeting_ids = []
     for n in range(12):
         m = new_meeting(w.department, f"历史会议{n:02d}", starts_in=(n + 4) * DAY)
-        meetings.invite(m, [w.me.id], actor=None)
+        meetings.invite(m, [w.me.id], actor=SYSTEM)
         (invitation,) = m.invitations
         if n % 3 == 0:
-            meetings.respond(invitation, False, "出差", actor=None)
+            meetings.respond(invitation, False, "出差", actor=SYSTEM)
         else:
-            meetings.respond(invitation, True, actor=None)
+            meetings.respond(invitation, True, actor=SYSTEM)
         meeting_ids.append((m, invitation, n))
     _db.session.commit()
     for m, invitation, n in meeting_ids:
         if n % 3 == 1:
             frozen(m.starts_at)
-            meetings.check_in(m, invitation.checkin_code, actor=None)
+            meetings.check_in(m, invitation.checkin_code, actor=SYSTEM)
     frozen(NOW + 17 * DAY)
     _db.session.commit()
     login(client, w.me_user)
@@ -450,7 +451,7 @@ def test_inviting_by_role(client, w, who):
 
 @pytest.mark.parametrize("who", ROLES)
 def test_checking_in_at_the_door_by_role(client, w, frozen, who):
-    meetings.respond(w.mine, True, actor=None)
+    meetings.respond(w.mine, True, actor=SYSTEM)
     _db.session.commit()
     frozen(w.meeting.starts_at)
     as_role(client, w, who)
@@ -466,7 +467,7 @@ def test_checking_in_at_the_door_by_role(client, w, frozen, who):
 
 @pytest.mark.parametrize("who", ["other_officer", "resident", "me_user"])
 def test_attendance_remarks_and_outcome_are_the_organisers(client, w, frozen, who):
-    meetings.respond(w.mine, True, actor=None)
+    meetings.respond(w.mine, True, actor=SYSTEM)
     _db.session.commit()
     frozen(w.meeting.ends_at + HOUR)
     login(client, getattr(w, who))
@@ -493,9 +494,9 @@ def test_scheduling_is_for_staff(client, w, who):
 
 
 def test_the_government_office_runs_another_departments_meeting(client, w, frozen):
-    meetings.invite(w.foreign, [w.experts[0].id], actor=None)
+    meetings.invite(w.foreign, [w.experts[0].id], actor=SYSTEM)
     invitation = w.foreign.invitations[0]
-    meetings.respond(invitation, True, actor=None)
+    meetings.respond(invitation, True, actor=SYSTEM)
     _db.session.commit()
     frozen(w.foreign.starts_at)
     login(client, w.admin)
@@ -527,22 +528,22 @@ def test_the_government_office_runs_another_departments_meeting(client, w, froze
 
 
 def test_public_pages_never_show_contacts_or_codes(app, w, frozen):
-    meetings.respond(w.mine, True, actor=None)
-    meetings.run_draw(w.meeting, {"seed": "公开", "quotas": {"expert": 2}}, actor=None)
+    meetings.respond(w.mine, True, actor=SYSTEM)
+    meetings.run_draw(w.meeting, {"seed": "公开", "quotas": {"expert": 2}}, actor=SYSTEM)
     _db.session.commit()
     code = w.mine.checkin_code
     frozen(w.meeting.starts_at)
-    meetings.check_in(w.meeting, code, actor=None)
+    meetings.check_in(w.meeting, code, actor=SYSTEM)
     frozen(w.meeting.ends_at + HOUR)
     meetings.add_remark(
         w.meeting,
         {"representative_id": w.me.id, "agenda_item_id": w.meeting.agenda[0].id, "text": "建议。"},
-        actor=None,
+        actor=SYSTEM,
     )
     meetings.publish_outcome(
         w.meeting,
         {"summary": "通过。", "items": {w.meeting.agenda[0].id: {"decision": "通过。"}}},
-        actor=None,
+        actor=SYSTEM,
     )
     _db.session.commit()
     urls = [

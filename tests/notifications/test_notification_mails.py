@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from consult.accounts import services as accounts
+from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.feedback import services as feedback
 from consult.meetings import services as meetings
@@ -141,7 +142,7 @@ def test_a_consultation_of_another_department_goes_to_its_subscribers(
 ):
     catalogue_ = world.other_matter.catalogue
     if not catalogue_.is_published:
-        catalogue.publish_catalogue(catalogue_, actor=None)
+        catalogue.publish_catalogue(catalogue_, actor=SYSTEM)
     make_consultation(world.other_matter, NOW)
     db.session.commit()
     tick(runner)
@@ -275,8 +276,8 @@ def test_unsubscribing_from_a_mail_stops_the_next_one(
 def publish(world, clock, db, consultation) -> None:
     clock.set(consultation.closes_at + HOUR)
     for comment in feedback.all_comments(consultation):
-        feedback.dispose_comment(comment, {"disposition": "adopted", "reason": ""}, actor=None)
-    feedback.publish_feedback(consultation, {"summary": "根据意见修改了第二条。"}, actor=None)
+        feedback.dispose_comment(comment, {"disposition": "adopted", "reason": ""}, actor=SYSTEM)
+    feedback.publish_feedback(consultation, {"summary": "根据意见修改了第二条。"}, actor=SYSTEM)
     db.session.commit()
 
 
@@ -330,10 +331,10 @@ def meeting(world, outbox, db, clock):
                 "email": email,
                 **term,
             },
-            actor=None,
+            actor=SYSTEM,
         )
     reps["silent"] = pool.add_representative(
-        {"name": "无邮箱代表", "category": "expert", "phone": "13912345678", **term}, actor=None
+        {"name": "无邮箱代表", "category": "expert", "phone": "13912345678", **term}, actor=SYSTEM
     )
     m = meetings.create_meeting(
         {
@@ -347,10 +348,10 @@ def meeting(world, outbox, db, clock):
             "department_id": world.dept.id,
             "agenda": [{"title": "", "matter_id": world.matter.id}],
         },
-        actor=None,
+        actor=SYSTEM,
     )
-    invitations = meetings.invite(m, [r.id for r in reps.values()], actor=None)
-    meetings.respond(invitations[1], True, actor=None)
+    invitations = meetings.invite(m, [r.id for r in reps.values()], actor=SYSTEM)
+    meetings.respond(invitations[1], True, actor=SYSTEM)
     db.session.commit()
     return m
 
@@ -385,9 +386,9 @@ def test_someone_invited_within_the_last_two_days_gets_no_reminder(
             "term_start": date(2025, 1, 1),
             "term_end": date(2027, 12, 31),
         },
-        actor=None,
+        actor=SYSTEM,
     )
-    meetings.invite(meeting, [late.id], actor=None)
+    meetings.invite(meeting, [late.id], actor=SYSTEM)
     db.session.commit()
     tick(runner)
     # The earlier, still pending invitation is reminded; the one just sent is not.

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from consult.accounts.models import Role
+from consult.accounts.models import SYSTEM, Role
 from consult.core.audit import AuditEvent, events_for
 from consult.core.errors import Forbidden, RuleViolation
 from consult.extensions import db as _db
@@ -30,7 +30,7 @@ def count(model) -> int:
     return _db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def add(name="周文静", category="npc_deputy", actor=None, **extra):
+def add(name="周文静", category="npc_deputy", actor=SYSTEM, **extra):
     return services.add_representative(
         {"name": name, "category": category, **TERM, **extra}, actor=actor
     )
@@ -93,7 +93,7 @@ def test_only_the_government_office_manages_the_pool(db, create_user, role):
 def test_adding_checks_the_fields(db, data, field):
     with pytest.raises(RuleViolation) as exc:
         services.add_representative(
-            {"name": "周文静", "category": "expert", **TERM, **data}, actor=None
+            {"name": "周文静", "category": "expert", **TERM, **data}, actor=SYSTEM
         )
     assert exc.value.field == field
     assert count(Representative) == 0
@@ -130,15 +130,15 @@ def test_a_status_change_needs_a_reason(db, create_user, status):
 def test_an_unknown_status_is_refused(db):
     rep = add()
     with pytest.raises(RuleViolation) as exc:
-        services.set_status(rep, "retired", "理由", actor=None)
+        services.set_status(rep, "retired", "理由", actor=SYSTEM)
     assert exc.value.field == "status"
 
 
 def test_reinstating_after_the_term_has_ended_is_refused(db):
     rep = add(term_end=date(2026, 3, 1))
-    services.set_status(rep, "suspended", "暂停。", actor=None)
+    services.set_status(rep, "suspended", "暂停。", actor=SYSTEM)
     with pytest.raises(RuleViolation) as exc:
-        services.set_status(rep, "active", "恢复。", actor=None)
+        services.set_status(rep, "active", "恢复。", actor=SYSTEM)
     assert exc.value.field == "status" and rep.status == "suspended"
 
 
@@ -147,7 +147,7 @@ def test_terms_end_by_themselves(db, frozen):
     today = add("乙", term_end=TODAY)
     later = add("丙")
     suspended = add("丁", term_end=date(2026, 2, 1))
-    services.set_status(suspended, "suspended", "暂停。", actor=None)
+    services.set_status(suspended, "suspended", "暂停。", actor=SYSTEM)
     # Before the tick the status still reads active, but the roster and status_on know.
     assert yesterday.status == "active" and yesterday.status_on(TODAY) == "ended"
     assert today.status_on(TODAY) == "active"
@@ -279,12 +279,12 @@ def test_only_the_government_office_decides(db, create_user, role):
 
 def test_a_conflict_is_recorded_once(db, create_matter):
     rep, matter = add(), create_matter(published=True)
-    conflict = services.record_conflict(rep, matter, "任职单位参与投标。", actor=None)
+    conflict = services.record_conflict(rep, matter, "任职单位参与投标。", actor=SYSTEM)
     assert conflict.recorded_at == NOW and conflict.note == "任职单位参与投标。"
     assert services.conflicted_ids([matter.id]) == {rep.id: [matter.id]}
     assert services.conflicted_ids([]) == {}
     with pytest.raises(RuleViolation) as exc:
-        services.record_conflict(rep, matter, "", actor=None)
+        services.record_conflict(rep, matter, "", actor=SYSTEM)
     assert exc.value.field == "matter_id"
     assert count(ConflictOfInterest) == 1
 
@@ -314,7 +314,7 @@ def test_the_roster_is_who_serves_today(db):
     serving = add("甲")
     add("乙", term_start=date(2026, 4, 1), term_end=date(2028, 3, 31))
     add("丙", term_end=date(2026, 3, 1))
-    services.set_status(add("丁"), "suspended", "暂停。", actor=None)
+    services.set_status(add("丁"), "suspended", "暂停。", actor=SYSTEM)
     assert services.roster(TODAY) == [serving]
 
 

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from consult.accounts.models import Role, User
+from consult.accounts.models import SYSTEM, Role, User
 from consult.extensions import db as _db
 from consult.representatives import services as pool
 from consult.representatives.models import (
@@ -29,7 +29,7 @@ EMAIL = "roster.private.4321@example.test"
 def add(name: str, category: str, **extra) -> Representative:
     return pool.add_representative(
         {"name": name, "category": category, "phone": PHONE, "email": EMAIL, **TERM, **extra},
-        actor=None,
+        actor=SYSTEM,
     )
 
 
@@ -43,7 +43,7 @@ def people(db, frozen):
         "ended": add("谢明", "media", term_end=date(2026, 2, 28)),
         "future": add("新代表", "other", term_start=date(2026, 6, 1), term_end=date(2028, 5, 31)),
     }
-    pool.set_status(reps["suspended"], "suspended", "本人申请暂停。", actor=None)
+    pool.set_status(reps["suspended"], "suspended", "本人申请暂停。", actor=SYSTEM)
     db.session.commit()
     return reps
 
@@ -440,7 +440,7 @@ def test_deciding_applications(client, admin, create_user):
 def test_the_rejected_applicant_sees_the_reason(client, people, create_user):
     resident = create_user("resident")
     application = pool.apply(resident, {"category": "expert", "statement": "想参加。"})
-    pool.decide_application(application, False, {"reason": "职称条件不符。"}, actor=None)
+    pool.decide_application(application, False, {"reason": "职称条件不符。"}, actor=SYSTEM)
     _db.session.commit()
     login(client, resident)
     page = client.get("/representatives/apply").get_data(as_text=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.comments import services as comments
 from consult.feedback import services as feedback
@@ -94,7 +95,7 @@ def _meeting(title: str, starts_at: datetime, deadline: datetime, dept, agenda) 
             "department_id": dept.id,
             "agenda": [{"title": "", "matter_id": m.id} for m in agenda],
         },
-        actor=None,
+        actor=SYSTEM,
     )
 
 
@@ -111,7 +112,7 @@ def build_district(db, frozen, create_department, create_user, create_matter) ->
         "library": create_matter(department=dept, title="图书馆开放时间调整"),
         "waste": create_matter(department=dept, title="生活垃圾分类实施方案"),
     }
-    catalogue.publish_catalogue(matters["parking"].catalogue, actor=None)
+    catalogue.publish_catalogue(matters["parking"].catalogue, actor=SYSTEM)
     term = {"term_start": date(2025, 1, 1), "term_end": date(2027, 12, 31)}
     reps = {
         "zhou": pool.add_representative(
@@ -123,7 +124,7 @@ def build_district(db, frozen, create_department, create_user, create_matter) ->
                 "email": REP_EMAIL,
                 **term,
             },
-            actor=None,
+            actor=SYSTEM,
         ),
         "wu": pool.add_representative(
             {
@@ -134,10 +135,10 @@ def build_district(db, frozen, create_department, create_user, create_matter) ->
                 "email": "wu-" + REP_EMAIL,
                 **term,
             },
-            actor=None,
+            actor=SYSTEM,
         ),
         "zheng": pool.add_representative(
-            {"name": "郑海燕", "category": "media", "phone": REP_PHONE, **term}, actor=None
+            {"name": "郑海燕", "category": "media", "phone": REP_PHONE, **term}, actor=SYSTEM
         ),
         "sun": pool.add_representative(
             {
@@ -147,10 +148,10 @@ def build_district(db, frozen, create_department, create_user, create_matter) ->
                 "email": "sun-" + REP_EMAIL,
                 **term,
             },
-            actor=None,
+            actor=SYSTEM,
         ),
         "li": pool.add_representative(
-            {"name": "李秀英", "category": "expert", "phone": REP_PHONE, **term}, actor=None
+            {"name": "李秀英", "category": "expert", "phone": REP_PHONE, **term}, actor=SYSTEM
         ),
     }
 
@@ -159,12 +160,12 @@ def build_district(db, frozen, create_department, create_user, create_matter) ->
     a = make_consultation(matters["parking"], NOW - 40 * DAY)
     d = make_consultation(matters["library"], NOW - 40 * DAY, title="关于图书馆开放时间的意见征集")
     m1 = _meeting("区政府第1次常务会议", NOW - 20 * DAY, NOW - 25 * DAY, dept, [matters["parking"]])
-    invited = meetings.invite(m1, [reps["zhou"].id, reps["wu"].id, reps["zheng"].id], actor=None)
+    invited = meetings.invite(m1, [reps["zhou"].id, reps["wu"].id, reps["zheng"].id], actor=SYSTEM)
     frozen(NOW - 39 * DAY)
     a1 = submit(a, body=PUBLIC_BODY, author_name="张三", show_name=True, contact=PHONE, ip=IP)
     a2 = submit(a, body=ANON_BODY, author_name=ANON_NAME, show_name=False, contact=EMAIL, ip=IP)
     a3 = submit(a, body=HIDDEN_BODY, author_name=HIDDEN_NAME, show_name=True, contact=PHONE, ip=IP)
-    comments.hide_comment(a3, "abusive", "含侮辱性语言", actor=None)
+    comments.hide_comment(a3, "abusive", "含侮辱性语言", actor=SYSTEM)
     frozen(NOW - 37 * DAY)
     a4 = comments.enter_offline_comment(
         a,
@@ -176,16 +177,16 @@ def build_district(db, frozen, create_department, create_user, create_matter) ->
             "body": HOTLINE_BODY,
             "contact": EMAIL,
         },
-        actor=None,
+        actor=SYSTEM,
     )
     d1 = submit(d, body=D_BODY, author_name="钱八", show_name=True, contact=PHONE, ip=IP)
 
     frozen(NOW - 30 * DAY)
     zhou_invitation, wu_invitation, zheng_invitation = invited
-    meetings.respond(zhou_invitation, True, actor=None)
-    meetings.respond(wu_invitation, False, DECLINE_REASON, actor=None)
+    meetings.respond(zhou_invitation, True, actor=SYSTEM)
+    meetings.respond(wu_invitation, False, DECLINE_REASON, actor=SYSTEM)
     frozen(m1.starts_at + HOUR)
-    meetings.check_in(m1, zhou_invitation.checkin_code, actor=None)
+    meetings.check_in(m1, zhou_invitation.checkin_code, actor=SYSTEM)
     frozen(NOW - 19 * DAY)
     meetings.publish_outcome(
         m1,
@@ -198,41 +199,43 @@ def build_district(db, frozen, create_department, create_user, create_matter) ->
                 }
             },
         },
-        actor=None,
+        actor=SYSTEM,
     )
 
     frozen(NOW - 5 * DAY)
-    feedback.dispose_comment(a1, {"disposition": "adopted", "reason": ""}, actor=None)
+    feedback.dispose_comment(a1, {"disposition": "adopted", "reason": ""}, actor=SYSTEM)
     feedback.dispose_comment(
-        a2, {"disposition": "partly_adopted", "reason": "部分采纳。"}, actor=None
+        a2, {"disposition": "partly_adopted", "reason": "部分采纳。"}, actor=SYSTEM
     )
     feedback.dispose_comment(
-        a3, {"disposition": "not_applicable", "reason": "与本办法无关。"}, actor=None
+        a3, {"disposition": "not_applicable", "reason": "与本办法无关。"}, actor=SYSTEM
     )
-    feedback.dispose_comment(a4, {"disposition": "not_adopted", "reason": ADOPT_REASON}, actor=None)
-    feedback.publish_feedback(a, {"summary": "根据意见增设非机动车停放区。"}, actor=None)
+    feedback.dispose_comment(
+        a4, {"disposition": "not_adopted", "reason": ADOPT_REASON}, actor=SYSTEM
+    )
+    feedback.publish_feedback(a, {"summary": "根据意见增设非机动车停放区。"}, actor=SYSTEM)
     # D: closed and answered, but the answers are not published yet.
     feedback.dispose_comment(
-        d1, {"disposition": "not_adopted", "reason": UNPUBLISHED_REASON}, actor=None
+        d1, {"disposition": "not_adopted", "reason": UNPUBLISHED_REASON}, actor=SYSTEM
     )
 
     # B: open now; C: scheduled. M2 upcoming, M3 about to start.
     frozen(NOW - 2 * DAY)
     m3 = _meeting("区政府第3次常务会议", NOW + HOUR, NOW - DAY, dept, [matters["waste"]])
-    (li_invitation,) = meetings.invite(m3, [reps["li"].id], actor=None)
-    meetings.respond(li_invitation, True, actor=None)
+    (li_invitation,) = meetings.invite(m3, [reps["li"].id], actor=SYSTEM)
+    meetings.respond(li_invitation, True, actor=SYSTEM)
     frozen(NOW - DAY)
     b = make_consultation(matters["schools"], NOW - DAY, title="关于学区划分调整的公开征求意见")
     c = make_consultation(
         matters["waste"], NOW + 5 * DAY, title="关于垃圾分类实施方案的公开征求意见"
     )
     m2 = _meeting("区政府第2次常务会议", NOW + 10 * DAY, NOW + 7 * DAY, dept, [matters["schools"]])
-    (sun_invitation,) = meetings.invite(m2, [reps["sun"].id], actor=None)
+    (sun_invitation,) = meetings.invite(m2, [reps["sun"].id], actor=SYSTEM)
     b1 = submit(b, body=OPEN_BODY, author_name="孙九", show_name=True, contact=PHONE, ip=IP)
     b2 = submit(
         b, body=B_HIDDEN_BODY, author_name=HIDDEN_NAME, show_name=True, contact=EMAIL, ip=IP
     )
-    comments.hide_comment(b2, "personal_data", "含个人信息", actor=None)
+    comments.hide_comment(b2, "personal_data", "含个人信息", actor=SYSTEM)
 
     frozen(NOW)
     db.session.commit()

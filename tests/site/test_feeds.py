@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.consultations import services as consultation_services
 from consult.core import files
@@ -163,7 +164,7 @@ def test_entry_ids_do_not_change_with_the_content(client, district, frozen):
     before = set(entries(client, "consultations"))
     frozen(NOW + DAY)
     consultation_services.change_closing(
-        district.consultations["b"], NOW + 40 * DAY, "应群众要求延长", actor=None
+        district.consultations["b"], NOW + 40 * DAY, "应群众要求延长", actor=SYSTEM
     )
     after = entries(client, "consultations")
     assert set(after) == before
@@ -322,7 +323,7 @@ def test_api_etag_is_private_for_token_holders(client, district):
     from consult.accounts import services as accounts
     from consult.extensions import db
 
-    _, secret = accounts.issue_token(district.admin, "t", actor=None)
+    _, secret = accounts.issue_token(district.admin, "t", actor=SYSTEM)
     db.session.commit()
     anonymous = client.get("/api/v1/decisions")
     staff = client.get("/api/v1/decisions", headers={"Authorization": f"Bearer {secret}"})

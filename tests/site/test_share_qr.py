@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import segno  # noqa: F401  (the QR codes are made with it)
 
+from consult.accounts.models import SYSTEM
 from consult.consultations import services as consultations
 from consult.meetings import services as meetings
 
@@ -39,7 +40,7 @@ def test_a_consultation_page_has_a_qr_code_and_its_share_link(client, db, frozen
             "opens_at": NOW,
             "closes_at": NOW + timedelta(days=30),
         },
-        actor=None,
+        actor=SYSTEM,
     )
     db.session.commit()
     page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
@@ -60,7 +61,7 @@ def test_a_meeting_page_has_a_qr_code_and_its_share_link(client, db, frozen):
             "ends_at": NOW + timedelta(days=7, hours=2),
             "registration_deadline": NOW + timedelta(days=5),
         },
-        actor=None,
+        actor=SYSTEM,
     )
     db.session.commit()
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
