@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts import services
-from consult.accounts.models import SYSTEM, ApiToken, Department, User
+from consult.accounts.models import SYSTEM, ApiToken, User
 from consult.core.audit import AuditEvent, events_for
 from consult.core.errors import Forbidden, RuleViolation
 from tests.helpers import PASSWORD
@@ -137,14 +137,6 @@ def test_non_staff_accounts_do_not_keep_a_department(db, create_department, role
     assert user.department_id is None
 
 
-@pytest.mark.parametrize("role", ["officer", "representative", "resident"])
-def test_only_admin_can_create_users(db, create_user, role):
-    actor = create_user(role)
-    with pytest.raises(Forbidden):
-        services.create_user(_user_data(), actor=actor)
-    assert db.session.scalar(sa.select(User).where(User.email == "new.person@example.test")) is None
-
-
 def test_admin_cannot_remove_their_own_admin_access(db, create_user):
     admin = create_user("admin")
     with pytest.raises(RuleViolation) as exc:
@@ -176,14 +168,6 @@ def test_admin_creates_a_department_with_trimmed_names(db, create_user):
     )
     assert (dept.name, dept.short_name, dept.active) == ("东湖区交通运输局", "交通局", True)
     assert events_for("department", dept.id)[-1].action == "created"
-
-
-@pytest.mark.parametrize("role", ["officer", "representative", "resident"])
-def test_only_admin_can_create_departments(db, create_user, role):
-    actor = create_user(role)
-    with pytest.raises(Forbidden):
-        services.create_department({"name": "新部门", "short_name": "新"}, actor=actor)
-    assert db.session.scalar(sa.select(Department).where(Department.name == "新部门")) is None
 
 
 @pytest.mark.parametrize("field", ["name", "short_name"])
@@ -227,13 +211,6 @@ def test_renaming_a_department_to_anothers_name_is_refused(db, create_user, crea
     with pytest.raises(RuleViolation) as exc:
         services.update_department(dept, {"name": "东湖区教育局"}, actor=admin)
     assert exc.value.field == "name"
-
-
-@pytest.mark.parametrize("role", ["officer", "representative", "resident"])
-def test_only_admin_can_update_departments(db, create_user, create_department, role):
-    dept = create_department()
-    with pytest.raises(Forbidden):
-        services.update_department(dept, {"name": "改名"}, actor=create_user(role))
 
 
 # --- authentication and passwords --------------------------------------------------------
@@ -314,14 +291,6 @@ def test_admin_resets_a_password_without_the_old_one(db, create_user):
     user = create_user("officer")
     services.set_password(user, "reset-by-the-office", actor=admin)
     assert services.password_matches(user, "reset-by-the-office")
-
-
-@pytest.mark.parametrize("role", ["officer", "representative", "resident"])
-def test_only_admin_resets_passwords(db, create_user, role):
-    user = create_user("resident")
-    with pytest.raises(Forbidden):
-        services.set_password(user, "reset-by-someone", actor=create_user(role))
-    assert services.password_matches(user, PASSWORD)
 
 
 # --- API tokens --------------------------------------------------------------------------

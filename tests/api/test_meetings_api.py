@@ -15,7 +15,7 @@ from consult.meetings import rules
 from consult.meetings import services as meetings
 from consult.meetings.models import Draw, Invitation, Meeting
 from tests.helpers import csrf_token, login
-from tests.meetings.meeting_support import DAY, HOUR, NOW, district
+from tests.meetings.meeting_support import HOUR, NOW, district, meeting_data
 
 SECOND = HOUR / 3600
 
@@ -50,19 +50,15 @@ def w(db, frozen, create_user, create_department, create_matter):
         emails=(EMAIL, EMAIL),
         experts=4,
     )
-    start = NOW + 14 * DAY
     x.meeting = meetings.create_meeting(
-        {
-            "kind": "standing",
-            "title": "区政府第5次常务会议",
-            "place": "区政府五楼会议室",
-            "starts_at": start,
-            "ends_at": start + 3 * HOUR,
-            "registration_deadline": start - 3 * DAY,
-            "seats": 6,
-            "department_id": x.department.id,
-            "agenda": [{"title": "", "matter_id": x.matter.id}],
-        },
+        meeting_data(
+            x.department.id,
+            kind="standing",
+            title="区政府第5次常务会议",
+            hours=3,
+            seats=6,
+            agenda=[{"title": "", "matter_id": x.matter.id}],
+        ),
         actor=SYSTEM,
     )
     meetings.invite(x.meeting, [x.me.id, x.other.id], actor=SYSTEM)

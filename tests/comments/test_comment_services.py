@@ -19,7 +19,7 @@ from consult.comments.models import Comment, CommentStatus
 from consult.consultations import services as consultations
 from consult.consultations.models import StoredFile
 from consult.core import audit, ids
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.errors import NotFound, RuleViolation
 from consult.core.storage import storage
 from tests.consultations.consultation_support import (
     BODY,
@@ -366,13 +366,6 @@ def test_an_offline_comment_needs_an_offline_source(world, clock, source):
     assert exc.value.field == "source"
 
 
-def test_another_department_cannot_enter_offline_comments(world, clock):
-    consultation = make_consultation(world.matter, NOW)
-    clock.set(NOW + 2 * HOUR)
-    with pytest.raises(Forbidden):
-        offline(consultation, world.users["other_officer"])
-
-
 # --- moderation --------------------------------------------------------------------------
 
 
@@ -416,15 +409,6 @@ def test_a_hidden_comment_can_be_restored(open_consultation, db):
     assert list(db.session.scalars(services.public_comments(open_consultation))) == [comment]
     assert [e.action for e in audit.events_for("comment", comment.id)] == ["hidden", "restored"]
     assert services.receipt_record(comment)["hidden_reason"] is None
-
-
-def test_another_department_cannot_hide_or_publish(open_consultation, world):
-    comment = submit(open_consultation)
-    other = world.users["other_officer"]
-    with pytest.raises(Forbidden):
-        services.hide_comment(comment, "spam", actor=other)
-    with pytest.raises(Forbidden):
-        services.publish_comment(comment, actor=other)
 
 
 def test_the_database_refuses_a_hidden_comment_without_a_reason(open_consultation, db):

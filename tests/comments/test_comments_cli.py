@@ -120,6 +120,25 @@ def test_an_unknown_consultation_is_refused(runner, consultation, tmp_path):
     assert result.exit_code == 1 and "no consultation" in result.output
 
 
+@pytest.mark.parametrize(("who", "imported"), [("own_officer", 1), ("other_officer", 0)])
+def test_the_import_is_recorded_for_a_staff_account_of_the_department_only(
+    runner, db, world, consultation, tmp_path, who, imported
+):
+    """The CLI's smoke test of rule 4 (the matrix: tests/accounts/test_role_matrix.py)."""
+    path = write(tmp_path, HEADER + f"letter,2026-03-04 10:00,王女士,{LETTER},,\n")
+    email = world.users[who].email
+    result = runner.invoke(
+        args=["import-comments", path, "--consultation", str(consultation.id), "--as", email]
+    )
+    assert result.exit_code == (0 if imported else 1), result.output
+    assert count(db, Comment) == imported
+    if not imported:
+        assert "您只能办理本部门的事项" in result.output  # the platform's language
+    else:
+        comment = db.session.scalar(sa.select(Comment))
+        assert comment.entered_by_id == world.users[who].id
+
+
 def test_the_sheet_reader_reads_the_exports_column_names_and_booleans():
     raw = (
         "回执编号 receipt,渠道 source,提交时间 submitted_at,署名 author_name,"

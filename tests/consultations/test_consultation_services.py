@@ -27,7 +27,7 @@ from consult.consultations.models import (
     WindowChange,
 )
 from consult.core import audit
-from consult.core.errors import Forbidden, RuleViolation
+from consult.core.errors import RuleViolation
 from consult.core.storage import storage
 from tests.consultations.consultation_support import (
     DAY,
@@ -244,26 +244,12 @@ def test_a_draft_numbered_out_of_order_is_refused_and_nothing_is_stored(world, d
 # --- who may open ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("role", "allowed"),
-    [("own_officer", True), ("admin", True), ("other_officer", False)],
-)
-def test_only_the_lead_department_or_the_government_office_opens_a_consultation(
-    world, role, allowed
-):
-    actor = world.users[role]
-    if allowed:
-        consultation = make_consultation(world.matter, actor=actor)
-        assert consultation.created_by_id == actor.id
-    else:
-        with pytest.raises(Forbidden):
-            make_consultation(world.matter, actor=actor)
+# (Who may: tests/accounts/test_role_matrix.py, for every service.)
 
 
-@pytest.mark.parametrize("role", ["resident", "representative"])
-def test_residents_and_representatives_cannot_open_consultations(world, role):
-    with pytest.raises(Forbidden):
-        make_consultation(world.matter, actor=world.users[role])
+def test_a_consultation_records_who_opened_it(world):
+    officer = world.users["own_officer"]
+    assert make_consultation(world.matter, actor=officer).created_by_id == officer.id
 
 
 # --- moving the closing time -------------------------------------------------------------
@@ -348,14 +334,6 @@ def test_moving_to_the_same_closing_time_is_refused(world):
         services.change_closing(consultation, consultation.closes_at, "不变。", actor=SYSTEM)
 
 
-def test_another_department_cannot_move_the_closing_time(world):
-    consultation = make_consultation(world.matter, NOW)
-    with pytest.raises(Forbidden):
-        services.change_closing(
-            consultation, consultation.closes_at + DAY, "延长。", actor=world.users["other_officer"]
-        )
-
-
 # --- deletion ----------------------------------------------------------------------------
 
 
@@ -395,12 +373,6 @@ def test_deleting_a_scheduled_consultation_whose_closing_moved_deletes_or_refuse
     except RuleViolation:
         return
     assert count(db, Consultation) == 0
-
-
-def test_another_department_cannot_delete(world):
-    consultation = make_consultation(world.matter, NOW + DAY)
-    with pytest.raises(Forbidden):
-        services.delete_consultation(consultation, actor=world.users["other_officer"])
 
 
 # --- documents ---------------------------------------------------------------------------

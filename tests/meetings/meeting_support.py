@@ -15,6 +15,33 @@ DAY = timedelta(days=1)
 TERM = {"term_start": date(2025, 1, 1), "term_end": date(2027, 12, 31)}
 
 
+def meeting_data(
+    department_id: int | None,
+    *,
+    kind: str = "symposium",
+    title: str = "老旧小区改造座谈会",
+    starts_in: timedelta = 14 * DAY,
+    hours: int = 2,
+    seats: int = 5,
+    **overrides,
+) -> dict:
+    """What `create_meeting` is given for a meeting `starts_in` from NOW, registration closing
+    three days before; no agenda unless `agenda=[{"title", "matter_id"}]` is given."""
+    start = NOW + starts_in
+    return {
+        "kind": kind,
+        "title": title,
+        "place": "区政府五楼会议室",
+        "starts_at": start,
+        "ends_at": start + hours * HOUR,
+        "registration_deadline": start - 3 * DAY,
+        "seats": seats,
+        "department_id": department_id,
+        "agenda": [],
+        **overrides,
+    }
+
+
 def district(
     create_user,
     create_department,

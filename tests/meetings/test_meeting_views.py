@@ -17,7 +17,7 @@ from consult.meetings import rules
 from consult.meetings import services as meetings
 from consult.meetings.models import Draw, Invitation, Remark
 from tests.helpers import PASSWORD, csrf_token, login
-from tests.meetings.meeting_support import DAY, HOUR, NOW, district
+from tests.meetings.meeting_support import DAY, HOUR, NOW, district, meeting_data
 
 # Distinctive private values, so their absence from a page means something.
 PHONE = "13971234567"
@@ -27,19 +27,15 @@ OTHER_EMAIL = "li.private.9911@example.test"
 
 
 def new_meeting(department, title: str, *, starts_in=14 * DAY, matter=None, seats=6):
-    start = NOW + starts_in
     return meetings.create_meeting(
-        {
-            "kind": "symposium",
-            "title": title,
-            "place": "区政府三楼会议室",
-            "starts_at": start,
-            "ends_at": start + 2 * HOUR,
-            "registration_deadline": start - 3 * DAY,
-            "seats": seats,
-            "department_id": department.id if department else None,
-            "agenda": [{"title": "议题", "matter_id": matter.id if matter else None}],
-        },
+        meeting_data(
+            department.id if department else None,
+            title=title,
+            starts_in=starts_in,
+            seats=seats,
+            agenda=[{"title": "议题", "matter_id": matter.id if matter else None}],
+            place="区政府三楼会议室",
+        ),
         actor=SYSTEM,
     )
 
