@@ -60,10 +60,17 @@ from consult.accounts.models import SYSTEM  # noqa: E402
 from consult.core import time as _time  # noqa: E402
 from consult.extensions import db as _db  # noqa: E402
 from consult.extensions import limiter  # noqa: E402
-from tests.consultations.consultation_support import NOW, Clock, World, build_world  # noqa: E402
-from tests.helpers import PASSWORD, login, post  # noqa: E402
-from tests.notifications.notification_support import Outbox  # noqa: E402
-from tests.site.public_data_support import build_district  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    NOW,
+    PASSWORD,
+    Clock,
+    Outbox,
+    World,
+    build_district,
+    build_world,
+    login,
+    post,
+)
 
 
 def pytest_make_parametrize_id(config, val, argname):
@@ -243,7 +250,7 @@ def auth(client):
     return Auth(client)
 
 
-# --- a small district (tests/consultations/consultation_support.py) ----------------------
+# --- a small district (tests/helpers.py: build_world) --------------------------------------
 
 
 @pytest.fixture
@@ -264,7 +271,7 @@ def world(db, clock, create_department, create_user, create_matter) -> World:
     return build_world(db, clock, create_department, create_user, create_matter)
 
 
-# --- mails (tests/notifications/notification_support.py) ----------------------------------
+# --- mails (tests/helpers.py: Outbox) -------------------------------------------------------
 
 
 @pytest.fixture
@@ -275,7 +282,7 @@ def outbox(app, tmp_path, monkeypatch) -> Outbox:
     return Outbox(folder)
 
 
-# --- every kind of public record (tests/site/public_data_support.py) ----------------------
+# --- every kind of public record (tests/helpers.py: build_district) ---------------------------
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from consult.accounts import rules, services
 from consult.accounts.models import User
 from consult.core.errors import RuleViolation
 from consult.extensions import db as _db
-from tests.helpers import PASSWORD, csrf_token, login, new_client
-from tests.notifications.notification_support import body, links, path_of
+from tests.helpers import PASSWORD, body, csrf_token, links, login, new_client, path_of
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 NEW = "a-new-password-2026"

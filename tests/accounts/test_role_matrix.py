@@ -42,17 +42,20 @@ from consult.feedback.models import AnswerTemplate
 from consult.meetings import services as meetings
 from consult.meetings.models import Meeting
 from consult.representatives import services as pool
-from tests.consultations.consultation_support import (
+from tests.helpers import (
+    ADOPTED,
     DAY,
     HOUR,
+    NOT_ADOPTED,
     NOW,
     PDF,
+    answer_all,
+    build_scenario,
     consultation_data,
     make_consultation,
+    meeting_data,
     submit,
 )
-from tests.feedback.feedback_support import ADOPTED, NOT_ADOPTED, answer_all, build_scenario
-from tests.meetings.meeting_support import meeting_data
 
 # Every kind of actor, and who of them passes each gate.
 ACTORS = [

@@ -1,8 +1,6 @@
 """/api/v1 consultations, comments and receipts: the envelope and error shapes of DESIGN.md,
 the comment window by the server's clock, receipts, and who may use the staff endpoints."""
 
-# Fixtures are imported from the shared support module; pytest injects them by argument
-# name, which pyflakes reads as redefinitions.
 from __future__ import annotations
 
 import re
@@ -17,8 +15,7 @@ from consult.comments.models import Comment, CommentStatus
 from consult.consultations import services
 from consult.consultations.models import Consultation, WindowChange
 from consult.core import ids
-from tests.consultations.consultation_support import (
-    BODY,
+from tests.helpers import (
     DAY,
     HOUR,
     NOW,
@@ -26,10 +23,14 @@ from tests.consultations.consultation_support import (
     SECOND,
     STAFF_OF_DEPARTMENT,
     THIRTY_DAYS,
+    api_call,
+    comment_data,
+    count,
+    csrf_token,
+    login,
     make_consultation,
     submit,
 )
-from tests.helpers import api_call, count, csrf_token, login
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")
@@ -39,15 +40,7 @@ PRIVATE_KEYS = {"contact", "submitter_ip", "ip", "email", "user_id", "author_nam
 
 
 def comment_json(**overrides) -> dict:
-    return {
-        "author_name": "张三",
-        "show_name": True,
-        "contact": "13912345678",
-        "body": BODY,
-        "clause": None,
-        "consent": True,
-        **overrides,
-    }
+    return comment_data(**{"contact": "13912345678", **overrides})
 
 
 def assert_error(response, status: int, field: str | None = None, code: str | None = None):

@@ -1,7 +1,6 @@
 """/api/v1 feedback: answering a comment, publishing the feedback, the report versions and
 the PDF. Bearer tokens for staff; the error envelope; no private value in any response."""
 
-# Fixtures imported from the shared support module are redefined as test parameters.
 from __future__ import annotations
 
 import hashlib
@@ -18,9 +17,20 @@ from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.feedback import services
 from consult.feedback.models import REPORT_STATUS_VALUES, FeedbackReport
-from tests.consultations.consultation_support import DAY, HOUR, NOW, make_consultation, submit
-from tests.feedback.feedback_support import BODIES, NOT_ADOPTED, hotline_comment
-from tests.helpers import api_call, count, csrf_token, login
+from tests.helpers import (
+    BODIES,
+    DAY,
+    HOUR,
+    NOT_ADOPTED,
+    NOW,
+    api_call,
+    count,
+    csrf_token,
+    hotline_comment,
+    login,
+    make_consultation,
+    submit,
+)
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

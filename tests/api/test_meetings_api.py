@@ -14,8 +14,7 @@ from consult.extensions import db as _db
 from consult.meetings import rules
 from consult.meetings import services as meetings
 from consult.meetings.models import Draw, Invitation, Meeting
-from tests.helpers import csrf_token, login
-from tests.meetings.meeting_support import HOUR, NOW, district, meeting_data
+from tests.helpers import HOUR, NOW, csrf_token, login, meeting_data, meeting_district
 
 SECOND = HOUR / 3600
 
@@ -42,7 +41,7 @@ def bearer(secret: str) -> dict[str, str]:
 @pytest.fixture
 def w(db, frozen, create_user, create_department, create_matter):
     frozen(NOW)
-    x = district(
+    x = meeting_district(
         create_user,
         create_department,
         create_matter,

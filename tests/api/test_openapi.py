@@ -18,7 +18,7 @@ from referencing.jsonschema import DRAFT202012
 from consult.accounts import services as accounts
 from consult.accounts.models import SYSTEM
 from consult.core import schemas as core_schemas
-from tests.site.public_data_support import DAY, EMAIL, HOUR, NOW, PHONE, assert_no_private
+from tests.helpers import DAY, EMAIL, HOUR, NOW, PHONE, assert_no_private
 
 BASE = "urn:consult:openapi"
 DESIGN_ENUMS = {

@@ -1,8 +1,6 @@
 """Comment services: the window by the server's clock, validation, attachments, receipts,
 offline comments, moderation (hide, never delete) and duplicate groups."""
 
-# Fixtures are imported from the shared support module; pytest injects them by argument
-# name, which pyflakes reads as redefinitions.
 from __future__ import annotations
 
 import re
@@ -21,7 +19,7 @@ from consult.consultations.models import StoredFile
 from consult.core import audit, ids
 from consult.core.errors import NotFound, RuleViolation
 from consult.core.storage import storage
-from tests.consultations.consultation_support import (
+from tests.helpers import (
     BODY,
     DAY,
     HOUR,
@@ -31,10 +29,10 @@ from tests.consultations.consultation_support import (
     SECOND,
     THIRTY_DAYS,
     comment_data,
+    count,
     make_consultation,
     submit,
 )
-from tests.helpers import count
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

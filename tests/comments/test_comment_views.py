@@ -3,8 +3,6 @@ closing), what the form refuses and how it keeps what was typed, attachments, th
 receipts and their lookup, moderation as the public and the author see it, and the rate
 limit."""
 
-# Fixtures are imported from the shared support module; pytest injects them by argument
-# name, which pyflakes reads as redefinitions.
 from __future__ import annotations
 
 import io
@@ -19,7 +17,7 @@ from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.comments.models import Comment, CommentStatus
 from consult.core import ids
-from tests.consultations.consultation_support import (
+from tests.helpers import (
     BODY,
     DAY,
     MINUTE,
@@ -27,18 +25,16 @@ from tests.consultations.consultation_support import (
     PDF,
     PNG,
     SECOND,
-    make_consultation,
-    submit,
-    web_comment,
-)
-from tests.helpers import (
     close_request_body,
     csrf_token,
     english,
     field_error,
     login,
+    make_consultation,
     new_client,
     post,
+    submit,
+    web_comment,
 )
 
 # Uploaded files go to a folder of each test's own.

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 
 from consult.comments import intake, services
 from consult.comments.models import Comment, DuplicateGroup
-from tests.consultations.consultation_support import DAY, NOW, comment_data, make_consultation
-from tests.helpers import count
+from tests.helpers import DAY, NOW, comment_data, count, make_consultation
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -2,8 +2,6 @@
 LSH band keys at the similarity threshold, stored group sizes and counts, grouping after the
 commit, concurrent submissions, and bulk intake (`import_comments`)."""
 
-# Fixtures are imported from the shared support module; pytest injects them by argument
-# name, which pyflakes reads as redefinitions.
 from __future__ import annotations
 
 import random
@@ -30,16 +28,17 @@ from consult.consultations.models import Consultation
 from consult.core import audit
 from consult.core.errors import RuleViolation, RuleViolations
 from consult.extensions import db as _db
-from tests.consultations.consultation_support import (
+from tests.helpers import (
     DAY,
     HOUR,
     NOW,
     comment_data,
     consultation_data,
+    count,
+    fresh_database_url,
     make_consultation,
     submit,
 )
-from tests.helpers import count, fresh_database_url
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -5,8 +5,6 @@ show, nor the text of a comment withheld because it contains personal data.
 The comments below carry distinctive private values; then every public page, every public
 API response and every export is rendered, in zh-Hans, zh-Hant and English, and searched."""
 
-# Fixtures are imported from the shared support module; pytest injects them by argument
-# name, which pyflakes reads as redefinitions.
 from __future__ import annotations
 
 import io
@@ -22,15 +20,7 @@ from consult.comments.models import Comment, DuplicateGroup
 from consult.consultations import services as consultation_services
 from consult.core.i18n import to_traditional
 from consult.extensions import db as _db
-from tests.consultations.consultation_support import (
-    DAY,
-    HOUR,
-    NOW,
-    make_consultation,
-    submit,
-    web_comment,
-)
-from tests.helpers import new_client, post
+from tests.helpers import DAY, HOUR, NOW, make_consultation, new_client, post, submit, web_comment
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.feedback import rules
-from tests.consultations.consultation_support import DAY, NOW, SECOND, make_consultation, submit
-from tests.helpers import english
+from tests.helpers import DAY, NOW, SECOND, english, make_consultation, submit
 
 
 def text(response) -> str:

@@ -2,8 +2,6 @@
 clock, the matter's move to "consulting", extending and shortening, deletion, documents and
 offline activities."""
 
-# Fixtures are imported from the shared support module; pytest injects them by argument
-# name, which pyflakes reads as redefinitions.
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -29,7 +27,7 @@ from consult.consultations.models import (
 from consult.core import audit
 from consult.core.errors import RuleViolation
 from consult.core.storage import storage
-from tests.consultations.consultation_support import (
+from tests.helpers import (
     DAY,
     HOUR,
     MINUTE,
@@ -39,11 +37,11 @@ from tests.consultations.consultation_support import (
     SECOND,
     THIRTY_DAYS,
     consultation_data,
+    count,
     docx_bytes,
     make_consultation,
     odt_bytes,
 )
-from tests.helpers import count
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -2,8 +2,6 @@
 the department's screens — the window at its boundaries through the form, moving the
 closing time, deletion, and who may use which staff route."""
 
-# Fixtures are imported from the shared support module; pytest injects them by argument
-# name, which pyflakes reads as redefinitions.
 from __future__ import annotations
 
 import io
@@ -26,7 +24,7 @@ from consult.consultations.models import (
 )
 from consult.core import audit
 from consult.core.storage import storage
-from tests.consultations.consultation_support import (
+from tests.helpers import (
     DAY,
     HOUR,
     MINUTE,
@@ -36,12 +34,17 @@ from tests.consultations.consultation_support import (
     SECOND,
     STAFF_OF_DEPARTMENT,
     THIRTY_DAYS,
+    count,
     docx_bytes,
+    english,
+    field_error,
+    local_input,
+    login,
     make_consultation,
     odt_bytes,
+    post,
     submit,
 )
-from tests.helpers import count, english, field_error, local_input, login, post
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

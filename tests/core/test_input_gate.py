@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from consult.core import values
 from consult.core.errors import Forbidden, NotFound, RuleViolation
-from tests.site.public_data_support import NOW
+from tests.helpers import NOW
 
 REFUSALS = (RuleViolation, Forbidden, NotFound)
 

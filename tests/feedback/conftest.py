@@ -1,11 +1,10 @@
-"""The feedback tests' fixtures: the district of tests/feedback/feedback_support.py."""
+"""The feedback tests' fixtures: the scenario of tests/helpers.py (`build_scenario`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.consultations.consultation_support import HOUR
-from tests.feedback.feedback_support import Scenario, build_scenario
+from tests.helpers import HOUR, Scenario, build_scenario
 
 
 @pytest.fixture

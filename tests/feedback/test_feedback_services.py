@@ -2,7 +2,6 @@
 group at once), answer templates, publishing the feedback, corrections as new report
 versions, the database backstops, the overdue queries and the department boundary."""
 
-# Fixtures imported from the shared support module are redefined as test parameters.
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,17 +20,7 @@ from consult.core import audit
 from consult.core.errors import Forbidden, RuleViolation
 from consult.feedback import rules, services
 from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
-from tests.consultations.consultation_support import (
-    DAY,
-    SECOND,
-)
-from tests.feedback.feedback_support import (
-    ADOPTED,
-    BODIES,
-    NOT_ADOPTED,
-    answer_all,
-)
-from tests.helpers import count
+from tests.helpers import ADOPTED, BODIES, DAY, NOT_ADOPTED, SECOND, answer_all, count
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

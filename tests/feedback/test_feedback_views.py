@@ -3,7 +3,6 @@ published: the role × route matrix, per-comment and bulk answers, a duplicate g
 through its checkbox, publishing refused then accepted, the public page and the receipt, and
 the overdue flag on /manage/."""
 
-# Fixtures imported from the shared support module are redefined as test parameters.
 from __future__ import annotations
 
 import re
@@ -15,9 +14,19 @@ from consult.accounts.models import SYSTEM
 from consult.comments.models import Comment
 from consult.feedback import services
 from consult.feedback.models import AnswerTemplate, FeedbackReport
-from tests.consultations.consultation_support import DAY, HOUR
-from tests.feedback.feedback_support import ADOPTED, BODIES, NOT_ADOPTED, Scenario, answer_all
-from tests.helpers import count, english, login, post
+from tests.helpers import (
+    ADOPTED,
+    BODIES,
+    DAY,
+    HOUR,
+    NOT_ADOPTED,
+    Scenario,
+    answer_all,
+    count,
+    english,
+    login,
+    post,
+)
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

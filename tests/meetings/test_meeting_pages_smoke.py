@@ -13,8 +13,7 @@ from consult.accounts.models import SYSTEM
 from consult.meetings import services as meetings
 from consult.meetings.models import InvitationStatus
 from consult.representatives import services as pool
-from tests.helpers import csrf_token, login
-from tests.meetings.meeting_support import DAY, NOW
+from tests.helpers import DAY, NOW, csrf_token, login
 
 PHONE = "13912345678"
 

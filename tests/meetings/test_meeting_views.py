@@ -16,8 +16,16 @@ from consult.extensions import db as _db
 from consult.meetings import rules
 from consult.meetings import services as meetings
 from consult.meetings.models import Draw, Invitation, Remark
-from tests.helpers import PASSWORD, csrf_token, login
-from tests.meetings.meeting_support import DAY, HOUR, NOW, district, meeting_data
+from tests.helpers import (
+    DAY,
+    HOUR,
+    NOW,
+    PASSWORD,
+    csrf_token,
+    login,
+    meeting_data,
+    meeting_district,
+)
 
 # Distinctive private values, so their absence from a page means something.
 PHONE = "13971234567"
@@ -43,7 +51,7 @@ def new_meeting(department, title: str, *, starts_in=14 * DAY, matter=None, seat
 @pytest.fixture
 def w(db, frozen, create_user, create_department, create_matter):
     frozen(NOW)
-    x = district(
+    x = meeting_district(
         create_user,
         create_department,
         create_matter,

@@ -2,7 +2,6 @@
 after their commit): each kind to the right people, once, in Chinese, with the unsubscribe
 link and List-Unsubscribe headers on subscriber mails, and without anyone else's contact."""
 
-# Fixtures imported from the shared support modules are redefined as test parameters.
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -19,17 +18,24 @@ from consult.notifications import rules, services
 from consult.notifications.models import NotificationLog
 from consult.notifications.rules import NotificationKind
 from consult.representatives import services as pool
-from tests.consultations.consultation_support import (
+from tests.helpers import (
     DAY,
     HOUR,
     MINUTE,
     NOW,
     THIRTY_DAYS,
+    api_call,
+    body,
+    count,
+    local_input,
+    login,
     make_consultation,
+    post,
+    recipients,
     submit,
+    subscribe,
+    unsubscribe_path,
 )
-from tests.helpers import api_call, count, local_input, login, post
-from tests.notifications.notification_support import body, recipients, subscribe, unsubscribe_path
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

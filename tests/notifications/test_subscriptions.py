@@ -3,7 +3,6 @@ confirmation mail before the link is used), the same answer whoever asks, one-cl
 unsubscribe (RFC 8058 POST and the page), tokens kept hashed, the rate limit, the database
 backstops, and the government office's outbox page (admin only, no path traversal)."""
 
-# Fixtures imported from the shared support modules are redefined as test parameters.
 from __future__ import annotations
 
 import re
@@ -14,11 +13,16 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.notifications import rules, services
 from consult.notifications.models import NotificationLog, Subscription
-from tests.consultations.consultation_support import DAY, MINUTE, NOW, make_consultation
-from tests.helpers import count, csrf_token, login
-from tests.notifications.notification_support import (
+from tests.helpers import (
+    DAY,
+    MINUTE,
+    NOW,
     body,
     confirm_path,
+    count,
+    csrf_token,
+    login,
+    make_consultation,
     subscribe,
     token_of,
     unsubscribe_path,

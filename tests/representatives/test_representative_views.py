@@ -18,9 +18,7 @@ from consult.representatives.models import (
     Representative,
     RepresentativeApplication,
 )
-from tests.helpers import csrf_token, login
-from tests.meetings.meeting_support import NOW, TERM
-from tests.notifications.notification_support import body, links, path_of
+from tests.helpers import NOW, TERM, body, csrf_token, links, login, path_of
 
 PHONE = "13955501234"
 EMAIL = "roster.private.4321@example.test"

@@ -18,9 +18,7 @@ from consult.core import files
 from consult.core.i18n import to_traditional
 from consult.feedback.models import FeedbackReport, ReportStatus
 from consult.site import feeds, freshness
-from tests.consultations.consultation_support import make_consultation
-from tests.helpers import login
-from tests.site.public_data_support import DAY, HOUR, IP, NOW, PHONE, assert_no_private
+from tests.helpers import DAY, HOUR, IP, NOW, PHONE, assert_no_private, login, make_consultation
 
 A = "{http://www.w3.org/2005/Atom}"
 FEEDS = ("consultations", "feedback", "meetings")

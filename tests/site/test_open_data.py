@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.site import opendata
-from tests.site.public_data_support import (
+from tests.helpers import (
     ADOPT_REASON,
     ANON_BODY,
     DAY,
