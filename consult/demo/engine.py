@@ -96,7 +96,7 @@ class _Plan:
         self.skipped = 0
 
     def at(self, day: date, hhmm: str) -> datetime:
-        return story.Clock(self.now, self.zone, day.year).at(day, hhmm)
+        return story.local(day, hhmm, self.zone)
 
     def add(self, when: datetime, action: Callable[[], None]) -> None:
         self.events.append((when, len(self.events), action))

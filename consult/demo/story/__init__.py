@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from consult.demo.story import schema
-from consult.demo.story.when import Clock, StoryError, When
+from consult.demo.story.when import Clock, StoryError, When, local
 
-__all__ = ["Clock", "Story", "StoryError", "When", "load", "parse", "whens"]
+__all__ = ["Clock", "Story", "StoryError", "When", "load", "local", "parse", "whens"]
 
 DOMAINS: dict[str, type[BaseModel]] = {
     "accounts": schema.Accounts,

@@ -44,6 +44,11 @@ class StoryError(ValueError):
     entry."""
 
 
+def local(day: date, hhmm_text: str, zone: tzinfo) -> datetime:
+    """A local day and "HH:MM" → UTC."""
+    return datetime.combine(day, hhmm(hhmm_text), zone).astimezone(UTC)
+
+
 def hhmm(text: str) -> time:
     """ "14:30" → 14:30."""
     if not re.fullmatch(r"\d\d:\d\d", text):
@@ -137,10 +142,6 @@ class Clock:
     def of_year(self, offset: int) -> Clock:
         """The clock of a table dated `offset` years from this year."""
         return replace(self, year=self.today.year + offset)
-
-    def at(self, day: date, hhmm_text: str) -> datetime:
-        """A local day and "HH:MM" → UTC."""
-        return datetime.combine(day, hhmm(hhmm_text), self.zone).astimezone(UTC)
 
     def day(self, when: When) -> date:
         if when.anchor == "calendar":
