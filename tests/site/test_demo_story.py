@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import BaseModel
 
 from consult.demo import story
 from consult.demo.story import schema
@@ -22,22 +21,6 @@ SEEDED = [
     datetime(2028, 2, 29, 1, 30, tzinfo=UTC),
     datetime(2027, 3, 7, 14, 40, tzinfo=UTC),
 ]
-
-
-def _texts(value):
-    """Every string a story file holds."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _texts(getattr(value, name))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _texts(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _texts(item)
 
 
 def test_every_story_file_parses_and_its_names_point_somewhere():
@@ -63,7 +46,8 @@ def test_every_date_resolves_and_every_year_is_filled(now):
             for offset in (-1, 0, 1):  # a table's year: last, this or next
                 resolve = cal.of_year(offset).moment if when.is_moment else cal.of_year(offset).day
                 resolve(when)
-        for text in _texts(getattr(tale, domain)):
+        texts = [x for x in story.leaves(getattr(tale, domain)) if isinstance(x, str)]
+        for text in texts:
             filled = cal.text(text)
             assert "{Y" not in filled, (domain, text[:40])
             if "{" in filled:  # the closing day of an extended window; a document address

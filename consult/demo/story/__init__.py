@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from consult.demo.story import schema
 from consult.demo.story.when import Clock, StoryError, When, local
 
-__all__ = ["Clock", "Story", "StoryError", "When", "load", "local", "parse", "whens"]
+__all__ = ["Clock", "Story", "StoryError", "When", "leaves", "load", "local", "parse", "whens"]
 
 DOMAINS: dict[str, type[BaseModel]] = {
     "accounts": schema.Accounts,
@@ -114,19 +114,24 @@ def _placed(domain: str, data: dict[str, Any], model: BaseModel) -> BaseModel:
     return walk(model, ())
 
 
-def whens(value: Any) -> Iterator[When]:
-    """Every date and moment in a story file (for the tests)."""
-    if isinstance(value, When):
-        yield value
-    elif isinstance(value, BaseModel):
+def leaves(value: Any) -> Iterator[Any]:
+    """Every value a story file holds: texts, numbers, dates (for the tests)."""
+    if isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            yield from whens(getattr(value, name))
+            yield from leaves(getattr(value, name))
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from whens(item)
+            yield from leaves(item)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from whens(item)
+            yield from leaves(item)
+    else:
+        yield value
+
+
+def whens(value: Any) -> Iterator[When]:
+    """Every date and moment in a story file."""
+    return (leaf for leaf in leaves(value) if isinstance(leaf, When))
 
 
 def read(domain: str) -> dict[str, Any]:
