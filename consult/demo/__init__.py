@@ -1,6 +1,6 @@
 """The 东湖区 demo (`flask seed-demo`): an engine that replays a year's story through the
-services under a frozen clock (`engine`), the story itself, and a mass consultation's
-generated comments (`crowd`)."""
+services under a frozen clock (`engine`), the story itself as data, one TOML file per domain
+(`story`), and the generator of a mass consultation's comments (`crowd`)."""
 
 from consult.demo.engine import (
     DEMO_PASSWORD,

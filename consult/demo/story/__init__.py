@@ -27,6 +27,7 @@ DOMAINS: dict[str, type[BaseModel]] = {
     "representatives": schema.Pool,
     "meetings": schema.Meetings,
     "feedback": schema.Feedback,
+    "crowd": schema.Crowd,
 }
 
 
@@ -39,6 +40,7 @@ class Story:
     representatives: schema.Pool
     meetings: schema.Meetings
     feedback: schema.Feedback
+    crowd: schema.Crowd
 
 
 def _label(node: Any) -> str:

@@ -3,6 +3,7 @@ do not parse and names that point nowhere are errors that name the file and the 
 
 from __future__ import annotations
 
+import string
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -214,8 +215,8 @@ class Gathering(At):
     minutes: Text
 
 
-class Crowd(Entry):
-    days: int  # the comments of the consultation's first `days` days (consult/demo/crowd.py)
+class CrowdDraw(Entry):
+    days: int  # the comments of the consultation's first `days` days (crowd.toml)
     seed: int
 
 
@@ -240,7 +241,7 @@ class Consultation(Entry):
     created: At  # the officer prepares it before it opens
     closes: At
     contact: str
-    crowd: Crowd | None = None
+    crowd: CrowdDraw | None = None
     draft: Text
     explanation: Text
     extension: Extension | None = None
@@ -481,3 +482,65 @@ class Feedback(Entry):
     partly_answered: list[str]
     answers: list[Answer] = Field(min_length=1)
     drafts: list[Drafts] = []
+
+
+# --- crowd.toml ----------------------------------------------------------------------------
+
+
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def _words(text: str) -> str:
+    fields = {
+        name for _text, name, _spec, _conv in string.Formatter().parse(text) if name is not None
+    }
+    if not fields <= {"e", "n"}:
+        raise ValueError(f"{text!r}: a crowd's text names {{e}} (an estate) or {{n}} (a number)")
+    return text
+
+
+Words = Annotated[str, AfterValidator(_words)]  # may name {e} (an estate) and {n} (a number)
+
+
+class Campaign(Entry):
+    name: str
+    count: int
+    personal: Share  # the share that open with a line of their own
+    shown: Share  # the share that show the writer's name
+    clause: int
+    text: str
+    openings: list[Words] = Field(min_length=1)
+
+
+class Topic(Entry):
+    article: str
+    clause: int
+    topic: str
+    remarks: list[Words] = Field(min_length=1)
+
+
+class Own(Entry):
+    count: int
+    shown: Share
+    articles: list[int] = Field(min_length=1)  # how many articles a comment remarks on
+    selves: list[Words] = Field(min_length=1)
+    topics: list[Topic] = Field(min_length=1)
+
+
+class Hotline(Entry):
+    calls: int  # in each of the two imports
+    at: HHMM
+    clause: int
+    titles: list[str] = Field(min_length=1)
+    text: str
+    openings: list[Words] = Field(min_length=1)
+
+
+class Crowd(Entry):
+    surnames: str = Field(min_length=1)
+    given_names: list[str] = Field(min_length=1)
+    estates: list[str] = Field(min_length=1)
+    closings: list[str] = Field(min_length=1)
+    campaigns: list[Campaign]
+    own: Own
+    hotline: Hotline
