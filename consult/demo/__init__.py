@@ -10,10 +10,12 @@ from consult.demo.engine import (
     seed_demo,
     summary,
 )
+from consult.demo.story import StoryError
 
 __all__ = [
     "DEMO_PASSWORD",
     "DemoDataExists",
+    "StoryError",
     "clear_database",
     "database_has_data",
     "seed_demo",

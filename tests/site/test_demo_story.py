@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
+from consult.accounts.models import User
 from consult.demo import story
 from consult.demo.story import schema
 from consult.demo.story.when import Clock, StoryError, parse
@@ -169,3 +171,20 @@ def test_a_day_missing_from_the_year_names_its_entry():
         StoryError, match=r"representatives.toml: people\[3\] \(万国平\)\.term_ends"
     ):
         Clock.seeded(datetime(2027, 5, 1, tzinfo=UTC), ZONE).day(pool.people[3].term_ends)
+
+
+def test_seed_demo_reports_a_broken_story_and_seeds_nothing(runner, db, monkeypatch):
+    data = _raw("meetings")
+    data["meetings"][5]["deadline"] = "next halfhour"
+    read = story.read
+    monkeypatch.setattr(
+        story, "read", lambda domain: data if domain == "meetings" else read(domain)
+    )
+    story.load.cache_clear()
+    try:
+        result = runner.invoke(args=["seed-demo"])
+    finally:
+        story.load.cache_clear()
+    assert result.exit_code == 1
+    assert "error: the demo's story: consult/demo/story/meetings.toml: meetings[5]" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
