@@ -15,13 +15,18 @@ from pydantic import (
     model_validator,
 )
 
-from consult.accounts.models import Role
-from consult.catalogue.models import MatterStatus, ProcedureKind
-from consult.comments.models import CommentSource, Disposition, HideReason
-from consult.consultations.models import ActivityKind
+from consult.accounts.models import ROLE_VALUES, Role
+from consult.catalogue.models import PROCEDURE_VALUES, STATUS_VALUES
+from consult.comments.models import (
+    DISPOSITION_VALUES,
+    HIDE_REASON_VALUES,
+    SOURCE_VALUES,
+    CommentSource,
+)
+from consult.consultations.models import ACTIVITY_VALUES
 from consult.demo.story.when import When, check_years, hhmm, parse
-from consult.meetings.models import MeetingKind
-from consult.representatives.models import Category, RepresentativeStatus
+from consult.meetings.models import KIND_VALUES
+from consult.representatives.models import CATEGORY_VALUES, REP_STATUS_VALUES
 
 
 def _one_of(values: tuple[str, ...]) -> Any:
@@ -31,10 +36,6 @@ def _one_of(values: tuple[str, ...]) -> Any:
         return value
 
     return Annotated[str, AfterValidator(check)]
-
-
-def _values(enum: Any) -> tuple[str, ...]:
-    return tuple(member.value for member in enum)
 
 
 def _time(value: str) -> str:
@@ -51,16 +52,16 @@ Day = Annotated[When, PlainValidator(lambda value: parse(value, moment=False))]
 Moment = Annotated[When, PlainValidator(lambda value: parse(value, moment=True))]
 HHMM = Annotated[str, AfterValidator(_time)]
 Text = Annotated[str, AfterValidator(check_years)]  # may name years: {Y}, {Y+1}, {Y-1}
-Procedure = _one_of(_values(ProcedureKind))
-CategoryName = _one_of(_values(Category))
-RoleName = _one_of(_values(Role))
-StatusName = _one_of(_values(MatterStatus))
-ActivityName = _one_of(_values(ActivityKind))
-HideReasonName = _one_of(_values(HideReason))
-SourceName = _one_of(tuple(s for s in _values(CommentSource) if s != CommentSource.MEETING))
-MeetingKindName = _one_of(_values(MeetingKind))
-RepresentativeStatusName = _one_of(_values(RepresentativeStatus))
-DispositionName = _one_of(_values(Disposition))
+Procedure = _one_of(PROCEDURE_VALUES)
+CategoryName = _one_of(CATEGORY_VALUES)
+RoleName = _one_of(ROLE_VALUES)
+StatusName = _one_of(STATUS_VALUES)
+ActivityName = _one_of(ACTIVITY_VALUES)
+HideReasonName = _one_of(HIDE_REASON_VALUES)
+SourceName = _one_of(tuple(s for s in SOURCE_VALUES if s != CommentSource.MEETING))
+MeetingKindName = _one_of(KIND_VALUES)
+RepresentativeStatusName = _one_of(REP_STATUS_VALUES)
+DispositionName = _one_of(DISPOSITION_VALUES)
 
 
 class Entry(BaseModel):
@@ -286,7 +287,7 @@ class Comment(At):
             raise ValueError("before and after go with a campaign")
         if (self.source == "online") != (self.entered is None):
             raise ValueError("an offline comment needs `entered` (and an online one has none)")
-        if self.activity is not None and self.source not in _values(ActivityKind):
+        if self.activity is not None and self.source not in ACTIVITY_VALUES:
             raise ValueError("only a symposium, hearing or field visit has an activity")
         return self
 
