@@ -1,7 +1,8 @@
 """The demo's story as data, one TOML file per domain: the accounts, the catalogues, the
-consultations and their comments, the representative pool, its meetings and the feedback. Every
-date is counted from the day the demo is seeded (`when` says how they are written). Each file is
-checked when it is read (`schema`): an error names the file and the entry."""
+consultations and their comments (and the words of a mass consultation's crowd), the
+representative pool, its meetings and the feedback. Every date is counted from the day the demo
+is seeded (`when` says how they are written). Each file is checked when it is read (`schema`):
+an error names the file and the entry."""
 
 from __future__ import annotations
 
