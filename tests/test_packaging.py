@@ -1,5 +1,5 @@
 """A wheel (or `pip install .`) gives a working site in Chinese: the build compiles the
-message catalogues and carries the templates, static files and migrations."""
+message catalogues and carries the templates, static files, migrations and the demo's story."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ with app.app_context():
 page = app.test_client().get("/").get_data(as_text=True)
 print("首页" in page, "决策事项目录" in page, "Decision catalogue" in page)
 print(app.test_client().get("/static/css/site.css").status_code)
+from consult.demo import story
+print(len(story.load().consultations.consultations))
 """
 
 
@@ -77,6 +79,10 @@ def test_the_wheel_carries_compiled_catalogues_templates_static_and_migrations(w
     assert "consult/_site/static/css/site.css" in names
     assert "consult/_site/migrations/env.py" in names
     assert "config.py" in names
+    # The demo's story, one file per domain, read by `flask seed-demo` from the package.
+    story = sorted(path.name for path in (ROOT / "consult/demo/story").glob("*.toml"))
+    assert len(story) >= 7
+    assert {f"consult/demo/story/{name}" for name in story} <= names
 
 
 def test_an_installed_wheel_serves_the_chinese_site(wheel, tmp_path):
@@ -105,6 +111,7 @@ def test_an_installed_wheel_serves_the_chinese_site(wheel, tmp_path):
         capture_output=True,
         text=True,
     )
-    chinese, catalogue, english, css = result.stdout.split()
+    chinese, catalogue, english, css, consultations = result.stdout.split()
     assert (chinese, catalogue, english) == ("True", "True", "False"), result.stdout
     assert css == "200"
+    assert consultations == "9"  # the demo's story files came with the package

@@ -1,6 +1,6 @@
 """The 东湖区 demo (`flask seed-demo`): an engine that replays a year's story through the
-services under a frozen clock (`engine`), the story itself, and a mass consultation's
-generated comments (`crowd`)."""
+services under a frozen clock (`engine`), the story itself as data, one TOML file per domain
+(`story`), and the generator of a mass consultation's comments (`crowd`)."""
 
 from consult.demo.engine import (
     DEMO_PASSWORD,
@@ -10,10 +10,12 @@ from consult.demo.engine import (
     seed_demo,
     summary,
 )
+from consult.demo.story import StoryError
 
 __all__ = [
     "DEMO_PASSWORD",
     "DemoDataExists",
+    "StoryError",
     "clear_database",
     "database_has_data",
     "seed_demo",

@@ -50,6 +50,10 @@ def register(app: Flask) -> None:
             return
         try:
             result = demo.seed_demo()
+        except demo.StoryError as exc:  # a story file says what cannot be replayed
+            db.session.rollback()
+            click.echo(f"error: the demo's story: {exc}", err=True)
+            sys.exit(1)
         except DomainError as exc:  # a service refused one of the demo's steps: a bug here
             db.session.rollback()
             field = f"{exc.field}: " if getattr(exc, "field", None) else ""

@@ -491,7 +491,7 @@ def test_reset_replaces_everything(seeded, runner, db, create_user):
     db.session.expire_all()
     assert db.session.scalar(sa.select(User).where(User.email == "stranger@example.test")) is None
     assert count(db, DecisionMatter) == matters
-    assert count(db, User) == len(demo.engine.USERS)
+    assert count(db, User) == len(demo.story.load().accounts.users)
 
 
 def test_refuses_production_unless_asked(runner, db, monkeypatch):

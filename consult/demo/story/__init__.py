@@ -1,18 +1,229 @@
-"""The demo's story as data, one TOML file per domain. Dates are relative: a day written
-"MM-DD" falls in the year the file or table says (the current year unless stated)."""
+"""The demo's story as data, one TOML file per domain: the accounts, the catalogues, the
+consultations and their comments (and the words of a mass consultation's crowd), the
+representative pool, its meetings and the feedback. Every date is counted from the day the demo
+is seeded (`when` says how they are written). Each file is checked when it is read (`schema`):
+an error names the file and the entry."""
 
 from __future__ import annotations
 
+import functools
 import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
 
-def load(domain: str) -> dict[str, Any]:
-    return tomllib.loads(resources.files(__name__).joinpath(f"{domain}.toml").read_text("utf-8"))
+from consult.demo.story import schema
+from consult.demo.story.when import Clock, StoryError, When, local
+
+__all__ = ["Clock", "Story", "StoryError", "When", "leaves", "load", "local", "parse", "whens"]
+
+DOMAINS: dict[str, type[BaseModel]] = {
+    "accounts": schema.Accounts,
+    "catalogue": schema.Catalogue,
+    "consultations": schema.Consultations,
+    "comments": schema.Comments,
+    "representatives": schema.Pool,
+    "meetings": schema.Meetings,
+    "feedback": schema.Feedback,
+    "crowd": schema.Crowd,
+}
 
 
-def month_day(text: str) -> tuple[int, int]:
-    """ "MM-DD" → (month, day)."""
-    month, day = text.split("-")
-    return int(month), int(day)
+@dataclass(frozen=True)
+class Story:
+    accounts: schema.Accounts
+    catalogue: schema.Catalogue
+    consultations: schema.Consultations
+    comments: schema.Comments
+    representatives: schema.Pool
+    meetings: schema.Meetings
+    feedback: schema.Feedback
+    crowd: schema.Crowd
+
+
+def _label(node: Any) -> str:
+    """What names an entry in a message: its key, name or title."""
+    if isinstance(node, dict):
+        for key in ("key", "name", "title", "consultation"):
+            if isinstance(node.get(key), str):
+                text = node[key]
+                return f" ({text[:24]}…)" if len(text) > 24 else f" ({text})"
+    return ""
+
+
+def _where(domain: str, data: Any, loc: tuple[Any, ...]) -> str:
+    """`consultations[6] (parking).remarks[2] (孙丽).day` from a location in the file."""
+    parts: list[str] = []
+    node = data
+    for step in loc:
+        if isinstance(step, int) and isinstance(node, list) and parts:
+            node = node[step] if step < len(node) else None
+            parts[-1] += f"[{step}]{_label(node)}"
+        elif isinstance(node, dict) and step in node:
+            node = node[step]
+            parts.append(str(step))
+        elif isinstance(step, str) and step[:1].isupper():
+            continue  # a union's member, e.g. "Drawn": not a key of the file
+        else:
+            parts.append(str(step))
+            node = None
+    return f"consult/demo/story/{domain}.toml: {'.'.join(parts) or '(top)'}"
+
+
+def parse(domain: str, data: dict[str, Any]) -> BaseModel:
+    """Check one file's data against its schema."""
+    model = DOMAINS[domain]
+    shaped: dict[str, Any] = data
+    if domain == "comments":
+        rest = {k: v for k, v in data.items() if k != "campaigns"}
+        shaped = {"campaigns": data.get("campaigns", {}), "by_consultation": rest}
+    try:
+        parsed = model.model_validate(shaped)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors(include_url=False):
+            loc = tuple(error["loc"])
+            if domain == "comments" and loc[:1] == ("by_consultation",):
+                loc = loc[1:]
+            lines.append(f"{_where(domain, data, loc)}: {error['msg']}")
+        raise StoryError("\n".join(lines)) from None
+    return _placed(domain, data, parsed)
+
+
+def _placed(domain: str, data: dict[str, Any], model: BaseModel) -> BaseModel:
+    """Each date learns where it stands, for the errors that only resolving finds (02-29)."""
+
+    def walk(value: Any, loc: tuple[Any, ...]) -> Any:
+        if isinstance(value, When):
+            return replace(value, where=_where(domain, data, loc))
+        if isinstance(value, BaseModel):
+            changes = {
+                name: walk(getattr(value, name), (*loc, name)) for name in type(value).model_fields
+            }
+            return value.model_copy(update=changes)
+        if isinstance(value, list):
+            return [walk(item, (*loc, n)) for n, item in enumerate(value)]
+        if isinstance(value, dict):
+            return {k: walk(v, (*loc, k)) for k, v in value.items()}
+        return value
+
+    if domain == "comments":
+        assert isinstance(model, schema.Comments)
+        by = {key: walk(items, (key,)) for key, items in model.by_consultation.items()}
+        return model.model_copy(update={"by_consultation": by})
+    return walk(model, ())
+
+
+def leaves(value: Any) -> Iterator[Any]:
+    """Every value a story file holds: texts, numbers, dates (for the tests)."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from leaves(getattr(value, name))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from leaves(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from leaves(item)
+    else:
+        yield value
+
+
+def whens(value: Any) -> Iterator[When]:
+    """Every date and moment in a story file."""
+    return (leaf for leaf in leaves(value) if isinstance(leaf, When))
+
+
+def read(domain: str) -> dict[str, Any]:
+    text = resources.files(__name__).joinpath(f"{domain}.toml").read_text("utf-8")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StoryError(f"consult/demo/story/{domain}.toml: {exc}") from None
+
+
+@functools.cache
+def load() -> Story:
+    """Every story file, checked, and checked against each other."""
+    story = Story(**{domain: parse(domain, read(domain)) for domain in DOMAINS})
+    check_references(story)
+    return story
+
+
+def check_references(story: Story) -> None:
+    """Names in one file that must stand in another (or elsewhere in the same one)."""
+    problems: list[str] = []
+
+    def need(where: str, name: str | None, known: Any, what: str) -> None:
+        if name is not None and name not in known:
+            problems.append(f"consult/demo/story/{where}: {name!r} is no {what}")
+
+    departments = {d.short_name for d in story.accounts.departments}
+    accounts = {u.key for u in story.accounts.users}
+    people = {p.name for p in story.representatives.people}
+    matters = {y.year: [m.title for m in y.matters] for y in story.catalogue.years}
+    consultations = {c.key: c for c in story.consultations.consultations}
+
+    def matter(where: str, prefix: str | None, year: int) -> None:
+        if prefix is not None and not any(t.startswith(prefix) for t in matters.get(year, [])):
+            problems.append(
+                f"consult/demo/story/{where}: no matter of year {year:+d} starts with {prefix!r}"
+            )
+
+    for u in story.accounts.users:
+        need(f"accounts.toml: users ({u.key})", u.department, departments, "department")
+    linked: list[str] = []
+    for y in story.catalogue.years:
+        for m in y.matters:
+            where = f"catalogue.toml: matters ({m.title[:24]})"
+            need(where, m.department, departments, "department")
+            for a in m.adjustments:
+                need(where, a.department, departments, "department")
+            need(where, m.consultation, consultations, "consultation in consultations.toml")
+            if m.consultation:
+                linked.append(m.consultation)
+    for key in consultations:
+        if linked.count(key) != 1:
+            problems.append(
+                f"consult/demo/story/consultations.toml: {key!r} is the consultation of "
+                f"{linked.count(key)} matters in catalogue.toml (one is needed)"
+            )
+    for key, said in story.comments.by_consultation.items():
+        need("comments.toml", key, consultations, "consultation in consultations.toml")
+        gatherings = {g.key for g in consultations[key].gatherings} if key in consultations else ()
+        for n, c in enumerate(said):
+            where = f"comments.toml: {key}[{n}] ({c.name})"
+            need(where, c.campaign, story.comments.campaigns, "campaign")
+            need(where, c.activity, gatherings, f"gathering of {key}")
+            need(where, c.account, accounts, "account in accounts.toml")
+    for p in story.representatives.people:
+        need(f"representatives.toml: people ({p.name})", p.account, accounts, "account")
+    for change in story.representatives.status_changes:
+        need("representatives.toml: status_changes", change.name, people, "representative")
+    for conflict in story.representatives.conflicts:
+        need("representatives.toml: conflicts", conflict.name, people, "representative")
+        matter("representatives.toml: conflicts", conflict.matter, 0)
+    for a in story.representatives.applications:
+        need("representatives.toml: applications", a.account, accounts, "account")
+    for m in story.meetings.meetings:
+        where = f"meetings.toml: meetings ({m.key})"
+        need(where, m.department, departments, "department")
+        need(where, m.organiser, accounts, "account in accounts.toml")
+        for item in m.agenda:
+            matter(where, item.matter, item.matter_year)
+        replied = [r.who for r in m.replies if r.who != "*"]
+        named = [*m.invited, *replied, *(x.who for x in (*m.arrivals, *m.remarks)), *m.no_shows]
+        for who in named:
+            if isinstance(who, str):
+                need(where, who, people, "representative in representatives.toml")
+    feedback = story.feedback
+    for key in (*feedback.published, *feedback.partly_answered):
+        need("feedback.toml", key, consultations, "consultation in consultations.toml")
+    for drafts in feedback.drafts:
+        need("feedback.toml: drafts", drafts.consultation, consultations, "consultation")
+        need("feedback.toml: drafts", drafts.by, accounts, "account in accounts.toml")
+    if problems:
+        raise StoryError("\n".join(problems))
