@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from consult.api import bp
+from consult.api import bp, listed
 from consult.api.spec import operation
 from consult.core.time import local_zone, today_in
 from consult.meetings import services as meetings
@@ -29,11 +29,9 @@ def list_representatives(query: schemas.RepresentativeQuery):
     ]
     stats = meetings.figures()["per_representative"]
     shown = everyone[(query.page - 1) * query.per_page : query.page * query.per_page]
-    return {
-        "items": [
-            services.public_record(r, stats.get(r.id, NO_FIGURES), today=today) for r in shown
-        ],
-        "total": len(everyone),
-        "page": query.page,
-        "per_page": query.per_page,
-    }
+    return listed(
+        [services.public_record(r, stats.get(r.id, NO_FIGURES), today=today) for r in shown],
+        len(everyone),
+        query.page,
+        query.per_page,
+    )

@@ -23,7 +23,7 @@ from consult.consultations.models import (
     WindowChange,
 )
 from consult.core import audit, files, values
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.errors import Forbidden, RuleViolation, found
 from consult.core.storage import storage
 from consult.core.time import local_date_of, now_utc, require_aware
 from consult.extensions import db
@@ -356,10 +356,7 @@ def record_activity(
 
 
 def get_consultation(consultation_id: int) -> Consultation:
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        raise NotFound(_l("No such consultation."))
-    return consultation
+    return found(db.session.get(Consultation, consultation_id), _l("No such consultation."))
 
 
 def list_by_status(status: str | None, now: datetime) -> sa.Select:

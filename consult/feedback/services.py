@@ -23,7 +23,7 @@ from consult.comments.models import Comment, Disposition
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.core import audit, files, ids, values
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.errors import Forbidden, RuleViolation, found
 from consult.core.forms import db_int
 from consult.core.time import now_utc
 from consult.core.urls import public_url
@@ -434,10 +434,7 @@ def latest_ready_report(consultation: Consultation) -> FeedbackReport | None:
 
 
 def get_report(report_id: int) -> FeedbackReport:
-    report = db.session.get(FeedbackReport, report_id)
-    if report is None:
-        raise NotFound()
-    return report
+    return found(db.session.get(FeedbackReport, report_id))
 
 
 # --- the PDF report ----------------------------------------------------------------------
