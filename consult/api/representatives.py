@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
 from consult.api import bp, listed
 from consult.api.spec import operation
-from consult.core.time import local_zone, today_in
+from consult.core.time import local_today
 from consult.meetings import services as meetings
 from consult.representatives import schemas, services
 
@@ -23,7 +21,7 @@ NO_FIGURES = {"invited": 0, "accepted": 0, "attended": 0, "rate": None}
     cached=True,
 )
 def list_representatives(query: schemas.RepresentativeQuery):
-    today = today_in(local_zone(current_app.config["TIMEZONE"]))
+    today = local_today()
     everyone = [
         r for r in services.roster(today) if query.category is None or r.category == query.category
     ]

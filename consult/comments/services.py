@@ -29,7 +29,7 @@ from consult.core import audit, files, ids, values
 from consult.core.errors import Forbidden, RuleViolation, RuleViolations, Violations, found
 from consult.core.forms import MAX_DB_INT
 from consult.core.paging import Page
-from consult.core.time import local_zone, now_utc, require_aware
+from consult.core.time import configured_zone, now_utc, require_aware
 from consult.extensions import db
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,7 @@ def _clause_number(clause: Any) -> int | None:
 
 
 def _receipt_year(now: datetime) -> int:
-    zone = local_zone(current_app.config["TIMEZONE"]) if has_app_context() else local_zone()
-    return now.astimezone(zone).year
+    return now.astimezone(configured_zone()).year
 
 
 @dataclass
@@ -321,8 +320,7 @@ def submit_comment(consultation: Consultation, data: dict[str, Any], **options: 
 
 
 def _local_text(moment: datetime) -> str:
-    zone = local_zone(current_app.config["TIMEZONE"]) if has_app_context() else local_zone()
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(configured_zone()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _require_manager(actor: User | None, consultation: Consultation) -> None:

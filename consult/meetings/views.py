@@ -26,7 +26,7 @@ from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, choices, db_int, show_violation
+from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
 from consult.core.mail import send
 from consult.core.time import from_local, now_utc, to_local_input
 from consult.core.urls import public_url
@@ -601,9 +601,7 @@ def draw(meeting_id: int):
 @manage_bp.post("/meetings/<int:meeting_id>/attendance")
 def close_attendance(meeting_id: int):
     meeting = _managed(meeting_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
+    sent_or_400(ActionForm())
     if carry_out(None, lambda: services.close_attendance(meeting, actor=current_user)):
         flash(_("Attendance has been recorded."), "success")
     return _back(meeting, "#invitations")

@@ -26,7 +26,7 @@ from consult.core.auth import admin_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import carry_out, choices, db_int
 from consult.core.mail import send
-from consult.core.time import local_zone, today_in
+from consult.core.time import local_today
 from consult.extensions import db, limiter
 from consult.meetings import services as meetings
 from consult.meetings.models import Invitation, Meeting
@@ -53,10 +53,6 @@ bp = Blueprint("representatives", __name__)
 admin_bp = Blueprint("admin_representatives", __name__, url_prefix="/admin/representatives")
 
 
-def _today() -> date:
-    return today_in(local_zone(current_app.config["TIMEZONE"]))
-
-
 def _default_term(today: date) -> tuple[date, date]:
     return today, date(today.year + 2, 12, 31)
 
@@ -66,7 +62,7 @@ def _default_term(today: date) -> tuple[date, date]:
 
 @bp.get("/representatives")
 def roster():
-    today = _today()
+    today = local_today()
     category = request.args.get("category")
     if category not in CATEGORY_VALUES:
         category = None
@@ -144,7 +140,7 @@ def apply():
             may_apply=True,
             applications=[],
             representative=None,
-            today=_today(),
+            today=local_today(),
         ), (422 if form.errors else 200)
     form = ApplicationForm()
     may_apply = current_user.role in (Role.RESIDENT, Role.REPRESENTATIVE)
@@ -167,7 +163,7 @@ def apply():
         may_apply=may_apply,
         applications=_my_applications(),
         representative=services.representative_for(current_user),
-        today=_today(),
+        today=local_today(),
     ), (422 if form.errors else 200)
 
 
@@ -222,7 +218,7 @@ def pool():
         statuses=REP_STATUS_VALUES,
         per_rep=meetings.figures()["per_representative"],
         pending=_pending_count(),
-        today=_today(),
+        today=local_today(),
     )
 
 
@@ -230,7 +226,7 @@ def pool():
 def add():
     form = RepresentativeForm()
     if request.method == "GET":
-        form.term_start.data, form.term_end.data = _default_term(_today())
+        form.term_start.data, form.term_end.data = _default_term(local_today())
 
     def add_to_pool() -> Representative:
         user_id = None
@@ -310,7 +306,7 @@ def _detail_page(rep: Representative, status_form=None, conflict_form=None, stat
         status_form=status_form or StatusForm(prefix="status"),
         conflict_form=conflict_form or _conflict_form(),
         pending=_pending_count(),
-        today=_today(),
+        today=local_today(),
     ), status_code
 
 
@@ -375,7 +371,7 @@ def _applications_page(failed: dict[int, DecideForm] | None = None, status_code:
             .limit(30)
         )
     )
-    start, end = _default_term(_today())
+    start, end = _default_term(local_today())
     forms = {}
     for a in pending:
         if failed and a.id in failed:

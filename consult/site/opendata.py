@@ -37,7 +37,7 @@ from consult.consultations.schemas import ConsultationRecord
 from consult.core import http
 from consult.core.forms import db_int
 from consult.core.schemas import field_notes
-from consult.core.time import local_zone, now_utc
+from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
 from consult.meetings import services as meeting_services
 from consult.meetings.models import Invitation, Meeting
@@ -97,7 +97,7 @@ def _fetch_catalogue(after: Key, limit: int, now: datetime):
             )
         )
     matters = list(db.session.scalars(stmt.limit(limit)))
-    today = now.astimezone(local_zone(current_app.config["TIMEZONE"])).date()
+    today = local_date_of(now)
     records = [catalogue_services.public_record(m, today=today) for m in matters]
     return records, ((matters[-1].year, matters[-1].number) if matters else None)
 
