@@ -10,7 +10,7 @@ import logging
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
@@ -87,6 +87,30 @@ def _duplicate_target(comment: Comment, ref: Any) -> int | None:
     return target.id
 
 
+class _Answer(NamedTuple):
+    disposition: str
+    reason: str | None
+    duplicate_of: int | None
+
+
+def _checked_answer(comment: Comment, data: dict[str, Any]) -> _Answer:
+    """The answer `data` gives `comment`, checked."""
+    disposition = data.get("disposition")
+    reason = rules.check_disposition(disposition, data.get("reason"))
+    duplicate_of = _duplicate_target(comment, data.get("duplicate_of"))
+    if duplicate_of is not None and disposition != Disposition.NOT_APPLICABLE:
+        raise RuleViolation(
+            "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
+        )
+    return _Answer(disposition, reason, duplicate_of)
+
+
+def _answer(comment: Comment, answer: _Answer, actor: User | None, now: datetime) -> None:
+    comment.disposition, comment.disposition_reason, comment.duplicate_of_id = answer
+    comment.disposed_at, comment.disposed_by_id = now, getattr(actor, "id", None)
+    db.session.flush()
+
+
 def dispose_comment(
     comment: Comment, data: dict[str, Any], *, actor: User | None, now: datetime | None = None
 ) -> Comment:
@@ -95,27 +119,16 @@ def dispose_comment(
     _require_manager(actor, consultation)
     now = now or now_utc()
     _require_answerable(consultation, now)
-    disposition = data.get("disposition")
-    reason = rules.check_disposition(disposition, data.get("reason"))
-    duplicate_of = _duplicate_target(comment, data.get("duplicate_of"))
-    if duplicate_of is not None and disposition != Disposition.NOT_APPLICABLE:
-        raise RuleViolation(
-            "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
-        )
+    answer = _checked_answer(comment, data)
     old = (comment.disposition, comment.disposition_reason)
-    comment.disposition = disposition
-    comment.disposition_reason = reason
-    comment.duplicate_of_id = duplicate_of
-    comment.disposed_at = now
-    comment.disposed_by_id = getattr(actor, "id", None)
-    db.session.flush()
-    if old != (disposition, reason):
+    _answer(comment, answer, actor, now)
+    if old != (answer.disposition, answer.reason):
         audit.record(
             comment,
             "disposed",
             actor=actor,
             now=now,
-            details={"disposition": disposition, "previous": old[0]},
+            details={"disposition": answer.disposition, "previous": old[0]},
         )
     return comment
 
@@ -349,25 +362,16 @@ def correct_disposition(
     _require_manager(actor, consultation)
     if consultation.feedback_published_at is None:
         return dispose_comment(comment, data, actor=actor, now=now)
-    disposition = data.get("disposition")
-    reason = rules.check_disposition(disposition, data.get("reason"))
-    duplicate_of = _duplicate_target(comment, data.get("duplicate_of"))
-    if duplicate_of is not None and disposition != Disposition.NOT_APPLICABLE:
-        raise RuleViolation(
-            "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
-        )
+    answer = _checked_answer(comment, data)
     now = now or now_utc()
     old = {"disposition": comment.disposition, "reason": comment.disposition_reason}
-    comment.disposition, comment.disposition_reason = disposition, reason
-    comment.duplicate_of_id = duplicate_of
-    comment.disposed_at, comment.disposed_by_id = now, getattr(actor, "id", None)
-    db.session.flush()
+    _answer(comment, answer, actor, now)
     audit.record(
         comment,
         "disposition_corrected",
         actor=actor,
         now=now,
-        details={"old": old, "new": {"disposition": disposition, "reason": reason}},
+        details={"old": old, "new": {"disposition": answer.disposition, "reason": answer.reason}},
     )
     return comment
 
@@ -381,6 +385,15 @@ def progress(consultation: Consultation) -> tuple[int, int]:
     return len(comments) - len(rules.closing_problems(comments)), len(comments)
 
 
+def _of_department(stmt: sa.Select, department_id: int | None) -> sa.Select:
+    """`stmt` (of consultations) kept to one department's matters; all when None."""
+    if department_id is None:
+        return stmt
+    from consult.catalogue.models import DecisionMatter
+
+    return stmt.join(Consultation.matter).where(DecisionMatter.department_id == department_id)
+
+
 def overdue(department_id: int | None, now: datetime | None = None) -> list[Consultation]:
     """Closed consultations whose feedback is past due, for a department or for all."""
     now = now or now_utc()
@@ -390,11 +403,7 @@ def overdue(department_id: int | None, now: datetime | None = None) -> list[Cons
         .where(Consultation.feedback_published_at.is_(None), Consultation.closes_at < due_before)
         .order_by(Consultation.closes_at)
     )
-    if department_id is not None:
-        from consult.catalogue.models import DecisionMatter
-
-        stmt = stmt.join(Consultation.matter).where(DecisionMatter.department_id == department_id)
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_of_department(stmt, department_id)))
 
 
 def awaiting_feedback(department_id: int | None, now: datetime | None = None) -> list[Consultation]:
@@ -404,11 +413,7 @@ def awaiting_feedback(department_id: int | None, now: datetime | None = None) ->
         .where(Consultation.feedback_published_at.is_(None), Consultation.closes_at <= now)
         .order_by(Consultation.closes_at)
     )
-    if department_id is not None:
-        from consult.catalogue.models import DecisionMatter
-
-        stmt = stmt.join(Consultation.matter).where(DecisionMatter.department_id == department_id)
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(_of_department(stmt, department_id)))
 
 
 def reports(consultation: Consultation) -> list[FeedbackReport]:
