@@ -324,11 +324,7 @@ def postpone_matter(
     open_now = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Consultation)
-        .where(
-            Consultation.matter_id == matter.id,
-            Consultation.opens_at <= now,
-            Consultation.closes_at > now,
-        )
+        .where(Consultation.matter_id == matter.id, Consultation.is_open_at(now))
     )
     if open_now:
         raise RuleViolation(

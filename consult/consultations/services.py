@@ -366,9 +366,7 @@ def list_by_status(status: str | None, now: datetime) -> sa.Select:
     if status == "scheduled":
         stmt = stmt.where(Consultation.opens_at > now).order_by(Consultation.opens_at)
     elif status == "open":
-        stmt = stmt.where(Consultation.opens_at <= now, Consultation.closes_at > now).order_by(
-            Consultation.closes_at
-        )
+        stmt = stmt.where(Consultation.is_open_at(now)).order_by(Consultation.closes_at)
     elif status in ("ended", "closed", "feedback_published"):
         # "ended": every consultation whose window is over, answered or not.
         stmt = stmt.where(Consultation.closes_at <= now)
