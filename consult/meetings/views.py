@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from consult.accounts.models import Department, Role
-from consult.catalogue import services as catalogue
+from consult.catalogue.forms import matter_choices
 from consult.catalogue.models import DecisionMatter
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
@@ -403,16 +403,6 @@ def manage_index():
     )
 
 
-def _published_matters() -> list[DecisionMatter]:
-    return list(
-        db.session.scalars(
-            catalogue.search_matters()
-            .order_by(None)
-            .order_by(DecisionMatter.year.desc(), DecisionMatter.number)
-        )
-    )
-
-
 def _meeting_choices(form: MeetingForm) -> None:
     departments = list(
         db.session.scalars(
@@ -428,11 +418,9 @@ def _meeting_choices(form: MeetingForm) -> None:
         form.department_id.choices = choices(
             [(d.id, d.name) for d in departments if d.id == current_user.department_id]
         )
-    matter_choices = choices(
-        [(0, "—")] + [(m.id, f"{m.code} {m.title}") for m in _published_matters()]
-    )
+    matters = matter_choices()
     for row in form.agenda_rows():
-        row.matter_id.choices = matter_choices
+        row.matter_id.choices = matters
 
 
 @manage_bp.route("/meetings/new", methods=["GET", "POST"])

@@ -20,11 +20,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.accounts.models import Role, User
-from consult.catalogue import services as catalogue
+from consult.catalogue.forms import matter_choices
 from consult.catalogue.models import DecisionMatter
 from consult.core.auth import admin_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, choices, db_int
+from consult.core.forms import carry_out, db_int
 from consult.core.mail import send
 from consult.core.time import local_today
 from consult.extensions import db, limiter
@@ -267,17 +267,7 @@ def add():
 
 def _conflict_form(form: ConflictForm | None = None) -> ConflictForm:
     form = form or ConflictForm(prefix="conflict")
-    form.matter_id.choices = choices(
-        [(0, "—")]
-        + [
-            (m.id, f"{m.code} {m.title}")
-            for m in db.session.scalars(
-                catalogue.search_matters()
-                .order_by(None)
-                .order_by(DecisionMatter.year.desc(), DecisionMatter.number)
-            )
-        ]
-    )
+    form.matter_id.choices = matter_choices()
     return form
 
 
