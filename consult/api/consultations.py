@@ -60,7 +60,6 @@ def list_consultations(query: schemas.ConsultationQuery):
     "One consultation",
     "consultations",
     responses={200: schemas.Consultation},
-    errors=(404,),
     params=CONSULTATION,
 )
 def get_consultation(consultation_id: int):
@@ -73,7 +72,6 @@ def get_consultation(consultation_id: int):
     "comments",
     query=comment_schemas.CommentQuery,
     responses={200: comment_schemas.CommentPage},
-    errors=(404,),
     params=CONSULTATION,
     description="Oldest first. `total` is the stored count of published comments.",
     cached=True,
@@ -103,7 +101,7 @@ def list_comments(consultation_id: int, query: comment_schemas.CommentQuery):
     "comments",
     body=comment_schemas.CommentInput,
     responses={201: comment_schemas.CommentReceipt},
-    errors=(404, 429),
+    errors=(429,),
     params=CONSULTATION,
     description="Accepted only while opens_at <= now < closes_at, by the server's clock. "
     "Rate-limited per address, together with the web form.",
@@ -123,7 +121,6 @@ def submit_comment(consultation_id: int, body: comment_schemas.CommentInput):
     "Follow a comment by its receipt number",
     "comments",
     responses={200: comment_schemas.Receipt},
-    errors=(404,),
     params={"number": "Receipt number (spaces and case do not matter)"},
 )
 def get_receipt(number: str):
@@ -139,7 +136,6 @@ def get_receipt(number: str):
     "consultations",
     body=schemas.ConsultationInput,
     responses={201: schemas.Consultation},
-    errors=(404,),
     params={"matter_id": "Decision matter"},
     description=schemas.WINDOW,
 )
@@ -158,7 +154,6 @@ def create_consultation(matter_id: int, body: schemas.ConsultationInput):
     "consultations",
     body=schemas.ClosingChange,
     responses={200: schemas.Consultation},
-    errors=(404,),
     params=CONSULTATION,
 )
 def patch_consultation(consultation_id: int, body: schemas.ClosingChange):
@@ -175,7 +170,6 @@ def patch_consultation(consultation_id: int, body: schemas.ClosingChange):
     "comments",
     body=comment_schemas.OfflineCommentInput,
     responses={201: comment_schemas.CommentReceipt},
-    errors=(404,),
     params=CONSULTATION,
 )
 def offline_comment(consultation_id: int, body: comment_schemas.OfflineCommentInput):
@@ -194,7 +188,6 @@ def offline_comment(consultation_id: int, body: comment_schemas.OfflineCommentIn
     "comments",
     body=comment_schemas.HideInput,
     responses={200: comment_schemas.Receipt},
-    errors=(404,),
     params=COMMENT,
     description="Nothing a resident submitted is deleted: moderation hides.",
 )

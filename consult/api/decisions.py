@@ -52,7 +52,7 @@ def _visible_matter(matter_id: int) -> DecisionMatter:
     "One matter with its adjustments and public timeline",
     "decisions",
     responses={200: schemas.DecisionDetail},
-    errors=(401, 404),
+    errors=(401,),
     params=MATTER,
 )
 def get_decision(matter_id: int):
@@ -90,7 +90,6 @@ def create_decision(body: schemas.DecisionInput):
     "decisions",
     body=schemas.DecisionPatch,
     responses={200: schemas.DecisionDetail},
-    errors=(404,),
     params=MATTER,
 )
 def update_decision(matter_id: int, body: schemas.DecisionPatch):
@@ -120,7 +119,6 @@ def update_decision(matter_id: int, body: schemas.DecisionPatch):
     "decisions",
     body=schemas.Postponement,
     responses={200: schemas.DecisionDetail},
-    errors=(404,),
     params=MATTER,
 )
 def postpone_decision(matter_id: int, body: schemas.Postponement):

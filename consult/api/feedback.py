@@ -23,7 +23,6 @@ from consult.feedback import schemas, services
     "The latest ready feedback report",
     "feedback",
     responses={200: "application/pdf"},
-    errors=(404,),
     params=CONSULTATION,
 )
 def report_pdf(consultation_id: int):
@@ -44,7 +43,6 @@ def report_pdf(consultation_id: int):
     "Versions of the feedback report",
     "feedback",
     responses={200: schemas.ReportPage},
-    errors=(404,),
     params=CONSULTATION,
     description="All versions on one page, newest first.",
     cached=True,
@@ -61,7 +59,6 @@ def list_reports(consultation_id: int):
     "feedback",
     body=schemas.DispositionInput,
     responses={200: comment_schemas.Receipt},
-    errors=(404,),
     params={"comment_id": "Comment"},
     description="Every comment not adopted needs a reason.",
 )
@@ -81,7 +78,6 @@ def dispose(comment_id: int, body: schemas.DispositionInput):
     "feedback",
     body=schemas.FeedbackInput,
     responses={201: schemas.Report},
-    errors=(404,),
     params=CONSULTATION,
     description="Only when every comment has a disposition and every one not adopted a reason "
     "(422 feedback_incomplete otherwise).",

@@ -46,7 +46,6 @@ def list_meetings(query: schemas.MeetingQuery):
     "One meeting: agenda, draws, invitations, outcome",
     "meetings",
     responses={200: schemas.MeetingDetail},
-    errors=(404,),
     params=MEETING,
 )
 def get_meeting(meeting_id: int):
@@ -76,7 +75,6 @@ def create_meeting(body: schemas.MeetingInput):
     "meetings",
     body=schemas.DrawInput,
     responses={201: schemas.Draw},
-    errors=(404,),
     params=MEETING,
     description="Reproducible: the seed, the pool and the result are published.",
 )
@@ -95,7 +93,6 @@ def draw(meeting_id: int, body: schemas.DrawInput):
     "meetings",
     body=schemas.CheckInInput,
     responses={200: schemas.CheckIn},
-    errors=(404,),
     params=MEETING,
 )
 def check_in(meeting_id: int, body: schemas.CheckInInput):
@@ -119,7 +116,7 @@ def _check_in_record(invitation) -> dict:
     "meetings",
     body=schemas.VenueCheckInInput,
     responses={200: schemas.CheckIn},
-    errors=(404, 429),
+    errors=(429,),
     params=MEETING,
     description="The six-digit code the venue screen shows now (it changes every 30 seconds; "
     "the one before is still taken). Only a representative who accepted the invitation, while "
@@ -142,7 +139,6 @@ def venue_check_in(meeting_id: int, body: schemas.VenueCheckInInput):
     "meetings",
     body=schemas.InvitationResponseInput,
     responses={200: schemas.InvitationReply},
-    errors=(404,),
     params={"invitation_id": "Invitation"},
     description="Any signed-in account may call it; only the invited representative may answer "
     "(403 otherwise). A declined drawn seat goes to a substitute drawn the same way.",
