@@ -47,6 +47,25 @@ def _require_manager(actor: User | None, target) -> None:
         raise Forbidden(_l("You can only act for your own department."))
 
 
+def on_matter_timeline(
+    consultation: Consultation,
+    action: str,
+    *,
+    actor: User | None,
+    now: datetime | None,
+    **details: Any,
+) -> None:
+    """An event of `consultation` on its decision matter's public timeline
+    (catalogue.services.timeline): which consultation, and `details`."""
+    audit.record(
+        consultation.matter,
+        action,
+        actor=actor,
+        now=now,
+        details={"consultation_id": consultation.id, **details},
+    )
+
+
 def store_file(upload: files.CheckedFile, *, now: datetime | None = None) -> StoredFile:
     key, digest = storage().save(upload.data)
     row = StoredFile(
@@ -129,17 +148,14 @@ def open_consultation(
         now=now,
         details={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()},
     )
-    audit.record(
-        matter,
+    on_matter_timeline(
+        consultation,
         "consultation_scheduled",
         actor=actor,
         now=now,
-        details={
-            "consultation_id": consultation.id,
-            "title": title,
-            "opens_at": opens_at.isoformat(),
-            "closes_at": closes_at.isoformat(),
-        },
+        title=title,
+        opens_at=opens_at.isoformat(),
+        closes_at=closes_at.isoformat(),
     )
     if opens_at <= now:
         activate(consultation, now=now)
@@ -156,16 +172,13 @@ def activate(consultation: Consultation, *, now: datetime | None = None) -> None
         return
     consultation.activated_at = consultation.opens_at
     matter = consultation.matter
-    audit.record(
-        matter,
+    on_matter_timeline(
+        consultation,
         "consultation_opened",
         actor=None,
         now=consultation.opens_at,
-        details={
-            "consultation_id": consultation.id,
-            "title": consultation.title,
-            "closes_at": consultation.closes_at.isoformat(),
-        },
+        title=consultation.title,
+        closes_at=consultation.closes_at.isoformat(),
     )
     if matter.status == MatterStatus.PLANNED:
         old = matter.status
@@ -246,16 +259,13 @@ def change_closing(
             "reason": reason,
         },
     )
-    audit.record(
-        consultation.matter,
+    on_matter_timeline(
+        consultation,
         "consultation_window_changed",
         actor=actor,
         now=now,
-        details={
-            "consultation_id": consultation.id,
-            "new": new_closes_at.isoformat(),
-            "reason": reason,
-        },
+        new=new_closes_at.isoformat(),
+        reason=reason,
     )
     return change
 
@@ -268,12 +278,8 @@ def delete_consultation(
     now = now or now_utc()
     if consultation.opens_at <= now or consultation.activated_at is not None:
         raise RuleViolation(None, _l("A consultation that has opened cannot be deleted."))
-    audit.record(
-        consultation.matter,
-        "consultation_cancelled",
-        actor=actor,
-        now=now,
-        details={"consultation_id": consultation.id, "title": consultation.title},
+    on_matter_timeline(
+        consultation, "consultation_cancelled", actor=actor, now=now, title=consultation.title
     )
     db.session.delete(consultation)
     db.session.flush()

@@ -298,16 +298,13 @@ def publish_feedback(
     db.session.flush()
     counts = Counter(c.disposition for c in all_comments(consultation))
     audit.record(consultation, "feedback_published", actor=actor, now=now, details=dict(counts))
-    audit.record(
-        consultation.matter,
+    consultations.on_matter_timeline(
+        consultation,
         "consultation_feedback_published",
         actor=actor,
         now=now,
-        details={
-            "consultation_id": consultation.id,
-            "title": consultation.title,
-            "comments": sum(counts.values()),
-        },
+        title=consultation.title,
+        comments=sum(counts.values()),
     )
     return report
 
