@@ -8,7 +8,6 @@ from datetime import date
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +26,7 @@ from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import carry_out, db_int
 from consult.core.mail import send
 from consult.core.time import local_today
-from consult.extensions import db, limiter
+from consult.extensions import configured_limit, db, limiter
 from consult.meetings import services as meetings
 from consult.meetings.models import Invitation, Meeting
 from consult.notifications import mails
@@ -94,10 +93,6 @@ def _my_applications() -> list[RepresentativeApplication]:
     )
 
 
-def _application_limit() -> str:
-    return current_app.config["APPLICATION_RATE_LIMIT"]
-
-
 def _open_application(form: OpenApplicationForm):
     """Without an account: the application, a receipt on the next page and by mail."""
     if form.website.data:
@@ -125,7 +120,7 @@ RECEIPT_KEY = "application_receipt"
 
 
 @bp.route("/representatives/apply", methods=["GET", "POST"])
-@limiter.limit(_application_limit, methods=["POST"])
+@limiter.limit(configured_limit("APPLICATION_RATE_LIMIT"), methods=["POST"])
 def apply():
     if not current_user.is_authenticated:
         form = OpenApplicationForm()
