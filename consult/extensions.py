@@ -49,3 +49,9 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def configured_limit(key: str):
+    """A rate limit for `limiter`, read from the app's config `key` each time it applies (the
+    deployment, or a test, sets it)."""
+    return lambda: current_app.config[key]

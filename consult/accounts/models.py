@@ -89,6 +89,11 @@ def _managed_criterion(department_column, actor: Actor) -> sa.ColumnElement[bool
     return sa.false()
 
 
+def _filled(column: str) -> str:
+    """SQL: `column` holds text that is not blank (NULL is not)."""
+    return f"length(trim(coalesce({column}, ''))) > 0"
+
+
 class DepartmentOwned:
     """Rule 4 in one place, for everything a department owns (a decision matter, its
     consultations, a meeting): an active officer manages what is their own department's, the

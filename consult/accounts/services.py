@@ -75,6 +75,17 @@ def _clean(text: str | None) -> str:
     return (text or "").strip()
 
 
+def _update(obj: Any, new: dict[str, Any], *, actor: User, now: datetime | None) -> None:
+    """Set the fields of `new` that differ; the change is one "updated" event, {field: [old,
+    new]}, and none when nothing changed."""
+    changes = {k: [getattr(obj, k), v] for k, v in new.items() if getattr(obj, k) != v}
+    for key, (_old, value) in changes.items():
+        setattr(obj, key, value)
+    if changes:
+        audit.record(obj, "updated", actor=actor, details=changes, now=now)
+    db.session.flush()
+
+
 # --- departments -------------------------------------------------------------------------
 
 
@@ -116,18 +127,8 @@ def update_department(
     name = _clean(data.get("name", dept.name))
     short = _clean(data.get("short_name", dept.short_name))
     _check_department_names(name, short, exclude_id=dept.id)
-    changes = {}
-    for field, value in (
-        ("name", name),
-        ("short_name", short),
-        ("active", bool(data.get("active", dept.active))),
-    ):
-        if getattr(dept, field) != value:
-            changes[field] = [getattr(dept, field), value]
-            setattr(dept, field, value)
-    if changes:
-        audit.record(dept, "updated", actor=actor, details=changes, now=now)
-    db.session.flush()
+    active = bool(data.get("active", dept.active))
+    _update(dept, {"name": name, "short_name": short, "active": active}, actor=actor, now=now)
     return dept
 
 
@@ -207,12 +208,7 @@ def update_user(
         "department_id": department_id if role in (Role.OFFICER, Role.ADMIN) else None,
         "active": active,
     }
-    changes = {k: [getattr(user, k), v] for k, v in new.items() if getattr(user, k) != v}
-    for key, (_old, value) in changes.items():
-        setattr(user, key, value)
-    if changes:
-        audit.record(user, "updated", actor=actor, details=changes, now=now)
-    db.session.flush()
+    _update(user, new, actor=actor, now=now)
     return user
 
 

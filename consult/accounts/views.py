@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -25,15 +25,11 @@ from consult.core.errors import RuleViolation
 from consult.core.forms import carry_out, choices
 from consult.core.mail import send
 from consult.core.urls import safe_local_path
-from consult.extensions import db, limiter
+from consult.extensions import configured_limit, db, limiter
 from consult.notifications import mails
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
@@ -41,7 +37,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(configured_limit("LOGIN_RATE_LIMIT"), methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
@@ -54,8 +50,7 @@ def login():
     return render_template("accounts/login.html", form=form), (422 if form.errors else 200)
 
 
-def _reset_limit() -> str:
-    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+_reset_limit = configured_limit("PASSWORD_RESET_RATE_LIMIT")
 
 
 def _hours(delta) -> int:

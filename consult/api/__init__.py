@@ -84,14 +84,14 @@ def user_required(view):
     return wrapper
 
 
+def listed(items: list, total: int, page: int, per_page: int) -> dict:
+    """The list envelope of every list the API gives (DESIGN.md, core.schemas.page_of)."""
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
 def paginated(stmt, serialise, page: int, per_page: int) -> dict:
     result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
-    return {
-        "items": [serialise(x) for x in result.items],
-        "total": result.total,
-        "page": page,
-        "per_page": per_page,
-    }
+    return listed([serialise(x) for x in result.items], result.total, page, per_page)
 
 
 from consult.api import (  # noqa: E402,F401  (routes register on bp)

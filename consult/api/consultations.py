@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from consult.api import api_actor, bp, paginated, staff_required
+from consult.api import api_actor, bp, listed, paginated, staff_required
 from consult.api.spec import operation
 from consult.catalogue import services as catalogue
 from consult.comments import grouping
@@ -16,7 +16,7 @@ from consult.comments.models import Comment, DuplicateGroup
 from consult.consultations import schemas, services
 from consult.consultations.models import Consultation
 from consult.core import ids
-from consult.core.errors import NotFound
+from consult.core.errors import NotFound, found
 from consult.core.time import now_utc
 from consult.extensions import db
 from consult.notifications.services import notify_after_commit
@@ -25,16 +25,16 @@ CONSULTATION = {"consultation_id": "Consultation"}
 COMMENT = {"comment_id": "Comment"}
 
 
-def _consultation(consultation_id: int) -> Consultation:
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        raise NotFound(_l("No such consultation."))
-    return consultation
-
-
 def _record(consultation: Consultation) -> dict:
     count = comments.count_comments([consultation.id]).get(consultation.id, 0)
     return services.public_record(consultation, now_utc(), count)
+
+
+def _receipt(comment) -> tuple[dict, int]:
+    """The answer to a comment taken in (DESIGN.md: 201 with its receipt)."""
+    return comment_schemas.CommentReceipt(
+        receipt=comment.receipt, submitted_at=comment.submitted_at
+    ).record(), 201
 
 
 @bp.get("/consultations")
@@ -60,11 +60,10 @@ def list_consultations(query: schemas.ConsultationQuery):
     "One consultation",
     "consultations",
     responses={200: schemas.Consultation},
-    errors=(404,),
     params=CONSULTATION,
 )
 def get_consultation(consultation_id: int):
-    return _record(_consultation(consultation_id))
+    return _record(services.get_consultation(consultation_id))
 
 
 @bp.get("/consultations/<int:consultation_id>/comments")
@@ -73,29 +72,26 @@ def get_consultation(consultation_id: int):
     "comments",
     query=comment_schemas.CommentQuery,
     responses={200: comment_schemas.CommentPage},
-    errors=(404,),
     params=CONSULTATION,
     description="Oldest first. `total` is the stored count of published comments.",
     cached=True,
 )
 def list_comments(consultation_id: int, query: comment_schemas.CommentQuery):
-    consultation = _consultation(consultation_id)
+    consultation = services.get_consultation(consultation_id)
     if query.group is not None:
         group = db.session.get(DuplicateGroup, query.group)
         if group is None or group.consultation_id != consultation.id:
             raise NotFound(_l("No such group of comments in this consultation."))
-        listed = comments.group_page(group, query.page, query.per_page)
+        shown = comments.group_page(group, query.page, query.per_page)
     else:
-        listed = comments.comments_page(consultation, query.page, query.per_page)
-    sizes = comments.group_sizes(listed.items)
-    return {
-        "items": [
-            comments.public_comment_record(c, sizes.get(c.duplicate_group_id)) for c in listed.items
-        ],
-        "total": listed.total,
-        "page": query.page,
-        "per_page": query.per_page,
-    }
+        shown = comments.comments_page(consultation, query.page, query.per_page)
+    sizes = comments.group_sizes(shown.items)
+    return listed(
+        [comments.public_comment_record(c, sizes.get(c.duplicate_group_id)) for c in shown.items],
+        shown.total,
+        query.page,
+        query.per_page,
+    )
 
 
 @bp.post("/consultations/<int:consultation_id>/comments")
@@ -105,7 +101,7 @@ def list_comments(consultation_id: int, query: comment_schemas.CommentQuery):
     "comments",
     body=comment_schemas.CommentInput,
     responses={201: comment_schemas.CommentReceipt},
-    errors=(404, 429),
+    errors=(429,),
     params=CONSULTATION,
     description="Accepted only while opens_at <= now < closes_at, by the server's clock. "
     "Rate-limited per address, together with the web form.",
@@ -117,7 +113,7 @@ def submit_comment(consultation_id: int, body: comment_schemas.CommentInput):
     stored = comments.store_comment(draft)
     db.session.commit()
     grouping.after_commit()
-    return {"receipt": stored.receipt, "submitted_at": stored.submitted_at.isoformat()}, 201
+    return _receipt(stored)
 
 
 @bp.get("/receipts/<number>")
@@ -125,12 +121,11 @@ def submit_comment(consultation_id: int, body: comment_schemas.CommentInput):
     "Follow a comment by its receipt number",
     "comments",
     responses={200: comment_schemas.Receipt},
-    errors=(404,),
     params={"number": "Receipt number (spaces and case do not matter)"},
 )
 def get_receipt(number: str):
     if len(number) > ids.RECEIPT_TEXT_MAX:
-        raise NotFound(_l("No comment has this receipt number. Check the number and try again."))
+        raise NotFound(comments.NO_SUCH_RECEIPT)
     return comments.receipt_record(comments.find_by_receipt(number))
 
 
@@ -141,7 +136,6 @@ def get_receipt(number: str):
     "consultations",
     body=schemas.ConsultationInput,
     responses={201: schemas.Consultation},
-    errors=(404,),
     params={"matter_id": "Decision matter"},
     description=schemas.WINDOW,
 )
@@ -160,11 +154,10 @@ def create_consultation(matter_id: int, body: schemas.ConsultationInput):
     "consultations",
     body=schemas.ClosingChange,
     responses={200: schemas.Consultation},
-    errors=(404,),
     params=CONSULTATION,
 )
 def patch_consultation(consultation_id: int, body: schemas.ClosingChange):
-    consultation = _consultation(consultation_id)
+    consultation = services.get_consultation(consultation_id)
     services.change_closing(consultation, body.closes_at, body.reason, actor=api_actor())
     db.session.commit()
     return _record(consultation)
@@ -177,16 +170,15 @@ def patch_consultation(consultation_id: int, body: schemas.ClosingChange):
     "comments",
     body=comment_schemas.OfflineCommentInput,
     responses={201: comment_schemas.CommentReceipt},
-    errors=(404,),
     params=CONSULTATION,
 )
 def offline_comment(consultation_id: int, body: comment_schemas.OfflineCommentInput):
-    consultation = _consultation(consultation_id)
+    consultation = services.get_consultation(consultation_id)
     comment = comments.enter_offline_comment(
         consultation, body.model_dump(exclude_none=True), actor=api_actor()
     )
     db.session.commit()
-    return {"receipt": comment.receipt, "submitted_at": comment.submitted_at.isoformat()}, 201
+    return _receipt(comment)
 
 
 @bp.post("/comments/<int:comment_id>/hide")
@@ -196,14 +188,11 @@ def offline_comment(consultation_id: int, body: comment_schemas.OfflineCommentIn
     "comments",
     body=comment_schemas.HideInput,
     responses={200: comment_schemas.Receipt},
-    errors=(404,),
     params=COMMENT,
     description="Nothing a resident submitted is deleted: moderation hides.",
 )
 def hide_comment(comment_id: int, body: comment_schemas.HideInput):
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFound()
+    comment = found(db.session.get(Comment, comment_id))
     comments.hide_comment(comment, body.reason, body.note, actor=api_actor())
     db.session.commit()
     return comments.receipt_record(comment)

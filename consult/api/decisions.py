@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_babel import lazy_gettext as _l
 
 from consult.api import api_actor, bp, paginated, staff_required
@@ -10,14 +10,10 @@ from consult.api.spec import operation
 from consult.catalogue import schemas, services
 from consult.catalogue.models import DecisionMatter
 from consult.core.errors import NotFound, RuleViolation
-from consult.core.time import local_zone, today_in
+from consult.core.time import local_today
 from consult.extensions import db
 
 MATTER = {"matter_id": "Decision matter"}
-
-
-def _today():
-    return today_in(local_zone(current_app.config["TIMEZONE"]))
 
 
 @bp.get("/decisions")
@@ -36,7 +32,7 @@ def list_decisions(query: schemas.DecisionQuery):
         hearing=query.hearing,
         q=query.q,
     )
-    today = _today()
+    today = local_today()
     return paginated(
         stmt, lambda m: services.public_record(m, today=today), query.page, query.per_page
     )
@@ -56,11 +52,11 @@ def _visible_matter(matter_id: int) -> DecisionMatter:
     "One matter with its adjustments and public timeline",
     "decisions",
     responses={200: schemas.DecisionDetail},
-    errors=(401, 404),
+    errors=(401,),
     params=MATTER,
 )
 def get_decision(matter_id: int):
-    return services.detail_record(_visible_matter(matter_id), today=_today())
+    return services.detail_record(_visible_matter(matter_id), today=local_today())
 
 
 def _matter_data(body: schemas.DecisionInput | schemas.DecisionPatch) -> dict:
@@ -84,7 +80,7 @@ def create_decision(body: schemas.DecisionInput):
     data.setdefault("hearing", False)
     matter = services.create_matter(data, actor=api_actor())
     db.session.commit()
-    return services.detail_record(matter, today=_today()), 201
+    return services.detail_record(matter, today=local_today()), 201
 
 
 @bp.patch("/decisions/<int:matter_id>")
@@ -94,7 +90,6 @@ def create_decision(body: schemas.DecisionInput):
     "decisions",
     body=schemas.DecisionPatch,
     responses={200: schemas.DecisionDetail},
-    errors=(404,),
     params=MATTER,
 )
 def update_decision(matter_id: int, body: schemas.DecisionPatch):
@@ -114,7 +109,7 @@ def update_decision(matter_id: int, body: schemas.DecisionPatch):
         services.update_matter(matter, data, actor=actor)
     db.session.commit()
     db.session.refresh(matter)
-    return services.detail_record(matter, today=_today())
+    return services.detail_record(matter, today=local_today())
 
 
 @bp.post("/decisions/<int:matter_id>/postponement")
@@ -124,7 +119,6 @@ def update_decision(matter_id: int, body: schemas.DecisionPatch):
     "decisions",
     body=schemas.Postponement,
     responses={200: schemas.DecisionDetail},
-    errors=(404,),
     params=MATTER,
 )
 def postpone_decision(matter_id: int, body: schemas.Postponement):
@@ -132,4 +126,4 @@ def postpone_decision(matter_id: int, body: schemas.Postponement):
     services.postpone_matter(matter, body.model_dump(), actor=api_actor())
     db.session.commit()
     db.session.refresh(matter)
-    return services.detail_record(matter, today=_today())
+    return services.detail_record(matter, today=local_today())

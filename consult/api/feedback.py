@@ -5,18 +5,17 @@ from __future__ import annotations
 from flask import send_file
 from flask_babel import lazy_gettext as _l
 
-from consult.api import api_actor, bp, staff_required
-from consult.api.consultations import _consultation
+from consult.api import api_actor, bp, listed, staff_required
+from consult.api.consultations import CONSULTATION
 from consult.api.spec import operation
 from consult.comments import schemas as comment_schemas
 from consult.comments.models import Comment
 from consult.comments.services import receipt_record
-from consult.core.errors import NotFound
+from consult.consultations.services import get_consultation
+from consult.core.errors import NotFound, found
 from consult.core.storage import storage
 from consult.extensions import db
 from consult.feedback import schemas, services
-
-CONSULTATION = {"consultation_id": "Consultation"}
 
 
 @bp.get("/consultations/<int:consultation_id>/report.pdf")
@@ -24,11 +23,10 @@ CONSULTATION = {"consultation_id": "Consultation"}
     "The latest ready feedback report",
     "feedback",
     responses={200: "application/pdf"},
-    errors=(404,),
     params=CONSULTATION,
 )
 def report_pdf(consultation_id: int):
-    report = services.latest_ready_report(_consultation(consultation_id))
+    report = services.latest_ready_report(get_consultation(consultation_id))
     if report is None:
         raise NotFound(_l("No feedback report is ready for this consultation yet."))
     return send_file(
@@ -45,14 +43,13 @@ def report_pdf(consultation_id: int):
     "Versions of the feedback report",
     "feedback",
     responses={200: schemas.ReportPage},
-    errors=(404,),
     params=CONSULTATION,
     description="All versions on one page, newest first.",
     cached=True,
 )
 def list_reports(consultation_id: int):
-    items = [schemas.report_record(r) for r in services.reports(_consultation(consultation_id))]
-    return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
+    items = [schemas.report_record(r) for r in services.reports(get_consultation(consultation_id))]
+    return listed(items, len(items), 1, max(len(items), 1))
 
 
 @bp.post("/comments/<int:comment_id>/disposition")
@@ -62,14 +59,11 @@ def list_reports(consultation_id: int):
     "feedback",
     body=schemas.DispositionInput,
     responses={200: comment_schemas.Receipt},
-    errors=(404,),
     params={"comment_id": "Comment"},
     description="Every comment not adopted needs a reason.",
 )
 def dispose(comment_id: int, body: schemas.DispositionInput):
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFound()
+    comment = found(db.session.get(Comment, comment_id))
     services.correct_disposition(comment, body.model_dump(), actor=api_actor())
     db.session.commit()
     record = receipt_record(comment)
@@ -84,13 +78,12 @@ def dispose(comment_id: int, body: schemas.DispositionInput):
     "feedback",
     body=schemas.FeedbackInput,
     responses={201: schemas.Report},
-    errors=(404,),
     params=CONSULTATION,
     description="Only when every comment has a disposition and every one not adopted a reason "
     "(422 feedback_incomplete otherwise).",
 )
 def publish(consultation_id: int, body: schemas.FeedbackInput):
-    consultation = _consultation(consultation_id)
+    consultation = get_consultation(consultation_id)
     report = services.publish_feedback(consultation, {"summary": body.summary}, actor=api_actor())
     db.session.commit()
     services.schedule_render(report.id)

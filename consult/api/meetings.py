@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from consult.api import api_actor, bp, paginated, staff_required, user_required
 from consult.api.spec import operation
-from consult.core.errors import NotFound
+from consult.core.errors import found
 from consult.core.time import now_utc
 from consult.extensions import db
 from consult.meetings import schemas, services
@@ -16,13 +16,6 @@ from consult.meetings.models import Invitation, InvitationStatus, Meeting
 from consult.meetings.views import send_invitation_mails
 
 MEETING = {"meeting_id": "Meeting"}
-
-
-def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(_l("No such meeting."))
-    return meeting
 
 
 @bp.get("/meetings")
@@ -53,11 +46,10 @@ def list_meetings(query: schemas.MeetingQuery):
     "One meeting: agenda, draws, invitations, outcome",
     "meetings",
     responses={200: schemas.MeetingDetail},
-    errors=(404,),
     params=MEETING,
 )
 def get_meeting(meeting_id: int):
-    return services.public_record(_meeting(meeting_id), now_utc(), detail=True)
+    return services.public_record(services.get_meeting(meeting_id), now_utc(), detail=True)
 
 
 @bp.post("/meetings")
@@ -83,12 +75,11 @@ def create_meeting(body: schemas.MeetingInput):
     "meetings",
     body=schemas.DrawInput,
     responses={201: schemas.Draw},
-    errors=(404,),
     params=MEETING,
     description="Reproducible: the seed, the pool and the result are published.",
 )
 def draw(meeting_id: int, body: schemas.DrawInput):
-    meeting = _meeting(meeting_id)
+    meeting = services.get_meeting(meeting_id)
     result = services.run_draw(meeting, body.model_dump(), actor=api_actor())
     db.session.commit()
     send_invitation_mails([i for i in meeting.invitations if i.draw_id == result.id])
@@ -102,11 +93,10 @@ def draw(meeting_id: int, body: schemas.DrawInput):
     "meetings",
     body=schemas.CheckInInput,
     responses={200: schemas.CheckIn},
-    errors=(404,),
     params=MEETING,
 )
 def check_in(meeting_id: int, body: schemas.CheckInInput):
-    invitation = services.check_in(_meeting(meeting_id), body.code, actor=api_actor())
+    invitation = services.check_in(services.get_meeting(meeting_id), body.code, actor=api_actor())
     db.session.commit()
     return _check_in_record(invitation)
 
@@ -126,7 +116,7 @@ def _check_in_record(invitation) -> dict:
     "meetings",
     body=schemas.VenueCheckInInput,
     responses={200: schemas.CheckIn},
-    errors=(404, 429),
+    errors=(429,),
     params=MEETING,
     description="The six-digit code the venue screen shows now (it changes every 30 seconds; "
     "the one before is still taken). Only a representative who accepted the invitation, while "
@@ -135,7 +125,9 @@ def _check_in_record(invitation) -> dict:
 )
 @checkin_limit
 def venue_check_in(meeting_id: int, body: schemas.VenueCheckInInput):
-    invitation = services.check_in_on_site(_meeting(meeting_id), body.code, actor=api_actor())
+    invitation = services.check_in_on_site(
+        services.get_meeting(meeting_id), body.code, actor=api_actor()
+    )
     db.session.commit()
     return _check_in_record(invitation)
 
@@ -147,15 +139,12 @@ def venue_check_in(meeting_id: int, body: schemas.VenueCheckInInput):
     "meetings",
     body=schemas.InvitationResponseInput,
     responses={200: schemas.InvitationReply},
-    errors=(404,),
     params={"invitation_id": "Invitation"},
     description="Any signed-in account may call it; only the invited representative may answer "
     "(403 otherwise). A declined drawn seat goes to a substitute drawn the same way.",
 )
 def respond(invitation_id: int, body: schemas.InvitationResponseInput):
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        raise NotFound(_l("No such invitation."))
+    invitation = found(db.session.get(Invitation, invitation_id), _l("No such invitation."))
     invitation, substitute = services.respond(
         invitation, body.accept, body.reason, actor=api_actor()
     )

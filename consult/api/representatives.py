@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
-from consult.api import bp
+from consult.api import bp, listed
 from consult.api.spec import operation
-from consult.core.time import local_zone, today_in
+from consult.core.time import local_today
 from consult.meetings import services as meetings
 from consult.representatives import schemas, services
 
@@ -23,17 +21,15 @@ NO_FIGURES = {"invited": 0, "accepted": 0, "attended": 0, "rate": None}
     cached=True,
 )
 def list_representatives(query: schemas.RepresentativeQuery):
-    today = today_in(local_zone(current_app.config["TIMEZONE"]))
+    today = local_today()
     everyone = [
         r for r in services.roster(today) if query.category is None or r.category == query.category
     ]
     stats = meetings.figures()["per_representative"]
     shown = everyone[(query.page - 1) * query.per_page : query.page * query.per_page]
-    return {
-        "items": [
-            services.public_record(r, stats.get(r.id, NO_FIGURES), today=today) for r in shown
-        ],
-        "total": len(everyone),
-        "page": query.page,
-        "per_page": query.per_page,
-    }
+    return listed(
+        [services.public_record(r, stats.get(r.id, NO_FIGURES), today=today) for r in shown],
+        len(everyone),
+        query.page,
+        query.per_page,
+    )

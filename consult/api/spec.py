@@ -3,8 +3,12 @@ here and described from the same declaration in GET /api/v1/openapi.json.
 
     @bp.post("/consultations/<int:consultation_id>/comments")
     @operation("Submit a comment", "comments", body=CommentInput,
-               responses={201: CommentReceipt}, errors=(404, 422, 429))
+               responses={201: CommentReceipt}, errors=(429,))
     def submit_comment(consultation_id: int, body: CommentInput): ...
+
+The error answers an operation can give are stated from what it declares: 404 with a path
+parameter, 400/422 with a body, 400 with a query, 401/403 behind a login; `errors` adds the
+others (429, and 401 where an optional token is read).
 
 `body` and `query` models are validated before the handler runs (strictly from JSON for
 bodies) and given to it as `body=` / `query=`; a refusal is the usual error envelope, 400 for
@@ -217,6 +221,8 @@ def document(info: dict[str, Any], tags: list[str]) -> dict[str, Any]:
                 "content": _content(model),
             }
         codes = set(op.errors) | {405}
+        if any(param["in"] == "path" for param in params):
+            codes |= {404}  # what a path names may not exist
         if op.body is not None:
             codes |= {400, 422}
         if op.query is not None:

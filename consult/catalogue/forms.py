@@ -8,6 +8,15 @@ from wtforms.validators import Length, Optional
 from consult.catalogue import rules
 from consult.catalogue.models import PROCEDURE_VALUES
 from consult.core.forms import choices
+from consult.extensions import db
+
+
+def matter_choices() -> list:
+    """Every published matter (newest catalogue first) as a select's choices, after "—" (none)."""
+    from consult.catalogue.services import search_matters
+
+    matters = db.session.scalars(search_matters())
+    return choices([(0, "—")] + [(m.id, f"{m.code} {m.title}") for m in matters])
 
 
 class MatterForm(FlaskForm):

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import Department, DepartmentOwned, User, _in
+from consult.accounts.models import Department, DepartmentOwned, User, _filled, _in
 from consult.core.time import UTCDateTime, now_utc
 from consult.extensions import db
 
@@ -101,7 +101,7 @@ class DecisionMatter(DepartmentOwned, db.Model):
             "status <> 'decided' OR decision_date IS NOT NULL", name="decided_has_date"
         ),
         sa.CheckConstraint(
-            "status <> 'withdrawn' OR length(trim(coalesce(withdrawal_reason, ''))) > 0",
+            "status <> 'withdrawn' OR " + _filled("withdrawal_reason"),
             name="withdrawn_has_reason",
         ),
     )

@@ -28,7 +28,7 @@ from consult.catalogue.models import (
     MatterStatus,
 )
 from consult.core import audit, search, values
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.errors import Forbidden, RuleViolation, found
 from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
 
@@ -311,11 +311,7 @@ def postpone_matter(
     open_now = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Consultation)
-        .where(
-            Consultation.matter_id == matter.id,
-            Consultation.opens_at <= now,
-            Consultation.closes_at > now,
-        )
+        .where(Consultation.matter_id == matter.id, Consultation.is_open_at(now))
     )
     if open_now:
         raise RuleViolation(
@@ -481,10 +477,7 @@ def withdraw_matter(
 
 
 def get_matter(matter_id: int) -> DecisionMatter:
-    matter = db.session.get(DecisionMatter, matter_id)
-    if matter is None:
-        raise NotFound(_l("No such decision matter."))
-    return matter
+    return found(db.session.get(DecisionMatter, matter_id), _l("No such decision matter."))
 
 
 def published_years() -> list[int]:

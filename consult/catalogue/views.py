@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 
 import sqlalchemy as sa
 from flask import (
@@ -43,16 +42,12 @@ from consult.catalogue.models import (
 from consult.core import values
 from consult.core.auth import admin_only, staff_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, choices, db_int
-from consult.core.time import local_zone, today_in
+from consult.core.forms import carry_out, choices, db_int, sent_or_400
+from consult.core.time import local_today
 from consult.extensions import db
 
 bp = Blueprint("catalogue", __name__)
 manage_bp = Blueprint("manage", __name__, url_prefix="/manage")
-
-
-def _today() -> date:
-    return today_in(local_zone(current_app.config["TIMEZONE"]))
 
 
 def _is_staff() -> bool:
@@ -90,7 +85,7 @@ def _active_departments() -> list[Department]:
 @bp.get("/catalogue")
 def index():
     years = services.published_years()
-    today = _today()
+    today = local_today()
     if today.year in years:
         return redirect(url_for("catalogue.year", year=today.year))
     if years:
@@ -140,7 +135,7 @@ def year(year: int):
     pagination = db.paginate(
         stmt, page=page, per_page=current_app.config["PER_PAGE"], error_out=False, max_per_page=100
     )
-    today = _today()
+    today = local_today()
     return render_template(
         "catalogue/year.html",
         cat=cat,
@@ -171,7 +166,7 @@ def _export_rows(year: int):
 
 @bp.get("/catalogue/<int:year>.json")
 def year_json(year: int):
-    today = _today()
+    today = local_today()
     matters = _export_rows(year)
     body = {
         "year": year,
@@ -206,7 +201,7 @@ def _csv_cell(value):
 
 @bp.get("/catalogue/<int:year>.csv")
 def year_csv(year: int):
-    today = _today()
+    today = local_today()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
@@ -255,7 +250,7 @@ def matter(matter_id: int):
         m=m,
         timeline=services.timeline(m),
         can_edit=can_edit,
-        today=_today(),
+        today=local_today(),
         consultations=consultations,
         now=now_utc(),
     )
@@ -315,7 +310,7 @@ def _department_choices(form: MatterForm, matter: DecisionMatter | None) -> None
 
 @manage_bp.route("/matters/new", methods=["GET", "POST"])
 def new_matter():
-    year = request.args.get("year", type=db_int) or _today().year
+    year = request.args.get("year", type=db_int) or local_today().year
     if not 2000 <= year <= 2100:
         abort(404)
     cat = db.session.get(CatalogueYear, year)
@@ -464,9 +459,7 @@ def create_year():
 @admin_only
 def publish(year: int):
     cat = db.get_or_404(CatalogueYear, year)
-    form = YearForm()
-    if not form.validate_on_submit():
-        abort(400)
+    sent_or_400(YearForm())
     if carry_out(None, lambda: services.publish_catalogue(cat, actor=current_user)):
         flash(_("The %(year)d catalogue is published.", year=year), "success")
     return redirect(url_for("manage.dashboard"))

@@ -10,19 +10,11 @@ text as typed (in the site's layout), not a bare error page.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
-from consult.extensions import limiter
+from consult.extensions import configured_limit, limiter
 
 ACCEPTED = (201, 303)
-
-
-def _comment_limit() -> str:
-    return current_app.config["COMMENT_RATE_LIMIT"]
-
-
-def _attempt_limit() -> str:
-    return current_app.config["COMMENT_ATTEMPT_LIMIT"]
 
 
 def _accepted(response) -> bool:
@@ -39,13 +31,13 @@ def _typed_text_kept(limit):
 
 
 comment_limit = limiter.shared_limit(
-    _comment_limit,
+    configured_limit("COMMENT_RATE_LIMIT"),
     scope="comment_submission",
     deduct_when=_accepted,
     on_breach=_typed_text_kept,
 )
 attempt_limit = limiter.shared_limit(
-    _attempt_limit, scope="comment_attempt", on_breach=_typed_text_kept
+    configured_limit("COMMENT_ATTEMPT_LIMIT"), scope="comment_attempt", on_breach=_typed_text_kept
 )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import User, _in
+from consult.accounts.models import User, _filled, _in
 from consult.consultations.models import Clause, Consultation, OfflineActivity, StoredFile
 from consult.core.time import UTCDateTime, now_utc
 from consult.extensions import db
@@ -201,8 +201,7 @@ class Comment(db.Model):
             name="disposition_known",
         ),
         sa.CheckConstraint(
-            "disposition IS NULL OR disposition = 'adopted' "
-            "OR length(trim(coalesce(disposition_reason, ''))) > 0",
+            "disposition IS NULL OR disposition = 'adopted' OR " + _filled("disposition_reason"),
             name="reason_if_not_adopted",
         ),
         sa.CheckConstraint(

@@ -26,10 +26,15 @@ from consult.comments.models import (
 from consult.consultations import services as consultations
 from consult.consultations.models import Clause, Consultation, OfflineActivity
 from consult.core import audit, files, ids, values
-from consult.core.errors import NotFound, RuleViolation, RuleViolations, Violations
+from consult.core.errors import (
+    RuleViolation,
+    RuleViolations,
+    Violations,
+    found,
+)
 from consult.core.forms import MAX_DB_INT
 from consult.core.paging import Page
-from consult.core.time import local_zone, now_utc, require_aware
+from consult.core.time import configured_zone, now_utc, require_aware
 from consult.extensions import db
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,7 @@ ATTACHMENT_KINDS = {
 }
 # Records of an import written per statement.
 IMPORT_CHUNK = 2000
+NO_SUCH_RECEIPT = _l("No comment has this receipt number. Check the number and try again.")
 
 
 def _premoderated() -> bool:
@@ -66,8 +72,7 @@ def _clause_number(clause: Any) -> int | None:
 
 
 def _receipt_year(now: datetime) -> int:
-    zone = local_zone(current_app.config["TIMEZONE"]) if has_app_context() else local_zone()
-    return now.astimezone(zone).year
+    return now.astimezone(configured_zone()).year
 
 
 @dataclass
@@ -179,11 +184,7 @@ def store_comment(draft: CommentDraft) -> StoredComment:
 def _explain_refusal(draft: CommentDraft) -> None:
     """Why the guarded INSERT wrote nothing: the window, the clause, or (returning) a receipt
     number already taken."""
-    consultation = db.session.get(
-        Consultation, draft.consultation_id, options=[sa.orm.lazyload(Consultation.matter)]
-    )
-    if consultation is None:
-        raise NotFound(_l("No such consultation."))
+    consultation = consultation_for_comment(draft.consultation_id)
     if draft.window:
         violation = window_violation(consultation, draft.now)
         if violation is not None:
@@ -222,12 +223,12 @@ def _closed(closes_at: datetime) -> RuleViolation:
 def consultation_for_comment(consultation_id: int) -> Consultation:
     """The consultation a comment is sent to, without the catalogue entry that is otherwise
     joined to it (a refused submission's page loads the rest as it goes)."""
-    consultation = db.session.get(
-        Consultation, consultation_id, options=[sa.orm.lazyload(Consultation.matter)]
+    return found(
+        db.session.get(
+            Consultation, consultation_id, options=[sa.orm.lazyload(Consultation.matter)]
+        ),
+        _l("No such consultation."),
     )
-    if consultation is None:
-        raise NotFound(_l("No such consultation."))
-    return consultation
 
 
 def _online_fields(
@@ -324,8 +325,7 @@ def submit_comment(consultation: Consultation, data: dict[str, Any], **options: 
 
 
 def _local_text(moment: datetime) -> str:
-    zone = local_zone(current_app.config["TIMEZONE"]) if has_app_context() else local_zone()
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(configured_zone()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _received_in_window(consultation: Consultation, source: str, received_at: Any, now: datetime):
@@ -628,9 +628,7 @@ def find_by_receipt(number: str) -> Comment:
     comment = (
         db.session.scalar(sa.select(Comment).where(Comment.receipt == receipt)) if receipt else None
     )
-    if comment is None:
-        raise NotFound(_l("No comment has this receipt number. Check the number and try again."))
-    return comment
+    return found(comment, NO_SUCH_RECEIPT)
 
 
 def public_comments(consultation: Consultation) -> sa.Select:

@@ -27,7 +27,7 @@ from consult.consultations.forms import DeleteForm
 from consult.consultations.views import _page, comment_form_for
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, NotFound, RuleViolation
-from consult.core.forms import carry_out, show_violation
+from consult.core.forms import carry_out, sent_or_400, show_violation
 from consult.core.storage import send_stored
 from consult.core.time import from_local, now_utc
 from consult.core.transactions import read_phase
@@ -205,9 +205,7 @@ def _back_to(comment: Comment):
 @manage_bp.post("/comments/<int:comment_id>/hide")
 def hide_comment(comment_id: int):
     comment = _managed_comment(comment_id)
-    form = HideForm(prefix="hide")
-    if not form.validate_on_submit():
-        abort(400)
+    form = sent_or_400(HideForm(prefix="hide"))
     if carry_out(
         None,
         lambda: services.hide_comment(
@@ -224,9 +222,7 @@ def hide_comment(comment_id: int):
 @manage_bp.post("/comments/<int:comment_id>/publish")
 def publish_comment(comment_id: int):
     comment = _managed_comment(comment_id)
-    form = DeleteForm(prefix="delete")
-    if not form.validate_on_submit():
-        abort(400)
+    sent_or_400(DeleteForm(prefix="delete"))
     services.publish_comment(comment, actor=current_user)
     db.session.commit()
     flash(_("Comment %(receipt)s is published.", receipt=comment.receipt), "success")

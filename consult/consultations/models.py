@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import DepartmentOwned, User, _in
+from consult.accounts.models import DepartmentOwned, User, _filled, _in
 from consult.catalogue.models import DecisionMatter
 from consult.core.time import UTCDateTime, now_utc
 from consult.extensions import db
@@ -97,7 +97,7 @@ class Consultation(DepartmentOwned, db.Model):
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opens"),
         sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
         sa.CheckConstraint(
-            "feedback_published_at IS NULL OR length(trim(coalesce(feedback_summary, ''))) > 0",
+            "feedback_published_at IS NULL OR " + _filled("feedback_summary"),
             name="feedback_has_summary",
         ),
     )

@@ -50,14 +50,8 @@ def _days(window: timedelta) -> int:
     return int(window.total_seconds() // 86400)
 
 
-def check_window(
-    opens_at: datetime, closes_at: datetime, now: datetime, minimum: timedelta
-) -> None:
-    """A new window: opens now or later, closes after it opens, lasts at least `minimum`."""
-    if opens_at < now - OPENING_GRACE:
-        raise RuleViolation("opens_at", _l("The opening time is in the past."))
-    if closes_at <= opens_at:
-        raise RuleViolation("closes_at", _l("The closing time must be after the opening time."))
+def _check_length(opens_at: datetime, closes_at: datetime, minimum: timedelta) -> None:
+    """Rule 1: the window lasts at least `minimum`."""
     if closes_at - opens_at < minimum:
         raise RuleViolation(
             "closes_at",
@@ -66,6 +60,17 @@ def check_window(
                 days=_days(minimum),
             ),
         )
+
+
+def check_window(
+    opens_at: datetime, closes_at: datetime, now: datetime, minimum: timedelta
+) -> None:
+    """A new window: opens now or later, closes after it opens, lasts at least `minimum`."""
+    if opens_at < now - OPENING_GRACE:
+        raise RuleViolation("opens_at", _l("The opening time is in the past."))
+    if closes_at <= opens_at:
+        raise RuleViolation("closes_at", _l("The closing time must be after the opening time."))
+    _check_length(opens_at, closes_at, minimum)
 
 
 def check_new_closing(
@@ -80,14 +85,7 @@ def check_new_closing(
         raise RuleViolation("closes_at", _l("This consultation has already closed."))
     if new_closes_at <= now:
         raise RuleViolation("closes_at", _l("The new closing time is in the past."))
-    if new_closes_at - opens_at < minimum:
-        raise RuleViolation(
-            "closes_at",
-            _l(
-                "The comment window must last at least %(days)d days (closing minus opening).",
-                days=_days(minimum),
-            ),
-        )
+    _check_length(opens_at, new_closes_at, minimum)
 
 
 def time_left(closes_at: datetime, now: datetime) -> tuple[int, int]:

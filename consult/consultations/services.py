@@ -23,7 +23,7 @@ from consult.consultations.models import (
     WindowChange,
 )
 from consult.core import audit, files, values
-from consult.core.errors import NotFound, RuleViolation
+from consult.core.errors import RuleViolation, found
 from consult.core.storage import storage
 from consult.core.time import local_date_of, now_utc, require_aware
 from consult.extensions import db
@@ -36,6 +36,25 @@ DOCUMENT_KINDS = {files.KIND_PDF, files.KIND_DOCX, files.KIND_ODT}
 def configured_minimum() -> timedelta:
     days = current_app.config.get("MIN_COMMENT_WINDOW_DAYS") if has_app_context() else None
     return rules.minimum_window(days)
+
+
+def on_matter_timeline(
+    consultation: Consultation,
+    action: str,
+    *,
+    actor: Actor,
+    now: datetime | None,
+    **details: Any,
+) -> None:
+    """An event of `consultation` on its decision matter's public timeline
+    (catalogue.services.timeline): which consultation, and `details`."""
+    audit.record(
+        consultation.matter,
+        action,
+        actor=actor,
+        now=now,
+        details={"consultation_id": consultation.id, **details},
+    )
 
 
 def store_file(upload: files.CheckedFile, *, now: datetime | None = None) -> StoredFile:
@@ -120,17 +139,14 @@ def open_consultation(
         now=now,
         details={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()},
     )
-    audit.record(
-        matter,
+    on_matter_timeline(
+        consultation,
         "consultation_scheduled",
         actor=actor,
         now=now,
-        details={
-            "consultation_id": consultation.id,
-            "title": title,
-            "opens_at": opens_at.isoformat(),
-            "closes_at": closes_at.isoformat(),
-        },
+        title=title,
+        opens_at=opens_at.isoformat(),
+        closes_at=closes_at.isoformat(),
     )
     if opens_at <= now:
         activate(consultation, now=now)
@@ -147,16 +163,13 @@ def activate(consultation: Consultation, *, now: datetime | None = None) -> None
         return
     consultation.activated_at = consultation.opens_at
     matter = consultation.matter
-    audit.record(
-        matter,
+    on_matter_timeline(
+        consultation,
         "consultation_opened",
         actor=SYSTEM,
         now=consultation.opens_at,
-        details={
-            "consultation_id": consultation.id,
-            "title": consultation.title,
-            "closes_at": consultation.closes_at.isoformat(),
-        },
+        title=consultation.title,
+        closes_at=consultation.closes_at.isoformat(),
     )
     if matter.status == MatterStatus.PLANNED:
         old = matter.status
@@ -237,16 +250,13 @@ def change_closing(
             "reason": reason,
         },
     )
-    audit.record(
-        consultation.matter,
+    on_matter_timeline(
+        consultation,
         "consultation_window_changed",
         actor=actor,
         now=now,
-        details={
-            "consultation_id": consultation.id,
-            "new": new_closes_at.isoformat(),
-            "reason": reason,
-        },
+        new=new_closes_at.isoformat(),
+        reason=reason,
     )
     return change
 
@@ -259,12 +269,8 @@ def delete_consultation(
     now = now or now_utc()
     if consultation.opens_at <= now or consultation.activated_at is not None:
         raise RuleViolation(None, _l("A consultation that has opened cannot be deleted."))
-    audit.record(
-        consultation.matter,
-        "consultation_cancelled",
-        actor=actor,
-        now=now,
-        details={"consultation_id": consultation.id, "title": consultation.title},
+    on_matter_timeline(
+        consultation, "consultation_cancelled", actor=actor, now=now, title=consultation.title
     )
     db.session.delete(consultation)
     db.session.flush()
@@ -347,10 +353,7 @@ def record_activity(
 
 
 def get_consultation(consultation_id: int) -> Consultation:
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        raise NotFound(_l("No such consultation."))
-    return consultation
+    return found(db.session.get(Consultation, consultation_id), _l("No such consultation."))
 
 
 def list_by_status(status: str | None, now: datetime) -> sa.Select:
@@ -360,9 +363,7 @@ def list_by_status(status: str | None, now: datetime) -> sa.Select:
     if status == "scheduled":
         stmt = stmt.where(Consultation.opens_at > now).order_by(Consultation.opens_at)
     elif status == "open":
-        stmt = stmt.where(Consultation.opens_at <= now, Consultation.closes_at > now).order_by(
-            Consultation.closes_at
-        )
+        stmt = stmt.where(Consultation.is_open_at(now)).order_by(Consultation.closes_at)
     elif status in ("ended", "closed", "feedback_published"):
         # "ended": every consultation whose window is over, answered or not.
         stmt = stmt.where(Consultation.closes_at <= now)

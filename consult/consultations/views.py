@@ -33,7 +33,7 @@ from consult.consultations.forms import (
 from consult.consultations.models import Consultation, ConsultationDocument
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden
-from consult.core.forms import carry_out, choices, db_int
+from consult.core.forms import carry_out, choices, db_int, sent_or_400
 from consult.core.storage import send_stored
 from consult.core.time import from_local, now_utc, to_local_input
 from consult.extensions import db
@@ -333,9 +333,7 @@ def add_document(consultation_id: int):
 def delete(consultation_id: int):
     consultation = _managed(consultation_id)
     matter_id = consultation.matter_id
-    form = DeleteForm(prefix="delete")
-    if not form.validate_on_submit():
-        abort(400)
+    sent_or_400(DeleteForm(prefix="delete"))
     if carry_out(None, lambda: services.delete_consultation(consultation, actor=current_user)):
         flash(_("The scheduled consultation has been deleted."), "success")
         return redirect(url_for("catalogue.matter", matter_id=matter_id))

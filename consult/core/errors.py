@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     """Base of errors a user can cause and must be told about."""
@@ -71,3 +75,13 @@ class NotFound(DomainError):
     def __init__(self, message: str = ""):
         super().__init__(message)
         self.message = message
+
+
+def found(obj: T | None, message: str = "") -> T:
+    """`obj`, or NotFound (with `message`) when a lookup found nothing:
+
+    meeting = found(db.session.get(Meeting, meeting_id), _l("No such meeting."))
+    """
+    if obj is None:
+        raise NotFound(message)
+    return obj

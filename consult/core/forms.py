@@ -6,13 +6,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import flash
+from flask import abort, flash
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from consult.core.errors import RuleViolation, RuleViolations
 
 T = TypeVar("T")
+F = TypeVar("F", bound=FlaskForm)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ def carry_out(
     if after_commit is not None:
         after_commit(value)
     return Done(value)
+
+
+def sent_or_400(form: F) -> F:
+    """The form of an action button, which only our own page sends (a CSRF token, a choice
+    the page offers): one that does not validate was not sent from it, so 400."""
+    if not form.validate_on_submit():
+        abort(400)
+    return form
 
 
 def show_violation(

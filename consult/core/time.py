@@ -52,16 +52,26 @@ def today_in(zone: ZoneInfo) -> date:
     return now_utc().astimezone(zone).date()
 
 
-def local_date_of(moment: datetime) -> date:
-    """The calendar date of `moment` in the configured zone (Asia/Shanghai by default)."""
+def configured_zone() -> ZoneInfo:
+    """The zone the deployment shows times in: its TIMEZONE (Asia/Shanghai by default, and
+    outside an app)."""
     from flask import current_app, has_app_context
 
-    name = (
-        current_app.config.get("TIMEZONE", "Asia/Shanghai")
+    return (
+        local_zone(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
         if has_app_context()
-        else "Asia/Shanghai"
+        else local_zone()
     )
-    return moment.astimezone(ZoneInfo(name)).date()
+
+
+def local_date_of(moment: datetime) -> date:
+    """The calendar date of `moment` in the configured zone."""
+    return moment.astimezone(configured_zone()).date()
+
+
+def local_today() -> date:
+    """Today's date in the configured zone."""
+    return local_date_of(now_utc())
 
 
 class UTCDateTime(TypeDecorator):

@@ -10,7 +10,7 @@ import logging
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
@@ -23,7 +23,7 @@ from consult.comments.models import Comment, Disposition
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.core import audit, files, ids, values
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.errors import Forbidden, RuleViolation, found
 from consult.core.forms import db_int
 from consult.core.time import now_utc
 from consult.core.urls import public_url
@@ -82,6 +82,30 @@ def _duplicate_target(comment: Comment, ref: Any) -> int | None:
     return target.id
 
 
+class _Answer(NamedTuple):
+    disposition: str
+    reason: str | None
+    duplicate_of: int | None
+
+
+def _checked_answer(comment: Comment, data: dict[str, Any]) -> _Answer:
+    """The answer `data` gives `comment`, checked."""
+    disposition = data.get("disposition")
+    reason = rules.check_disposition(disposition, data.get("reason"))
+    duplicate_of = _duplicate_target(comment, data.get("duplicate_of"))
+    if duplicate_of is not None and disposition != Disposition.NOT_APPLICABLE:
+        raise RuleViolation(
+            "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
+        )
+    return _Answer(disposition, reason, duplicate_of)
+
+
+def _answer(comment: Comment, answer: _Answer, actor: Actor, now: datetime) -> None:
+    comment.disposition, comment.disposition_reason, comment.duplicate_of_id = answer
+    comment.disposed_at, comment.disposed_by_id = now, getattr(actor, "id", None)
+    db.session.flush()
+
+
 def dispose_comment(
     comment: Comment, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Comment:
@@ -90,27 +114,16 @@ def dispose_comment(
     require_manager(actor, consultation)
     now = now or now_utc()
     _require_answerable(consultation, now)
-    disposition = data.get("disposition")
-    reason = rules.check_disposition(disposition, data.get("reason"))
-    duplicate_of = _duplicate_target(comment, data.get("duplicate_of"))
-    if duplicate_of is not None and disposition != Disposition.NOT_APPLICABLE:
-        raise RuleViolation(
-            "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
-        )
+    answer = _checked_answer(comment, data)
     old = (comment.disposition, comment.disposition_reason)
-    comment.disposition = disposition
-    comment.disposition_reason = reason
-    comment.duplicate_of_id = duplicate_of
-    comment.disposed_at = now
-    comment.disposed_by_id = getattr(actor, "id", None)
-    db.session.flush()
-    if old != (disposition, reason):
+    _answer(comment, answer, actor, now)
+    if old != (answer.disposition, answer.reason):
         audit.record(
             comment,
             "disposed",
             actor=actor,
             now=now,
-            details={"disposition": disposition, "previous": old[0]},
+            details={"disposition": answer.disposition, "previous": old[0]},
         )
     return comment
 
@@ -278,16 +291,13 @@ def publish_feedback(
     db.session.flush()
     counts = Counter(c.disposition for c in all_comments(consultation))
     audit.record(consultation, "feedback_published", actor=actor, now=now, details=dict(counts))
-    audit.record(
-        consultation.matter,
+    consultations.on_matter_timeline(
+        consultation,
         "consultation_feedback_published",
         actor=actor,
         now=now,
-        details={
-            "consultation_id": consultation.id,
-            "title": consultation.title,
-            "comments": sum(counts.values()),
-        },
+        title=consultation.title,
+        comments=sum(counts.values()),
     )
     return report
 
@@ -342,25 +352,16 @@ def correct_disposition(
     require_manager(actor, consultation)
     if consultation.feedback_published_at is None:
         return dispose_comment(comment, data, actor=actor, now=now)
-    disposition = data.get("disposition")
-    reason = rules.check_disposition(disposition, data.get("reason"))
-    duplicate_of = _duplicate_target(comment, data.get("duplicate_of"))
-    if duplicate_of is not None and disposition != Disposition.NOT_APPLICABLE:
-        raise RuleViolation(
-            "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
-        )
+    answer = _checked_answer(comment, data)
     now = now or now_utc()
     old = {"disposition": comment.disposition, "reason": comment.disposition_reason}
-    comment.disposition, comment.disposition_reason = disposition, reason
-    comment.duplicate_of_id = duplicate_of
-    comment.disposed_at, comment.disposed_by_id = now, getattr(actor, "id", None)
-    db.session.flush()
+    _answer(comment, answer, actor, now)
     audit.record(
         comment,
         "disposition_corrected",
         actor=actor,
         now=now,
-        details={"old": old, "new": {"disposition": disposition, "reason": reason}},
+        details={"old": old, "new": {"disposition": answer.disposition, "reason": answer.reason}},
     )
     return comment
 
@@ -439,10 +440,7 @@ def latest_ready_report(consultation: Consultation) -> FeedbackReport | None:
 
 
 def get_report(report_id: int) -> FeedbackReport:
-    report = db.session.get(FeedbackReport, report_id)
-    if report is None:
-        raise NotFound()
-    return report
+    return found(db.session.get(FeedbackReport, report_id))
 
 
 # --- the PDF report ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from consult.comments.models import SOURCE_VALUES, Comment
 from consult.consultations.models import Consultation
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, db_int, show_violation
+from consult.core.forms import carry_out, db_int, sent_or_400, show_violation
 from consult.core.storage import send_stored, storage
 from consult.core.time import now_utc
 from consult.extensions import db
@@ -222,9 +222,7 @@ def publish(consultation_id: int):
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/corrections")
 def correction(consultation_id: int):
     consultation = _managed(consultation_id)
-    form = CorrectionForm(prefix="correction")
-    if not form.validate_on_submit():
-        abort(400)
+    form = sent_or_400(CorrectionForm(prefix="correction"))
     if done := carry_out(
         None,
         lambda: services.request_correction(consultation, form.note.data, actor=current_user),

@@ -5,15 +5,11 @@ six-digit code from home is one account."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from consult.extensions import limiter
-
-
-def _checkin_limit() -> str:
-    return current_app.config["CHECKIN_RATE_LIMIT"]
+from consult.extensions import configured_limit, limiter
 
 
 def _account() -> str:
@@ -30,4 +26,6 @@ def _account() -> str:
     return f"user:{user.id}" if user is not None else get_remote_address()
 
 
-checkin_limit = limiter.shared_limit(_checkin_limit, scope="venue_check_in", key_func=_account)
+checkin_limit = limiter.shared_limit(
+    configured_limit("CHECKIN_RATE_LIMIT"), scope="venue_check_in", key_func=_account
+)

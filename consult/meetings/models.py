@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import Department, DepartmentOwned, _in
+from consult.accounts.models import Department, DepartmentOwned, _filled, _in
 from consult.catalogue.models import DecisionMatter
 from consult.core.time import UTCDateTime, now_utc
 from consult.extensions import db
@@ -85,7 +85,7 @@ class Meeting(DepartmentOwned, db.Model):
         sa.CheckConstraint("registration_deadline <= starts_at", name="deadline_before_start"),
         sa.CheckConstraint("seats >= 0", name="seats_not_negative"),
         sa.CheckConstraint(
-            "outcome_published_at IS NULL OR length(trim(coalesce(outcome_summary, ''))) > 0",
+            "outcome_published_at IS NULL OR " + _filled("outcome_summary"),
             name="outcome_has_summary",
         ),
     )

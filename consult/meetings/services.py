@@ -17,7 +17,7 @@ from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
 from consult.consultations.models import Consultation
 from consult.core import audit, values
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.errors import Forbidden, RuleViolation, found
 from consult.core.time import local_date_of, now_utc, require_aware
 from consult.extensions import db
 from consult.meetings import rules, schemas
@@ -680,10 +680,7 @@ def publish_outcome(
 
 
 def get_meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(_l("No such meeting."))
-    return meeting
+    return found(db.session.get(Meeting, meeting_id), _l("No such meeting."))
 
 
 def figures(*, year: int | None = None) -> dict[str, Any]:

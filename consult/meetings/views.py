@@ -22,11 +22,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from consult.accounts.models import Department, manages_department
-from consult.catalogue import services as catalogue
+from consult.catalogue.forms import matter_choices
 from consult.catalogue.models import DecisionMatter
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, choices, db_int, show_violation
+from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
 from consult.core.mail import send
 from consult.core.time import from_local, now_utc, to_local_input
 from consult.core.urls import public_url
@@ -403,16 +403,6 @@ def manage_index():
     )
 
 
-def _published_matters() -> list[DecisionMatter]:
-    return list(
-        db.session.scalars(
-            catalogue.search_matters()
-            .order_by(None)
-            .order_by(DecisionMatter.year.desc(), DecisionMatter.number)
-        )
-    )
-
-
 def _meeting_choices(form: MeetingForm) -> None:
     departments = list(
         db.session.scalars(
@@ -425,11 +415,9 @@ def _meeting_choices(form: MeetingForm) -> None:
         (office if manages_department(current_user, None) else [])
         + [(d.id, d.name) for d in departments if manages_department(current_user, d.id)]
     )
-    matter_choices = choices(
-        [(0, "—")] + [(m.id, f"{m.code} {m.title}") for m in _published_matters()]
-    )
+    matters = matter_choices()
     for row in form.agenda_rows():
-        row.matter_id.choices = matter_choices
+        row.matter_id.choices = matters
 
 
 @manage_bp.route("/meetings/new", methods=["GET", "POST"])
@@ -598,9 +586,7 @@ def draw(meeting_id: int):
 @manage_bp.post("/meetings/<int:meeting_id>/attendance")
 def close_attendance(meeting_id: int):
     meeting = _managed(meeting_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
+    sent_or_400(ActionForm())
     if carry_out(None, lambda: services.close_attendance(meeting, actor=current_user)):
         flash(_("Attendance has been recorded."), "success")
     return _back(meeting, "#invitations")

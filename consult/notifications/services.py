@@ -275,8 +275,7 @@ def _due(kind: Kind, now: datetime) -> list[Any]:
         objects = db.session.scalars(
             sa.select(Consultation).where(
                 Consultation.activated_at.is_not(None),
-                Consultation.opens_at <= now,
-                Consultation.closes_at > now,
+                Consultation.is_open_at(now),
                 Consultation.opens_at >= now - rules.ANNOUNCE_WITHIN,
             )
         )
@@ -284,8 +283,7 @@ def _due(kind: Kind, now: datetime) -> list[Any]:
         objects = db.session.scalars(
             sa.select(Consultation).where(
                 Consultation.activated_at.is_not(None),
-                Consultation.opens_at <= now,
-                Consultation.closes_at > now,
+                Consultation.is_open_at(now),
                 Consultation.closes_at <= now + rules.CLOSING_SOON_BEFORE,
             )
         )

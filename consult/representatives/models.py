@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import User, _in
+from consult.accounts.models import User, _filled, _in
 from consult.catalogue.models import DecisionMatter
 from consult.core.time import UTCDateTime, now_utc
 from consult.extensions import db
@@ -115,11 +115,11 @@ class RepresentativeApplication(db.Model):
         sa.CheckConstraint(_in("category", CATEGORY_VALUES), name="category_known"),
         sa.CheckConstraint(_in("status", APPLICATION_STATUS_VALUES), name="status_known"),
         sa.CheckConstraint(
-            "user_id IS NOT NULL OR (length(trim(coalesce(name, ''))) > 0 AND email IS NOT NULL)",
+            f"user_id IS NOT NULL OR ({_filled('name')} AND email IS NOT NULL)",
             name="applicant_known",
         ),
         sa.CheckConstraint(
-            "status <> 'rejected' OR length(trim(coalesce(decision_reason, ''))) > 0",
+            "status <> 'rejected' OR " + _filled("decision_reason"),
             name="rejection_has_reason",
         ),
     )

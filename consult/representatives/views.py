@@ -8,7 +8,6 @@ from datetime import date
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,14 +19,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.accounts.models import User
-from consult.catalogue import services as catalogue
+from consult.catalogue.forms import matter_choices
 from consult.catalogue.models import DecisionMatter
 from consult.core.auth import admin_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, choices, db_int
+from consult.core.forms import carry_out, db_int
 from consult.core.mail import send
-from consult.core.time import local_zone, today_in
-from consult.extensions import db, limiter
+from consult.core.time import local_today
+from consult.extensions import configured_limit, db, limiter
 from consult.meetings import services as meetings
 from consult.meetings.models import Invitation, Meeting
 from consult.notifications import mails
@@ -53,10 +52,6 @@ bp = Blueprint("representatives", __name__)
 admin_bp = Blueprint("admin_representatives", __name__, url_prefix="/admin/representatives")
 
 
-def _today() -> date:
-    return today_in(local_zone(current_app.config["TIMEZONE"]))
-
-
 def _default_term(today: date) -> tuple[date, date]:
     return today, date(today.year + 2, 12, 31)
 
@@ -66,7 +61,7 @@ def _default_term(today: date) -> tuple[date, date]:
 
 @bp.get("/representatives")
 def roster():
-    today = _today()
+    today = local_today()
     category = request.args.get("category")
     if category not in CATEGORY_VALUES:
         category = None
@@ -98,10 +93,6 @@ def _my_applications() -> list[RepresentativeApplication]:
     )
 
 
-def _application_limit() -> str:
-    return current_app.config["APPLICATION_RATE_LIMIT"]
-
-
 def _open_application(form: OpenApplicationForm):
     """Without an account: the application, a receipt on the next page and by mail."""
     if form.website.data:
@@ -129,7 +120,7 @@ RECEIPT_KEY = "application_receipt"
 
 
 @bp.route("/representatives/apply", methods=["GET", "POST"])
-@limiter.limit(_application_limit, methods=["POST"])
+@limiter.limit(configured_limit("APPLICATION_RATE_LIMIT"), methods=["POST"])
 def apply():
     if not current_user.is_authenticated:
         form = OpenApplicationForm()
@@ -144,7 +135,7 @@ def apply():
             may_apply=True,
             applications=[],
             representative=None,
-            today=_today(),
+            today=local_today(),
         ), (422 if form.errors else 200)
     form = ApplicationForm()
     may_apply = services.may_apply(current_user)
@@ -167,7 +158,7 @@ def apply():
         may_apply=may_apply,
         applications=_my_applications(),
         representative=services.representative_for(current_user),
-        today=_today(),
+        today=local_today(),
     ), (422 if form.errors else 200)
 
 
@@ -222,7 +213,7 @@ def pool():
         statuses=REP_STATUS_VALUES,
         per_rep=meetings.figures()["per_representative"],
         pending=_pending_count(),
-        today=_today(),
+        today=local_today(),
     )
 
 
@@ -230,7 +221,7 @@ def pool():
 def add():
     form = RepresentativeForm()
     if request.method == "GET":
-        form.term_start.data, form.term_end.data = _default_term(_today())
+        form.term_start.data, form.term_end.data = _default_term(local_today())
 
     def add_to_pool() -> Representative:
         user_id = None
@@ -271,17 +262,7 @@ def add():
 
 def _conflict_form(form: ConflictForm | None = None) -> ConflictForm:
     form = form or ConflictForm(prefix="conflict")
-    form.matter_id.choices = choices(
-        [(0, "—")]
-        + [
-            (m.id, f"{m.code} {m.title}")
-            for m in db.session.scalars(
-                catalogue.search_matters()
-                .order_by(None)
-                .order_by(DecisionMatter.year.desc(), DecisionMatter.number)
-            )
-        ]
-    )
+    form.matter_id.choices = matter_choices()
     return form
 
 
@@ -310,7 +291,7 @@ def _detail_page(rep: Representative, status_form=None, conflict_form=None, stat
         status_form=status_form or StatusForm(prefix="status"),
         conflict_form=conflict_form or _conflict_form(),
         pending=_pending_count(),
-        today=_today(),
+        today=local_today(),
     ), status_code
 
 
@@ -375,7 +356,7 @@ def _applications_page(failed: dict[int, DecideForm] | None = None, status_code:
             .limit(30)
         )
     )
-    start, end = _default_term(_today())
+    start, end = _default_term(local_today())
     forms = {}
     for a in pending:
         if failed and a.id in failed:

@@ -62,76 +62,75 @@ def _event(uid: str, url: str, now, start, end, summary: str, lines, **extra) ->
     return event
 
 
-@bp.get("/calendar/meetings.ics")
-def meetings():
+def _feed(title: str, filename: str, ends, order, event_for) -> Response:
+    """A feed of the rows (of the model whose column `ends` is) that ended at most
+    CALENDAR_PAST ago, in `order`, each made an event by `event_for(row, now)`."""
     now = now_utc()
-    cal = _calendar(_("Donghu District: government meetings"))
+    cal = _calendar(title)
     stmt = (
-        sa.select(Meeting)
-        .where(Meeting.ends_at >= now - CALENDAR_PAST)
-        .order_by(Meeting.starts_at)
+        sa.select(ends.class_)
+        .where(ends >= now - CALENDAR_PAST)
+        .order_by(order)
         .limit(CALENDAR_LIMIT)
     )
-    for meeting in db.session.scalars(stmt):
-        url = public_url("meetings.detail", meeting_id=meeting.id)
-        agenda = "\n".join(f"{a.position}. {a.title}" for a in meeting.agenda)
-        organiser = (
-            meeting.department.name if meeting.department else _("District People's Government")
-        )
-        lines = (
-            str(meeting_rules.KIND_LABELS.get(meeting.kind, meeting.kind)),
-            _("Organiser: %(name)s", name=organiser),
-            _("Agenda:") + "\n" + agenda if agenda else "",
-            url,
-        )
-        cal.add_component(
-            _event(
-                _uid("meeting", meeting.id),
-                url,
-                now,
-                meeting.starts_at,
-                meeting.ends_at,
-                meeting.title,
-                lines,
-                created=meeting.created_at,
-                location=meeting.place,
-                status="CONFIRMED",
-                transp="OPAQUE",
-            )
-        )
-    return _ics(cal, "meetings.ics")
+    for row in db.session.scalars(stmt):
+        cal.add_component(event_for(row, now))
+    return _ics(cal, filename)
+
+
+@bp.get("/calendar/meetings.ics")
+def meetings():
+    title = _("Donghu District: government meetings")
+    return _feed(title, "meetings.ics", Meeting.ends_at, Meeting.starts_at, _meeting_event)
+
+
+def _meeting_event(meeting: Meeting, now) -> Event:
+    url = public_url("meetings.detail", meeting_id=meeting.id)
+    agenda = "\n".join(f"{a.position}. {a.title}" for a in meeting.agenda)
+    organiser = meeting.department.name if meeting.department else _("District People's Government")
+    lines = (
+        str(meeting_rules.KIND_LABELS.get(meeting.kind, meeting.kind)),
+        _("Organiser: %(name)s", name=organiser),
+        _("Agenda:") + "\n" + agenda if agenda else "",
+        url,
+    )
+    return _event(
+        _uid("meeting", meeting.id),
+        url,
+        now,
+        meeting.starts_at,
+        meeting.ends_at,
+        meeting.title,
+        lines,
+        created=meeting.created_at,
+        location=meeting.place,
+        status="CONFIRMED",
+        transp="OPAQUE",
+    )
 
 
 @bp.get("/calendar/consultations.ics")
 def consultations():
-    now = now_utc()
-    cal = _calendar(_("Donghu District: public consultations closing"))
-    stmt = (
-        sa.select(Consultation)
-        .where(Consultation.closes_at >= now - CALENDAR_PAST)
-        .order_by(Consultation.closes_at)
-        .limit(CALENDAR_LIMIT)
+    title = _("Donghu District: public consultations closing")
+    when = Consultation.closes_at
+    return _feed(title, "consultations.ics", when, when, _closing_event)
+
+
+def _closing_event(consultation: Consultation, now) -> Event:
+    url = public_url("consultations.detail", consultation_id=consultation.id)
+    lines = (
+        _("The call for comments on this draft closes at the end of this event. Comment online:"),
+        url,
     )
-    for consultation in db.session.scalars(stmt):
-        url = public_url("consultations.detail", consultation_id=consultation.id)
-        lines = (
-            _(
-                "The call for comments on this draft closes at the end of this event. Comment online:"
-            ),
-            url,
-        )
-        # A closing time is an instant; the event is the last half hour for commenting, so
-        # a calendar's reminder comes while there is still time.
-        cal.add_component(
-            _event(
-                _uid("consultation-closes", consultation.id),
-                url,
-                now,
-                consultation.closes_at - timedelta(minutes=30),
-                consultation.closes_at,
-                _("Comments close: %(title)s", title=consultation.title),
-                lines,
-                transp="TRANSPARENT",
-            )
-        )
-    return _ics(cal, "consultations.ics")
+    # A closing time is an instant; the event is the last half hour for commenting, so a
+    # calendar's reminder comes while there is still time.
+    return _event(
+        _uid("consultation-closes", consultation.id),
+        url,
+        now,
+        consultation.closes_at - timedelta(minutes=30),
+        consultation.closes_at,
+        _("Comments close: %(title)s", title=consultation.title),
+        lines,
+        transp="TRANSPARENT",
+    )

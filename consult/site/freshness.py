@@ -101,9 +101,7 @@ def consultations(*, countdown: bool = True) -> datetime | None:
     tick = None
     if countdown:
         closing = db.session.scalars(
-            sa.select(Consultation.closes_at).where(
-                Consultation.opens_at <= now, Consultation.closes_at > now
-            )
+            sa.select(Consultation.closes_at).where(Consultation.is_open_at(now))
         )
         tick = countdown_tick(closing, now)
     return latest(

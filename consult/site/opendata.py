@@ -37,7 +37,7 @@ from consult.consultations.schemas import ConsultationRecord
 from consult.core import http
 from consult.core.forms import db_int
 from consult.core.schemas import field_notes
-from consult.core.time import local_zone, now_utc
+from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
 from consult.meetings import services as meeting_services
 from consult.meetings.models import Invitation, Meeting
@@ -79,6 +79,17 @@ def _count(stmt) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
 
 
+def _next_by_id(stmt: sa.Select, id_column, after: Key, limit: int) -> list:
+    """The next `limit` rows of `stmt` in the order of `id_column`, after the key `after`."""
+    if after is not None:
+        stmt = stmt.where(id_column > after[0])
+    return list(db.session.scalars(stmt.order_by(id_column).limit(limit)))
+
+
+def _last_id(items: list) -> Key:
+    return (items[-1].id,) if items else None
+
+
 # --- catalogue -------------------------------------------------------------------------------
 
 
@@ -97,7 +108,7 @@ def _fetch_catalogue(after: Key, limit: int, now: datetime):
             )
         )
     matters = list(db.session.scalars(stmt.limit(limit)))
-    today = now.astimezone(local_zone(current_app.config["TIMEZONE"])).date()
+    today = local_date_of(now)
     records = [catalogue_services.public_record(m, today=today) for m in matters]
     return records, ((matters[-1].year, matters[-1].number) if matters else None)
 
@@ -113,24 +124,16 @@ def _catalogue_cells(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fetch_consultations(after: Key, limit: int, now: datetime):
-    stmt = (
-        sa.select(Consultation)
-        .options(
-            selectinload(Consultation.clauses),
-            selectinload(Consultation.documents),
-            selectinload(Consultation.window_changes),
-            selectinload(Consultation.activities),
-        )
-        .order_by(Consultation.id)
+    stmt = sa.select(Consultation).options(
+        selectinload(Consultation.clauses),
+        selectinload(Consultation.documents),
+        selectinload(Consultation.window_changes),
+        selectinload(Consultation.activities),
     )
-    if after is not None:
-        stmt = stmt.where(Consultation.id > after[0])
-    items = list(db.session.scalars(stmt.limit(limit)))
+    items = _next_by_id(stmt, Consultation.id, after, limit)
     counts = comment_services.count_comments([c.id for c in items])
-    records = []
-    for c in items:
-        records.append(consultation_services.open_data_record(c, now, counts.get(c.id, 0)))
-    return records, ((items[-1].id,) if items else None)
+    records = [consultation_services.open_data_record(c, now, counts.get(c.id, 0)) for c in items]
+    return records, _last_id(items)
 
 
 # --- comments --------------------------------------------------------------------------------
@@ -246,14 +249,9 @@ def _comment_rows(*criteria, limit: int) -> list:
 
 
 def _fetch_meetings(after: Key, limit: int, now: datetime):
-    stmt = sa.select(Meeting).options(selectinload(Meeting.agenda)).order_by(Meeting.id)
-    if after is not None:
-        stmt = stmt.where(Meeting.id > after[0])
-    items = list(db.session.scalars(stmt.limit(limit)))
-    records = []
-    for m in items:
-        records.append(meeting_services.open_data_record(m))
-    return records, ((items[-1].id,) if items else None)
+    stmt = sa.select(Meeting).options(selectinload(Meeting.agenda))
+    items = _next_by_id(stmt, Meeting.id, after, limit)
+    return [meeting_services.open_data_record(m) for m in items], _last_id(items)
 
 
 def _meeting_cells(rec: dict[str, Any]) -> dict[str, Any]:

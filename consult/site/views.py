@@ -9,7 +9,7 @@ from consult.catalogue import rules as catalogue_rules
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter, MatterStatus
 from consult.core import care, i18n
-from consult.core.time import local_zone, today_in
+from consult.core.time import local_today
 from consult.core.urls import safe_local_path
 from consult.extensions import db
 
@@ -19,7 +19,7 @@ bp = Blueprint("site", __name__)
 @bp.get("/")
 def home():
     years = catalogue.published_years()
-    today = today_in(local_zone(current_app.config["TIMEZONE"]))
+    today = local_today()
     year = today.year if today.year in years else (years[0] if years else None)
     counts = {}
     if year is not None:
