@@ -102,9 +102,8 @@ def parse(data: Any, consultation: Consultation) -> Selection:
         if group is None or group.consultation_id != consultation.id:
             raise RuleViolation("selection.group_id", _l("No such group in this consultation."))
     clause = whole("clause", minimum=0)
-    if clause:
-        if _clause_id(consultation, clause) is None:
-            raise RuleViolation("selection.clause", _l("No such clause in this consultation."))
+    if clause and _clause_id(consultation, clause) is None:
+        raise RuleViolation("selection.clause", _l("No such clause in this consultation."))
     source = _choice(given.get("source"), SOURCE_VALUES, "selection.source")
     state = _choice(given.get("state"), STATE_VALUES, "selection.state")
     assignee = whole("assignee", minimum=0)
