@@ -154,3 +154,15 @@ def totals(consultation_ids: list[int]) -> dict[int, Tally]:
         .group_by(t.consultation_id)
     ).all()
     return {cid: Tally(int(n), int(d), int(a)) for cid, n, d, a in rows}
+
+
+def waiting_for(officer_id: int, consultation_ids: list[int]) -> dict[int, int]:
+    """Per consultation, the comments assigned to an officer still without a confirmed
+    answer: the dashboard's "mine"."""
+    t = AnswerProgress
+    rows = db.session.execute(
+        sa.select(t.consultation_id, sa.func.sum(t.comments - t.answered))
+        .where(t.consultation_id.in_(consultation_ids), t.assignee_key == officer_id)
+        .group_by(t.consultation_id)
+    ).all()
+    return {cid: int(n) for cid, n in rows if n}

@@ -12,7 +12,7 @@ from consult.core.audit import AuditEvent
 from consult.core.errors import Forbidden, RuleViolation
 from consult.feedback import progress, selection, services
 from tests.feedback.feedback_support import ADOPTED, NOT_ADOPTED, Scenario
-from tests.helpers import api_call, login, post
+from tests.helpers import api_call, english, login, post
 
 GROUP_ANSWER = {"disposition": "not_adopted", "reason": "车棚保留与否将在改造方案中统一研究。"}
 
@@ -363,3 +363,17 @@ def test_the_api_refuses_another_departments_officer(scenario, world, client, db
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(Comment, scenario.dup1.id).disposition is None
+
+
+def test_the_dashboard_shows_the_progress_and_the_officers_own_share(
+    closed, world, head, client, db
+):
+    officer = world.users["own_officer"]
+    services.assign_selection(closed.consultation, {"clause": 1}, officer, actor=head)
+    services.dispose_comment(closed.b, ADOPTED, actor=None)
+    db.session.commit()
+    login(client, officer)
+    english(client)
+    page = client.get("/manage/").get_data(as_text=True)
+    assert "1 of 6 comments answered" in page
+    assert f"assignee={officer.id}" in page and "Mine, not yet answered (1)" in page
