@@ -284,18 +284,24 @@ def groups_page(consultation: Consultation, page: int = 1) -> tuple[list[GroupEn
         )
     )
     more = len(groups) > GROUPS_PER_PAGE
-    entries = []
-    for group in groups[:GROUPS_PER_PAGE]:
-        first = db.session.scalar(
-            sa.select(Comment.body)
-            .where(Comment.duplicate_group_id == group.id)
-            .order_by(Comment.id)
-            .limit(1)
-        )
-        waiting = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Comment)
-            .where(Comment.duplicate_group_id == group.id, Comment.disposition.is_(None))
-        )
-        entries.append(GroupEntry(group, first or "", waiting or 0))
+    groups = groups[:GROUPS_PER_PAGE]
+    ids = [g.id for g in groups]
+    firsts = (
+        sa.select(sa.func.min(Comment.id))
+        .where(Comment.duplicate_group_id.in_(ids))
+        .group_by(Comment.duplicate_group_id)
+    )
+    texts = dict(
+        db.session.execute(
+            sa.select(Comment.duplicate_group_id, Comment.body).where(Comment.id.in_(firsts))
+        ).all()
+    )
+    waiting = dict(
+        db.session.execute(
+            sa.select(Comment.duplicate_group_id, sa.func.count())
+            .where(Comment.duplicate_group_id.in_(ids), Comment.disposition.is_(None))
+            .group_by(Comment.duplicate_group_id)
+        ).all()
+    )
+    entries = [GroupEntry(g, texts.get(g.id, ""), waiting.get(g.id, 0)) for g in groups]
     return entries, more

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.accounts.models import Department, Role, User
+from consult.comments import rules as comment_rules
 from consult.comments.models import SOURCE_VALUES, Comment
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
@@ -170,6 +171,9 @@ def _workspace(
         failed_comment_id=failed_comment_id,
         comment_form=comment_form,
         source_values=SOURCE_VALUES,
+        # Translated once for the page's up to 50 comments.
+        source_names={k.value: str(v) for k, v in comment_rules.SOURCE_LABELS.items()},
+        disposition_options=[(k.value, str(v)) for k, v in rules.DISPOSITION_LABELS.items()],
     ), status_code
 
 
