@@ -185,8 +185,14 @@ def _day_start(day: date) -> datetime:
 def criteria(consultation: Consultation, sel: Selection) -> tuple[list, list]:
     """(indexed, other): the conditions an index answers, and those checked row by row."""
     c = Comment
-    indexed: list[sa.ColumnElement[bool]] = [c.consultation_id == consultation.id]
+    indexed: list[sa.ColumnElement[bool]] = []
     other: list[sa.ColumnElement[bool]] = []
+    if sel.comment_ids is not None or sel.group_id is not None:
+        # Read from the group's (or the ids') own index: the consultation is then checked row
+        # by row, as an expression (`+ 0`) that no database mistakes for the better index.
+        other.append(c.consultation_id + 0 == consultation.id)
+    else:
+        indexed.append(c.consultation_id == consultation.id)
     if sel.comment_ids is not None:
         indexed.append(c.id.in_(sel.comment_ids))
     if sel.group_id is not None:
