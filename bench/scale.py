@@ -61,6 +61,9 @@ sys.path.insert(0, str(BENCH))
 import comment_submission as cs  # noqa: E402  (the text grammar, the databases)
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432"
+# The department's five officers (the first its head), who answer the comments.
+OFFICERS = tuple(f"officer{n}@bench.example" for n in range(1, 6))
+OFFICER_PASSWORD = "bench-password-2026"
 CHUNK = 100_000
 CAMPAIGN_SHARE = 0.90
 CAMPAIGN_WEIGHTS = (0.40, 0.25, 0.15, 0.10, 0.10)
@@ -74,6 +77,8 @@ GOALS = {
     "first_bytes_s": 1.0,
     "export_rss_mb": 200.0,
     "import_100k_s": 120.0,
+    "workspace_p95_ms": 300.0,
+    "answer_group_s": 10.0,
 }
 
 
@@ -121,6 +126,7 @@ class Texts:
             "body": self.comment(),
             "show_name": r.random() < 0.4,
             "contact": f"139{r.randint(10_000_000, 99_999_999)}" if r.random() < 0.3 else None,
+            "clause": r.randint(1, 7) if r.random() < 0.6 else None,
         }
         if source == "online":
             record["consent"] = True
@@ -178,6 +184,18 @@ def _open_consultation(now: datetime) -> int:
         actor=SYSTEM,
     )
     catalogue.publish_catalogue(matter.catalogue, actor=SYSTEM)
+    for n, email in enumerate(OFFICERS):
+        accounts.create_user(
+            {
+                "email": email,
+                "display_name": f"住建局经办人{n + 1}",
+                "password": OFFICER_PASSWORD,
+                "role": "officer",
+                "department_id": dept.id,
+                "department_head": n == 0,
+            },
+            actor=SYSTEM,
+        )
     consultation = consultations.open_consultation(
         matter,
         {
@@ -456,6 +474,189 @@ def _probe_pages(consultation_id: int) -> dict:
     return results
 
 
+def _login(client, email: str) -> None:
+    import re
+
+    # As a browser does: over HTTPS (the session cookie is Secure), with a Referer (CSRF).
+    client.environ_base.update(
+        {"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/login"}
+    )
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": email, "password": OFFICER_PASSWORD}
+    )
+    assert response.status_code in (302, 303), (
+        response.status_code,
+        response.get_data(as_text=True)[:3000],
+    )
+
+
+def _probe_workspace(consultation_id: int) -> dict:
+    """Server time of the feedback workspace's pages for an officer: the first page, each
+    filter alone, the text search (a campaign's words, and a word only one resident used),
+    a group's members, an officer's own, and deep pages; 40 requests each (each filter's
+    later requests go on from the page before: "next page" or "go on looking")."""
+    import re
+
+    import sqlalchemy as sa
+
+    from consult import create_app
+    from consult.accounts.models import User
+    from consult.comments.models import Comment, DuplicateGroup
+    from consult.extensions import db
+
+    app = create_app(PROPAGATE_EXCEPTIONS=True)
+    client = app.test_client()
+    _login(client, OFFICERS[1])
+    rnd = random.Random(7)
+    with app.app_context():
+        officer = db.session.scalar(sa.select(User.id).where(User.email == OFFICERS[1]))
+        largest = db.session.scalar(
+            sa.select(DuplicateGroup.id)
+            .where(DuplicateGroup.consultation_id == consultation_id)
+            .order_by(DuplicateGroup.size.desc())
+            .limit(1)
+        )
+        low, high = db.session.execute(
+            sa.select(sa.func.min(Comment.id), sa.func.max(Comment.id)).where(
+                Comment.consultation_id == consultation_id
+            )
+        ).one()
+        single = db.session.scalar(
+            sa.select(Comment.body)
+            .where(Comment.consultation_id == consultation_id, Comment.duplicate_group_id.is_(None))
+            .limit(1)
+        )
+        start = db.session.scalar(
+            sa.select(sa.func.min(Comment.submitted_at)).where(
+                Comment.consultation_id == consultation_id
+            )
+        )
+    base = f"/manage/consultations/{consultation_id}/feedback"
+    rare = (single or "停车")[5:9]
+    day = (start + timedelta(days=3)).strftime("%Y-%m-%d")
+    plans = {
+        # The reference in the same run: the public page of the same consultation.
+        "(public consultation page)": [f"/consultations/{consultation_id}"],
+        "first page": [base],
+        "unanswered": [f"{base}?state=unanswered"],
+        "clause 3": [f"{base}?clause=3"],
+        "hotline": [f"{base}?source=hotline"],
+        "hotline, clause 3, unanswered": [f"{base}?source=hotline&clause=3&state=unanswered"],
+        "a day": [f"{base}?submitted_from={day}&submitted_to={day}"],
+        "text, campaign": [f"{base}?q=%E5%81%9C%E8%BD%A6"],  # 停车
+        "text, rare": [f"{base}?q={rare}"],
+        "largest group": [f"{base}?group_id={largest}"],
+        "mine, unanswered": [f"{base}?assignee={officer}&state=unanswered"],
+        "deep pages": [f"{base}?after={rnd.randint(low, high)}" for _ in range(40)],
+        "groups page 3": [f"{base}?groups=3"],
+    }
+    results = {}
+    for name, urls in plans.items():
+        client.get(urls[0])  # warm-up
+        times, url = [], urls[0]
+        for i in range(40):
+            t0 = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            if len(urls) > 1:
+                url = urls[min(i + 1, len(urls) - 1)]
+                continue
+            page = response.get_data(as_text=True)
+            more = re.search(r'href="([^"]*after=\d+[^"]*)#list-h"', page)
+            url = more.group(1).replace("&amp;", "&") if more else urls[0]
+        results[name] = {
+            "p50_ms": pct(times, 0.5),
+            "p95_ms": pct(times, 0.95),
+            "max_ms": max(times),
+        }
+    return results
+
+
+def _probe_answers(consultation_id: int) -> dict:
+    """Set-based answers and assignments, timed in a process of their own, each rolled back
+    afterwards (the next size grows the same consultation): the largest group answered, the
+    unanswered hotline comments of clause 3, a clause assigned to an officer, and every
+    comment of the consultation answered at once ({"state": "unanswered"})."""
+    import sqlalchemy as sa
+
+    from consult import create_app
+    from consult.accounts.models import User
+    from consult.comments.models import DuplicateGroup
+    from consult.consultations.models import Consultation
+    from consult.extensions import db
+    from consult.feedback import services
+
+    app = create_app()
+    answer = {"disposition": "not_adopted", "reason": "本条意见将在实施细则中统一研究，暂不采纳。"}
+    results = {}
+    with app.app_context():
+        head = db.session.scalar(sa.select(User).where(User.email == OFFICERS[0]))
+        officer = db.session.scalar(sa.select(User).where(User.email == OFFICERS[1]))
+        consultation = db.session.get(Consultation, consultation_id)
+        largest = db.session.execute(
+            sa.select(DuplicateGroup.id, DuplicateGroup.size)
+            .where(DuplicateGroup.consultation_id == consultation_id)
+            .order_by(DuplicateGroup.size.desc())
+            .limit(1)
+        ).one()
+        db.session.commit()
+        plans = {
+            "largest group": lambda: services.answer_selection(
+                consultation, {"group_id": largest.id}, answer, actor=officer
+            ),
+            "hotline, clause 3, unanswered": lambda: services.answer_selection(
+                consultation,
+                {"source": "hotline", "clause": 3, "state": "unanswered"},
+                answer,
+                actor=officer,
+            ),
+            "assign clause 3": lambda: services.assign_selection(
+                consultation, {"clause": 3}, officer, actor=head
+            ),
+            "every comment": lambda: services.answer_selection(
+                consultation, {"state": "unanswered"}, answer, actor=officer
+            ),
+        }
+        for name, action in plans.items():
+            t0 = time.perf_counter()
+            updated = action()
+            db.session.flush()
+            seconds = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            db.session.commit()
+            commit_s = time.perf_counter() - t1
+            results[name] = {"updated": updated, "seconds": seconds, "commit_s": commit_s}
+            # Undo for the next measurement and size (not timed): the answers and the tally.
+            db.session.execute(
+                sa.text(
+                    "UPDATE comment SET disposition = NULL, disposition_reason = NULL, "
+                    "answer_draft = false, disposed_at = NULL, disposed_by_id = NULL, "
+                    "assigned_to_id = NULL WHERE consultation_id = :c"
+                ),
+                {"c": consultation_id},
+            )
+            db.session.execute(
+                sa.text("DELETE FROM answer_progress WHERE consultation_id = :c"),
+                {"c": consultation_id},
+            )
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO answer_progress "
+                    "(consultation_id, clause_key, assignee_key, comments, drafted, answered) "
+                    "SELECT consultation_id, coalesce(clause_id, 0), 0, count(*), 0, 0 "
+                    "FROM comment WHERE consultation_id = :c AND grouped_at IS NOT NULL "
+                    "GROUP BY consultation_id, coalesce(clause_id, 0)"
+                ),
+                {"c": consultation_id},
+            )
+            db.session.commit()
+        results["largest group"]["size"] = largest.size
+    return results
+
+
 def _high_water_mb() -> float:
     """The process's peak RSS since it started (VmHWM). Not getrusage's ru_maxrss: that one
     survives exec and so starts at the RSS of the parent that forked this probe."""
@@ -551,7 +752,10 @@ def probe(env: dict, what: str, *args) -> dict:
         timeout=3600,
     )
     if out.returncode != 0:
-        raise RuntimeError(f"probe {what} failed:\n{out.stderr[-3000:]}")
+        (OUT / f"probe-{what}.stderr").write_text(out.stderr)
+        raise RuntimeError(
+            f"probe {what} failed (bench/out/probe-{what}.stderr):\n{out.stderr[-3000:]}"
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -585,6 +789,16 @@ def run_database(kind: str, args, workdir: Path) -> dict:
                 log(f"[{kind}] growing to {size:,} comments")
                 calls = builder.grow(size)
                 row = {"size": size, "import": calls}
+                if args.answering_only:
+                    row["shape"] = builder.shape()
+                    builder.db.session.commit()  # (SQLite: the probes need the write lock)
+                    if kind == "postgres" and not args.no_vacuum:
+                        row["vacuum_s"] = vacuum(builder.db.engine)
+                    row["workspace"] = probe(env, "workspace", consultation_id)
+                    row["answers"] = probe(env, "answers", consultation_id)
+                    results["sizes"].append(row)
+                    log(answering_line(kind, row))
+                    continue
                 row["submission"] = builder.submissions(args.probes)
                 baseline = baseline or row["submission"]["p50_ms"]
                 row["submission"]["ratio_to_first_size"] = row["submission"]["p50_ms"] / baseline
@@ -601,6 +815,8 @@ def run_database(kind: str, args, workdir: Path) -> dict:
                 row["export_csv"] = probe(env, "export", consultation_id, "csv")
                 row["export_json"] = probe(env, "export", consultation_id, "json")
                 row["lag"] = probe(env, "lag", consultation_id, args.lag_probes)
+                row["workspace"] = probe(env, "workspace", consultation_id)
+                row["answers"] = probe(env, "answers", consultation_id)
                 builder.size = builder.stored()  # the probes' own comments count too
                 results["sizes"].append(row)
                 log(summary_line(kind, row))
@@ -639,8 +855,53 @@ def summary_line(kind: str, row: dict) -> str:
     )
 
 
-def report(all_results: list[dict]) -> list[str]:
+def answering_line(kind: str, row: dict) -> str:
+    pages = ", ".join(f"{k} {v['p95_ms']:.0f}" for k, v in row["workspace"].items())
+    answers = ", ".join(
+        f"{k} {v['updated']:,} in {v['seconds']:.2f} s" for k, v in row["answers"].items()
+    )
+    return f"  [{kind}] {row['size']:,}: workspace p95 (ms) {pages}; answers: {answers}"
+
+
+def answering_report(all_results: list[dict]) -> list[str]:
     lines = []
+    for res in all_results:
+        lines.append(f"\n=== {res['database']}: the feedback workspace and set-based answers ===")
+        for row in res["sizes"]:
+            lines.append(f"{row['size']:,} comments ({row['shape']['groups']:,} groups):")
+            for name, t in row["workspace"].items():
+                lines.append(
+                    f"  page {name:<32} p50 {t['p50_ms']:7.1f} ms  p95 {t['p95_ms']:7.1f} ms"
+                    f"  max {t['max_ms']:7.1f} ms"
+                )
+            for name, t in row["answers"].items():
+                lines.append(
+                    f"  {name:<37} {t['updated']:>9,} comments in {t['seconds']:6.2f} s"
+                    f" (+ commit {t['commit_s']:.2f} s)"
+                )
+    return lines
+
+
+def answering_checks(res: dict, verdict) -> None:
+    for row in res["sizes"]:
+        size = f"[{res['database']}] {row['size']:,}"
+        for name, page in row.get("workspace", {}).items():
+            verdict(
+                page["p95_ms"] <= GOALS["workspace_p95_ms"],
+                f"{size}: workspace {name} p95 {page['p95_ms']:.0f} ms (goal ≤ 300 ms)",
+            )
+        for name, t in row.get("answers", {}).items():
+            total = t["seconds"] + t["commit_s"]
+            verdict(
+                total <= GOALS["answer_group_s"],
+                f"{size}: answer/assign {name} ({t['updated']:,}) {total:.1f} s (goal ≤ 10 s)",
+            )
+
+
+def report(all_results: list[dict]) -> list[str]:
+    if all_results and "submission" not in all_results[0]["sizes"][0]:
+        return answering_report(all_results)
+    lines = answering_report(all_results)
     for res in all_results:
         kind = res["database"]
         lines.append(f"\n=== {kind} ===")
@@ -687,6 +948,9 @@ def checks(all_results: list[dict]) -> list[str]:
 
     for res in all_results:
         kind = res["database"]
+        answering_checks(res, verdict)
+        if "submission" not in res["sizes"][0]:
+            continue
         for row in res["sizes"]:
             size = f"[{kind}] {row['size']:,}"
             verdict(
@@ -742,6 +1006,10 @@ def main() -> None:
                 result = _probe_pages(int(rest[0]))
             elif what == "export":
                 result = _probe_export(int(rest[0]), rest[1])
+            elif what == "workspace":
+                result = _probe_workspace(int(rest[0]))
+            elif what == "answers":
+                result = _probe_answers(int(rest[0]))
             else:
                 result = _probe_lag(int(rest[0]), int(rest[1]))
         print(json.dumps(result))
@@ -761,6 +1029,11 @@ def main() -> None:
         "--no-vacuum",
         action="store_true",
         help="PostgreSQL: measure the pages right after the import, before any VACUUM",
+    )
+    parser.add_argument(
+        "--answering-only",
+        action="store_true",
+        help="measure only the feedback workspace and the set-based answers",
     )
     parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -784,7 +1057,8 @@ def main() -> None:
                      "--probes", str(args.probes), "--lag-probes", str(args.lag_probes),
                      "--seed", str(args.seed), "--pg-url", args.pg_url, "--pg-db", args.pg_db,
                      *(["--keep"] if args.keep else []),
-                     *(["--no-vacuum"] if args.no_vacuum else []), "--json-only"],
+                     *(["--no-vacuum"] if args.no_vacuum else []),
+                     *(["--answering-only"] if args.answering_only else []), "--json-only"],
                     cwd=ROOT, capture_output=True, text=True, check=False,
                 )  # fmt: skip
                 print(out.stderr, end="", file=sys.stderr)

@@ -61,4 +61,5 @@ class UserForm(FlaskForm):
     )
     department_id = SelectField(_l("Department"), coerce=int, choices=[])
     password = PasswordField(_l("Initial password"))
+    department_head = BooleanField(_l("Head of the department (assigns comments to officers)"))
     active = BooleanField(_l("Active"), default=True)

@@ -163,6 +163,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), default=Role.RESIDENT.value)
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # A department's head (科室负责人) shares the answering of comments out among its officers.
+    department_head: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -173,6 +175,7 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint(
             "role <> 'officer' OR department_id IS NOT NULL", name="officer_has_department"
         ),
+        sa.CheckConstraint("role = 'officer' OR NOT department_head", name="head_is_officer"),
     )
 
     def __repr__(self) -> str:

@@ -179,12 +179,22 @@ def create_user(data: dict[str, Any], *, actor: Actor, now: datetime | None = No
         department_id=department_id if role in (Role.OFFICER, Role.ADMIN) else None,
         password_hash=hash_password(data["password"]),
         active=True,
+        department_head=_head_flag(data.get("department_head", False), role),
         created_at=now or now_utc(),
     )
     db.session.add(user)
     db.session.flush()
     audit.record(user, "created", actor=actor, details={"role": role}, now=now)
     return user
+
+
+def _head_flag(value: Any, role: str) -> bool:
+    """Only an officer heads a department (shares the answering of comments out)."""
+    if not isinstance(value, bool):
+        raise RuleViolation("department_head", _l("Say yes or no."))
+    if value and role != Role.OFFICER:
+        raise RuleViolation("department_head", _l("Only a department's officer can be its head."))
+    return value
 
 
 def update_user(
@@ -207,6 +217,7 @@ def update_user(
         "role": role,
         "department_id": department_id if role in (Role.OFFICER, Role.ADMIN) else None,
         "active": active,
+        "department_head": _head_flag(data.get("department_head", user.department_head), role),
     }
     _update(user, new, actor=actor, now=now)
     return user

@@ -258,6 +258,7 @@ def user_form(user_id: int | None = None):
             "display_name": form.display_name.data,
             "role": form.role.data,
             "department_id": form.department_id.data or None,
+            "department_head": bool(form.department_head.data),
             "active": form.active.data,
         }
         if user is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import send_file
 from flask_babel import lazy_gettext as _l
 
+from consult.accounts.models import User
 from consult.api import api_actor, bp, listed, staff_required
 from consult.api.consultations import CONSULTATION
 from consult.api.spec import operation
@@ -12,7 +13,7 @@ from consult.comments import schemas as comment_schemas
 from consult.comments.models import Comment
 from consult.comments.services import receipt_record
 from consult.consultations.services import get_consultation
-from consult.core.errors import NotFound, found
+from consult.core.errors import NotFound, RuleViolation, found
 from consult.core.storage import storage
 from consult.extensions import db
 from consult.feedback import schemas, services
@@ -88,3 +89,58 @@ def publish(consultation_id: int, body: schemas.FeedbackInput):
     db.session.commit()
     services.schedule_render(report.id)
     return schemas.report_record(services.get_report(report.id)), 201
+
+
+def _selection_body(body) -> dict:
+    return body.selection.model_dump(exclude_none=True, mode="json")
+
+
+@bp.post("/consultations/<int:consultation_id>/dispositions")
+@staff_required
+@operation(
+    "Answer every comment a selection matches",
+    "feedback",
+    body=schemas.SelectionAnswerInput,
+    responses={200: schemas.Updated},
+    params=CONSULTATION,
+    description="One disposition and reason for a whole duplicate group, the rest of a group "
+    "(`state: unanswered`), or a filter; set-based, however many comments match. A selection "
+    "that matches nothing is 422 `empty_selection`; every comment not adopted needs a reason.",
+)
+def dispose_selection(consultation_id: int, body: schemas.SelectionAnswerInput):
+    consultation = get_consultation(consultation_id)
+    updated = services.answer_selection(
+        consultation,
+        _selection_body(body),
+        body.model_dump(include={"disposition", "reason", "duplicate_of", "draft"}),
+        actor=api_actor(),
+    )
+    db.session.commit()
+    return {"updated": updated}
+
+
+@bp.post("/consultations/<int:consultation_id>/assignments")
+@staff_required
+@operation(
+    "Assign the comments a selection matches to an officer",
+    "feedback",
+    body=schemas.AssignmentInput,
+    responses={200: schemas.Updated},
+    params=CONSULTATION,
+    description="By the government office or the lead department's head; the officer must "
+    "be one of the lead department's.",
+)
+def assign_selection(consultation_id: int, body: schemas.AssignmentInput):
+    consultation = get_consultation(consultation_id)
+    officer = None
+    if body.officer_id is not None:
+        officer = db.session.get(User, body.officer_id)
+        if officer is None:
+            raise RuleViolation(
+                "officer_id", _l("Not an officer of this consultation's department.")
+            )
+    updated = services.assign_selection(
+        consultation, _selection_body(body), officer, actor=api_actor()
+    )
+    db.session.commit()
+    return {"updated": updated}

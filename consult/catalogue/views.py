@@ -278,6 +278,7 @@ def dashboard():
     )
     from consult.consultations.models import Consultation
     from consult.core.time import now_utc
+    from consult.feedback import progress as answer_tally
     from consult.feedback import services as feedback
 
     now = now_utc()
@@ -287,13 +288,18 @@ def dashboard():
         .order_by(Consultation.closes_at.desc())
     )
     overdue = feedback.overdue(now=now, managed_by=current_user)
+    awaiting = feedback.awaiting_feedback(now=now, managed_by=current_user)
+    listed = list(db.session.scalars(consultations.limit(50)))
+    ids = sorted({c.id for c in awaiting} | {c.id for c in listed})
     return render_template(
         "catalogue/dashboard.html",
+        answer_totals=answer_tally.totals(ids),
+        mine=answer_tally.waiting_for(current_user.id, ids) if current_user.is_officer else {},
         matters=list(db.session.scalars(stmt)),
         years=services.all_years(),
         year_form=YearForm(),
-        consultations=list(db.session.scalars(consultations.limit(50))),
-        awaiting=feedback.awaiting_feedback(now=now, managed_by=current_user),
+        consultations=listed,
+        awaiting=awaiting,
         overdue_ids={c.id for c in overdue},
         now=now,
         feedback_due=lambda c: c.closes_at + feedback.feedback_period(),

@@ -53,6 +53,7 @@ from consult.comments.models import (
 from consult.core.time import now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db
+from consult.feedback import progress as answer_progress
 
 log = logging.getLogger(__name__)
 
@@ -381,6 +382,7 @@ class _Batch:
             update["gid"] = self.group_of[update["cid"]]
             update["at"] = self.now
         db.session.execute(_MARK_GROUPED, self.updates)
+        answer_progress.count_in(self.consultation_id, [u["cid"] for u in self.updates])
         if self.regrouped:
             db.session.execute(
                 _REGROUP, [{"cid": c, "gid": self.group_of[c]} for c in sorted(self.regrouped)]

@@ -133,6 +133,32 @@ class CommentTally(db.Model):
         return f"<CommentTally consultation={self.consultation_id} {self.comments}>"
 
 
+class AnswerProgress(db.Model):
+    """How far the answering of a consultation has come, per clause and per assigned officer:
+    kept by the grouping (as it takes comments in) and by every change of an answer or an
+    assignment (feedback.answers), so that the workspace and the dashboard never count a
+    million rows. `clause_key` and `assignee_key` are 0 for none (a primary key has no NULL)."""
+
+    __tablename__ = "answer_progress"
+
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), primary_key=True)
+    clause_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    assignee_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    comments: Mapped[int] = mapped_column(default=0)
+    drafted: Mapped[int] = mapped_column(default=0)
+    answered: Mapped[int] = mapped_column(default=0)  # confirmed answers
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "drafted >= 0 AND answered >= 0 AND drafted + answered <= comments",
+            name="counts_consistent",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<AnswerProgress {self.consultation_id}/{self.clause_key}/{self.assignee_key}>"
+
+
 class Comment(db.Model):
     __tablename__ = "comment"
 
@@ -173,6 +199,11 @@ class Comment(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id"))
     disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # A drafted answer (拟办) waits for confirmation; the feedback is published only when every
+    # comment's answer is confirmed (feedback.answers).
+    answer_draft: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The officer who answers it (assigned by the office or the department's head).
+    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     consultation: Mapped[Consultation] = relationship()
     clause: Mapped[Clause | None] = relationship(lazy="joined")
@@ -183,6 +214,7 @@ class Comment(db.Model):
     duplicate_of: Mapped[Comment | None] = relationship(
         remote_side=[id], foreign_keys=[duplicate_of_id]
     )
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
 
     __table_args__ = (
         sa.CheckConstraint(_in("source", SOURCE_VALUES), name="source_known"),
@@ -208,6 +240,7 @@ class Comment(db.Model):
             "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_duplicate_of_itself"
         ),
         sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
+        sa.CheckConstraint("disposition IS NOT NULL OR NOT answer_draft", name="draft_is_answer"),
         sa.Index("ix_comment_consultation", "consultation_id", "id"),
         sa.Index("ix_comment_group", "duplicate_group_id", "status", "id"),
         # The comments waiting to be grouped: a small index however many are grouped.
@@ -221,6 +254,32 @@ class Comment(db.Model):
         # A consultation's comments in their listed order (oldest first), with the status so
         # that a page of published ones is found in the index alone, however deep.
         sa.Index("ix_comment_listing", "consultation_id", "submitted_at", "id", "status"),
+        # The feedback workspace's filters at a million comments (feedback.selection): each
+        # page reads one of these in id order, never the whole consultation.
+        sa.Index(
+            "ix_comment_unanswered",
+            "consultation_id",
+            "id",
+            sqlite_where=sa.text("disposition IS NULL"),
+            postgresql_where=sa.text("disposition IS NULL"),
+        ),
+        sa.Index("ix_comment_clause", "consultation_id", "clause_id", "id"),
+        sa.Index("ix_comment_members", "duplicate_group_id", "id"),
+        sa.Index(
+            "ix_comment_assignee",
+            "assigned_to_id",
+            "consultation_id",
+            "id",
+            sqlite_where=sa.text("assigned_to_id IS NOT NULL"),
+            postgresql_where=sa.text("assigned_to_id IS NOT NULL"),
+        ),
+        # A group's members still to answer, counted on the workspace.
+        sa.Index(
+            "ix_comment_group_unanswered",
+            "duplicate_group_id",
+            sqlite_where=sa.text("disposition IS NULL"),
+            postgresql_where=sa.text("disposition IS NULL"),
+        ),
     )
 
     def __repr__(self) -> str:

@@ -93,6 +93,11 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Nested(Input):
+    """An object inside a request whose fields the errors name by their path
+    (`selection.state`), as the service that checks it again does."""
+
+
 class Query(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -266,17 +271,39 @@ def check(model: type[BaseModel], data: Any, *, json: bool = False) -> Any:
             return model.model_validate_json(data, strict=True, context={"json": True})
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _violations(exc) from None
+        raise _violations(exc, model) from None
 
 
-def _violations(exc: ValidationError) -> RuleViolations:
+def _violations(exc: ValidationError, model: type[BaseModel] | None = None) -> RuleViolations:
     found: list[RuleViolation] = []
     for error in exc.errors(include_url=False):
         loc = [str(part) for part in error["loc"]]
-        field = loc[0] if loc else None
+        field = _field_of(model, error["loc"])
         violation = RuleViolation(field, _message(error, field), code=_code(error, loc))
         found.append(violation)
     return RuleViolations(found)
+
+
+def _field_of(model: type[BaseModel] | None, loc: tuple) -> str | None:
+    """The field at fault: the request's own field (`procedures` for any of its parts), or,
+    for a nested object whose fields are named by their path (`Nested`, as the services
+    name them: selection.state), that path."""
+    if not loc:
+        return None
+    first = str(loc[0])
+    info = model.model_fields.get(first) if model is not None else None
+    nested = info is not None and any(
+        isinstance(t, type) and issubclass(t, Nested) for t in (info.annotation, *_args(info))
+    )
+    if nested and len(loc) > 1 and isinstance(loc[1], str):
+        return f"{first}.{loc[1]}"
+    return first
+
+
+def _args(info) -> tuple:
+    import typing
+
+    return typing.get_args(info.annotation)
 
 
 def _code(error: dict, loc: list[str]) -> str:

@@ -26,6 +26,13 @@ class DispositionForm(FlaskForm):
         description=_l("Only for “not applicable”: the comment that was answered."),
         validators=[Length(max=40)],
     )
+    # Applying one answer to every comment a filter matches (maybe a hundred thousand) is
+    # said in the form, so that it holds without JavaScript.
+    everything = BooleanField(_l("Yes, apply this answer to every comment the filter matches"))
+
+
+class AssignForm(FlaskForm):
+    officer = SelectField(_l("Officer"), choices=[], validate_choice=False)
 
 
 class PublishForm(FlaskForm):

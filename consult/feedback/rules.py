@@ -72,11 +72,13 @@ def is_overdue(
 class Problem:
     NO_DISPOSITION = "no_disposition"
     NO_REASON = "no_reason"
+    DRAFT = "draft"
 
 
 PROBLEM_LABELS = {
     Problem.NO_DISPOSITION: _l("has no disposition yet"),
     Problem.NO_REASON: _l("is not adopted but has no reason"),
+    Problem.DRAFT: _l("has a drafted answer still to confirm"),
 }
 
 
@@ -88,6 +90,8 @@ def closing_problems(comments: Iterable) -> list[tuple[object, str]]:
             problems.append((comment, Problem.NO_DISPOSITION))
         elif needs_reason(comment.disposition) and not (comment.disposition_reason or "").strip():
             problems.append((comment, Problem.NO_REASON))
+        elif getattr(comment, "answer_draft", False):
+            problems.append((comment, Problem.DRAFT))
     return problems
 
 

@@ -17,7 +17,8 @@ from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import SYSTEM, Actor, Department, require_manager
+from consult.accounts.models import SYSTEM, Actor, Department, User, require_manager
+from consult.comments import grouping
 from consult.comments import rules as comment_rules
 from consult.comments.models import Comment, Disposition
 from consult.consultations import services as consultations
@@ -28,8 +29,11 @@ from consult.core.forms import db_int
 from consult.core.time import now_utc
 from consult.core.urls import public_url
 from consult.extensions import db
+from consult.feedback import progress as answer_tally
 from consult.feedback import rules
+from consult.feedback import selection as sel
 from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
+from consult.feedback.progress import ANSWERED, DRAFTED
 
 log = logging.getLogger(__name__)
 
@@ -86,22 +90,30 @@ class _Answer(NamedTuple):
     disposition: str
     reason: str | None
     duplicate_of: int | None
+    draft: bool
 
 
 def _checked_answer(comment: Comment, data: dict[str, Any]) -> _Answer:
     """The answer `data` gives `comment`, checked."""
     disposition = data.get("disposition")
     reason = rules.check_disposition(disposition, data.get("reason"))
+    draft = _draft_flag(data)
     duplicate_of = _duplicate_target(comment, data.get("duplicate_of"))
     if duplicate_of is not None and disposition != Disposition.NOT_APPLICABLE:
         raise RuleViolation(
             "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
         )
-    return _Answer(disposition, reason, duplicate_of)
+    return _Answer(disposition, reason, duplicate_of, draft)
 
 
 def _answer(comment: Comment, answer: _Answer, actor: Actor, now: datetime) -> None:
-    comment.disposition, comment.disposition_reason, comment.duplicate_of_id = answer
+    _shift(
+        comment.consultation,
+        [Comment.id == comment.id],
+        state=DRAFTED if answer.draft else ANSWERED,
+    )
+    comment.disposition, comment.disposition_reason = answer.disposition, answer.reason
+    comment.duplicate_of_id, comment.answer_draft = answer.duplicate_of, answer.draft
     comment.disposed_at, comment.disposed_by_id = now, getattr(actor, "id", None)
     db.session.flush()
 
@@ -109,23 +121,202 @@ def _answer(comment: Comment, answer: _Answer, actor: Actor, now: datetime) -> N
 def dispose_comment(
     comment: Comment, data: dict[str, Any], *, actor: Actor, now: datetime | None = None
 ) -> Comment:
-    """Answer one comment: a disposition, and a reason unless it is adopted (rule 3)."""
+    """Answer one comment: a disposition, and a reason unless it is adopted (rule 3); saved as
+    a draft to confirm when `data["draft"]` is true."""
     consultation = comment.consultation
     require_manager(actor, consultation)
     now = now or now_utc()
     _require_answerable(consultation, now)
     answer = _checked_answer(comment, data)
-    old = (comment.disposition, comment.disposition_reason)
+    old = (comment.disposition, comment.disposition_reason, comment.answer_draft)
     _answer(comment, answer, actor, now)
-    if old != (answer.disposition, answer.reason):
+    if old != (answer.disposition, answer.reason, answer.draft):
         audit.record(
             comment,
             "disposed",
             actor=actor,
             now=now,
-            details={"disposition": answer.disposition, "previous": old[0]},
+            details={"disposition": answer.disposition, "previous": old[0]}
+            | ({"draft": True} if answer.draft else {}),
         )
     return comment
+
+
+def _draft_flag(data: dict[str, Any]) -> bool:
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        raise RuleViolation("draft", _l("Say yes or no."))
+    return draft
+
+
+def _shift(consultation: Consultation, where: list, **change: Any) -> None:
+    """Keep the answer-progress tally with what is about to change (under the grouping lock,
+    so that a grouping batch counting the same comments waits)."""
+    grouping.lock_consultation(consultation.id)
+    answer_tally.move(consultation.id, where, **change)
+
+
+def _selected(consultation: Consultation, selection: Any) -> tuple[sel.Selection, list]:
+    chosen = (
+        selection if isinstance(selection, sel.Selection) else sel.parse(selection, consultation)
+    )
+    return chosen, sel.where(consultation, chosen)
+
+
+def _bulk_duplicate_target(
+    consultation: Consultation, ref: Any, disposition: str, where: list
+) -> int | None:
+    """The comment that many others duplicate; not one of them."""
+    if ref in (None, ""):
+        return None
+    probe = Comment(id=0, consultation_id=consultation.id)
+    target = _duplicate_target(probe, ref)
+    if disposition != Disposition.NOT_APPLICABLE:
+        raise RuleViolation(
+            "duplicate_of", _l("Only a “not applicable” answer can point to a duplicate.")
+        )
+    if db.session.scalar(sa.select(Comment.id).where(*where, Comment.id == target)) is not None:
+        raise RuleViolation("duplicate_of", _l("A comment cannot be a duplicate of itself."))
+    return target
+
+
+def _nothing_selected() -> RuleViolation:
+    return RuleViolation(
+        "selection", _l("No comment matches this selection."), code="empty_selection"
+    )
+
+
+def answer_selection(
+    consultation: Consultation,
+    selection: Any,
+    data: dict[str, Any],
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> int:
+    """One disposition and reason for every comment a selection matches (a whole group, the
+    rest of a group, "every unanswered hotline comment on clause 3", ticked boxes), in a few
+    set-based statements however many they are. Every comment keeps its own answer, so each
+    receipt shows it; the audit log records one event with the selection and the count."""
+    require_manager(actor, consultation)
+    now = now or now_utc()
+    _require_answerable(consultation, now)
+    chosen, where = _selected(consultation, selection)
+    disposition = data.get("disposition")
+    reason = rules.check_disposition(disposition, data.get("reason"))
+    draft = _draft_flag(data)
+    duplicate_of = _bulk_duplicate_target(
+        consultation, data.get("duplicate_of"), disposition, where
+    )
+    _shift(consultation, where, state=DRAFTED if draft else ANSWERED)
+    updated = db.session.execute(
+        sa.update(Comment)
+        .where(*where)
+        .values(
+            disposition=disposition,
+            disposition_reason=reason,
+            answer_draft=draft,
+            duplicate_of_id=duplicate_of,
+            disposed_at=now,
+            disposed_by_id=getattr(actor, "id", None),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not updated:
+        raise _nothing_selected()
+    db.session.expire_all()
+    audit.record(
+        consultation,
+        "answered_in_bulk",
+        actor=actor,
+        now=now,
+        details={
+            "selection": chosen.record(),
+            "count": updated,
+            "disposition": disposition,
+            "draft": draft,
+        },
+    )
+    return updated
+
+
+def confirm_drafts(
+    consultation: Consultation, selection: Any, *, actor: Actor, now: datetime | None = None
+) -> int:
+    """Confirm the drafted answers a selection matches, each with its own disposition."""
+    require_manager(actor, consultation)
+    now = now or now_utc()
+    _require_answerable(consultation, now)
+    chosen, where = _selected(consultation, selection)
+    where = [*where, Comment.disposition.is_not(None), Comment.answer_draft]
+    _shift(consultation, where, state=ANSWERED)
+    updated = db.session.execute(
+        sa.update(Comment)
+        .where(*where)
+        .values(answer_draft=False)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not updated:
+        raise _nothing_selected()
+    db.session.expire_all()
+    audit.record(
+        consultation,
+        "drafts_confirmed",
+        actor=actor,
+        now=now,
+        details={"selection": chosen.record(), "count": updated},
+    )
+    return updated
+
+
+def may_assign(actor: Actor, consultation: Consultation) -> bool:
+    """The government office, or the head of the lead department."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.active:
+        return False
+    if actor.is_admin:
+        return True
+    return bool(getattr(actor, "department_head", False)) and consultation.can_manage(actor)
+
+
+def assign_selection(
+    consultation: Consultation,
+    selection: Any,
+    officer: User | None,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> int:
+    """Give the comments a selection matches (a group, a clause, a filter) to one officer of
+    the lead department to answer; `officer` None takes them back."""
+    if not may_assign(actor, consultation):
+        raise Forbidden(_l("Only the government office or the department's head assigns comments."))
+    if officer is not None and not sel.may_answer_for(officer, consultation):
+        raise RuleViolation("officer", _l("Not an officer of this consultation's department."))
+    if consultation.feedback_published_at is not None:
+        raise RuleViolation(None, _l("The feedback is published; nothing is left to assign."))
+    chosen, where = _selected(consultation, selection)
+    _shift(consultation, where, assignee=officer.id if officer else None)
+    updated = db.session.execute(
+        sa.update(Comment)
+        .where(*where)
+        .values(assigned_to_id=officer.id if officer else None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not updated:
+        raise _nothing_selected()
+    db.session.expire_all()
+    audit.record(
+        consultation,
+        "comments_assigned",
+        actor=actor,
+        now=now,
+        details={
+            "selection": chosen.record(),
+            "count": updated,
+            "officer_id": officer.id if officer else None,
+        },
+    )
+    return updated
 
 
 def dispose_comments(
@@ -136,18 +327,21 @@ def dispose_comments(
     actor: Actor,
     now: datetime | None = None,
 ) -> int:
-    """Apply one disposition and reason to many comments of a consultation. All or nothing."""
+    """Apply one disposition and reason to ticked comments of a consultation. All or nothing."""
     require_manager(actor, consultation)
     if not comment_ids:
         raise RuleViolation("comment_ids", _l("Select at least one comment."))
-    selected = list(db.session.scalars(sa.select(Comment).where(Comment.id.in_(comment_ids))))
-    if len(selected) != len(set(comment_ids)) or any(
-        c.consultation_id != consultation.id for c in selected
-    ):
+    ids = sorted(set(comment_ids))
+    known = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Comment)
+        .where(Comment.id.in_(ids), Comment.consultation_id == consultation.id)
+    )
+    if known != len(ids):
         raise RuleViolation("comment_ids", _l("Unknown comment in this consultation."))
-    for comment in selected:
-        dispose_comment(comment, data, actor=actor, now=now)
-    return len(selected)
+    return answer_selection(
+        consultation, sel.Selection(comment_ids=tuple(ids)), data, actor=actor, now=now
+    )
 
 
 def group_member_ids(comment: Comment) -> list[int]:
@@ -230,8 +424,43 @@ def all_comments(consultation: Consultation) -> list[Comment]:
     return list(db.session.scalars(all_comments_query(consultation)))
 
 
-def closing_problems(consultation: Consultation) -> list[tuple[Comment, str]]:
-    return rules.closing_problems(all_comments(consultation))
+def _blank(column) -> sa.ColumnElement[bool]:
+    """Empty once spaces, tabs and line breaks are taken out (SQL's trim takes spaces only,
+    so a reason of a tab passes the CHECK; only a row written behind the service's back has
+    one)."""
+    text = sa.func.coalesce(column, "")
+    for ch in ("\t", "\n", "\r"):
+        text = sa.func.replace(text, sa.literal(ch), sa.literal(""))
+    return sa.func.trim(text) == ""
+
+
+_OPEN_ANSWER = sa.or_(
+    Comment.disposition.is_(None),
+    Comment.answer_draft,
+    sa.and_(Comment.disposition != Disposition.ADOPTED.value, _blank(Comment.disposition_reason)),
+)
+
+
+def open_answers(consultation: Consultation) -> int:
+    """How many comments still stand between the consultation and its feedback: without an
+    answer, or with a drafted one not confirmed (a count of the consultation's rows, made
+    when the feedback is about to be published, not on every page)."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Comment)
+        .where(Comment.consultation_id == consultation.id, _OPEN_ANSWER)
+    )
+
+
+def closing_problems(consultation: Consultation, limit: int = 20) -> list[tuple[Comment, str]]:
+    """The first `limit` comments that keep the feedback from being published, and why."""
+    first = db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.consultation_id == consultation.id, _OPEN_ANSWER)
+        .order_by(Comment.id)
+        .limit(limit)
+    )
+    return rules.closing_problems(first)
 
 
 def publish_feedback(
@@ -252,15 +481,16 @@ def publish_feedback(
             _l("The feedback is published after the consultation closes."),
             code="consultation_open",
         )
-    problems = closing_problems(consultation)
-    if problems:
-        listed = "; ".join(f"{c.receipt} {rules.PROBLEM_LABELS[p]}" for c, p in problems[:20])
-        more = len(problems) - 20
+    waiting = open_answers(consultation)
+    if waiting:
+        problems = closing_problems(consultation)
+        listed = "; ".join(f"{c.receipt} {rules.PROBLEM_LABELS[p]}" for c, p in problems)
+        more = waiting - len(problems)
         raise RuleViolation(
             "comments",
             _l(
                 "%(n)d comment(s) still need an answer: %(list)s",
-                n=len(problems),
+                n=waiting,
                 list=listed + (f" … (+{more})" if more > 0 else ""),
             ),
             code="feedback_incomplete",
@@ -289,7 +519,13 @@ def publish_feedback(
     )
     db.session.add(report)
     db.session.flush()
-    counts = Counter(c.disposition for c in all_comments(consultation))
+    counts = dict(
+        db.session.execute(
+            sa.select(Comment.disposition, sa.func.count())
+            .where(Comment.consultation_id == consultation.id)
+            .group_by(Comment.disposition)
+        ).all()
+    )
     audit.record(consultation, "feedback_published", actor=actor, now=now, details=dict(counts))
     consultations.on_matter_timeline(
         consultation,
@@ -352,7 +588,7 @@ def correct_disposition(
     require_manager(actor, consultation)
     if consultation.feedback_published_at is None:
         return dispose_comment(comment, data, actor=actor, now=now)
-    answer = _checked_answer(comment, data)
+    answer = _checked_answer(comment, data)._replace(draft=False)  # published: no drafts
     now = now or now_utc()
     old = {"disposition": comment.disposition, "reason": comment.disposition_reason}
     _answer(comment, answer, actor, now)
@@ -370,9 +606,13 @@ def correct_disposition(
 
 
 def progress(consultation: Consultation) -> tuple[int, int]:
-    """(answered, total): answered means a disposition and, unless adopted, a reason."""
-    comments = all_comments(consultation)
-    return len(comments) - len(rules.closing_problems(comments)), len(comments)
+    """(answered, total): confirmed answers, out of the comments taken in, from the tally."""
+    tally = answer_progress_of(consultation).total
+    return tally.answered, tally.comments
+
+
+def answer_progress_of(consultation: Consultation) -> answer_tally.Progress:
+    return answer_tally.progress_of(consultation.id)
 
 
 def _without_feedback(

@@ -6,19 +6,25 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
-from consult.accounts.models import Department
+from consult.accounts.models import Department, User
+from consult.comments import rules as comment_rules
 from consult.comments.models import SOURCE_VALUES, Comment
 from consult.consultations.models import Consultation
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, db_int, sent_or_400, show_violation
+from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
 from consult.core.storage import send_stored, storage
 from consult.core.time import now_utc
 from consult.extensions import db
-from consult.feedback import rules, services
-from consult.feedback.forms import CorrectionForm, DispositionForm, PublishForm, TemplateForm
+from consult.feedback import rules, selection, services
+from consult.feedback.forms import (
+    AssignForm,
+    CorrectionForm,
+    DispositionForm,
+    PublishForm,
+    TemplateForm,
+)
 from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
 
 bp = Blueprint("feedback", __name__)
@@ -73,10 +79,27 @@ def _managed(consultation_id: int) -> Consultation:
     return consultation
 
 
+def _filter_args() -> dict[str, str]:
+    """The workspace's filter as it stands in the URL (kept across every form's round trip)."""
+    args = {k: v for k in selection.FIELDS if k != "comment_ids" and (v := request.args.get(k, ""))}
+    if request.args.get("unanswered") == "1" and "state" not in args:
+        args["state"] = selection.UNANSWERED  # the links of earlier versions
+    return args
+
+
+def _back(consultation: Consultation, anchor: str = ""):
+    return redirect(
+        url_for("manage_feedback.workspace", consultation_id=consultation.id, **_filter_args())
+        + anchor,
+        code=303,
+    )
+
+
 def _workspace(
     consultation: Consultation,
     *,
     bulk_form=None,
+    assign_form=None,
     publish_form=None,
     problems=None,
     failed_comment_id=None,
@@ -84,26 +107,28 @@ def _workspace(
     status_code=200,
 ):
     now = now_utc()
-    args = request.args if request.method == "GET" else MultiDict()
-    clause = args.get("clause", type=db_int)
-    source = args.get("source") if args.get("source") in SOURCE_VALUES else None
-    unanswered = args.get("unanswered") == "1"
-    comments = services.all_comments(consultation)
-    answered, total = len(comments) - len(rules.closing_problems(comments)), len(comments)
-    shown = [
-        c
-        for c in comments
-        if (clause is None or (c.clause and c.clause.number == clause))
-        and (source is None or c.source == source)
-        and (not unanswered or rules.closing_problems([c]))
-    ]
-    # Keep each duplicate group together, in the order of its first member.
-    groups: dict[object, list[Comment]] = {}
-    for c in shown:
-        groups.setdefault(c.duplicate_group_id or f"single-{c.id}", []).append(c)
+    args = _filter_args()
+    filter_error = None
+    try:
+        chosen = selection.parse(args, consultation)
+    except RuleViolation as exc:
+        chosen, filter_error = selection.Selection(), exc
+        status_code = max(status_code, 422) if request.method == "POST" else 422
+    page = selection.comments_page(
+        consultation, chosen, after=request.args.get("after", 0, type=db_int) or 0
+    )
+    groups, more_groups = selection.groups_page(
+        consultation, request.args.get("groups", 1, type=db_int) or 1
+    )
+    tally = services.answer_progress_of(consultation)
     department = consultation.matter.department
+    officers = selection.officers_of(consultation)
     bulk_form = bulk_form or DispositionForm(prefix="bulk")
-    template_id = args.get("template", type=db_int)
+    assign_form = assign_form or AssignForm(prefix="assign")
+    assign_form.officer.choices = choices(
+        [("", _("Nobody (take back)"))] + [(str(o.id), o.display_name) for o in officers]
+    )
+    template_id = request.args.get("template", type=db_int)
     if template_id and request.method == "GET":
         template = db.session.get(AnswerTemplate, template_id)
         if template and template.department_id == department.id:
@@ -111,15 +136,25 @@ def _workspace(
                 template.disposition,
                 template.reason,
             )
+    clauses = {cl.id: cl for cl in consultation.clauses}
     return render_template(
         "feedback/workspace.html",
         c=consultation,
         now=now,
-        groups=list(groups.values()),
-        answered=answered,
-        total=total,
-        filters={"clause": clause, "source": source, "unanswered": unanswered},
+        page=page,
+        groups=groups,
+        more_groups=more_groups,
+        group_page=request.args.get("groups", 1, type=db_int) or 1,
+        tally=tally,
+        clauses=clauses,
+        officers={o.id: o for o in officers},
+        filters=chosen,
+        filter_args=args,
+        filter_error=filter_error,
+        state_labels=selection.STATE_LABELS,
         bulk_form=bulk_form,
+        assign_form=assign_form,
+        may_assign=services.may_assign(current_user, consultation),
         publish_form=publish_form or PublishForm(prefix="publish"),
         correction_form=CorrectionForm(prefix="correction"),
         problems=problems,
@@ -135,6 +170,9 @@ def _workspace(
         failed_comment_id=failed_comment_id,
         comment_form=comment_form,
         source_values=SOURCE_VALUES,
+        # Translated once for the page's up to 50 comments.
+        source_names={k.value: str(v) for k, v in comment_rules.SOURCE_LABELS.items()},
+        disposition_options=[(k.value, str(v)) for k, v in rules.DISPOSITION_LABELS.items()],
     ), status_code
 
 
@@ -143,9 +181,19 @@ def workspace(consultation_id: int):
     return _workspace(_managed(consultation_id))
 
 
+def _scope(consultation: Consultation) -> selection.Selection | list[int]:
+    """What a bulk form applies to: the ticked comments, or every comment the page's filter
+    matches (the filter travels in the form's URL)."""
+    if request.form.get("scope") == "filter":
+        return selection.parse(_filter_args(), consultation)
+    # A duplicate group's checkbox carries all its members' ids, comma-separated.
+    raw = ",".join(request.form.getlist("comment_ids")).split(",")
+    return sorted({int(v) for v in raw if v.strip().isdigit() and len(v) < 10})
+
+
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/dispose")
 def dispose(consultation_id: int):
-    """One comment (comment_id) or many (comment_ids / a whole duplicate group)."""
+    """One comment (comment_id), the ticked ones, or every one the filter matches."""
     consultation = _managed(consultation_id)
     single = request.form.get("comment_id", type=db_int)
     form = DispositionForm(prefix=f"c{single}" if single else "bulk")
@@ -155,12 +203,8 @@ def dispose(consultation_id: int):
         "disposition": form.disposition.data or None,
         "reason": form.reason.data,
         "duplicate_of": form.duplicate_of.data or None,
+        "draft": request.form.get("draft") == "1",
     }
-    # A duplicate group's checkbox carries all its members' ids, comma-separated.
-    raw = ",".join(request.form.getlist("comment_ids")).split(",")
-    ids = (
-        [single] if single else sorted({int(v) for v in raw if v.strip().isdigit() and len(v) < 10})
-    )
 
     def answer() -> int:
         if single:
@@ -169,21 +213,75 @@ def dispose(consultation_id: int):
                 abort(404)
             services.correct_disposition(comment, data, actor=current_user)
             return 1
-        return services.dispose_comments(consultation, ids, data, actor=current_user)
+        scope = _scope(consultation)
+        if isinstance(scope, selection.Selection):
+            if not form.everything.data:
+                raise RuleViolation(
+                    "everything", _("Confirm that the answer applies to every matching comment.")
+                )
+            return services.answer_selection(consultation, scope, data, actor=current_user)
+        return services.dispose_comments(consultation, scope, data, actor=current_user)
 
     if done := carry_out(form, answer, aliases={"comment_ids": "disposition"}):
         flash(_("%(n)d comment(s) answered.", n=done.value), "success")
-        anchor = f"#comment-{single}" if single else ""
-        return redirect(
-            url_for("manage_feedback.workspace", consultation_id=consultation.id) + anchor,
-            code=303,
-        )
+        return _back(consultation, f"#comment-{single}" if single else "")
     # A refused single answer is shown again on its own comment, a bulk one on the bulk form.
     if single:
         return _workspace(
             consultation, failed_comment_id=single, comment_form=form, status_code=422
         )
     return _workspace(consultation, bulk_form=form, status_code=422)
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/feedback/confirm")
+def confirm(consultation_id: int):
+    """Confirm the drafted answers among the ticked comments or the filter's."""
+    consultation = _managed(consultation_id)
+    form = DispositionForm(prefix="bulk")
+    if not form.validate_on_submit():
+        abort(400)
+    if done := carry_out(
+        form,
+        lambda: services.confirm_drafts(
+            consultation, _selection_of(consultation, _scope(consultation)), actor=current_user
+        ),
+    ):
+        flash(_("%(n)d drafted answer(s) confirmed.", n=done.value), "success")
+        return _back(consultation)
+    return _workspace(consultation, bulk_form=form, status_code=422)
+
+
+def _selection_of(consultation: Consultation, scope) -> selection.Selection:
+    if isinstance(scope, selection.Selection):
+        return scope
+    if not scope:
+        raise RuleViolation("comment_ids", _("Select at least one comment."))
+    return selection.parse({"comment_ids": scope}, consultation)
+
+
+@manage_bp.post("/consultations/<int:consultation_id>/feedback/assign")
+def assign(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = AssignForm(prefix="assign")
+    form.officer.choices = choices(
+        [("", "")] + [(str(o.id), o.display_name) for o in selection.officers_of(consultation)]
+    )
+    if not form.validate_on_submit():
+        return _workspace(consultation, assign_form=form, status_code=422)
+
+    def assign_them() -> int:
+        officer = db.session.get(User, int(form.officer.data)) if form.officer.data else None
+        return services.assign_selection(
+            consultation,
+            _selection_of(consultation, _scope(consultation)),
+            officer,
+            actor=current_user,
+        )
+
+    if done := carry_out(form, assign_them, aliases={"comment_ids": "officer"}):
+        flash(_("%(n)d comment(s) assigned.", n=done.value), "success")
+        return _back(consultation)
+    return _workspace(consultation, assign_form=form, status_code=422)
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/publish")

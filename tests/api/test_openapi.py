@@ -437,6 +437,17 @@ def test_every_endpoint_answers_as_documented(
         token=officer,
         json={"disposition": "adopted", "reason": ""},
     )
+    answers = f"/api/v1/consultations/{c['d'].id}/dispositions"
+    answer = {"disposition": "adopted", "reason": ""}
+    call("POST", answers, 422, token=officer, json={"selection": {"source": "letter"}, **answer})
+    assert call(
+        "POST", answers, 200, token=officer, json={"selection": {"comment_ids": [d1]}, **answer}
+    ) == {"updated": 1}
+    assignments = f"/api/v1/consultations/{c['d'].id}/assignments"
+    assign = {"selection": {"comment_ids": [d1]}, "officer_id": d.officer.id}
+    call("POST", assignments, 403, token=officer, json=assign)
+    assert call("POST", assignments, 200, token=admin, json=assign) == {"updated": 1}
+    call("POST", assignments, 422, token=admin, json={**assign, "officer_id": d.admin.id})
     call("GET", f"/api/v1/consultations/{c['d'].id}/report.pdf", 404)
     call(
         "POST",

@@ -140,7 +140,11 @@ def test_closing_problems_lists_exactly_the_comments_at_fault_in_order():
 
 
 def test_every_problem_has_a_label():
-    assert set(rules.PROBLEM_LABELS) == {rules.Problem.NO_DISPOSITION, rules.Problem.NO_REASON}
+    assert set(rules.PROBLEM_LABELS) == {
+        rules.Problem.NO_DISPOSITION,
+        rules.Problem.NO_REASON,
+        rules.Problem.DRAFT,
+    }
 
 
 # --- adoption_rate -----------------------------------------------------------------------

@@ -247,7 +247,7 @@ def test_publishing_asks_for_confirmation_and_keeps_the_summary(closed, world, c
 
 
 @pytest.mark.parametrize("role", ["own_officer", "admin"])
-def test_the_workspace_lists_every_comment_with_groups_together(closed, world, client, role):
+def test_the_workspace_lists_every_comment_with_groups_together(closed, world, client, db, role):
     as_role(client, world, role)
     response = client.get(closed.base)
     assert response.status_code == 200
@@ -258,14 +258,15 @@ def test_the_workspace_lists_every_comment_with_groups_together(closed, world, c
     assert BODIES["hidden"] in article(page, closed.hidden)  # staff read what was withheld
     assert "Abusive language" in article(page, closed.hidden)
     assert "12345 hotline" in article(page, closed.hotline)
-    # the duplicate pair sits in one group, with one checkbox carrying both ids
-    groups = re.findall(
-        r'<div class="group( dup-group)?">(.*?)(?=<div class="group|</section>)', page, re.S
-    )
-    dup_groups = [body for dup, body in groups if dup]
-    assert len(dup_groups) == 1
-    assert listed_ids(dup_groups[0]) == [closed.dup1.id, closed.dup2.id]
-    assert f'value="{closed.dup1.id},{closed.dup2.id}"' in dup_groups[0]
+    # the duplicate pair is one group, listed above the comments with its size; its link
+    # lists just its members
+    groups = re.search(r'<section aria-labelledby="groups-h".*?</section>', page, re.S).group(0)
+    assert groups.count('class="group dup-group"') == 1
+    assert "2 comments" in groups and "2 not yet answered" in groups
+    group_id = reload(db, closed.dup1).duplicate_group_id
+    assert f"group_id={group_id}" in groups
+    members = html(client.get(f"{closed.base}?group_id={group_id}"))
+    assert listed_ids(members) == [closed.dup1.id, closed.dup2.id]
     assert "0 of 6 comments answered" in page
 
 
@@ -415,17 +416,23 @@ def test_selected_comments_are_answered_together(closed, world, client, db):
     assert "3 of 6 comments answered" in html(client.get(closed.base))
 
 
-def test_the_group_checkbox_answers_the_whole_group(closed, world, client, db):
+def test_a_whole_group_is_answered_through_its_filter(closed, world, client, db):
     as_role(client, world, "own_officer")
-    page = html(client.get(closed.base))
-    value = re.search(r'class="group-head">.*?value="([\d,]+)"', page, re.S).group(1)
-    response = post(
-        client,
-        f"{closed.base}/dispose",
-        {"comment_ids": [value], "bulk-disposition": "not_adopted", "bulk-reason": "统一答复。"},
-        prefix="bulk",
-    )
+    group_id = reload(db, closed.dup1).duplicate_group_id
+    fields = {
+        "scope": "filter",
+        "bulk-disposition": "not_adopted",
+        "bulk-reason": "统一答复。",
+    }
+    # without the confirmation box: refused, nothing answered, the typed reason kept
+    response = post(client, f"{closed.base}/dispose?group_id={group_id}", fields, prefix="bulk")
+    assert response.status_code == 422
+    assert "统一答复。" in html(response)
+    assert reload(db, closed.dup1).disposition is None
+    fields["bulk-everything"] = "y"
+    response = post(client, f"{closed.base}/dispose?group_id={group_id}", fields, prefix="bulk")
     assert response.status_code == 303
+    assert f"group_id={group_id}" in response.headers["Location"]
     assert reload(db, closed.dup1).disposition == "not_adopted"
     assert reload(db, closed.dup2).disposition == "not_adopted"
     assert reload(db, closed.a).disposition is None
@@ -493,13 +500,15 @@ def error_summary(page: str) -> str:
 
 
 def break_two_answers(s: Scenario, db) -> None:
-    """All answered, then one answer loses its disposition and one keeps only a tab for a
-    reason (the CHECK's SQL trim strips spaces only): both written behind the services' back."""
-    answer_all(s, db)
-    db.session.execute(
-        sa.update(Comment)
-        .where(Comment.id == s.hotline.id)
-        .values(disposition=None, disposition_reason=None)
+    """All answered but the hotline comment, and one answer keeps only a tab for a reason
+    (the CHECK's SQL trim strips spaces only: written behind the services' back)."""
+    services.dispose_comment(s.a, ADOPTED, actor=SYSTEM)
+    services.dispose_comment(
+        s.b, {"disposition": "partly_adopted", "reason": "部分采纳。"}, actor=SYSTEM
+    )
+    services.dispose_comments(s.consultation, [s.dup1.id, s.dup2.id], NOT_ADOPTED, actor=SYSTEM)
+    services.dispose_comment(
+        s.hidden, {"disposition": "not_applicable", "reason": "与本办法无关。"}, actor=SYSTEM
     )
     db.session.execute(
         sa.update(Comment).where(Comment.id == s.b.id).values(disposition_reason="\t")

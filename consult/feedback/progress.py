@@ -1,0 +1,168 @@
+"""The answer-progress tally (comments.models.AnswerProgress): how many comments a
+consultation has per clause and per assigned officer, and how many of them are drafted and
+answered. Every change goes through `move`: it reads how the rows it is about to change are
+spread over the tally's cells (one GROUP BY over the selection: set-based, however large) and
+shifts the counts, so that the workspace and the dashboard read a few rows, never the
+comments. Only comments the grouping has taken in are counted (the grouping adds them with
+their state at that moment, under the consultation's grouping lock, which `move` holds too)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from consult.comments.models import AnswerProgress, Comment
+from consult.extensions import db
+
+UNANSWERED, DRAFTED, ANSWERED = "unanswered", "drafted", "answered"
+KEEP = object()  # `move`: leave the assignee as it is
+
+STATE = sa.case(
+    (Comment.disposition.is_(None), UNANSWERED),
+    (Comment.answer_draft, DRAFTED),
+    else_=ANSWERED,
+)
+_CELL = (
+    sa.func.coalesce(Comment.clause_id, 0),
+    sa.func.coalesce(Comment.assigned_to_id, 0),
+    STATE,
+)
+
+
+def _spread(where: Iterable[sa.ColumnElement[bool]]) -> Counter[tuple[int, int, str]]:
+    rows = db.session.execute(
+        sa.select(*_CELL, sa.func.count()).where(*where).group_by(*_CELL)
+    ).all()
+    return Counter({(clause, who, state): n for clause, who, state, n in rows})
+
+
+def count_in(consultation_id: int, comment_ids: list[int]) -> None:
+    """The grouping took these comments in: count them, with their state as they are now."""
+    spread = Counter()
+    for start in range(0, len(comment_ids), 5000):
+        spread.update(_spread([Comment.id.in_(comment_ids[start : start + 5000])]))
+    _apply(consultation_id, spread)
+
+
+def move(
+    consultation_id: int,
+    where: list[sa.ColumnElement[bool]],
+    *,
+    state: str | None = None,
+    assignee=KEEP,
+) -> None:
+    """The counted comments matching `where` are about to get `state` and/or `assignee`
+    (None: nobody): shift the tally. Call it before the UPDATE, in the same transaction."""
+    before = _spread([*where, Comment.grouped_at.is_not(None)])
+    delta: Counter[tuple[int, int, str]] = Counter()
+    for (clause, who, old_state), n in before.items():
+        new_who = who if assignee is KEEP else (assignee or 0)
+        delta[(clause, who, old_state)] -= n
+        delta[(clause, new_who, state or old_state)] += n
+    _apply(consultation_id, delta)
+
+
+def _apply(consultation_id: int, delta: Counter[tuple[int, int, str]]) -> None:
+    cells: dict[tuple[int, int], list[int]] = {}
+    for (clause, who, state), n in delta.items():
+        if n:
+            cell = cells.setdefault((clause, who), [0, 0, 0])
+            cell[0] += n
+            cell[1] += n if state == DRAFTED else 0
+            cell[2] += n if state == ANSWERED else 0
+    if not cells:
+        return
+    # An UPDATE of the cell, else an INSERT: not an upsert, since SQLite checks the CHECK
+    # constraint on the row an upsert proposes (a negative delta) before the conflict.
+    table = AnswerProgress.__table__
+    key = (table.c.consultation_id, table.c.clause_key, table.c.assignee_key)
+    for (clause, who), (n, d, a) in sorted(cells.items()):
+        changed = db.session.execute(
+            table.update()
+            .where(*(col == v for col, v in zip(key, (consultation_id, clause, who), strict=True)))
+            .values(
+                comments=table.c.comments + n,
+                drafted=table.c.drafted + d,
+                answered=table.c.answered + a,
+            )
+        ).rowcount
+        if not changed:
+            db.session.execute(
+                table.insert().values(
+                    consultation_id=consultation_id,
+                    clause_key=clause,
+                    assignee_key=who,
+                    comments=n,
+                    drafted=d,
+                    answered=a,
+                )
+            )
+
+
+@dataclass
+class Tally:
+    comments: int = 0
+    drafted: int = 0
+    answered: int = 0
+
+    @property
+    def unanswered(self) -> int:
+        return self.comments - self.drafted - self.answered
+
+    def add(self, row) -> None:
+        self.comments += row.comments
+        self.drafted += row.drafted
+        self.answered += row.answered
+
+
+@dataclass
+class Progress:
+    """A consultation's answering: in all, per clause id (0: the draft as a whole) and per
+    assigned officer's id (0: not assigned)."""
+
+    total: Tally
+    by_clause: dict[int, Tally]
+    by_officer: dict[int, Tally]
+
+
+def progress_of(consultation_id: int) -> Progress:
+    result = Progress(Tally(), {}, {})
+    rows = db.session.scalars(
+        sa.select(AnswerProgress).where(AnswerProgress.consultation_id == consultation_id)
+    )
+    for row in rows:
+        result.total.add(row)
+        result.by_clause.setdefault(row.clause_key, Tally()).add(row)
+        result.by_officer.setdefault(row.assignee_key, Tally()).add(row)
+    return result
+
+
+def totals(consultation_ids: list[int]) -> dict[int, Tally]:
+    """The dashboard's figures for many consultations in one statement."""
+    t = AnswerProgress
+    rows = db.session.execute(
+        sa.select(
+            t.consultation_id,
+            sa.func.sum(t.comments),
+            sa.func.sum(t.drafted),
+            sa.func.sum(t.answered),
+        )
+        .where(t.consultation_id.in_(consultation_ids))
+        .group_by(t.consultation_id)
+    ).all()
+    return {cid: Tally(int(n), int(d), int(a)) for cid, n, d, a in rows}
+
+
+def waiting_for(officer_id: int, consultation_ids: list[int]) -> dict[int, int]:
+    """Per consultation, the comments assigned to an officer still without a confirmed
+    answer: the dashboard's "mine"."""
+    t = AnswerProgress
+    rows = db.session.execute(
+        sa.select(t.consultation_id, sa.func.sum(t.comments - t.answered))
+        .where(t.consultation_id.in_(consultation_ids), t.assignee_key == officer_id)
+        .group_by(t.consultation_id)
+    ).all()
+    return {cid: int(n) for cid, n in rows if n}
