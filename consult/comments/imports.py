@@ -191,10 +191,15 @@ def schedule(upload: CommentImport) -> str:
 def run_job(import_id: int, attempt: int) -> None:
     """The job: check the file (status "checking") or import it ("importing"). Commits: it
     runs outside any request. A run whose attempt is no longer the row's does nothing."""
-    upload = db.session.get(CommentImport, import_id)
-    if upload is None or upload.attempt != attempt or not upload.is_working:
-        db.session.rollback()
-        return
+    # Read without SQLite's write lock: the check writes only its progress, a moment a chunk.
+    with read_phase():
+        upload = db.session.get(CommentImport, import_id)
+        if upload is None or upload.attempt != attempt or not upload.is_working:
+            return
+        for person in (upload.uploaded_by, upload.confirmed_by):
+            if person is not None:
+                person.role  # noqa: B018 (loaded now, read by the permission checks)
+        upload.consultation.activities  # noqa: B018
     try:
         if upload.status == ImportStatus.CHECKING:
             _check(upload, attempt)

@@ -68,7 +68,7 @@ BOOLEANS = ("show_name", "consent")
 COLUMN_LABELS = {
     "source": _l("Source"),
     "submitted_at": _l("Received at"),
-    "author_name": _l("Name"),
+    "author_name": _l("Name of the person"),
     "show_name": _l("Name may be shown"),
     "contact": _l("Phone or email"),
     "body": _l("Comment"),

@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
-from datetime import UTC, datetime
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +22,11 @@ from openpyxl import Workbook
 
 from consult.comments import imports, intake, rules
 from consult.comments.models import Comment, CommentImport, DuplicateGroup
+from consult.consultations.models import Consultation
 from consult.core.audit import AuditEvent
+from tests.comments.test_grouping import committed  # noqa: F401 (a fixture)
 from tests.consultations.consultation_support import DAY, NOW, make_consultation
-from tests.helpers import close_request_body, count, english, login, post, reload, zh
+from tests.helpers import PASSWORD, close_request_body, count, english, login, post, reload, zh
 
 pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
@@ -427,3 +435,145 @@ def test_the_command_line_reads_xlsx_with_the_same_parser(runner, db, consultati
     )
     assert result.exit_code == 0, result.output
     assert count(db, Comment) == 1
+
+
+# --- the job path ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(committed, tmp_path):  # noqa: F811 (the fixture imported above)
+    """The `committed` app (a database of its own, whose requests really commit) with an
+    officer of the consultation's department, and files that take the job path whatever
+    their size."""
+    from consult.accounts import services as accounts
+    from consult.accounts.models import Department
+    from consult.extensions import db as _db
+
+    app, consultation_id = committed
+    app.config.update(COMMENT_IMPORT_IN_REQUEST_BYTES=0, STORAGE_DIR=str(tmp_path / "files"))
+    with app.app_context():
+        department = _db.session.scalar(sa.select(Department))
+        officer = accounts.create_user(
+            {
+                "email": "officer@donghu.example",
+                "display_name": "住建局王科长",
+                "password": PASSWORD,
+                "role": "officer",
+                "department_id": department.id,
+            },
+            actor=None,
+        )
+        _db.session.commit()
+        opened = _db.session.get(Consultation, consultation_id).opens_at
+        email = officer.email
+        _db.session.remove()
+    client = app.test_client()
+    login(client, SimpleNamespace(email=email))
+    return app, client, consultation_id, opened
+
+
+def _poll(app, import_id: int, until: str, seen: list, seconds: float = 60) -> CommentImport:
+    from consult.extensions import db as _db
+
+    deadline = time.monotonic() + seconds
+    with app.app_context():
+        while time.monotonic() < deadline:
+            row = _db.session.get(CommentImport, import_id)
+            seen.append((row.status, row.rows_checked))
+            if row.status == until or not row.is_working:
+                _db.session.expunge(row)
+                return row
+            _db.session.rollback()
+            time.sleep(0.02)
+    raise AssertionError(f"the job did not finish: {seen[-3:]}")
+
+
+def _upload_to(client, consultation_id: int, raw: bytes):
+    return close_request_body(
+        post(
+            client,
+            f"/manage/comment-imports?consultation={consultation_id}",
+            {"consultation": str(consultation_id), "file": (io.BytesIO(raw), "热线.csv")},
+            content_type="multipart/form-data",
+        )
+    )
+
+
+def _job_file(opened: datetime, n: int) -> bytes:
+    moment = (opened + timedelta(milliseconds=1)).isoformat()
+    rows = [
+        f"12345热线,{moment},市民{i},{LETTER if i % 2 else LAMP + str(i) * 3},," for i in range(n)
+    ]
+    return csv_bytes(rows)
+
+
+def test_a_large_file_is_checked_and_imported_by_a_thread_with_its_progress(served, monkeypatch):
+    """A file over COMMENT_IMPORT_IN_REQUEST_BYTES is checked by a job (here a thread, as
+    without Redis): the request answers at once with the progress page, the job reports
+    its progress chunk by chunk, and the import on the go-ahead is a job too."""
+    app, client, consultation_id, opened = served
+    app.config["COMMENT_IMPORT_JOBS"] = "thread"
+    monkeypatch.setattr(imports, "CHECK_CHUNK", 100)
+    time.sleep(0.01)  # the rows were received after the window opened, and before now
+    raw = _job_file(opened, 3000)
+    response = _upload_to(client, consultation_id, raw)
+    assert response.status_code == 303
+    import_id = int(response.location.rsplit("/", 1)[1])
+    page = text(client.get(response.location))
+    seen: list = []
+    checked = _poll(app, import_id, "checked", seen)
+    assert seen[0][0] == "checking"
+    assert any(status == "checking" and 0 < n < 3000 for status, n in seen)  # progress
+    assert '<noscript><meta http-equiv="refresh"' in page or "导入全部" in page
+    progress = client.get(f"/manage/comment-imports/{import_id}/progress").get_json()
+    assert progress == {"status": "checked", "checked": 3000, "total": 3000}
+    assert checked.status == "checked" and checked.error_count == 0
+
+    confirm = post(client, f"/manage/comment-imports/{import_id}/import")
+    assert confirm.status_code == 303
+    done = _poll(app, import_id, "imported", seen)
+    assert done.status == "imported" and done.imported_count == 3000
+    from consult.extensions import db as _db
+
+    with app.app_context():
+        assert _db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 3000
+        assert _db.session.scalar(sa.select(sa.func.max(DuplicateGroup.size))) == 1500
+
+
+def _redis_url() -> str | None:
+    try:
+        from redis import Redis
+
+        url = "redis://127.0.0.1:6379/14"
+        Redis.from_url(url, socket_connect_timeout=0.5).ping()
+        return url
+    except Exception:
+        return None
+
+
+@pytest.mark.skipif(_redis_url() is None, reason="no Redis at 127.0.0.1:6379")
+def test_with_redis_an_rq_worker_checks_and_imports_the_file(served, tmp_path):
+    """With REDIS_URL the job is an RQ job: a real `rq worker` process, sharing the database
+    and the storage, checks the file, then imports it."""
+    app, client, consultation_id, opened = served
+    url = _redis_url()
+    app.config.update(COMMENT_IMPORT_JOBS="", REDIS_URL=url)
+    time.sleep(0.01)
+    raw = _job_file(opened, 200)
+    response = _upload_to(client, consultation_id, raw)
+    import_id = int(response.location.rsplit("/", 1)[1])
+    env = {
+        **os.environ,
+        "CONSULT_ENV": "test",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "STORAGE_DIR": app.config["STORAGE_DIR"],
+        "CONSULT_INSTANCE_DIR": str(tmp_path),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    worker = [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", url, "imports"]
+    subprocess.run(worker, env=env, check=True, timeout=120, capture_output=True)
+    assert _poll(app, import_id, "checked", []).status == "checked"
+    post(client, f"/manage/comment-imports/{import_id}/import")
+    subprocess.run(worker, env=env, check=True, timeout=120, capture_output=True)
+    done = _poll(app, import_id, "imported", [])
+    assert done.status == "imported" and done.imported_count == 200
