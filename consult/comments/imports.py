@@ -32,7 +32,7 @@ from consult.accounts.models import User
 from consult.comments import intake, rules, services
 from consult.comments.models import SOURCE_VALUES, CommentImport, ImportStatus
 from consult.consultations.models import Consultation
-from consult.core import files
+from consult.core import audit, files
 from consult.core.errors import Forbidden, RuleViolation, RuleViolations
 from consult.core.storage import storage
 from consult.core.time import now_utc
@@ -78,26 +78,40 @@ def start_import(
         raise RuleViolation("source", _l("Choose where the comments came from."))
     if not isinstance(data, bytes):
         raise RuleViolation("file", _l("Choose a file."))
-    reader = intake.SheetReader(data, zone_name=_zone(), default_source=default_source)
+    # A CSV's encoding and header are checked here and now (decoding is quick); opening an
+    # XLSX workbook reads all its shared strings (seconds for a large one), so its header is
+    # the check job's first step.
+    kind = intake.file_kind(data)
+    reader = (
+        intake.SheetReader(data, zone_name=_zone(), default_source=default_source)
+        if kind == intake.KIND_CSV
+        else None
+    )
     key, digest = storage().save(data)
     upload = CommentImport(
         consultation=consultation,
         uploaded_by_id=getattr(actor, "id", None),
         filename=files.safe_filename(filename if isinstance(filename, str) else ""),
-        kind=reader.kind,
-        encoding=reader.encoding,
+        kind=kind,
+        encoding=reader.encoding if reader else None,
         size=len(data),
         sha256=digest,
         storage_key=key,
         default_source=default_source,
         status=ImportStatus.CHECKING.value,
-        rows_total=reader.estimated_rows,
-        ignored_columns=reader.ignored[:20],
+        rows_total=reader.estimated_rows if reader else None,
+        ignored_columns=reader.ignored[:20] if reader else [],
         created_at=now,
         updated_at=now,
     )
     db.session.add(upload)
-    db.session.flush()
+    audit.record(
+        upload,
+        "uploaded",
+        actor=actor,
+        now=now,
+        details={"consultation": consultation.id, "sha256": digest, "size": len(data)},
+    )
     return upload
 
 
@@ -108,13 +122,15 @@ def confirm_import(
     file already imported, being imported or refused is not imported (again)."""
     _require_manager(actor, upload.consultation)
     services._feedback_not_published(upload.consultation)
+    now = now or now_utc()
     _take_turn(
         upload,
         ImportStatus.CHECKED,
-        now or now_utc(),
+        now,
         status=ImportStatus.IMPORTING.value,
         confirmed_by_id=getattr(actor, "id", None),
     )
+    audit.record(upload, "confirmed", actor=actor, now=now, details={"rows": upload.rows_total})
     return upload
 
 
@@ -252,6 +268,13 @@ def _check(upload: CommentImport, attempt: int) -> None:
     found = _Findings()
     try:
         reader = _reader(upload)
+        _finish(
+            import_id,
+            attempt,
+            rows_total=reader.estimated_rows,
+            ignored_columns=reader.ignored[:20],
+        )
+        db.session.commit()
         rows = _rows(upload, reader)
         while chunk := list(itertools.islice(rows, CHECK_CHUNK)):
             found.read(chunk)

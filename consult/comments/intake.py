@@ -307,10 +307,24 @@ def decode(raw: bytes) -> tuple[str, str]:
 # --- the rows --------------------------------------------------------------------------------
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their endings, one at a time (io.StringIO would copy the whole
+    text into a buffer of four bytes a character). The csv module joins a quoted cell's
+    lines itself."""
+    # Old Excel for Mac ("CSV (Macintosh)") ends lines with a carriage return alone.
+    newline = "\n" if "\n" in text or "\r" not in text else "\r"
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find(newline, start)
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
+
+
 def _csv_rows(text: str) -> Iterator[list[str]]:
-    first_line = text[: text.find("\n")] if "\n" in text else text
+    first_line = next(_lines(text), "")
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     try:
         yield from reader
     except csv.Error as exc:
@@ -383,7 +397,7 @@ class SheetReader:
         self.estimated_rows: int | None
         if self.kind == KIND_CSV:
             text, self.encoding = decode(raw)
-            self.estimated_rows = max(text.count("\n") - 1, 0) or 1
+            self.estimated_rows = max((text.count("\n") or text.count("\r")) - 1, 1)
             self._table = _csv_rows(text)
         else:
             self.estimated_rows, self._table = _xlsx_rows(raw)

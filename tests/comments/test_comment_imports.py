@@ -152,6 +152,10 @@ def test_a_checked_file_is_imported_on_the_go_ahead_all_at_once(client, db, cons
     assert db.session.scalar(sa.select(DuplicateGroup.size)) == 4  # the four copies grouped
     assert upload_row.first_receipt == comments[0].receipt in done
     assert count(db, AuditEvent, AuditEvent.action == "comments_imported") == 1
+    logged = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_type == "comment_import")
+    ).all()
+    assert logged == ["uploaded", "confirmed"]
 
     # A second go-ahead (a double click, a colleague) imports nothing more.
     again = post(
@@ -247,6 +251,15 @@ def test_a_csv_is_read_in_utf8_or_gb18030(app, encoding, prefix):
     assert rows[0].record["author_name"] == name and rows[0].record["body"] == LETTER
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_quoted_cell_may_hold_several_lines(app, newline):
+    body = f"尊敬的领导：{newline}{LETTER}{newline}此致敬礼"
+    raw = newline.join(["渠道,收到时间,姓名,意见内容", f'来信,2026-03-03 09:30,张三,"{body}"', ""])
+    sheet = intake.read_sheet(raw.encode())
+    assert sheet.errors == [] and sheet.rows == [2]
+    assert sheet.records[0]["body"] == body
+
+
 def test_a_tab_separated_utf16_file_is_read(app):
     raw = ("渠道\t收到时间\t姓名\t意见内容\n来信\t2026-03-03 09:30\t张三\t" + LAMP + "\n").encode(
         "utf-16"
@@ -295,6 +308,18 @@ def test_the_file_decides_by_its_content_not_its_name(client, db, consultation, 
     response = upload(client, consultation, raw, name="意见.csv")
     assert response.status_code == 303
     assert the_import(db).kind == "xlsx" and the_import(db).status == "checked"
+
+
+def test_a_workbook_without_the_columns_is_refused_by_its_check(client, db, consultation, officer):
+    """A workbook's header is read by the check (opening a large one takes seconds): the
+    file is refused there, as a whole, with the form to upload it again."""
+    raw = xlsx_bytes([["姓名", "意见内容"], ["张三", LAMP]])
+    response = upload(client, consultation, raw, name="意见.xlsx", source="hotline")
+    html = text(client.get(response.location))
+    assert the_import(db).status == "refused"
+    assert _problem_rows(html) == ["整个文件"]
+    assert "收到时间 submitted_at" in html
+    assert '<option selected value="hotline">' in html
 
 
 def test_a_file_over_the_limit_is_refused_with_the_limit(
