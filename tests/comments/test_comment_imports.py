@@ -549,7 +549,10 @@ def test_a_large_file_is_checked_and_imported_by_a_thread_with_its_progress(serv
     checked = _poll(app, import_id, "checked", seen)
     assert seen[0][0] == "checking"
     assert any(status == "checking" and 0 < n < 3000 for status, n in seen)  # progress
-    assert '<noscript><meta http-equiv="refresh"' in page or "导入全部" in page
+    # The page, fetched before the first look at the job (so while it checked), follows it:
+    # reloading without JavaScript, with its progress bar.
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
+    assert "<progress" in page and "data-progress-url" in page
     progress = client.get(f"/manage/comment-imports/{import_id}/progress").get_json()
     assert progress == {"status": "checked", "checked": 3000, "total": 3000}
     assert checked.status == "checked" and checked.error_count == 0
