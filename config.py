@@ -99,6 +99,12 @@ class Config:
     # moment after the receipt, by a thread of the web process) or "inline" (before the
     # answer: one more transaction per submission).
     COMMENT_GROUPING = os.environ.get("COMMENT_GROUPING", "thread")
+    # Files of comments uploaded by staff (consult.comments.imports) are checked and imported
+    # by a job: "rq" (needs REDIS_URL and an `rq worker imports`), "thread" or "inline"
+    # (default: rq when REDIS_URL is set, else thread). A file of at most
+    # COMMENT_IMPORT_IN_REQUEST_BYTES (~500 rows) is done within the request instead.
+    COMMENT_IMPORT_JOBS = os.environ.get("COMMENT_IMPORT_JOBS", "")
+    COMMENT_IMPORT_IN_REQUEST_BYTES = _env_int("COMMENT_IMPORT_IN_REQUEST_BYTES", 256 * 1024)
 
     # Mail: "outbox" (files in instance/outbox), "smtp", or "null".
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "outbox")
@@ -149,6 +155,7 @@ class TestConfig(Config):
     ACTIVATION_INTERVAL = 0
     REPORT_RENDERING = "inline"
     COMMENT_GROUPING = "inline"
+    COMMENT_IMPORT_JOBS = "inline"
 
 
 class ProductionConfig(Config):

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as NotFoundHTTP
 from werkzeug.routing import IntegerConverter
 
-from consult.core import i18n
+from consult.core import http, i18n
 from consult.core.errors import Forbidden, NotFound, RuleViolation
 from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -53,6 +53,7 @@ def create_app(config: Any = None, **overrides: Any) -> Flask:
     _import_models()
     _init_database(app)
     migrate.init_app(app, db, directory=str(SITE / "migrations"), compare_type=True)
+    http.register_upload_limits(app)  # before CSRFProtect: it reads the form
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(

@@ -4,8 +4,12 @@ Both cut across the domains, so they live beside them rather than in one of them
 
 from __future__ import annotations
 
+import importlib
+import threading
+from collections.abc import Callable
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 
 def tick() -> tuple[str, str]:
@@ -40,6 +44,43 @@ def render_report_job(report_id: int) -> None:
     app = create_app()
     with app.app_context():
         render_report_now(report_id)
+
+
+def start(job: Callable[..., None], *args: int, mode: str, queue: str, timeout: int = 1800) -> str:
+    """Run `job(*args)` (a module-level function that commits its own work) after the
+    request's commit: "inline" here and now, "thread" in a thread of this process with an app
+    context of its own, "rq" as an RQ job on the configured Redis, which any `rq worker QUEUE`
+    sharing the database and the storage runs. Returns the mode used."""
+    if mode == "inline":
+        job(*args)
+    elif mode == "rq":
+        from redis import Redis
+        from rq import Queue
+
+        Queue(queue, connection=Redis.from_url(current_app.config["REDIS_URL"])).enqueue(
+            run_in_app, f"{job.__module__}:{job.__qualname__}", *args, job_timeout=timeout
+        )
+    else:
+        app = current_app._get_current_object()
+        threading.Thread(
+            target=_in_app_context, args=(app, job, *args), daemon=True, name=job.__name__
+        ).start()
+    return mode
+
+
+def _in_app_context(app: Flask, job: Callable[..., None], *args: int) -> None:
+    with app.app_context():
+        job(*args)
+
+
+def run_in_app(target: str, *args: int) -> None:
+    """RQ: run `module:function` with these arguments in an app of the worker's own."""
+    from consult import create_app
+
+    module, _, name = target.partition(":")
+    job = getattr(importlib.import_module(module), name)
+    with create_app().app_context():
+        job(*args)
 
 
 def register(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """Comment commands: `flask --app consult import-comments FILE --consultation ID`.
 
-The 12345 hotline's records, letters and the comments of other platforms arrive as a CSV
-file. Every row goes through `services.import_comments`, the same gate as a staff member's
-offline entry; the command reads the cells (comments.intake) and reports each refused row.
+The 12345 hotline's records, letters and the comments of other platforms arrive as a CSV or
+XLSX file. Every row goes through `services.import_comments`, the same gate as a staff
+member's offline entry; the command reads the cells with the parser the browser's import
+uses (comments.intake) and reports each refused row.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ def register(app: Flask) -> None:
         help="The staff account the import is recorded for (default: the system).",
     )
     def import_comments(file: Path, consultation_id: int, email: str | None) -> None:
-        """Import comments from a CSV file (UTF-8, with a header: source, submitted_at,
-        author_name, body; optionally show_name, contact, clause, consent, activity_id, in
-        English or Chinese). Every row is checked; if any is refused, nothing is imported."""
+        """Import comments from a CSV (UTF-8 or GB18030) or XLSX file with a header: source,
+        submitted_at, author_name, body; optionally show_name, contact, clause, consent,
+        activity_id, in English or Chinese. Every row is checked; if any is refused, nothing
+        is imported."""
         # A command has no request to pick a language from: the platform's default.
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
             _import(file, consultation_id, email)
@@ -69,7 +71,7 @@ def _import(file: Path, consultation_id: int, email: str | None) -> None:
     try:
         sheet = intake.read_sheet(file.read_bytes(), current_app.config["TIMEZONE"])
     except intake.ImportFailed as exc:
-        _fail(str(exc))
+        _fail(str(exc.message))
     if not sheet.records:
         _fail("the file has a header but no rows / 文件没有数据行")
     if sheet.ignored:

@@ -10,6 +10,9 @@ from consult.comments.rules import (
     BODY_MAX,
     CONTACT_MAX,
     HIDE_REASON_LABELS,
+    IMPORT_SOURCES,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
     NAME_MAX,
     NOTE_MAX,
     SOURCE_LABELS,
@@ -84,3 +87,31 @@ class OfflineCommentForm(FlaskForm):
         _l("Phone or email (never published)"), validators=[Length(max=CONTACT_MAX * 4)]
     )
     body = TextAreaField(_l("Comment"), validators=[Length(max=BODY_MAX * 2)])
+
+
+class CommentImportForm(FlaskForm):
+    """A file of comments gathered offline, for a consultation (comments.imports). The
+    consultations offered are those the user manages; the service is the gate."""
+
+    consultation = SelectField(_l("Consultation"), choices=[], validate_choice=False)
+    source = SelectField(
+        _l("Where the comments came from"),
+        choices=choices(
+            [("", _l("Named in each row (column 渠道 source)"))]
+            + [(value, SOURCE_LABELS[value]) for value in IMPORT_SOURCES]
+        ),
+        default="",
+        description=_l("Rows whose source cell is empty get the source chosen here."),
+    )
+    file = FileField(
+        _l("File"),
+        description=_l(
+            "CSV (UTF-8 or GB18030/GBK) or XLSX, at most %(mb)d MB and %(rows)s rows.",
+            mb=MAX_IMPORT_BYTES // (1024 * 1024),
+            rows=f"{MAX_IMPORT_ROWS:,}",
+        ),
+    )
+
+
+class ImportStepForm(FlaskForm):
+    """The go-ahead for a checked file (or starting a stopped job again): a button."""

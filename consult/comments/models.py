@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -293,3 +294,83 @@ class Comment(db.Model):
     def public_name(self) -> str | None:
         """The name shown publicly, or None for an anonymous comment."""
         return self.author_name if self.show_name else None
+
+
+class ImportStatus(enum.StrEnum):
+    CHECKING = "checking"  # uploaded; the rows are being read and checked (a job)
+    CHECKED = "checked"  # every row can be imported: the preview waits for the go-ahead
+    REFUSED = "refused"  # rows (or the file) have problems: nothing was imported
+    IMPORTING = "importing"  # confirmed; the comments are being stored (a job)
+    IMPORTED = "imported"
+    FAILED = "failed"  # the job stopped on an error of the platform's own: nothing imported
+
+
+IMPORT_STATUS_VALUES = tuple(s.value for s in ImportStatus)
+IMPORT_WORKING = (ImportStatus.CHECKING.value, ImportStatus.IMPORTING.value)
+
+
+class CommentImport(db.Model):
+    """A file of comments gathered offline (the 12345 hotline's export, letters typed in),
+    uploaded by staff to a consultation: checked in a job, previewed with each row's
+    problems, then imported all or nothing (comments.imports). The file itself waits in the
+    storage (core.storage) under `storage_key`."""
+
+    __tablename__ = "comment_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    filename: Mapped[str] = mapped_column(sa.String(150))
+    kind: Mapped[str] = mapped_column(sa.String(10))  # csv | xlsx, as the content showed
+    encoding: Mapped[str | None] = mapped_column(sa.String(20))  # of a CSV file
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(100))
+    # The source given to rows that name none (NULL: every row names its own).
+    default_source: Mapped[str | None] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20), default=ImportStatus.CHECKING.value)
+    # Which run of a job may write its outcome: a run started again (a worker that stopped)
+    # takes the next number, and an older run that wakes up finds it changed and stops.
+    attempt: Mapped[int] = mapped_column(default=1)
+    rows_total: Mapped[int | None] = mapped_column()  # known (or estimated) once reading starts
+    rows_checked: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)  # rows with problems
+    # Each listed problem: {"row", "field", "msgid", "params"}, translated when shown.
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    preview: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    sources: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+    ignored_columns: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    imported_count: Mapped[int | None] = mapped_column()
+    first_receipt: Mapped[str | None] = mapped_column(sa.String(20))
+    last_receipt: Mapped[str | None] = mapped_column(sa.String(20))
+    failure: Mapped[str | None] = mapped_column(sa.Text)  # the platform's error, for staff
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Set by every step of a job: a page can tell a job that works from one that stopped.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    consultation: Mapped[Consultation] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", IMPORT_STATUS_VALUES), name="status_known"),
+        sa.CheckConstraint("kind IN ('csv', 'xlsx')", name="kind_known"),
+        sa.CheckConstraint(
+            "status <> 'imported' OR (imported_count IS NOT NULL AND imported_at IS NOT NULL)",
+            name="imported_has_count",
+        ),
+        sa.CheckConstraint(
+            "default_source IS NULL OR " + _in("default_source", SOURCE_VALUES),
+            name="default_source_known",
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<CommentImport {self.id} consultation={self.consultation_id} {self.status}>"
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in IMPORT_WORKING

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from datetime import timedelta
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
 
-from consult.comments.models import CommentSource, CommentStatus, HideReason
+from consult.comments.models import CommentSource, CommentStatus, HideReason, ImportStatus
 from consult.core import values
 from consult.core.errors import RuleViolation
 
@@ -45,7 +46,44 @@ HIDE_REASON_LABELS = {
     HideReason.OFF_TOPIC: _l("Off topic"),
 }
 
+IMPORT_STATUS_LABELS = {
+    ImportStatus.CHECKING: _l("Being checked"),
+    ImportStatus.CHECKED: _l("Checked: waiting for your go-ahead"),
+    ImportStatus.REFUSED: _l("Not imported: rows have problems"),
+    ImportStatus.IMPORTING: _l("Being imported"),
+    ImportStatus.IMPORTED: _l("Imported"),
+    ImportStatus.FAILED: _l("Stopped by an error"),
+}
+
 OFFLINE_SOURCES = tuple(s.value for s in CommentSource if s != CommentSource.ONLINE)
+
+# --- importing a file of comments (comments.intake reads it, comments.imports runs it) -----
+# The sources a department's staff import from a file in the browser: the records they
+# gather offline. (The command line also imports another platform's online comments.)
+IMPORT_SOURCES = tuple(
+    s.value
+    for s in (
+        CommentSource.HOTLINE,
+        CommentSource.LETTER,
+        CommentSource.MAILBOX,
+        CommentSource.SYMPOSIUM,
+        CommentSource.HEARING,
+        CommentSource.FIELD_VISIT,
+    )
+)
+# The largest file (a 100,000-row hotline export in UTF-8 is ~50 MB; in GB18030 or XLSX,
+# less) and the most rows a file may hold. The form, the service and the page state these.
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+MAX_IMPORT_ROWS = 200_000
+# An XLSX file is a zip: the most its parts may unpack to (a zip bomb stops here).
+MAX_IMPORT_UNPACKED_BYTES = 8 * MAX_IMPORT_BYTES
+# What the preview shows: the first rows as read, and at most this many row errors.
+IMPORT_PREVIEW_ROWS = 10
+IMPORT_LISTED_ERRORS = 500
+# A job may run this long (the largest file takes a few minutes); one not heard from for
+# longer has stopped (a worker that died), and staff may start it again.
+IMPORT_JOB_TIMEOUT = timedelta(minutes=20)
+IMPORT_STALLED_AFTER = timedelta(minutes=25)
 
 
 _has_control_chars = values.unstorable

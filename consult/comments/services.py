@@ -484,22 +484,15 @@ def _import_record(
     return fields
 
 
-def import_comments(
-    consultation: Consultation,
-    records: Iterable[Any],
-    *,
-    actor: Actor,
-    now: datetime | None = None,
-) -> list[str]:
-    """Store many comments at once (the 12345 hotline's export, letters, another platform's
-    comments): each record is what `submit_comment` or `enter_offline_comment` takes, plus
-    `source` and `submitted_at` (aware). Every record is checked first; if any is refused,
-    nothing is stored and `RuleViolations` lists each refusal with its record's index (from
-    0). Otherwise each gets a receipt (returned in order), all are grouped with their copies
-    in this transaction, and one audit event records the import."""
+def _checked_records(
+    consultation: Consultation, records: Iterable[Any], *, actor: Actor, now: datetime
+) -> tuple[list[dict], list[RuleViolation]]:
+    """The rows an import would insert, and the refusal of each record that breaks a rule
+    (with its index, from 0)."""
     require_manager(actor, consultation)
-    now = now or now_utc()
     _feedback_not_published(consultation)
+    if isinstance(records, str | bytes | dict) or not isinstance(records, Iterable):
+        raise RuleViolation(None, _l("Give a list of records."))
     clauses = dict(
         db.session.execute(
             sa.select(Clause.number, Clause.id).where(Clause.consultation_id == consultation.id)
@@ -508,8 +501,6 @@ def import_comments(
     activities = {a.id: a for a in consultation.activities}
     rows: list[dict] = []
     refused: list[RuleViolation] = []
-    if isinstance(records, str | bytes | dict) or not isinstance(records, Iterable):
-        raise RuleViolation(None, _l("Give a list of records."))
     for index, record in enumerate(records):
         try:
             rows.append(
@@ -525,6 +516,37 @@ def import_comments(
         except RuleViolation as exc:
             exc.index = index
             refused.append(exc)
+    return rows, refused
+
+
+def check_import(
+    consultation: Consultation,
+    records: Iterable[Any],
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> list[RuleViolation]:
+    """What `import_comments` would refuse of these records, each refusal with its record's
+    index (an empty list: it would take them all), without storing anything: the preview of
+    an upload checks its rows with it, a few thousand at a time."""
+    return _checked_records(consultation, records, actor=actor, now=now or now_utc())[1]
+
+
+def import_comments(
+    consultation: Consultation,
+    records: Iterable[Any],
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> list[str]:
+    """Store many comments at once (the 12345 hotline's export, letters, another platform's
+    comments): each record is what `submit_comment` or `enter_offline_comment` takes, plus
+    `source` and `submitted_at` (aware). Every record is checked first; if any is refused,
+    nothing is stored and `RuleViolations` lists each refusal with its record's index (from
+    0). Otherwise each gets a receipt (returned in order), all are grouped with their copies
+    in this transaction, and one audit event records the import."""
+    now = now or now_utc()
+    rows, refused = _checked_records(consultation, records, actor=actor, now=now)
     if refused:
         raise RuleViolations(refused)
     if not rows:

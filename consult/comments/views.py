@@ -3,31 +3,44 @@ those received offline, moderation (withholding with a reason, publishing again)
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.comments import grouping, services
-from consult.comments.forms import CommentForm, HideForm, OfflineCommentForm, ReceiptLookupForm
+from consult.comments import grouping, imports, intake, rules, services
+from consult.comments.forms import (
+    CommentForm,
+    CommentImportForm,
+    HideForm,
+    ImportStepForm,
+    OfflineCommentForm,
+    ReceiptLookupForm,
+)
 from consult.comments.limits import comment_limits
-from consult.comments.models import Comment
+from consult.comments.models import Comment, CommentImport
 from consult.consultations import views as consultation_views
 from consult.consultations.forms import DeleteForm
+from consult.consultations.models import Consultation
 from consult.consultations.views import _page, comment_form_for
 from consult.core.auth import staff_only
 from consult.core.errors import Forbidden, NotFound, RuleViolation
-from consult.core.forms import carry_out, sent_or_400, show_violation
+from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
+from consult.core.http import upload_limit
 from consult.core.storage import send_stored
 from consult.core.time import from_local, now_utc
 from consult.core.transactions import read_phase
@@ -236,3 +249,183 @@ def comment_attachment(comment_id: int):
         abort(404)
     f = comment.attachment
     return send_stored(f.storage_key, f.content_type, f.filename)
+
+
+# --- importing a file of comments (comments.imports) ---------------------------------------
+
+# The request may carry the largest file and the form around it.
+IMPORT_REQUEST_BYTES = rules.MAX_IMPORT_BYTES + 64 * 1024
+TEMPLATE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _managed_consultation(consultation_id: int) -> Consultation:
+    consultation = db.get_or_404(Consultation, consultation_id)
+    if not consultation.can_manage(current_user):
+        raise Forbidden()
+    return consultation
+
+
+def _managed_import(import_id: int) -> CommentImport:
+    upload = db.get_or_404(CommentImport, import_id)
+    if not upload.consultation.can_manage(current_user):
+        raise Forbidden()
+    return upload
+
+
+def import_form_for(
+    consultation: Consultation, form: CommentImportForm | None = None, source: str | None = None
+) -> CommentImportForm:
+    """The upload form, offering the consultations the user manages whose feedback is not
+    yet published (the one at hand first chosen); a refused upload keeps what was chosen."""
+    form = form or CommentImportForm(
+        formdata=None, data={"consultation": str(consultation.id), "source": source or ""}
+    )
+    managed = db.session.execute(
+        sa.select(Consultation.id, Consultation.title)
+        .where(
+            Consultation.managed_by(current_user),
+            Consultation.feedback_published_at.is_(None),
+        )
+        .order_by(Consultation.closes_at.desc(), Consultation.id.desc())
+    ).all()
+    offered = [(str(cid), title) for cid, title in managed]
+    if str(consultation.id) not in dict(offered):
+        offered.insert(0, (str(consultation.id), consultation.title))
+    form.consultation.choices = choices(offered)
+    return form
+
+
+def _imports_page(consultation: Consultation, form: CommentImportForm, status_code: int = 200):
+    return (
+        render_template(
+            "comments/imports.html",
+            c=consultation,
+            form=form,
+            imports=imports.recent_imports(consultation),
+            columns=intake.COLUMNS,
+            labels=intake.COLUMN_LABELS,
+            required=intake.REQUIRED,
+            source_names=_source_names(),
+            max_mb=rules.MAX_IMPORT_BYTES // (1024 * 1024),
+            max_rows=rules.MAX_IMPORT_ROWS,
+            IMPORT_STATUS_LABELS=rules.IMPORT_STATUS_LABELS,
+        ),
+        status_code,
+    )
+
+
+def _source_names() -> list[tuple[str, list[str]]]:
+    """Each importable source with the words a file may write for it."""
+    words: dict[str, list[str]] = {value: [value] for value in rules.IMPORT_SOURCES}
+    for word, source in intake.SOURCE_NAMES.items():
+        if source in words:
+            words[source].append(word)
+    return list(words.items())
+
+
+@manage_bp.get("/consultations/<int:consultation_id>/imports")
+def imports_page(consultation_id: int):
+    consultation = _managed_consultation(consultation_id)
+    return _imports_page(consultation, import_form_for(consultation))
+
+
+@manage_bp.post("/comment-imports")
+@upload_limit(IMPORT_REQUEST_BYTES)
+def upload_comments():
+    """A file of comments: stored and checked (a job for a large file), then its preview."""
+    consultation = _managed_consultation(
+        request.form.get("consultation", type=db_int)
+        or request.args.get("consultation", 0, type=db_int)
+    )
+    form = import_form_for(consultation, CommentImportForm())
+    upload = form.file.data
+    chosen = bool(getattr(upload, "filename", ""))
+    valid = form.validate_on_submit()
+    if valid and not chosen:
+        form.file.errors = [_("Choose a file.")]
+    elif valid and (
+        done := carry_out(
+            form,
+            lambda: imports.start_import(
+                consultation,
+                upload.filename,
+                upload.read(),
+                default_source=form.source.data or None,
+                actor=current_user,
+            ),
+            after_commit=imports.schedule,
+        )
+    ):
+        return redirect(url_for(".import_status", import_id=done.value.id), code=303)
+    if chosen:
+        form.file.errors = [
+            *form.file.errors,
+            _("For your safety the browser does not keep a chosen file: please choose it again."),
+        ]
+    return _imports_page(consultation, form, 422)
+
+
+@manage_bp.get("/comment-imports/<int:import_id>")
+def import_status(import_id: int):
+    upload = _managed_import(import_id)
+    refused = upload.status == "refused"
+    return render_template(
+        "comments/import.html",
+        upload=upload,
+        c=upload.consultation,
+        step_form=ImportStepForm(),
+        stalled=imports.is_stalled(upload),
+        preview=[
+            {**r, "received_at": datetime.fromisoformat(r["submitted_at"])}
+            if r.get("submitted_at")
+            else r
+            for r in upload.preview
+        ],
+        IMPORT_STATUS_LABELS=rules.IMPORT_STATUS_LABELS,
+        problems=[
+            {**p, "message": imports.shown(p), "label": imports.field_label(p.get("field"))}
+            for p in upload.errors
+        ],
+        form=import_form_for(upload.consultation, source=upload.default_source)
+        if refused
+        else None,
+        max_mb=rules.MAX_IMPORT_BYTES // (1024 * 1024),
+        # Seconds between two looks at a working job (the page without JavaScript reloads).
+        refresh=3 if upload.is_working else None,
+    )
+
+
+@manage_bp.get("/comment-imports/<int:import_id>/progress")
+def import_progress(import_id: int):
+    """The progress as JSON, for the page's script (which then needs no reload)."""
+    upload = _managed_import(import_id)
+    response = jsonify(status=upload.status, checked=upload.rows_checked, total=upload.rows_total)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@manage_bp.post("/comment-imports/<int:import_id>/<any(import, restart):step>")
+def import_step(import_id: int, step: str):
+    """The go-ahead for a checked file ("import"), or a stopped job started again
+    ("restart"); the job runs after the commit."""
+    upload = _managed_import(import_id)
+    if not ImportStepForm().validate_on_submit():
+        abort(400)
+    action = imports.confirm_import if step == "import" else imports.restart_import
+    carry_out(None, lambda: action(upload, actor=current_user), after_commit=imports.schedule)
+    return redirect(url_for(".import_status", import_id=upload.id), code=303)
+
+
+@manage_bp.get("/comment-imports/template.<any(csv, xlsx):kind>")
+def import_template(kind: str):
+    """The template of a file of comments: the header row and two example rows."""
+    data = intake.template_csv() if kind == "csv" else intake.template_xlsx()
+    return send_file(
+        io.BytesIO(data),
+        mimetype=TEMPLATE_TYPES[kind],
+        as_attachment=True,
+        download_name=f"意见导入模板.{kind}",
+    )

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, request
+from flask import Flask, Response, request
 from flask_login import current_user
 
 from consult.core import i18n
@@ -115,3 +116,29 @@ def validate_page(response: Response, last_modified: datetime | None) -> Respons
     if getattr(current_user, "is_authenticated", False) and not request.path.startswith("/api/"):
         return response
     return conditional(response, last_modified=last_modified)
+
+
+# --- request size -----------------------------------------------------------------------
+
+
+def upload_limit(max_bytes: int) -> Callable:
+    """A view that takes uploads larger than MAX_CONTENT_LENGTH (a file of comments): its
+    requests may carry `max_bytes`. (Set before the CSRF check reads the form.)"""
+
+    def decorate(view: Callable) -> Callable:
+        view.max_content_length = max_bytes  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def register_upload_limits(app: Flask) -> None:
+    """Apply the views' `upload_limit`s; registered before CSRFProtect, which reads the form
+    before the view runs."""
+
+    @app.before_request
+    def _upload_limit() -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        limit = getattr(view, "max_content_length", None)
+        if limit:
+            request.max_content_length = limit

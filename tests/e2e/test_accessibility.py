@@ -191,6 +191,8 @@ PAGES: dict[str, Subject] = {
     "withdraw": Subject(lambda s: s["withdraw"], who="admin"),
     "new-consultation": Subject(lambda s: s["new_consultation"], who="housing"),
     "manage-consultation": Subject(lambda s: s["manage_consultation"], who="housing"),
+    "comment-imports": Subject(lambda s: s["manage_consultation"] + "/imports", who="housing"),
+    "comment-import": Subject(lambda s: s["comment_import"], who="housing"),
     "feedback-workspace": Subject(
         lambda s: f"/manage/consultations/{s['answering']}/feedback",
         who="admin",
@@ -226,7 +228,7 @@ NOT_PAGES = re.compile(
     r"^(static|api\..*|feeds\..*|site\.(set_language|set_care_mode|health)|catalogue\.(index|"
     r"year_csv|year_json)|meetings\.venue|opendata\.download|calendars\..*|"
     r"consultations\.document|feedback\.(report_pdf|revised_draft)|"
-    r"manage_comments\.comment_attachment)$"
+    r"manage_comments\.(comment_attachment|import_progress|import_template))$"
 )
 
 MATRIX = [
@@ -238,6 +240,29 @@ MATRIX = [
 
 
 # --- what the pages show -----------------------------------------------------------------
+
+
+def _refused_import(app, manage_url: str) -> str:
+    """A file of comments uploaded to the consultation at `manage_url` and checked: one row
+    fine, one with a problem (the page shows its preview, the problem and the form)."""
+    from consult.accounts.models import SYSTEM
+    from consult.comments import imports
+    from consult.consultations.models import Consultation
+    from consult.extensions import db
+
+    rows = (
+        "渠道,收到时间,姓名,意见内容\n"
+        "12345热线,2026-03-03 09:30,张女士,建议在小区东门增设非机动车停放区，方便居民出行。\n"
+        "来信,2026-03-03 09:30,李先生,太短\n"
+    )
+    with app.app_context():
+        consultation = db.session.get(Consultation, int(manage_url.rsplit("/", 1)[1]))
+        upload = imports.start_import(
+            consultation, "热线.csv", rows.encode(), default_source=None, actor=SYSTEM
+        )
+        db.session.commit()
+        imports.run_job(upload.id, upload.attempt)
+        return f"/manage/comment-imports/{upload.id}"
 
 
 def _first_link(client, path: str, pattern: str, *, via: str | None = None) -> str:
@@ -420,6 +445,7 @@ def subjects(e2e_app) -> dict:
         officer, "/manage/", r"/manage/matters/\d+/consultations/new", **on_matter
     )
     found["manage_consultation"] = _first_link(officer, "/manage/", r"/manage/consultations/\d+")
+    found["comment_import"] = _refused_import(e2e_app, found["manage_consultation"])
     found["housing_workspace"] = _first_link(
         officer, "/manage/", r"/manage/consultations/\d+/feedback"
     )
