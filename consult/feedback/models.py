@@ -111,7 +111,8 @@ PART_STATUS_VALUES = tuple(s.value for s in PartStatus)
 class ReportPart(db.Model):
     """One part of a report being rendered by RQ jobs (any worker on any machine that shares
     the database, Redis and the storage): its range of the table, its lease while a worker
-    renders it, and the stored PDF when done. Removed when the report is joined."""
+    renders it, and the stored PDF when done (deleted from the storage once the report is
+    joined; the row stays, the record of who rendered what)."""
 
     __tablename__ = "feedback_report_part"
 

@@ -19,7 +19,8 @@ Who renders:
 - ``REPORT_RENDERING=thread|inline`` (no Redis): `render_here` — the plan, then the parts in a
   pool of worker processes of this process (pdf.render_parts), joined as they come back.
 - ``rq``: `plan_job` plans and stores what the parts need (the CSV and the fonts in the
-  storage, the plan in the report row, one `feedback_report_part` row per part) and enqueues a
+  storage, the plan in the report row, one `feedback_report_part` row per part, kept afterwards as the record of who rendered what) and
+  enqueues a
   `part_job` per part; every `rq worker` on the queue, on any machine sharing the database,
   Redis and the storage, renders parts; the part that finishes last enqueues `join_job`,
   which joins the stored parts (pdfjoin: streaming) into the report.
@@ -793,7 +794,6 @@ def join_job(report_id: int) -> None:
             db.session.rollback()
             keys = [p.storage_key for p in parts] + [csv["key"], *plan["fonts"].values()]
             report = db.session.get(FeedbackReport, report_id)
-            db.session.execute(sa.delete(ReportPart).where(ReportPart.report_id == report_id))
             _store(report, out, pages)
         for key in keys:
             store.delete(key)
