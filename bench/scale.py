@@ -655,6 +655,7 @@ def report_probe(env: dict, report_id: int, workers: int) -> dict:
     from redis import Redis
     from rq import Queue
 
+    from consult.core.transactions import read_phase
     from consult.extensions import db
     from consult.feedback.models import FeedbackReport
 
@@ -694,8 +695,9 @@ def report_probe(env: dict, report_id: int, workers: int) -> dict:
     # a worker may stop before it: keep one running until the report is ready.
     while True:
         db.session.remove()
-        status = db.session.get(FeedbackReport, report_id).status
-        db.session.remove()  # (SQLite: a transaction here would hold the workers' write lock)
+        with read_phase():  # (SQLite: BEGIN IMMEDIATE here would hold the workers' lock)
+            status = db.session.get(FeedbackReport, report_id).status
+        db.session.remove()
         if status in ("ready", "failed"):
             break
         for i, p in enumerate(procs):

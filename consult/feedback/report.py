@@ -58,6 +58,7 @@ from consult.consultations.models import Clause, StoredFile
 from consult.core import audit
 from consult.core.storage import storage
 from consult.core.time import now_utc
+from consult.core.transactions import read_phase
 from consult.core.urls import public_url
 from consult.extensions import db
 from consult.feedback import pdf, pdfjoin, rules
@@ -286,7 +287,15 @@ def _shown_texts(group_ids: list[int]) -> dict[int, str]:
 
 def make_plan(report: FeedbackReport, workdir: str | Path, *, chunk_rows: int) -> dict:
     """Count, number and cut the report (see the module docstring); writes the CSV and the two
-    font files into `workdir`. Returns the plan (JSON-able; file paths under "files")."""
+    font files into `workdir`. Returns the plan (JSON-able; file paths under "files").
+
+    Only reads, in a read transaction of its own (SQLite: a deferred one, so that the minutes
+    of a million rows do not hold the write lock the other workers and leases need)."""
+    with read_phase():
+        return _make_plan(report, workdir, chunk_rows=chunk_rows)
+
+
+def _make_plan(report: FeedbackReport, workdir: str | Path, *, chunk_rows: int) -> dict:
     locale = current_app.config.get("BABEL_DEFAULT_LOCALE") or pdf.DEFAULT_LOCALE
     consultation_id = report.consultation_id
     head = header(report, locale)
@@ -374,9 +383,15 @@ def make_plan(report: FeedbackReport, workdir: str | Path, *, chunk_rows: int) -
 
 
 def part_rows(plan: dict, spec: dict) -> list[dict]:
-    """The table rows of one part, read again by its key range (see `make_plan`)."""
+    """The table rows of one part, read again by its key range (see `make_plan`), in a read
+    transaction of its own."""
     if not spec["count"]:
         return []
+    with read_phase():
+        return _part_rows(plan, spec)
+
+
+def _part_rows(plan: dict, spec: dict) -> list[dict]:
     consultation_id = plan["header"]["consultation"]["id"]
     labels = _Labels(plan["locale"], consultation_id)
     leaders = {int(i) for i in spec["leaders"]}
@@ -702,14 +717,15 @@ def part_job(part_id: int) -> None:
     part = db.session.get(ReportPart, part_id)
     part.worker = f"{socket.gethostname()}:{os.getpid()}"
     db.session.commit()
-    report = db.session.get(FeedbackReport, report_id)
-    plan = report.plan
+    with read_phase():
+        plan = db.session.get(FeedbackReport, report_id).plan
     workdir = tempfile.mkdtemp(prefix="consult-part-")
     try:
         with _heartbeat(ReportPart, part_id):
             store = storage()
             fonts = {int(w): str(store.path(k)) for w, k in plan["fonts"].items()}
-            spec = part.spec
+            with read_phase():
+                spec = db.session.get(ReportPart, part_id).spec
             head = plan["header"]
             base = pdf.base_context(head, plan["entries"], plan["comments"])
             front = spec["number"] == 0

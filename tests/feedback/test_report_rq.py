@@ -183,6 +183,7 @@ def test_a_worker_killed_during_a_part_does_not_leave_the_report_stuck():
             with app.app_context():
                 db.create_all()
                 report_id, receipts = _build(app)
+                from consult.core.transactions import read_phase
                 from consult.feedback import report as reports
                 from consult.feedback import services
                 from consult.feedback.models import FeedbackReport, ReportPart, ReportStatus
@@ -194,13 +195,14 @@ def test_a_worker_killed_during_a_part_does_not_leave_the_report_stuck():
                 deadline = time.monotonic() + 120
                 while victim is None and time.monotonic() < deadline:
                     db.session.remove()
-                    victim = db.session.scalar(
-                        sa.select(ReportPart).where(
-                            ReportPart.report_id == report_id,
-                            ReportPart.status == "rendering",
-                            ReportPart.worker.is_not(None),
+                    with read_phase():  # (SQLite: not holding the workers' write lock)
+                        victim = db.session.scalar(
+                            sa.select(ReportPart).where(
+                                ReportPart.report_id == report_id,
+                                ReportPart.status == "rendering",
+                                ReportPart.worker.is_not(None),
+                            )
                         )
-                    )
                     time.sleep(0.02)
                 assert victim is not None, (folder / "worker-a.log").read_text()[-3000:]
                 # The worker and its work horse (RQ starts a horse in a session of its own), in
@@ -219,7 +221,8 @@ def test_a_worker_killed_during_a_part_does_not_leave_the_report_stuck():
                 deadline = time.monotonic() + 180
                 while time.monotonic() < deadline:
                     db.session.remove()
-                    report = db.session.get(FeedbackReport, report_id)
+                    with read_phase():
+                        report = db.session.get(FeedbackReport, report_id)
                     if report.status != ReportStatus.RENDERING:
                         break
                     reports.recover()  # what `flask tick` does every minute
