@@ -95,6 +95,11 @@ class Config:
     FEEDBACK_PERIOD_DAYS = _env_int("FEEDBACK_PERIOD_DAYS", 30)
     # Report rendering: "rq" (needs REDIS_URL and a worker), "thread", or "inline".
     REPORT_RENDERING = os.environ.get("REPORT_RENDERING", "")
+    # The RQ queue of the report jobs, a renderer's lease (renewed while it lives: a worker
+    # that died leaves its part to another after this long) and the table entries per part.
+    REPORT_QUEUE = os.environ.get("REPORT_QUEUE", "reports")
+    REPORT_LEASE_SECONDS = _env_int("REPORT_LEASE_SECONDS", 120)
+    REPORT_CHUNK_ROWS = _env_int("REPORT_CHUNK_ROWS", 500)
     # Duplicate grouping of submitted comments (consult.comments.grouping): "thread" (a
     # moment after the receipt, by a thread of the web process) or "inline" (before the
     # answer: one more transaction per submission).

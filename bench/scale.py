@@ -25,7 +25,15 @@ Prints figures; it is not a test. For each database (SQLite in a temporary folde
      pages, a receipt, the API's comment list at random pages, a duplicate group's page
      (where the badge links) and its API list; p50 / p95 of 40 requests each;
    - the open-data CSV and JSON of the consultation's comments: time to the first bytes, the
-     whole download, its size, and the process's peak RSS.
+     whole download, its size, and the process's peak RSS;
+4. the feedback report (`--report`, on by default; `--report-only` skips the probes of step 3):
+   every comment answered set-based (one UPDATE: a campaign's groups alike, the residents' own
+   comments with one of seven reasons), a new report version requested, and rendered by
+   `--report-workers` (2) real `rq worker -w consult.jobs.ReportWorker --burst` processes on
+   the Redis at 127.0.0.1:6379 (database 9, a queue of its own): the plan job, the parts as
+   jobs of their own, the join. Measured: wall time from the enqueue to "ready", the workers'
+   CPU seconds (with their work horses), the peak of the summed PSS of the workers and their
+   horses (sampled every 0.25 s), the file's size, pages and table entries.
 
     .venv/bin/python bench/scale.py                                   # both databases
     .venv/bin/python bench/scale.py --db sqlite --sizes 1000,10000,100000
@@ -79,7 +87,19 @@ GOALS = {
     "import_100k_s": 120.0,
     "workspace_p95_ms": 300.0,
     "answer_group_s": 10.0,
+    "report_1m_s": 600.0,
+    "report_pss_mb": 1024.0,
 }
+REPORT_REDIS = "redis://127.0.0.1:6379/9"
+REASONS = (
+    "该意见符合草案目的，已在修改稿中增加相关规定并明确责任部门和办理时限。",
+    "该事项属于上位法已有规定的内容，本办法不再重复规定。",
+    "部分采纳：已补充程序性要求，具体标准由主管部门另行制定。",
+    "经研究，现阶段暂不具备实施条件，将在下一年度统筹考虑。",
+    "该意见涉及的事项不属于本次征求意见的范围，已转交相关部门研究办理。",
+    "已采纳，修改稿将审批时限由二十个工作日调整为十五个工作日。",
+    "该建议与现行规划不一致，经专家论证后未予采纳。",
+)
 
 
 def log(msg: str) -> None:
@@ -759,6 +779,182 @@ def probe(env: dict, what: str, *args) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# --- the feedback report, rendered by RQ workers ------------------------------------------------
+
+
+def answer_and_request_report(consultation_id: int, version: int) -> int:
+    """Every comment answered set-based, the feedback "published" and a report version
+    requested (directly: the benchmark measures the report, not publish_feedback)."""
+    import sqlalchemy as sa
+
+    from consult.comments.models import Comment
+    from consult.consultations.models import Consultation
+    from consult.core.time import now_utc
+    from consult.extensions import db
+    from consult.feedback.models import FeedbackReport
+
+    t0 = time.perf_counter()
+    grouped = Comment.duplicate_group_id.is_not(None)
+    own = sa.case(
+        *[(Comment.id % len(REASONS) == i, reason) for i, reason in enumerate(REASONS)],
+        else_=REASONS[0],
+    )
+    kind = sa.case(
+        (Comment.id % 4 == 0, "partly_adopted"), (Comment.id % 4 == 1, "not_applicable"),
+        else_="not_adopted",
+    )  # fmt: skip
+    db.session.execute(
+        sa.update(Comment)
+        .where(Comment.consultation_id == consultation_id, grouped)
+        .values(
+            disposition=sa.case(
+                (Comment.duplicate_group_id % 3 == 0, "partly_adopted"), else_="not_adopted"
+            ),
+            disposition_reason="经研究，该联名意见涉及的设施予以保留，其余暂不采纳。",
+        )
+    )
+    db.session.execute(
+        sa.update(Comment)
+        .where(Comment.consultation_id == consultation_id, ~grouped)
+        .values(disposition=kind, disposition_reason=own)
+    )
+    now = now_utc()
+    consultation = db.session.get(Consultation, consultation_id)
+    consultation.feedback_summary = "根据公众意见，修改稿共调整条款十二处。"
+    consultation.feedback_published_at = now
+    report = FeedbackReport(
+        consultation_id=consultation_id,
+        version=version,
+        status="pending",
+        requested_at=now,
+        correction_note="基准测试。" if version > 1 else None,
+    )
+    db.session.add(report)
+    db.session.commit()
+    log(f"    answered every comment set-based in {time.perf_counter() - t0:.1f} s")
+    return report.id
+
+
+def _tree_pss_kb(pids: list[int]) -> int:
+    seen, total, todo = set(), 0, list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+    return total
+
+
+def report_probe(env: dict, report_id: int, workers: int) -> dict:
+    """The report rendered by `workers` real RQ workers (burst: they stop when the queue is
+    empty); see the module docstring."""
+    import threading
+
+    from redis import Redis
+    from rq import Queue
+
+    from consult.core.transactions import read_phase
+    from consult.extensions import db
+    from consult.feedback.models import FeedbackReport
+
+    queue_name = f"bench-reports-{secrets.token_hex(4)}"
+    env = {
+        **env,
+        "REDIS_URL": REPORT_REDIS,
+        "REPORT_QUEUE": queue_name,
+        "REPORT_RENDERING": "rq",
+    }
+    redis = Redis.from_url(REPORT_REDIS)
+    redis.flushdb()
+    queue = Queue(queue_name, connection=redis)
+    t0 = time.perf_counter()
+    queue.enqueue("consult.jobs.report_plan_job", report_id, job_timeout=3600)
+    OUT.mkdir(exist_ok=True)
+    logs = open(OUT / f"report-workers-{queue_name}.log", "ab")  # noqa: SIM115
+    procs = [
+        subprocess.Popen(
+            [str(VENV_BIN / "rq"), "worker", "-w", "consult.jobs.ReportWorker", "--burst",
+             "--url", REPORT_REDIS, queue_name],
+            env=env, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT,
+        )
+        for _ in range(workers)
+    ]  # fmt: skip
+    peak = [0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.25):
+            peak[0] = max(peak[0], _tree_pss_kb([p.pid for p in procs]))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    cpu = 0.0
+    # Burst workers stop when the queue is empty; the join is enqueued by the last part, so
+    # a worker may stop before it: keep one running until the report is ready.
+    while True:
+        db.session.remove()
+        with read_phase():  # (SQLite: BEGIN IMMEDIATE here would hold the workers' lock)
+            status = db.session.get(FeedbackReport, report_id).status
+        db.session.remove()
+        if status in ("ready", "failed"):
+            break
+        for i, p in enumerate(procs):
+            done = _reap(p, block=False)
+            if done is not None:
+                cpu += done
+                procs[i] = subprocess.Popen(
+                    [str(VENV_BIN / "rq"), "worker", "-w", "consult.jobs.ReportWorker", "--burst",
+                     "--url", REPORT_REDIS, queue_name],
+                    env=env, cwd=ROOT, stdout=logs, stderr=subprocess.STDOUT,
+                )  # fmt: skip
+        time.sleep(0.5)
+    wall = time.perf_counter() - t0
+    stop.set()
+    sampler.join()
+    for p in procs:
+        cpu += _reap(p, block=True) or 0.0
+    logs.close()
+    report = db.session.get(FeedbackReport, report_id)
+    parts = db.session.execute(
+        __import__("sqlalchemy").text(
+            "SELECT count(*), count(DISTINCT worker) FROM feedback_report_part WHERE report_id = :r"
+        ),
+        {"r": report_id},
+    ).one()
+    result = {
+        "status": report.status,
+        "error": report.error,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "pss_mb": peak[0] / 1024,
+        "mb": (report.file.size / 1e6) if report.file else None,
+        "pages": report.pages,
+        "parts": parts[0],
+        "horses": parts[1],
+        "workers": workers,
+    }
+    redis.flushdb()
+    return result
+
+
+def _reap(p: subprocess.Popen, *, block: bool) -> float | None:
+    """The CPU seconds of a worker that ended (with the work horses it waited for), or None
+    while it runs. (os.wait4, not Popen.poll: poll would reap it without its rusage.)"""
+    pid, _, usage = os.wait4(p.pid, 0 if block else os.WNOHANG)
+    if pid == 0:
+        return None
+    p.returncode = 0
+    return usage.ru_utime + usage.ru_stime
+
+
 # --- one database ------------------------------------------------------------------------------
 
 
@@ -785,7 +981,7 @@ def run_database(kind: str, args, workdir: Path) -> dict:
             consultation_id = open_consultation()
             builder = Builder(consultation_id, args.seed)
             baseline = None
-            for size in args.sizes:
+            for version, size in enumerate(args.sizes, start=1):
                 log(f"[{kind}] growing to {size:,} comments")
                 calls = builder.grow(size)
                 row = {"size": size, "import": calls}
@@ -798,6 +994,16 @@ def run_database(kind: str, args, workdir: Path) -> dict:
                     row["answers"] = probe(env, "answers", consultation_id)
                     results["sizes"].append(row)
                     log(answering_line(kind, row))
+                    continue
+                if args.report_only:
+                    builder.db.session.commit()
+                    if kind == "postgres" and not args.no_vacuum:
+                        row["vacuum_s"] = vacuum(builder.db.engine)
+                    report_id = answer_and_request_report(consultation_id, version)
+                    row["report"] = report_probe(env, report_id, args.report_workers)
+                    row["shape"] = builder.shape()
+                    results["sizes"].append(row)
+                    log(report_line(kind, row))
                     continue
                 row["submission"] = builder.submissions(args.probes)
                 baseline = baseline or row["submission"]["p50_ms"]
@@ -818,6 +1024,10 @@ def run_database(kind: str, args, workdir: Path) -> dict:
                 row["workspace"] = probe(env, "workspace", consultation_id)
                 row["answers"] = probe(env, "answers", consultation_id)
                 builder.size = builder.stored()  # the probes' own comments count too
+                if args.report:
+                    report_id = answer_and_request_report(consultation_id, version)
+                    row["report"] = report_probe(env, report_id, args.report_workers)
+                    log(report_line(kind, row))
                 results["sizes"].append(row)
                 log(summary_line(kind, row))
     finally:
@@ -866,8 +1076,12 @@ def answering_line(kind: str, row: dict) -> str:
 def answering_report(all_results: list[dict]) -> list[str]:
     lines = []
     for res in all_results:
+        if not any("workspace" in row for row in res["sizes"]):
+            continue
         lines.append(f"\n=== {res['database']}: the feedback workspace and set-based answers ===")
         for row in res["sizes"]:
+            if "workspace" not in row:
+                continue
             lines.append(f"{row['size']:,} comments ({row['shape']['groups']:,} groups):")
             for name, t in row["workspace"].items():
                 lines.append(
@@ -898,11 +1112,24 @@ def answering_checks(res: dict, verdict) -> None:
             )
 
 
+def report_line(kind: str, row: dict) -> str:
+    r = row["report"]
+    return (
+        f"  [{kind}] {row['size']:,}: report {r['status']} in {r['seconds']:.0f} s "
+        f"({r['cpu_seconds']:.0f} CPU s, {r['workers']} rq workers, {r['parts']} parts by "
+        f"{r['horses']} work horses), peak PSS {r['pss_mb']:.0f} MB, {r['mb'] or 0:.1f} MB, "
+        f"{r['pages']} pages" + (f"; {r['error']}" if r["error"] else "")
+    )
+
+
 def report(all_results: list[dict]) -> list[str]:
-    if all_results and "submission" not in all_results[0]["sizes"][0]:
-        return answering_report(all_results)
     lines = answering_report(all_results)
     for res in all_results:
+        if any("report" in row for row in res["sizes"]):
+            lines.append(f"\n=== {res['database']}: feedback report, rq workers ===")
+            lines.extend(report_line(res["database"], r) for r in res["sizes"] if "report" in r)
+        if any("pages" not in row for row in res["sizes"]):
+            continue
         kind = res["database"]
         lines.append(f"\n=== {kind} ===")
         lines.append(
@@ -953,6 +1180,19 @@ def checks(all_results: list[dict]) -> list[str]:
             continue
         for row in res["sizes"]:
             size = f"[{kind}] {row['size']:,}"
+            if "report" in row:
+                r = row["report"]
+                if row["size"] >= 1_000_000:
+                    verdict(
+                        r["seconds"] <= GOALS["report_1m_s"],
+                        f"{size}: report in {r['seconds']:.0f} s (goal ≤ 600 s on 2 cores)",
+                    )
+                verdict(
+                    r["pss_mb"] <= GOALS["report_pss_mb"],
+                    f"{size}: report PSS {r['pss_mb']:.0f} MB (goal ≤ 1 GB)",
+                )
+            if "pages" not in row:
+                continue
             verdict(
                 row["exact_recall"] >= GOALS["exact_recall"],
                 f"{size}: exact copies grouped {row['exact_recall']:.1%} (goal 100%)",
@@ -991,6 +1231,8 @@ def checks(all_results: list[dict]) -> list[str]:
                         f"{size}: import of 100,000 records {call['seconds']:.0f} s (goal ≤ 120 s)",
                     )
         last = res["sizes"][-1]
+        if "submission" not in last:
+            continue
         verdict(
             last["submission"]["ratio_to_first_size"] <= GOALS["submission_ratio"],
             f"[{kind}] submission p50 at {last['size']:,} = {last['submission']['ratio_to_first_size']:.2f} × p50 at {res['sizes'][0]['size']:,} (goal ≤ 1.5)",
@@ -1035,6 +1277,18 @@ def main() -> None:
         action="store_true",
         help="measure only the feedback workspace and the set-based answers",
     )
+    parser.add_argument(
+        "--report",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="render the feedback report with RQ workers at each size (needs Redis)",
+    )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="only grow the consultation and render the report (no page or export probes)",
+    )
+    parser.add_argument("--report-workers", type=int, default=2)
     parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
@@ -1058,7 +1312,10 @@ def main() -> None:
                      "--seed", str(args.seed), "--pg-url", args.pg_url, "--pg-db", args.pg_db,
                      *(["--keep"] if args.keep else []),
                      *(["--no-vacuum"] if args.no_vacuum else []),
-                     *(["--answering-only"] if args.answering_only else []), "--json-only"],
+                     *(["--answering-only"] if args.answering_only else []),
+                     *([] if args.report else ["--no-report"]),
+                     *(["--report-only"] if args.report_only else []),
+                     "--report-workers", str(args.report_workers), "--json-only"],
                     cwd=ROOT, capture_output=True, text=True, check=False,
                 )  # fmt: skip
                 print(out.stderr, end="", file=sys.stderr)

@@ -1,6 +1,8 @@
 """Work that no request does: `flask --app consult tick`, run from cron every minute, and the
-entry points of the RQ jobs (a worker runs `rq worker reports` with the app's environment).
-Both cut across the domains, so they live beside them rather than in one of them."""
+entry points of the RQ jobs (a worker runs `rq worker reports` with the app's environment;
+`rq worker -w consult.jobs.ReportWorker reports` loads the application and WeasyPrint once
+instead of in every job). Both cut across the domains, so they live beside them rather than in
+one of them."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ def tick() -> tuple[str, str]:
     from consult.comments.grouping import group_all
     from consult.consultations.services import activate_due
     from consult.extensions import db
+    from consult.feedback.report import recover
     from consult.notifications.cli import describe
     from consult.notifications.services import send_due_notifications
     from consult.representatives.services import end_expired_terms
@@ -33,17 +36,82 @@ def tick() -> tuple[str, str]:
         f"activated {count} consultation(s); ended {ended} representative term(s); "
         f"grouped {grouped} waiting comment(s)"
     )
+    # Reports whose renderer died (a killed worker, a stopped web process) are taken up again.
+    reports = recover()
+    db.session.commit()
+    if reports:
+        done += "; " + "; ".join(reports)
     return done, describe(send_due_notifications())
 
 
-def render_report_job(report_id: int) -> None:
-    """RQ: render one feedback report in a worker process."""
-    from consult import create_app
-    from consult.feedback.services import render_report_now
+_APP: Flask | None = None
 
-    app = create_app()
-    with app.app_context():
-        render_report_now(report_id)
+
+def _app() -> Flask:
+    """The application for a job: made once by a ReportWorker before it forks its work
+    horses (they inherit it, and drop the database connections they inherited), else here."""
+    global _APP
+    if _APP is None:
+        from consult import create_app
+
+        _APP = create_app()
+    else:
+        from consult.extensions import db
+
+        with _APP.app_context():
+            db.engine.dispose(close=False)  # a forked horse must not share the parent's
+    return _APP
+
+
+def _run(fn, *args) -> None:
+    with _app().app_context():
+        fn(*args)
+
+
+def report_plan_job(report_id: int) -> None:
+    """RQ: plan a feedback report; enqueues its parts."""
+    from consult.feedback import report
+
+    _run(report.plan_job, report_id)
+
+
+def report_part_job(part_id: int) -> None:
+    """RQ: render one part of a feedback report; the last one enqueues the join."""
+    from consult.feedback import report
+
+    _run(report.part_job, part_id)
+
+
+def report_join_job(report_id: int) -> None:
+    """RQ: join a feedback report's parts into the report."""
+    from consult.feedback import report
+
+    _run(report.join_job, report_id)
+
+
+def render_report_job(report_id: int) -> None:
+    """RQ (kept for jobs enqueued before the parts were jobs): plan the report."""
+    report_plan_job(report_id)
+
+
+try:
+    from rq import Worker as _Worker
+except ImportError:  # pragma: no cover - rq is the [redis] extra
+    _Worker = object  # type: ignore[misc,assignment]
+
+
+class ReportWorker(_Worker):  # type: ignore[misc,valid-type]
+    """`rq worker -w consult.jobs.ReportWorker`: imports WeasyPrint and makes the application
+    once, before forking a work horse per job (a plain `rq worker` works too, paying ~1 s of
+    imports in every job)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        import weasyprint  # noqa: F401
+
+        import consult.feedback.pdf  # noqa: F401
+
+        _app()
 
 
 def start(job: Callable[..., None], *args: int, mode: str, queue: str, timeout: int = 1800) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -27,6 +28,29 @@ class LocalStorage:
                 fh.write(data)
             os.replace(tmp, path)
         return key, digest
+
+    def save_file(self, source: str | Path) -> tuple[str, str]:
+        """Store a file (moved in, its bytes never all in memory); returns (key, sha256)."""
+        digest = hashlib.sha256()
+        with open(source, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+        sha = digest.hexdigest()
+        key = f"{sha[:2]}/{sha[2:4]}/{sha}"
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            os.unlink(source)
+        else:
+            fd, tmp = tempfile.mkstemp(dir=path.parent)
+            os.close(fd)
+            shutil.move(str(source), tmp)  # a rename on the same file system
+            os.replace(tmp, path)
+        return key, sha
+
+    def delete(self, key: str) -> None:
+        """Remove a stored file that nothing refers to any more (a report's parts)."""
+        self.path(key).unlink(missing_ok=True)
 
     def path(self, key: str) -> Path:
         path = (self.root / key).resolve()

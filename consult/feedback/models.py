@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,6 +69,13 @@ class FeedbackReport(db.Model):
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
     pages: Mapped[int | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # Rendering (consult/feedback/report.py): who renders holds a lease and renews it while
+    # alive; an expired lease lets the tick (or another worker) take the work over. `plan`:
+    # what the parts need (header, figures, part ranges, the stored CSV and fonts), while
+    # the parts are rendered by RQ jobs.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    plan: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     consultation: Mapped[Consultation] = relationship()
     file: Mapped[StoredFile | None] = relationship(lazy="joined")
@@ -84,7 +92,54 @@ class FeedbackReport(db.Model):
         sa.CheckConstraint(
             "version >= 2 OR correction_note IS NULL", name="first_version_no_correction"
         ),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 
     def __repr__(self) -> str:
         return f"<FeedbackReport {self.consultation_id} v{self.version} {self.status}>"
+
+
+class PartStatus(enum.StrEnum):
+    PENDING = "pending"
+    RENDERING = "rendering"
+    DONE = "done"
+
+
+PART_STATUS_VALUES = tuple(s.value for s in PartStatus)
+
+
+class ReportPart(db.Model):
+    """One part of a report being rendered by RQ jobs (any worker on any machine that shares
+    the database, Redis and the storage): its range of the table, its lease while a worker
+    renders it, and the stored PDF when done (deleted from the storage once the report is
+    joined; the row stays, the record of who rendered what)."""
+
+    __tablename__ = "feedback_report_part"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("feedback_report.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column()  # 0: the front
+    spec: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # the range, see report.py
+    status: Mapped[str] = mapped_column(sa.String(20), default=PartStatus.PENDING.value)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    job_id: Mapped[str | None] = mapped_column(sa.String(100))
+    worker: Mapped[str | None] = mapped_column(sa.String(200))
+    storage_key: Mapped[str | None] = mapped_column(sa.String(200))
+    pages: Mapped[int | None] = mapped_column()
+    bookmarks: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+
+    __table_args__ = (
+        sa.UniqueConstraint("report_id", "number", name="uq_feedback_report_part_report_number"),
+        sa.CheckConstraint(_in("status", PART_STATUS_VALUES), name="status_known"),
+        sa.CheckConstraint(
+            "status <> 'done' OR (storage_key IS NOT NULL AND pages IS NOT NULL)",
+            name="done_has_file",
+        ),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ReportPart report={self.report_id} #{self.number} {self.status}>"

@@ -2,36 +2,35 @@
 
 One WeasyPrint document cannot hold a large consultation: its layout time and memory grow
 faster than the row count (5,000 comment rows take ~49 s and ~800 MB, 20,000 take ~5 min and
-3 GB). So `render_report` renders the report in parts, each in a fresh worker process that
-returns its memory to the system when it exits:
+3 GB). So the report is rendered in parts of `chunk_rows` table entries, each in a process of
+its own (a worker of `render_parts`'s pool, or an RQ job: consult/feedback/report.py) that
+returns its memory to the system when it ends, and the parts are joined by
+consult/feedback/pdfjoin.py, streaming:
 
 1. ``front``: title page, figures (bars drawn as inline SVG by the template), the summary of
    changes and the first chunk of the comment table, flowing on (a section does not force a
-   new page: the summary would otherwise end on a page of its own); with one chunk only, the
-   duplicate groups too. This part carries the document's metadata (title, author,
-   language), the PDF/A identification (XMP, OutputIntent) and the disposition table
-   attached as CSV (/AF).
-2. ``comments``: the further chunks of ``chunk_rows`` rows (header row repeated on every
-   page, rows kept whole where they fit, fixed table layout with <colgroup> widths).
-3. ``groups``: every duplicate group once, with all its receipt numbers (when the table has
-   several chunks).
-4. ``kit``: one page whose footer holds the glyphs of "第 X 页 / 共 Y 页" (the pattern of the
-   report's language, and the digits).
+   new page). It carries the document's metadata (title, author, language), the PDF/A
+   identification (XMP, OutputIntent) and the disposition table attached as CSV (/AF; the
+   part attaches a placeholder, the join streams the real file in).
+2. ``comments``: the further chunks (header row repeated on every page, rows kept whole where
+   they fit, fixed table layout with <colgroup> widths).
+
+The table lists each comment once, in the order received, except that a duplicate group (a
+campaign letter and its copies) is ONE entry, where its first member stands: its text, how
+many comments it holds ("与本条内容相同或相近的意见共N条"), and its answer; where the members
+were answered differently, each distinct answer with its count. The attached CSV lists every
+comment with its receipt number, its answer and the entry that shows it, so that anyone finds
+their own.
+
+Fonts: before any part is rendered, the report's characters are collected (the caller streams
+them) and the bundled font is cut down to them ONCE per weight (`report_fonts`); every part
+renders with those same files, so the glyph ids agree from part to part and the join embeds
+each weight once, cut to the glyphs the parts used (a part embedding a subset of its own made
+the 10,000-comment report 19.2 MB where one document was 5.5 MB).
 
 Every word of the report is an English msgid translated with the project's catalogue for the
 report's locale (`data["locale"]`, zh_Hans by default), in the template (jinja2.ext.i18n) and
 here: the report is wholly in the language it is rendered in.
-
-The parent then joins the parts with pypdf: it starts from the front part (keeping its
-catalogue: XMP, OutputIntents, EmbeddedFiles, /AF, /Lang, and its /Info), appends the pages of
-the other parts, and, now that the page count N is known, writes "第 X 页 / 共 N 页" on every
-page with the kit's embedded font subset (glyph ids and widths read from its ToUnicode map and
-/W array, the text centred by those widths): a few hundred bytes of content per page and no
-layout, where a WeasyPrint document of N numbered pages would cost ~8 ms a page (marked as
-pagination artifacts, outside the structure tree). Each part is tagged (a structure tree for
-screen readers): the parts' trees are joined into the front's (see `_Structure`). Finally it
-rebuilds the outline (bookmarks) from the positions WeasyPrint reported for each part, shifted
-to the joined page numbers.
 
 The font is Noto Sans SC from the ``justmytype-intl-cjk`` wheel, loaded through a URL fetcher
 that allows exactly that file and refuses every other URL (no file:, http(s):, data:).
@@ -50,14 +49,14 @@ import io
 import logging
 import multiprocessing
 import os
-import re
 import resource
 import shutil
 import tempfile
 import threading
 import time
 import warnings
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
@@ -65,12 +64,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from consult import SITE
+from consult.feedback import pdfjoin
 
 log = logging.getLogger(__name__)
 
 TEMPLATES = SITE / "templates"
 REPORT_TEMPLATE = "print/feedback_report.html"
-FOLIO_TEMPLATE = "print/page_numbers.html"
 
 FONT_PACKAGE = "justmytype_intl_cjk"
 FONT_PARTS = ("fonts", "ofl", "notosanssc", "NotoSansSC[wght].ttf")
@@ -83,7 +82,10 @@ PAGE_MARGIN = "22mm 15mm 18mm 15mm"
 # not claimed as well: nothing here can check its further rules (a validator such as veraPDF).
 PDF_VARIANT = "pdf/a-3a"
 FONT_WEIGHTS = (400, 700)
+CHUNK_ROWS = 500
 CSV_NAME = "dispositions.csv"
+# `entry`: the number of the table entry that shows the comment's answer (a group's members
+# all point at the group's entry); `group_receipt`: that entry's receipt, for a group member.
 CSV_COLUMNS = (
     "receipt",
     "submitted_at",
@@ -91,7 +93,8 @@ CSV_COLUMNS = (
     "clause",
     "disposition",
     "reason",
-    "duplicate_receipts",
+    "entry",
+    "group_receipt",
     "withheld_reason",
 )
 
@@ -103,7 +106,7 @@ def N_(message: str) -> str:  # noqa: N802 - marks a message for extraction; tra
 # The report's words are English msgids translated with the project's catalogue for the
 # report's locale (see `translator`): a zh-Hans report holds no English word of ours.
 WITHHELD_TEXT = N_("This comment is not published: it breaks the rules for publication.")
-# Characters a part may print that its HTML need not contain (ellipsis of the running title).
+# Characters a part may print that its data need not contain (ellipsis of the running title).
 FONT_EXTRA_CHARS = "".join(map(chr, range(0x20, 0x7F))) + "…·–—“”‘’　、，。：；（）"
 DEFAULT_LABELS = {
     "report_title": N_("Feedback report on the public comments"),
@@ -113,12 +116,11 @@ DEFAULT_LABELS = {
 DEFAULT_LOCALE = "zh_Hans"
 HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
-BOOKMARK_EVERY = 100  # one bookmark per this many comments, under the comment table's
-DUP_INLINE = 6  # duplicate receipts listed in the row; the groups section lists them all
+BOOKMARK_EVERY = 100  # one bookmark per this many entries, under the comment table's
+GROUP_ANSWERS = 10  # distinct answers listed in a group's entry; the CSV has every one
 # Page numbers: size, colour and baseline (pt above the bottom edge, in the 18 mm margin).
 FOLIO_FORMAT = N_("Page %(n)d of %(total)d")
 FOLIO_SIZE = 8.5
-FOLIO_COLOUR = "#3b434b"
 FOLIO_RGB = "0.231 0.263 0.294"
 FOLIO_BASELINE = 22
 PX_TO_PT = 0.75  # WeasyPrint positions are CSS px; PDF user space is pt
@@ -302,14 +304,109 @@ def url_fetcher(instances: dict[int, str] | None = None, chars: set[str] | None 
     return _fetcher_class()(instances, chars)
 
 
-# --- data preparation (parent) -------------------------------------------------------------
+# --- the report's characters and fonts ----------------------------------------------------
 
 
-def _row(m: dict, whole: str = "") -> dict:
-    """A comment as the template and the CSV see it; a hidden comment loses its text here.
-    `whole`: what a comment on no clause addresses ("the draft as a whole")."""
+@functools.cache
+def catalogue_chars(locale: str) -> frozenset[str]:
+    """Every character the catalogue of `locale` can print (the template's own words)."""
+    catalogue = translations(locale)
+    chars: set[str] = set()
+    for value in getattr(catalogue, "_catalog", {}).values():
+        chars.update(str(value))
+    return frozenset(chars)
+
+
+class CharSet:
+    """The characters a report prints, gathered as its data streams past."""
+
+    def __init__(self, locale: str):
+        self.chars: set[str] = set(FONT_EXTRA_CHARS) | set(folio_sample(locale))
+        self.chars |= catalogue_chars(locale)
+
+    def add(self, *texts: str | None) -> None:
+        for text in texts:
+            if text:
+                self.chars.update(text)
+
+
+def report_fonts(chars: Iterable[str], directory: str | Path) -> dict[int, str]:
+    """The bundled font cut down to `chars`, one file per weight in `directory`: every part
+    of one report renders with these same files (glyph ids agree from part to part)."""
+    chars = set(chars)
+    paths = {}
+    for weight in FONT_WEIGHTS:
+        path = Path(directory) / f"report-font-{weight}.ttf"
+        path.write_bytes(subset_font(static_font(weight), chars))
+        paths[weight] = str(path)
+    return paths
+
+
+# --- rows: what the template and the CSV see -----------------------------------------------
+
+
+def _csv_cell(value: str) -> str:
+    # Spreadsheets run cells that start like a formula; an officer's reason must stay text.
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+class CsvFile:
+    """The disposition table as CSV, UTF-8 with BOM (so spreadsheets read the Chinese),
+    written row by row to a file: a million rows never sit in memory.
+
+    No comment text is exported; a withheld comment shows its moderation reason instead."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._fh = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self._fh.write("\ufeff")
+        self._writer = csv.writer(self._fh, lineterminator="\r\n")
+        self._writer.writerow(CSV_COLUMNS)
+        self.rows = 0
+
+    def write(self, m: dict, entry: int, group_receipt: str = "") -> None:
+        hidden = bool(m.get("hidden"))
+        self._writer.writerow(
+            [
+                str(m["receipt"]),
+                str(m.get("submitted_at") or ""),
+                str(m.get("source") or ""),
+                _csv_cell(str(m.get("clause") or "")),
+                str(m.get("disposition") or ""),
+                _csv_cell(m.get("reason") or ""),
+                entry,
+                group_receipt,
+                _csv_cell((m.get("hidden_reason_label") or "") if hidden else ""),
+            ]
+        )
+        self.rows += 1
+
+    def close(self) -> pdfjoin.Attachment:
+        self._fh.close()
+        digest = hashlib.md5(usedforsecurity=False)
+        with open(self.path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+        return pdfjoin.Attachment(self.path, os.path.getsize(self.path), digest.hexdigest())
+
+
+def dispositions_csv(comments: list[dict]) -> bytes:
+    """The CSV of `comments` (each its own entry) as bytes: small reports and tests."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = CsvFile(Path(tmp) / CSV_NAME)
+        for n, m in enumerate(comments, start=1):
+            out.write(m, n)
+        return Path(out.close().path).read_bytes()
+
+
+def entry_row(m: dict, whole: str = "") -> dict:
+    """A comment (or a group's first member) as the template sees it; a hidden comment loses
+    its text here. `m["group"]`, for a group: {"size", "withheld", "answers": [{"disposition",
+    "disposition_label", "reason", "count"}, …] most frequent first}."""
     hidden = bool(m.get("hidden"))
-    return {
+    row = {
         "receipt": str(m["receipt"]),
         "submitted_at": str(m.get("submitted_at") or ""),
         "source": str(m.get("source") or ""),
@@ -321,56 +418,91 @@ def _row(m: dict, whole: str = "") -> dict:
         "disposition": str(m.get("disposition") or ""),
         "disposition_label": str(m.get("disposition_label") or m.get("disposition") or ""),
         "reason": m.get("reason") or "",
-        "duplicate_receipts": [str(r) for r in (m.get("duplicate_receipts") or [])],
+        "group": None,
     }
+    group = m.get("group")
+    if group:
+        answers = [
+            {
+                "disposition": str(a.get("disposition") or ""),
+                "disposition_label": str(a.get("disposition_label") or a.get("disposition") or ""),
+                "reason": a.get("reason") or "",
+                "count": int(a["count"]),
+            }
+            for a in group["answers"]
+        ]
+        row["group"] = {
+            "size": int(group["size"]),
+            "withheld": int(group.get("withheld") or 0),
+            "answers": answers[:GROUP_ANSWERS],
+            "more_answers": max(0, len(answers) - GROUP_ANSWERS),
+            "mixed": len(answers) > 1,
+        }
+        if len(answers) == 1:  # one answer for the whole group: shown as a comment's is
+            row.update(
+                disposition=answers[0]["disposition"],
+                disposition_label=answers[0]["disposition_label"],
+                reason=answers[0]["reason"],
+            )
+    return row
 
 
-def _csv_cell(value: str) -> str:
-    # Spreadsheets run cells that start like a formula; an officer's reason must stay text.
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+def row_chars(row: dict, chars: CharSet) -> None:
+    chars.add(row["receipt"], row["submitted_at"], row["source_label"], row["clause"])
+    chars.add(row["text"], row["hidden_reason_label"], row["disposition_label"], row["reason"])
+    for answer in (row["group"] or {}).get("answers", []):
+        chars.add(answer["disposition_label"], answer["reason"])
 
 
-def dispositions_csv(comments: list[dict]) -> bytes:
-    """The disposition table as CSV, UTF-8 with BOM (so spreadsheets read the Chinese).
+def group_answers(members: Iterable[dict]) -> list[dict]:
+    """A group's distinct answers (disposition, reason) with their counts, most frequent first."""
+    counts: Counter = Counter()
+    labels = {}
+    for m in members:
+        key = (m.get("disposition") or "", m.get("reason") or "")
+        counts[key] += 1
+        labels[key[0]] = m.get("disposition_label") or key[0]
+    return [
+        {"disposition": d, "disposition_label": labels[d], "reason": r, "count": n}
+        for (d, r), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
-    No comment text is exported; a withheld comment shows its moderation reason instead."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+
+def entries_from_comments(comments: list[dict]) -> tuple[list[dict], list[tuple[dict, int, str]]]:
+    """Report data given as a list of comments (small reports, tests, the benchmark): the
+    table's entries (a group — comments sharing `m["group"]` — once, where its first member
+    stands, with its text; a hidden first member's text is withheld, the next published one's
+    shown) and every comment's CSV row (comment, entry number, group receipt)."""
+    members: dict[Any, list[dict]] = {}
     for m in comments:
-        r = _row(m)
-        writer.writerow(
-            [
-                r["receipt"],
-                r["submitted_at"],
-                r["source"],
-                _csv_cell(r["clause"]),
-                r["disposition"],
-                _csv_cell(r["reason"]),
-                " ".join(r["duplicate_receipts"]),
-                _csv_cell(r["hidden_reason_label"]),
-            ]
-        )
-    return out.getvalue().encode("utf-8")
-
-
-def duplicate_groups(comments: list[dict]) -> list[list[str]]:
-    """Each duplicate group once, receipts in report order."""
-    order = {str(m["receipt"]): i for i, m in enumerate(comments)}
-    seen: set[str] = set()
-    groups = []
+        if m.get("group") is not None:
+            members.setdefault(m["group"], []).append(m)
+    entries, csv_rows, numbers = [], [], {}
     for m in comments:
-        receipt = str(m["receipt"])
-        dups = m.get("duplicate_receipts") or []
-        if not dups or receipt in seen:
+        key = m.get("group")
+        if key is None or len(members[key]) < 2:
+            entries.append(m)
+            csv_rows.append((m, len(entries), ""))
             continue
-        members = sorted({receipt, *map(str, dups)}, key=lambda r: (order.get(r, 1 << 60), r))
-        seen.update(members)
-        groups.append(members)
-    return groups
+        if key not in numbers:
+            group = members[key]
+            shown = next((g for g in group if not g.get("hidden")), None)
+            entry = {
+                **m,
+                "hidden": shown is None,
+                "text": shown["text"] if shown else None,
+                "group": {
+                    "size": len(group),
+                    "withheld": sum(1 for g in group if g.get("hidden")),
+                    "answers": group_answers(group),
+                },
+            }
+            if shown is None:
+                entry["hidden_reason_label"] = m.get("hidden_reason_label")
+            entries.append(entry)
+            numbers[key] = (len(entries), str(m["receipt"]))
+        csv_rows.append((m, *numbers[key]))
+    return entries, csv_rows
 
 
 def _bar_chart(title: str, items: list[dict], colour_of, *, total: int | None = None) -> dict:
@@ -417,7 +549,7 @@ def _locale(data: dict) -> str:
     return data.get("locale") or DEFAULT_LOCALE
 
 
-def _front_context(data: dict) -> dict:
+def front_context(data: dict) -> dict:
     tr = translator(_locale(data))
     figures = data.get("figures") or {}
     total = int(figures.get("total") or 0)
@@ -453,7 +585,13 @@ def _front_context(data: dict) -> dict:
     }
 
 
-def _base_context(data: dict) -> dict:
+def header_chars(data: dict, chars: CharSet) -> None:
+    """The characters of everything but the table: consultation, figures, summary, labels."""
+    chars.add(repr(data.get("consultation")), data.get("correction_note"))
+    chars.add(data.get("changes_summary"), repr(data.get("figures")), repr(data.get("labels")))
+
+
+def base_context(data: dict, total_entries: int, total_comments: int) -> dict:
     c = dict(data["consultation"])
     for key in ("title", "matter_title", "matter_code", "department", "url"):
         c[key] = str(c.get(key) or "")
@@ -477,8 +615,8 @@ def _base_context(data: dict) -> dict:
         "font_bold": font_url(700),
         "page_margin": PAGE_MARGIN,
         "bookmark_every": BOOKMARK_EVERY,
-        "dup_inline": DUP_INLINE,
-        "total_comments": len(data.get("comments") or []),
+        "total_entries": total_entries,
+        "total_comments": total_comments,
         # Defaults for the parts that do not use them.
         "figures": {"total": 0, "adoption_rate": 0.0},
         "charts": [],
@@ -486,29 +624,24 @@ def _base_context(data: dict) -> dict:
         "rows": [],
         "first_number": 1,
         "first_chunk": False,
-        "groups": [],
     }
 
 
 def report_html(data: dict) -> str:
     """The whole report as ONE HTML document (no page numbers): small reports, the benchmark."""
-    comments = data.get("comments") or []
+    entries, _ = entries_from_comments(data.get("comments") or [])
+    base = base_context(data, len(entries), len(data.get("comments") or []))
     context = {
-        **_base_context(data),
-        **_front_context(data),
+        **base,
+        **front_context(data),
         "part": "all",
-        "rows": [_row(m, context_whole(data)) for m in comments],
+        "rows": [entry_row(m, base["whole"]) for m in entries],
         "first_chunk": True,
-        "groups": duplicate_groups(comments),
     }
     return _render_template(REPORT_TEMPLATE, context)
 
 
 # --- worker side ---------------------------------------------------------------------------
-
-
-def context_whole(data: dict) -> str:
-    return translator(_locale(data))(N_("The draft as a whole"))
 
 
 @functools.cache
@@ -545,14 +678,14 @@ def _peak_rss_kb() -> int:
 _ABANDONED: list = []
 
 
-def _render_part(job: dict) -> dict:
+def render_part(job: dict) -> dict:
     """Render one part to `job["out"]`; returns its page count and bookmark positions.
 
-    Runs in a worker process (or inline with workers=0)."""
+    Runs in a worker process (a pool's, or an RQ job's), or inline with workers=0."""
     gc_was_enabled = gc.isenabled()
     # WeasyPrint allocates millions of small objects per part; Python's cyclic collector then
     # rescans them again and again (~20% of a part's time, measured). A part is bounded and its
-    # worker exits after it, so collecting cycles is pointless there; inline, the collector is
+    # process ends after it, so collecting cycles is pointless there; inline, the collector is
     # switched back on afterwards.
     gc.disable()
     try:
@@ -568,8 +701,9 @@ def _render_part_now(job: dict) -> dict:
     started = time.perf_counter()
     epoch_started = time.time()
     cpu_started = time.process_time()
-    html = _render_template(job["template"], job["context"])
-    fetcher = url_fetcher(job.get("fonts"), frozenset(html))
+    context = job["context"]
+    html = _render_template(REPORT_TEMPLATE, context)
+    fetcher = url_fetcher(job["fonts"])
     document = weasyprint.HTML(string=html, url_fetcher=fetcher).render()
     del html
     bookmarks = []
@@ -577,12 +711,13 @@ def _render_part_now(job: dict) -> dict:
         for level, label, (x, y), _state in page.bookmarks:
             bookmarks.append((level, label, index, x * PX_TO_PT, y * PX_TO_PT))
     attachments = None
-    if job.get("csv") is not None:
+    if job.get("attach"):
+        # A placeholder: the join streams the real CSV into this embedded file.
         attachments = [
             weasyprint.Attachment(
-                string=job["csv"],
+                string="\ufeff",
                 name=CSV_NAME,
-                description=translator(job["context"]["locale"])(
+                description=translator(context["locale"])(
                     N_("Comments and their answers (CSV, UTF-8)")
                 ),
                 relationship="Data",
@@ -597,8 +732,8 @@ def _render_part_now(job: dict) -> dict:
             job["out"], pdf_variant=job.get("variant", PDF_VARIANT), attachments=attachments
         )
     if job.get("worker_exits"):
-        # The worker process ends after this part: the system takes its memory back at once,
-        # where freeing the document's boxes one by one would cost ~0.25 s a part.
+        # The process ends after this part: the system takes its memory back at once, where
+        # freeing the document's boxes one by one would cost ~0.25 s a part.
         _ABANDONED.append(document)
     return {
         "kind": job["kind"],
@@ -609,13 +744,48 @@ def _render_part_now(job: dict) -> dict:
         "epoch_started": epoch_started,
         "epoch_finished": time.time(),
         "cpu_seconds": time.process_time() - cpu_started,
-        "process_cpu_seconds": time.process_time(),
         "peak_rss_kb": _peak_rss_kb(),
         "pid": os.getpid(),
     }
 
 
-# --- orchestration (parent) ----------------------------------------------------------------
+def part_job(
+    kind: str,
+    base: dict,
+    rows: list[dict],
+    first_number: int,
+    fonts: dict[int, str],
+    out: str,
+    *,
+    front: dict | None = None,
+    worker_exits: bool = False,
+    variant: str = PDF_VARIANT,
+) -> dict:
+    """What `render_part` takes: the front (title page, figures, summary, the first rows and
+    the CSV's place) or a further chunk of the table."""
+    context = {**base, "part": "comments", "rows": rows, "first_number": first_number}
+    if kind == "front":
+        context.update(front or {}, part="front", first_chunk=True)
+    return {
+        "kind": kind,
+        "context": context,
+        "fonts": fonts,
+        "out": out,
+        "attach": kind == "front",
+        "worker_exits": worker_exits,
+        "variant": variant,
+    }
+
+
+def folio(locale: str) -> pdfjoin.Folio:
+    return pdfjoin.Folio(translator(locale)(FOLIO_FORMAT), FOLIO_SIZE, FOLIO_RGB, FOLIO_BASELINE)
+
+
+def joined_part(result: dict) -> pdfjoin.Part:
+    return pdfjoin.Part(result["out"], result["pages"], [tuple(b) for b in result["bookmarks"]])
+
+
+# --- orchestration in one process (with its pool of workers) --------------------------------
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -643,547 +813,150 @@ class _Inline:
         pass
 
 
-def _jobs(data, comments, base, fonts, tmp, chunk_rows, *, worker_exits, variant=PDF_VARIANT):
-    """The parts to render, in document order: front, kit, comment chunks, groups.
+def render_parts(
+    jobs: Iterable[dict],
+    out,
+    *,
+    fonts: dict[int, str],
+    locale: str,
+    attachment: pdfjoin.Attachment | None,
+    workers: int | None = None,
+    stats: dict | None = None,
+) -> int:
+    """Render `jobs` (front first, then the table's chunks, built lazily by the caller) in
+    `workers` processes and join them into `out` as they come back, in order. Returns the
+    page count.
 
-    The front carries the first chunk of the table (its heading follows the summary of changes
-    on the same page, where a part of its own would leave that page nearly empty), and, when
-    the table has one chunk only, the duplicate groups too: a small report is one document."""
-    common = {"fonts": fonts, "worker_exits": worker_exits, "variant": variant}
-    groups = duplicate_groups(comments)
-    single = len(comments) <= chunk_rows
-    yield {
-        **common,
-        "kind": "front",
-        "template": REPORT_TEMPLATE,
-        "context": {
-            **base,
-            **_front_context(data),
-            "part": "front",
-            "rows": [_row(m, base["whole"]) for m in comments[:chunk_rows]],
-            "first_number": 1,
-            "first_chunk": True,
-            "groups": groups if single else [],
-        },
-        "csv": dispositions_csv(comments),
-        "out": os.path.join(tmp, "front.pdf"),
-    }
-    yield {
-        **common,
-        "kind": "kit",
-        "template": FOLIO_TEMPLATE,
-        "context": {
-            "locale": base["locale"],
-            "html_lang": base["html_lang"],
-            "font_regular": base["font_regular"],
-            "page_margin": PAGE_MARGIN,
-            "sample": folio_sample(base["locale"]),
-            "folio_size": FOLIO_SIZE,
-            "folio_colour": FOLIO_COLOUR,
-        },
-        "out": os.path.join(tmp, "kit.pdf"),
-    }
-    for k, start in enumerate(range(chunk_rows, len(comments), chunk_rows), start=1):
-        yield {
-            **common,
-            "kind": "comments",
-            "template": REPORT_TEMPLATE,
-            "context": {
-                **base,
-                "part": "comments",
-                "rows": [_row(m, base["whole"]) for m in comments[start : start + chunk_rows]],
-                "first_number": start + 1,
-                "first_chunk": False,
-            },
-            "out": os.path.join(tmp, f"comments-{k:05d}.pdf"),
-        }
-    if groups and not single:
-        yield {
-            **common,
-            "kind": "groups",
-            "template": REPORT_TEMPLATE,
-            "context": {**base, "part": "groups", "groups": groups},
-            "out": os.path.join(tmp, "groups.pdf"),
-        }
+    Parts are submitted at most 2 × workers at a time: the workers render k+1 … while this
+    process joins part k, and only the rows of the parts in flight exist here."""
+    started = time.perf_counter()
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    if workers > 0:
+        pool: Any = ProcessPoolExecutor(
+            max_workers=workers, mp_context=_mp_context(), max_tasks_per_child=1
+        )
+    else:
+        pool = _Inline()
+    joiner = pdfjoin.Joiner(out, fonts, folio(locale))
+    results: list[dict] = []
+    join_seconds = 0.0
+
+    def accept(result: dict) -> None:
+        nonlocal join_seconds
+        t0 = time.perf_counter()
+        results.append(result)
+        joiner.add(joined_part(result), attachment=attachment if len(results) == 1 else None)
+        os.unlink(result["out"])
+        join_seconds += time.perf_counter() - t0
+
+    try:
+        limit = 2 * max(workers, 1)
+        window: deque = deque()
+        for job in jobs:
+            job["worker_exits"] = workers > 0
+            window.append(pool.submit(render_part, job))
+            del job
+            if len(window) >= limit:
+                accept(window.popleft().result())
+        while window:
+            accept(window.popleft().result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    parts_done = time.perf_counter()
+    total = joiner.finish()
+    finished = time.perf_counter()
+    if stats is not None:
+        stats.update(
+            {
+                "pages": total,
+                "parts": len(results),
+                "workers": workers,
+                "seconds": finished - started,
+                "seconds_parts": parts_done - started,
+                "seconds_join_tail": finished - parts_done,
+                "seconds_join": join_seconds + finished - parts_done,
+                "part_seconds_max": max(p["seconds"] for p in results),
+                "cpu_seconds_workers": sum(p["cpu_seconds"] for p in results),
+                "child_peak_rss_kb": max(p["peak_rss_kb"] for p in results),
+                "parent_peak_rss_kb": _peak_rss_kb(),
+            }
+        )
+    return total
 
 
 def render_report(
     data: dict,
     *,
     workers: int | None = None,
-    chunk_rows: int = 500,
+    chunk_rows: int = CHUNK_ROWS,
     stats: dict | None = None,
     variant: str = PDF_VARIANT,
 ) -> bytes:
-    """The feedback report as tagged PDF/A-3a bytes (see the module docstring for the design).
+    """The feedback report of `data` (a dict with every comment: small reports, tests and the
+    benchmark; the platform streams its reports from the database, consult/feedback/report.py)
+    as tagged PDF/A-3a bytes.
 
     `workers`: processes rendering at once (default: min(2, CPUs)); 0 renders in this process.
-    `variant`: WeasyPrint's pdf_variant (the benchmark compares "pdf/a-3b", untagged).
-    `chunk_rows`: comment rows per part. `stats`, when given, is filled with figures (pages,
-    timings, peak memory of this process and of the largest worker).
+    `variant`: WeasyPrint's pdf_variant. `chunk_rows`: table entries per part. `stats`, when
+    given, is filled with figures (pages, timings, peak memory of this process and of the
+    largest worker).
 
     Workers start by "forkserver": a script that calls this must guard its entry point with
     ``if __name__ == "__main__":`` (gunicorn, flask, rq and pytest do). Inside a daemonic
     process (a multiprocessing pool's worker), which may not start processes, pass workers=0."""
     started = time.perf_counter()
-    fonts = static_fonts()  # fails loudly before anything is rendered: no font, no report
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1)
+    static_fonts()  # fails loudly before anything is rendered: no font, no report
     chunk_rows = max(1, int(chunk_rows))
     comments = data.get("comments") or []
-    base = _base_context(data)
-
-    with tempfile.TemporaryDirectory(prefix="consult-report-") as tmp:
-        jobs = _jobs(
-            data, comments, base, fonts, tmp, chunk_rows, worker_exits=workers > 0, variant=variant
-        )
-        if workers > 0:
-            pool: Any = ProcessPoolExecutor(
-                max_workers=workers, mp_context=_mp_context(), max_tasks_per_child=1
-            )
-        else:
-            pool = _Inline()
-        try:
-            # Parts are submitted in document order (front, kit, chunks, groups) and at most
-            # 2 × workers at a time: the workers render k+1 … while this process joins part k,
-            # and only the rows of the parts in flight exist here (a chunk's rows are built
-            # when it is submitted), which bounds this process's memory.
-            limit = 2 * max(workers, 1)
-            window: deque = deque()
-            results: list[dict] = []
-            joiner: _Joiner | None = None
-            kit: dict | None = None
-
-            def accept(result: dict) -> None:
-                nonlocal joiner, kit
-                results.append(result)
-                if result["kind"] == "front":
-                    joiner = _Joiner(result)
-                elif result["kind"] == "kit":
-                    kit = result
-                else:
-                    joiner.add(result)
-
-            for job in jobs:
-                window.append(pool.submit(_render_part, job))
-                del job
-                if len(window) >= limit:
-                    accept(window.popleft().result())
-            while window:
-                accept(window.popleft().result())
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        parts_done = time.perf_counter()
-        pdf = joiner.finish(kit, base["locale"])
-        total = joiner.total
-        finished = time.perf_counter()
-    log.info(
-        "feedback report: %d comments, %d parts, %d pages, %d bytes in %.1f s",
-        len(comments),
-        len(results) - 1,
-        total,
-        len(pdf),
-        finished - started,
-    )
-
-    if stats is not None:
-        parts = [r for r in results if r["kind"] != "kit"]
-        stats.update(
-            {
-                "pages": total,
-                "bytes": len(pdf),
-                "parts": len(parts),
-                "workers": workers,
-                "chunk_rows": chunk_rows,
-                "seconds": finished - started,
-                "seconds_parts": parts_done - started,
-                "seconds_join_tail": finished - parts_done,
-                "part_seconds_max": max(p["seconds"] for p in parts),
-                "cpu_seconds_workers": sum(p["cpu_seconds"] for p in results),
-                "child_peak_rss_kb": max(p["peak_rss_kb"] for p in results),
-                "parent_peak_rss_kb": _peak_rss_kb(),
-            }
-        )
-    return pdf
-
-
-class _FolioWriter:
-    """Writes "第 X 页 / 共 Y 页" ("Page X of Y" in the report's language) with the font
-    WeasyPrint embedded in the glyph kit page."""
-
-    def __init__(self, kit_page, writer, locale: str = DEFAULT_LOCALE):
-        from pypdf.generic import NameObject
-
-        fonts = kit_page["/Resources"]["/Font"]
-        (font_ref,) = fonts.values()
-        font = font_ref.get_object()
-        self.glyphs = _to_unicode_map(font["/ToUnicode"].get_object().get_data())
-        descendant = font["/DescendantFonts"][0].get_object()
-        self.widths = _cid_widths(descendant.get("/W", []))
-        self.default_width = float(descendant.get("/DW", 1000))
-        self.pattern = translator(locale)(FOLIO_FORMAT)
-        missing = set(folio_sample(locale)) - set(self.glyphs)
-        if missing:
-            raise RuntimeError(f"page-number glyphs missing from the kit: {missing}")
-        clone = font.clone(writer)
-        _retag_font(clone, "page numbers")
-        self.font_ref = writer._add_object(clone)
-        self.name = NameObject("/ConsultFolio")
-
-    def content(self, number: int, total: int, page_width: float) -> bytes:
-        text = self.pattern % {"n": number, "total": total}
-        cids = [self.glyphs[ch] for ch in text]
-        width = sum(self.widths.get(c, self.default_width) for c in cids) * FOLIO_SIZE / 1000
-        x = (page_width - width) / 2
-        hexes = "".join(f"{c:04x}" for c in cids)
-        # A pagination artifact: a screen reader skips it, and the tagged document's content
-        # is all either in the structure tree or marked as an artifact.
-        return (
-            f"\nQ q /Artifact <</Type /Pagination /Subtype /Footer>> BDC "
-            f"{FOLIO_RGB} rg BT {self.name} {FOLIO_SIZE:g} Tf "
-            f"1 0 0 1 {x:.2f} {FOLIO_BASELINE:g} Tm <{hexes}> Tj ET EMC Q\n"
-        ).encode("ascii")
-
-
-def _to_unicode_map(cmap: bytes) -> dict[str, int]:
-    """Character -> CID from a ToUnicode CMap (bfchar and bfrange entries)."""
-    glyphs: dict[str, int] = {}
-    text = cmap.decode("latin-1")
-    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
-        for cid, uni in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
-            glyphs.setdefault(bytes.fromhex(uni).decode("utf-16-be"), int(cid, 16))
-    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
-        for lo, hi, uni in re.findall(
-            r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block
-        ):
-            first = ord(bytes.fromhex(uni).decode("utf-16-be"))
-            for offset, cid in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
-                glyphs.setdefault(chr(first + offset), cid)
-    return glyphs
-
-
-def _cid_widths(w: list) -> dict[int, float]:
-    """CID -> width (1/1000 em) from a CIDFont /W array."""
-    widths: dict[int, float] = {}
-    items = [x.get_object() if hasattr(x, "get_object") else x for x in w]
-    i = 0
-    while i < len(items):
-        first = int(items[i])
-        nxt = items[i + 1]
-        if isinstance(nxt, list):
-            for k, value in enumerate(nxt):
-                widths[first + k] = float(value)
-            i += 2
-        else:
-            for cid in range(first, int(nxt) + 1):
-                widths[cid] = float(items[i + 2])
-            i += 3
-    return widths
-
-
-def _retag_fonts(page, part_number: int, done: set[int]) -> None:
-    """Give each part's font subsets their own tag ("ABCDEF+Noto-Sans-SC").
-
-    WeasyPrint derives the tag from the font, not from the subset, so every part would name
-    its different subset alike; a viewer that caches fonts by name could then draw one part's
-    text with another part's glyphs."""
-    fonts = page.get("/Resources", {}).get("/Font", {})
-    for ref in fonts.values():
-        key = getattr(ref, "idnum", None)
-        if key is None or key in done:
-            continue
-        done.add(key)
-        _retag_font(ref.get_object(), str(part_number))
-
-
-def _retag_font(font, salt: str) -> None:
-    from pypdf.generic import NameObject
-
-    objects = [font]
-    for descendant in font.get("/DescendantFonts", []):
-        descendant = descendant.get_object()
-        objects.append(descendant)
-        if "/FontDescriptor" in descendant:
-            objects.append(descendant["/FontDescriptor"].get_object())
-    for obj in objects:
-        for field in ("/BaseFont", "/FontName"):
-            name = str(obj.get(field, ""))
-            if len(name) > 8 and name[7] == "+":
-                digest = hashlib.sha256(f"{salt}{name}".encode()).digest()
-                tag = "".join(chr(65 + b % 26) for b in digest[:6])
-                obj[NameObject(field)] = NameObject(f"/{tag}{name[7:]}")
-
-
-class _Structure:
-    """The joined document's structure tree (tags, for screen readers and PDF/A level A).
-
-    Every part is a tagged PDF of its own: a StructTreeRoot with one Document element, whose
-    children (sections, headings, tables, rows, cells …) point at their pages (/Pg) and marked
-    content (MCID), and a ParentTree that maps each page's /StructParents key (and each
-    annotation's /StructParent) back to the elements. pypdf's add_page keeps the content and
-    its MCIDs but drops /StructParents and knows nothing of the tree. So for each part after
-    the front: its Document's children are cloned into the writer (their /Pg references
-    resolve to the pages just added) and appended to the front's Document, and its
-    ParentTree entries are added under new keys (shifted past the ones in use), which the
-    part's pages and annotations then carry. A table's header cells have ids made from
-    object numbers ("219-0-1"), which repeat from part to part: each part's get its prefix.
-
-    Memory: a tagged part has ~15 structure elements per comment row, and pypdf holds each as
-    Python objects of ~5 KB until the document is written (10,000 rows: ~1 GB in this
-    process). Nothing changes an element once it is in place, so each is written out to its
-    final bytes at once (`_freeze`), about a tenth of that."""
-
-    def __init__(self, tree_root, document, nums):
-        self.tree_root, self.document, self.nums = tree_root, document, nums
-        self.parts = 0
-        self.next_key = int(tree_root.get("/ParentTreeNextKey", 0)) or (
-            max((int(k) for k in nums[::2]), default=-1) + 1
-        )
-
-    @classmethod
-    def of(cls, catalogue, writer) -> _Structure | None:
-        if "/StructTreeRoot" not in catalogue:
-            return None
-        tree_root = catalogue["/StructTreeRoot"].get_object()
-        document = _only_kid(tree_root)
-        nums = tree_root["/ParentTree"].get_object()["/Nums"]
-        kids = document["/K"]
-        _freeze(writer, kids if isinstance(kids, list) else [kids])
-        return cls(tree_root, document, nums)
-
-    def add(self, reader, writer, pages, keys) -> None:
-        from pypdf.generic import NameObject, NumberObject
-
-        catalogue = reader.trailer["/Root"]
-        if "/StructTreeRoot" not in catalogue:
-            raise RuntimeError("a part of the report is not tagged")
-        source_root = catalogue["/StructTreeRoot"].get_object()
-        source_document = _only_kid(source_root)
-        source_nums = source_root["/ParentTree"].get_object()["/Nums"]
-        offset = self.next_key
-        kids = source_document["/K"]
-        kids = kids if isinstance(kids, list) else [kids]
-        # Cut the children loose from their Document first, or cloning them would pull in
-        # that Document, its StructTreeRoot and the part's whole ParentTree again.
-        for kid in kids:
-            element = kid.get_object()
-            if "/P" in element:
-                del element["/P"]
-        self.parts += 1
-        _prefix_header_ids(kids, f"p{self.parts}-")
-        own = self.document.indirect_reference
-        target = self.document["/K"]
-        clones = []
-        for kid in kids:
-            clone = kid.clone(writer)
-            clone.get_object()[NameObject("/P")] = own
-            target.append(clone)
-            clones.append(clone)
-        top = -1
-        for key, value in zip(source_nums[::2], source_nums[1::2], strict=True):
-            top = max(top, int(key))
-            self.nums.append(NumberObject(int(key) + offset))
-            self.nums.append(value.clone(writer))
-        for page, key in zip(pages, keys, strict=True):
-            if key is not None:
-                page[NameObject("/StructParents")] = NumberObject(int(key) + offset)
-            for annotation in page.get("/Annots", []) or []:
-                annotation = annotation.get_object()
-                if "/StructParent" in annotation:
-                    shifted = int(annotation["/StructParent"]) + offset
-                    annotation[NameObject("/StructParent")] = NumberObject(shifted)
-        self.next_key = offset + top + 1
-        self.tree_root[NameObject("/ParentTreeNextKey")] = NumberObject(self.next_key)
-        _freeze(writer, clones)
-
-
-class _Frozen:
-    """An object of the writer already written out: pypdf writes `data` as the object's body."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def write_to_stream(self, stream, *args) -> None:
-        stream.write(self.data)
-
-
-def _freeze(writer, refs) -> None:
-    """Write the structure elements under `refs` (and `refs`) to their final bytes in place."""
-    from pypdf.generic import IndirectObject
-
-    stack = [r for r in refs if isinstance(r, IndirectObject)]
+    locale = _locale(data)
+    entries, csv_rows = entries_from_comments(comments)
+    base = base_context(data, len(entries), len(comments))
+    rows = [entry_row(m, base["whole"]) for m in entries]
+    chars = CharSet(locale)
+    header_chars(data, chars)
+    for row in rows:
+        row_chars(row, chars)
     buffer = io.BytesIO()
-    while stack:
-        ref = stack.pop()
-        element = writer._objects[ref.idnum - 1]
-        if isinstance(element, _Frozen) or not hasattr(element, "get") or "/S" not in element:
-            continue  # done already, or not an element (an annotation an OBJR points at)
-        children = element.get("/K")
-        if isinstance(children, list):
-            stack.extend(k for k in children if isinstance(k, IndirectObject))
-        elif isinstance(children, IndirectObject):
-            stack.append(children)
-        buffer.seek(0)
-        buffer.truncate()
-        element.write_to_stream(buffer)
-        writer._objects[ref.idnum - 1] = _Frozen(buffer.getvalue())
+    with tempfile.TemporaryDirectory(prefix="consult-report-") as tmp:
+        table = CsvFile(Path(tmp) / CSV_NAME)
+        for m, entry, group_receipt in csv_rows:
+            table.write(m, entry, group_receipt)
+        attachment = table.close()
+        fonts = report_fonts(chars.chars, tmp)
 
+        def jobs() -> Iterator[dict]:
+            for k, start in enumerate(range(0, max(len(rows), 1), chunk_rows)):
+                yield part_job(
+                    "front" if k == 0 else "comments",
+                    base,
+                    rows[start : start + chunk_rows],
+                    start + 1,
+                    fonts,
+                    os.path.join(tmp, f"part-{k:05d}.pdf"),
+                    front=front_context(data) if k == 0 else None,
+                    variant=variant,
+                )
 
-def _prefix_header_ids(kids, prefix: str) -> None:
-    """Prefix the /ID of header cells and the /Headers that name them, in a part's tree."""
-    from pypdf.generic import ArrayObject, IndirectObject, NameObject, TextStringObject
-
-    stack = list(kids)
-    while stack:
-        element = stack.pop().get_object()
-        if not hasattr(element, "get"):
-            continue
-        if "/ID" in element:
-            element[NameObject("/ID")] = TextStringObject(prefix + str(element["/ID"]))
-        attributes = element.get("/A")
-        if attributes is not None and hasattr(attributes, "get") and "/Headers" in attributes:
-            attributes[NameObject("/Headers")] = ArrayObject(
-                TextStringObject(prefix + str(h)) for h in attributes["/Headers"]
-            )
-        children = element.get("/K")
-        if isinstance(children, list):
-            stack.extend(k for k in children if isinstance(k, IndirectObject))
-        elif isinstance(children, IndirectObject):
-            stack.append(children)
-
-
-def _only_kid(tree_root):
-    kids = tree_root["/K"]
-    kids = kids if isinstance(kids, list) else [kids]
-    if len(kids) != 1:
-        raise RuntimeError("a part's structure tree has no single Document element")
-    return kids[0].get_object()
-
-
-class _Joiner:
-    """Joins the parts with pypdf as they arrive, then numbers the pages and builds the outline.
-
-    The writer starts as a clone of the front part, whose catalogue carries what PDF/A-3a and
-    the metadata need: XMP (pdfaid part 3, conformance A), OutputIntents, the CSV in
-    EmbeddedFiles and /AF, /Lang, /MarkInfo, /ViewerPreferences (DisplayDocTitle), the
-    structure tree the other parts' trees join (`_Structure`); and its /Info (Title, Author,
-    Producer, matching the XMP)."""
-
-    def __init__(self, front: dict):
-        from pypdf import PdfWriter
-        from pypdf.generic import ArrayObject, NameObject
-
-        assert front["kind"] == "front"
-        # pypdf notes that cloning WeasyPrint's file makes more objects than its trailer
-        # /Size (object streams unpacked): expected, and /Size is rewritten on output.
-        writer_log = logging.getLogger("pypdf._writer")
-        level = writer_log.level
-        writer_log.setLevel(logging.ERROR)
-        try:
-            self.writer = PdfWriter(clone_from=front["out"])
-        finally:
-            writer_log.setLevel(level)
-        root = self.writer._root_object
-        # WeasyPrint's outline covers only the front part: rebuilt for the whole in finish().
-        for key in ("/Outlines", "/PageMode"):
-            if key in root:
-                del root[key]
-        if "/AF" in root:  # WeasyPrint lists the CSV's file specification twice
-            unique = {}
-            for ref in root["/AF"]:
-                unique.setdefault(getattr(ref, "idnum", id(ref)), ref)
-            root[NameObject("/AF")] = ArrayObject(unique.values())
-        # writer.pages walks the page tree on every len(): keep our own list of the pages.
-        self.pages = list(self.writer.pages)
-        if len(self.pages) != front["pages"]:
-            raise RuntimeError("the front part's page count changed on reading")
-        self.bookmarks = [(0, front["bookmarks"])]
-        self._retagged: set[int] = set()
-        self._structure = _Structure.of(root, self.writer)
-
-    @property
-    def total(self) -> int:
-        return len(self.pages)
-
-    def add(self, part: dict) -> None:
-        from pypdf import PdfReader
-
-        offset = len(self.pages)
-        reader = PdfReader(part["out"])
-        keys = []
-        for page in reader.pages:
-            keys.append(page.get("/StructParents"))
-            self.pages.append(self.writer.add_page(page))
-            _retag_fonts(self.pages[-1], len(self.bookmarks), self._retagged)
-        if len(self.pages) - offset != part["pages"]:
-            raise RuntimeError(f"part {part['out']}: {len(self.pages) - offset} pages joined")
-        if self._structure is not None:
-            self._structure.add(reader, self.writer, self.pages[offset:], keys)
-        self.bookmarks.append((offset, part["bookmarks"]))
-        # pypdf keeps every reader it cloned from alive (its table of translated object
-        # numbers holds the reader, and its map of merged pages the reader's page references,
-        # which it needs only to patch links between documents: the parts have none).
-        # Nothing more is taken from this one: let it go with all the objects it parsed
-        # (with tags ~50 MB per 1,000 rows otherwise).
-        self.writer._id_translated.pop(id(reader), None)
-        merged = self.writer._merged_in_pages
-        for key in [k for k in merged if getattr(k, "pdf", None) is reader]:
-            del merged[key]
-        del reader
-        os.unlink(part["out"])  # the temporary file is no longer needed
-
-    def finish(self, kit: dict, locale: str = DEFAULT_LOCALE) -> bytes:
-        from pypdf import PdfReader
-        from pypdf.generic import (
-            ArrayObject,
-            DecodedStreamObject,
-            DictionaryObject,
-            Fit,
-            NameObject,
+        render_parts(
+            jobs(),
+            buffer,
+            fonts=fonts,
+            locale=locale,
+            attachment=attachment,
+            workers=workers,
+            stats=stats,
         )
-
-        writer, total = self.writer, len(self.pages)
-        # Page numbers, drawn last on each page; the page's own content is wrapped in q … Q so
-        # its graphics state cannot move them.
-        folio = _FolioWriter(PdfReader(kit["out"]).pages[0], writer, locale)
-        open_q = writer._add_object(
-            DecodedStreamObject.initialize_from_dictionary({"__streamdata__": b"q\n"})
+    content = buffer.getvalue()
+    if stats is not None:
+        stats.update(
+            bytes=len(content), chunk_rows=chunk_rows, seconds=time.perf_counter() - started
         )
-        for number, page in enumerate(self.pages, start=1):
-            resources = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
-            page_fonts = DictionaryObject(resources.get("/Font", DictionaryObject()).get_object())
-            page_fonts[folio.name] = folio.font_ref
-            resources[NameObject("/Font")] = page_fonts
-            page[NameObject("/Resources")] = resources
-            stamp = DecodedStreamObject()
-            stamp.set_data(folio.content(number, total, float(page.mediabox.width)))
-            contents = page.get("/Contents")
-            if contents is None:
-                items = []
-            elif isinstance(contents.get_object(), ArrayObject):
-                items = list(contents.get_object())
-            else:
-                items = [contents]
-            page[NameObject("/Contents")] = ArrayObject([open_q, *items, writer._add_object(stamp)])
-
-        # Outline: level-1 entries from every part in page order; level 2 under the last one.
-        height = float(self.pages[0].mediabox.height)
-        current_parent = None
-        for offset, bookmarks in self.bookmarks:
-            for level, label, page_index, x, y in bookmarks:
-                fit = Fit.xyz(left=x, top=height - y)
-                if level <= 1 or current_parent is None:
-                    current_parent = writer.add_outline_item(
-                        title=label, page_number=offset + page_index, fit=fit
-                    )
-                else:
-                    writer.add_outline_item(
-                        title=label, page_number=offset + page_index, parent=current_parent, fit=fit
-                    )
-        writer.page_mode = "/UseOutlines"
-
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        return buffer.getvalue()
+    log.info(
+        "feedback report: %d comments, %d entries, %d bytes in %.1f s",
+        len(comments),
+        len(entries),
+        len(content),
+        time.perf_counter() - started,
+    )
+    return content

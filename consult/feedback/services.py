@@ -4,22 +4,17 @@ job, which runs outside any request."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import threading
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
-from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import SYSTEM, Actor, Department, User, require_manager
+from consult.accounts.models import Actor, Department, User, require_manager
 from consult.comments import grouping
-from consult.comments import rules as comment_rules
 from consult.comments.models import Comment, Disposition
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
@@ -27,7 +22,6 @@ from consult.core import audit, files, ids, values
 from consult.core.errors import Forbidden, RuleViolation, found
 from consult.core.forms import db_int
 from consult.core.time import now_utc
-from consult.core.urls import public_url
 from consult.extensions import db
 from consult.feedback import progress as answer_tally
 from consult.feedback import rules
@@ -687,149 +681,22 @@ def get_report(report_id: int) -> FeedbackReport:
 
 
 def report_data(report: FeedbackReport, locale: str | None = None) -> dict[str, Any]:
-    """Everything the PDF shows, in `locale` (default: the platform's language, zh-Hans: the
-    published report is the official Chinese document, whoever asked for it); the template's
-    own words are translated into the same locale. No contact details or IPs ever enter it
-    (rule 6)."""
-    from consult.site.helpers import local_datetime
+    """What the PDF shows besides its table, in `locale` (default: the platform's language,
+    zh-Hans: the published report is the official Chinese document, whoever asked for it),
+    counted set-based. The table itself streams from the database while the report renders
+    (consult/feedback/report.py). No contact details or IPs ever enter it (rule 6)."""
+    from consult.feedback import report as reports
 
     locale = locale or current_app.config.get("BABEL_DEFAULT_LOCALE") or "zh_Hans"
-    consultation = report.consultation
-    comments = all_comments(consultation)
-    receipts_by_group: dict[int, list[str]] = {}
-    for c in comments:
-        if c.duplicate_group_id is not None:
-            receipts_by_group.setdefault(c.duplicate_group_id, []).append(c.receipt)
-    with force_locale(locale):
-        by_source = Counter(c.source for c in comments)
-        by_disposition = Counter(c.disposition for c in comments)
-        by_clause = Counter(
-            c.clause.heading if c.clause else gettext("The draft as a whole") for c in comments
-        )
-        data = {
-            "locale": locale,
-            "consultation": {
-                "id": consultation.id,
-                "title": consultation.title,
-                "matter_title": consultation.matter.title,
-                "matter_code": consultation.matter.code,
-                "department": consultation.matter.department.name,
-                "opens_at": local_datetime(consultation.opens_at, "short"),
-                "closes_at": local_datetime(consultation.closes_at, "short"),
-                "published_at": local_datetime(consultation.feedback_published_at, "short"),
-                "url": public_url("consultations.detail", consultation_id=consultation.id),
-            },
-            "version": report.version,
-            "correction_note": report.correction_note,
-            "figures": {
-                "total": len(comments),
-                "adoption_rate": rules.adoption_rate(dict(by_disposition)),
-                "by_source": [
-                    {
-                        "key": k.value,
-                        "label": str(comment_rules.SOURCE_LABELS[k]),
-                        "count": by_source[k.value],
-                    }
-                    for k in comment_rules.SOURCE_LABELS
-                    if by_source.get(k.value)
-                ],
-                "by_disposition": [
-                    {
-                        "key": k.value,
-                        "label": str(rules.DISPOSITION_LABELS[k]),
-                        "count": by_disposition.get(k.value, 0),
-                    }
-                    for k in rules.DISPOSITION_LABELS
-                ],
-                "by_clause": [
-                    {"label": label, "count": n}
-                    for label, n in sorted(by_clause.items(), key=_clause_order)
-                ],
-            },
-            "changes_summary": consultation.feedback_summary or "",
-            "comments": [
-                {
-                    "receipt": c.receipt,
-                    "submitted_at": local_datetime(c.submitted_at, "short"),
-                    "source": c.source,
-                    "source_label": str(comment_rules.SOURCE_LABELS[c.source]),
-                    "clause": c.clause.heading if c.clause else gettext("The draft as a whole"),
-                    "text": None if c.is_hidden else c.body,
-                    "hidden": c.is_hidden,
-                    "hidden_reason_label": str(comment_rules.HIDE_REASON_LABELS[c.hidden_reason])
-                    if c.is_hidden
-                    else None,
-                    "disposition": c.disposition,
-                    "disposition_label": str(rules.DISPOSITION_LABELS[c.disposition])
-                    if c.disposition
-                    else "",
-                    "reason": c.disposition_reason,
-                    "duplicate_receipts": [
-                        r for r in receipts_by_group.get(c.duplicate_group_id, []) if r != c.receipt
-                    ],
-                }
-                for c in comments
-            ],
-        }
-    return data
-
-
-def _clause_order(item: tuple[str, int]) -> tuple[int, str]:
-    from consult.consultations.rules import chinese_number
-
-    label = item[0]
-    if label.startswith("第") and label.endswith("条"):
-        try:
-            return (chinese_number(label[1:-1]), label)
-        except ValueError:
-            pass
-    return (0, label)
+    return reports.header(report, locale)
 
 
 def render_report_now(report_id: int, *, workers: int | None = None) -> FeedbackReport:
-    """Render and store one report version. Commits: it runs as a job, outside requests."""
-    from consult.feedback import pdf
+    """Render and store one report version in this process (and its worker pool). Commits:
+    it runs as a job, outside requests."""
+    from consult.feedback import report as reports
 
-    report = get_report(report_id)
-    if report.status == ReportStatus.READY:
-        return report
-    report.status = ReportStatus.RENDERING.value
-    db.session.commit()
-    try:
-        data = report_data(report)
-        content = pdf.render_report(data, workers=workers)
-        from pypdf import PdfReader
-
-        pages = len(PdfReader(io.BytesIO(content)).pages)
-        upload = files.CheckedFile(
-            filename=f"feedback-{report.consultation_id}-v{report.version}.pdf",
-            kind=files.KIND_PDF,
-            content_type="application/pdf",
-            data=content,
-        )
-        stored = consultations.store_file(upload)
-        report.file = stored
-        report.sha256 = hashlib.sha256(content).hexdigest()
-        report.pages = pages
-        report.status = ReportStatus.READY.value
-        report.finished_at = now_utc()
-        db.session.flush()
-        audit.record(
-            report.consultation,
-            "report_ready",
-            actor=SYSTEM,
-            details={"version": report.version, "sha256": report.sha256, "pages": pages},
-        )
-        db.session.commit()
-    except Exception as exc:  # the status page must say it failed, not spin forever
-        log.exception("rendering feedback report %s failed", report_id)
-        db.session.rollback()
-        report = get_report(report_id)
-        report.status = ReportStatus.FAILED.value
-        report.error = f"{type(exc).__name__}: {exc}"[:2000]
-        report.finished_at = now_utc()
-        db.session.commit()
-    return report
+    return reports.render_here(report_id, workers=workers)
 
 
 def _render_in_new_context(app: Flask, report_id: int) -> None:
@@ -838,20 +705,19 @@ def _render_in_new_context(app: Flask, report_id: int) -> None:
 
 
 def schedule_render(report_id: int) -> str:
-    """Start rendering after the commit: RQ on Redis when configured, else a thread (or
-    inline when REPORT_RENDERING=inline, as in tests and the demo seeding)."""
+    """Start rendering after the commit: RQ on Redis when configured (the report's parts are
+    jobs of their own), else a thread (or inline when REPORT_RENDERING=inline, as in tests
+    and the demo seeding). `flask tick` takes up a report whose renderer died."""
     mode = current_app.config.get("REPORT_RENDERING") or (
         "rq" if current_app.config.get("REDIS_URL") else "thread"
     )
     if mode == "inline":
         render_report_now(report_id)
     elif mode == "rq":
-        from redis import Redis
-        from rq import Queue
+        from consult.feedback import report as reports
 
-        Queue("reports", connection=Redis.from_url(current_app.config["REDIS_URL"])).enqueue(
-            "consult.jobs.render_report_job", report_id, job_timeout=1800
-        )
+        # Its parts are RQ jobs too: every worker on the queue renders some.
+        reports.enqueue_report(report_id)
     else:
         app = current_app._get_current_object()
         threading.Thread(

@@ -1,7 +1,8 @@
 """The feedback report PDF, rendered for real by WeasyPrint (no mocks) and read back with pypdf.
 
-One small report (96 comments in chunks of 40, so three comment parts, a groups part and the
-joined page numbers) is rendered once per module and inspected by the tests below."""
+One small report (96 comments, a group of three among them, so 94 table entries in chunks of
+40: three parts, joined with their page numbers) is rendered once per module and inspected by
+the tests below."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ HIDDEN_TEXT = "这段被屏蔽的文字含有侮辱他人的内容绝不能出�
 HIDDEN_REASON = "含有人身攻击内容"
 KNOWN_PHRASE = "建议在老旧小区加装电梯的补贴标准中明确低层住户的补偿办法"
 N_COMMENTS = 96
+N_ENTRIES = 94  # the group of three is one entry
 CHUNK_ROWS = 40
+GROUP = (30, 31, 55)
+GROUP_REASON = "该意见与上位法规定不一致，暂不采纳。"
+GROUP_TEXT = "我们联名坚决反对拆除小区内现有的自行车棚，请保留原有设施并增加照明。"
 
 SOURCES = [
     ("online", "网上提交"),
@@ -72,17 +77,19 @@ def make_data(n: int = N_COMMENTS) -> dict:
                 "reason": None
                 if key == "adopted"
                 else f"答复第{i + 1}号：经研究该意见{label}，理由已向提出人说明",
-                "duplicate_receipts": [],
             }
         )
     if n < 60:
         return _wrap(comments, n)
     hidden = comments[17]
     hidden.update(text=HIDDEN_TEXT, hidden=True, hidden_reason_label=HIDDEN_REASON)
-    # A duplicate group of three, a long comment (taller than most rows) near a chunk border.
-    group = [comments[k]["receipt"] for k in (30, 31, 55)]
-    for k in (30, 31, 55):
-        comments[k]["duplicate_receipts"] = [r for r in group if r != comments[k]["receipt"]]
+    # A duplicate group of three (answered alike), a long comment (taller than most rows)
+    # near a chunk border.
+    for k in GROUP:
+        comments[k].update(
+            group="g1", text=GROUP_TEXT, disposition="not_adopted", reason=GROUP_REASON
+        )
+        comments[k]["disposition_label"] = "未采纳"
     comments[39]["text"] = "关于第三条的详细意见：" + "".join(SENTENCES) * 12
     return _wrap(comments, n)
 
@@ -137,16 +144,19 @@ def rendered(data):
 
 def test_is_a_pdf_of_a4_pages_in_several_parts(rendered):
     assert rendered["bytes"].startswith(b"%PDF-")
-    # the front (with the first chunk of 40 rows), two more chunks, the duplicate groups
-    assert rendered["stats"]["parts"] == 4
+    # the front (with the first chunk of 40 entries), two more chunks
+    assert rendered["stats"]["parts"] == 3
     for page in rendered["reader"].pages:
         assert round(float(page.mediabox.width)) == 595
         assert round(float(page.mediabox.height)) == 842
 
 
-def test_every_receipt_and_every_reason_is_in_the_text(rendered, data):
+def test_every_entry_and_every_reason_is_in_the_text(rendered, data):
     text = _squash("".join(rendered["pages"]))
-    for comment in data["comments"]:
+    for k, comment in enumerate(data["comments"]):
+        if k in GROUP[1:]:  # listed with the group, at its first member
+            assert comment["receipt"] not in text
+            continue
         assert comment["receipt"] in text
         if comment["reason"]:
             assert _squash(comment["reason"]) in text
@@ -167,8 +177,8 @@ def test_chinese_is_embedded_noto_sans_sc_and_extracts(rendered):
     assert all("Noto-Sans-SC" in name for name in fonts), fonts
     assert all(fonts.values()), "a font is not embedded"
     assert any(name.endswith("Bold") for name in fonts)
-    # Every part embeds its own subset: each must carry its own subset tag.
-    assert len(set(names.values())) == len(names) > 2
+    # Every part rendered with the same font files: each weight is embedded ONCE.
+    assert len(names) == len(set(names.values())) == 2
     text = _squash("".join(rendered["pages"]))
     assert "公众意见采纳情况反馈报告" in text
     assert KNOWN_PHRASE in text
@@ -198,11 +208,14 @@ def test_hidden_comment_shows_receipt_and_moderation_reason_not_text(rendered, d
     assert HIDDEN_REASON in text
 
 
-def test_duplicate_groups_list_all_their_receipts(rendered, data):
+def test_a_duplicate_group_is_one_entry_with_its_size_and_answer(rendered, data):
     text = _squash("".join(rendered["pages"]))
-    assert "四、重复意见分组" in text
-    group = [data["comments"][k]["receipt"] for k in (30, 31, 55)]
-    assert "第1组（3条）：" + "".join(group) in text.replace("　", "")
+    first = data["comments"][GROUP[0]]
+    assert text.count(first["receipt"]) == 1
+    assert text.count(_squash(GROUP_TEXT)) == 1  # (its copies are not listed)
+    assert "与本条内容相同或相近的意见共3条" in text
+    assert "理由：" + _squash(GROUP_REASON) in text
+    assert "四、重复意见分组" not in text
 
 
 def test_page_footers_count_every_page(rendered):
@@ -215,7 +228,7 @@ def test_page_footers_count_every_page(rendered):
 
 
 def test_comment_table_header_repeats_on_every_table_page(rendered):
-    table_pages = [t for t in rendered["pages"] if "ZX-2026-" in t and "四、重复意见分组" not in t]
+    table_pages = [t for t in rendered["pages"] if "ZX-2026-" in t]
     assert len(table_pages) >= 8
     for page_text in table_pages:
         assert "回执及处理结果" in page_text and "意见内容及处理理由" in page_text
@@ -230,12 +243,17 @@ def test_dispositions_csv_is_attached_and_matches(rendered, data):
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert tuple(rows[0]) == report_pdf.CSV_COLUMNS
+    # EVERY comment, its copies in a group too, so that anyone finds their own receipt.
     assert [r["receipt"] for r in rows] == [c["receipt"] for c in data["comments"]]
     for row, comment in zip(rows, data["comments"], strict=True):
         assert row["disposition"] == comment["disposition"]
         assert row["reason"] == (comment["reason"] or "")
         assert row["source"] == comment["source"]
-        assert row["duplicate_receipts"].split() == comment["duplicate_receipts"]
+    group = [rows[k] for k in GROUP]
+    assert {r["entry"] for r in group} == {rows[GROUP[0]]["entry"]} == {"31"}
+    assert {r["group_receipt"] for r in group} == {data["comments"][GROUP[0]]["receipt"]}
+    assert rows[GROUP[2] + 1]["entry"] == str(GROUP[2] + 1 - 1)  # two rows fewer, plus one
+    assert rows[0]["group_receipt"] == "" and rows[0]["entry"] == "1"
     assert rows[17]["withheld_reason"] == HIDDEN_REASON
     assert HIDDEN_TEXT[:8] not in raw.decode("utf-8-sig")
     # PDF/A-3: the file is an associated file of the document, listed once.
@@ -280,22 +298,15 @@ def test_bookmarks_cover_every_part_at_the_right_pages(rendered):
     reader = rendered["reader"]
     top = [item for item in reader.outline if not isinstance(item, list)]
     titles = [item.title for item in top]
-    assert titles == [
-        "封面",
-        "一、意见统计概况",
-        "二、草案修改情况",
-        "三、意见处理情况表",
-        "四、重复意见分组",
-    ]
+    assert titles == ["封面", "一、意见统计概况", "二、草案修改情况", "三、意见处理情况表"]
     pages = [reader.get_destination_page_number(item) for item in top]
     assert pages == sorted(pages) and pages[0] == 0
     children = reader.outline[titles.index("三、意见处理情况表") + 1]
     assert isinstance(children, list)
-    assert children[0].title == "第 1–96 条"
+    assert children[0].title == f"第 1–{N_ENTRIES} 条"
     assert reader.get_destination_page_number(children[0]) == pages[3]
     texts = rendered["pages"]
     assert "三、意见处理情况表" in texts[pages[3]]
-    assert "四、重复意见分组" in texts[pages[4]]
 
 
 def test_a_hundred_comments_each_get_a_bookmark():
@@ -304,10 +315,11 @@ def test_a_hundred_comments_each_get_a_bookmark():
     reader = PdfReader(io.BytesIO(content))
     top = [item.title for item in reader.outline if not isinstance(item, list)]
     children = reader.outline[top.index("三、意见处理情况表") + 1]
-    assert [c.title for c in children] == ["第 1–100 条", "第 101–200 条", "第 201–205 条"]
+    assert [c.title for c in children] == ["第 1–100 条", "第 101–200 条", "第 201–203 条"]
     numbers = [reader.get_destination_page_number(c) for c in children]
     assert numbers == sorted(numbers)
-    assert data["comments"][100]["receipt"] in reader.pages[numbers[1]].extract_text()
+    entries, _ = report_pdf.entries_from_comments(data["comments"])
+    assert entries[100]["receipt"] in reader.pages[numbers[1]].extract_text()
 
 
 def test_workers_zero_renders_in_this_process():
@@ -372,7 +384,7 @@ def test_url_fetcher_serves_the_font_with_its_brackets_encoded():
 
 # What a zh-Hans report may print in Latin letters: receipt numbers, the matter's code, the
 # address, "PDF"/"CSV" are data, not words of ours.
-_DATA_LATIN = re.compile(r"ZX-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}|DH-\d{4}-\d{3}|https://\S+")
+_DATA_LATIN = re.compile(r"ZX-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}|DH-\d{4}-\d{3}|https://\S+|CSV")
 
 
 def test_a_chinese_report_holds_no_english_word(rendered):
@@ -435,20 +447,56 @@ def test_no_page_but_the_cover_and_the_last_is_left_mostly_empty(rendered):
         assert _filled(page) > 0.6, f"page {number} is mostly empty"
 
 
-def test_a_small_report_is_one_part_with_its_groups():
+def test_a_small_report_is_one_part_with_its_group():
     data = make_data(12)
-    group = [data["comments"][k]["receipt"] for k in (3, 4)]
-    data["comments"][3]["duplicate_receipts"] = [group[1]]
-    data["comments"][4]["duplicate_receipts"] = [group[0]]
+    for k in (3, 4):
+        data["comments"][k]["group"] = "g"
     stats: dict = {}
     content = report_pdf.render_report(data, workers=0, chunk_rows=500, stats=stats)
     assert stats["parts"] == 1
     reader = PdfReader(io.BytesIO(content))
-    assert len(reader.pages) == 3  # cover; figures, summary, table; the rest and the groups
+    assert len(reader.pages) == 3  # cover; figures, summary, table; the rest of the table
     text = _squash("".join(page.extract_text() for page in reader.pages))
-    assert "四、重复意见分组" in text and "第1组（2条）：" + "".join(group) in text.replace(
-        "　", ""
-    )
+    assert data["comments"][3]["receipt"] in text
+    assert data["comments"][4]["receipt"] not in text
+    # The members were answered differently: each answer, with how many got it.
+    assert "分2种情况处理" in text
+    for k in (3, 4):
+        label = data["comments"][k]["disposition_label"]
+        assert f"{label}1条" in text
+        if data["comments"][k]["reason"]:
+            assert "；理由：" + _squash(data["comments"][k]["reason"]) in text
+
+
+def test_a_group_whose_first_comment_is_withheld_shows_a_published_copy():
+    data = make_data(6)
+    for k in (1, 2, 3):
+        data["comments"][k].update(group="g", text=f"第{k}份：支持增设非机动车停放区。")
+    data["comments"][1].update(hidden=True, text=HIDDEN_TEXT, hidden_reason_label=HIDDEN_REASON)
+    content = report_pdf.render_report(data, workers=0)
+    reader = PdfReader(io.BytesIO(content))
+    text = _squash("".join(page.extract_text() for page in reader.pages))
+    assert HIDDEN_TEXT[:8] not in text
+    assert "第2份：支持增设非机动车停放区。" in text  # the first published one
+    assert "与本条内容相同或相近的意见共3条（其中1条未予公开）" in text
+    (raw,) = reader.attachments[report_pdf.CSV_NAME]
+    assert HIDDEN_TEXT[:8] not in raw.decode("utf-8-sig")
+
+
+def test_only_the_two_weights_of_the_bundled_font_are_embedded(rendered):
+    for page in rendered["reader"].pages:
+        for ref in page["/Resources"]["/Font"].values():
+            assert "Noto-Sans-SC" in str(ref.get_object()["/BaseFont"])  # no fallback font
+    files = {
+        ref.get_object()["/DescendantFonts"][0]
+        .get_object()["/FontDescriptor"]
+        .get_object()
+        .raw_get("/FontFile2")
+        .idnum
+        for page in rendered["reader"].pages
+        for ref in page["/Resources"]["/Font"].values()
+    }
+    assert len(files) == 2
 
 
 # --- tags: one structure tree over all the joined parts ------------------------------------
@@ -479,12 +527,12 @@ def test_the_report_is_tagged_for_screen_readers(rendered):
     (document,) = root["/StructTreeRoot"]["/K"]
     assert document.get_object()["/S"] == "/Document"
     kinds = [str(e["/S"]) for e in _elements(root)]
-    assert kinds.count("/H1") == 1 and kinds.count("/H2") == 4  # title; the four sections
+    assert kinds.count("/H1") == 1 and kinds.count("/H2") == 3  # title; the three sections
     assert kinds.count("/TH") >= 2 * 8  # the header row repeated on every table page
     body_rows = sum(
         1 for e in _elements(root) if e["/S"] == "/TR" and e["/P"].get_object()["/S"] == "/TBody"
     )
-    assert body_rows >= N_COMMENTS  # every comment row, the later parts' too
+    assert body_rows >= N_ENTRIES  # every entry's row, the later parts' too
 
 
 def test_every_page_is_in_the_structure_tree_under_its_own_key(rendered):
