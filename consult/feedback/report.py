@@ -52,6 +52,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, get_timezone, gettext
 
+from consult.accounts.models import SYSTEM
 from consult.comments import rules as comment_rules
 from consult.comments.models import Comment, CommentStatus
 from consult.consultations.models import Clause, StoredFile

@@ -19,14 +19,24 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
-from tests.consultations.consultation_support import DAY, NOW, make_consultation
 
 from consult.comments import imports, intake, rules
 from consult.comments.models import Comment, CommentImport, DuplicateGroup
 from consult.consultations.models import Consultation
 from consult.core.audit import AuditEvent
-from tests.comments.test_grouping import committed  # noqa: F401 (a fixture)
-from tests.helpers import PASSWORD, close_request_body, count, english, login, post, reload, zh
+from tests.helpers import (
+    DAY,
+    NOW,
+    PASSWORD,
+    close_request_body,
+    count,
+    english,
+    login,
+    make_consultation,
+    post,
+    reload,
+    zh,
+)
 
 pytestmark = pytest.mark.usefixtures("files_in_tmp")
 

@@ -64,6 +64,7 @@ def _redis():
 def _build(app) -> tuple[int, list[str]]:
     """A published consultation of 18 own comments and a campaign of 12 copies, answered."""
     from consult.accounts import services as accounts
+    from consult.accounts.models import SYSTEM
     from consult.catalogue import services as catalogue
     from consult.comments import services as comments
     from consult.consultations import services as consultations
