@@ -5,7 +5,7 @@ while RQ jobs render its parts, its plan; each part (`feedback_report_part`) has
 its own, so that a part whose worker died is taken over by another.
 
 Revision ID: c3d9e1f04a27
-Revises: b7e4d2a91c05
+Revises: f9599604a75f
 Create Date: 2026-12-04 03:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3d9e1f04a27'
-down_revision = 'b7e4d2a91c05'
+down_revision = 'f9599604a75f'
 branch_labels = None
 depends_on = None
 

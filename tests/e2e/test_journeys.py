@@ -234,7 +234,7 @@ def test_officer_answers_every_comment_and_publishes_feedback(
     bulk_form.get_by_label("Reason").fill(
         "部分采纳：评价办法和兜底服务将在配套细则中明确，解聘程序依照《物业管理条例》执行。"
     )
-    bulk_form.get_by_role("button", name="Apply to the selected comments").click()
+    bulk_form.get_by_role("button", name="Apply the answer").click()
     expect(page.get_by_text("2 comment(s) answered.")).to_be_visible()
     expect(page.get_by_text("3 of 4 comments answered")).to_be_visible()
 
