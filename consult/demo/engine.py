@@ -11,6 +11,7 @@ consultation opens, as on the live platform.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections import Counter
@@ -33,12 +34,21 @@ from consult.catalogue.models import (
 )
 from consult.comments import grouping
 from consult.comments import services as comments
-from consult.comments.models import Comment, CommentSource, CommentStatus, DuplicateGroup
+from consult.comments.models import (
+    Comment,
+    CommentImport,
+    CommentSource,
+    CommentStatus,
+    DuplicateGroup,
+    ImportStatus,
+)
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, ConsultationStatus
 from consult.core import time as clock
+from consult.core.errors import RuleViolation
 from consult.demo import crowd as demo_crowd
 from consult.demo import story
+from consult.demo import uploads as demo_uploads
 from consult.demo.story import schema
 from consult.extensions import db
 from consult.meetings import models as meeting_models
@@ -153,11 +163,16 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
                     "password": DEMO_PASSWORD,
                     "role": u.role,
                     "department_id": depts[u.department].id if u.department else None,
+                    "department_head": u.department_head,
                 },
                 actor=admin,
             )
 
-    officers = {u.department_id: u for u in users.values() if u.role == Role.OFFICER}
+    # A department's own officer: the first of its officers in accounts.toml.
+    officers: dict[int | None, User] = {}
+    for user in users.values():
+        if user.role == Role.OFFICER:
+            officers.setdefault(user.department_id, user)
     hours = tale.catalogue.hours
     matters: dict[int, DecisionMatter] = {}  # a matter's key → the matter, once created
     keys = itertools.count()
@@ -223,6 +238,7 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
             published_on,
             opened,
         )
+    _schedule_answering(plan, tale, consulted, opened, users)
     names: dict[str, Representative] = {}
     _schedule_pool(plan, tale.representatives, cal, users, names, admin)
     for sitting in tale.meetings.meetings:
@@ -634,14 +650,205 @@ def _seed_drafts(
             at = now - timedelta(days=1)
         at = max(min(at, now), consultation.opens_at)
         with clock.freeze(at):
-            own = [c for c in feedback.all_comments(consultation) if not c.is_hidden]
+            # (not those a head or an officer answered at once, as a group or a selection)
+            own = [
+                c
+                for c in feedback.all_comments(consultation)
+                if not c.is_hidden and c.disposition is None
+            ]
             for comment, answer in zip(own, drafts.answers, strict=False):
                 feedback.dispose_comment(
                     comment,
-                    {"disposition": answer.disposition, "reason": answer.reason},
+                    {
+                        "disposition": answer.disposition,
+                        "reason": answer.reason,
+                        "draft": drafts.draft,
+                    },
                     actor=officer,
                     now=at,
                 )
+
+
+# --- the answering of open consultations, and the files staff upload -----------------------
+
+
+def _schedule_answering(
+    plan: _Plan,
+    tale: story.Story,
+    consulted: dict[str, tuple[int, date | None, story.Clock]],
+    opened: dict[str, Consultation],
+    users: dict[str, User],
+) -> None:
+    """Files of comments uploaded in the browser (checked; imported on the go-ahead, or
+    refused), and the answering shared out: the department's head assigns groups, clauses and
+    selections to its officers, who answer a group or a selection at once (drafts, some
+    confirmed by the head). Each step as the web page does it, at its moment; a step whose
+    consultation is left out of the demo is left out too."""
+    calls = {call.key: call for call in tale.consultations.consultations}
+    campaigns = {key: text for key, text in tale.comments.campaigns.items()}
+    campaigns |= {c.name: c.text for c in tale.crowd.campaigns}
+
+    def moment(key: str, step: schema.At) -> datetime:
+        dates = consulted[key][2]
+        opens_on = dates.moment(calls[key].opens).astimezone(plan.zone).date()
+        return plan.at(opens_on + timedelta(days=step.day), step.at)
+
+    uploads = tale.comments.uploads
+    for n, spec in enumerate(uploads.files if uploads else []):
+        where = f"consult/demo/story/comments.toml: uploads.files[{n}] ({spec.filename})"
+        state: dict[str, Any] = {}
+        plan.add(
+            moment(spec.consultation, spec),
+            functools.partial(_upload, spec, uploads.words, opened, users, plan.zone, state, where),
+        )
+        if spec.confirmed is not None:
+            plan.add(
+                moment(spec.consultation, spec.confirmed),
+                functools.partial(_import_upload, spec, users, state, where),
+            )
+
+    feedback = tale.feedback
+    for name, steps in (
+        ("assignments", feedback.assignments),
+        ("set_answers", feedback.set_answers),
+        ("confirmations", feedback.confirmations),
+    ):
+        for n, step in enumerate(steps):
+            where = f"consult/demo/story/feedback.toml: {name}[{n}] ({step.consultation})"
+            dates = consulted[step.consultation][2]
+            plan.add(
+                moment(step.consultation, step),
+                functools.partial(
+                    _answering_step, name, step, opened, users, campaigns, dates, where
+                ),
+            )
+
+
+def _upload(
+    spec: schema.Upload,
+    words: schema.RowWordsOf,
+    opened: dict[str, Consultation],
+    users: dict[str, User],
+    zone,
+    state: dict[str, Any],
+    where: str,
+) -> None:
+    """The officer uploads the file; it is checked at once, as a small file is within the
+    request (the check commits, as the import's job does)."""
+    from consult.comments import imports
+
+    consultation = opened.get(spec.consultation)
+    if consultation is None:
+        return
+    now = clock.now_utc()
+    built = demo_uploads.build(spec, words, consultation.opens_at, zone, now)
+    upload = imports.start_import(
+        consultation,
+        built.filename,
+        built.data,
+        default_source=spec.source,
+        actor=users[spec.by],
+        now=now,
+    )
+    db.session.flush()
+    imports.run_job(upload.id, upload.attempt)
+    db.session.refresh(upload)
+    expected = ImportStatus.REFUSED if spec.broken else ImportStatus.CHECKED
+    if upload.status != expected or upload.error_count != len(spec.broken):
+        problems = "; ".join(imports.shown(e) for e in upload.errors[:5]) or upload.failure
+        raise story.StoryError(
+            f"{where}: the file was {upload.status} with {upload.error_count} problem(s), "
+            f"not {expected} with {len(spec.broken)}: {problems}"
+        )
+    state["upload"] = upload
+
+
+def _import_upload(
+    spec: schema.Upload, users: dict[str, User], state: dict[str, Any], where: str
+) -> None:
+    """The go-ahead: the checked file is imported, all of it."""
+    from consult.comments import imports
+
+    upload = state.get("upload")
+    if upload is None:
+        return
+    imports.confirm_import(upload, actor=users[spec.by], now=clock.now_utc())
+    db.session.flush()
+    imports.run_job(upload.id, upload.attempt)
+    db.session.refresh(upload)
+    if upload.status != ImportStatus.IMPORTED or upload.imported_count != spec.rows:
+        raise story.StoryError(
+            f"{where}: the file was {upload.status} after its go-ahead ({upload.failure or ''})"
+        )
+
+
+def _selection(
+    consultation: Consultation,
+    chosen: schema.Selection,
+    users: dict[str, User],
+    campaigns: dict[str, str],
+    dates: story.Clock,
+    where: str,
+) -> dict[str, Any]:
+    """A story's selection as the workspace's filters: the campaign's group by its text."""
+    data: dict[str, Any] = {
+        "clause": chosen.clause,
+        "source": chosen.source,
+        "state": chosen.state,
+        "q": chosen.q,
+    }
+    if chosen.assignee is not None:
+        data["assignee"] = 0 if chosen.assignee == "nobody" else users[chosen.assignee].id
+    if chosen.group is not None:
+        text = dates.text(campaigns[chosen.group])
+        data["group_id"] = db.session.scalar(
+            sa.select(Comment.duplicate_group_id)
+            .where(
+                Comment.consultation_id == consultation.id,
+                Comment.duplicate_group_id.is_not(None),
+                Comment.body.contains(text, autoescape=True),
+            )
+            .group_by(Comment.duplicate_group_id)
+            .order_by(sa.func.count().desc(), Comment.duplicate_group_id)
+            .limit(1)
+        )
+        if data["group_id"] is None:
+            raise story.StoryError(f"{where}: no group of comments sends {chosen.group!r} yet")
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _answering_step(
+    kind: str,
+    step: schema.Step,
+    opened: dict[str, Consultation],
+    users: dict[str, User],
+    campaigns: dict[str, str],
+    dates: story.Clock,
+    where: str,
+) -> None:
+    from consult.feedback import services as feedback
+
+    consultation = opened.get(step.consultation)
+    if consultation is None:
+        return
+    now = clock.now_utc()
+    # What the web process's grouping thread has done by now.
+    grouping.group_all(consultation.id)
+    chosen = _selection(consultation, step.selection, users, campaigns, dates, where)
+    actor = users[step.by]
+    try:
+        if kind == "assignments":
+            officer = None if step.to == "nobody" else users[step.to]
+            feedback.assign_selection(consultation, chosen, officer, actor=actor, now=now)
+        elif kind == "set_answers":
+            answer = {"disposition": step.disposition, "reason": step.reason, "draft": step.draft}
+            feedback.answer_selection(consultation, chosen, answer, actor=actor, now=now)
+        else:
+            feedback.confirm_drafts(consultation, chosen, actor=actor, now=now)
+    except RuleViolation as exc:
+        if exc.code != "empty_selection":
+            raise
+        raise story.StoryError(f"{where}: no comment matches {chosen} at {now}") from None
 
 
 # --- the public-representative pool and its meetings ---------------------------------------
@@ -919,6 +1126,7 @@ def summary(users: dict[str, User] | None = None, now: datetime | None = None) -
             "password": DEMO_PASSWORD,
             "name": u.display_name,
             "department": u.department.name if u.department else None,
+            "department_head": u.department_head,
         }
         for u in (users or {}).values()
     ]
@@ -939,8 +1147,23 @@ def summary(users: dict[str, User] | None = None, now: datetime | None = None) -
         "duplicate_groups": db.session.scalar(
             sa.select(sa.func.count()).select_from(DuplicateGroup)
         ),
+        "answers": _answer_summary(),
+        "comment_imports": dict(Counter(db.session.scalars(sa.select(CommentImport.status)))),
         **_pool_summary(now),
     }
+
+
+def _answer_summary() -> dict[str, int]:
+    """How far the comments are answered: drafted (to confirm), answered, and assigned."""
+    c = Comment
+    drafted, answered, assigned = db.session.execute(
+        sa.select(
+            sa.func.count().filter(c.disposition.is_not(None), c.answer_draft),
+            sa.func.count().filter(c.disposition.is_not(None), sa.not_(c.answer_draft)),
+            sa.func.count().filter(c.assigned_to_id.is_not(None)),
+        )
+    ).one()
+    return {"drafted": drafted, "answered": answered, "assigned": assigned}
 
 
 def _pool_summary(now: datetime) -> dict[str, Any]:

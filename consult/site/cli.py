@@ -102,6 +102,13 @@ def _report(result: dict) -> None:
             )
             + f"; comments: {result.get('comments', 0)}"
         )
+    if result.get("answers"):
+        answers = result["answers"]
+        imports = ", ".join(f"{k} {v}" for k, v in sorted(result["comment_imports"].items()))
+        click.echo(
+            f"  answers: drafted {answers['drafted']}, answered {answers['answered']}; "
+            f"assigned {answers['assigned']}; files uploaded: {imports or 'none'}"
+        )
     click.echo(
         "  adjustments: "
         + (", ".join(f"{k} {v}" for k, v in sorted(result["adjustments"].items())) or "none")
@@ -110,9 +117,9 @@ def _report(result: dict) -> None:
     click.echo("Demo accounts / 演示账号:")
     for account in result["users"]:
         dept = f"  {account['department']}" if account["department"] else ""
+        role = f"{account['role']} (head)" if account.get("department_head") else account["role"]
         click.echo(
-            f"  {account['role']:<15} {account['email']:<32} {account['password']}"
-            f"  {account['name']}{dept}"
+            f"  {role:<15} {account['email']:<32} {account['password']}  {account['name']}{dept}"
         )
     click.echo("")
     click.echo(

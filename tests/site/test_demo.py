@@ -193,14 +193,19 @@ def test_departments_and_one_account_per_role(seeded, db):
     people = list(db.session.scalars(sa.select(User)))
     assert Counter(u.role for u in people) == {
         Role.ADMIN: 1,
-        Role.OFFICER: 2,
+        Role.OFFICER: 6,
         Role.REPRESENTATIVE: 1,
         Role.RESIDENT: 1,
     }
     admin = next(u for u in people if u.role == Role.ADMIN)
     assert admin.email == "admin@donghu.example" and admin.department.name == "区政府办公室"
-    officers = {u.department.name for u in people if u.role == Role.OFFICER}
-    assert "区住房和城乡建设局" in officers and len(officers) == 2
+    officers = Counter(u.department.name for u in people if u.role == Role.OFFICER)
+    # The two departments answering an open consultation: a head and two officers each.
+    assert officers == {"区住房和城乡建设局": 3, "区交通运输局": 3}
+    heads = [u for u in people if u.department_head]
+    assert sorted(h.department.short_name for h in heads) == ["交通局", "住建局"]
+    assert all(h.role == Role.OFFICER for h in heads)
+    assert "officer (head)  housing.head@donghu.example" in seeded.output
     for user in people:  # the printed credentials work
         assert accounts.authenticate(user.email, demo.DEMO_PASSWORD) == user
         assert user.email in seeded.output
@@ -352,9 +357,14 @@ def test_the_parking_consultation_shows_everything(seeded, db):
         assert parking.opens_at <= x.submitted_at < parking.closes_at and x.submitted_at <= NOW
 
     groups = Counter(x.duplicate_group_id for x in said if x.duplicate_group_id)
-    assert len(groups) == 1 and 29 <= max(groups.values()) <= 30
-    group = db.session.get(DuplicateGroup, next(iter(groups)))
+    (campaign, size), *others = groups.most_common()
+    assert 29 <= size <= 30
+    group = db.session.get(DuplicateGroup, campaign)
     assert len({x.body for x in group.comments}) > 1  # near-identical, not identical
+    assert {x.source for x in group.comments} == {"online"}
+    # The others: a few callers to the hotline who reported the same, in the imported export.
+    assert others and all(n <= 5 for _, n in others)
+    assert {x.source for x in said if x.duplicate_group_id in dict(others)} == {"hotline"}
     assert comment_services.group_sizes(said) == dict(groups)
 
     hidden = {x.hidden_reason: x for x in said if x.is_hidden}
@@ -368,7 +378,8 @@ def test_the_parking_consultation_shows_everything(seeded, db):
     assert len(public) > 50  # the consultation page shows them on two pages
 
     offline = Counter(x.source for x in said if x.source != "online")
-    assert offline == {"symposium": 3, "hotline": 2, "letter": 1, "mailbox": 1}
+    # (and the 12345 hotline's export of 180 calls, uploaded by the officer)
+    assert offline == {"symposium": 3, "hotline": 2 + 180, "letter": 1, "mailbox": 1}
     (symposium,) = parking.activities
     assert symposium.kind == "symposium" and symposium.participants > 0
     assert symposium.place and symposium.minutes and symposium.held_on < TODAY
@@ -449,7 +460,16 @@ def test_the_summary_counts_consultations_and_comments(db, app):
     assert sum(result["consultation_statuses"].values()) == result["consultations"]
     assert result["consultation_statuses"]["open"] >= 2
     assert result["comments"] == count(db, Comment) == sum(result["comment_sources"].values())
-    assert result["hidden_comments"] >= 3 and 4 <= result["duplicate_groups"] <= 10
+    assert result["hidden_comments"] >= 3 and 4 <= result["duplicate_groups"] <= 30
+    answers = result["answers"]
+    assert answers["drafted"] == db.session.scalar(
+        sa.select(sa.func.count()).where(Comment.disposition.is_not(None), Comment.answer_draft)
+    )
+    assert answers["drafted"] > 0 and answers["answered"] > answers["drafted"]
+    assert answers["assigned"] == db.session.scalar(
+        sa.select(sa.func.count()).where(Comment.assigned_to_id.is_not(None))
+    )
+    assert result["comment_imports"] == {"imported": 1, "refused": 1}
     assert result["representatives"] == count(db, Representative) >= 30
     assert set(result["representative_categories"]) == set(CATEGORY_VALUES)
     # Two meetings to come, and one that starts within the hour (its check-in is open).
@@ -858,10 +878,218 @@ def test_the_housing_officer_has_drafts_to_finish_and_a_feedback_to_publish(seed
     ebike = next(c for t, c in housing.items() if "电动自行车" in t)
     parking = next(c for t, c in housing.items() if "停车设施" in t)
     assert ebike.closes_at < NOW < parking.closes_at
-    for consultation, answered in ((ebike, 4), (parking, 3)):
-        drafted = [c for c in comments_of(db, consultation) if c.disposition]
-        assert len(drafted) == answered
-        officers = {db.session.get(User, c.disposed_by_id).email for c in drafted}
-        assert officers == {"housing@donghu.example"}
-        assert all(c.disposed_at < consultation.closes_at for c in drafted)
+    drafted = [c for c in comments_of(db, ebike) if c.disposition]
+    assert len(drafted) == 4 and not any(c.answer_draft for c in drafted)
+    officers = {db.session.get(User, c.disposed_by_id).email for c in drafted}
+    assert officers == {"housing@donghu.example"}
+    assert all(c.disposed_at < ebike.closes_at for c in drafted)
     assert len(comments_of(db, ebike)) - 4 == 2  # what is left before publishing
+    # On the open one, his drafts (拟办) wait for the head's confirmation: three one by one,
+    # and the hotline's calls about the building works, at once.
+    drafted = [c for c in comments_of(db, parking) if c.disposition and c.answer_draft]
+    officers = {db.session.get(User, c.disposed_by_id).email for c in drafted}
+    assert officers == {"housing@donghu.example"} and len(drafted) > 3
+    one_by_one = [
+        e
+        for c in drafted
+        for e in events_for("comment", c.id)
+        if e.action == "disposed" and e.details.get("draft")
+    ]
+    assert len(one_by_one) == 3
+    assert all(c.disposed_at < parking.closes_at and c.disposed_at <= NOW for c in drafted)
+
+
+# --- the answering shared out, set-based answers, and the files uploaded -------------------
+
+
+def _open_of(db, short_name: str) -> Consultation:
+    (found,) = [
+        c
+        for c in all_consultations(db)
+        if c.status_at(NOW) == "open" and c.matter.department.short_name == short_name
+    ]
+    return found
+
+
+def _recount(db, consultation: Consultation) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """The answer progress counted from the comments themselves, per (clause, officer)."""
+    c = Comment
+    # (the same expressions selected and grouped by: PostgreSQL matches them by identity)
+    clause, who = sa.func.coalesce(c.clause_id, 0), sa.func.coalesce(c.assigned_to_id, 0)
+    rows = db.session.execute(
+        sa.select(
+            clause,
+            who,
+            sa.func.count(),
+            sa.func.count().filter(c.disposition.is_not(None), c.answer_draft),
+            sa.func.count().filter(c.disposition.is_not(None), sa.not_(c.answer_draft)),
+        )
+        .where(c.consultation_id == consultation.id)
+        .group_by(clause, who)
+    ).all()
+    return {(k, w): (n, d, a) for k, w, n, d, a in rows}
+
+
+@pytest.mark.parametrize("short_name", ["住建局", "交通局"])
+def test_the_head_shares_the_answering_out_and_the_officers_are_under_way(seeded, db, short_name):
+    from consult.feedback import progress, selection
+    from consult.feedback import services as feedback
+
+    consultation = _open_of(db, short_name)
+    department = consultation.matter.department
+    staff = list(db.session.scalars(sa.select(User).where(User.department_id == department.id)))
+    (head,) = [u for u in staff if u.department_head]
+    officers = [u for u in staff if not u.department_head]
+    assert len(officers) == 2 and feedback.may_assign(head, consultation)
+    assert not any(feedback.may_assign(u, consultation) for u in officers)
+
+    # Groups, clauses and selections were assigned by the head, to each officer.
+    events = events_for("consultation", consultation.id)
+    assigned = [e for e in events if e.action == "comments_assigned"]
+    assert {e.actor_id for e in assigned} == {head.id}
+    assert {e.details["officer_id"] for e in assigned} == {u.id for u in officers}
+    chosen = [set(e.details["selection"]) for e in assigned]
+    assert {"group_id"} in chosen and any("clause" in s or "source" in s for s in chosen)
+    assert all(e.details["count"] > 0 and e.occurred_at <= NOW for e in assigned)
+
+    # Each officer has comments of their own still to answer ("mine, not yet answered").
+    for officer in officers:
+        mine = selection.Selection(assignee=officer.id, state=selection.UNANSWERED)
+        page = selection.comments_page(consultation, mine)
+        assert page.comments and all(
+            x.assigned_to_id == officer.id and x.disposition is None for x in page.comments
+        )
+    waiting = progress.waiting_for(officers[0].id, [consultation.id])
+    assert waiting[consultation.id] > 0  # the dashboard's "mine"
+
+    # The progress the workspace and the dashboard read is the comments' own, and it is
+    # not trivial: per officer and per clause, some answered and some still open.
+    tally = feedback.answer_progress_of(consultation)
+    recount = _recount(db, consultation)
+
+    def summed(cells) -> tuple[int, int, int]:
+        return tuple(map(sum, zip(*cells, strict=True)))
+
+    t = tally.total
+    assert (t.comments, t.drafted, t.answered) == summed(recount.values())
+    for part, by, position in ((tally.by_clause, "clause", 0), (tally.by_officer, "officer", 1)):
+        keys = {key[position] for key in recount}
+        assert {k for k, row in part.items() if row.comments} == keys, by
+        for k in keys:
+            row = part[k]
+            cells = [v for key, v in recount.items() if key[position] == k]
+            assert (row.comments, row.drafted, row.answered) == summed(cells), (by, k)
+    mine = [tally.by_officer[u.id] for u in officers]
+    assert all(t.comments > 0 for t in mine) and 0 in tally.by_officer  # and not assigned
+    assert any(t.answered for t in mine) and all(t.unanswered for t in mine)
+    assert sum(1 for t in tally.by_clause.values() if t.answered or t.drafted) >= 2
+    assert sum(1 for t in tally.by_clause.values() if t.unanswered) >= 3
+    totals = progress.totals([consultation.id])[consultation.id]
+    assert (totals.comments, totals.answered) == (tally.total.comments, tally.total.answered)
+
+
+def test_a_whole_group_and_a_filter_selection_answered_at_once_drafts_and_confirmed(seeded, db):
+    for short_name in ("住建局", "交通局"):
+        consultation = _open_of(db, short_name)
+        events = events_for("consultation", consultation.id)
+        bulk = [e for e in events if e.action == "answered_in_bulk"]
+        by_group = [e for e in bulk if set(e.details["selection"]) == {"group_id"}]
+        by_filter = [e for e in bulk if "group_id" not in e.details["selection"]]
+        assert by_group and by_filter, short_name
+        for e in bulk:
+            assert e.actor.department_id == consultation.matter.department_id
+            assert not e.actor.department_head and e.details["count"] > 0
+        # The group's members answered then carry that one answer, each on its own receipt.
+        event = by_group[0]
+        group = db.session.get(DuplicateGroup, event.details["selection"]["group_id"])
+        answered = [x for x in group.comments if x.disposed_at == event.occurred_at]
+        assert len(answered) == event.details["count"] >= 20
+        assert {(x.disposition, x.disposition_reason) for x in answered} == {
+            (event.details["disposition"], answered[0].disposition_reason)
+        }
+        assert answered[0].disposition_reason and len({x.receipt for x in answered}) > 20
+        # A drafted group, confirmed by the head: no draft is left in it.
+        confirmed = [e for e in events if e.action == "drafts_confirmed"]
+        (confirmation,) = confirmed
+        assert confirmation.actor.department_head
+        assert confirmation.details["selection"] == event.details["selection"]
+        assert event.details["draft"] and confirmation.occurred_at > event.occurred_at
+        assert not any(x.answer_draft for x in answered)
+        # Members that came later are still open: the rest of the group to answer.
+        assert any(x.disposition is None for x in group.comments)
+    # Drafted answers wait for confirmation on the housing consultation.
+    parking = _open_of(db, "住建局")
+    drafted = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Comment.consultation_id == parking.id,
+            Comment.disposition.is_not(None),
+            Comment.answer_draft,
+        )
+    )
+    assert drafted > 3
+
+
+def test_the_hotline_export_was_imported_and_a_mistyped_file_refused(seeded, db, client):
+    from consult.comments.models import CommentImport
+
+    parking = _open_of(db, "住建局")
+    officer = db.session.scalar(sa.select(User).where(User.email == "housing@donghu.example"))
+    uploads = list(db.session.scalars(sa.select(CommentImport).order_by(CommentImport.id)))
+    assert [u.consultation_id for u in uploads] == [parking.id, parking.id]
+    done, refused = uploads
+    assert all(u.uploaded_by_id == officer.id and u.created_at <= NOW for u in uploads)
+
+    assert re.fullmatch(r"12345热线工单导出（\d{1,2}月）\.xlsx", done.filename)
+    assert done.kind == "xlsx" and done.status == "imported" and done.error_count == 0
+    assert done.rows_total == done.imported_count == 180 and done.sources == {"hotline": 180}
+    assert {"工单编号", "承办单位"} <= set(done.ignored_columns)
+    assert done.created_at < done.imported_at <= NOW and done.confirmed_by_id == officer.id
+    (event,) = [
+        e for e in events_for("consultation", parking.id) if e.action == "comments_imported"
+    ]
+    assert event.details == {"count": 180, "sources": {"hotline": 180}}
+    imported = db.session.scalars(
+        sa.select(Comment).where(
+            Comment.consultation_id == parking.id,
+            Comment.source == "hotline",
+            Comment.body.contains("诉求："),
+        )
+    ).all()
+    assert len(imported) == 180 and {x.entered_by_id for x in imported} == {officer.id}
+    bodies = [x.body for x in imported]
+    assert len(set(bodies)) > 150 and all("诉求：" in b for b in bodies)
+    assert all(parking.opens_at <= x.submitted_at < done.created_at for x in imported)
+    assert all(x.contact and "****" in x.contact and not x.show_name for x in imported)
+    assert len({x.clause_id for x in imported}) >= 6
+
+    assert refused.filename.endswith(".csv") and refused.status == "refused"
+    assert refused.imported_count is None and refused.confirmed_by_id is None
+    assert refused.error_count == 3
+    assert [(e["row"], e["field"]) for e in refused.errors] == [
+        (6, "submitted_at"),
+        (11, "body"),
+        (17, "clause"),
+    ]
+    assert len(refused.preview) == 10 and refused.sources == {"mailbox": 24}
+    # Nothing of it came in: the consultation's one mailbox comment was entered by hand.
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Comment.consultation_id == parking.id, Comment.source == "mailbox"
+            )
+        )
+        == 1
+    )
+
+    # The officer sees both on the import pages, the problems by row.
+    Auth(client).login(officer, password=demo.DEMO_PASSWORD)
+    client.set_cookie("lang", "zh_Hans")
+    listing = client.get(f"/manage/consultations/{parking.id}/imports").get_data(as_text=True)
+    assert done.filename in listing and refused.filename in listing
+    page = client.get(f"/manage/comment-imports/{refused.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "未导入任何意见" in text and "11月20日上午" in text
+    problems = text[text.index('class="stacked-rows problems"') :]
+    problems = problems[: problems.index("</table>")]
+    assert [int(n) for n in re.findall(r'<th scope="row">第(\d+)行', problems)] == [6, 11, 17]

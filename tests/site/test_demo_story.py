@@ -51,6 +51,8 @@ def test_every_date_resolves_and_every_year_is_filled(now):
         texts = [x for x in story.leaves(getattr(tale, domain)) if isinstance(x, str)]
         if domain == "crowd":  # words for a generator: {e} an estate, {n} a number
             texts = [text.format(e="滨江花园", n=3) for text in texts]
+        if domain == "comments":  # the uploads' words ({e}) and a file's month ({m})
+            texts = [text.replace("{e}", "百花洲小区").replace("{m}", "11") for text in texts]
         for text in texts:
             filled = cal.text(text)
             assert "{Y" not in filled, (domain, text[:40])
@@ -188,3 +190,74 @@ def test_seed_demo_reports_a_broken_story_and_seeds_nothing(runner, db, monkeypa
     assert result.exit_code == 1
     assert "error: the demo's story: consult/demo/story/meetings.toml: meetings[5]" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_a_mistake_in_an_upload_or_an_answering_step_names_its_entry():
+    data = _raw("comments")
+    files = data["uploads"]["files"]
+    files[1]["broken"][0]["column"] = "submited_at"
+    files[0]["rows"] = "180"
+    with pytest.raises(StoryError) as caught:
+        story.parse("comments", data)
+    message = str(caught.value)
+    assert (
+        "comments.toml: uploads.files[1] (豫章街道社区意见箱来信登记表.csv).broken[0].column: "
+        "Input should be 'submitted_at'" in message
+    )
+    assert "uploads.files[0] (12345热线工单导出（{m}月）.xlsx).rows: Input should be" in message
+    data = _raw("comments")
+    data["uploads"]["files"][1]["confirmed"] = {"day": 9, "at": "16:00"}
+    with pytest.raises(
+        StoryError,
+        match=r"uploads.files\[1\] \(豫章街道社区意见箱来信登记表.csv\): Value error, a file with "
+        r"broken cells is refused: it has no go-ahead",
+    ):
+        story.parse("comments", data)
+
+    data = _raw("feedback")
+    data["set_answers"][0]["disposition"] = "adoptd"
+    data["assignments"][2]["selection"]["stat"] = "unanswered"
+    data["confirmations"][0]["selection"] = {}
+    with pytest.raises(StoryError) as caught:
+        story.parse("feedback", data)
+    message = str(caught.value)
+    assert "feedback.toml: set_answers[0] (parking).disposition: Value error, 'adoptd'" in message
+    assert "feedback.toml: assignments[2] (parking).selection.stat: Extra inputs" in message
+    assert "confirmations[0] (parking).selection: Value error, a selection names at least" in (
+        message
+    )
+
+    data = _raw("accounts")
+    data["users"][-1]["department_head"] = True  # the resident
+    with pytest.raises(StoryError, match=r"accounts.toml: users\[\d+\] \(resident\): .*heads"):
+        story.parse("accounts", data)
+
+
+def test_an_answering_step_by_or_for_the_wrong_people_is_an_error():
+    tale = story.load()
+    data = _raw("feedback")
+    data["assignments"][0]["by"] = "housing"  # an officer, not the head
+    data["assignments"][1]["to"] = "transport"  # another department's officer
+    data["set_answers"][0]["selection"]["group"] = "green_spaces"
+    data["confirmations"][1]["consultation"] = "slow_trafic"
+    data["set_answers"][1]["day"] = 45
+    feedback = story.parse("feedback", data)
+    comments = _raw("comments")
+    comments["uploads"]["files"][0]["by"] = "resident"
+    broken = story.Story(
+        **{**tale.__dict__, "feedback": feedback, "comments": story.parse("comments", comments)}
+    )
+    with pytest.raises(StoryError) as caught:
+        story.check_references(broken)
+    message = str(caught.value)
+    assert "feedback.toml: assignments[0] (parking): 'housing' is not the head of '住建局'" in (
+        message
+    )
+    assert "assignments[1] (parking): 'transport' is no officer of '住建局'" in message
+    assert "set_answers[0] (parking): group 'green_spaces' is no campaign" in message
+    assert "confirmations[1] (slow_trafic): 'slow_trafic' is no consultation" in message
+    assert "set_answers[1] (parking): day 45 is outside the window" in message
+    assert (
+        "comments.toml: uploads.files[0] (12345热线工单导出（{m}月）.xlsx): 'resident' is no "
+        in (message)
+    )

@@ -47,7 +47,7 @@ class Story:
 def _label(node: Any) -> str:
     """What names an entry in a message: its key, name or title."""
     if isinstance(node, dict):
-        for key in ("key", "name", "title", "consultation"):
+        for key in ("key", "name", "title", "filename", "consultation"):
             if isinstance(node.get(key), str):
                 text = node[key]
                 return f" ({text[:24]}…)" if len(text) > 24 else f" ({text})"
@@ -78,8 +78,9 @@ def parse(domain: str, data: dict[str, Any]) -> BaseModel:
     model = DOMAINS[domain]
     shaped: dict[str, Any] = data
     if domain == "comments":
-        rest = {k: v for k, v in data.items() if k != "campaigns"}
-        shaped = {"campaigns": data.get("campaigns", {}), "by_consultation": rest}
+        special = ("campaigns", "uploads")
+        rest = {k: v for k, v in data.items() if k not in special}
+        shaped = {k: data[k] for k in special if k in data} | {"by_consultation": rest}
     try:
         parsed = model.model_validate(shaped)
     except ValidationError as exc:
@@ -225,5 +226,73 @@ def check_references(story: Story) -> None:
     for drafts in feedback.drafts:
         need("feedback.toml: drafts", drafts.consultation, consultations, "consultation")
         need("feedback.toml: drafts", drafts.by, accounts, "account in accounts.toml")
+    problems += _answering_problems(story, consultations)
     if problems:
         raise StoryError("\n".join(problems))
+
+
+def _answering_problems(story: Story, consultations: dict[str, Any]) -> list[str]:
+    """The uploads (comments.toml) and the shared-out answering (feedback.toml) are done by
+    the staff of the consultation's own department (the government office may do anything
+    but upload), to the officers of that department, on campaigns that exist."""
+    problems: list[str] = []
+    users = {u.key: u for u in story.accounts.users}
+    lead = {
+        m.consultation: m.department
+        for y in story.catalogue.years
+        for m in y.matters
+        if m.consultation
+    }
+    campaigns = set(story.comments.campaigns) | {c.name for c in story.crowd.campaigns}
+
+    def account(where: str, key: str, consultation: str, *, head=False, officer=False) -> None:
+        user = users.get(key)
+        if user is None:
+            problems.append(f"{where}: {key!r} is no account in accounts.toml")
+            return
+        if user.role == "admin" and not officer:
+            return
+        if user.role != "officer" or user.department != lead.get(consultation):
+            problems.append(
+                f"{where}: {key!r} is no officer of {lead.get(consultation)!r}, the department "
+                f"of {consultation!r}"
+            )
+        elif head and not user.department_head:
+            problems.append(f"{where}: {key!r} is not the head of {user.department!r}")
+
+    def step(where: str, s: Any, **kinds: bool) -> bool:
+        if s.consultation not in consultations:
+            problems.append(f"{where}: {s.consultation!r} is no consultation in consultations.toml")
+            return False
+        window = consultations[s.consultation].closes
+        if not 0 <= s.day <= window.day:
+            problems.append(f"{where}: day {s.day} is outside the window (days 0 to {window.day})")
+        account(where, s.by, s.consultation, **kinds)
+        return True
+
+    uploads = story.comments.uploads
+    for n, upload in enumerate(uploads.files if uploads else []):
+        where = f"consult/demo/story/comments.toml: uploads.files[{n}] ({upload.filename})"
+        step(where, upload)
+    feedback = story.feedback
+    lists = (
+        ("assignments", feedback.assignments, {"head": True}),
+        ("set_answers", feedback.set_answers, {}),
+        ("confirmations", feedback.confirmations, {}),
+    )
+    for name, entries, kinds in lists:
+        for n, s in enumerate(entries):
+            where = f"consult/demo/story/feedback.toml: {name}[{n}] ({s.consultation})"
+            if not step(where, s, **kinds):
+                continue
+            chosen = s.selection
+            if chosen.group is not None and chosen.group not in campaigns:
+                problems.append(
+                    f"{where}: group {chosen.group!r} is no campaign in comments.toml or crowd.toml"
+                )
+            if chosen.assignee not in (None, "nobody"):
+                account(where, chosen.assignee, s.consultation, officer=True)
+            to = getattr(s, "to", "nobody")
+            if to != "nobody":
+                account(where, to, s.consultation, officer=True)
+    return problems

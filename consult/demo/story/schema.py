@@ -23,6 +23,7 @@ from consult.comments.models import (
     SOURCE_VALUES,
     CommentSource,
 )
+from consult.comments.rules import IMPORT_SOURCES
 from consult.consultations.models import ACTIVITY_VALUES
 from consult.demo.story.when import When, check_years, hhmm, parse
 from consult.meetings.models import KIND_VALUES
@@ -59,6 +60,7 @@ StatusName = _one_of(STATUS_VALUES)
 ActivityName = _one_of(ACTIVITY_VALUES)
 HideReasonName = _one_of(HIDE_REASON_VALUES)
 SourceName = _one_of(tuple(s for s in SOURCE_VALUES if s != CommentSource.MEETING))
+ImportSourceName = _one_of(IMPORT_SOURCES)
 MeetingKindName = _one_of(KIND_VALUES)
 RepresentativeStatusName = _one_of(REP_STATUS_VALUES)
 DispositionName = _one_of(DISPOSITION_VALUES)
@@ -84,6 +86,13 @@ class Account(Entry):
     display_name: str
     role: RoleName
     department: str | None = None
+    department_head: bool = False  # heads the department: shares the answering out
+
+    @model_validator(mode="after")
+    def _head_is_an_officer(self) -> Account:
+        if self.department_head and self.role != Role.OFFICER:
+            raise ValueError("only an officer heads a department (department_head)")
+        return self
 
 
 class Accounts(Entry):
@@ -292,8 +301,98 @@ class Comment(At):
         return self
 
 
+class BrokenCell(Entry):
+    """A cell of an uploaded file typed wrong: the row refuses, and so does the file."""
+
+    row: int = Field(ge=2)  # as a spreadsheet numbers it: the header is row 1
+    column: Literal["submitted_at", "body", "clause", "author_name"]
+    value: str
+
+
+class Upload(At):
+    """A file of comments staff upload in the browser (day and at: counted from the
+    consultation's opening day), checked, then imported on the go-ahead; one with `broken`
+    cells is refused with a problem for each, and nothing is imported."""
+
+    consultation: str
+    by: str  # the demo account
+    filename: str  # {m}: the month of the last row received
+    source: ImportSourceName  # every row's (the export's 渠道 column)
+    rows: int = Field(ge=1, le=1000)
+    seed: int
+    first_day: int = Field(ge=0)  # the rows were received from this day of the window
+    broken: list[BrokenCell] = []
+    confirmed: At | None = None  # the go-ahead (a refused file has none)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Upload:
+        if not self.filename.endswith((".xlsx", ".csv")):
+            raise ValueError("an uploaded file is an .xlsx or a .csv")
+        if self.first_day >= self.day:
+            raise ValueError("the rows were received before the file was uploaded (first_day)")
+        if self.broken and self.confirmed is not None:
+            raise ValueError("a file with broken cells is refused: it has no go-ahead")
+        if not self.broken and self.confirmed is None:
+            raise ValueError("a file without problems is imported: give its go-ahead")
+        if self.confirmed is not None and (self.confirmed.day, self.confirmed.at) < (
+            self.day,
+            self.at,
+        ):
+            raise ValueError("the go-ahead comes after the upload")
+        for cell in self.broken:
+            if cell.row > self.rows + 1:
+                raise ValueError(f"row {cell.row}: the file has {self.rows} rows after its header")
+        if len({cell.row for cell in self.broken}) != len(self.broken):
+            raise ValueError("one broken cell a row")
+        return self
+
+
+def _placeholders(allowed: set[str]) -> Any:
+    def check(text: str) -> str:
+        fields = {name for _t, name, _s, _c in string.Formatter().parse(text) if name is not None}
+        if not fields <= allowed:
+            raise ValueError(f"{text!r}: a row's words name only {sorted(allowed)} in braces")
+        return text
+
+    return Annotated[str, AfterValidator(check)]
+
+
+RowWords = _placeholders({"e"})  # {e}: one of the estates
+
+
+class RowTopic(Entry):
+    """What callers and writers say about one clause (0: the draft as a whole): what they
+    report and what they ask for, drawn in pairs."""
+
+    clause: int = Field(ge=0)
+    weight: int = Field(default=1, ge=1)
+    reports: list[RowWords] = Field(min_length=1)
+    asks: list[RowWords] = Field(min_length=1)
+
+
+class RowWordsOf(Entry):
+    """The words the rows of an uploaded file are drawn from (consult/demo/uploads.py)."""
+
+    surnames: str = Field(min_length=1)
+    titles: list[str] = Field(min_length=1)  # 先生, 女士: the hotline writes no full names
+    estates: list[str] = Field(min_length=1)
+    openings: dict[ImportSourceName, list[RowWords]]  # how an entry of each source starts
+    ask: str  # between the report and the ask: "诉求："
+    details: list[RowWords] = [""]  # what a caller adds, before the ask
+    also: str = ""  # before a second ask (half the rows have one)
+    topics: list[RowTopic] = Field(min_length=1)
+    extra_columns: list[str] = []  # columns of the export the import does not read
+    handled_by: str = ""  # the extra columns' 承办单位
+
+
+class Uploads(Entry):
+    words: RowWordsOf
+    files: list[Upload] = []
+
+
 class Comments(Entry):
     campaigns: dict[str, str] = {}
+    uploads: Uploads | None = None
     by_consultation: dict[str, list[Comment]]
 
     def body(self, comment: Comment) -> str:
@@ -474,6 +573,47 @@ class Drafts(Entry):
     consultation: str
     by: str  # the demo account
     answers: list[Answer]
+    draft: bool = False  # 拟办: saved as drafts, waiting for confirmation
+
+
+class Selection(Entry):
+    """Which comments of a consultation a step takes (the workspace's filters): `group` names
+    a campaign (its key in comments.toml, or its name in crowd.toml), whose duplicate group it
+    is; `assignee` a demo account, or "nobody"."""
+
+    group: str | None = None
+    clause: int | None = Field(default=None, ge=0)
+    source: SourceName | None = None
+    state: Literal["unanswered", "drafted", "answered"] | None = None
+    assignee: str | None = None
+    q: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _not_everything(self) -> Selection:
+        if not self.model_fields_set:
+            raise ValueError("a selection names at least one filter")
+        return self
+
+
+class Step(At):
+    """A step in answering a consultation's comments (day and at: counted from its opening
+    day), by a demo account."""
+
+    consultation: str
+    by: str
+    selection: Selection
+
+
+class Assignment(Step):
+    to: str  # the officer; "nobody" takes them back
+
+
+class SetAnswer(Step):
+    """One answer for every comment a selection matches (answer_selection)."""
+
+    disposition: DispositionName
+    reason: str | None = None
+    draft: bool = False  # 拟办: to be confirmed
 
 
 class Feedback(Entry):
@@ -483,6 +623,10 @@ class Feedback(Entry):
     partly_answered: list[str]
     answers: list[Answer] = Field(min_length=1)
     drafts: list[Drafts] = []
+    # The answering of open consultations, shared out and under way.
+    assignments: list[Assignment] = []
+    set_answers: list[SetAnswer] = []
+    confirmations: list[Step] = []  # drafted answers a selection matches, confirmed
 
 
 # --- crowd.toml ----------------------------------------------------------------------------
