@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
@@ -31,7 +32,6 @@ class Upload:
     filename: str
     data: bytes
     rows: int
-    last_received: datetime
 
 
 def _heading(column: str) -> str:
@@ -67,7 +67,7 @@ def rows(
             r.choice(openings).format(e=estate)
             + r.choice(topic.reports).format(e=estate)
             + r.choice(words.details).format(e=estate)
-            + words.ask
+            + words.ask.get(upload.source, "")
             + words.also.join(a.format(e=estate) for a in asks)
         )
         phone = f"{r.choice(_PHONE_PREFIXES)}****{r.randrange(10_000):04d}"
@@ -84,7 +84,9 @@ def rows(
         )
     out.sort(key=lambda row: row["submitted_at"])
     for cell in upload.broken:
-        out[cell.row - 2][cell.column] = cell.value
+        row = out[cell.row - 2]
+        received = datetime.strptime(row["submitted_at"], "%Y-%m-%d %H:%M")
+        row[cell.column] = cell.value.format(m=received.month, d=received.day)
     return out
 
 
@@ -98,13 +100,9 @@ def build(
     """The file as it is uploaded: an XLSX workbook or a CSV (UTF-8 with a BOM, as Excel
     saves "CSV UTF-8"), by the name the story gives it."""
     cells = rows(upload, words, opens_at, zone, uploaded_at)
-    broken = {cell.row - 2 for cell in upload.broken}
-    last = max(
-        datetime.strptime(row["submitted_at"], "%Y-%m-%d %H:%M")
-        for n, row in enumerate(cells)
-        if n not in broken
-    )
-    filename = upload.filename.replace("{m}", str(last.month))
+    broken = {cell.row - 2 for cell in upload.broken if cell.column == "submitted_at"}
+    months = Counter(row["submitted_at"][5:7] for n, row in enumerate(cells) if n not in broken)
+    filename = upload.filename.replace("{m}", str(int(months.most_common(1)[0][0])))
     header = [_heading(c) for c in COLUMNS] + list(words.extra_columns)
     day_of = uploaded_at.astimezone(zone).strftime("%Y%m%d")
     table = [[row[c] for c in COLUMNS] + _extra(words, day_of, n) for n, row in enumerate(cells, 1)]
@@ -116,7 +114,7 @@ def build(
         writer.writerow(header)
         writer.writerows(table)
         data = codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
-    return Upload(filename, data, len(cells), last.replace(tzinfo=zone))
+    return Upload(filename, data, len(cells))
 
 
 def _extra(words: schema.RowWordsOf, day_of: str, n: int) -> list[str]:

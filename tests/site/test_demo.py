@@ -1089,7 +1089,42 @@ def test_the_hotline_export_was_imported_and_a_mistyped_file_refused(seeded, db,
     page = client.get(f"/manage/comment-imports/{refused.id}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "未导入任何意见" in text and "11月20日上午" in text
+    assert "未导入任何意见" in text and re.search(r"“\d{1,2}月\d{1,2}日上午”不是有效时间", text)
     problems = text[text.index('class="stacked-rows problems"') :]
     problems = problems[: problems.index("</table>")]
     assert [int(n) for n in re.findall(r'<th scope="row">第(\d+)行', problems)] == [6, 11, 17]
+
+
+@pytest.mark.parametrize("email", ["housing@donghu.example", "transport@donghu.example"])
+def test_the_demo_officer_sees_his_share_on_the_dashboard_and_in_the_workspace(
+    seeded, db, client, email
+):
+    from consult.feedback import progress, selection
+
+    officer = db.session.scalar(sa.select(User).where(User.email == email))
+    consultation = _open_of(db, officer.department.short_name)
+    waiting = progress.waiting_for(officer.id, [consultation.id])[consultation.id]
+    tally = progress.progress_of(consultation.id)
+    Auth(client).login(officer, password=demo.DEMO_PASSWORD)
+    client.set_cookie("lang", "zh_Hans")
+    dashboard = client.get("/manage/").get_data(as_text=True)
+    # The open consultation's row: its progress, and the officer's own share, linked.
+    row = dashboard[dashboard.index(consultation.title) :]
+    row = row[: row.index("</tr>")]
+    assert f"已答复{tally.total.answered}条意见，共{tally.total.comments}条" in row
+    assert f"分配给我、尚未答复 ({waiting})" in row
+    assert f"assignee={officer.id}" in row and "/feedback" in row
+    workspace = client.get(f"/manage/consultations/{consultation.id}/feedback")
+    text = workspace.get_data(as_text=True)
+    assert workspace.status_code == 200 and 'id="progress-detail"' in text
+    assert f"({tally.by_officer[officer.id].unanswered})" in text
+    assert 'id="assign-form"' not in text  # the head assigns, not the officer
+    head = db.session.scalar(
+        sa.select(User).where(User.department_id == officer.department_id, User.department_head)
+    )
+    Auth(client).logout()
+    Auth(client).login(head, password=demo.DEMO_PASSWORD)
+    text = client.get(f"/manage/consultations/{consultation.id}/feedback").get_data(as_text=True)
+    assert 'id="assign-form"' in text
+    for other in selection.officers_of(consultation):
+        assert f'<option value="{other.id}"' in text

@@ -51,8 +51,11 @@ def test_every_date_resolves_and_every_year_is_filled(now):
         texts = [x for x in story.leaves(getattr(tale, domain)) if isinstance(x, str)]
         if domain == "crowd":  # words for a generator: {e} an estate, {n} a number
             texts = [text.format(e="滨江花园", n=3) for text in texts]
-        if domain == "comments":  # the uploads' words ({e}) and a file's month ({m})
-            texts = [text.replace("{e}", "百花洲小区").replace("{m}", "11") for text in texts]
+        if domain == "comments":  # the uploads' words ({e}), a file's month, a row's day
+            texts = [
+                text.format(e="百花洲小区", m=11, d=5) if "{" in text and "{Y" not in text else text
+                for text in texts
+            ]
         for text in texts:
             filled = cal.text(text)
             assert "{Y" not in filled, (domain, text[:40])

@@ -301,12 +301,26 @@ class Comment(At):
         return self
 
 
+def _placeholders(allowed: set[str]) -> Any:
+    def check(text: str) -> str:
+        fields = {name for _t, name, _s, _c in string.Formatter().parse(text) if name is not None}
+        if not fields <= allowed:
+            raise ValueError(f"{text!r}: name only {sorted(allowed)} in braces")
+        return text
+
+    return Annotated[str, AfterValidator(check)]
+
+
+RowWords = _placeholders({"e"})  # {e}: one of the estates
+CellWords = _placeholders({"m", "d"})
+
+
 class BrokenCell(Entry):
     """A cell of an uploaded file typed wrong: the row refuses, and so does the file."""
 
     row: int = Field(ge=2)  # as a spreadsheet numbers it: the header is row 1
     column: Literal["submitted_at", "body", "clause", "author_name"]
-    value: str
+    value: CellWords  # {m}, {d}: the month and day the row was received
 
 
 class Upload(At):
@@ -316,7 +330,7 @@ class Upload(At):
 
     consultation: str
     by: str  # the demo account
-    filename: str  # {m}: the month of the last row received
+    filename: str  # {m}: the month most of its rows were received in
     source: ImportSourceName  # every row's (the export's 渠道 column)
     rows: int = Field(ge=1, le=1000)
     seed: int
@@ -347,19 +361,6 @@ class Upload(At):
         return self
 
 
-def _placeholders(allowed: set[str]) -> Any:
-    def check(text: str) -> str:
-        fields = {name for _t, name, _s, _c in string.Formatter().parse(text) if name is not None}
-        if not fields <= allowed:
-            raise ValueError(f"{text!r}: a row's words name only {sorted(allowed)} in braces")
-        return text
-
-    return Annotated[str, AfterValidator(check)]
-
-
-RowWords = _placeholders({"e"})  # {e}: one of the estates
-
-
 class RowTopic(Entry):
     """What callers and writers say about one clause (0: the draft as a whole): what they
     report and what they ask for, drawn in pairs."""
@@ -377,8 +378,8 @@ class RowWordsOf(Entry):
     titles: list[str] = Field(min_length=1)  # 先生, 女士: the hotline writes no full names
     estates: list[str] = Field(min_length=1)
     openings: dict[ImportSourceName, list[RowWords]]  # how an entry of each source starts
-    ask: str  # between the report and the ask: "诉求："
-    details: list[RowWords] = [""]  # what a caller adds, before the ask
+    ask: dict[ImportSourceName, str]  # between the report and the ask: "诉求："
+    details: list[RowWords] = [""]  # what the person adds, before the ask
     also: str = ""  # before a second ask (half the rows have one)
     topics: list[RowTopic] = Field(min_length=1)
     extra_columns: list[str] = []  # columns of the export the import does not read
