@@ -16,15 +16,11 @@ import sqlalchemy as sa
 
 from consult.comments.models import AnswerProgress, Comment
 from consult.extensions import db
+from consult.feedback.answers import ANSWERED, DRAFTED, STATE, UNANSWERED
 
-UNANSWERED, DRAFTED, ANSWERED = "unanswered", "drafted", "answered"
+__all__ = ["ANSWERED", "DRAFTED", "UNANSWERED", "count_in", "move", "progress_of"]
+
 KEEP = object()  # `move`: leave the assignee as it is
-
-STATE = sa.case(
-    (Comment.disposition.is_(None), UNANSWERED),
-    (Comment.answer_draft, DRAFTED),
-    else_=ANSWERED,
-)
 _CELL = (
     sa.func.coalesce(Comment.clause_id, 0),
     sa.func.coalesce(Comment.assigned_to_id, 0),
@@ -53,9 +49,10 @@ def move(
     *,
     state: str | None = None,
     assignee=KEEP,
-) -> None:
+) -> int:
     """The counted comments matching `where` are about to get `state` and/or `assignee`
-    (None: nobody): shift the tally. Call it before the UPDATE, in the same transaction."""
+    (None: nobody): shift the tally, and say how many they are. Call it before the UPDATE, in
+    the same transaction."""
     before = _spread([*where, Comment.grouped_at.is_not(None)])
     delta: Counter[tuple[int, int, str]] = Counter()
     for (clause, who, old_state), n in before.items():
@@ -63,6 +60,7 @@ def move(
         delta[(clause, who, old_state)] -= n
         delta[(clause, new_who, state or old_state)] += n
     _apply(consultation_id, delta)
+    return sum(before.values())
 
 
 def _apply(consultation_id: int, delta: Counter[tuple[int, int, str]]) -> None:
