@@ -217,6 +217,8 @@ def answer_selection(
     state = DRAFTED if draft else ANSWERED
     if duplicate_of is None and _of_one_group(chosen, UNANSWERED):
         updated = _answer_group(consultation, chosen, where, written, state)
+    elif duplicate_of is None and _of_everything(chosen, UNANSWERED):
+        updated = _answer_everything(consultation, chosen, where, written, state)
     else:
         _shift(consultation, where, state=state)
         updated = _update(where, written | {"duplicate_of_id": duplicate_of})
@@ -250,6 +252,35 @@ def _of_one_group(chosen: sel.Selection, state: str) -> bool:
         and chosen.state in (None, state)
         and dataclasses.replace(chosen, group_id=None, state=None).is_empty
     )
+
+
+def _of_everything(chosen: sel.Selection, state: str) -> bool:
+    """Every comment of the consultation, or every one in `state`: its groups answered in
+    their rows, the comments in no group in theirs."""
+    return chosen.state in (None, state) and dataclasses.replace(chosen, state=None).is_empty
+
+
+def _answer_everything(
+    consultation: Consultation,
+    chosen: sel.Selection,
+    where: list,
+    written: dict[str, Any],
+    state: str,
+) -> int:
+    updated = _shift(consultation, where, state=state)
+    groups = [DuplicateGroup.consultation_id == consultation.id]
+    if chosen.state is None:
+        _update([*where, Comment.duplicate_group_id.is_not(None), answers.OWN], _NO_ANSWER)
+    else:
+        groups.append(DuplicateGroup.disposition.is_(None))
+    db.session.execute(
+        sa.update(DuplicateGroup)
+        .where(*groups)
+        .values(written)
+        .execution_options(synchronize_session=False)
+    )
+    _update([*where, Comment.duplicate_group_id.is_(None)], written)
+    return updated
 
 
 def _update(where: list, values: dict[str, Any]) -> int:

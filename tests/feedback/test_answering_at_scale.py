@@ -144,6 +144,27 @@ def test_a_member_answered_on_its_own_keeps_that_answer_over_its_groups(scenario
     assert {c.id for c in page.comments} == {s.dup1.id, s.dup2.id}
 
 
+@pytest.mark.parametrize("chosen", [{}, {"state": "unanswered"}])
+def test_every_comment_at_once_answers_the_groups_in_their_rows(scenario, db, chosen):
+    s = scenario
+    services.dispose_comment(s.dup1, ADOPTED, actor=SYSTEM)
+    services.dispose_comment(s.a, ADOPTED, actor=SYSTEM)
+    before = services.open_answers(s.consultation)
+    n = services.answer_selection(s.consultation, chosen, GROUP_ANSWER, actor=SYSTEM)
+    assert n == (before if chosen else before + 2)
+    assert services.open_answers(s.consultation) == 0
+    assert tally(db, s.consultation.id) == recount(db, s.consultation.id)
+    db.session.expire_all()
+    dup1, dup2, a = (db.session.get(Comment, c.id).answer for c in (s.dup1, s.dup2, s.a))
+    assert (dup2.disposition, dup2.shared) == ("not_adopted", True)
+    # everything: the own answers give way; the unanswered ones only: they stay
+    assert (dup1.disposition, a.disposition) == (
+        ("adopted", "adopted") if chosen else ("not_adopted", "not_adopted")
+    )
+    assert dup1.shared is not bool(chosen)
+    assert db.session.get(Comment, s.hotline.id).answer.shared is False
+
+
 def test_a_groups_drafted_answer_is_confirmed_in_the_group_or_member_by_member(scenario, db):
     s = scenario
     drafted = GROUP_ANSWER | {"draft": True}
@@ -347,6 +368,17 @@ def test_the_tally_agrees_with_a_recount_after_every_kind_of_change(scenario, wo
     assert figures.total.comments == 6
     assert figures.total.answered == 2  # b (adopted) and dup1 (confirmed)
     assert figures.by_officer[officer.id].answered == 1
+    # a group's answer in its row, drafted, then confirmed in part and in whole
+    group = {"group_id": group_of(s)}
+    services.answer_selection(s.consultation, group, {**NOT_ADOPTED, "draft": True}, actor=SYSTEM)
+    assert tally(db, cid) == recount(db, cid)
+    services.confirm_drafts(s.consultation, {"comment_ids": [s.dup2.id]}, actor=SYSTEM)
+    assert tally(db, cid) == recount(db, cid)
+    services.answer_selection(s.consultation, {"state": "unanswered"}, ADOPTED, actor=SYSTEM)
+    services.dispose_comment(s.dup1, {**NOT_ADOPTED, "draft": True}, actor=SYSTEM)
+    services.confirm_drafts(s.consultation, group, actor=SYSTEM)
+    assert tally(db, cid) == recount(db, cid)
+    assert services.answer_progress_of(s.consultation).total.answered == 6
 
 
 # --- the workspace page ------------------------------------------------------------------
