@@ -28,10 +28,11 @@ _CELL = (
 )
 
 
-def _spread(where: Iterable[sa.ColumnElement[bool]]) -> Counter[tuple[int, int, str]]:
-    rows = db.session.execute(
-        sa.select(*_CELL, sa.func.count()).where(*where).group_by(*_CELL)
-    ).all()
+def _spread(
+    where: Iterable[sa.ColumnElement[bool]], state: sa.ColumnElement[str] = STATE
+) -> Counter[tuple[int, int, str]]:
+    cell = (*_CELL[:2], state)
+    rows = db.session.execute(sa.select(*cell, sa.func.count()).where(*where).group_by(*cell)).all()
     return Counter({(clause, who, state): n for clause, who, state, n in rows})
 
 
@@ -49,11 +50,13 @@ def move(
     *,
     state: str | None = None,
     assignee=KEEP,
+    current: sa.ColumnElement[str] = STATE,
 ) -> int:
     """The counted comments matching `where` are about to get `state` and/or `assignee`
     (None: nobody): shift the tally, and say how many they are. Call it before the UPDATE, in
-    the same transaction."""
-    before = _spread([*where, Comment.grouped_at.is_not(None)])
+    the same transaction. `current`: their state now, when the caller knows a cheaper form
+    (answers.state_in)."""
+    before = _spread([*where, Comment.grouped_at.is_not(None)], current)
     delta: Counter[tuple[int, int, str]] = Counter()
     for (clause, who, old_state), n in before.items():
         new_who = who if assignee is KEEP else (assignee or 0)

@@ -301,7 +301,11 @@ def _answer_group(
     group = db.session.get(DuplicateGroup, chosen.group_id)
     if chosen.state == UNANSWERED and group.disposition is not None:
         return 0  # its answer is every member's that has none: nobody is left
-    updated = _shift(consultation, where, state=state)
+    # (`where` less the probe of the group per row: its answer is known to be none)
+    members = [Comment.duplicate_group_id == group.id]
+    if chosen.state == UNANSWERED:
+        members.append(Comment.disposition.is_(None))
+    updated = _shift(consultation, members, state=state, current=answers.state_in(group))
     if chosen.state is None:
         _update([Comment.duplicate_group_id == group.id, answers.OWN], _NO_ANSWER)
     for key, value in written.items():
@@ -320,14 +324,18 @@ def confirm_drafts(
     now = now or now_utc()
     _require_answerable(consultation, now)
     chosen, where = _selected(consultation, selection)
-    where = [*where, answers.IS_DRAFTED]
-    updated = _shift(consultation, where, state=ANSWERED)
-    _update([*where, answers.OWN], {"answer_draft": False})
     if _of_one_group(chosen, DRAFTED):
         group = db.session.get(DuplicateGroup, chosen.group_id)
+        # the drafted members, the group's state known (no probe of the group per row)
+        where = [Comment.duplicate_group_id == group.id, answers.drafted_in(group)]
+        updated = _shift(consultation, where, state=ANSWERED, current=answers.state_in(group))
+        _update([*where, answers.OWN], {"answer_draft": False})
         group.answer_draft = False
         db.session.flush()
     else:
+        where = [*where, answers.IS_DRAFTED]
+        updated = _shift(consultation, where, state=ANSWERED)
+        _update([*where, answers.OWN], {"answer_draft": False})
         _update([*where, sa.not_(answers.OWN)], _group_answer_confirmed())
     if not updated:
         raise _nothing_selected()
