@@ -31,8 +31,7 @@ from consult.consultations.forms import (
     DocumentForm,
 )
 from consult.consultations.models import Consultation, ConsultationDocument
-from consult.core.auth import staff_only
-from consult.core.errors import Forbidden
+from consult.core.auth import managed_or_403, staff_only
 from consult.core.forms import carry_out, choices, db_int, sent_or_400
 from consult.core.storage import send_stored
 from consult.core.time import from_local, now_utc, to_local_input
@@ -157,22 +156,13 @@ def document(doc_id: int, filename: str | None = None):
 staff_only(manage_bp)
 
 
-def _managed(consultation_id: int) -> Consultation:
-    consultation = db.get_or_404(Consultation, consultation_id)
-    if not consultation.can_manage(current_user):
-        raise Forbidden()
-    return consultation
-
-
 def _uploads(field) -> list[tuple[str, bytes]]:
     return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
 
 
 @manage_bp.route("/matters/<int:matter_id>/consultations/new", methods=["GET", "POST"])
 def new_consultation(matter_id: int):
-    matter = db.get_or_404(DecisionMatter, matter_id)
-    if not matter.can_manage(current_user):
-        raise Forbidden()
+    matter = managed_or_403(DecisionMatter, matter_id)
     form = ConsultationForm()
     if request.method == "GET":
         start = to_local_input(now_utc() + timedelta(hours=1), _zone()).replace(minute=0)
@@ -209,7 +199,7 @@ def new_consultation(matter_id: int):
 
 @manage_bp.get("/consultations/<int:consultation_id>")
 def manage(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     return _manage_page(consultation)
 
 
@@ -265,7 +255,7 @@ def offline_form_for(
 
 @manage_bp.post("/consultations/<int:consultation_id>/closing")
 def change_closing(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = ClosingForm(prefix="closing")
     if form.validate_on_submit() and carry_out(
         form,
@@ -283,7 +273,7 @@ def change_closing(consultation_id: int):
 
 @manage_bp.post("/consultations/<int:consultation_id>/activities")
 def add_activity(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = ActivityForm(prefix="activity")
     if form.validate_on_submit() and carry_out(
         form,
@@ -308,7 +298,7 @@ def add_activity(consultation_id: int):
 
 @manage_bp.post("/consultations/<int:consultation_id>/documents")
 def add_document(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = DocumentForm(prefix="doc")
     if form.validate_on_submit() and getattr(form.document.data, "filename", ""):
         # A refusal must not fall through to the "Choose a file." branch below.
@@ -331,7 +321,7 @@ def add_document(consultation_id: int):
 
 @manage_bp.post("/consultations/<int:consultation_id>/delete")
 def delete(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     matter_id = consultation.matter_id
     sent_or_400(DeleteForm(prefix="delete"))
     if carry_out(None, lambda: services.delete_consultation(consultation, actor=current_user)):
