@@ -42,7 +42,7 @@ from consult.core.errors import NotFound, RuleViolation
 from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
 from consult.core.http import upload_limit
 from consult.core.storage import send_stored
-from consult.core.time import from_local, now_utc
+from consult.core.time import configured_zone_name, from_local, now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db
 
@@ -179,7 +179,7 @@ def add_offline_comment(consultation_id: int):
                 {
                     "source": form.source.data,
                     "activity_id": form.activity_id.data or None,
-                    "received_at": from_local(form.received_at.data, consultation_views._zone()),
+                    "received_at": from_local(form.received_at.data, configured_zone_name()),
                     "clause": form.clause.data or None,
                     "author_name": form.author_name.data,
                     "show_name": form.show_name.data,

@@ -34,7 +34,7 @@ from consult.consultations.models import Consultation, ConsultationDocument
 from consult.core.auth import managed_or_403, staff_only
 from consult.core.forms import carry_out, choices, db_int, sent_or_400
 from consult.core.storage import send_stored
-from consult.core.time import from_local, now_utc, to_local_input
+from consult.core.time import configured_zone_name, from_local, now_utc, to_local_input
 from consult.extensions import db
 from consult.notifications.services import notify_after_commit
 
@@ -43,10 +43,6 @@ manage_bp = Blueprint("manage_consultations", __name__, url_prefix="/manage")
 
 TABS = ("open", "scheduled", "closed")
 COMMENTS_PER_PAGE = 50  # on the consultation page (open data exports them all)
-
-
-def _zone() -> str:
-    return current_app.config["TIMEZONE"]
 
 
 def comment_form_for(consultation: Consultation, form: CommentForm | None = None) -> CommentForm:
@@ -165,7 +161,9 @@ def new_consultation(matter_id: int):
     matter = managed_or_403(DecisionMatter, matter_id)
     form = ConsultationForm()
     if request.method == "GET":
-        start = to_local_input(now_utc() + timedelta(hours=1), _zone()).replace(minute=0)
+        start = to_local_input(now_utc() + timedelta(hours=1), configured_zone_name()).replace(
+            minute=0
+        )
         form.opens_at.data = start
         form.closes_at.data = (
             start
@@ -181,8 +179,8 @@ def new_consultation(matter_id: int):
             "draft": form.draft.data,
             "explanation": form.explanation.data,
             "contact": form.contact.data,
-            "opens_at": from_local(form.opens_at.data, _zone()),
-            "closes_at": from_local(form.closes_at.data, _zone()),
+            "opens_at": from_local(form.opens_at.data, configured_zone_name()),
+            "closes_at": from_local(form.closes_at.data, configured_zone_name()),
             "documents": _uploads(form.documents),
         }
         if done := carry_out(
@@ -214,7 +212,7 @@ def _manage_page(
     now = now_utc()
     closing_form = closing_form or ClosingForm(prefix="closing")
     if closing_form.closes_at.data is None:
-        closing_form.closes_at.data = to_local_input(consultation.closes_at, _zone())
+        closing_form.closes_at.data = to_local_input(consultation.closes_at, configured_zone_name())
     all_comments = list(
         db.session.scalars(
             sa.select(Comment)
@@ -261,7 +259,7 @@ def change_closing(consultation_id: int):
         form,
         lambda: services.change_closing(
             consultation,
-            from_local(form.closes_at.data, _zone()),
+            from_local(form.closes_at.data, configured_zone_name()),
             form.reason.data,
             actor=current_user,
         ),

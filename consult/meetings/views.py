@@ -28,7 +28,7 @@ from consult.core.auth import managed_or_403, staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
 from consult.core.mail import send
-from consult.core.time import from_local, now_utc, to_local_input
+from consult.core.time import configured_zone_name, from_local, now_utc, to_local_input
 from consult.core.urls import public_url
 from consult.extensions import db
 from consult.meetings import rules, services
@@ -54,10 +54,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("meetings", __name__)
 manage_bp = Blueprint("manage_meetings", __name__, url_prefix="/manage")
-
-
-def _zone() -> str:
-    return current_app.config["TIMEZONE"]
 
 
 def _user():
@@ -418,7 +414,9 @@ def new_meeting():
     form = MeetingForm()
     _meeting_choices(form)
     if request.method == "GET":
-        start = to_local_input(now_utc(), _zone()).replace(hour=9, minute=0) + timedelta(days=14)
+        start = to_local_input(now_utc(), configured_zone_name()).replace(
+            hour=9, minute=0
+        ) + timedelta(days=14)
         form.starts_at.data = start
         form.ends_at.data = start + timedelta(hours=2)
         form.registration_deadline.data = (start - timedelta(days=3)).replace(hour=17)
@@ -439,9 +437,11 @@ def new_meeting():
             {
                 "kind": form.kind.data,
                 "title": form.title.data,
-                "starts_at": from_local(form.starts_at.data, _zone()),
-                "ends_at": from_local(form.ends_at.data, _zone()),
-                "registration_deadline": from_local(form.registration_deadline.data, _zone()),
+                "starts_at": from_local(form.starts_at.data, configured_zone_name()),
+                "ends_at": from_local(form.ends_at.data, configured_zone_name()),
+                "registration_deadline": from_local(
+                    form.registration_deadline.data, configured_zone_name()
+                ),
                 "place": form.place.data,
                 "seats": form.seats.data if form.seats.data is not None else 0,
                 "department_id": form.department_id.data or None,
