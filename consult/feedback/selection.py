@@ -26,7 +26,8 @@ from consult.core.errors import RuleViolation
 from consult.core.i18n import to_simplified
 from consult.core.time import from_local
 from consult.extensions import db
-from consult.feedback.progress import ANSWERED, DRAFTED, UNANSWERED
+from consult.feedback import answers
+from consult.feedback.answers import ANSWERED, DRAFTED, UNANSWERED
 
 STATE_VALUES = (UNANSWERED, DRAFTED, ANSWERED)
 STATE_LABELS = {
@@ -207,11 +208,11 @@ def criteria(consultation: Consultation, sel: Selection) -> tuple[list, list]:
             else c.assigned_to_id == sel.assignee
         )
     if sel.state == UNANSWERED:
+        # Without an answer of its own (an index), nor its group's (a probe per entry).
         indexed.append(c.disposition.is_(None))
-    elif sel.state == DRAFTED:
-        other += [c.disposition.is_not(None), c.answer_draft]
-    elif sel.state == ANSWERED:
-        other += [c.disposition.is_not(None), sa.not_(c.answer_draft)]
+        other.append(sa.not_(answers.GROUP_ANSWERED))
+    elif sel.state is not None:
+        other.append(answers.IN_STATE[sel.state])
     if sel.source is not None:
         other.append(c.source == sel.source)
     if sel.submitted_from is not None:
@@ -302,12 +303,19 @@ def groups_page(consultation: Consultation, page: int = 1) -> tuple[list[GroupEn
             sa.select(Comment.duplicate_group_id, Comment.body).where(Comment.id.in_(firsts))
         ).all()
     )
-    waiting = dict(
+    # A group without an answer waits for the members without one of their own (few have
+    # one, and an index lists them); an answered group's members all have one.
+    own = dict(
         db.session.execute(
             sa.select(Comment.duplicate_group_id, sa.func.count())
-            .where(Comment.duplicate_group_id.in_(ids), Comment.disposition.is_(None))
+            .where(Comment.duplicate_group_id.in_(ids), answers.OWN)
             .group_by(Comment.duplicate_group_id)
         ).all()
     )
-    entries = [GroupEntry(g, texts.get(g.id, ""), waiting.get(g.id, 0)) for g in groups]
+    entries = [
+        GroupEntry(
+            g, texts.get(g.id, ""), 0 if g.disposition is not None else g.size - own.get(g.id, 0)
+        )
+        for g in groups
+    ]
     return entries, more

@@ -39,6 +39,7 @@ from consult.core.forms import db_int
 from consult.core.schemas import field_notes
 from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
+from consult.feedback import answers
 from consult.meetings import services as meeting_services
 from consult.meetings.models import Invitation, Meeting
 from consult.meetings.schemas import AttendanceRecord, MeetingRecord
@@ -158,8 +159,6 @@ _COMMENT_COLUMNS = (
     Comment.status,
     Comment.hidden_reason,
     Comment.duplicate_group_id,
-    Comment.disposition,
-    Comment.disposition_reason,
 )
 
 
@@ -175,8 +174,12 @@ def _public_comments(stmt):
 
 
 def _comments_query():
+    # Each comment's answer: its own, else its group's (feedback.answers).
+    answer = (answers.DISPOSITION.label("disposition"), answers.REASON.label("reason"))
     return (
-        _public_comments(sa.select(Comment, Consultation.feedback_published_at))
+        _public_comments(
+            answers.joined(sa.select(Comment, Consultation.feedback_published_at, *answer))
+        )
         .options(load_only(*_COMMENT_COLUMNS, raiseload=True))
         .order_by(Comment.consultation_id, Comment.id)
     )
@@ -201,7 +204,8 @@ def _public_comment_count(consultation_id: int | None = None) -> int:
     return int(db.session.scalar(stmt) or 0)
 
 
-def _comment_record(comment: Comment, feedback_published: bool, size: int | None) -> dict:
+def _comment_record(row, size: int | None) -> dict:
+    comment, feedback_published = row[0], row.feedback_published_at is not None
     hidden = comment.is_hidden
     return CommentRecord(
         receipt=comment.receipt,
@@ -216,8 +220,8 @@ def _comment_record(comment: Comment, feedback_published: bool, size: int | None
         duplicate_group=comment.duplicate_group_id,
         duplicate_count=size,
         # Answers become public together, when the department publishes its feedback.
-        disposition=comment.disposition if feedback_published else None,
-        disposition_reason=comment.disposition_reason if feedback_published else None,
+        disposition=row.disposition if feedback_published else None,
+        disposition_reason=row.reason if feedback_published else None,
     ).record()
 
 
@@ -237,11 +241,8 @@ def _fetch_comments(after: Key, limit: int, now: datetime, consultation_id: int 
             else Comment.consultation_id > (after[0] if after is not None else -1)
         )
         rows += _comment_rows(following, limit=limit - len(rows))
-    sizes = comment_services.group_sizes(c for c, _ in rows)
-    records = [
-        _comment_record(c, published is not None, sizes.get(c.duplicate_group_id))
-        for c, published in rows
-    ]
+    sizes = comment_services.group_sizes(row[0] for row in rows)
+    records = [_comment_record(row, sizes.get(row[0].duplicate_group_id)) for row in rows]
     last = rows[-1][0] if rows else None
     return records, ((last.consultation_id, last.id) if last else None)
 
