@@ -91,6 +91,15 @@ def _last_id(items: list) -> Key:
     return (items[-1].id,) if items else None
 
 
+def _after_pair(first, second, key: tuple[Any, Any], *, first_descending: bool = False):
+    """The keyset condition "after `key`" for rows ordered by (`first`, `second`), `first`
+    descending if so ordered, `second` ascending (a row-value comparison cannot say the
+    mixed order of the catalogue: newest year first, then by number)."""
+    first_value, second_value = key
+    beyond = first < first_value if first_descending else first > first_value
+    return sa.or_(beyond, sa.and_(first == first_value, second > second_value))
+
+
 # --- catalogue -------------------------------------------------------------------------------
 
 
@@ -101,12 +110,8 @@ def _catalogue_query():
 def _fetch_catalogue(after: Key, limit: int, now: datetime):
     stmt = _catalogue_query()
     if after is not None:
-        year, number = after
         stmt = stmt.where(
-            sa.or_(
-                DecisionMatter.year < year,
-                sa.and_(DecisionMatter.year == year, DecisionMatter.number > number),
-            )
+            _after_pair(DecisionMatter.year, DecisionMatter.number, after, first_descending=True)
         )
     matters = list(db.session.scalars(stmt.limit(limit)))
     today = local_date_of(now)
@@ -291,13 +296,7 @@ def _attendance_query():
 def _fetch_attendance(after: Key, limit: int, now: datetime):
     stmt = _attendance_query()
     if after is not None:
-        meeting_id, invitation_id = after
-        stmt = stmt.where(
-            sa.or_(
-                Invitation.meeting_id > meeting_id,
-                sa.and_(Invitation.meeting_id == meeting_id, Invitation.id > invitation_id),
-            )
-        )
+        stmt = stmt.where(_after_pair(Invitation.meeting_id, Invitation.id, after))
     rows = db.session.execute(stmt.limit(limit)).all()
     records = [
         AttendanceRecord(
