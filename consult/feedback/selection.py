@@ -24,7 +24,7 @@ from consult.consultations.models import Clause, Consultation
 from consult.core import values
 from consult.core.errors import RuleViolation
 from consult.core.i18n import to_simplified
-from consult.core.time import from_local
+from consult.core.time import configured_zone_name, from_local
 from consult.extensions import db
 from consult.feedback import answers
 from consult.feedback.answers import ANSWERED, DRAFTED, UNANSWERED
@@ -180,7 +180,7 @@ def _clause_id(consultation: Consultation, number: int) -> int | None:
 
 
 def _day_start(day: date) -> datetime:
-    return from_local(datetime.combine(day, time()))
+    return from_local(datetime.combine(day, time()), configured_zone_name())
 
 
 def criteria(consultation: Consultation, sel: Selection) -> tuple[list, list]:
