@@ -654,7 +654,7 @@ def _seed_drafts(
             own = [
                 c
                 for c in feedback.all_comments(consultation)
-                if not c.is_hidden and c.disposition is None
+                if not c.is_hidden and c.answer is None
             ]
             for comment, answer in zip(own, drafts.answers, strict=False):
                 feedback.dispose_comment(
@@ -1155,13 +1155,14 @@ def summary(users: dict[str, User] | None = None, now: datetime | None = None) -
 
 def _answer_summary() -> dict[str, int]:
     """How far the comments are answered: drafted (to confirm), answered, and assigned."""
-    c = Comment
+    from consult.feedback import answers  # (a comment's own answer, else its group's)
+
     drafted, answered, assigned = db.session.execute(
         sa.select(
-            sa.func.count().filter(c.disposition.is_not(None), c.answer_draft),
-            sa.func.count().filter(c.disposition.is_not(None), sa.not_(c.answer_draft)),
-            sa.func.count().filter(c.assigned_to_id.is_not(None)),
-        )
+            sa.func.count().filter(answers.IS_DRAFTED),
+            sa.func.count().filter(answers.IS_ANSWERED),
+            sa.func.count().filter(Comment.assigned_to_id.is_not(None)),
+        ).select_from(Comment)
     ).one()
     return {"drafted": drafted, "answered": answered, "assigned": assigned}
 

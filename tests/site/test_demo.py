@@ -35,6 +35,7 @@ from consult.core import time as clock
 from consult.core.audit import AuditEvent, events_for
 from consult.extensions import db as _db
 from consult.extensions import limiter
+from consult.feedback import answers
 from consult.meetings import rules as meeting_rules
 from consult.meetings import services as meeting_services
 from consult.meetings.models import Draw, Invitation, Meeting, Remark
@@ -461,12 +462,12 @@ def test_the_summary_counts_consultations_and_comments(db, app):
     assert result["consultation_statuses"]["open"] >= 2
     assert result["comments"] == count(db, Comment) == sum(result["comment_sources"].values())
     assert result["hidden_comments"] >= 3 and 4 <= result["duplicate_groups"] <= 30
-    answers = result["answers"]
-    assert answers["drafted"] == db.session.scalar(
-        sa.select(sa.func.count()).where(Comment.disposition.is_not(None), Comment.answer_draft)
+    answered = result["answers"]
+    assert answered["drafted"] == db.session.scalar(
+        sa.select(sa.func.count()).select_from(Comment).where(answers.IS_DRAFTED)
     )
-    assert answers["drafted"] > 0 and answers["answered"] > answers["drafted"]
-    assert answers["assigned"] == db.session.scalar(
+    assert answered["drafted"] > 0 and answered["answered"] > answered["drafted"]
+    assert answered["assigned"] == db.session.scalar(
         sa.select(sa.func.count()).where(Comment.assigned_to_id.is_not(None))
     )
     assert result["comment_imports"] == {"imported": 1, "refused": 1}
@@ -878,16 +879,16 @@ def test_the_housing_officer_has_drafts_to_finish_and_a_feedback_to_publish(seed
     ebike = next(c for t, c in housing.items() if "电动自行车" in t)
     parking = next(c for t, c in housing.items() if "停车设施" in t)
     assert ebike.closes_at < NOW < parking.closes_at
-    drafted = [c for c in comments_of(db, ebike) if c.disposition]
-    assert len(drafted) == 4 and not any(c.answer_draft for c in drafted)
-    officers = {db.session.get(User, c.disposed_by_id).email for c in drafted}
+    drafted = [c for c in comments_of(db, ebike) if c.answer]
+    assert len(drafted) == 4 and not any(c.answer.draft for c in drafted)
+    officers = {db.session.get(User, c.answer.by_id).email for c in drafted}
     assert officers == {"housing@donghu.example"}
-    assert all(c.disposed_at < ebike.closes_at for c in drafted)
+    assert all(c.answer.at < ebike.closes_at for c in drafted)
     assert len(comments_of(db, ebike)) - 4 == 2  # what is left before publishing
     # On the open one, his drafts (拟办) wait for the head's confirmation: three one by one,
     # and the hotline's calls about the building works, at once.
-    drafted = [c for c in comments_of(db, parking) if c.disposition and c.answer_draft]
-    officers = {db.session.get(User, c.disposed_by_id).email for c in drafted}
+    drafted = [c for c in comments_of(db, parking) if c.answer and c.answer.draft]
+    officers = {db.session.get(User, c.answer.by_id).email for c in drafted}
     assert officers == {"housing@donghu.example"} and len(drafted) > 3
     one_by_one = [
         e
@@ -896,7 +897,7 @@ def test_the_housing_officer_has_drafts_to_finish_and_a_feedback_to_publish(seed
         if e.action == "disposed" and e.details.get("draft")
     ]
     assert len(one_by_one) == 3
-    assert all(c.disposed_at < parking.closes_at and c.disposed_at <= NOW for c in drafted)
+    assert all(c.answer.at < parking.closes_at and c.answer.at <= NOW for c in drafted)
 
 
 # --- the answering shared out, set-based answers, and the files uploaded -------------------
@@ -921,8 +922,8 @@ def _recount(db, consultation: Consultation) -> dict[tuple[int, int], tuple[int,
             clause,
             who,
             sa.func.count(),
-            sa.func.count().filter(c.disposition.is_not(None), c.answer_draft),
-            sa.func.count().filter(c.disposition.is_not(None), sa.not_(c.answer_draft)),
+            sa.func.count().filter(answers.IS_DRAFTED),
+            sa.func.count().filter(answers.IS_ANSWERED),
         )
         .where(c.consultation_id == consultation.id)
         .group_by(clause, who)
@@ -957,7 +958,7 @@ def test_the_head_shares_the_answering_out_and_the_officers_are_under_way(seeded
         mine = selection.Selection(assignee=officer.id, state=selection.UNANSWERED)
         page = selection.comments_page(consultation, mine)
         assert page.comments and all(
-            x.assigned_to_id == officer.id and x.disposition is None for x in page.comments
+            x.assigned_to_id == officer.id and x.answer is None for x in page.comments
         )
     waiting = progress.waiting_for(officers[0].id, [consultation.id])
     assert waiting[consultation.id] > 0  # the dashboard's "mine"
@@ -999,32 +1000,30 @@ def test_a_whole_group_and_a_filter_selection_answered_at_once_drafts_and_confir
         for e in bulk:
             assert e.actor.department_id == consultation.matter.department_id
             assert not e.actor.department_head and e.details["count"] > 0
-        # The group's members answered then carry that one answer, each on its own receipt.
+        # The group's answer is every member's (stored once, in the group's row), each on its
+        # own receipt.
         event = by_group[0]
         group = db.session.get(DuplicateGroup, event.details["selection"]["group_id"])
-        answered = [x for x in group.comments if x.disposed_at == event.occurred_at]
-        assert len(answered) == event.details["count"] >= 20
-        assert {(x.disposition, x.disposition_reason) for x in answered} == {
-            (event.details["disposition"], answered[0].disposition_reason)
-        }
-        assert answered[0].disposition_reason and len({x.receipt for x in answered}) > 20
+        assert 20 <= event.details["count"] <= group.size
+        assert (group.disposition, group.disposed_at) == (
+            event.details["disposition"],
+            event.occurred_at,
+        )
+        members = group.comments
+        assert {x.answer for x in members} == {members[0].answer}
+        assert members[0].answer.shared and members[0].answer.reason
+        assert len({x.receipt for x in members}) == group.size
         # A drafted group, confirmed by the head: no draft is left in it.
         confirmed = [e for e in events if e.action == "drafts_confirmed"]
         (confirmation,) = confirmed
         assert confirmation.actor.department_head
         assert confirmation.details["selection"] == event.details["selection"]
         assert event.details["draft"] and confirmation.occurred_at > event.occurred_at
-        assert not any(x.answer_draft for x in answered)
-        # Members that came later are still open: the rest of the group to answer.
-        assert any(x.disposition is None for x in group.comments)
+        assert not group.answer_draft and not any(x.answer.draft for x in members)
     # Drafted answers wait for confirmation on the housing consultation.
     parking = _open_of(db, "住建局")
     drafted = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Comment.consultation_id == parking.id,
-            Comment.disposition.is_not(None),
-            Comment.answer_draft,
-        )
+        sa.select(sa.func.count()).where(Comment.consultation_id == parking.id, answers.IS_DRAFTED)
     )
     assert drafted > 3
 
