@@ -273,7 +273,9 @@ def test_the_story_is_told_by_the_right_people_and_never_in_the_future(seeded, d
     old_housing = next(m for m in all_matters(db) if m.title.startswith("东湖区老旧小区改造"))
     actions = [e.action for e in services.timeline(old_housing)]
     assert actions.index("consultation_opened") < actions.index("procedure_done")
-    assert actions[-1] == "status_changed" and old_housing.status == MatterStatus.DECIDED
+    # Decided, and its interpretation published with the decision.
+    assert actions[-2:] == ["status_changed", "interpretation_published"]
+    assert old_housing.status == MatterStatus.DECIDED
 
 
 def test_consultations_in_every_state_through_their_matters(seeded, db):
@@ -865,3 +867,33 @@ def test_the_housing_officer_has_drafts_to_finish_and_a_feedback_to_publish(seed
         assert officers == {"housing@donghu.example"}
         assert all(c.disposed_at < consultation.closes_at for c in drafted)
     assert len(comments_of(db, ebike)) - 4 == 2  # what is left before publishing
+
+
+def test_decisions_come_with_interpretations_and_questions_in_every_state(seeded, db):
+    from consult.interpretation import services as interpretation
+    from consult.interpretation.models import Question
+
+    matters = list(_db.session.scalars(sa.select(DecisionMatter)))
+    decided = [m for m in matters if m.status == MatterStatus.DECIDED]
+    assert decided
+    for m in decided:
+        assert [i.kind for i in interpretation.interpretations(m)][:1] == ["initial"], m.title
+    bus = next(m for m in decided if m.title.startswith("东湖区城区公交线网优化调整方案"))
+    kinds = [i.kind for i in interpretation.interpretations(bus)]
+    assert kinds == ["initial", "follow_up"]
+    assert interpretation.interpretations(bus)[0].forms == [
+        "text",
+        "illustrated",
+        "press_conference",
+    ]
+    assert interpretation.current_specialists(bus.department_id)
+    today = clock.local_date_of(NOW)
+    questions = list(_db.session.scalars(sa.select(Question)))
+    assert len(questions) >= 12
+    states = Counter(interpretation.state(q, today) for q in questions)
+    assert set(states) == {"waiting", "overdue", "answered", "answered_late", "hidden"}, states
+    groups = Counter(q.group_id for q in questions if q.group_id is not None)
+    assert max(groups.values()) >= 3
+    # One answer went to the repeats of a question too.
+    (size, group) = max((n, g) for g, n in groups.items())
+    assert all(q.answer for q in questions if q.group_id == group)
