@@ -68,7 +68,8 @@ def dispose(comment_id: int, body: schemas.DispositionInput):
     services.correct_disposition(comment, body.model_dump(), actor=api_actor())
     db.session.commit()
     record = receipt_record(comment)
-    record.update(disposition=comment.disposition, disposition_reason=comment.disposition_reason)
+    answer = comment.answer
+    record.update(disposition=answer.disposition, disposition_reason=answer.reason)
     return record
 
 

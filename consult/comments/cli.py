@@ -22,6 +22,7 @@ from consult.comments import grouping, intake, services
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.core.errors import Forbidden, RuleViolation, RuleViolations
+from consult.core.time import configured_zone_name
 from consult.extensions import db
 
 
@@ -69,7 +70,7 @@ def _import(file: Path, consultation_id: int, email: str | None) -> None:
             _fail(f"{email} is not a staff account / 不是工作人员账号")
         actor = user
     try:
-        sheet = intake.read_sheet(file.read_bytes(), current_app.config["TIMEZONE"])
+        sheet = intake.read_sheet(file.read_bytes(), configured_zone_name())
     except intake.ImportFailed as exc:
         _fail(str(exc.message))
     if not sheet.records:

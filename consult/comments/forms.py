@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length
 
 from consult.comments.rules import (
     BODY_MAX,
@@ -17,8 +17,7 @@ from consult.comments.rules import (
     NOTE_MAX,
     SOURCE_LABELS,
 )
-from consult.consultations.forms import DATETIME_FORMATS
-from consult.core.forms import choices
+from consult.core.forms import choices, local_time_field
 from consult.core.ids import RECEIPT_TEXT_MAX
 
 
@@ -77,9 +76,7 @@ class OfflineCommentForm(FlaskForm):
         choices=choices((k.value, label) for k, label in SOURCE_LABELS.items() if k != "online"),
     )
     activity_id = SelectField(_l("Activity"), choices=[], default="")
-    received_at = DateTimeLocalField(
-        _l("Received at"), format=DATETIME_FORMATS, validators=[Optional()]
-    )
+    received_at = local_time_field(_l("Received at"))
     clause = SelectField(_l("About"), choices=[], default="")
     author_name = StringField(_l("Name of the person"), validators=[Length(max=NAME_MAX * 4)])
     show_name = BooleanField(_l("The person agreed to have their name shown"))

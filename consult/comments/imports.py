@@ -35,7 +35,7 @@ from consult.consultations.models import Consultation
 from consult.core import audit, files
 from consult.core.errors import Forbidden, RuleViolation, RuleViolations
 from consult.core.storage import storage
-from consult.core.time import now_utc
+from consult.core.time import configured_zone_name, now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db
 
@@ -44,10 +44,6 @@ log = logging.getLogger(__name__)
 # Rows checked between two progress reports (one short write each).
 CHECK_CHUNK = 5000
 BODY_PREVIEW = 120
-
-
-def _zone() -> str:
-    return current_app.config["TIMEZONE"]
 
 
 def start_import(
@@ -78,7 +74,7 @@ def start_import(
     # the check job's first step.
     kind = intake.file_kind(data)
     reader = (
-        intake.SheetReader(data, zone_name=_zone(), default_source=default_source)
+        intake.SheetReader(data, zone_name=configured_zone_name(), default_source=default_source)
         if kind == intake.KIND_CSV
         else None
     )
@@ -250,7 +246,7 @@ def _rows(upload: CommentImport, reader: intake.SheetReader) -> Iterator[intake.
 def _reader(upload: CommentImport) -> intake.SheetReader:
     return intake.SheetReader(
         storage().read(upload.storage_key),
-        zone_name=_zone(),
+        zone_name=configured_zone_name(),
         default_source=upload.default_source,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,11 +52,63 @@ HIDE_REASON_VALUES = tuple(r.value for r in HideReason)
 DISPOSITION_VALUES = tuple(d.value for d in Disposition)
 
 
-class DuplicateGroup(db.Model):
+class AnsweredMixin:
+    """An answer (rule 3): a disposition, a reason unless it is adopted, when and by whom, and
+    whether it is a draft (拟办) to confirm. A comment has its own; a group has one for its
+    members that have none (a campaign of 900,000 copies is answered by one row, not 900,000:
+    feedback.answers reads a comment's answer as its own, else its group's)."""
+
+    disposition: Mapped[str | None] = mapped_column(sa.String(20))
+    disposition_reason: Mapped[str | None] = mapped_column(sa.Text)
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # A drafted answer (拟办) waits for confirmation; the feedback is published only when every
+    # comment's answer is confirmed.
+    answer_draft: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class Answer(NamedTuple):
+    """A comment's answer as it is read (`Comment.answer`): its own, or its group's (shared)."""
+
+    disposition: str
+    reason: str | None
+    draft: bool
+    at: datetime | None
+    by_id: int | None
+    shared: bool
+
+    @classmethod
+    def of(cls, holder: AnsweredMixin, *, shared: bool) -> Answer:
+        return cls(
+            holder.disposition,  # type: ignore[arg-type]
+            holder.disposition_reason,
+            bool(holder.answer_draft),
+            holder.disposed_at,
+            holder.disposed_by_id,
+            shared,
+        )
+
+
+def _answer_checks() -> tuple[sa.CheckConstraint, ...]:
+    return (
+        sa.CheckConstraint(
+            "disposition IS NULL OR " + _in("disposition", DISPOSITION_VALUES),
+            name="disposition_known",
+        ),
+        sa.CheckConstraint(
+            "disposition IS NULL OR disposition = 'adopted' OR " + _filled("disposition_reason"),
+            name="reason_if_not_adopted",
+        ),
+        sa.CheckConstraint("disposition IS NOT NULL OR NOT answer_draft", name="draft_is_answer"),
+    )
+
+
+class DuplicateGroup(AnsweredMixin, db.Model):
     """Comments with identical or near-identical text (a form-letter campaign).
 
     Its size is stored, kept by the grouping (comments.grouping), so that no page counts a
-    campaign of a million copies to show "与其他N条意见内容相同"."""
+    campaign of a million copies to show "与其他N条意见内容相同". Its answer, once given, is
+    the answer of every member without one of its own."""
 
     __tablename__ = "duplicate_group"
 
@@ -70,7 +122,7 @@ class DuplicateGroup(db.Model):
         back_populates="duplicate_group", order_by="Comment.id"
     )
 
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"), *_answer_checks())
 
     def __repr__(self) -> str:
         return f"<DuplicateGroup {self.id} consultation={self.consultation_id} size={self.size}>"
@@ -160,7 +212,7 @@ class AnswerProgress(db.Model):
         return f"<AnswerProgress {self.consultation_id}/{self.clause_key}/{self.assignee_key}>"
 
 
-class Comment(db.Model):
+class Comment(AnsweredMixin, db.Model):
     __tablename__ = "comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,15 +246,9 @@ class Comment(db.Model):
     grouped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Indexed with status and id (ix_comment_group): a group's page read from the index.
     duplicate_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("duplicate_group.id"))
-    # Feedback (rule 3): every comment ends with a disposition; all but "adopted" need a reason.
-    disposition: Mapped[str | None] = mapped_column(sa.String(20))
-    disposition_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Feedback (rule 3, AnsweredMixin): every comment ends with an answer, its own or its
+    # group's; an own answer of "not applicable" may name the comment it repeats.
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id"))
-    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    disposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    # A drafted answer (拟办) waits for confirmation; the feedback is published only when every
-    # comment's answer is confirmed (feedback.answers).
-    answer_draft: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The officer who answers it (assigned by the office or the department's head).
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
@@ -229,19 +275,11 @@ class Comment(db.Model):
             name="hidden_reason_known",
         ),
         sa.CheckConstraint("source <> 'online' OR consent", name="online_needs_consent"),
-        sa.CheckConstraint(
-            "disposition IS NULL OR " + _in("disposition", DISPOSITION_VALUES),
-            name="disposition_known",
-        ),
-        sa.CheckConstraint(
-            "disposition IS NULL OR disposition = 'adopted' OR " + _filled("disposition_reason"),
-            name="reason_if_not_adopted",
-        ),
+        *_answer_checks(),
         sa.CheckConstraint(
             "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_duplicate_of_itself"
         ),
         sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
-        sa.CheckConstraint("disposition IS NOT NULL OR NOT answer_draft", name="draft_is_answer"),
         sa.Index("ix_comment_consultation", "consultation_id", "id"),
         sa.Index("ix_comment_group", "duplicate_group_id", "status", "id"),
         # The comments waiting to be grouped: a small index however many are grouped.
@@ -274,17 +312,28 @@ class Comment(db.Model):
             sqlite_where=sa.text("assigned_to_id IS NOT NULL"),
             postgresql_where=sa.text("assigned_to_id IS NOT NULL"),
         ),
-        # A group's members still to answer, counted on the workspace.
+        # The members of a group with an answer of their own (few, as a rule): the group's
+        # answer is read by the others (feedback.answers).
         sa.Index(
-            "ix_comment_group_unanswered",
+            "ix_comment_group_answered",
             "duplicate_group_id",
-            sqlite_where=sa.text("disposition IS NULL"),
-            postgresql_where=sa.text("disposition IS NULL"),
+            sqlite_where=sa.text("disposition IS NOT NULL"),
+            postgresql_where=sa.text("disposition IS NOT NULL"),
         ),
     )
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} {self.receipt} {self.source} {self.status}>"
+
+    @property
+    def answer(self) -> Answer | None:
+        """Its answer: its own, else its group's (None: not answered yet)."""
+        if self.disposition is not None:
+            return Answer.of(self, shared=False)
+        group = self.duplicate_group
+        if group is not None and group.disposition is not None:
+            return Answer.of(group, shared=True)
+        return None
 
     @property
     def is_hidden(self) -> bool:

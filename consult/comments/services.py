@@ -758,7 +758,7 @@ def receipt_record(comment: Comment) -> dict[str, Any]:
     """What anyone holding the receipt number may see about the comment's progress
     (schemas.Receipt). Answers become public together, when the department publishes its
     feedback."""
-    answered = comment.consultation.feedback_published_at is not None
+    answer = comment.answer if comment.consultation.feedback_published_at is not None else None
     return schemas.Receipt(
         receipt=comment.receipt,
         consultation_id=comment.consultation_id,
@@ -770,6 +770,6 @@ def receipt_record(comment: Comment) -> dict[str, Any]:
         hidden_reason=comment.hidden_reason if comment.is_hidden else None,
         duplicate_group=comment.duplicate_group_id,
         duplicate_count=comment.duplicate_group.size if comment.duplicate_group else None,
-        disposition=comment.disposition if answered else None,
-        disposition_reason=comment.disposition_reason if answered else None,
+        disposition=answer.disposition if answer else None,
+        disposition_reason=answer.reason if answer else None,
     ).record()

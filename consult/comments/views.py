@@ -37,12 +37,12 @@ from consult.consultations import views as consultation_views
 from consult.consultations.forms import DeleteForm
 from consult.consultations.models import Consultation
 from consult.consultations.views import _page, comment_form_for
-from consult.core.auth import staff_only
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.auth import managed_or_403, staff_only
+from consult.core.errors import NotFound, RuleViolation
 from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
 from consult.core.http import upload_limit
 from consult.core.storage import send_stored
-from consult.core.time import from_local, now_utc
+from consult.core.time import configured_zone_name, from_local, now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db
 
@@ -169,7 +169,7 @@ def receipt(number: str):
 
 @manage_bp.post("/consultations/<int:consultation_id>/offline-comments")
 def add_offline_comment(consultation_id: int):
-    consultation = consultation_views._managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = consultation_views.offline_form_for(consultation, OfflineCommentForm(prefix="offline"))
     if form.validate_on_submit() and (
         done := carry_out(
@@ -179,7 +179,7 @@ def add_offline_comment(consultation_id: int):
                 {
                     "source": form.source.data,
                     "activity_id": form.activity_id.data or None,
-                    "received_at": from_local(form.received_at.data, consultation_views._zone()),
+                    "received_at": from_local(form.received_at.data, configured_zone_name()),
                     "clause": form.clause.data or None,
                     "author_name": form.author_name.data,
                     "show_name": form.show_name.data,
@@ -200,13 +200,6 @@ def add_offline_comment(consultation_id: int):
     return consultation_views._manage_page(consultation, offline_form=form, status_code=422)
 
 
-def _managed_comment(comment_id: int) -> Comment:
-    comment = db.get_or_404(Comment, comment_id)
-    if not comment.consultation.can_manage(current_user):
-        raise Forbidden()
-    return comment
-
-
 def _back_to(comment: Comment):
     """The consultation's screen, at the comment just handled."""
     return redirect(
@@ -217,7 +210,7 @@ def _back_to(comment: Comment):
 
 @manage_bp.post("/comments/<int:comment_id>/hide")
 def hide_comment(comment_id: int):
-    comment = _managed_comment(comment_id)
+    comment = managed_or_403(Comment, comment_id, via="consultation")
     form = sent_or_400(HideForm(prefix="hide"))
     if carry_out(
         None,
@@ -234,7 +227,7 @@ def hide_comment(comment_id: int):
 
 @manage_bp.post("/comments/<int:comment_id>/publish")
 def publish_comment(comment_id: int):
-    comment = _managed_comment(comment_id)
+    comment = managed_or_403(Comment, comment_id, via="consultation")
     sent_or_400(DeleteForm(prefix="delete"))
     services.publish_comment(comment, actor=current_user)
     db.session.commit()
@@ -259,20 +252,6 @@ TEMPLATE_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def _managed_consultation(consultation_id: int) -> Consultation:
-    consultation = db.get_or_404(Consultation, consultation_id)
-    if not consultation.can_manage(current_user):
-        raise Forbidden()
-    return consultation
-
-
-def _managed_import(import_id: int) -> CommentImport:
-    upload = db.get_or_404(CommentImport, import_id)
-    if not upload.consultation.can_manage(current_user):
-        raise Forbidden()
-    return upload
 
 
 def import_form_for(
@@ -328,7 +307,7 @@ def _source_names() -> list[tuple[str, list[str]]]:
 
 @manage_bp.get("/consultations/<int:consultation_id>/imports")
 def imports_page(consultation_id: int):
-    consultation = _managed_consultation(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     return _imports_page(consultation, import_form_for(consultation))
 
 
@@ -336,9 +315,10 @@ def imports_page(consultation_id: int):
 @upload_limit(IMPORT_REQUEST_BYTES)
 def upload_comments():
     """A file of comments: stored and checked (a job for a large file), then its preview."""
-    consultation = _managed_consultation(
+    consultation = managed_or_403(
+        Consultation,
         request.form.get("consultation", type=db_int)
-        or request.args.get("consultation", 0, type=db_int)
+        or request.args.get("consultation", 0, type=db_int),
     )
     form = import_form_for(consultation, CommentImportForm())
     upload = form.file.data
@@ -370,7 +350,7 @@ def upload_comments():
 
 @manage_bp.get("/comment-imports/<int:import_id>")
 def import_status(import_id: int):
-    upload = _managed_import(import_id)
+    upload = managed_or_403(CommentImport, import_id, via="consultation")
     refused = upload.status == "refused"
     return render_template(
         "comments/import.html",
@@ -401,7 +381,7 @@ def import_status(import_id: int):
 @manage_bp.get("/comment-imports/<int:import_id>/progress")
 def import_progress(import_id: int):
     """The progress as JSON, for the page's script (which then needs no reload)."""
-    upload = _managed_import(import_id)
+    upload = managed_or_403(CommentImport, import_id, via="consultation")
     response = jsonify(status=upload.status, checked=upload.rows_checked, total=upload.rows_total)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -411,7 +391,7 @@ def import_progress(import_id: int):
 def import_step(import_id: int, step: str):
     """The go-ahead for a checked file ("import"), or a stopped job started again
     ("restart"); the job runs after the commit."""
-    upload = _managed_import(import_id)
+    upload = managed_or_403(CommentImport, import_id, via="consultation")
     if not ImportStepForm().validate_on_submit():
         abort(400)
     action = imports.confirm_import if step == "import" else imports.restart_import

@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     DateField,
-    DateTimeLocalField,
     IntegerField,
     SelectField,
     StringField,
@@ -14,9 +13,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from consult.consultations.rules import ACTIVITY_LABELS
-from consult.core.forms import choices
-
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+from consult.core.forms import choices, local_time_field
 
 
 class ConsultationForm(FlaskForm):
@@ -30,12 +27,9 @@ class ConsultationForm(FlaskForm):
     )
     explanation = TextAreaField(_l("Drafting explanation"), validators=[Length(max=200_000)])
     documents = MultipleFileField(_l("Attachments (PDF, DOCX, ODT; at most 20 MB each)"))
-    opens_at = DateTimeLocalField(_l("Opens at"), format=DATETIME_FORMATS, validators=[Optional()])
-    closes_at = DateTimeLocalField(
-        _l("Closes at"),
-        format=DATETIME_FORMATS,
-        validators=[Optional()],
-        description=_l("At least 30 days after the opening (Beijing time)."),
+    opens_at = local_time_field(_l("Opens at"))
+    closes_at = local_time_field(
+        _l("Closes at"), _l("At least 30 days after the opening (Beijing time).")
     )
     contact = StringField(
         _l("Contact for questions"),
@@ -45,9 +39,7 @@ class ConsultationForm(FlaskForm):
 
 
 class ClosingForm(FlaskForm):
-    closes_at = DateTimeLocalField(
-        _l("New closing time"), format=DATETIME_FORMATS, validators=[Optional()]
-    )
+    closes_at = local_time_field(_l("New closing time"))
     reason = TextAreaField(_l("Reason (announced on the page)"), validators=[Length(max=2000)])
 
 

@@ -31,11 +31,10 @@ from consult.consultations.forms import (
     DocumentForm,
 )
 from consult.consultations.models import Consultation, ConsultationDocument
-from consult.core.auth import staff_only
-from consult.core.errors import Forbidden
+from consult.core.auth import managed_or_403, staff_only
 from consult.core.forms import carry_out, choices, db_int, sent_or_400
 from consult.core.storage import send_stored
-from consult.core.time import from_local, now_utc, to_local_input
+from consult.core.time import configured_zone_name, from_local, now_utc, to_local_input
 from consult.extensions import db
 from consult.notifications.services import notify_after_commit
 
@@ -44,10 +43,6 @@ manage_bp = Blueprint("manage_consultations", __name__, url_prefix="/manage")
 
 TABS = ("open", "scheduled", "closed")
 COMMENTS_PER_PAGE = 50  # on the consultation page (open data exports them all)
-
-
-def _zone() -> str:
-    return current_app.config["TIMEZONE"]
 
 
 def comment_form_for(consultation: Consultation, form: CommentForm | None = None) -> CommentForm:
@@ -157,25 +152,18 @@ def document(doc_id: int, filename: str | None = None):
 staff_only(manage_bp)
 
 
-def _managed(consultation_id: int) -> Consultation:
-    consultation = db.get_or_404(Consultation, consultation_id)
-    if not consultation.can_manage(current_user):
-        raise Forbidden()
-    return consultation
-
-
 def _uploads(field) -> list[tuple[str, bytes]]:
     return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
 
 
 @manage_bp.route("/matters/<int:matter_id>/consultations/new", methods=["GET", "POST"])
 def new_consultation(matter_id: int):
-    matter = db.get_or_404(DecisionMatter, matter_id)
-    if not matter.can_manage(current_user):
-        raise Forbidden()
+    matter = managed_or_403(DecisionMatter, matter_id)
     form = ConsultationForm()
     if request.method == "GET":
-        start = to_local_input(now_utc() + timedelta(hours=1), _zone()).replace(minute=0)
+        start = to_local_input(now_utc() + timedelta(hours=1), configured_zone_name()).replace(
+            minute=0
+        )
         form.opens_at.data = start
         form.closes_at.data = (
             start
@@ -191,8 +179,8 @@ def new_consultation(matter_id: int):
             "draft": form.draft.data,
             "explanation": form.explanation.data,
             "contact": form.contact.data,
-            "opens_at": from_local(form.opens_at.data, _zone()),
-            "closes_at": from_local(form.closes_at.data, _zone()),
+            "opens_at": from_local(form.opens_at.data, configured_zone_name()),
+            "closes_at": from_local(form.closes_at.data, configured_zone_name()),
             "documents": _uploads(form.documents),
         }
         if done := carry_out(
@@ -209,7 +197,7 @@ def new_consultation(matter_id: int):
 
 @manage_bp.get("/consultations/<int:consultation_id>")
 def manage(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     return _manage_page(consultation)
 
 
@@ -224,7 +212,7 @@ def _manage_page(
     now = now_utc()
     closing_form = closing_form or ClosingForm(prefix="closing")
     if closing_form.closes_at.data is None:
-        closing_form.closes_at.data = to_local_input(consultation.closes_at, _zone())
+        closing_form.closes_at.data = to_local_input(consultation.closes_at, configured_zone_name())
     all_comments = list(
         db.session.scalars(
             sa.select(Comment)
@@ -265,13 +253,13 @@ def offline_form_for(
 
 @manage_bp.post("/consultations/<int:consultation_id>/closing")
 def change_closing(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = ClosingForm(prefix="closing")
     if form.validate_on_submit() and carry_out(
         form,
         lambda: services.change_closing(
             consultation,
-            from_local(form.closes_at.data, _zone()),
+            from_local(form.closes_at.data, configured_zone_name()),
             form.reason.data,
             actor=current_user,
         ),
@@ -283,7 +271,7 @@ def change_closing(consultation_id: int):
 
 @manage_bp.post("/consultations/<int:consultation_id>/activities")
 def add_activity(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = ActivityForm(prefix="activity")
     if form.validate_on_submit() and carry_out(
         form,
@@ -308,7 +296,7 @@ def add_activity(consultation_id: int):
 
 @manage_bp.post("/consultations/<int:consultation_id>/documents")
 def add_document(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = DocumentForm(prefix="doc")
     if form.validate_on_submit() and getattr(form.document.data, "filename", ""):
         # A refusal must not fall through to the "Choose a file." branch below.
@@ -331,7 +319,7 @@ def add_document(consultation_id: int):
 
 @manage_bp.post("/consultations/<int:consultation_id>/delete")
 def delete(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     matter_id = consultation.matter_id
     sent_or_400(DeleteForm(prefix="delete"))
     if carry_out(None, lambda: services.delete_consultation(consultation, actor=current_user)):

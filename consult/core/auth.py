@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint
 from flask_login import current_user, login_required
 
 from consult.core.errors import Forbidden
+from consult.extensions import db
+
+M = TypeVar("M")
 
 
 def staff_only(bp: Blueprint) -> Blueprint:
@@ -47,3 +51,14 @@ def admin_only(target: Blueprint | Callable) -> Blueprint | Callable:
         return target(*args, **kwargs)
 
     return view
+
+
+def managed_or_403(model: type[M], ident: int, *, via: str | None = None) -> M:
+    """The `model` row `ident` for a staff screen: 404 when there is none, 403 unless the
+    logged-in user manages it (Rule 4, `can_manage`), or manages what it belongs to, named by
+    `via` (a comment's `consultation`)."""
+    obj = db.get_or_404(model, ident)
+    owner = getattr(obj, via) if via else obj
+    if not owner.can_manage(current_user):
+        raise Forbidden()
+    return obj

@@ -8,7 +8,9 @@ from typing import Any, Generic, TypeVar
 
 from flask import abort, flash
 from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
 
 from consult.core.errors import RuleViolation, RuleViolations
 
@@ -86,6 +88,19 @@ def show_violation(
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms 3.3 select choices (tuples are deprecated there)."""
     return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+# What a browser's datetime-local input sends (with or without seconds), and what a person
+# types where the browser has no picker.
+LOCAL_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def local_time_field(label: Any, description: Any = "") -> DateTimeLocalField:
+    """A date and time in the configured zone (the view converts it with `from_local`). Empty
+    is allowed here: the service says which time is missing, on its field."""
+    return DateTimeLocalField(
+        label, format=LOCAL_TIME_FORMATS, validators=[Optional()], description=description
+    )
 
 
 MAX_DB_INT = 2**31 - 1

@@ -52,16 +52,19 @@ def today_in(zone: ZoneInfo) -> date:
     return now_utc().astimezone(zone).date()
 
 
-def configured_zone() -> ZoneInfo:
-    """The zone the deployment shows times in: its TIMEZONE (Asia/Shanghai by default, and
-    outside an app)."""
+def configured_zone_name() -> str:
+    """The name of the zone the deployment shows times in: its TIMEZONE (Asia/Shanghai by
+    default, and outside an app)."""
     from flask import current_app, has_app_context
 
-    return (
-        local_zone(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
-        if has_app_context()
-        else local_zone()
-    )
+    if has_app_context():
+        return current_app.config.get("TIMEZONE", "Asia/Shanghai")
+    return "Asia/Shanghai"
+
+
+def configured_zone() -> ZoneInfo:
+    """The configured zone (`configured_zone_name`) itself."""
+    return local_zone(configured_zone_name())
 
 
 def local_date_of(moment: datetime) -> date:

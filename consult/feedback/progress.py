@@ -16,15 +16,11 @@ import sqlalchemy as sa
 
 from consult.comments.models import AnswerProgress, Comment
 from consult.extensions import db
+from consult.feedback.answers import ANSWERED, DRAFTED, STATE, UNANSWERED
 
-UNANSWERED, DRAFTED, ANSWERED = "unanswered", "drafted", "answered"
+__all__ = ["ANSWERED", "DRAFTED", "UNANSWERED", "count_in", "move", "progress_of"]
+
 KEEP = object()  # `move`: leave the assignee as it is
-
-STATE = sa.case(
-    (Comment.disposition.is_(None), UNANSWERED),
-    (Comment.answer_draft, DRAFTED),
-    else_=ANSWERED,
-)
 _CELL = (
     sa.func.coalesce(Comment.clause_id, 0),
     sa.func.coalesce(Comment.assigned_to_id, 0),
@@ -32,10 +28,11 @@ _CELL = (
 )
 
 
-def _spread(where: Iterable[sa.ColumnElement[bool]]) -> Counter[tuple[int, int, str]]:
-    rows = db.session.execute(
-        sa.select(*_CELL, sa.func.count()).where(*where).group_by(*_CELL)
-    ).all()
+def _spread(
+    where: Iterable[sa.ColumnElement[bool]], state: sa.ColumnElement[str] = STATE
+) -> Counter[tuple[int, int, str]]:
+    cell = (*_CELL[:2], state)
+    rows = db.session.execute(sa.select(*cell, sa.func.count()).where(*where).group_by(*cell)).all()
     return Counter({(clause, who, state): n for clause, who, state, n in rows})
 
 
@@ -53,16 +50,20 @@ def move(
     *,
     state: str | None = None,
     assignee=KEEP,
-) -> None:
+    current: sa.ColumnElement[str] = STATE,
+) -> int:
     """The counted comments matching `where` are about to get `state` and/or `assignee`
-    (None: nobody): shift the tally. Call it before the UPDATE, in the same transaction."""
-    before = _spread([*where, Comment.grouped_at.is_not(None)])
+    (None: nobody): shift the tally, and say how many they are. Call it before the UPDATE, in
+    the same transaction. `current`: their state now, when the caller knows a cheaper form
+    (answers.state_in)."""
+    before = _spread([*where, Comment.grouped_at.is_not(None)], current)
     delta: Counter[tuple[int, int, str]] = Counter()
     for (clause, who, old_state), n in before.items():
         new_who = who if assignee is KEEP else (assignee or 0)
         delta[(clause, who, old_state)] -= n
         delta[(clause, new_who, state or old_state)] += n
     _apply(consultation_id, delta)
+    return sum(before.values())
 
 
 def _apply(consultation_id: int, delta: Counter[tuple[int, int, str]]) -> None:

@@ -62,7 +62,7 @@ from consult.core.time import now_utc
 from consult.core.transactions import read_phase
 from consult.core.urls import public_url
 from consult.extensions import db
-from consult.feedback import pdf, pdfjoin, rules
+from consult.feedback import answers, pdf, pdfjoin, rules
 from consult.feedback.models import FeedbackReport, PartStatus, ReportPart, ReportStatus
 
 log = logging.getLogger(__name__)
@@ -96,9 +96,10 @@ def _clause_order(item: tuple[str, int]) -> tuple[int, str]:
     return (0, label)
 
 
-def _counts(consultation_id: int, column) -> dict[Any, int]:
+def _counts(consultation_id: int, column, *, answered: bool = False) -> dict[Any, int]:
+    stmt = sa.select(column, sa.func.count()).select_from(Comment)
     rows = db.session.execute(
-        sa.select(column, sa.func.count())
+        (answers.joined(stmt) if answered else stmt)
         .where(Comment.consultation_id == consultation_id)
         .group_by(column)
     )
@@ -112,7 +113,7 @@ def header(report: FeedbackReport, locale: str) -> dict[str, Any]:
 
     consultation = report.consultation
     by_source = _counts(consultation.id, Comment.source)
-    by_disposition = _counts(consultation.id, Comment.disposition)
+    by_disposition = _counts(consultation.id, answers.DISPOSITION, answered=True)
     by_clause_id = _counts(consultation.id, Comment.clause_id)
     headings = _clause_headings(consultation.id)
     with force_locale(locale):
@@ -217,8 +218,8 @@ _ROW_COLUMNS = (
     Comment.status,
     Comment.hidden_reason,
     Comment.duplicate_group_id,
-    Comment.disposition,
-    Comment.disposition_reason,
+    answers.DISPOSITION.label("disposition"),  # its own answer, else its group's
+    answers.REASON.label("disposition_reason"),
 )
 
 
@@ -249,7 +250,7 @@ def _pages(consultation_id: int, after: list | None = None) -> Iterator[list]:
     page at a time."""
     while True:
         rows = db.session.execute(
-            sa.select(*_ROW_COLUMNS)
+            answers.joined(sa.select(*_ROW_COLUMNS))
             .where(Comment.consultation_id == consultation_id, _after(after))
             .order_by(Comment.submitted_at, Comment.id)
             .limit(PAGE)
@@ -400,7 +401,7 @@ def _part_rows(plan: dict, spec: dict) -> list[dict]:
     if leaders:
         alone = sa.or_(alone, Comment.id.in_(sorted(leaders)))
     rows = db.session.execute(
-        sa.select(*_ROW_COLUMNS, Comment.body)
+        answers.joined(sa.select(*_ROW_COLUMNS, Comment.body))
         .where(
             Comment.consultation_id == consultation_id,
             _after(spec["after"]),
@@ -438,15 +439,17 @@ def _group_answers(leaders: list) -> dict[int, dict]:
         return {}
     hidden = sa.case((Comment.status == CommentStatus.HIDDEN, 1), else_=0)
     counted = db.session.execute(
-        sa.select(
-            Comment.duplicate_group_id,
-            Comment.disposition,
-            Comment.disposition_reason,
-            sa.func.count(),
-            sa.func.sum(hidden),
+        answers.joined(
+            sa.select(
+                Comment.duplicate_group_id,
+                answers.DISPOSITION,
+                answers.REASON,
+                sa.func.count(),
+                sa.func.sum(hidden),
+            )
         )
         .where(Comment.duplicate_group_id.in_(group_ids))
-        .group_by(Comment.duplicate_group_id, Comment.disposition, Comment.disposition_reason)
+        .group_by(Comment.duplicate_group_id, answers.DISPOSITION, answers.REASON)
     ).all()
     groups: dict[int, dict] = {}
     for group_id, disposition, reason, n, withheld in counted:

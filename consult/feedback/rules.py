@@ -86,11 +86,12 @@ def closing_problems(comments: Iterable) -> list[tuple[object, str]]:
     """What stands between these comments and publishing the feedback, comment by comment."""
     problems = []
     for comment in comments:
-        if comment.disposition is None:
+        answer = comment.answer  # its own, else its group's
+        if answer is None:
             problems.append((comment, Problem.NO_DISPOSITION))
-        elif needs_reason(comment.disposition) and not (comment.disposition_reason or "").strip():
+        elif needs_reason(answer.disposition) and not (answer.reason or "").strip():
             problems.append((comment, Problem.NO_REASON))
-        elif getattr(comment, "answer_draft", False):
+        elif answer.draft:
             problems.append((comment, Problem.DRAFT))
     return problems
 

@@ -24,9 +24,10 @@ from consult.consultations.models import Clause, Consultation
 from consult.core import values
 from consult.core.errors import RuleViolation
 from consult.core.i18n import to_simplified
-from consult.core.time import from_local
+from consult.core.time import configured_zone_name, from_local
 from consult.extensions import db
-from consult.feedback.progress import ANSWERED, DRAFTED, UNANSWERED
+from consult.feedback import answers
+from consult.feedback.answers import ANSWERED, DRAFTED, UNANSWERED
 
 STATE_VALUES = (UNANSWERED, DRAFTED, ANSWERED)
 STATE_LABELS = {
@@ -179,7 +180,7 @@ def _clause_id(consultation: Consultation, number: int) -> int | None:
 
 
 def _day_start(day: date) -> datetime:
-    return from_local(datetime.combine(day, time()))
+    return from_local(datetime.combine(day, time()), configured_zone_name())
 
 
 def criteria(consultation: Consultation, sel: Selection) -> tuple[list, list]:
@@ -207,11 +208,11 @@ def criteria(consultation: Consultation, sel: Selection) -> tuple[list, list]:
             else c.assigned_to_id == sel.assignee
         )
     if sel.state == UNANSWERED:
+        # Without an answer of its own (an index), nor its group's (a probe per entry).
         indexed.append(c.disposition.is_(None))
-    elif sel.state == DRAFTED:
-        other += [c.disposition.is_not(None), c.answer_draft]
-    elif sel.state == ANSWERED:
-        other += [c.disposition.is_not(None), sa.not_(c.answer_draft)]
+        other.append(sa.not_(answers.GROUP_ANSWERED))
+    elif sel.state is not None:
+        other.append(answers.IN_STATE[sel.state])
     if sel.source is not None:
         other.append(c.source == sel.source)
     if sel.submitted_from is not None:
@@ -249,10 +250,14 @@ def comments_page(
     if not other:
         window = window.limit(per_page + 1)
     ids = window.subquery()
+    # Joined in the window's order, so that the database stops at the page's last comment
+    # (an IN over the window made PostgreSQL read all 20,000 of its rows first).
     stmt = (
         sa.select(Comment)
-        .where(Comment.id.in_(sa.select(ids.c.id)), *other)
-        .order_by(Comment.id)
+        .select_from(ids)
+        .join(Comment, Comment.id == ids.c.id)
+        .where(*other)
+        .order_by(ids.c.id)
         .limit(per_page + 1)
     )
     found = list(db.session.scalars(stmt))
@@ -292,22 +297,34 @@ def groups_page(consultation: Consultation, page: int = 1) -> tuple[list[GroupEn
     more = len(groups) > GROUPS_PER_PAGE
     groups = groups[:GROUPS_PER_PAGE]
     ids = [g.id for g in groups]
-    firsts = (
-        sa.select(sa.func.min(Comment.id))
-        .where(Comment.duplicate_group_id.in_(ids))
-        .group_by(Comment.duplicate_group_id)
+    # Each group's first member, found in its index (a GROUP BY would read every member).
+    first = (
+        sa.select(Comment.body)
+        .where(Comment.duplicate_group_id == DuplicateGroup.id)
+        .order_by(Comment.id)
+        .limit(1)
+        .correlate(DuplicateGroup)
+        .scalar_subquery()
     )
     texts = dict(
         db.session.execute(
-            sa.select(Comment.duplicate_group_id, Comment.body).where(Comment.id.in_(firsts))
+            sa.select(DuplicateGroup.id, first).where(DuplicateGroup.id.in_(ids))
         ).all()
     )
-    waiting = dict(
+    # A group without an answer waits for the members without one of their own (few have
+    # one, and an index lists them); an answered group's members all have one.
+    open_ids = [g.id for g in groups if g.disposition is None]
+    own = dict(
         db.session.execute(
             sa.select(Comment.duplicate_group_id, sa.func.count())
-            .where(Comment.duplicate_group_id.in_(ids), Comment.disposition.is_(None))
+            .where(Comment.duplicate_group_id.in_(open_ids), answers.OWN)
             .group_by(Comment.duplicate_group_id)
         ).all()
     )
-    entries = [GroupEntry(g, texts.get(g.id, ""), waiting.get(g.id, 0)) for g in groups]
+    entries = [
+        GroupEntry(
+            g, texts.get(g.id, ""), 0 if g.disposition is not None else g.size - own.get(g.id, 0)
+        )
+        for g in groups
+    ]
     return entries, more

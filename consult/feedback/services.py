@@ -4,6 +4,7 @@ job, which runs outside any request."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from consult.accounts.models import Actor, Department, User, require_manager
 from consult.comments import grouping
-from consult.comments.models import Comment, Disposition
+from consult.comments.models import Comment, Disposition, DuplicateGroup
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.core import audit, files, ids, values
@@ -23,11 +24,11 @@ from consult.core.errors import Forbidden, RuleViolation, found
 from consult.core.forms import db_int
 from consult.core.time import now_utc
 from consult.extensions import db
+from consult.feedback import answers, rules
 from consult.feedback import progress as answer_tally
-from consult.feedback import rules
 from consult.feedback import selection as sel
+from consult.feedback.answers import ANSWERED, DRAFTED, UNANSWERED
 from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
-from consult.feedback.progress import ANSWERED, DRAFTED
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,8 @@ def dispose_comment(
     now = now or now_utc()
     _require_answerable(consultation, now)
     answer = _checked_answer(comment, data)
-    old = (comment.disposition, comment.disposition_reason, comment.answer_draft)
+    given = comment.answer
+    old = (given.disposition, given.reason, given.draft) if given else (None, None, False)
     _answer(comment, answer, actor, now)
     if old != (answer.disposition, answer.reason, answer.draft):
         audit.record(
@@ -143,11 +145,12 @@ def _draft_flag(data: dict[str, Any]) -> bool:
     return draft
 
 
-def _shift(consultation: Consultation, where: list, **change: Any) -> None:
+def _shift(consultation: Consultation, where: list, **change: Any) -> int:
     """Keep the answer-progress tally with what is about to change (under the grouping lock,
-    so that a grouping batch counting the same comments waits)."""
+    so that a grouping batch counting the same comments waits); how many counted comments
+    it moved."""
     grouping.lock_consultation(consultation.id)
-    answer_tally.move(consultation.id, where, **change)
+    return answer_tally.move(consultation.id, where, **change)
 
 
 def _selected(consultation: Consultation, selection: Any) -> tuple[sel.Selection, list]:
@@ -190,8 +193,10 @@ def answer_selection(
 ) -> int:
     """One disposition and reason for every comment a selection matches (a whole group, the
     rest of a group, "every unanswered hotline comment on clause 3", ticked boxes), in a few
-    set-based statements however many they are. Every comment keeps its own answer, so each
-    receipt shows it; the audit log records one event with the selection and the count."""
+    set-based statements however many they are. A whole group, or the rest of one, is answered
+    in the group's row, which its members without an answer of their own read (900,000 copies
+    of a campaign letter: one row written); any other selection writes its comments' rows.
+    The audit log records one event with the selection and the count."""
     require_manager(actor, consultation)
     now = now or now_utc()
     _require_answerable(consultation, now)
@@ -202,20 +207,21 @@ def answer_selection(
     duplicate_of = _bulk_duplicate_target(
         consultation, data.get("duplicate_of"), disposition, where
     )
-    _shift(consultation, where, state=DRAFTED if draft else ANSWERED)
-    updated = db.session.execute(
-        sa.update(Comment)
-        .where(*where)
-        .values(
-            disposition=disposition,
-            disposition_reason=reason,
-            answer_draft=draft,
-            duplicate_of_id=duplicate_of,
-            disposed_at=now,
-            disposed_by_id=getattr(actor, "id", None),
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    written = {
+        "disposition": disposition,
+        "disposition_reason": reason,
+        "answer_draft": draft,
+        "disposed_at": now,
+        "disposed_by_id": getattr(actor, "id", None),
+    }
+    state = DRAFTED if draft else ANSWERED
+    if duplicate_of is None and _of_one_group(chosen, UNANSWERED):
+        updated = _answer_group(consultation, chosen, where, written, state)
+    elif duplicate_of is None and _of_everything(chosen, UNANSWERED):
+        updated = _answer_everything(consultation, chosen, where, written, state)
+    else:
+        _shift(consultation, where, state=state)
+        updated = _update(where, written | {"duplicate_of_id": duplicate_of})
     if not updated:
         raise _nothing_selected()
     db.session.expire_all()
@@ -234,22 +240,103 @@ def answer_selection(
     return updated
 
 
+_NO_ANSWER = dict.fromkeys(
+    ("disposition", "disposition_reason", "duplicate_of_id", "disposed_at", "disposed_by_id")
+) | {"answer_draft": False}
+
+
+def _of_one_group(chosen: sel.Selection, state: str) -> bool:
+    """All the members of one group, or those of them in `state`: answered in the group."""
+    return (
+        chosen.group_id is not None
+        and chosen.state in (None, state)
+        and dataclasses.replace(chosen, group_id=None, state=None).is_empty
+    )
+
+
+def _of_everything(chosen: sel.Selection, state: str) -> bool:
+    """Every comment of the consultation, or every one in `state`: its groups answered in
+    their rows, the comments in no group in theirs."""
+    return chosen.state in (None, state) and dataclasses.replace(chosen, state=None).is_empty
+
+
+def _answer_everything(
+    consultation: Consultation,
+    chosen: sel.Selection,
+    where: list,
+    written: dict[str, Any],
+    state: str,
+) -> int:
+    updated = _shift(consultation, where, state=state)
+    groups = [DuplicateGroup.consultation_id == consultation.id]
+    if chosen.state is None:
+        _update([*where, Comment.duplicate_group_id.is_not(None), answers.OWN], _NO_ANSWER)
+    else:
+        groups.append(DuplicateGroup.disposition.is_(None))
+    db.session.execute(
+        sa.update(DuplicateGroup)
+        .where(*groups)
+        .values(written)
+        .execution_options(synchronize_session=False)
+    )
+    _update([*where, Comment.duplicate_group_id.is_(None)], written)
+    return updated
+
+
+def _update(where: list, values: dict[str, Any]) -> int:
+    return db.session.execute(
+        sa.update(Comment).where(*where).values(values).execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def _answer_group(
+    consultation: Consultation,
+    chosen: sel.Selection,
+    where: list,
+    written: dict[str, Any],
+    state: str,
+) -> int:
+    """The group's answer, for its members without one of their own; for the whole group
+    (no state chosen) the members' own answers give way to it."""
+    group = db.session.get(DuplicateGroup, chosen.group_id)
+    if chosen.state == UNANSWERED and group.disposition is not None:
+        return 0  # its answer is every member's that has none: nobody is left
+    # (`where` less the probe of the group per row: its answer is known to be none)
+    members = [Comment.duplicate_group_id == group.id]
+    if chosen.state == UNANSWERED:
+        members.append(Comment.disposition.is_(None))
+    updated = _shift(consultation, members, state=state, current=answers.state_in(group))
+    if chosen.state is None:
+        _update([Comment.duplicate_group_id == group.id, answers.OWN], _NO_ANSWER)
+    for key, value in written.items():
+        setattr(group, key, value)
+    db.session.flush()
+    return updated
+
+
 def confirm_drafts(
     consultation: Consultation, selection: Any, *, actor: Actor, now: datetime | None = None
 ) -> int:
-    """Confirm the drafted answers a selection matches, each with its own disposition."""
+    """Confirm the drafted answers a selection matches, each as it was drafted. A group's
+    drafted answer is confirmed in the group's row when the selection is the group; a member
+    chosen by another filter gets the group's answer as its own, confirmed."""
     require_manager(actor, consultation)
     now = now or now_utc()
     _require_answerable(consultation, now)
     chosen, where = _selected(consultation, selection)
-    where = [*where, Comment.disposition.is_not(None), Comment.answer_draft]
-    _shift(consultation, where, state=ANSWERED)
-    updated = db.session.execute(
-        sa.update(Comment)
-        .where(*where)
-        .values(answer_draft=False)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    if _of_one_group(chosen, DRAFTED):
+        group = db.session.get(DuplicateGroup, chosen.group_id)
+        # the drafted members, the group's state known (no probe of the group per row)
+        where = [Comment.duplicate_group_id == group.id, answers.drafted_in(group)]
+        updated = _shift(consultation, where, state=ANSWERED, current=answers.state_in(group))
+        _update([*where, answers.OWN], {"answer_draft": False})
+        group.answer_draft = False
+        db.session.flush()
+    else:
+        where = [*where, answers.IS_DRAFTED]
+        updated = _shift(consultation, where, state=ANSWERED)
+        _update([*where, answers.OWN], {"answer_draft": False})
+        _update([*where, sa.not_(answers.OWN)], _group_answer_confirmed())
     if not updated:
         raise _nothing_selected()
     db.session.expire_all()
@@ -261,6 +348,23 @@ def confirm_drafts(
         details={"selection": chosen.record(), "count": updated},
     )
     return updated
+
+
+def _group_answer_confirmed() -> dict[str, Any]:
+    """UPDATE values: the comment's group's answer, as its own and confirmed."""
+    group = DuplicateGroup.__table__.alias("drafting_group")
+
+    def of_group(column: str):
+        return (
+            sa.select(group.c[column])
+            .where(group.c.id == Comment.duplicate_group_id)
+            .scalar_subquery()
+        )
+
+    return {
+        column: of_group(column)
+        for column in ("disposition", "disposition_reason", "disposed_at", "disposed_by_id")
+    } | {"answer_draft": False}
 
 
 def may_assign(actor: Actor, consultation: Consultation) -> bool:
@@ -418,21 +522,7 @@ def all_comments(consultation: Consultation) -> list[Comment]:
     return list(db.session.scalars(all_comments_query(consultation)))
 
 
-def _blank(column) -> sa.ColumnElement[bool]:
-    """Empty once spaces, tabs and line breaks are taken out (SQL's trim takes spaces only,
-    so a reason of a tab passes the CHECK; only a row written behind the service's back has
-    one)."""
-    text = sa.func.coalesce(column, "")
-    for ch in ("\t", "\n", "\r"):
-        text = sa.func.replace(text, sa.literal(ch), sa.literal(""))
-    return sa.func.trim(text) == ""
-
-
-_OPEN_ANSWER = sa.or_(
-    Comment.disposition.is_(None),
-    Comment.answer_draft,
-    sa.and_(Comment.disposition != Disposition.ADOPTED.value, _blank(Comment.disposition_reason)),
-)
+_OPEN_ANSWER = sa.or_(answers.IS_UNANSWERED, answers.IS_DRAFTED, answers.NO_REASON)
 
 
 def open_answers(consultation: Consultation) -> int:
@@ -515,9 +605,9 @@ def publish_feedback(
     db.session.flush()
     counts = dict(
         db.session.execute(
-            sa.select(Comment.disposition, sa.func.count())
+            answers.joined(sa.select(answers.DISPOSITION, sa.func.count()))
             .where(Comment.consultation_id == consultation.id)
-            .group_by(Comment.disposition)
+            .group_by(answers.DISPOSITION)
         ).all()
     )
     audit.record(consultation, "feedback_published", actor=actor, now=now, details=dict(counts))
@@ -584,7 +674,8 @@ def correct_disposition(
         return dispose_comment(comment, data, actor=actor, now=now)
     answer = _checked_answer(comment, data)._replace(draft=False)  # published: no drafts
     now = now or now_utc()
-    old = {"disposition": comment.disposition, "reason": comment.disposition_reason}
+    given = comment.answer
+    old = {"disposition": given and given.disposition, "reason": given and given.reason}
     _answer(comment, answer, actor, now)
     audit.record(
         comment,

@@ -11,7 +11,7 @@ from consult.accounts.models import Department, User
 from consult.comments import rules as comment_rules
 from consult.comments.models import SOURCE_VALUES, Comment
 from consult.consultations.models import Consultation
-from consult.core.auth import staff_only
+from consult.core.auth import managed_or_403, staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
 from consult.core.storage import send_stored, storage
@@ -70,13 +70,6 @@ def revised_draft(consultation_id: int):
 
 
 staff_only(manage_bp)
-
-
-def _managed(consultation_id: int) -> Consultation:
-    consultation = db.get_or_404(Consultation, consultation_id)
-    if not consultation.can_manage(current_user):
-        raise Forbidden()
-    return consultation
 
 
 def _filter_args() -> dict[str, str]:
@@ -178,7 +171,7 @@ def _workspace(
 
 @manage_bp.get("/consultations/<int:consultation_id>/feedback")
 def workspace(consultation_id: int):
-    return _workspace(_managed(consultation_id))
+    return _workspace(managed_or_403(Consultation, consultation_id))
 
 
 def _scope(consultation: Consultation) -> selection.Selection | list[int]:
@@ -194,7 +187,7 @@ def _scope(consultation: Consultation) -> selection.Selection | list[int]:
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/dispose")
 def dispose(consultation_id: int):
     """One comment (comment_id), the ticked ones, or every one the filter matches."""
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     single = request.form.get("comment_id", type=db_int)
     form = DispositionForm(prefix=f"c{single}" if single else "bulk")
     if not form.validate_on_submit():
@@ -236,7 +229,7 @@ def dispose(consultation_id: int):
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/confirm")
 def confirm(consultation_id: int):
     """Confirm the drafted answers among the ticked comments or the filter's."""
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = DispositionForm(prefix="bulk")
     if not form.validate_on_submit():
         abort(400)
@@ -261,7 +254,7 @@ def _selection_of(consultation: Consultation, scope) -> selection.Selection:
 
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/assign")
 def assign(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = AssignForm(prefix="assign")
     form.officer.choices = choices(
         [("", "")] + [(str(o.id), o.display_name) for o in selection.officers_of(consultation)]
@@ -286,7 +279,7 @@ def assign(consultation_id: int):
 
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/publish")
 def publish(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = PublishForm(prefix="publish")
     if not form.validate_on_submit():
         # The missing answers are listed too, so that ticking the box is not the first of
@@ -319,7 +312,7 @@ def publish(consultation_id: int):
 
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/corrections")
 def correction(consultation_id: int):
-    consultation = _managed(consultation_id)
+    consultation = managed_or_403(Consultation, consultation_id)
     form = sent_or_400(CorrectionForm(prefix="correction"))
     if done := carry_out(
         None,

@@ -4,8 +4,9 @@ on the consultations that closed in the year, answered in published feedback, th
 answers that give a reason, and the median days from closing to feedback.
 
 Questions are counted from their rows (a department receives hundreds a year, not millions);
-comments from the stored tallies (comments.models.CommentTally, AnswerProgress), except the
-answers with a reason, which are counted in one statement over the year's consultations."""
+the comments received from the stored tallies (comments.models.CommentTally), the answers
+(a comment's own or its group's, feedback.answers) in one statement over the year's
+consultations with published feedback."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ import sqlalchemy as sa
 
 from consult.accounts.models import Department
 from consult.catalogue.models import DecisionMatter
-from consult.comments.models import AnswerProgress, Comment, CommentTally
+from consult.comments.models import Comment, CommentTally
 from consult.consultations.models import Consultation
 from consult.core.time import configured_zone, local_date_of, local_today, now_utc
 from consult.extensions import db
+from consult.feedback import answers
 from consult.interpretation import rules, schemas
 from consult.interpretation.models import Question, QuestionStatus
 
@@ -114,24 +116,19 @@ def responsiveness(year: int) -> list[dict]:
         ).all()
     )
     published = [c[0] for c in consultations if c[3] is not None]
-    answered = dict(
-        db.session.execute(
-            sa.select(AnswerProgress.consultation_id, sa.func.sum(AnswerProgress.answered))
-            .where(AnswerProgress.consultation_id.in_(published))
-            .group_by(AnswerProgress.consultation_id)
-        ).all()
-    )
-    with_reason = dict(
-        db.session.execute(
-            sa.select(Comment.consultation_id, sa.func.count())
-            .where(
-                Comment.consultation_id.in_(published),
-                Comment.disposition.is_not(None),
-                sa.func.length(sa.func.trim(sa.func.coalesce(Comment.disposition_reason, ""))) > 0,
-            )
-            .group_by(Comment.consultation_id)
-        ).all()
-    )
+    # Answers are a comment's own or its duplicate group's (feedback.answers).
+    answered: dict[int, int] = {}
+    with_reason: dict[int, int] = {}
+    for cid, done, reasoned in db.session.execute(
+        sa.select(
+            Comment.consultation_id,
+            sa.func.count(),
+            sa.func.count().filter(answers.HAS_REASON),
+        )
+        .where(Comment.consultation_id.in_(published), answers.IS_ANSWERED)
+        .group_by(Comment.consultation_id)
+    ):
+        answered[cid], with_reason[cid] = done, reasoned
     names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
     order = {d: n for n, d in enumerate(sorted(per))}
     records = []

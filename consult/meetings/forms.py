@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateTimeLocalField,
     Form,
     FormField,
     IntegerField,
@@ -16,12 +15,11 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, Length, NumberRange, Optional
 
-from consult.core.forms import choices
+from consult.core.forms import choices, local_time_field
 from consult.meetings.rules import KIND_LABELS, MAX_SEED
 from consult.representatives.models import Category
 from consult.representatives.rules import CATEGORY_LABELS
 
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 AGENDA_ROWS = 8
 
 
@@ -38,18 +36,10 @@ class MeetingForm(FlaskForm):
         choices=choices((k.value, label) for k, label in KIND_LABELS.items()),
     )
     title = StringField(_l("Title"), validators=[Length(max=200)])
-    starts_at = DateTimeLocalField(
-        _l("Starts at"),
-        format=DATETIME_FORMATS,
-        validators=[Optional()],
-        description=_l("Beijing time."),
-    )
-    ends_at = DateTimeLocalField(_l("Ends at"), format=DATETIME_FORMATS, validators=[Optional()])
-    registration_deadline = DateTimeLocalField(
-        _l("Registration deadline"),
-        format=DATETIME_FORMATS,
-        validators=[Optional()],
-        description=_l("Invited representatives accept or decline until then."),
+    starts_at = local_time_field(_l("Starts at"), _l("Beijing time."))
+    ends_at = local_time_field(_l("Ends at"))
+    registration_deadline = local_time_field(
+        _l("Registration deadline"), _l("Invited representatives accept or decline until then.")
     )
     place = StringField(_l("Place"), validators=[Length(max=200)])
     seats = IntegerField(

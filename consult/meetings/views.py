@@ -24,11 +24,11 @@ from flask_login import current_user, login_required
 from consult.accounts.models import Department, manages_department
 from consult.catalogue.forms import matter_choices
 from consult.catalogue.models import DecisionMatter
-from consult.core.auth import staff_only
+from consult.core.auth import managed_or_403, staff_only
 from consult.core.errors import Forbidden, RuleViolation
 from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
 from consult.core.mail import send
-from consult.core.time import from_local, now_utc, to_local_input
+from consult.core.time import configured_zone_name, from_local, now_utc, to_local_input
 from consult.core.urls import public_url
 from consult.extensions import db
 from consult.meetings import rules, services
@@ -54,10 +54,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("meetings", __name__)
 manage_bp = Blueprint("manage_meetings", __name__, url_prefix="/manage")
-
-
-def _zone() -> str:
-    return current_app.config["TIMEZONE"]
 
 
 def _user():
@@ -381,13 +377,6 @@ def personal_pass(meeting_id: int):
 staff_only(manage_bp)
 
 
-def _managed(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not meeting.can_manage(current_user):
-        raise Forbidden()
-    return meeting
-
-
 @manage_bp.get("/meetings")
 def manage_index():
     stmt = (
@@ -425,7 +414,9 @@ def new_meeting():
     form = MeetingForm()
     _meeting_choices(form)
     if request.method == "GET":
-        start = to_local_input(now_utc(), _zone()).replace(hour=9, minute=0) + timedelta(days=14)
+        start = to_local_input(now_utc(), configured_zone_name()).replace(
+            hour=9, minute=0
+        ) + timedelta(days=14)
         form.starts_at.data = start
         form.ends_at.data = start + timedelta(hours=2)
         form.registration_deadline.data = (start - timedelta(days=3)).replace(hour=17)
@@ -446,9 +437,11 @@ def new_meeting():
             {
                 "kind": form.kind.data,
                 "title": form.title.data,
-                "starts_at": from_local(form.starts_at.data, _zone()),
-                "ends_at": from_local(form.ends_at.data, _zone()),
-                "registration_deadline": from_local(form.registration_deadline.data, _zone()),
+                "starts_at": from_local(form.starts_at.data, configured_zone_name()),
+                "ends_at": from_local(form.ends_at.data, configured_zone_name()),
+                "registration_deadline": from_local(
+                    form.registration_deadline.data, configured_zone_name()
+                ),
                 "place": form.place.data,
                 "seats": form.seats.data if form.seats.data is not None else 0,
                 "department_id": form.department_id.data or None,
@@ -533,7 +526,7 @@ def _manage_page(
 
 @manage_bp.get("/meetings/<int:meeting_id>")
 def manage(meeting_id: int):
-    return _manage_page(_managed(meeting_id))
+    return _manage_page(managed_or_403(Meeting, meeting_id))
 
 
 def _back(meeting: Meeting, anchor: str = ""):
@@ -542,7 +535,7 @@ def _back(meeting: Meeting, anchor: str = ""):
 
 @manage_bp.post("/meetings/<int:meeting_id>/invitations")
 def invite(meeting_id: int):
-    meeting = _managed(meeting_id)
+    meeting = managed_or_403(Meeting, meeting_id)
     form = _invite_form(meeting, InviteForm(prefix="invite"))
     if form.validate_on_submit() and (
         done := carry_out(
@@ -558,7 +551,7 @@ def invite(meeting_id: int):
 
 @manage_bp.post("/meetings/<int:meeting_id>/draw")
 def draw(meeting_id: int):
-    meeting = _managed(meeting_id)
+    meeting = managed_or_403(Meeting, meeting_id)
     form = DrawForm(prefix="draw")
     if form.validate_on_submit() and (
         done := carry_out(
@@ -585,7 +578,7 @@ def draw(meeting_id: int):
 
 @manage_bp.post("/meetings/<int:meeting_id>/attendance")
 def close_attendance(meeting_id: int):
-    meeting = _managed(meeting_id)
+    meeting = managed_or_403(Meeting, meeting_id)
     sent_or_400(ActionForm())
     if carry_out(None, lambda: services.close_attendance(meeting, actor=current_user)):
         flash(_("Attendance has been recorded."), "success")
@@ -594,7 +587,7 @@ def close_attendance(meeting_id: int):
 
 @manage_bp.post("/meetings/<int:meeting_id>/remarks")
 def add_remark(meeting_id: int):
-    meeting = _managed(meeting_id)
+    meeting = managed_or_403(Meeting, meeting_id)
     form = _remark_form(meeting, RemarkForm(prefix="remark"))
     data = {
         "representative_id": form.representative_id.data,
@@ -611,7 +604,7 @@ def add_remark(meeting_id: int):
 
 @manage_bp.post("/meetings/<int:meeting_id>/outcome")
 def publish_outcome(meeting_id: int):
-    meeting = _managed(meeting_id)
+    meeting = managed_or_403(Meeting, meeting_id)
     form = outcome_form_for(meeting)
     items = {
         item.id: {
@@ -631,7 +624,7 @@ def publish_outcome(meeting_id: int):
 
 @manage_bp.route("/meetings/<int:meeting_id>/check-in", methods=["GET", "POST"])
 def check_in(meeting_id: int):
-    meeting = _managed(meeting_id)
+    meeting = managed_or_403(Meeting, meeting_id)
     now = now_utc()
     form = CheckInForm()
     done = None
@@ -673,7 +666,7 @@ def check_in(meeting_id: int):
 def venue_screen(meeting_id: int):
     """The screen at the venue (签到屏): the code of the moment as a QR code and six digits,
     and who has arrived. It reloads itself when the code changes (no script needed)."""
-    meeting = _managed(meeting_id)
+    meeting = managed_or_403(Meeting, meeting_id)
     now = now_utc()
     phase = rules.checkin_phase(meeting.starts_at, meeting.ends_at, now)
     code = qr = None

@@ -15,17 +15,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.core import http
 from consult.core.audit import AuditEvent
-from consult.core.time import now_utc
+from consult.core.time import configured_zone, now_utc
 from consult.extensions import db
 from consult.feedback.models import FeedbackReport
 from consult.meetings.models import Meeting
@@ -58,17 +57,13 @@ def _passed(column, now: datetime, *criteria) -> datetime | None:
     return _scalar(sa.select(sa.func.max(column)).where(column <= now, *criteria))
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def local_midnight(now: datetime) -> datetime:
-    local = now.astimezone(_zone())
+    local = now.astimezone(configured_zone())
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 def local_month_start(now: datetime) -> datetime:
-    local = now.astimezone(_zone())
+    local = now.astimezone(configured_zone())
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 

@@ -39,6 +39,7 @@ from consult.core.forms import db_int
 from consult.core.schemas import field_notes
 from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
+from consult.feedback import answers
 from consult.interpretation.models import Interpretation as InterpretationModel
 from consult.interpretation.schemas import Interpretation as InterpretationRecord
 from consult.interpretation.schemas import Question as QuestionRecord
@@ -95,6 +96,15 @@ def _last_id(items: list) -> Key:
     return (items[-1].id,) if items else None
 
 
+def _after_pair(first, second, key: tuple[Any, Any], *, first_descending: bool = False):
+    """The keyset condition "after `key`" for rows ordered by (`first`, `second`), `first`
+    descending if so ordered, `second` ascending (a row-value comparison cannot say the
+    mixed order of the catalogue: newest year first, then by number)."""
+    first_value, second_value = key
+    beyond = first < first_value if first_descending else first > first_value
+    return sa.or_(beyond, sa.and_(first == first_value, second > second_value))
+
+
 # --- catalogue -------------------------------------------------------------------------------
 
 
@@ -105,12 +115,8 @@ def _catalogue_query():
 def _fetch_catalogue(after: Key, limit: int, now: datetime):
     stmt = _catalogue_query()
     if after is not None:
-        year, number = after
         stmt = stmt.where(
-            sa.or_(
-                DecisionMatter.year < year,
-                sa.and_(DecisionMatter.year == year, DecisionMatter.number > number),
-            )
+            _after_pair(DecisionMatter.year, DecisionMatter.number, after, first_descending=True)
         )
     matters = list(db.session.scalars(stmt.limit(limit)))
     today = local_date_of(now)
@@ -158,8 +164,6 @@ _COMMENT_COLUMNS = (
     Comment.status,
     Comment.hidden_reason,
     Comment.duplicate_group_id,
-    Comment.disposition,
-    Comment.disposition_reason,
 )
 
 
@@ -175,8 +179,12 @@ def _public_comments(stmt):
 
 
 def _comments_query():
+    # Each comment's answer: its own, else its group's (feedback.answers).
+    answer = (answers.DISPOSITION.label("disposition"), answers.REASON.label("reason"))
     return (
-        _public_comments(sa.select(Comment, Consultation.feedback_published_at))
+        _public_comments(
+            answers.joined(sa.select(Comment, Consultation.feedback_published_at, *answer))
+        )
         .options(load_only(*_COMMENT_COLUMNS, raiseload=True))
         .order_by(Comment.consultation_id, Comment.id)
     )
@@ -201,7 +209,8 @@ def _public_comment_count(consultation_id: int | None = None) -> int:
     return int(db.session.scalar(stmt) or 0)
 
 
-def _comment_record(comment: Comment, feedback_published: bool, size: int | None) -> dict:
+def _comment_record(row, size: int | None) -> dict:
+    comment, feedback_published = row[0], row.feedback_published_at is not None
     hidden = comment.is_hidden
     return CommentRecord(
         receipt=comment.receipt,
@@ -216,8 +225,8 @@ def _comment_record(comment: Comment, feedback_published: bool, size: int | None
         duplicate_group=comment.duplicate_group_id,
         duplicate_count=size,
         # Answers become public together, when the department publishes its feedback.
-        disposition=comment.disposition if feedback_published else None,
-        disposition_reason=comment.disposition_reason if feedback_published else None,
+        disposition=row.disposition if feedback_published else None,
+        disposition_reason=row.reason if feedback_published else None,
     ).record()
 
 
@@ -237,11 +246,8 @@ def _fetch_comments(after: Key, limit: int, now: datetime, consultation_id: int 
             else Comment.consultation_id > (after[0] if after is not None else -1)
         )
         rows += _comment_rows(following, limit=limit - len(rows))
-    sizes = comment_services.group_sizes(c for c, _ in rows)
-    records = [
-        _comment_record(c, published is not None, sizes.get(c.duplicate_group_id))
-        for c, published in rows
-    ]
+    sizes = comment_services.group_sizes(row[0] for row in rows)
+    records = [_comment_record(row, sizes.get(row[0].duplicate_group_id)) for row in rows]
     last = rows[-1][0] if rows else None
     return records, ((last.consultation_id, last.id) if last else None)
 
@@ -295,13 +301,7 @@ def _attendance_query():
 def _fetch_attendance(after: Key, limit: int, now: datetime):
     stmt = _attendance_query()
     if after is not None:
-        meeting_id, invitation_id = after
-        stmt = stmt.where(
-            sa.or_(
-                Invitation.meeting_id > meeting_id,
-                sa.and_(Invitation.meeting_id == meeting_id, Invitation.id > invitation_id),
-            )
-        )
+        stmt = stmt.where(_after_pair(Invitation.meeting_id, Invitation.id, after))
     rows = db.session.execute(stmt.limit(limit)).all()
     records = [
         AttendanceRecord(

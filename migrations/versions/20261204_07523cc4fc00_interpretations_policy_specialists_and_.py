@@ -5,7 +5,7 @@ after it, the departments' policy specialists, and residents' questions (一号�
 answers, moderation and duplicate groups (band keys as comment_band).
 
 Revision ID: 07523cc4fc00
-Revises: c3d9e1f04a27
+Revises: d5a2b7c41e88
 Create Date: 2026-12-04 19:06:20.567227
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '07523cc4fc00'
-down_revision = 'c3d9e1f04a27'
+down_revision = 'd5a2b7c41e88'
 branch_labels = None
 depends_on = None
 

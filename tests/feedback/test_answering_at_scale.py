@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import SYSTEM
-from consult.comments.models import AnswerProgress, Comment
+from consult.comments.models import AnswerProgress, Comment, DuplicateGroup
+from consult.comments.services import receipt_record
 from consult.core.audit import AuditEvent
 from consult.core.errors import Forbidden, RuleViolation
 from consult.feedback import progress, selection, services
@@ -75,12 +76,13 @@ def test_a_whole_group_is_answered_in_one_event_and_every_receipt_shows_its_answ
     db.session.expire_all()
     for member in (s.dup1, s.dup2):
         comment = db.session.get(Comment, member.id)
-        assert (comment.disposition, comment.disposition_reason) == (
-            "not_adopted",
-            GROUP_ANSWER["reason"],
-        )
-        assert comment.disposed_by_id == officer.id
-    assert db.session.get(Comment, s.a.id).disposition is None
+        answer = comment.answer
+        assert (answer.disposition, answer.reason) == ("not_adopted", GROUP_ANSWER["reason"])
+        assert answer.by_id == officer.id
+        # written once, in the group's row, which the members read
+        assert answer.shared and comment.disposition is None
+        assert receipt_record(comment)["disposition"] is None  # public with the feedback only
+    assert db.session.get(Comment, s.a.id).answer is None
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "answered_in_bulk")
     ).all()
@@ -100,8 +102,89 @@ def test_the_rest_of_a_group_keeps_the_answers_already_given(scenario, db):
     )
     assert n == 1
     db.session.expire_all()
-    assert db.session.get(Comment, s.dup1.id).disposition == "adopted"
-    assert db.session.get(Comment, s.dup2.id).disposition == "not_adopted"
+    kept, rest = (db.session.get(Comment, c.id).answer for c in (s.dup1, s.dup2))
+    assert (kept.disposition, kept.shared) == ("adopted", False)
+    assert (rest.disposition, rest.shared) == ("not_adopted", True)
+    # nobody is left in the group without an answer
+    with pytest.raises(RuleViolation) as info:
+        services.answer_selection(
+            s.consultation,
+            {"group_id": group_of(s), "state": "unanswered"},
+            GROUP_ANSWER,
+            actor=SYSTEM,
+        )
+    assert info.value.code == "empty_selection"
+
+
+def test_a_whole_group_answer_replaces_its_members_own_answers(scenario, db):
+    s = scenario
+    services.dispose_comment(s.dup1, ADOPTED, actor=SYSTEM)
+    assert (
+        services.answer_selection(
+            s.consultation, {"group_id": group_of(s)}, GROUP_ANSWER, actor=SYSTEM
+        )
+        == 2
+    )
+    db.session.expire_all()
+    for member in (s.dup1, s.dup2):
+        answer = db.session.get(Comment, member.id).answer
+        assert (answer.disposition, answer.shared) == ("not_adopted", True)
+
+
+def test_a_member_answered_on_its_own_keeps_that_answer_over_its_groups(scenario, db):
+    s = scenario
+    services.answer_selection(s.consultation, {"group_id": group_of(s)}, GROUP_ANSWER, actor=SYSTEM)
+    services.dispose_comment(s.dup2, ADOPTED, actor=SYSTEM)
+    db.session.expire_all()
+    assert db.session.get(Comment, s.dup1.id).answer.disposition == "not_adopted"
+    assert db.session.get(Comment, s.dup2.id).answer.disposition == "adopted"
+    # the filters read the answer each member has
+    answered = {"state": "answered", "group_id": group_of(s)}
+    page = selection.comments_page(s.consultation, selection.parse(answered, s.consultation))
+    assert {c.id for c in page.comments} == {s.dup1.id, s.dup2.id}
+
+
+@pytest.mark.parametrize("chosen", [{}, {"state": "unanswered"}])
+def test_every_comment_at_once_answers_the_groups_in_their_rows(scenario, db, chosen):
+    s = scenario
+    services.dispose_comment(s.dup1, ADOPTED, actor=SYSTEM)
+    services.dispose_comment(s.a, ADOPTED, actor=SYSTEM)
+    before = services.open_answers(s.consultation)
+    n = services.answer_selection(s.consultation, chosen, GROUP_ANSWER, actor=SYSTEM)
+    assert n == (before if chosen else before + 2)
+    assert services.open_answers(s.consultation) == 0
+    assert tally(db, s.consultation.id) == recount(db, s.consultation.id)
+    db.session.expire_all()
+    dup1, dup2, a = (db.session.get(Comment, c.id).answer for c in (s.dup1, s.dup2, s.a))
+    assert (dup2.disposition, dup2.shared) == ("not_adopted", True)
+    # everything: the own answers give way; the unanswered ones only: they stay
+    assert (dup1.disposition, a.disposition) == (
+        ("adopted", "adopted") if chosen else ("not_adopted", "not_adopted")
+    )
+    assert dup1.shared is not bool(chosen)
+    assert db.session.get(Comment, s.hotline.id).answer.shared is False
+
+
+def test_a_groups_drafted_answer_is_confirmed_in_the_group_or_member_by_member(scenario, db):
+    s = scenario
+    drafted = GROUP_ANSWER | {"draft": True}
+    services.answer_selection(s.consultation, {"group_id": group_of(s)}, drafted, actor=SYSTEM)
+    assert services.open_answers(s.consultation) >= 2
+    # a filter that meets one member only: it gets the group's answer as its own, confirmed
+    assert services.confirm_drafts(s.consultation, {"comment_ids": [s.dup1.id]}, actor=SYSTEM) == 1
+    db.session.expire_all()
+    one, two = (db.session.get(Comment, c.id).answer for c in (s.dup1, s.dup2))
+    assert (one.disposition, one.reason, one.draft, one.shared) == (
+        "not_adopted",
+        GROUP_ANSWER["reason"],
+        False,
+        False,
+    )
+    assert (two.draft, two.shared) == (True, True)
+    # the group: its row
+    assert services.confirm_drafts(s.consultation, {"group_id": group_of(s)}, actor=SYSTEM) == 1
+    db.session.expire_all()
+    assert db.session.get(Comment, s.dup2.id).answer.draft is False
 
 
 def test_a_filter_selection_answers_only_what_it_matches(scenario, db):
@@ -138,12 +221,14 @@ def test_a_set_based_answer_without_a_reason_is_refused_and_changes_nothing(scen
     assert db.session.get(Comment, s.dup1.id).disposition is None
 
 
-def test_the_database_refuses_a_bulk_update_without_a_reason(scenario, db):
-    """The reason_if_not_adopted CHECK holds for set-based statements, on both databases."""
+@pytest.mark.parametrize("holder", [Comment, DuplicateGroup])
+def test_the_database_refuses_a_bulk_update_without_a_reason(scenario, db, holder):
+    """The reason_if_not_adopted CHECK holds for set-based statements, on both databases, in
+    a comment's row and in a group's."""
     with pytest.raises(IntegrityError):
         db.session.execute(
-            sa.update(Comment)
-            .where(Comment.consultation_id == scenario.consultation.id)
+            sa.update(holder)
+            .where(holder.consultation_id == scenario.consultation.id)
             .values(disposition="not_adopted", disposition_reason="  ")
         )
         db.session.flush()
@@ -283,6 +368,17 @@ def test_the_tally_agrees_with_a_recount_after_every_kind_of_change(scenario, wo
     assert figures.total.comments == 6
     assert figures.total.answered == 2  # b (adopted) and dup1 (confirmed)
     assert figures.by_officer[officer.id].answered == 1
+    # a group's answer in its row, drafted, then confirmed in part and in whole
+    group = {"group_id": group_of(s)}
+    services.answer_selection(s.consultation, group, {**NOT_ADOPTED, "draft": True}, actor=SYSTEM)
+    assert tally(db, cid) == recount(db, cid)
+    services.confirm_drafts(s.consultation, {"comment_ids": [s.dup2.id]}, actor=SYSTEM)
+    assert tally(db, cid) == recount(db, cid)
+    services.answer_selection(s.consultation, {"state": "unanswered"}, ADOPTED, actor=SYSTEM)
+    services.dispose_comment(s.dup1, {**NOT_ADOPTED, "draft": True}, actor=SYSTEM)
+    services.confirm_drafts(s.consultation, group, actor=SYSTEM)
+    assert tally(db, cid) == recount(db, cid)
+    assert services.answer_progress_of(s.consultation).total.answered == 6
 
 
 # --- the workspace page ------------------------------------------------------------------

@@ -39,8 +39,9 @@ def _squash(text: str) -> str:
 
 @pytest.fixture
 def campaign(world, clock, db, app):
-    """Five residents' own comments and a campaign of 14 copies (two answered differently,
-    one withheld), every one answered; published; parts of 3 entries."""
+    """Five residents' own comments and a campaign of 14 copies (answered as a group, two of
+    them differently on their own, one withheld), every one answered; published; parts of 3
+    entries."""
     clock.set(NOW)
     c = make_consultation(world.matter, NOW)
     own = [submit(c, body=b, contact=PHONE, author_name=f"居民{i}") for i, b in enumerate(OWN[:2])]
@@ -55,8 +56,8 @@ def campaign(world, clock, db, app):
     clock.set(c.closes_at + HOUR)
     for x in own:
         services.dispose_comment(x, {"disposition": "adopted", "reason": ""}, actor=SYSTEM)
-    for x in copies[:-2]:
-        services.dispose_comment(x, NOT_ADOPTED, actor=SYSTEM)
+    group = {"group_id": copies[0].duplicate_group_id}
+    assert services.answer_selection(c, group, NOT_ADOPTED, actor=SYSTEM) == CAMPAIGN_SIZE
     for x in copies[-2:]:
         services.dispose_comment(
             x, {"disposition": "partly_adopted", "reason": "照明部分予以采纳。"}, actor=SYSTEM
@@ -101,7 +102,7 @@ def test_a_campaign_is_listed_once_and_every_receipt_is_in_the_csv(campaign, db)
     for x in copies:
         row = by_receipt[x.receipt]
         assert (row["entry"], row["group_receipt"]) == ("3", copies[0].receipt)
-        assert (row["disposition"], row["reason"]) == (x.disposition, x.disposition_reason)
+        assert (row["disposition"], row["reason"]) == (x.answer.disposition, x.answer.reason)
     assert by_receipt[copies[5].receipt]["withheld_reason"]
     assert by_receipt[own[2].receipt]["entry"] == "4"
     assert by_receipt[own[2].receipt]["group_receipt"] == ""

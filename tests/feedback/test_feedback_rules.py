@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from consult.comments.models import Disposition
+from consult.comments.models import Answer, Disposition
 from consult.core.errors import RuleViolation
 from consult.feedback import rules
 
@@ -94,7 +94,8 @@ def test_a_reason_is_at_most_max_reason_characters(disposition, length, ok):
 
 
 def comment(receipt: str, disposition: str | None, reason: str | None = None):
-    return SimpleNamespace(receipt=receipt, disposition=disposition, disposition_reason=reason)
+    answer = Answer(disposition, reason, False, None, None, False) if disposition else None
+    return SimpleNamespace(receipt=receipt, answer=answer)
 
 
 @pytest.mark.parametrize(

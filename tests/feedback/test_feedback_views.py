@@ -433,9 +433,9 @@ def test_a_whole_group_is_answered_through_its_filter(closed, world, client, db)
     response = post(client, f"{closed.base}/dispose?group_id={group_id}", fields, prefix="bulk")
     assert response.status_code == 303
     assert f"group_id={group_id}" in response.headers["Location"]
-    assert reload(db, closed.dup1).disposition == "not_adopted"
-    assert reload(db, closed.dup2).disposition == "not_adopted"
-    assert reload(db, closed.a).disposition is None
+    assert reload(db, closed.dup1).answer.disposition == "not_adopted"
+    assert reload(db, closed.dup2).answer.disposition == "not_adopted"
+    assert reload(db, closed.a).answer is None
 
 
 REFUSED_BULK = pytest.mark.parametrize(

@@ -359,3 +359,17 @@ def test_the_etag_depends_on_the_language(client, district):
     en = download(client, "comments", "csv").headers["ETag"]
     assert zh != en
     assert client.get("/open-data/comments.csv", headers={"If-None-Match": zh}).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["catalogue", "meetings", "attendance"])
+def test_small_batches_give_the_same_rows_in_the_same_order(
+    client, district, create_matter, monkeypatch, name
+):
+    # The keyset conditions between batches (the catalogue: newest year first, then by
+    # number; attendance: by meeting, then invitation) neither skip nor repeat a row.
+    for title in ("社区卫生服务中心布局调整", "公共自行车站点调整"):
+        create_matter(year=2025, published=True, title=title, reason="年中增补事项。")
+    whole = rows(client, name, "json")
+    assert len(whole) > 2
+    monkeypatch.setattr(opendata, "BATCH", 2)
+    assert rows(client, name, "json") == whole
