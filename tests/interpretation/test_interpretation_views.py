@@ -241,3 +241,40 @@ def test_the_askers_contact_never_reaches_a_public_page_feed_export_or_api(
         assert not leaked, (url, leaked)
     export = visitor.get("/open-data/questions.csv").get_data(as_text=True)
     assert all(r in export for r in receipts)  # the export does list every question
+
+
+def test_responsiveness_counts_comments_answered_with_reasons_and_days_to_feedback(
+    app, scene, db, frozen
+):
+    """Comments on a consultation that closed in the year: received, answered (a comment's own
+    answer or its group's), the share with a reason, the days from closing to feedback."""
+    from datetime import UTC, datetime, timedelta
+
+    from consult.accounts.models import SYSTEM
+    from consult.feedback import services as feedback
+    from consult.interpretation import figures
+    from tests.helpers import make_consultation, submit
+
+    opens = datetime(2026, 8, 3, 1, 0, tzinfo=UTC)
+    frozen(opens)
+    consultation = make_consultation(scene.consulting, opens)
+    frozen(opens + timedelta(days=1))
+    own = submit(consultation, body="建议托育机构优先设在社区服务中心内。")
+    copies = [submit(consultation, body="建议延长托育机构的服务时间到晚上七点。") for _ in range(2)]
+    frozen(consultation.closes_at + timedelta(days=2))
+    feedback.dispose_comment(own, {"disposition": "adopted", "reason": ""}, actor=SYSTEM)
+    db.session.refresh(copies[0])  # grouped by the service after it was stored
+    assert copies[0].duplicate_group_id is not None
+    feedback.answer_selection(
+        consultation,
+        {"group_id": copies[0].duplicate_group_id},
+        {"disposition": "partly_adopted", "reason": "将结合运营成本，试点延长至晚上六点半。"},
+        actor=SYSTEM,
+    )
+    frozen(consultation.closes_at + timedelta(days=5))
+    feedback.publish_feedback(consultation, {"summary": "采纳和部分采纳三条意见。"}, actor=SYSTEM)
+    db.session.commit()
+    (row,) = [r for r in figures.responsiveness(2026) if r["department"] == "东湖区医疗保障局"]
+    assert (row["comments_received"], row["comments_answered"]) == (3, 3)
+    assert row["share_with_reasons"] == round(2 / 3, 4)
+    assert row["median_days_to_feedback"] == 5.0
