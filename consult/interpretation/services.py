@@ -589,7 +589,15 @@ def staff_questions(actor: Actor, *, today: date, only: str | None = None) -> sa
         )
         if only == "overdue":
             stmt = stmt.where(Question.due_on < today)
-    waiting_first = sa.case((Question.answered_at.is_(None), 0), else_=1)
+    waiting_first = sa.case(
+        (
+            sa.and_(
+                Question.answered_at.is_(None), Question.status == QuestionStatus.PUBLISHED.value
+            ),
+            0,
+        ),
+        else_=1,
+    )
     return stmt.order_by(waiting_first, Question.due_on, Question.id)
 
 

@@ -359,3 +359,21 @@ def test_public_records_carry_no_private_fields(scene, db):
     ):
         text = str(record)
         assert "13900001111" not in text and "198.51.100.1" not in text and "隐名者" not in text
+
+
+def test_the_staff_list_puts_waiting_questions_first_and_withheld_ones_after(scene, db):
+    answered = services.ask_question(scene.decided, question_data())
+    hidden = services.ask_question(
+        scene.decided, question_data(body="这是一条与事项无关的广告信息内容")
+    )
+    waiting = services.ask_question(scene.consulting, question_data())
+    services.answer_question(answered, "可以，家庭成员共济使用个人账户。", actor=scene.specialist)
+    services.hide_question(hidden, "spam", actor=scene.officer)
+    listed = db.session.scalars(services.staff_questions(scene.officer, today=date(2026, 11, 2)))
+    assert list(listed)[0] == waiting
+    assert (
+        db.session.scalars(
+            services.staff_questions(scene.other_officer, today=date(2026, 11, 2))
+        ).all()
+        == []
+    )
