@@ -93,6 +93,11 @@ class Config:
     STORAGE_DIR = os.environ.get("STORAGE_DIR", "")
     # Feedback is due this many days after a consultation closes; overdue ones are flagged.
     FEEDBACK_PERIOD_DAYS = _env_int("FEEDBACK_PERIOD_DAYS", 30)
+    # Questions on decisions (一号答): per-IP limits like the comments', and the answering
+    # period in working days (a question unanswered after it is flagged overdue).
+    QUESTION_RATE_LIMIT = os.environ.get("QUESTION_RATE_LIMIT", "3 per minute;20 per day")
+    QUESTION_ATTEMPT_LIMIT = os.environ.get("QUESTION_ATTEMPT_LIMIT", "15 per minute;100 per day")
+    QUESTION_ANSWER_WORKING_DAYS = _env_int("QUESTION_ANSWER_WORKING_DAYS", 10)
     # Report rendering: "rq" (needs REDIS_URL and a worker), "thread", or "inline".
     REPORT_RENDERING = os.environ.get("REPORT_RENDERING", "")
     # The RQ queue of the report jobs, a renderer's lease (renewed while it lives: a worker

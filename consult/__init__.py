@@ -224,6 +224,7 @@ def _import_models() -> None:
     import consult.consultations.models
     import consult.core.audit
     import consult.feedback.models
+    import consult.interpretation.models
     import consult.meetings.models
     import consult.notifications.models
     import consult.representatives.models  # noqa: F401
@@ -241,6 +242,8 @@ def _register_blueprints(app: Flask) -> None:
     from consult.consultations.views import manage_bp as manage_consultations_bp
     from consult.feedback.views import bp as feedback_bp
     from consult.feedback.views import manage_bp as manage_feedback_bp
+    from consult.interpretation.views import bp as interpretation_bp
+    from consult.interpretation.views import manage_bp as manage_interpretation_bp
     from consult.meetings.views import bp as meetings_bp
     from consult.meetings.views import manage_bp as manage_meetings_bp
     from consult.notifications.views import bp as notifications_bp
@@ -260,6 +263,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage_comments_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(manage_feedback_bp)
+    app.register_blueprint(interpretation_bp)
+    app.register_blueprint(manage_interpretation_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(catalogue_bp)
@@ -425,12 +430,14 @@ def _register_cli(app: Flask) -> None:
     from consult.accounts.cli import register as register_accounts
     from consult.catalogue.cli import register as register_catalogue
     from consult.comments.cli import register as register_comments
+    from consult.interpretation.cli import register as register_interpretation
     from consult.jobs import register as register_jobs
     from consult.notifications.cli import register as register_notifications
     from consult.site.cli import register as register_site
 
     register_accounts(app)
     register_comments(app)
+    register_interpretation(app)
     register_catalogue(app)
     register_jobs(app)
     register_notifications(app)

@@ -838,3 +838,21 @@ def build_district(db, frozen, create_department, create_user, create_matter) ->
             "li": li_invitation,
         },
     )
+
+
+# A decision is published with its policy interpretation (consult.interpretation).
+INTERPRETATION = {
+    "title": "《老旧小区停车设施改造实施办法》政策解读",
+    "body": "一、出台背景。二、主要内容：明确改造范围、资金来源和居民参与方式。三、适用对象。",
+    "forms": ["text"],
+}
+
+
+def decision(day, url: str = "https://gov.example/d/1", **interpretation) -> dict:
+    """The fields `change_status(matter, "decided", ...)` takes: the date, the document and the
+    interpretation published with it."""
+    return {
+        "decision_date": day,
+        "decision_document_url": url,
+        "interpretation": {**INTERPRETATION, **interpretation},
+    }

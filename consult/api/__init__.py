@@ -98,6 +98,7 @@ from consult.api import (  # noqa: E402,F401  (routes register on bp)
     consultations,
     decisions,
     feedback,
+    interpretation,
     meetings,
     meta,
     representatives,

@@ -103,6 +103,7 @@ def update_decision(matter_id: int, body: schemas.DecisionPatch):
             "reason": body.reason,
             "decision_date": body.decision_date,
             "decision_document_url": body.decision_document_url,
+            "interpretation": body.interpretation.model_dump() if body.interpretation else None,
         }
         services.change_status(matter, body.status, extra, actor=actor)
     else:

@@ -18,7 +18,16 @@ INFO = {
     "(contact details, IP addresses, phone numbers, email addresses).",
     "license": {"name": "CC BY 4.0 (the data)", "identifier": "CC-BY-4.0"},
 }
-TAGS = ["decisions", "consultations", "comments", "feedback", "meetings", "representatives", "meta"]
+TAGS = [
+    "decisions",
+    "consultations",
+    "comments",
+    "feedback",
+    "questions",
+    "meetings",
+    "representatives",
+    "meta",
+]
 
 
 @bp.get("/openapi.json")

@@ -9,6 +9,7 @@ from consult.catalogue import rules
 from consult.catalogue.models import PROCEDURE_VALUES
 from consult.core.forms import choices
 from consult.extensions import db
+from consult.interpretation.forms import InterpretationFields
 
 
 def matter_choices() -> list:
@@ -59,7 +60,9 @@ class MatterForm(FlaskForm):
         }
 
 
-class StatusForm(FlaskForm):
+class StatusForm(InterpretationFields, FlaskForm):
+    """A status change; deciding publishes the decision with its interpretation."""
+
     status = SelectField(_l("New status"), choices=[])
     decision_date = DateField(_l("Decision date"), validators=[Optional()])
     decision_document_url = StringField(

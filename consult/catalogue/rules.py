@@ -203,6 +203,8 @@ EVENT_LABELS = {
     "consultation_feedback_published": _l("Feedback on the consultation published"),
     "meeting_scheduled": _l("On the agenda of a meeting"),
     "meeting_outcome_published": _l("Meeting outcome published"),
+    "interpretation_published": _l("Policy interpretation published"),
+    "follow_up_published": _l("Follow-up interpretation published"),
 }
 
 ADJUSTMENT_KIND_LABELS = {

@@ -24,6 +24,7 @@ from consult.core.schemas import (
     note,
     page_of,
 )
+from consult.interpretation.schemas import Interpretation, InterpretationInput
 
 COMPLETION_VALUES = (
     rules.Completion.IN_PROGRESS,
@@ -83,6 +84,11 @@ class DecisionPatch(Input):
     decision_date: Day | None = Field(None, description="With status decided")
     decision_document_url: Text(rules.MAX_URL) | None = Field(
         None, description="With status decided: http(s) link to the published decision"
+    )
+    interpretation: InterpretationInput | None = Field(
+        None,
+        description="With status decided (required): the policy interpretation published "
+        "together with the decision",
     )
 
 
@@ -175,4 +181,7 @@ class DecisionDetail(Decision):
     """A matter with its adjustments and its public history, from its listing on."""
 
     adjustments: list[Adjustment]
+    interpretations: list[Interpretation] = Field(
+        description="The policy interpretation published with the decision, then the follow-ups"
+    )
     timeline: list[TimelineEntry]

@@ -412,7 +412,13 @@ def change_status(
     actor: Actor,
     now: datetime | None = None,
 ) -> DecisionMatter:
-    """Move a matter along its lifecycle. Withdrawal goes through `withdraw_matter`."""
+    """Move a matter along its lifecycle. Withdrawal goes through `withdraw_matter`.
+
+    A decision is published together with its policy interpretation (政策解读): moving to
+    "decided" needs `data["interpretation"]` (interpretation.services.check_interpretation's
+    fields), checked with the decision's own fields before anything changes."""
+    from consult.interpretation import services as interpretation
+
     require_manager(actor, matter)
     data = data or {}
     if target == MatterStatus.WITHDRAWN:
@@ -422,6 +428,7 @@ def change_status(
     rules.check_transition(matter.status, target)
     now = now or now_utc()
     details: dict[str, Any] = {"from": matter.status, "to": target}
+    explained = None
     if target == MatterStatus.DECIDED:
         decision_date = data.get("decision_date")
         if not isinstance(decision_date, date):
@@ -436,6 +443,9 @@ def change_status(
             raise RuleViolation(
                 "decision_document_url", _l("Link the published decision document.")
             )
+        explained = interpretation.check_interpretation(
+            matter, data.get("interpretation"), within="interpretation"
+        )
         matter.decision_date = decision_date
         matter.decision_document_url = url
         details.update(decision_date=decision_date.isoformat(), document=url)
@@ -443,6 +453,8 @@ def change_status(
     matter.updated_at = now
     db.session.flush()
     audit.record(matter, "status_changed", actor=actor, now=now, details=details)
+    if explained is not None:
+        interpretation.record_interpretation(matter, explained, "initial", actor=actor, now=now)
     return matter
 
 
@@ -572,10 +584,16 @@ def public_record(matter: DecisionMatter, *, today: date) -> dict[str, Any]:
 
 
 def detail_record(matter: DecisionMatter, *, today: date) -> dict[str, Any]:
-    """A matter with its adjustments and public timeline (schemas.DecisionDetail)."""
+    """A matter with its adjustments, interpretations and public timeline
+    (schemas.DecisionDetail)."""
+    from consult.interpretation import services as interpretation
+
     return schemas.DecisionDetail(
         **dict(_decision(matter, today)),
         adjustments=[adjustment_record(a) for a in matter.adjustments],
+        interpretations=[
+            interpretation.interpretation_record(i) for i in interpretation.interpretations(matter)
+        ],
         timeline=[
             schemas.TimelineEntry(
                 at=e.occurred_at,

@@ -245,8 +245,11 @@ def matter(matter_id: int):
             .order_by(Consultation.opens_at)
         )
     )
+    from consult.interpretation.views import matter_context
+
     return render_template(
         "catalogue/matter.html",
+        **matter_context(m),
         m=m,
         timeline=services.timeline(m),
         can_edit=can_edit,
@@ -291,8 +294,16 @@ def dashboard():
     awaiting = feedback.awaiting_feedback(now=now, managed_by=current_user)
     listed = list(db.session.scalars(consultations.limit(50)))
     ids = sorted({c.id for c in awaiting} | {c.id for c in listed})
+    from consult.interpretation import services as interpretation
+
+    today = local_today()
+    waiting = interpretation.staff_questions(current_user, today=today, only="waiting")
     return render_template(
         "catalogue/dashboard.html",
+        questions_overdue=interpretation.overdue_count(current_user, today),
+        questions_waiting=db.session.scalar(
+            sa.select(sa.func.count()).select_from(waiting.order_by(None).subquery())
+        ),
         answer_totals=answer_tally.totals(ids),
         mine=answer_tally.waiting_for(current_user.id, ids) if current_user.is_officer else {},
         matters=list(db.session.scalars(stmt)),
@@ -391,6 +402,7 @@ def progress(matter_id: int):
                 {
                     "decision_date": status_form.decision_date.data,
                     "decision_document_url": status_form.decision_document_url.data,
+                    "interpretation": status_form.interpretation_data(),
                 },
                 actor=current_user,
             )
@@ -402,7 +414,8 @@ def progress(matter_id: int):
             raise RuleViolation(None, _("Please check the form."))
 
     shown_on = status_form if "status-status" in request.form else proc_form
-    if request.method == "POST" and carry_out(shown_on, record, aliases={"kind": "kind"}):
+    aliases = {"kind": "kind", **status_form.ALIASES}
+    if request.method == "POST" and carry_out(shown_on, record, aliases=aliases):
         flash(_("Saved."), "success")
         return redirect(url_for("catalogue.matter", matter_id=m.id))
     errors = status_form.errors or proc_form.errors

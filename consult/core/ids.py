@@ -11,7 +11,7 @@ import secrets
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 PREFIX = "ZX"
-_RECEIPT = re.compile(rf"^{PREFIX}-(\d{{4}})-([{ALPHABET}]{{4}})-([{ALPHABET}]{{4}})$")
+_RECEIPT = re.compile(rf"^[A-Z]{{2}}-(\d{{4}})-([{ALPHABET}]{{4}})-([{ALPHABET}]{{4}})$")
 # What a receipt field takes: the number as people type it, with spaces or without dashes.
 RECEIPT_TEXT_MAX = 40
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
@@ -24,11 +24,12 @@ def new_receipt(year: int, prefix: str = PREFIX) -> str:
     return f"{prefix}-{year:04d}-{chars[:4]}-{chars[4:]}"
 
 
-def normalise_receipt(text: str) -> str | None:
-    """Accept what people type: lower case, spaces, missing dashes. None if it cannot be one."""
+def normalise_receipt(text: str, prefix: str = PREFIX) -> str | None:
+    """Accept what people type: lower case, spaces, missing dashes. None if it cannot be one
+    (of the kind `prefix` names)."""
     raw = re.sub(r"[\s\-_—–]", "", (text or "").upper())
-    if not raw.startswith(PREFIX) or len(raw) != len(PREFIX) + 4 + 8:
+    if not raw.startswith(prefix) or len(raw) != len(prefix) + 4 + 8:
         return None
     year, chars = raw[2:6], raw[6:]
-    candidate = f"{PREFIX}-{year}-{chars[:4]}-{chars[4:]}"
+    candidate = f"{prefix}-{year}-{chars[:4]}-{chars[4:]}"
     return candidate if _RECEIPT.match(candidate) else None

@@ -51,6 +51,7 @@ from consult.demo import story
 from consult.demo import uploads as demo_uploads
 from consult.demo.story import schema
 from consult.extensions import db
+from consult.interpretation import services as interpretation
 from consult.meetings import models as meeting_models
 from consult.meetings import services as meetings
 from consult.meetings.models import (
@@ -239,6 +240,7 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
             opened,
         )
     _schedule_answering(plan, tale, consulted, opened, users)
+    _schedule_questions(plan, tale.interpretations, cal, users, hours)
     names: dict[str, Representative] = {}
     _schedule_pool(plan, tale.representatives, cal, users, names, admin)
     for sitting in tale.meetings.meetings:
@@ -363,6 +365,7 @@ def _schedule_steps(
                     "decision_document_url": cat.decision_document.format(
                         day=day, year=m.year, number=m.number
                     ),
+                    "interpretation": _interpretation_of(m, dates),
                 },
                 actor=actor_for(index),
             )
@@ -378,6 +381,133 @@ def _schedule_steps(
 
 
 # --- consultations and comments ------------------------------------------------------------
+
+
+# --- after the decision: interpretations, specialists, questions -------------------------
+
+
+def _explained(spec: schema.Explained, dates: story.Clock) -> dict[str, Any]:
+    return {
+        "title": dates.text(spec.title),
+        "body": dates.text(spec.body),
+        "forms": list(spec.forms),
+        "link": dates.text(spec.link) if spec.link else None,
+    }
+
+
+def _interpretation_of(matter: DecisionMatter, dates: story.Clock) -> dict[str, Any]:
+    """The interpretation published with a matter's decision: its own if the story tells it,
+    else one written from its catalogue entry."""
+    told = story.load().interpretations
+    for featured in told.featured:
+        if matter.title.startswith(dates.text(featured.matter)):
+            return _explained(featured.interpretation, dates)
+    fields = {
+        "title": matter.title,
+        "summary": matter.summary,
+        "department": matter.department.name,
+    }
+    return {
+        "title": told.default_title.format(**fields),
+        "body": told.default_body.format(**fields),
+        "forms": ["text"],
+    }
+
+
+def _schedule_questions(
+    plan: _Plan,
+    told: schema.Interpretations,
+    cal: story.Clock,
+    users: dict[str, User],
+    hours: schema.Hours,
+) -> None:
+    """Name the featured matters' specialists, publish their follow-ups, and replay their
+    questions: asked, answered (some late, one for its repeats too), withheld, or still
+    waiting (some of them overdue by now)."""
+    for featured in told.featured:
+        dates = cal.of_year(featured.year)
+        prefix = dates.text(featured.matter)
+        spec = next(
+            (
+                m
+                for y in story.load().catalogue.years
+                if y.year == featured.year
+                for m in y.matters
+                if dates.text(m.title).startswith(prefix)
+            ),
+            None,
+        )
+        if spec is None or spec.decided is None:
+            raise story.StoryError(
+                f"consult/demo/story/interpretations.toml: {prefix}: no decided matter so titled"
+            )
+        decided_at = plan.at(dates.day(spec.decided), hours.decided)
+        specialist = users[featured.specialist]
+
+        def matter(year=dates.year, prefix=prefix) -> DecisionMatter:
+            found = _matter_titled(year, prefix)
+            assert found is not None
+            return found
+
+        remit = dates.text(featured.remit)
+
+        def name(remit=remit, specialist=specialist) -> None:
+            if interpretation.specialist_of(specialist, specialist.department_id) is None:
+                interpretation.name_specialist(
+                    specialist.department,
+                    {"user_id": specialist.id, "remit": remit},
+                    actor=specialist,
+                )
+
+        plan.add(decided_at + timedelta(minutes=5), name)
+        for follow in featured.follow_ups:
+            when = cal.moment(follow.on)
+            if when <= decided_at:
+                continue
+
+            data = _explained(follow, dates)
+
+            def publish(data=data, specialist=specialist, matter=matter) -> None:
+                interpretation.publish_follow_up(matter(), data, actor=specialist)
+
+            plan.add(when, publish)
+        for q in featured.questions:
+            asked_at = cal.moment(q.at)
+            if asked_at <= decided_at + timedelta(minutes=5):
+                continue  # the decision has not been made by then (an early seeding)
+            receipt: dict[str, str] = {}
+
+            def ask(q=q, receipt=receipt, dates=dates, matter=matter) -> None:
+                data = {
+                    "author_name": dates.text(q.author),
+                    "show_name": q.show_name,
+                    "contact": q.contact,
+                    "body": dates.text(q.body),
+                    "consent": True,
+                }
+                receipt["number"] = interpretation.ask_question(matter(), data).receipt
+
+            plan.add(asked_at, ask)
+            if q.hidden is not None:
+
+                def hide(reason=q.hidden, receipt=receipt, specialist=specialist) -> None:
+                    question = interpretation.find_by_receipt(receipt["number"])
+                    interpretation.hide_question(question, reason, actor=specialist)
+
+                plan.add(asked_at + timedelta(hours=1), hide)
+            if q.answer is not None and q.answered is not None:
+
+                def answer(q=q, receipt=receipt, dates=dates, specialist=specialist) -> None:
+                    question = interpretation.find_by_receipt(receipt["number"])
+                    if question.answered_at is None:  # not answered with its repeats already
+                        interpretation.answer_question(
+                            question,
+                            dates.text(q.answer),
+                            actor=specialist,
+                            whole_group=q.whole_group,
+                        )
+
+                plan.add(cal.moment(q.answered), answer)
 
 
 def _cn_date(day: date) -> str:

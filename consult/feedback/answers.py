@@ -56,6 +56,12 @@ NO_REASON = sa.or_(
     ),
 )
 
+# An answer that gives a reason (the responsiveness figures: the share of answers with one).
+HAS_REASON = sa.or_(
+    sa.and_(OWN, sa.not_(_blank(Comment.disposition_reason))),
+    sa.and_(sa.not_(OWN), _group_answer(sa.not_(_blank(_G.c.disposition_reason)))),
+)
+
 STATE = sa.case(
     (sa.and_(OWN, Comment.answer_draft), DRAFTED),
     (OWN, ANSWERED),

@@ -294,3 +294,48 @@ def meetings():
         entries[:LIMIT],
         freshness.meetings_feed(),
     )
+
+
+@bp.get("/interpretations.atom")
+def interpretations():
+    """Policy interpretations published with decisions, and the follow-ups."""
+    from consult.interpretation.models import Interpretation
+    from consult.interpretation.rules import KIND_LABELS
+
+    stmt = (
+        sa.select(Interpretation)
+        .order_by(Interpretation.published_at.desc(), Interpretation.id.desc())
+        .limit(LIMIT)
+    )
+    entries = []
+    for i in db.session.scalars(stmt):
+        related = []
+        if i.matter.decision_document_url:
+            related.append(
+                (i.matter.decision_document_url, "text/html", _("The decision document"))
+            )
+        if i.link:
+            related.append((i.link, "text/html", _("Graphic, video or press conference")))
+        entries.append(
+            Entry(
+                key=f"interpretations/{i.id}",
+                title=i.title,
+                updated=i.published_at,
+                published=i.published_at,
+                link=public_url(
+                    "interpretation.interpretation", matter_id=i.matter_id, interpretation_id=i.id
+                ),
+                summary="\n".join([f"{KIND_LABELS[i.kind]} · {i.matter.title}", _excerpt(i.body)]),
+                author=i.department.name,
+                categories=["interpretation", i.kind],
+                related=related,
+            )
+        )
+    return render(
+        "interpretations",
+        _("Donghu District: policy interpretations"),
+        _("How each decision is explained: with the decision, and again as questions come up."),
+        public_url("catalogue.index"),
+        entries,
+        freshness.interpretations(),
+    )

@@ -165,9 +165,27 @@ def meetings_feed() -> datetime | None:
     return _audit("meeting", "department", "decision_matter")
 
 
+def interpretations() -> datetime | None:
+    """Interpretations are published as events of their matters."""
+    return _audit("decision_matter", "department")
+
+
+def questions() -> datetime | None:
+    """Questions, their answers and moderation; the overdue flag turns at local midnight."""
+    return latest(
+        _audit("question", "policy_specialist", "decision_matter", "department"),
+        local_midnight(now_utc()),
+    )
+
+
 def everything() -> datetime | None:
     return latest(
-        catalogue(), consultations(countdown=False), comments(), meetings(), representatives()
+        catalogue(),
+        consultations(countdown=False),
+        comments(),
+        meetings(),
+        representatives(),
+        questions(),
     )
 
 
@@ -180,6 +198,7 @@ LAST_MODIFIED: dict[str, Callable[..., datetime | None]] = {
     "feeds.consultations": consultations_feed,
     "feeds.feedback": feedback_feed,
     "feeds.meetings": meetings_feed,
+    "feeds.interpretations": interpretations,
     "opendata.index": everything,
     "api.list_decisions": lambda: catalogue(),
     "api.list_consultations": lambda: consultations(),

@@ -12,6 +12,7 @@ from flask_babel import format_date, format_datetime, get_locale, gettext
 from consult.catalogue import rules as catalogue_rules
 from consult.core import care, i18n
 from consult.core.urls import public_link
+from consult.interpretation import rules as interpretation_rules
 
 
 def planned_label(planned) -> str:
@@ -126,6 +127,9 @@ def register(app: Flask) -> None:
         COMPLETION_LABELS=catalogue_rules.COMPLETION_LABELS,
         EVENT_LABELS=catalogue_rules.EVENT_LABELS,
         ADJUSTMENT_KIND_LABELS=catalogue_rules.ADJUSTMENT_KIND_LABELS,
+        INTERPRETATION_KIND_LABELS=interpretation_rules.KIND_LABELS,
+        INTERPRETATION_FORM_LABELS=interpretation_rules.FORM_LABELS,
+        QUESTION_STATE_LABELS=interpretation_rules.STATE_LABELS,
         CATEGORY_LABELS=representative_rules.CATEGORY_LABELS,
         REP_STATUS_LABELS=representative_rules.STATUS_LABELS,
         APPLICATION_STATUS_LABELS=representative_rules.APPLICATION_STATUS_LABELS,

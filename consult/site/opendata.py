@@ -40,11 +40,16 @@ from consult.core.schemas import field_notes
 from consult.core.time import local_date_of, now_utc
 from consult.extensions import db
 from consult.feedback import answers
+from consult.interpretation.models import Interpretation as InterpretationModel
+from consult.interpretation.schemas import Interpretation as InterpretationRecord
+from consult.interpretation.schemas import Question as QuestionRecord
+from consult.interpretation.schemas import Responsiveness as ResponsivenessRecord
 from consult.meetings import services as meeting_services
 from consult.meetings.models import Invitation, Meeting
 from consult.meetings.schemas import AttendanceRecord, MeetingRecord
 from consult.representatives.models import Representative
 from consult.site import freshness
+from consult.site.freshness import latest as latest_of
 
 bp = Blueprint("opendata", __name__)
 
@@ -315,6 +320,89 @@ def _fetch_attendance(after: Key, limit: int, now: datetime):
     return records, ((rows[-1].meeting_id, rows[-1].id) if rows else None)
 
 
+# --- interpretations, questions, responsiveness ------------------------------------------------
+
+
+def _fetch_interpretations(after: Key, limit: int, now: datetime):
+    from consult.interpretation import services as interpretation
+    from consult.interpretation.models import Interpretation
+
+    stmt = sa.select(Interpretation).join(
+        DecisionMatter, Interpretation.matter_id == DecisionMatter.id
+    )
+    items = _next_by_id(stmt, Interpretation.id, after, limit)
+    return [interpretation.interpretation_record(i) for i in items], _last_id(items)
+
+
+def _interpretation_cells(rec: dict[str, Any]) -> dict[str, Any]:
+    return {**rec, "forms": " ".join(rec["forms"])}
+
+
+# The columns read of a question: its contact and IP address are not among them.
+def _question_columns():
+    from consult.interpretation.models import Question
+
+    return (
+        Question.id,
+        Question.matter_id,
+        Question.receipt,
+        Question.author_name,
+        Question.show_name,
+        Question.body,
+        Question.submitted_at,
+        Question.due_on,
+        Question.status,
+        Question.answer,
+        Question.answered_at,
+        Question.answered_by_id,
+        Question.group_id,
+    )
+
+
+def _fetch_questions(after: Key, limit: int, now: datetime):
+    """Every question: a withheld one without its text or name (its state says so)."""
+    from consult.interpretation import services as interpretation
+    from consult.interpretation.models import Question
+
+    stmt = sa.select(Question).options(
+        load_only(*_question_columns(), raiseload=True),
+        selectinload(Question.answered_by),
+        sa.orm.joinedload(Question.matter),
+    )
+    items = _next_by_id(stmt, Question.id, after, limit)
+    sizes = interpretation.group_sizes(items)
+    today = local_date_of(now)
+    records = []
+    for q in items:
+        rec = interpretation.question_record(q, today=today, group_size=sizes.get(q.group_id))
+        if q.is_hidden:
+            rec.update(author=None, body=None, answer=None)
+        records.append(rec)
+    return records, _last_id(items)
+
+
+def _question_count() -> int:
+    from consult.interpretation.models import Question
+
+    return _count(sa.select(Question.id))
+
+
+def _fetch_responsiveness(after: Key, limit: int, now: datetime):
+    """Every year's figures, newest year first (one batch: a row per department and year)."""
+    from consult.interpretation import figures
+
+    if after is not None:
+        return [], None
+    records = [r for year in figures.years() for r in figures.responsiveness(year)]
+    return records, (len(records),)
+
+
+def _responsiveness_count() -> int:
+    from consult.interpretation import figures
+
+    return sum(len(figures.responsiveness(year)) for year in figures.years())
+
+
 # --- the datasets ----------------------------------------------------------------------------
 
 DATASETS: dict[str, Dataset] = {
@@ -391,6 +479,49 @@ DATASETS: dict[str, Dataset] = {
             count=lambda: _count(_attendance_query()),
             last_modified=lambda: freshness._audit("meeting", "invitation", "representative"),
             fetch=_fetch_attendance,
+        ),
+        Dataset(
+            name="interpretations",
+            title=_l("Policy interpretations"),
+            description=_l(
+                "The interpretation published with each decision and the follow-up "
+                "interpretations after it: title, text, forms, department and date."
+            ),
+            frequency=_l("Live: interpretations appear when published."),
+            fields=field_notes(InterpretationRecord),
+            count=lambda: _count(sa.select(InterpretationModel.id)),
+            last_modified=lambda: freshness.interpretations(),
+            fetch=_fetch_interpretations,
+            cells=_interpretation_cells,
+        ),
+        Dataset(
+            name="questions",
+            title=_l("Questions on decisions and their answers"),
+            description=_l(
+                "Residents' questions on decisions (一号答), each with its answering period and, "
+                "once given, the policy specialist's answer. A question withheld by moderation "
+                "is listed without its text or name. Contact details and IP addresses are never "
+                "included."
+            ),
+            frequency=_l("Live: questions appear when asked, answers when given."),
+            fields=field_notes(QuestionRecord),
+            count=_question_count,
+            last_modified=lambda: freshness.questions(),
+            fetch=_fetch_questions,
+        ),
+        Dataset(
+            name="responsiveness",
+            title=_l("Responsiveness of departments"),
+            description=_l(
+                "For each department and year: questions received, answered, the median working "
+                "days to an answer and how many were overdue; comments received, answered, the "
+                "share of answers with a reason and the median days from closing to feedback."
+            ),
+            frequency=_l("Live: counted from the records when downloaded."),
+            fields=field_notes(ResponsivenessRecord),
+            count=_responsiveness_count,
+            last_modified=lambda: latest_of(freshness.questions(), freshness.comments()),
+            fetch=_fetch_responsiveness,
         ),
     )
 }
@@ -475,7 +606,8 @@ def index():
 
 
 @bp.get(
-    "/open-data/<any(catalogue, consultations, comments, meetings, attendance):name>.<any(csv, json):fmt>"
+    "/open-data/<any(catalogue, consultations, comments, meetings, attendance, interpretations, "
+    "questions, responsiveness):name>.<any(csv, json):fmt>"
 )
 def download(name: str, fmt: str):
     """A dataset as CSV or JSON; the comments also of one consultation (?consultation=ID)."""

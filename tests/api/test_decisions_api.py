@@ -11,6 +11,7 @@ from consult.accounts import services as accounts
 from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
+from tests.helpers import INTERPRETATION
 
 URL = "/api/v1/decisions"
 NOW = datetime(2026, 5, 6, 2, 0, tzinfo=UTC)
@@ -486,6 +487,23 @@ def test_the_status_moves_forward_through_the_api(api, world):
         ({"status": "decided"}, "decision_date"),
         ({"status": "decided", "decision_date": "1 May"}, "decision_date"),
         ({"status": "decided", "decision_date": "2026-05-01"}, "decision_document_url"),
+        (
+            {
+                "status": "decided",
+                "decision_date": "2026-05-01",
+                "decision_document_url": "https://www.donghu.gov.cn/xxgk/2026/12.html",
+            },
+            "interpretation",
+        ),
+        (
+            {
+                "status": "decided",
+                "decision_date": "2026-05-01",
+                "decision_document_url": "https://www.donghu.gov.cn/xxgk/2026/12.html",
+                "interpretation": {**INTERPRETATION, "body": " "},
+            },
+            "interpretation.body",
+        ),
         ({"status": "consulting", "title": "顺便改名"}, "status"),
     ],
 )
@@ -504,12 +522,20 @@ def test_a_decision_is_recorded_through_the_api(api, world):
             "status": "decided",
             "decision_date": "2026-05-01",
             "decision_document_url": "https://www.donghu.gov.cn/xxgk/2026/12.html",
+            "interpretation": {
+                **INTERPRETATION,
+                "forms": ["video"],
+                "link": "https://www.donghu.gov.cn/sp/12.html",
+            },
         },
         token=world.tokens["transport"],
     )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert (body["status"], body["decision_date"]) == ("decided", "2026-05-01")
+    (interpretation,) = body["interpretations"]
+    assert (interpretation["kind"], interpretation["forms"]) == ("initial", ["text", "video"])
+    assert "interpretation_published" in [e["action"] for e in body["timeline"]]
     assert body["completion"] == "decided_on_time"
 
 

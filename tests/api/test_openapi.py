@@ -550,6 +550,80 @@ def test_every_endpoint_answers_as_documented(
     call("GET", "/api/v1/representatives?category=expert&per_page=2", 200)
     call("GET", "/api/v1/representatives?category=nobody", 400)
 
+    # After the decision: its interpretation, questions and their answers.
+    from consult.catalogue import services as catalogue
+    from consult.core.time import local_date_of
+    from consult.interpretation import services as interpretation
+    from tests.helpers import INTERPRETATION
+
+    waste = d.matters["waste"]
+    catalogue.change_status(waste, "deliberating", actor=SYSTEM)
+    interpretation.name_specialist(
+        d.dept, {"user_id": d.officer.id, "remit": "垃圾分类"}, actor=SYSTEM
+    )
+    db.session.commit()
+    deciding = {
+        "status": "decided",
+        "decision_date": local_date_of(now_utc()).isoformat(),
+        "decision_document_url": "https://www.donghu.gov.cn/xxgk/waste.html",
+    }
+    call("PATCH", f"/api/v1/decisions/{waste.id}", 422, token=officer, json=deciding)
+    decided = call(
+        "PATCH",
+        f"/api/v1/decisions/{waste.id}",
+        200,
+        token=officer,
+        json={**deciding, "interpretation": INTERPRETATION},
+    )
+    assert decided["interpretations"][0]["kind"] == "initial"
+    follow = {**INTERPRETATION, "title": "垃圾分类实施一个月答疑", "forms": ["illustrated"]}
+    call("POST", f"/api/v1/decisions/{waste.id}/interpretations", 401, json=follow)
+    call("POST", f"/api/v1/decisions/{waste.id}/interpretations", 422, token=officer, json=follow)
+    follow["link"] = "https://www.donghu.gov.cn/tj/waste.png"
+    call("POST", f"/api/v1/decisions/{waste.id}/interpretations", 201, token=officer, json=follow)
+    asked = {
+        "author_name": "社区居民",
+        "show_name": False,
+        "contact": "13800000000",
+        "body": "厨余垃圾的投放时间是怎么规定的？",
+        "consent": True,
+    }
+    url = f"/api/v1/decisions/{waste.id}/questions"
+    call("POST", url, 422, json={**asked, "body": "太短"})
+    planned = catalogue.create_matter(
+        {
+            "year": 2026,
+            "title": "农贸市场升级改造",
+            "department_id": d.dept.id,
+            "planned_time": "2026-Q4",
+            "hearing": False,
+            "reason": "年中增补",
+        },
+        actor=SYSTEM,
+    )
+    db.session.commit()
+    call("POST", f"/api/v1/decisions/{planned.id}/questions", 422, json=asked)
+    taken = call("POST", url, 201, json=asked)
+    receipt = call("GET", f"/api/v1/questions/{taken['receipt']}", 200)
+    assert receipt["state"] == "waiting" and "contact" not in receipt
+    call("GET", "/api/v1/questions/WD-2026-AAAA-AAAA", 404)
+    listed = call("GET", f"{url}?per_page=5", 200)
+    assert listed["total"] == 1
+    answer = {"answer": "每天早晚两个时段定时投放，具体以小区公示为准。"}
+    answer_url = f"/api/v1/questions/{receipt['id']}/answer"
+    call("POST", answer_url, 401, json=answer)
+    call("POST", answer_url, 403, token=admin, json=answer)
+    call("POST", answer_url, 422, token=officer, json={"answer": "好"})
+    answered = call("POST", answer_url, 200, token=officer, json=answer)
+    assert answered["state"] == "answered"
+    call("POST", "/api/v1/questions/999999/answer", 404, token=officer, json=answer)
+    second = call("POST", url, 201, json={**asked, "body": "能否在小区增设可回收物兑换点？"})
+    second_id = call("GET", f"/api/v1/questions/{second['receipt']}", 200)["id"]
+    hidden = call(
+        "POST", f"/api/v1/questions/{second_id}/hide", 200, token=officer, json={"reason": "spam"}
+    )
+    assert hidden["state"] == "hidden" and hidden["body"] is None
+
     # The rate limit answers in the error envelope too.
     monkeypatch.setitem(app.config, "COMMENT_RATE_LIMIT", "1 per minute")
     from consult.extensions import limiter

@@ -75,6 +75,8 @@ def served():
         LOGIN_RATE_LIMIT="1000000 per minute",
         SUBSCRIBE_RATE_LIMIT="1000000 per minute",
         CHECKIN_RATE_LIMIT="1000000 per minute",
+        QUESTION_RATE_LIMIT="1000000 per minute",
+        QUESTION_ATTEMPT_LIMIT="1000000 per minute",
     )
     with app.app_context():
         db.create_all()

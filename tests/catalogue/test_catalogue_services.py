@@ -17,6 +17,7 @@ from consult.core import audit
 from consult.core.audit import AuditEvent, events_for
 from consult.core.errors import Forbidden, RuleViolation
 from consult.extensions import db as _db
+from tests.helpers import decision
 
 # The clock: drafted in March, published mid-March, worked on afterwards.
 DRAFTING = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -401,7 +402,7 @@ def test_a_decided_matter_cannot_be_withdrawn(db, cast, create_matter, frozen):
     services.change_status(
         matter,
         "decided",
-        {"decision_date": date(2026, 9, 1), "decision_document_url": "https://gov.example/d/1"},
+        decision(date(2026, 9, 1)),
         actor=cast.admin,
     )
     with pytest.raises(RuleViolation) as exc:
@@ -512,14 +513,18 @@ def test_deciding_records_the_date_and_the_document(db, cast, deliberating):
     services.change_status(
         deliberating,
         "decided",
-        {"decision_date": date(2026, 9, 10), "decision_document_url": " https://gov.example/d/7 "},
+        decision(date(2026, 9, 10), " https://gov.example/d/7 "),
         actor=cast.own_officer,
     )
     assert deliberating.status == "decided"
     assert deliberating.decision_date == date(2026, 9, 10)
     assert deliberating.decision_document_url == "https://gov.example/d/7"
     assert deliberating.is_closed
-    event = events_for("decision_matter", deliberating.id)[-1]
+    event = next(
+        e
+        for e in events_for("decision_matter", deliberating.id)
+        if e.action == "status_changed" and e.details["to"] == "decided"
+    )
     assert event.details == {
         "from": "deliberating",
         "to": "decided",
@@ -542,7 +547,7 @@ def test_a_decision_dated_today_local_time_is_accepted_early_in_the_morning(
     services.change_status(
         matter,
         "decided",
-        {"decision_date": date(2026, 9, 1), "decision_document_url": "https://gov.example/d/9"},
+        decision(date(2026, 9, 1), "https://gov.example/d/9"),
         actor=cast.own_officer,
     )
     assert matter.decision_date == date(2026, 9, 1)

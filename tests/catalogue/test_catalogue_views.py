@@ -1016,18 +1016,36 @@ def test_decided_date_in_a_status_change(client, db, world):
     )
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "status-decision_document_url")
-    response = post(
-        client,
-        url,
-        {
-            "status-status": "decided",
-            "status-decision_date": "2026-03-01",
-            "status-decision_document_url": "https://www.donghu.gov.cn/doc/1",
-        },
-    )
+    deciding = {
+        "status-status": "decided",
+        "status-decision_date": "2026-03-01",
+        "status-decision_document_url": "https://www.donghu.gov.cn/doc/1",
+    }
+    # Without its interpretation the decision is refused, and what was typed is kept.
+    response = post(client, url, {**deciding, "status-interpretation_forms": "video"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "status-interpretation_title")
+    assert field_error(html, "status-interpretation_body")
+    assert "https://www.donghu.gov.cn/doc/1" in html
+    assert reload(db, DecisionMatter, world.matter.id).status == "deliberating"
+    typed = {
+        **deciding,
+        "status-interpretation_title": "停车设施改造办法解读",
+        "status-interpretation_body": "一、为什么改造。二、怎么改造。三、居民怎样参与。",
+        "status-interpretation_forms": ["text", "video"],
+    }
+    response = post(client, url, typed)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "status-interpretation_link")
+    assert "停车设施改造办法解读" in html and "三、居民怎样参与。" in html
+    response = post(client, url, {**typed, "status-interpretation_link": "https://v.example/1"})
     assert response.status_code == 302
     matter = reload(db, DecisionMatter, world.matter.id)
     assert (matter.status, matter.decision_date) == ("decided", date(2026, 3, 1))
+    page = client.get(f"/matters/{matter.id}").get_data(as_text=True)
+    assert "停车设施改造办法解读" in page
 
 
 def test_the_edit_form_shows_the_planned_time_in_words_that_it_reads_back(client, db, world):

@@ -199,10 +199,22 @@ class District:
             "calendars.consultations": ["/calendar/consultations.ics"],
             "feeds.consultations": ["/feeds/consultations.atom"],
             "feeds.feedback": ["/feeds/feedback.atom"],
+            # Questions on decisions have a privacy test of their own
+            # (tests/interpretation/test_interpretation_views.py); here the comments' data.
+            "feeds.interpretations": ["/feeds/interpretations.atom"],
+            "api.list_questions": [f"/api/v1/decisions/{m}/questions" for m in matters],
+            "api.get_question": ["/api/v1/questions/WD-2026-AAAA-AAAA"],
             "opendata.index": ["/open-data"],
             "opendata.download": [
                 f"/open-data/{name}.{fmt}"
-                for name in ("catalogue", "consultations", "comments")
+                for name in (
+                    "catalogue",
+                    "consultations",
+                    "comments",
+                    "interpretations",
+                    "questions",
+                    "responsiveness",
+                )
                 for fmt in ("csv", "json")
             ]
             + [

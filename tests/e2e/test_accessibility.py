@@ -172,6 +172,12 @@ PAGES: dict[str, Subject] = {
     "subscribe": Subject(lambda s: "/subscriptions"),
     "subscription-confirm": Subject(lambda s: f"/subscriptions/confirm/{s['token']}"),
     "unsubscribe": Subject(lambda s: f"/subscriptions/unsubscribe/{s['token']}"),
+    "interpretation": Subject(lambda s: s["interpretation"], ready=".interpretation-body"),
+    "questions": Subject(lambda s: f"/matters/{s['asked_matter']}/questions", ready="#ask"),
+    "question-lookup": Subject(lambda s: "/questions"),
+    "question-receipt": Subject(lambda s: f"/questions/{s['question']}", ready=".receipt-number"),
+    "specialists": Subject(lambda s: "/specialists"),
+    "responsiveness": Subject(lambda s: "/responsiveness", ready="table.responsiveness"),
     "login": Subject(lambda s: "/login"),
     "apply-without-account": Subject(lambda s: "/representatives/apply"),
     "forgot-password": Subject(lambda s: "/password/forgot"),
@@ -207,6 +213,14 @@ PAGES: dict[str, Subject] = {
     "check-in": Subject(lambda s: s["check_in"], who="housing"),
     "venue-screen": Subject(lambda s: s["venue_screen"], who="housing"),
     "account": Subject(lambda s: "/account", who="housing"),
+    "question-queue": Subject(lambda s: "/manage/questions", who="housing"),
+    "answer-question": Subject(
+        lambda s: f"/manage/questions/{s['housing_question']}", who="housing"
+    ),
+    "follow-up": Subject(
+        lambda s: f"/manage/matters/{s['housing_decided']}/follow-up", who="housing"
+    ),
+    "manage-specialists": Subject(lambda s: "/manage/specialists", who="housing"),
     # The government office (administration).
     "users": Subject(lambda s: "/admin/users", who="admin"),
     "user": Subject(lambda s: s["user"], who="admin"),
@@ -393,7 +407,32 @@ def subjects(e2e_app) -> dict:
                 },
                 actor=housing,
             )
+        from consult.catalogue.models import DecisionMatter
+        from consult.interpretation.models import Interpretation, Question
+
+        follow_up = db.session.scalar(
+            sa.select(Interpretation).where(Interpretation.kind == "follow_up").limit(1)
+        )
+        assert follow_up is not None, "the demo has no follow-up interpretation"
+        a_question = db.session.scalar(
+            sa.select(Question).where(Question.status == "published").order_by(Question.id)
+        )
+        housing_question = db.session.scalar(
+            sa.select(Question)
+            .join(DecisionMatter, DecisionMatter.id == Question.matter_id)
+            .where(DecisionMatter.department_id == housing.department_id)
+            .order_by(Question.id)
+        )
+        assert a_question is not None and housing_question is not None
+        questions = {
+            "interpretation": f"/matters/{follow_up.matter_id}/interpretations/{follow_up.id}",
+            "asked_matter": follow_up.matter_id,
+            "question": a_question.receipt,
+            "housing_question": housing_question.id,
+            "housing_decided": housing_question.matter_id,
+        }
         found = {
+            **questions,
             "year": open_one.matter.year,
             "matter": open_one.matter_id,
             "open": open_one.id,

@@ -279,7 +279,9 @@ def test_the_story_is_told_by_the_right_people_and_never_in_the_future(seeded, d
     old_housing = next(m for m in all_matters(db) if m.title.startswith("东湖区老旧小区改造"))
     actions = [e.action for e in services.timeline(old_housing)]
     assert actions.index("consultation_opened") < actions.index("procedure_done")
-    assert actions[-1] == "status_changed" and old_housing.status == MatterStatus.DECIDED
+    # Decided, and its interpretation published with the decision.
+    assert actions[-2:] == ["status_changed", "interpretation_published"]
+    assert old_housing.status == MatterStatus.DECIDED
 
 
 def test_consultations_in_every_state_through_their_matters(seeded, db):
@@ -1127,3 +1129,33 @@ def test_the_demo_officer_sees_his_share_on_the_dashboard_and_in_the_workspace(
     assert 'id="assign-form"' in text
     for other in selection.officers_of(consultation):
         assert f'<option value="{other.id}"' in text
+
+
+def test_decisions_come_with_interpretations_and_questions_in_every_state(seeded, db):
+    from consult.interpretation import services as interpretation
+    from consult.interpretation.models import Question
+
+    matters = list(_db.session.scalars(sa.select(DecisionMatter)))
+    decided = [m for m in matters if m.status == MatterStatus.DECIDED]
+    assert decided
+    for m in decided:
+        assert [i.kind for i in interpretation.interpretations(m)][:1] == ["initial"], m.title
+    bus = next(m for m in decided if m.title.startswith("东湖区城区公交线网优化调整方案"))
+    kinds = [i.kind for i in interpretation.interpretations(bus)]
+    assert kinds == ["initial", "follow_up"]
+    assert interpretation.interpretations(bus)[0].forms == [
+        "text",
+        "illustrated",
+        "press_conference",
+    ]
+    assert interpretation.current_specialists(bus.department_id)
+    today = clock.local_date_of(NOW)
+    questions = list(_db.session.scalars(sa.select(Question)))
+    assert len(questions) >= 12
+    states = Counter(interpretation.state(q, today) for q in questions)
+    assert set(states) == {"waiting", "overdue", "answered", "answered_late", "hidden"}, states
+    groups = Counter(q.group_id for q in questions if q.group_id is not None)
+    assert max(groups.values()) >= 3
+    # One answer went to the repeats of a question too.
+    (size, group) = max((n, g) for g, n in groups.items())
+    assert all(q.answer for q in questions if q.group_id == group)

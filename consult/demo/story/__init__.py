@@ -29,6 +29,7 @@ DOMAINS: dict[str, type[BaseModel]] = {
     "meetings": schema.Meetings,
     "feedback": schema.Feedback,
     "crowd": schema.Crowd,
+    "interpretations": schema.Interpretations,
 }
 
 
@@ -42,6 +43,7 @@ class Story:
     meetings: schema.Meetings
     feedback: schema.Feedback
     crowd: schema.Crowd
+    interpretations: schema.Interpretations
 
 
 def _label(node: Any) -> str:

@@ -690,3 +690,59 @@ class Crowd(Entry):
     campaigns: list[Campaign]
     own: Own
     hotline: Hotline
+
+
+# --- interpretations.toml ------------------------------------------------------------------
+
+FormName = _one_of(("text", "illustrated", "video", "press_conference"))
+
+
+class Explained(Entry):
+    title: Text
+    body: Text
+    forms: list[FormName] = []
+    link: str | None = None
+
+
+class FollowUpInterpretation(Explained):
+    on: Moment
+
+
+class AskedQuestion(Entry):
+    """A resident's question on a featured matter and what became of it."""
+
+    at: Moment
+    author: Text
+    show_name: bool = True
+    contact: str | None = None
+    body: Text
+    answer: Text | None = None
+    answered: Moment | None = None
+    whole_group: bool = False  # the answer goes to its repeats still waiting too
+    hidden: HideReasonName | None = None  # withheld by the department's officer, an hour later
+
+    @model_validator(mode="after")
+    def _answered_when(self) -> AskedQuestion:
+        if (self.answer is None) != (self.answered is None):
+            raise ValueError("an answer comes with the moment it was given")
+        return self
+
+
+class Featured(Entry):
+    """A decided matter told in full: its interpretation, follow-ups, who answers, questions."""
+
+    matter: Text  # the start of its title in catalogue.toml
+    year: int  # its catalogue year, counted from this year
+    specialist: str  # the key of the officer (accounts.toml) named its department's specialist
+    remit: Text
+    interpretation: Explained
+    follow_ups: list[FollowUpInterpretation] = []
+    questions: list[AskedQuestion] = []
+
+
+class Interpretations(Entry):
+    # Every other decided matter's interpretation, from its catalogue entry (str.format
+    # fields: title, summary, department).
+    default_title: str
+    default_body: str
+    featured: list[Featured]
