@@ -66,6 +66,10 @@ class Consultation(DepartmentOwned, db.Model):
     # Feedback: published once every comment has its disposition (rule 3).
     feedback_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback_summary: Mapped[str | None] = mapped_column(sa.Text)
+    # Counted when the feedback is published (and again with each corrected version), so that
+    # the responsiveness figures read them instead of a million comments.
+    feedback_answered: Mapped[int | None] = mapped_column()
+    feedback_with_reason: Mapped[int | None] = mapped_column()
     revised_draft_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

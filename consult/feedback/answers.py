@@ -56,11 +56,6 @@ NO_REASON = sa.or_(
     ),
 )
 
-# An answer that gives a reason (the responsiveness figures: the share of answers with one).
-HAS_REASON = sa.or_(
-    sa.and_(OWN, sa.not_(_blank(Comment.disposition_reason))),
-    sa.and_(sa.not_(OWN), _group_answer(sa.not_(_blank(_G.c.disposition_reason)))),
-)
 
 STATE = sa.case(
     (sa.and_(OWN, Comment.answer_draft), DRAFTED),
@@ -108,4 +103,7 @@ def _pick(own, group):
 
 DISPOSITION = _pick(Comment.disposition, GROUP.disposition)
 REASON = _pick(Comment.disposition_reason, GROUP.disposition_reason)
+# An answer that gives a reason, in the joined form (counted when the feedback is published,
+# for the responsiveness figures' share of answers with one).
+REASON_GIVEN = sa.not_(_blank(REASON))
 DRAFT = _pick(Comment.answer_draft, sa.func.coalesce(GROUP.answer_draft, sa.false()))

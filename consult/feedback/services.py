@@ -603,13 +603,7 @@ def publish_feedback(
     )
     db.session.add(report)
     db.session.flush()
-    counts = dict(
-        db.session.execute(
-            answers.joined(sa.select(answers.DISPOSITION, sa.func.count()))
-            .where(Comment.consultation_id == consultation.id)
-            .group_by(answers.DISPOSITION)
-        ).all()
-    )
+    counts = _count_answers(consultation)
     audit.record(consultation, "feedback_published", actor=actor, now=now, details=dict(counts))
     consultations.on_matter_timeline(
         consultation,
@@ -620,6 +614,25 @@ def publish_feedback(
         comments=sum(counts.values()),
     )
     return report
+
+
+def _count_answers(consultation: Consultation) -> dict[str, int]:
+    """The comments per disposition (one statement over the consultation, when its feedback
+    is published or corrected); stores how many are answered and how many with a reason."""
+    rows = db.session.execute(
+        answers.joined(
+            sa.select(
+                answers.DISPOSITION,
+                sa.func.count(),
+                sa.func.count().filter(answers.REASON_GIVEN),
+            )
+        )
+        .where(Comment.consultation_id == consultation.id)
+        .group_by(answers.DISPOSITION)
+    ).all()
+    consultation.feedback_answered = sum(n for d, n, _ in rows if d is not None)
+    consultation.feedback_with_reason = sum(r for d, _, r in rows if d is not None)
+    return {d: n for d, n, _ in rows}
 
 
 def request_correction(
@@ -644,6 +657,7 @@ def request_correction(
         )
         or 0
     ) + 1
+    _count_answers(consultation)
     report = FeedbackReport(
         consultation=consultation,
         version=version,

@@ -5,8 +5,8 @@ answers that give a reason, and the median days from closing to feedback.
 
 Questions are counted from their rows (a department receives hundreds a year, not millions);
 the comments received from the stored tallies (comments.models.CommentTally), the answers
-(a comment's own or its group's, feedback.answers) in one statement over the year's
-consultations with published feedback."""
+and those with a reason from the counts stored when each feedback was published
+(feedback.services): a page reads a few rows per consultation, however many comments."""
 
 from __future__ import annotations
 
@@ -16,11 +16,10 @@ import sqlalchemy as sa
 
 from consult.accounts.models import Department
 from consult.catalogue.models import DecisionMatter
-from consult.comments.models import Comment, CommentTally
+from consult.comments.models import CommentTally
 from consult.consultations.models import Consultation
 from consult.core.time import configured_zone, local_date_of, local_today, now_utc
 from consult.extensions import db
-from consult.feedback import answers
 from consult.interpretation import rules, schemas
 from consult.interpretation.models import Question, QuestionStatus
 
@@ -75,6 +74,8 @@ def _consultations(year: int):
             DecisionMatter.department_id,
             Consultation.closes_at,
             Consultation.feedback_published_at,
+            Consultation.feedback_answered,
+            Consultation.feedback_with_reason,
         )
         .join(DecisionMatter, Consultation.matter_id == DecisionMatter.id)
         .where(Consultation.closes_at >= start, Consultation.closes_at < end)
@@ -105,7 +106,7 @@ def responsiveness(year: int) -> list[dict]:
         ):
             e["overdue"] += 1
     consultations = _consultations(year)
-    for cid, department_id, closes_at, published_at in consultations:
+    for cid, department_id, closes_at, published_at, _, _ in consultations:
         entry(department_id)["consultations"].append((cid, closes_at, published_at))
     ids = [c[0] for c in consultations]
     received = dict(
@@ -115,20 +116,11 @@ def responsiveness(year: int) -> list[dict]:
             )
         ).all()
     )
-    published = [c[0] for c in consultations if c[3] is not None]
-    # Answers are a comment's own or its duplicate group's (feedback.answers).
-    answered: dict[int, int] = {}
-    with_reason: dict[int, int] = {}
-    for cid, done, reasoned in db.session.execute(
-        sa.select(
-            Comment.consultation_id,
-            sa.func.count(),
-            sa.func.count().filter(answers.HAS_REASON),
-        )
-        .where(Comment.consultation_id.in_(published), answers.IS_ANSWERED)
-        .group_by(Comment.consultation_id)
-    ):
-        answered[cid], with_reason[cid] = done, reasoned
+    # Counted when each feedback was published (feedback.services), never here.
+    answered = {c.id: c.feedback_answered or 0 for c in consultations if c.feedback_published_at}
+    with_reason = {
+        c.id: c.feedback_with_reason or 0 for c in consultations if c.feedback_published_at
+    }
     names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
     order = {d: n for n, d in enumerate(sorted(per))}
     records = []
