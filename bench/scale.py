@@ -249,8 +249,11 @@ class Builder:
     def grow(self, target: int, *, bulk: bool = False) -> list[dict]:
         from consult.accounts.models import SYSTEM
         from consult.comments import services
+        from consult.consultations.models import Consultation
         from consult.core.time import now_utc
 
+        # (a probe of the size before may have ended the session it was loaded in)
+        self.consultation = self.db.session.get(Consultation, self.consultation_id)
         calls = []
         if bulk:
             t0 = time.perf_counter()
@@ -1438,7 +1441,8 @@ def main() -> None:
     started = datetime.now(UTC)
     log(
         f"Scale benchmark {started:%Y-%m-%d %H:%M} UTC: one consultation grown to "
-        f"{', '.join(f'{s:,}' for s in args.sizes)} comments through import_comments "
+        f"{', '.join(f'{s:,}' for s in args.sizes)} comments "
+        f"{'through import_comments' if args.fill == 'import' else 'written set-based (--fill bulk)'} "
         f"({CAMPAIGN_SHARE:.0%} copies of five campaigns, half of them varied); {os.cpu_count()} cores."
     )
     workdir = Path(tempfile.mkdtemp(prefix="consult-scale-"))
