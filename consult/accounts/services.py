@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 _HASHER = PasswordHasher()
 # Tests hash hundreds of passwords; production keeps argon2's recommended cost.
-_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # argon2's least
 
 
 def _hasher() -> PasswordHasher:
