@@ -7,13 +7,15 @@ SQLite file, or on PostgreSQL a database named after the worker beside DATABASE_
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -352,20 +354,26 @@ def world(prepared) -> World:
 # clock where the build left it.
 
 
-def _build_world(clock):
-    return build_world(_db, clock, make_department, make_user, make_matter)
+def _build_scenario(db, clock, create_department, create_user, create_matter):
+    world = build_world(db, clock, create_department, create_user, create_matter)
+    return world, build_scenario(world, clock, db)
 
 
-def _build_scenario(clock):
-    world = build_world(_db, clock, make_department, make_user, make_matter)
-    return world, build_scenario(world, clock, _db)
+BUILDS = {"world": build_world, "scenario": _build_scenario, "district": build_district}
 
 
-def _build_district(clock):
-    return build_district(_db, clock.set, make_department, make_user, make_matter)
-
-
-BUILDS = {"world": _build_world, "scenario": _build_scenario, "district": _build_district}
+def _run_build(build, clock: Clock):
+    """Call a build with what it names, as a fixture would be: db, clock, frozen and the
+    factories (create_department, create_user, create_matter)."""
+    offered = {
+        "db": _db,
+        "clock": clock,
+        "frozen": clock.set,
+        "create_department": make_department,
+        "create_user": make_user,
+        "create_matter": make_matter,
+    }
+    return build(**{name: offered[name] for name in inspect.signature(build).parameters})
 
 
 @dataclass
@@ -398,6 +406,8 @@ def _each_object(value, at):
         return type(value)(
             **{f.name: _each_object(getattr(value, f.name), at) for f in fields(value)}
         )
+    if isinstance(value, SimpleNamespace):
+        return SimpleNamespace(**_each_object(vars(value), at))
     if isinstance(value, dict):
         return {k: _each_object(v, at) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -413,12 +423,13 @@ def _get(ref: _Ref):
     return _db.session.get(ref.model, ref.identity)
 
 
-_PREPARED: dict[str, Prepared] = {}
+_PREPARED: dict[Callable, Prepared] = {}
 
 
-def _prepare(app, name: str) -> Prepared:
+def _prepare(app, build) -> Prepared:
     base = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    folder = _TMP / f"prepared-{name}"
+    name = f"prepared{len(_PREPARED) + 1}"
+    folder = _TMP / name
     if base.drivername.startswith("sqlite"):
         url = f"sqlite:///{folder}.db"
     else:
@@ -447,7 +458,7 @@ def _prepare(app, name: str) -> Prepared:
         engines[None] = engine
         _db.session = _db._make_scoped_session({"bind": engine})
         try:
-            made = BUILDS[name](Clock(freeze))
+            made = _run_build(build, Clock(freeze))
             _db.session.commit()
             prepared = Prepared(engine, url, _each_object(made, _ref), _time.now_utc(), folder)
         finally:
@@ -462,14 +473,18 @@ def _prepare(app, name: str) -> Prepared:
 
 @pytest.fixture
 def prepared(app, database, clock):
-    """`prepared("world" | "scenario" | "district")`: the test moves to that prepared database
-    (before it writes anything) and gets what its build returned, loaded in its session; the
-    build's stored files and mails are copied to where the test keeps its own."""
+    """`prepared("world" | "scenario" | "district" | build)`: the test moves to that build's
+    prepared database (before it writes anything) and gets what the build returned, loaded in
+    its session; the build's stored files and mails are copied to where the test keeps its
+    own. A build of a test module's own is a function taking what a fixture would (db, clock,
+    frozen, create_department, create_user, create_matter) and returning ORM objects in
+    dataclasses, namespaces, dicts, lists or tuples."""
 
-    def _use(name: str):
-        if name not in _PREPARED:
-            _PREPARED[name] = _prepare(app, name)
-        ready = _PREPARED[name]
+    def _use(build: str | Callable):
+        build = BUILDS.get(build, build)
+        if build not in _PREPARED:
+            _PREPARED[build] = _prepare(app, build)
+        ready = _PREPARED[build]
         database.switch(ready.engine)
         clock.set(ready.now)
         for kind, key in (("files", "STORAGE_DIR"), ("outbox", "MAIL_OUTBOX")):
