@@ -432,6 +432,8 @@ def _prepare(app, build) -> Prepared:
     folder = _TMP / name
     if base.drivername.startswith("sqlite"):
         url = f"sqlite:///{folder}.db"
+        for leftover in _TMP.glob(f"{name}.db*"):  # of a build that failed
+            leftover.unlink()
     else:
         url = base.set(database=f"{base.database}_{name}").render_as_string(hide_password=False)
         _create_database(url)
