@@ -49,11 +49,15 @@ run: setup
 
 ## make test: the whole suite, browser journeys included (SQLite by default; set
 ## DATABASE_URL for PostgreSQL)
+## (Bytecode is cached even where the environment says not to, PYTHONDONTWRITEBYTECODE: each
+## worker imports the app and ~60 test modules, which then compile once, not on every run.)
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -p no:cacheprovider -q -n auto --dist loadgroup
+
 test: setup e2e-deps
-	$(BIN)/python -m pytest -p no:cacheprovider -q -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-pg: setup e2e-deps
-	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest -p no:cacheprovider -q -n auto --dist loadgroup $(PYTEST_ARGS)
+	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test $(PYTEST) $(PYTEST_ARGS)
 
 ## make e2e-deps: what the browser tests need beside the Python packages (pytest-playwright
 ## is in the [dev] extra): Debian's Chromium (Playwright's own browser download is never

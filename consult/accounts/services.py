@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 _HASHER = PasswordHasher()
 # Tests hash hundreds of passwords; production keeps argon2's recommended cost.
-_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # argon2's least
 
 
 def _hasher() -> PasswordHasher:
@@ -59,12 +59,19 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-@functools.cache
 def _absent_account_hash() -> str:
     """A hash checked when no account has the address, so that a wrong address takes as long
     as a wrong password (the answer's time does not tell which addresses have accounts).
-    With the cost of real accounts' hashes: made by the production hasher."""
-    return _HASHER.hash(secrets.token_urlsafe(16))
+    With the cost of real accounts' hashes: made by the hasher that makes theirs (the
+    production hasher, outside tests)."""
+    return _absent_hash_made_by(_hasher())
+
+
+@functools.cache
+def _absent_hash_made_by(hasher: PasswordHasher) -> str:
+    """Made once per process: hashing anew for each login would cost a second argon2 run,
+    and so make the unknown address the slower answer."""
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 def _require_admin(actor: Actor) -> None:

@@ -76,8 +76,7 @@ def api(client, db):
     return Api(client, db)
 
 
-@pytest.fixture
-def world(db, create_department, create_user, create_matter, frozen):
+def _build_world(db, create_department, create_user, create_matter, frozen):
     """A published 2026 catalogue of three matters, a 2027 draft, and staff with tokens."""
     housing = create_department(name="东湖区住房和城乡建设局", short_name="住建局")
     transport = create_department(name="东湖区交通运输局", short_name="交通局")
@@ -120,6 +119,12 @@ def world(db, create_department, create_user, create_matter, frozen):
         transport_officer=transport_officer,
         tokens=tokens,
     )
+
+
+@pytest.fixture
+def world(prepared):
+    """Built once per worker (`_build_world`, in a prepared database)."""
+    return prepared(_build_world)
 
 
 def titles(response) -> list[str]:

@@ -38,8 +38,7 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-@pytest.fixture
-def w(db, frozen, create_user, create_department, create_matter):
+def _build_w(db, frozen, create_user, create_department, create_matter):
     frozen(NOW)
     x = meeting_district(
         create_user,
@@ -69,6 +68,12 @@ def w(db, frozen, create_user, create_department, create_matter):
     }
     db.session.commit()
     return x
+
+
+@pytest.fixture
+def w(prepared):
+    """Built once per worker (`_build_w`, in a prepared database)."""
+    return prepared(_build_w)
 
 
 def meeting_body(w, **overrides) -> dict:

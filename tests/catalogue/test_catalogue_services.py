@@ -39,8 +39,7 @@ def _clock(frozen):
     frozen(DRAFTING)
 
 
-@pytest.fixture
-def cast(db, create_department, create_user):
+def _build_cast(db, create_department, create_user):
     """Two departments and one actor of every kind; `own` is the lead department."""
     own = create_department(name="东湖区住房和城乡建设局", short_name="住建局")
     other = create_department(name="东湖区交通运输局", short_name="交通局")
@@ -52,6 +51,12 @@ def cast(db, create_department, create_user):
         "resident": create_user("resident"),
     }
     return SimpleNamespace(own=own, other=other, actors=actors, **actors)
+
+
+@pytest.fixture
+def cast(prepared):
+    """Built once per worker (`_build_cast`, in a prepared database)."""
+    return prepared(_build_cast)
 
 
 def matter_data(department, **overrides):

@@ -64,8 +64,7 @@ class World:
 ACTORS = ["anonymous", "resident", "representative", "own_officer", "other_officer", "admin"]
 
 
-@pytest.fixture
-def world(db, frozen, create_department, create_user, create_matter) -> World:
+def _build_world(db, frozen, create_department, create_user, create_matter) -> World:
     frozen(DRAFTED)
     dept = create_department("区住房和城乡建设局", "住建局")
     other = create_department("区教育局", "教育局")
@@ -86,6 +85,12 @@ def world(db, frozen, create_department, create_user, create_matter) -> World:
     }
     db.session.commit()
     return World(dept, other, matter, draft, users)
+
+
+@pytest.fixture
+def world(prepared):
+    """Built once per worker (`_build_world`, in a prepared database)."""
+    return prepared(_build_world)
 
 
 def as_actor(client, world: World, actor: str):

@@ -527,6 +527,9 @@ def pages(browser, base_url) -> Iterator[Callable[[str | None, str, int], Page]]
             context = browser.new_context(
                 base_url=base_url, bypass_csp=True, **(PHONE if width == 375 else DESKTOP)
             )
+            # axe-core in every document of the context from its start: sent to the browser
+            # once, not 500 KB over the wire for each check (run_axe adds it where missing).
+            context.add_init_script(path=str(_axe_js()))
             if mode == "care":
                 context.add_cookies([{"name": "care", "value": "1", "url": base_url}])
             page = context.new_page()
@@ -543,12 +546,18 @@ def pages(browser, base_url) -> Iterator[Callable[[str | None, str, int], Page]]
 # --- the checks --------------------------------------------------------------------------
 
 
-def run_axe(page: Page, name: str, include: str | None = None, *, enhanced=False) -> list[dict]:
-    """Inject axe-core from the local file and run it; return its violations and "needs
-    review" results (all impacts), also written to test-artifacts/e2e/axe/<name>.json."""
+def _axe_js():
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} is missing: `make e2e-deps` (run by `make test`) installs it")
-    page.add_script_tag(path=str(AXE_JS))
+    return AXE_JS
+
+
+def run_axe(page: Page, name: str, include: str | None = None, *, enhanced=False) -> list[dict]:
+    """Run axe-core (injected from the local file where the page lacks it); return its
+    violations and "needs review" results (all impacts), also written to
+    test-artifacts/e2e/axe/<name>.json."""
+    if page.evaluate("typeof axe") != "object":
+        page.add_script_tag(path=str(_axe_js()))
     found = page.evaluate(AXE_RUN, {"include": include, "enhanced": enhanced})
     out = ARTIFACTS / "axe"
     out.mkdir(parents=True, exist_ok=True)

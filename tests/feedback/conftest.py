@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import HOUR, Scenario, build_scenario
+from tests.helpers import HOUR, Scenario
 
 
 @pytest.fixture
-def scenario(world, clock, db) -> Scenario:
-    return build_scenario(world, clock, db)
+def scenario(world, prepared) -> Scenario:
+    """A consultation with six comments (two the same, one hidden, one by hotline) and one
+    elsewhere, from a prepared database; the test's `world` is the one it was built in."""
+    built_in, scenario = prepared("scenario")
+    vars(world).update(vars(built_in))
+    return scenario
 
 
 @pytest.fixture

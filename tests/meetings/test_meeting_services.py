@@ -45,8 +45,7 @@ def add_rep(name: str, category: str, **extra):
     )
 
 
-@pytest.fixture
-def w(db, frozen, create_user, create_department, create_matter):
+def _build_w(db, frozen, create_user, create_department, create_matter):
     frozen(NOW)
     world = SimpleNamespace()
     world.department = create_department()
@@ -60,6 +59,12 @@ def w(db, frozen, create_user, create_department, create_matter):
     }
     world.rep_users = {}
     return world
+
+
+@pytest.fixture
+def w(prepared):
+    """Built once per worker (`_build_w`, in a prepared database)."""
+    return prepared(_build_w)
 
 
 def schedule(w, *, seats: int = 10, starts_in: timedelta = 14 * DAY, agenda=None, **data):

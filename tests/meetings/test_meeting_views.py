@@ -48,8 +48,7 @@ def new_meeting(department, title: str, *, starts_in=14 * DAY, matter=None, seat
     )
 
 
-@pytest.fixture
-def w(db, frozen, create_user, create_department, create_matter):
+def _build_w(db, frozen, create_user, create_department, create_matter):
     frozen(NOW)
     x = meeting_district(
         create_user,
@@ -66,6 +65,12 @@ def w(db, frozen, create_user, create_department, create_matter):
     x.theirs = next(i for i in x.meeting.invitations if i.representative_id == x.other.id)
     db.session.commit()
     return x
+
+
+@pytest.fixture
+def w(prepared):
+    """Built once per worker (`_build_w`, in a prepared database)."""
+    return prepared(_build_w)
 
 
 def as_role(client, w, who: str):
