@@ -158,11 +158,12 @@ def totals(consultation_ids: list[int]) -> dict[int, Tally]:
 
 
 def waiting_for(officer_id: int, consultation_ids: list[int]) -> dict[int, int]:
-    """Per consultation, the comments assigned to an officer still without a confirmed
-    answer: the dashboard's "mine"."""
+    """Per consultation, the comments assigned to an officer without an answer yet (neither
+    drafted nor confirmed): the dashboard's "mine, not yet answered", as the workspace's
+    filter it links to lists them."""
     t = AnswerProgress
     rows = db.session.execute(
-        sa.select(t.consultation_id, sa.func.sum(t.comments - t.answered))
+        sa.select(t.consultation_id, sa.func.sum(t.comments - t.drafted - t.answered))
         .where(t.consultation_id.in_(consultation_ids), t.assignee_key == officer_id)
         .group_by(t.consultation_id)
     ).all()
