@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -27,6 +28,18 @@ def _env_bool(name: str, default: bool) -> bool:
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def _env_dates(name: str) -> tuple[date, ...]:
+    """ISO dates, comma-separated; a mistyped one stops the start with its name."""
+    try:
+        return tuple(
+            date.fromisoformat(part.strip())
+            for part in os.environ.get(name, "").split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise RuntimeError(f"{name}: ISO dates (YYYY-MM-DD) separated by commas: {exc}") from None
 
 
 def normalise_database_url(url: str) -> str:
@@ -98,6 +111,10 @@ class Config:
     QUESTION_RATE_LIMIT = os.environ.get("QUESTION_RATE_LIMIT", "3 per minute;20 per day")
     QUESTION_ATTEMPT_LIMIT = os.environ.get("QUESTION_ATTEMPT_LIMIT", "15 per minute;100 per day")
     QUESTION_ANSWER_WORKING_DAYS = _env_int("QUESTION_ANSWER_WORKING_DAYS", 10)
+    # The State Council's holiday schedule for a year the chinese-calendar package does not
+    # carry yet (core.workdays): days off and weekend days worked, ISO dates, comma-separated.
+    DAYS_OFF = _env_dates("DAYS_OFF")
+    WEEKEND_WORKDAYS = _env_dates("WEEKEND_WORKDAYS")
     # Report rendering: "rq" (needs REDIS_URL and a worker), "thread", or "inline".
     REPORT_RENDERING = os.environ.get("REPORT_RENDERING", "")
     # The RQ queue of the report jobs, a renderer's lease (renewed while it lives: a worker

@@ -3,19 +3,36 @@
 A working day is a day the government offices are open: Monday to Friday, less the public
 holidays, plus the weekend days worked in exchange (调休), as the State Council publishes them
 each year. `chinese_calendar` (MIT) carries those published schedules; for a year it does not
-know yet (the schedule comes out in the November before), Monday to Friday is counted, so a
-deadline is never later than the weekday count — and a deployment updates the package once
-the new schedule is out.
+know yet (the schedule comes out in the November before), a deployment states it in its
+configuration (DAYS_OFF, WEEKEND_WORKDAYS: ISO dates, comma-separated) until the package
+carries it; stated days win over the package's. A year known to neither counts Monday to
+Friday.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
 
+def _configured(key: str) -> frozenset[date]:
+    from flask import current_app, has_app_context
+
+    return _dates(tuple(current_app.config.get(key) or ())) if has_app_context() else frozenset()
+
+
+@lru_cache(maxsize=8)
+def _dates(days: tuple[date, ...]) -> frozenset[date]:
+    return frozenset(days)
+
+
 def is_working_day(day: date) -> bool:
+    if day in _configured("DAYS_OFF"):
+        return False
+    if day in _configured("WEEKEND_WORKDAYS"):
+        return True
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:  # a year whose schedule the package does not carry
