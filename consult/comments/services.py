@@ -609,20 +609,32 @@ def hide_comment(
 ) -> Comment:
     """Withhold a comment from the public with a recorded reason. Nothing is deleted (rule 5)."""
     require_manager(actor, comment.consultation)
-    if reason not in HIDE_REASON_VALUES:
-        raise RuleViolation("reason", _l("Choose a moderation reason."))
-    note = values.optional_text(note, "note", rules.NOTE_MAX)
     now = now or now_utc()
     before = comment.status
-    comment.status = CommentStatus.HIDDEN.value
-    comment.hidden_reason = reason
-    comment.hidden_note = note
-    comment.hidden_at = now
-    comment.hidden_by_id = getattr(actor, "id", None)
-    db.session.flush()
+    withhold(comment, reason, note, actor=actor, now=now)
     grouping.count_status_change(comment.id, comment.consultation_id, before, comment.status)
     audit.record(comment, "hidden", actor=actor, now=now, details={"reason": reason})
     return comment
+
+
+def withhold(record: Any, reason: Any, note: Any, *, actor: Actor, now: datetime) -> None:
+    """Moderation's one step for what residents write (a comment, a question): withheld from
+    the public with a recorded reason and note, never deleted (rule 5). The caller checks
+    who may, and writes its own audit event."""
+    if reason not in HIDE_REASON_VALUES:
+        raise RuleViolation("reason", _l("Choose a moderation reason."))
+    record.hidden_note = values.optional_text(note, "note", rules.NOTE_MAX)
+    record.status = CommentStatus.HIDDEN.value
+    record.hidden_reason, record.hidden_at = reason, now
+    record.hidden_by_id = getattr(actor, "id", None)
+    db.session.flush()
+
+
+def release(record: Any) -> None:
+    """Shown again (or for the first time): the moderation fields cleared."""
+    record.status = CommentStatus.PUBLISHED.value
+    record.hidden_reason = record.hidden_note = record.hidden_at = record.hidden_by_id = None
+    db.session.flush()
 
 
 def publish_comment(comment: Comment, *, actor: Actor, now: datetime | None = None) -> Comment:
@@ -632,11 +644,7 @@ def publish_comment(comment: Comment, *, actor: Actor, now: datetime | None = No
         return comment
     before = comment.status
     was_hidden = comment.status == CommentStatus.HIDDEN
-    comment.status = CommentStatus.PUBLISHED.value
-    comment.hidden_reason = comment.hidden_note = None
-    comment.hidden_at = None
-    comment.hidden_by_id = None
-    db.session.flush()
+    release(comment)
     grouping.count_status_change(comment.id, comment.consultation_id, before, comment.status)
     audit.record(comment, "restored" if was_hidden else "published", actor=actor, now=now)
     return comment

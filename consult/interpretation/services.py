@@ -16,7 +16,7 @@ from consult.accounts.models import Actor, Department, Role, User, require_manag
 from consult.catalogue import rules as catalogue_rules
 from consult.catalogue.models import DecisionMatter, MatterStatus
 from consult.comments import rules as comment_rules
-from consult.comments.models import HIDE_REASON_VALUES
+from consult.comments import services as moderation
 from consult.core import audit, ids, values
 from consult.core.errors import Forbidden, RuleViolation, RuleViolations, Violations, found
 from consult.core.forms import MAX_DB_INT
@@ -498,16 +498,8 @@ def hide_question(
 ) -> Question:
     """Withhold a question from the public with a recorded reason; nothing is deleted."""
     require_manager(actor, question.matter)
-    if reason not in HIDE_REASON_VALUES:
-        raise RuleViolation("reason", _l("Choose a moderation reason."))
-    note = values.optional_text(note, "note", rules.NOTE_MAX)
     now = now or now_utc()
-    question.status = QuestionStatus.HIDDEN.value
-    question.hidden_reason = reason
-    question.hidden_note = note
-    question.hidden_at = now
-    question.hidden_by_id = getattr(actor, "id", None)
-    db.session.flush()
+    moderation.withhold(question, reason, note, actor=actor, now=now)
     audit.record(question, "hidden", actor=actor, now=now, details={"reason": reason})
     return question
 
@@ -515,11 +507,7 @@ def hide_question(
 def restore_question(question: Question, *, actor: Actor, now: datetime | None = None) -> Question:
     require_manager(actor, question.matter)
     if question.is_hidden:
-        question.status = QuestionStatus.PUBLISHED.value
-        question.hidden_reason = question.hidden_note = None
-        question.hidden_at = None
-        question.hidden_by_id = None
-        db.session.flush()
+        moderation.release(question)
         audit.record(question, "restored", actor=actor, now=now)
     return question
 
