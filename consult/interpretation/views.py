@@ -20,8 +20,8 @@ from flask_login import current_user
 
 from consult.accounts.models import Department, Role, User, manages_department
 from consult.catalogue.models import DecisionMatter
-from consult.core.auth import staff_only
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.auth import managed_or_403, staff_only
+from consult.core.errors import NotFound, RuleViolation
 from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
 from consult.core.time import local_today
 from consult.extensions import db
@@ -229,16 +229,9 @@ def queue():
     )
 
 
-def _managed_question(question_id: int) -> Question:
-    q = db.get_or_404(Question, question_id)
-    if not q.matter.can_manage(current_user):
-        raise Forbidden()
-    return q
-
-
 @manage_bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
 def question(question_id: int):
-    q = _managed_question(question_id)
+    q = managed_or_403(Question, question_id, via="matter")
     form = AnswerForm(prefix="answer")
     hide_form = HideForm(prefix="hide")
     if (
@@ -276,7 +269,7 @@ def question(question_id: int):
 
 @manage_bp.post("/questions/<int:question_id>/hide")
 def hide(question_id: int):
-    q = _managed_question(question_id)
+    q = managed_or_403(Question, question_id, via="matter")
     form = HideForm(prefix="hide")
     if form.validate_on_submit() and carry_out(
         None,
@@ -290,7 +283,7 @@ def hide(question_id: int):
 
 @manage_bp.post("/questions/<int:question_id>/restore")
 def restore(question_id: int):
-    q = _managed_question(question_id)
+    q = managed_or_403(Question, question_id, via="matter")
     sent_or_400(EmptyForm())
     if carry_out(None, lambda: services.restore_question(q, actor=current_user)):
         flash(_("The question is public again."), "success")
@@ -299,9 +292,7 @@ def restore(question_id: int):
 
 @manage_bp.route("/matters/<int:matter_id>/follow-up", methods=["GET", "POST"])
 def follow_up(matter_id: int):
-    m = db.get_or_404(DecisionMatter, matter_id)
-    if not m.can_manage(current_user):
-        raise Forbidden()
+    m = managed_or_403(DecisionMatter, matter_id)
     form = FollowUpForm()
     if form.validate_on_submit() and (
         done := carry_out(
