@@ -100,7 +100,23 @@ except ImportError:  # pragma: no cover - rq is the [redis] extra
     _Worker = object  # type: ignore[misc,assignment]
 
 
-class ReportWorker(_Worker):  # type: ignore[misc,valid-type]
+class Worker(_Worker):  # type: ignore[misc,valid-type]
+    """`rq worker -w consult.jobs.Worker`: RQ's worker, which stops at once.
+
+    RQ listens for its commands (stop, kill the horse) in a thread that blocks on Redis for up
+    to 60 s at a time; closing that connection at the end waits for the read, so a stopping
+    worker, a `--burst` one above all, sometimes lingers for a minute. A 1-second read costs a
+    wake-up a second."""
+
+    def subscribe(self):
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
+
+class ReportWorker(Worker):
     """`rq worker -w consult.jobs.ReportWorker`: imports WeasyPrint and makes the application
     once, before forking a work horse per job (a plain `rq worker` works too, paying ~1 s of
     imports in every job)."""

@@ -608,7 +608,8 @@ def test_with_redis_an_rq_worker_checks_and_imports_the_file(served, tmp_path):
         "CONSULT_INSTANCE_DIR": str(tmp_path),
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
     }
-    worker = [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", url, "imports"]
+    worker = [sys.executable, "-m", "rq.cli", "worker", "-w", "consult.jobs.Worker", "--burst"]
+    worker += ["--url", url, "imports"]
     subprocess.run(worker, env=env, check=True, timeout=120, capture_output=True)
     assert _poll(app, import_id, "checked", []).status == "checked"
     post(client, f"/manage/comment-imports/{import_id}/import")
