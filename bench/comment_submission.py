@@ -53,7 +53,8 @@ import sys
 import tempfile
 import time
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -278,7 +278,8 @@ def _measure(mode: str, n: int, chunk_rows: int, workers: int, variant: str) -> 
         }
     import weasyprint
 
-    from consult.feedback.pdf import report_html, url_fetcher
+    from consult.feedback.pdf import report_html
+    from consult.feedback.pdf import url_fetcher
 
     t0, c0 = time.perf_counter(), time.process_time()
     html = report_html(data)

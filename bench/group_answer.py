@@ -32,7 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +63,8 @@ def _fill(consultation_id: int, size: int, share: float) -> dict:
     import sqlalchemy as sa
 
     from consult.comments.models import DuplicateGroup
-    from consult.consultations.models import Clause, Consultation
+    from consult.consultations.models import Clause
+    from consult.consultations.models import Consultation
     from consult.extensions import db
 
     dialect = db.engine.dialect.name
@@ -146,11 +148,13 @@ def measure(consultation_id: int, group_id: int) -> dict:
     import sqlalchemy as sa
 
     from consult.accounts.models import User
-    from consult.comments.models import Comment, DuplicateGroup
+    from consult.comments.models import Comment
+    from consult.comments.models import DuplicateGroup
     from consult.comments.services import receipt_record
     from consult.consultations.models import Consultation
     from consult.extensions import db
-    from consult.feedback import selection, services
+    from consult.feedback import selection
+    from consult.feedback import services
 
     consultation = db.session.get(Consultation, consultation_id)
     officer = db.session.scalar(sa.select(User).where(User.email == scale.OFFICERS[1]))

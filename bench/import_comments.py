@@ -40,7 +40,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -127,7 +128,8 @@ def _measure(consultation_id: int, path: str) -> dict:
     from consult import create_app
     from consult.accounts.models import User
     from consult.comments import imports
-    from consult.comments.models import Comment, CommentImport
+    from consult.comments.models import Comment
+    from consult.comments.models import CommentImport
     from consult.consultations.models import Consultation
     from consult.extensions import db
 

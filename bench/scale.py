@@ -56,7 +56,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +175,8 @@ def app_env(url: str, instance: Path) -> dict:
 
 
 def open_consultation() -> int:
-    from consult.core.time import freeze, now_utc
+    from consult.core.time import freeze
+    from consult.core.time import now_utc
 
     # Opened 29 days ago (a service refuses an opening in the past: the clock goes back).
     now = now_utc()
@@ -288,7 +291,10 @@ class Builder:
         submissions are not grouped with these (no band keys are written)."""
         import sqlalchemy as sa
 
-        from consult.comments.models import AnswerProgress, Comment, CommentTally, DuplicateGroup
+        from consult.comments.models import AnswerProgress
+        from consult.comments.models import Comment
+        from consult.comments.models import CommentTally
+        from consult.comments.models import DuplicateGroup
         from consult.consultations.models import Clause
         from consult.core import ids
         from consult.core.time import now_utc
@@ -457,7 +463,8 @@ class Builder:
         import sqlalchemy as sa
 
         from consult.comments import rules
-        from consult.comments.models import Comment, DuplicateGroup
+        from consult.comments.models import Comment
+        from consult.comments.models import DuplicateGroup
 
         groups = list(
             self.db.session.execute(
@@ -509,7 +516,9 @@ class Builder:
     def shape(self) -> dict:
         import sqlalchemy as sa
 
-        from consult.comments.models import CommentBand, CommentText, DuplicateGroup
+        from consult.comments.models import CommentBand
+        from consult.comments.models import CommentText
+        from consult.comments.models import DuplicateGroup
 
         def count(model):
             return self.db.session.scalar(
@@ -540,7 +549,9 @@ def _probe_pages(consultation_id: int) -> dict:
     import sqlalchemy as sa
 
     from consult import create_app
-    from consult.comments.models import Comment, CommentTally, DuplicateGroup
+    from consult.comments.models import Comment
+    from consult.comments.models import CommentTally
+    from consult.comments.models import DuplicateGroup
     from consult.extensions import db
 
     app = create_app()
@@ -636,7 +647,8 @@ def _probe_workspace(consultation_id: int) -> dict:
 
     from consult import create_app
     from consult.accounts.models import User
-    from consult.comments.models import Comment, DuplicateGroup
+    from consult.comments.models import Comment
+    from consult.comments.models import DuplicateGroup
     from consult.extensions import db
 
     app = create_app(PROPAGATE_EXCEPTIONS=True)

@@ -7,16 +7,30 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import jsonify
+from flask import render_template
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as NotFoundHTTP
 from werkzeug.routing import IntegerConverter
 
-from consult.core import http, i18n
-from consult.core.errors import Forbidden, NotFound, RuleViolation
-from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
+from consult.core import http
+from consult.core import i18n
+from consult.core.errors import Forbidden
+from consult.core.errors import NotFound
+from consult.core.errors import RuleViolation
+from consult.extensions import babel
+from consult.extensions import csrf
+from consult.extensions import db
+from consult.extensions import limiter
+from consult.extensions import login_manager
+from consult.extensions import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 # Templates, static files and migrations sit at the top of the repository; an installed wheel
@@ -33,7 +47,8 @@ CSP = (
 
 
 def create_app(config: Any = None, **overrides: Any) -> Flask:
-    from config import INSTANCE_DIR, load_config
+    from config import INSTANCE_DIR
+    from config import load_config
 
     app = Flask(
         __name__,
@@ -132,7 +147,8 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         # A request that writes takes the write lock at BEGIN, where busy_timeout waits for
         # it; a deferred BEGIN that reads first and writes later fails at once with
         # "database is locked" when another worker committed in between.
-        from flask import has_request_context, request
+        from flask import has_request_context
+        from flask import request
 
         from consult.core.transactions import in_read_phase
 

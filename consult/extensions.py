@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import flask_login
-from flask import current_app, request, session
+from flask import current_app
+from flask import request
+from flask import session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address

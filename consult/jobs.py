@@ -11,7 +11,8 @@ import threading
 from collections.abc import Callable
 
 import click
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 
 
 def tick() -> tuple[str, str]:

@@ -11,9 +11,13 @@ import inspect
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, is_dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import fields
+from dataclasses import is_dataclass
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -84,23 +88,22 @@ _worker_database()
 
 from flask.testing import FlaskClient  # noqa: E402
 
-from consult import _configure_sqlite, create_app  # noqa: E402
+from consult import _configure_sqlite  # noqa: E402
+from consult import create_app  # noqa: E402
 from consult.accounts.models import SYSTEM  # noqa: E402
 from consult.core import time as _time  # noqa: E402
 from consult.extensions import db as _db  # noqa: E402
 from consult.extensions import limiter  # noqa: E402
-from tests.helpers import (  # noqa: E402
-    NOW,
-    PASSWORD,
-    Clock,
-    Outbox,
-    World,
-    build_district,
-    build_scenario,
-    build_world,
-    login,
-    post,
-)
+from tests.helpers import NOW  # noqa: E402
+from tests.helpers import PASSWORD  # noqa: E402
+from tests.helpers import Clock  # noqa: E402
+from tests.helpers import Outbox  # noqa: E402
+from tests.helpers import World  # noqa: E402
+from tests.helpers import build_district  # noqa: E402
+from tests.helpers import build_scenario  # noqa: E402
+from tests.helpers import build_world  # noqa: E402
+from tests.helpers import login  # noqa: E402
+from tests.helpers import post  # noqa: E402
 
 
 def pytest_make_parametrize_id(config, val, argname):

@@ -10,7 +10,10 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 import flask_migrate
 import pytest
@@ -19,7 +22,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from consult import ROOT, create_app
+from consult import ROOT
+from consult import create_app
 from consult.extensions import db
 from tests.helpers import fresh_database_url
 
@@ -179,7 +183,10 @@ def _insert(conn, table_name: str, **values) -> int | None:
 
 def test_upgrading_keeps_every_existing_duplicate_group(empty_app):
     from consult.comments import services
-    from consult.comments.models import Comment, CommentBand, CommentText, DuplicateGroup
+    from consult.comments.models import Comment
+    from consult.comments.models import CommentBand
+    from consult.comments.models import CommentText
+    from consult.comments.models import DuplicateGroup
     from consult.consultations.models import Consultation
     from consult.core import time as clock
 

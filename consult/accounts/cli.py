@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from consult.accounts import services
-from consult.accounts.models import SYSTEM, Role, User
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import Role
+from consult.accounts.models import User
 from consult.core.errors import RuleViolation
 from consult.extensions import db
 

@@ -9,10 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
 from consult.core.errors import Forbidden
-from consult.core.time import UTCDateTime, now_utc
+from consult.core.time import UTCDateTime
+from consult.core.time import now_utc
 from consult.extensions import db
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 

@@ -11,23 +11,27 @@ from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_app_context
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
+from flask import current_app
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData
+from itsdangerous import TimestampSigner
+from itsdangerous import URLSafeTimedSerializer
 
 from consult.accounts import rules
-from consult.accounts.models import (
-    Actor,
-    ApiToken,
-    Department,
-    Role,
-    User,
-    require_office,
-)
-from consult.core import audit, values
+from consult.accounts.models import Actor
+from consult.accounts.models import ApiToken
+from consult.accounts.models import Department
+from consult.accounts.models import Role
+from consult.accounts.models import User
+from consult.accounts.models import require_office
+from consult.core import audit
+from consult.core import values
 from consult.core.audit import AuditEvent
-from consult.core.errors import Forbidden, RuleViolation
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
 from consult.core.time import now_utc
 from consult.extensions import db
 

@@ -3,29 +3,43 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user
+from flask_login import login_required
+from flask_login import login_user
+from flask_login import logout_user
 
-from consult.accounts import rules, services
-from consult.accounts.forms import (
-    ROLE_LABELS,
-    ChangePasswordForm,
-    DepartmentForm,
-    ForgotPasswordForm,
-    LoginForm,
-    NewPasswordForm,
-    TokenForm,
-    UserForm,
-)
-from consult.accounts.models import ApiToken, Department, Role, User
+from consult.accounts import rules
+from consult.accounts import services
+from consult.accounts.forms import ROLE_LABELS
+from consult.accounts.forms import ChangePasswordForm
+from consult.accounts.forms import DepartmentForm
+from consult.accounts.forms import ForgotPasswordForm
+from consult.accounts.forms import LoginForm
+from consult.accounts.forms import NewPasswordForm
+from consult.accounts.forms import TokenForm
+from consult.accounts.forms import UserForm
+from consult.accounts.models import ApiToken
+from consult.accounts.models import Department
+from consult.accounts.models import Role
+from consult.accounts.models import User
 from consult.comments.models import Comment
 from consult.core.auth import admin_only
 from consult.core.errors import RuleViolation
-from consult.core.forms import carry_out, choices
+from consult.core.forms import carry_out
+from consult.core.forms import choices
 from consult.core.mail import send
 from consult.core.urls import safe_local_path
-from consult.extensions import configured_limit, db, limiter
+from consult.extensions import configured_limit
+from consult.extensions import db
+from consult.extensions import limiter
 from consult.notifications import mails
 
 bp = Blueprint("accounts", __name__)

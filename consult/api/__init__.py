@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, g, request
+from flask import Blueprint
+from flask import g
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.accounts import services as accounts
 from consult.core.errors import Forbidden
-from consult.extensions import csrf, db
+from consult.extensions import csrf
+from consult.extensions import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens are not sent by browsers on their own, so CSRF does not apply to them; a
@@ -94,12 +97,10 @@ def paginated(stmt, serialise, page: int, per_page: int) -> dict:
     return listed([serialise(x) for x in result.items], result.total, page, per_page)
 
 
-from consult.api import (  # noqa: E402,F401  (routes register on bp)
-    consultations,
-    decisions,
-    feedback,
-    interpretation,
-    meetings,
-    meta,
-    representatives,
-)
+from consult.api import consultations  # noqa: E402,F401  (routes register on bp)
+from consult.api import decisions  # noqa: E402,F401  (routes register on bp)
+from consult.api import feedback  # noqa: E402,F401  (routes register on bp)
+from consult.api import interpretation  # noqa: E402,F401  (routes register on bp)
+from consult.api import meetings  # noqa: E402,F401  (routes register on bp)
+from consult.api import meta  # noqa: E402,F401  (routes register on bp)
+from consult.api import representatives  # noqa: E402,F401  (routes register on bp)

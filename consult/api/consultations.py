@@ -5,18 +5,25 @@ from __future__ import annotations
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from consult.api import api_actor, bp, listed, paginated, staff_required
+from consult.api import api_actor
+from consult.api import bp
+from consult.api import listed
+from consult.api import paginated
+from consult.api import staff_required
 from consult.api.spec import operation
 from consult.catalogue import services as catalogue
 from consult.comments import grouping
 from consult.comments import schemas as comment_schemas
 from consult.comments import services as comments
 from consult.comments.limits import comment_limits
-from consult.comments.models import Comment, DuplicateGroup
-from consult.consultations import schemas, services
+from consult.comments.models import Comment
+from consult.comments.models import DuplicateGroup
+from consult.consultations import schemas
+from consult.consultations import services
 from consult.consultations.models import Consultation
 from consult.core import ids
-from consult.core.errors import NotFound, found
+from consult.core.errors import NotFound
+from consult.core.errors import found
 from consult.core.time import now_utc
 from consult.extensions import db
 from consult.notifications.services import notify_after_commit

@@ -5,11 +5,16 @@ from __future__ import annotations
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from consult.api import api_actor, bp, paginated, staff_required
+from consult.api import api_actor
+from consult.api import bp
+from consult.api import paginated
+from consult.api import staff_required
 from consult.api.spec import operation
-from consult.catalogue import schemas, services
+from consult.catalogue import schemas
+from consult.catalogue import services
 from consult.catalogue.models import DecisionMatter
-from consult.core.errors import NotFound, RuleViolation
+from consult.core.errors import NotFound
+from consult.core.errors import RuleViolation
 from consult.core.time import local_today
 from consult.extensions import db
 

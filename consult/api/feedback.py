@@ -6,17 +6,23 @@ from flask import send_file
 from flask_babel import lazy_gettext as _l
 
 from consult.accounts.models import User
-from consult.api import api_actor, bp, listed, staff_required
+from consult.api import api_actor
+from consult.api import bp
+from consult.api import listed
+from consult.api import staff_required
 from consult.api.consultations import CONSULTATION
 from consult.api.spec import operation
 from consult.comments import schemas as comment_schemas
 from consult.comments.models import Comment
 from consult.comments.services import receipt_record
 from consult.consultations.services import get_consultation
-from consult.core.errors import NotFound, RuleViolation, found
+from consult.core.errors import NotFound
+from consult.core.errors import RuleViolation
+from consult.core.errors import found
 from consult.core.storage import storage
 from consult.extensions import db
-from consult.feedback import schemas, services
+from consult.feedback import schemas
+from consult.feedback import services
 
 
 @bp.get("/consultations/<int:consultation_id>/report.pdf")

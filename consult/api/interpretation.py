@@ -5,14 +5,21 @@ from __future__ import annotations
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from consult.api import api_actor, bp, listed, staff_required
+from consult.api import api_actor
+from consult.api import bp
+from consult.api import listed
+from consult.api import staff_required
 from consult.api.spec import operation
 from consult.catalogue import services as catalogue
-from consult.core.errors import NotFound, found
-from consult.core.schemas import PageQuery, page_of
+from consult.core.errors import NotFound
+from consult.core.errors import found
+from consult.core.schemas import PageQuery
+from consult.core.schemas import page_of
 from consult.core.time import local_today
 from consult.extensions import db
-from consult.interpretation import rules, schemas, services
+from consult.interpretation import rules
+from consult.interpretation import schemas
+from consult.interpretation import services
 from consult.interpretation.limits import question_limits
 from consult.interpretation.models import Question
 

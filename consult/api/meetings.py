@@ -5,14 +5,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from consult.api import api_actor, bp, paginated, staff_required, user_required
+from consult.api import api_actor
+from consult.api import bp
+from consult.api import paginated
+from consult.api import staff_required
+from consult.api import user_required
 from consult.api.spec import operation
 from consult.core.errors import found
 from consult.core.time import now_utc
 from consult.extensions import db
-from consult.meetings import schemas, services
+from consult.meetings import schemas
+from consult.meetings import services
 from consult.meetings.limits import checkin_limit
-from consult.meetings.models import Invitation, InvitationStatus, Meeting
+from consult.meetings.models import Invitation
+from consult.meetings.models import InvitationStatus
+from consult.meetings.models import Meeting
 from consult.meetings.views import send_invitation_mails
 
 MEETING = {"meeting_id": "Meeting"}

@@ -4,7 +4,8 @@ operations' declarations (api.spec) and the domains' schemas."""
 from __future__ import annotations
 
 from consult.api import bp
-from consult.api.spec import document, operation
+from consult.api.spec import document
+from consult.api.spec import operation
 
 INFO = {
     "title": "Donghu District major decisions: Consult API",

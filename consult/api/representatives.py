@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from consult.api import bp, listed
+from consult.api import bp
+from consult.api import listed
 from consult.api.spec import operation
 from consult.core.time import local_today
 from consult.meetings import services as meetings
-from consult.representatives import schemas, services
+from consult.representatives import schemas
+from consult.representatives import services
 
 NO_FIGURES = {"invited": 0, "accepted": 0, "attended": 0, "rate": None}
 

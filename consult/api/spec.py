@@ -27,18 +27,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from functools import wraps
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
+from flask import request
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import NumberConverter
 
-from consult.core import schemas, values
-from consult.core.errors import RuleViolation, RuleViolations
+from consult.core import schemas
+from consult.core import values
+from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolations
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {

@@ -14,16 +14,20 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 from flask_babel import force_locale
 
-from consult.accounts.models import SYSTEM, Department
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import Department
 from consult.catalogue import services
-from consult.catalogue.models import DecisionMatter, ProcedureKind
+from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import ProcedureKind
 from consult.core.errors import RuleViolation
 from consult.extensions import db
 

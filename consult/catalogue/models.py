@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from consult.accounts.models import Department, DepartmentOwned, User, _filled, _in
-from consult.core.time import UTCDateTime, now_utc
+from consult.accounts.models import Department
+from consult.accounts.models import DepartmentOwned
+from consult.accounts.models import User
+from consult.accounts.models import _filled
+from consult.accounts.models import _in
+from consult.core.time import UTCDateTime
+from consult.core.time import now_utc
 from consult.extensions import db
 
 

@@ -9,7 +9,9 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from consult.catalogue.models import MatterStatus, Precision, ProcedureKind
+from consult.catalogue.models import MatterStatus
+from consult.catalogue.models import Precision
+from consult.catalogue.models import ProcedureKind
 from consult.core import values
 from consult.core.errors import RuleViolation
 

@@ -8,23 +8,23 @@ from typing import Annotated
 from pydantic import Field
 
 from consult.catalogue import rules
-from consult.catalogue.models import PROCEDURE_VALUES, STATUS_VALUES
-from consult.core.schemas import (
-    Day,
-    Enum,
-    Free,
-    Id,
-    Input,
-    Int,
-    PageQuery,
-    Schema,
-    Text,
-    Time,
-    labelled,
-    note,
-    page_of,
-)
-from consult.interpretation.schemas import Interpretation, InterpretationInput
+from consult.catalogue.models import PROCEDURE_VALUES
+from consult.catalogue.models import STATUS_VALUES
+from consult.core.schemas import Day
+from consult.core.schemas import Enum
+from consult.core.schemas import Free
+from consult.core.schemas import Id
+from consult.core.schemas import Input
+from consult.core.schemas import Int
+from consult.core.schemas import PageQuery
+from consult.core.schemas import Schema
+from consult.core.schemas import Text
+from consult.core.schemas import Time
+from consult.core.schemas import labelled
+from consult.core.schemas import note
+from consult.core.schemas import page_of
+from consult.interpretation.schemas import Interpretation
+from consult.interpretation.schemas import InterpretationInput
 
 COMPLETION_VALUES = (
     rules.Completion.IN_PROGRESS,

@@ -4,32 +4,35 @@ log, flush, and never commit: the caller commits once at its boundary."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import (
-    Actor,
-    Department,
-    User,
-    acts_as_office,
-    require_manager,
-    require_office,
-)
-from consult.catalogue import rules, schemas
-from consult.catalogue.models import (
-    PROCEDURE_VALUES,
-    CatalogueAdjustment,
-    CatalogueYear,
-    DecisionMatter,
-    MatterProcedure,
-    MatterStatus,
-)
-from consult.core import audit, search, values
-from consult.core.errors import Forbidden, RuleViolation, found
-from consult.core.time import local_date_of, now_utc
+from consult.accounts.models import Actor
+from consult.accounts.models import Department
+from consult.accounts.models import User
+from consult.accounts.models import acts_as_office
+from consult.accounts.models import require_manager
+from consult.accounts.models import require_office
+from consult.catalogue import rules
+from consult.catalogue import schemas
+from consult.catalogue.models import PROCEDURE_VALUES
+from consult.catalogue.models import CatalogueAdjustment
+from consult.catalogue.models import CatalogueYear
+from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import MatterProcedure
+from consult.catalogue.models import MatterStatus
+from consult.core import audit
+from consult.core import search
+from consult.core import values
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.errors import found
+from consult.core.time import local_date_of
+from consult.core.time import now_utc
 from consult.extensions import db
 
 log = logging.getLogger(__name__)

@@ -7,42 +7,43 @@ import io
 import json
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.accounts.models import Department, manages_department
-from consult.catalogue import rules, services
-from consult.catalogue.forms import (
-    MatterForm,
-    PostponeForm,
-    ProcedureForm,
-    StatusForm,
-    WithdrawForm,
-    YearForm,
-)
-from consult.catalogue.models import (
-    PROCEDURE_VALUES,
-    STATUS_VALUES,
-    CatalogueYear,
-    DecisionMatter,
-    MatterStatus,
-)
+from consult.accounts.models import Department
+from consult.accounts.models import manages_department
+from consult.catalogue import rules
+from consult.catalogue import services
+from consult.catalogue.forms import MatterForm
+from consult.catalogue.forms import PostponeForm
+from consult.catalogue.forms import ProcedureForm
+from consult.catalogue.forms import StatusForm
+from consult.catalogue.forms import WithdrawForm
+from consult.catalogue.forms import YearForm
+from consult.catalogue.models import PROCEDURE_VALUES
+from consult.catalogue.models import STATUS_VALUES
+from consult.catalogue.models import CatalogueYear
+from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import MatterStatus
 from consult.core import values
-from consult.core.auth import admin_only, staff_only
-from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, choices, db_int, sent_or_400
+from consult.core.auth import admin_only
+from consult.core.auth import staff_only
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.forms import carry_out
+from consult.core.forms import choices
+from consult.core.forms import db_int
+from consult.core.forms import sent_or_400
 from consult.core.time import local_today
 from consult.extensions import db
 

@@ -14,14 +14,21 @@ from typing import NoReturn
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 from flask_babel import force_locale
 
-from consult.accounts.models import SYSTEM, Actor, User
-from consult.comments import grouping, intake, services
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import Actor
+from consult.accounts.models import User
+from consult.comments import grouping
+from consult.comments import intake
+from consult.comments import services
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
-from consult.core.errors import Forbidden, RuleViolation, RuleViolations
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolations
 from consult.core.time import configured_zone_name
 from consult.extensions import db
 

@@ -3,21 +3,23 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from consult.comments.rules import (
-    BODY_MAX,
-    CONTACT_MAX,
-    HIDE_REASON_LABELS,
-    IMPORT_SOURCES,
-    MAX_IMPORT_BYTES,
-    MAX_IMPORT_ROWS,
-    NAME_MAX,
-    NOTE_MAX,
-    SOURCE_LABELS,
-)
-from consult.core.forms import choices, local_time_field
+from consult.comments.rules import BODY_MAX
+from consult.comments.rules import CONTACT_MAX
+from consult.comments.rules import HIDE_REASON_LABELS
+from consult.comments.rules import IMPORT_SOURCES
+from consult.comments.rules import MAX_IMPORT_BYTES
+from consult.comments.rules import MAX_IMPORT_ROWS
+from consult.comments.rules import NAME_MAX
+from consult.comments.rules import NOTE_MAX
+from consult.comments.rules import SOURCE_LABELS
+from consult.core.forms import choices
+from consult.core.forms import local_time_field
 from consult.core.ids import RECEIPT_TEXT_MAX
 
 

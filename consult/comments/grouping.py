@@ -34,22 +34,22 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 
 from consult.comments import rules
-from consult.comments.models import (
-    Comment,
-    CommentBand,
-    CommentStatus,
-    CommentTally,
-    CommentText,
-    DuplicateGroup,
-)
+from consult.comments.models import Comment
+from consult.comments.models import CommentBand
+from consult.comments.models import CommentStatus
+from consult.comments.models import CommentTally
+from consult.comments.models import CommentText
+from consult.comments.models import DuplicateGroup
 from consult.core.time import now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db

@@ -28,14 +28,23 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from consult import jobs
-from consult.accounts.models import Actor, require_manager
-from consult.comments import intake, rules, services
-from consult.comments.models import SOURCE_VALUES, CommentImport, ImportStatus
+from consult.accounts.models import Actor
+from consult.accounts.models import require_manager
+from consult.comments import intake
+from consult.comments import rules
+from consult.comments import services
+from consult.comments.models import SOURCE_VALUES
+from consult.comments.models import CommentImport
+from consult.comments.models import ImportStatus
 from consult.consultations.models import Consultation
-from consult.core import audit, files
-from consult.core.errors import Forbidden, RuleViolation, RuleViolations
+from consult.core import audit
+from consult.core import files
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolations
 from consult.core.storage import storage
-from consult.core.time import configured_zone_name, now_utc
+from consult.core.time import configured_zone_name
+from consult.core.time import now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from flask import request
 
-from consult.extensions import configured_limit, limiter
+from consult.extensions import configured_limit
+from consult.extensions import limiter
 
 ACCEPTED = (201, 303)
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from consult.accounts.models import User, _filled, _in
-from consult.consultations.models import Clause, Consultation, OfflineActivity, StoredFile
-from consult.core.time import UTCDateTime, now_utc
+from consult.accounts.models import User
+from consult.accounts.models import _filled
+from consult.accounts.models import _in
+from consult.consultations.models import Clause
+from consult.consultations.models import Consultation
+from consult.consultations.models import OfflineActivity
+from consult.consultations.models import StoredFile
+from consult.core.time import UTCDateTime
+from consult.core.time import now_utc
 from consult.extensions import db
 
 

@@ -9,7 +9,10 @@ from datetime import timedelta
 import numpy as np
 from flask_babel import lazy_gettext as _l
 
-from consult.comments.models import CommentSource, CommentStatus, HideReason, ImportStatus
+from consult.comments.models import CommentSource
+from consult.comments.models import CommentStatus
+from consult.comments.models import HideReason
+from consult.comments.models import ImportStatus
 from consult.core import values
 from consult.core.errors import RuleViolation
 

@@ -7,27 +7,23 @@ from typing import Annotated
 from pydantic import Field
 
 from consult.comments import rules
-from consult.comments.models import (
-    DISPOSITION_VALUES,
-    HIDE_REASON_VALUES,
-    SOURCE_VALUES,
-    STATUS_VALUES,
-)
-from consult.core.schemas import (
-    Count,
-    Enum,
-    Id,
-    Input,
-    Int,
-    Moment,
-    PageQuery,
-    Schema,
-    Text,
-    Time,
-    labelled,
-    note,
-    page_of,
-)
+from consult.comments.models import DISPOSITION_VALUES
+from consult.comments.models import HIDE_REASON_VALUES
+from consult.comments.models import SOURCE_VALUES
+from consult.comments.models import STATUS_VALUES
+from consult.core.schemas import Count
+from consult.core.schemas import Enum
+from consult.core.schemas import Id
+from consult.core.schemas import Input
+from consult.core.schemas import Int
+from consult.core.schemas import Moment
+from consult.core.schemas import PageQuery
+from consult.core.schemas import Schema
+from consult.core.schemas import Text
+from consult.core.schemas import Time
+from consult.core.schemas import labelled
+from consult.core.schemas import note
+from consult.core.schemas import page_of
 
 ClauseNumber = Annotated[Id | None, Field(description="Clause number, or null for the whole draft")]
 Contact = Text(rules.CONTACT_MAX)

@@ -10,31 +10,39 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Actor, User, require_manager
-from consult.comments import grouping, rules, schemas
-from consult.comments.models import (
-    HIDE_REASON_VALUES,
-    SOURCE_VALUES,
-    Comment,
-    CommentSource,
-    CommentStatus,
-    DuplicateGroup,
-)
+from consult.accounts.models import Actor
+from consult.accounts.models import User
+from consult.accounts.models import require_manager
+from consult.comments import grouping
+from consult.comments import rules
+from consult.comments import schemas
+from consult.comments.models import HIDE_REASON_VALUES
+from consult.comments.models import SOURCE_VALUES
+from consult.comments.models import Comment
+from consult.comments.models import CommentSource
+from consult.comments.models import CommentStatus
+from consult.comments.models import DuplicateGroup
 from consult.consultations import services as consultations
-from consult.consultations.models import Clause, Consultation, OfflineActivity
-from consult.core import audit, files, ids, values
-from consult.core.errors import (
-    RuleViolation,
-    RuleViolations,
-    Violations,
-    found,
-)
+from consult.consultations.models import Clause
+from consult.consultations.models import Consultation
+from consult.consultations.models import OfflineActivity
+from consult.core import audit
+from consult.core import files
+from consult.core import ids
+from consult.core import values
+from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolations
+from consult.core.errors import Violations
+from consult.core.errors import found
 from consult.core.forms import MAX_DB_INT
 from consult.core.paging import Page
-from consult.core.time import configured_zone, now_utc, require_aware
+from consult.core.time import configured_zone
+from consult.core.time import now_utc
+from consult.core.time import require_aware
 from consult.extensions import db
 
 log = logging.getLogger(__name__)

@@ -7,42 +7,52 @@ import io
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    jsonify,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import jsonify
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import send_file
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.comments import grouping, imports, intake, rules, services
-from consult.comments.forms import (
-    CommentForm,
-    CommentImportForm,
-    HideForm,
-    ImportStepForm,
-    OfflineCommentForm,
-    ReceiptLookupForm,
-)
+from consult.comments import grouping
+from consult.comments import imports
+from consult.comments import intake
+from consult.comments import rules
+from consult.comments import services
+from consult.comments.forms import CommentForm
+from consult.comments.forms import CommentImportForm
+from consult.comments.forms import HideForm
+from consult.comments.forms import ImportStepForm
+from consult.comments.forms import OfflineCommentForm
+from consult.comments.forms import ReceiptLookupForm
 from consult.comments.limits import comment_limits
-from consult.comments.models import Comment, CommentImport
+from consult.comments.models import Comment
+from consult.comments.models import CommentImport
 from consult.consultations import views as consultation_views
 from consult.consultations.forms import DeleteForm
 from consult.consultations.models import Consultation
-from consult.consultations.views import _page, comment_form_for
-from consult.core.auth import managed_or_403, staff_only
-from consult.core.errors import NotFound, RuleViolation
-from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
+from consult.consultations.views import _page
+from consult.consultations.views import comment_form_for
+from consult.core.auth import managed_or_403
+from consult.core.auth import staff_only
+from consult.core.errors import NotFound
+from consult.core.errors import RuleViolation
+from consult.core.forms import carry_out
+from consult.core.forms import choices
+from consult.core.forms import db_int
+from consult.core.forms import sent_or_400
+from consult.core.forms import show_violation
 from consult.core.http import upload_limit
 from consult.core.storage import send_stored
-from consult.core.time import configured_zone_name, from_local, now_utc
+from consult.core.time import configured_zone_name
+from consult.core.time import from_local
+from consult.core.time import now_utc
 from consult.core.transactions import read_phase
 from consult.extensions import db
 

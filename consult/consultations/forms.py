@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, MultipleFileField
-from wtforms import (
-    DateField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import Length, Optional
+from flask_wtf.file import FileField
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import Length
+from wtforms.validators import Optional
 
 from consult.consultations.rules import ACTIVITY_LABELS
-from consult.core.forms import choices, local_time_field
+from consult.core.forms import choices
+from consult.core.forms import local_time_field
 
 
 class ConsultationForm(FlaskForm):

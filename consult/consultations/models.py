@@ -4,15 +4,22 @@ changes, and the offline activities where comments were gathered."""
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from consult.accounts.models import DepartmentOwned, User, _filled, _in
+from consult.accounts.models import DepartmentOwned
+from consult.accounts.models import User
+from consult.accounts.models import _filled
+from consult.accounts.models import _in
 from consult.catalogue.models import DecisionMatter
-from consult.core.time import UTCDateTime, now_utc
+from consult.core.time import UTCDateTime
+from consult.core.time import now_utc
 from consult.extensions import db
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from consult.consultations.models import ActivityKind, ConsultationStatus
+from consult.consultations.models import ActivityKind
+from consult.consultations.models import ConsultationStatus
 from consult.core.errors import RuleViolation
 
 # Rule 1: a call for comments runs no fewer than 30 days (一般不少于30日). A deployment may

@@ -7,21 +7,20 @@ from datetime import date
 from pydantic import Field
 
 from consult.consultations import rules
-from consult.consultations.models import ACTIVITY_VALUES, ConsultationStatus
-from consult.core.schemas import (
-    Count,
-    Enum,
-    Id,
-    Input,
-    Moment,
-    PageQuery,
-    Schema,
-    Text,
-    Time,
-    labelled,
-    note,
-    page_of,
-)
+from consult.consultations.models import ACTIVITY_VALUES
+from consult.consultations.models import ConsultationStatus
+from consult.core.schemas import Count
+from consult.core.schemas import Enum
+from consult.core.schemas import Id
+from consult.core.schemas import Input
+from consult.core.schemas import Moment
+from consult.core.schemas import PageQuery
+from consult.core.schemas import Schema
+from consult.core.schemas import Text
+from consult.core.schemas import Time
+from consult.core.schemas import labelled
+from consult.core.schemas import note
+from consult.core.schemas import page_of
 
 STATUS_VALUES = tuple(s.value for s in ConsultationStatus)
 WINDOW = (

@@ -3,29 +3,39 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import SYSTEM, Actor, require_manager
-from consult.catalogue.models import DecisionMatter, MatterStatus
-from consult.consultations import rules, schemas
-from consult.consultations.models import (
-    ACTIVITY_VALUES,
-    Clause,
-    Consultation,
-    ConsultationDocument,
-    OfflineActivity,
-    StoredFile,
-    WindowChange,
-)
-from consult.core import audit, files, values
-from consult.core.errors import RuleViolation, found
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import Actor
+from consult.accounts.models import require_manager
+from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import MatterStatus
+from consult.consultations import rules
+from consult.consultations import schemas
+from consult.consultations.models import ACTIVITY_VALUES
+from consult.consultations.models import Clause
+from consult.consultations.models import Consultation
+from consult.consultations.models import ConsultationDocument
+from consult.consultations.models import OfflineActivity
+from consult.consultations.models import StoredFile
+from consult.consultations.models import WindowChange
+from consult.core import audit
+from consult.core import files
+from consult.core import values
+from consult.core.errors import RuleViolation
+from consult.core.errors import found
 from consult.core.storage import storage
-from consult.core.time import local_date_of, now_utc, require_aware
+from consult.core.time import local_date_of
+from consult.core.time import now_utc
+from consult.core.time import require_aware
 from consult.extensions import db
 
 log = logging.getLogger(__name__)

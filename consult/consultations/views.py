@@ -5,36 +5,44 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
-from consult.comments.forms import CommentForm, HideForm, OfflineCommentForm
-from consult.comments.models import Comment, DuplicateGroup
-from consult.consultations import rules, services
-from consult.consultations.forms import (
-    ActivityForm,
-    ClosingForm,
-    ConsultationForm,
-    DeleteForm,
-    DocumentForm,
-)
-from consult.consultations.models import Consultation, ConsultationDocument
-from consult.core.auth import managed_or_403, staff_only
-from consult.core.forms import carry_out, choices, db_int, sent_or_400
+from consult.comments.forms import CommentForm
+from consult.comments.forms import HideForm
+from consult.comments.forms import OfflineCommentForm
+from consult.comments.models import Comment
+from consult.comments.models import DuplicateGroup
+from consult.consultations import rules
+from consult.consultations import services
+from consult.consultations.forms import ActivityForm
+from consult.consultations.forms import ClosingForm
+from consult.consultations.forms import ConsultationForm
+from consult.consultations.forms import DeleteForm
+from consult.consultations.forms import DocumentForm
+from consult.consultations.models import Consultation
+from consult.consultations.models import ConsultationDocument
+from consult.core.auth import managed_or_403
+from consult.core.auth import staff_only
+from consult.core.forms import carry_out
+from consult.core.forms import choices
+from consult.core.forms import db_int
+from consult.core.forms import sent_or_400
 from consult.core.storage import send_stored
-from consult.core.time import configured_zone_name, from_local, now_utc, to_local_input
+from consult.core.time import configured_zone_name
+from consult.core.time import from_local
+from consult.core.time import now_utc
+from consult.core.time import to_local_input
 from consult.extensions import db
 from consult.notifications.services import notify_after_commit
 

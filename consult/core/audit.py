@@ -8,9 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from consult.core.time import UTCDateTime, now_utc
+from consult.core.time import UTCDateTime
+from consult.core.time import now_utc
 from consult.extensions import db
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Blueprint
-from flask_login import current_user, login_required
+from flask_login import current_user
+from flask_login import login_required
 
 from consult.core.errors import Forbidden
 from consult.extensions import db

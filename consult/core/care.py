@@ -8,7 +8,8 @@ care mode changes is CSS only, under `html.care` in static/css/site.css.
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import has_request_context
+from flask import request
 
 CARE_COOKIE = "care"
 CARE_ON = "1"

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
+from typing import Generic
+from typing import TypeVar
 
-from flask import abort, flash
+from flask import abort
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from consult.core.errors import RuleViolation, RuleViolations
+from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolations
 
 T = TypeVar("T")
 F = TypeVar("F", bound=FlaskForm)

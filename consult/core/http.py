@@ -13,10 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask
+from flask import Response
+from flask import request
 from flask_login import current_user
 
 from consult.core import i18n

@@ -23,7 +23,10 @@ from __future__ import annotations
 import functools
 import re
 
-from flask import Response, current_app, has_request_context, request
+from flask import Response
+from flask import current_app
+from flask import has_request_context
+from flask import request
 
 LANG_COOKIE = "lang"
 HTML_LANG = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}

@@ -9,7 +9,8 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
+from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app

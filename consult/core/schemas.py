@@ -19,27 +19,32 @@ open-data page) are marked with `note(...)` and translated where they are shown.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from typing import Annotated, Any, Literal, get_args, get_origin
+from datetime import date
+from datetime import datetime
+from typing import Annotated
+from typing import Any
+from typing import Literal
+from typing import get_args
+from typing import get_origin
 
 from flask_babel import lazy_gettext as _l
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    ValidationError,
-    ValidationInfo,
-    WithJsonSchema,
-    create_model,
-)
+from pydantic import AfterValidator
+from pydantic import AwareDatetime
+from pydantic import BaseModel
+from pydantic import BeforeValidator
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import PlainSerializer
+from pydantic import ValidationError
+from pydantic import ValidationInfo
+from pydantic import WithJsonSchema
+from pydantic import create_model
 from pydantic_core import PydanticCustomError
 
-from consult.core import paging, values
-from consult.core.errors import RuleViolation, RuleViolations
+from consult.core import paging
+from consult.core import values
+from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolations
 
 
 def note(text: str) -> str:

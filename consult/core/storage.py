@@ -9,7 +9,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from flask import Response, current_app, send_file
+from flask import Response
+from flask import current_app
+from flask import send_file
 
 
 class LocalStorage:

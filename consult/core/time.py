@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -55,7 +58,8 @@ def today_in(zone: ZoneInfo) -> date:
 def configured_zone_name() -> str:
     """The name of the zone the deployment shows times in: its TIMEZONE (Asia/Shanghai by
     default, and outside an app)."""
-    from flask import current_app, has_app_context
+    from flask import current_app
+    from flask import has_app_context
 
     if has_app_context():
         return current_app.config.get("TIMEZONE", "Asia/Shanghai")

@@ -9,7 +9,8 @@ archived for years, or mailed to every subscriber. The same helper works outside
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+from urllib.parse import urlsplit
 
 from flask import current_app
 

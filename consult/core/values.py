@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa

@@ -11,14 +11,16 @@ Friday.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from functools import lru_cache
 
 import chinese_calendar
 
 
 def _configured(key: str) -> frozenset[date]:
-    from flask import current_app, has_app_context
+    from flask import current_app
+    from flask import has_app_context
 
     return _dates(tuple(current_app.config.get(key) or ())) if has_app_context() else frozenset()
 

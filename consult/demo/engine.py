@@ -16,34 +16,36 @@ import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 from consult.accounts import services as accounts
-from consult.accounts.models import SYSTEM, Department, Role, User
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import Department
+from consult.accounts.models import Role
+from consult.accounts.models import User
 from consult.catalogue import services as catalogue
-from consult.catalogue.models import (
-    CatalogueAdjustment,
-    CatalogueYear,
-    DecisionMatter,
-    MatterStatus,
-    ProcedureKind,
-)
+from consult.catalogue.models import CatalogueAdjustment
+from consult.catalogue.models import CatalogueYear
+from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import MatterStatus
+from consult.catalogue.models import ProcedureKind
 from consult.comments import grouping
 from consult.comments import services as comments
-from consult.comments.models import (
-    Comment,
-    CommentImport,
-    CommentSource,
-    CommentStatus,
-    DuplicateGroup,
-    ImportStatus,
-)
+from consult.comments.models import Comment
+from consult.comments.models import CommentImport
+from consult.comments.models import CommentSource
+from consult.comments.models import CommentStatus
+from consult.comments.models import DuplicateGroup
+from consult.comments.models import ImportStatus
 from consult.consultations import services as consultations
-from consult.consultations.models import Consultation, ConsultationStatus
+from consult.consultations.models import Consultation
+from consult.consultations.models import ConsultationStatus
 from consult.core import time as clock
 from consult.core.errors import RuleViolation
 from consult.demo import crowd as demo_crowd
@@ -54,18 +56,14 @@ from consult.extensions import db
 from consult.interpretation import services as interpretation
 from consult.meetings import models as meeting_models
 from consult.meetings import services as meetings
-from consult.meetings.models import (
-    Attendance,
-    Draw,
-    Invitation,
-    InvitationStatus,
-    Meeting,
-)
+from consult.meetings.models import Attendance
+from consult.meetings.models import Draw
+from consult.meetings.models import Invitation
+from consult.meetings.models import InvitationStatus
+from consult.meetings.models import Meeting
 from consult.representatives import services as representatives
-from consult.representatives.models import (
-    Representative,
-    RepresentativeApplication,
-)
+from consult.representatives.models import Representative
+from consult.representatives.models import RepresentativeApplication
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,10 @@ import io
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import tzinfo
 
 from consult.comments import intake
 from consult.demo.story import schema

@@ -12,7 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from consult.comments.models import Comment, DuplicateGroup
+from consult.comments.models import Comment
+from consult.comments.models import DuplicateGroup
 
 UNANSWERED, DRAFTED, ANSWERED = "unanswered", "drafted", "answered"
 

@@ -7,12 +7,18 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from consult.accounts.models import Department, DepartmentOwned, _in
+from consult.accounts.models import Department
+from consult.accounts.models import DepartmentOwned
+from consult.accounts.models import _in
 from consult.comments.models import DISPOSITION_VALUES
-from consult.consultations.models import Consultation, StoredFile
-from consult.core.time import UTCDateTime, now_utc
+from consult.consultations.models import Consultation
+from consult.consultations.models import StoredFile
+from consult.core.time import UTCDateTime
+from consult.core.time import now_utc
 from consult.extensions import db
 
 

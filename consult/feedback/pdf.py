@@ -55,13 +55,16 @@ import tempfile
 import threading
 import time
 import warnings
-from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections import deque
+from collections.abc import Iterable
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+from urllib.parse import urlsplit
 
 from consult import SITE
 from consult.feedback import pdfjoin
@@ -144,7 +147,8 @@ class CatalogueMissing(RuntimeError):
 def translations(locale: str):
     """The project's gettext catalogue for `locale` (English: the msgids themselves), loaded
     without Flask, as the report is also rendered in worker processes and jobs."""
-    from babel.support import NullTranslations, Translations
+    from babel.support import NullTranslations
+    from babel.support import Translations
 
     if locale == "en":
         return NullTranslations()

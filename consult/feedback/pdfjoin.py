@@ -33,10 +33,13 @@ import hashlib
 import re
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
+from typing import BinaryIO
 
 # --- PDF syntax (as pydyf writes it) -----------------------------------------------------
 

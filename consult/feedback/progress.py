@@ -14,9 +14,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from consult.comments.models import AnswerProgress, Comment
+from consult.comments.models import AnswerProgress
+from consult.comments.models import Comment
 from consult.extensions import db
-from consult.feedback.answers import ANSWERED, DRAFTED, STATE, UNANSWERED
+from consult.feedback.answers import ANSWERED
+from consult.feedback.answers import DRAFTED
+from consult.feedback.answers import STATE
+from consult.feedback.answers import UNANSWERED
 
 __all__ = ["ANSWERED", "DRAFTED", "UNANSWERED", "count_in", "move", "progress_of"]
 

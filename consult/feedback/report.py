@@ -44,26 +44,37 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, get_timezone, gettext
+from flask_babel import force_locale
+from flask_babel import get_timezone
+from flask_babel import gettext
 
 from consult.accounts.models import SYSTEM
 from consult.comments import rules as comment_rules
-from consult.comments.models import Comment, CommentStatus
-from consult.consultations.models import Clause, StoredFile
+from consult.comments.models import Comment
+from consult.comments.models import CommentStatus
+from consult.consultations.models import Clause
+from consult.consultations.models import StoredFile
 from consult.core import audit
 from consult.core.storage import storage
 from consult.core.time import now_utc
 from consult.core.transactions import read_phase
 from consult.core.urls import public_url
 from consult.extensions import db
-from consult.feedback import answers, pdf, pdfjoin, rules
-from consult.feedback.models import FeedbackReport, PartStatus, ReportPart, ReportStatus
+from consult.feedback import answers
+from consult.feedback import pdf
+from consult.feedback import pdfjoin
+from consult.feedback import rules
+from consult.feedback.models import FeedbackReport
+from consult.feedback.models import PartStatus
+from consult.feedback.models import ReportPart
+from consult.feedback.models import ReportStatus
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ adopted, and a deadline for answering. Pure functions and constants."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 

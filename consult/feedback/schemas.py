@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from consult.comments.models import DISPOSITION_VALUES, SOURCE_VALUES
+from consult.comments.models import DISPOSITION_VALUES
+from consult.comments.models import SOURCE_VALUES
 from consult.core import ids
-from consult.core.schemas import Count, Day, Enum, Id, Input, Nested, Schema, Text, Time, page_of
-from consult.feedback import rules, selection
+from consult.core.schemas import Count
+from consult.core.schemas import Day
+from consult.core.schemas import Enum
+from consult.core.schemas import Id
+from consult.core.schemas import Input
+from consult.core.schemas import Nested
+from consult.core.schemas import Schema
+from consult.core.schemas import Text
+from consult.core.schemas import Time
+from consult.core.schemas import page_of
+from consult.feedback import rules
+from consult.feedback import selection
 from consult.feedback.models import REPORT_STATUS_VALUES
 
 

@@ -11,23 +11,35 @@ page costs the same at a thousand comments and at a million, whatever the filter
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Role, User
-from consult.comments.models import SOURCE_VALUES, Comment, DuplicateGroup
-from consult.consultations.models import Clause, Consultation
+from consult.accounts.models import Role
+from consult.accounts.models import User
+from consult.comments.models import SOURCE_VALUES
+from consult.comments.models import Comment
+from consult.comments.models import DuplicateGroup
+from consult.consultations.models import Clause
+from consult.consultations.models import Consultation
 from consult.core import values
 from consult.core.errors import RuleViolation
 from consult.core.i18n import to_simplified
-from consult.core.time import configured_zone_name, from_local
+from consult.core.time import configured_zone_name
+from consult.core.time import from_local
 from consult.extensions import db
 from consult.feedback import answers
-from consult.feedback.answers import ANSWERED, DRAFTED, UNANSWERED
+from consult.feedback.answers import ANSWERED
+from consult.feedback.answers import DRAFTED
+from consult.feedback.answers import UNANSWERED
 
 STATE_VALUES = (UNANSWERED, DRAFTED, ANSWERED)
 STATE_LABELS = {

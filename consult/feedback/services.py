@@ -7,28 +7,47 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask
+from flask import current_app
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Actor, Department, User, require_manager
+from consult.accounts.models import Actor
+from consult.accounts.models import Department
+from consult.accounts.models import User
+from consult.accounts.models import require_manager
 from consult.comments import grouping
-from consult.comments.models import Comment, Disposition, DuplicateGroup
+from consult.comments.models import Comment
+from consult.comments.models import Disposition
+from consult.comments.models import DuplicateGroup
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
-from consult.core import audit, files, ids, values
-from consult.core.errors import Forbidden, RuleViolation, found
+from consult.core import audit
+from consult.core import files
+from consult.core import ids
+from consult.core import values
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.errors import found
 from consult.core.forms import db_int
 from consult.core.time import now_utc
 from consult.extensions import db
-from consult.feedback import answers, rules
+from consult.feedback import answers
 from consult.feedback import progress as answer_tally
+from consult.feedback import rules
 from consult.feedback import selection as sel
-from consult.feedback.answers import ANSWERED, DRAFTED, UNANSWERED
-from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
+from consult.feedback.answers import ANSWERED
+from consult.feedback.answers import DRAFTED
+from consult.feedback.answers import UNANSWERED
+from consult.feedback.models import AnswerTemplate
+from consult.feedback.models import FeedbackReport
+from consult.feedback.models import ReportStatus
 
 log = logging.getLogger(__name__)
 

@@ -3,29 +3,47 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import send_file
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.accounts.models import Department, User
+from consult.accounts.models import Department
+from consult.accounts.models import User
 from consult.comments import rules as comment_rules
-from consult.comments.models import SOURCE_VALUES, Comment
+from consult.comments.models import SOURCE_VALUES
+from consult.comments.models import Comment
 from consult.consultations.models import Consultation
-from consult.core.auth import managed_or_403, staff_only
-from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
-from consult.core.storage import send_stored, storage
+from consult.core.auth import managed_or_403
+from consult.core.auth import staff_only
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.forms import carry_out
+from consult.core.forms import choices
+from consult.core.forms import db_int
+from consult.core.forms import sent_or_400
+from consult.core.forms import show_violation
+from consult.core.storage import send_stored
+from consult.core.storage import storage
 from consult.core.time import now_utc
 from consult.extensions import db
-from consult.feedback import rules, selection, services
-from consult.feedback.forms import (
-    AssignForm,
-    CorrectionForm,
-    DispositionForm,
-    PublishForm,
-    TemplateForm,
-)
-from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
+from consult.feedback import rules
+from consult.feedback import selection
+from consult.feedback import services
+from consult.feedback.forms import AssignForm
+from consult.feedback.forms import CorrectionForm
+from consult.feedback.forms import DispositionForm
+from consult.feedback.forms import PublishForm
+from consult.feedback.forms import TemplateForm
+from consult.feedback.models import AnswerTemplate
+from consult.feedback.models import FeedbackReport
+from consult.feedback.models import ReportStatus
 
 bp = Blueprint("feedback", __name__)
 manage_bp = Blueprint("manage_feedback", __name__, url_prefix="/manage")

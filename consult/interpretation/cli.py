@@ -10,12 +10,14 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 from flask_babel import force_locale
 
 from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
-from consult.core.errors import DomainError, RuleViolation
+from consult.core.errors import DomainError
+from consult.core.errors import RuleViolation
 from consult.extensions import db
 
 

@@ -10,7 +10,8 @@ and those with a reason from the counts stored when each feedback was published
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
+from datetime import time
 
 import sqlalchemy as sa
 
@@ -18,10 +19,15 @@ from consult.accounts.models import Department
 from consult.catalogue.models import DecisionMatter
 from consult.comments.models import CommentTally
 from consult.consultations.models import Consultation
-from consult.core.time import configured_zone, local_date_of, local_today, now_utc
+from consult.core.time import configured_zone
+from consult.core.time import local_date_of
+from consult.core.time import local_today
+from consult.core.time import now_utc
 from consult.extensions import db
-from consult.interpretation import rules, schemas
-from consult.interpretation.models import Question, QuestionStatus
+from consult.interpretation import rules
+from consult.interpretation import schemas
+from consult.interpretation.models import Question
+from consult.interpretation.models import QuestionStatus
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:

@@ -13,7 +13,9 @@ from consult.catalogue.models import MatterStatus
 from consult.comments import rules as comment_rules
 from consult.core import workdays
 from consult.core.errors import RuleViolation
-from consult.interpretation.models import FORM_VALUES, InterpretationForm, InterpretationKind
+from consult.interpretation.models import FORM_VALUES
+from consult.interpretation.models import InterpretationForm
+from consult.interpretation.models import InterpretationKind
 
 MAX_TITLE = 200
 MAX_BODY = 20000  # an interpretation's text

@@ -7,22 +7,21 @@ from pydantic import Field
 
 from consult.comments.models import HIDE_REASON_VALUES
 from consult.comments.schemas import CONTACT
-from consult.core.schemas import (
-    Count,
-    Day,
-    Enum,
-    Id,
-    Input,
-    Int,
-    Nested,
-    Schema,
-    Text,
-    Time,
-    labelled,
-    note,
-)
+from consult.core.schemas import Count
+from consult.core.schemas import Day
+from consult.core.schemas import Enum
+from consult.core.schemas import Id
+from consult.core.schemas import Input
+from consult.core.schemas import Int
+from consult.core.schemas import Nested
+from consult.core.schemas import Schema
+from consult.core.schemas import Text
+from consult.core.schemas import Time
+from consult.core.schemas import labelled
+from consult.core.schemas import note
 from consult.interpretation import rules
-from consult.interpretation.models import FORM_VALUES, KIND_VALUES
+from consult.interpretation.models import FORM_VALUES
+from consult.interpretation.models import KIND_VALUES
 
 STATE_VALUES = ("waiting", "overdue", "answered", "answered_late", "hidden")
 STATE = (

@@ -5,33 +5,46 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import Actor, Department, Role, User, require_manager
+from consult.accounts.models import Actor
+from consult.accounts.models import Department
+from consult.accounts.models import Role
+from consult.accounts.models import User
+from consult.accounts.models import require_manager
 from consult.catalogue import rules as catalogue_rules
-from consult.catalogue.models import DecisionMatter, MatterStatus
+from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import MatterStatus
 from consult.comments import rules as comment_rules
 from consult.comments import services as moderation
-from consult.core import audit, ids, values
-from consult.core.errors import Forbidden, RuleViolation, RuleViolations, Violations, found
+from consult.core import audit
+from consult.core import ids
+from consult.core import values
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolations
+from consult.core.errors import Violations
+from consult.core.errors import found
 from consult.core.forms import MAX_DB_INT
-from consult.core.time import local_date_of, now_utc
+from consult.core.time import local_date_of
+from consult.core.time import now_utc
 from consult.extensions import db
-from consult.interpretation import rules, schemas
-from consult.interpretation.models import (
-    Interpretation,
-    InterpretationKind,
-    PolicySpecialist,
-    Question,
-    QuestionBand,
-    QuestionGroup,
-    QuestionStatus,
-)
+from consult.interpretation import rules
+from consult.interpretation import schemas
+from consult.interpretation.models import Interpretation
+from consult.interpretation.models import InterpretationKind
+from consult.interpretation.models import PolicySpecialist
+from consult.interpretation.models import Question
+from consult.interpretation.models import QuestionBand
+from consult.interpretation.models import QuestionGroup
+from consult.interpretation.models import QuestionStatus
 
 log = logging.getLogger(__name__)
 

@@ -4,38 +4,46 @@ staff screens (answering, moderation, follow-ups, naming specialists)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from consult.accounts.models import Department, Role, User, manages_department
+from consult.accounts.models import Department
+from consult.accounts.models import Role
+from consult.accounts.models import User
+from consult.accounts.models import manages_department
 from consult.catalogue.models import DecisionMatter
-from consult.core.auth import managed_or_403, staff_only
-from consult.core.errors import NotFound, RuleViolation
-from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
+from consult.core.auth import managed_or_403
+from consult.core.auth import staff_only
+from consult.core.errors import NotFound
+from consult.core.errors import RuleViolation
+from consult.core.forms import carry_out
+from consult.core.forms import choices
+from consult.core.forms import db_int
+from consult.core.forms import sent_or_400
+from consult.core.forms import show_violation
 from consult.core.time import local_today
 from consult.extensions import db
-from consult.interpretation import figures, rules, services
-from consult.interpretation.forms import (
-    AnswerForm,
-    EmptyForm,
-    FollowUpForm,
-    HideForm,
-    QuestionForm,
-    SpecialistForm,
-)
+from consult.interpretation import figures
+from consult.interpretation import rules
+from consult.interpretation import services
+from consult.interpretation.forms import AnswerForm
+from consult.interpretation.forms import EmptyForm
+from consult.interpretation.forms import FollowUpForm
+from consult.interpretation.forms import HideForm
+from consult.interpretation.forms import QuestionForm
+from consult.interpretation.forms import SpecialistForm
 from consult.interpretation.limits import question_limits
-from consult.interpretation.models import PolicySpecialist, Question
+from consult.interpretation.models import PolicySpecialist
+from consult.interpretation.models import Question
 
 bp = Blueprint("interpretation", __name__)
 manage_bp = Blueprint("manage_interpretation", __name__, url_prefix="/manage")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    Form,
-    FormField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import AnyOf, Length, NumberRange, Optional
+from wtforms import Form
+from wtforms import FormField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import SelectMultipleField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import AnyOf
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 
-from consult.core.forms import choices, local_time_field
-from consult.meetings.rules import KIND_LABELS, MAX_SEED
+from consult.core.forms import choices
+from consult.core.forms import local_time_field
+from consult.meetings.rules import KIND_LABELS
+from consult.meetings.rules import MAX_SEED
 from consult.representatives.models import Category
 from consult.representatives.rules import CATEGORY_LABELS
 

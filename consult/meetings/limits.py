@@ -9,13 +9,15 @@ from flask import request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from consult.extensions import configured_limit, limiter
+from consult.extensions import configured_limit
+from consult.extensions import limiter
 
 
 def _account() -> str:
     user = None
     if request.path.startswith("/api/"):
-        from consult.api import ApiError, api_actor
+        from consult.api import ApiError
+        from consult.api import api_actor
 
         try:
             user = api_actor()

@@ -8,11 +8,17 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from consult.accounts.models import Department, DepartmentOwned, _filled, _in
+from consult.accounts.models import Department
+from consult.accounts.models import DepartmentOwned
+from consult.accounts.models import _filled
+from consult.accounts.models import _in
 from consult.catalogue.models import DecisionMatter
-from consult.core.time import UTCDateTime, now_utc
+from consult.core.time import UTCDateTime
+from consult.core.time import now_utc
 from consult.extensions import db
 from consult.representatives.models import Representative
 

@@ -18,14 +18,17 @@ import hashlib
 import hmac
 import secrets
 import struct
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
 from consult.core import values
 from consult.core.errors import RuleViolation
 from consult.core.ids import ALPHABET
-from consult.meetings.models import Attendance, InvitationStatus, MeetingKind
+from consult.meetings.models import Attendance
+from consult.meetings.models import InvitationStatus
+from consult.meetings.models import MeetingKind
 
 KIND_LABELS = {
     MeetingKind.STANDING: _l("Standing meeting of the district government"),

@@ -6,29 +6,25 @@ from typing import Annotated
 
 from pydantic import Field
 
-from consult.core.schemas import (
-    Count,
-    Enum,
-    Free,
-    Id,
-    Input,
-    Int,
-    Moment,
-    PageQuery,
-    Schema,
-    Text,
-    Time,
-    labelled,
-    left_out_if_none,
-    note,
-    page_of,
-)
+from consult.core.schemas import Count
+from consult.core.schemas import Enum
+from consult.core.schemas import Free
+from consult.core.schemas import Id
+from consult.core.schemas import Input
+from consult.core.schemas import Int
+from consult.core.schemas import Moment
+from consult.core.schemas import PageQuery
+from consult.core.schemas import Schema
+from consult.core.schemas import Text
+from consult.core.schemas import Time
+from consult.core.schemas import labelled
+from consult.core.schemas import left_out_if_none
+from consult.core.schemas import note
+from consult.core.schemas import page_of
 from consult.meetings import rules
-from consult.meetings.models import (
-    ATTENDANCE_VALUES,
-    INVITATION_STATUS_VALUES,
-    KIND_VALUES,
-)
+from consult.meetings.models import ATTENDANCE_VALUES
+from consult.meetings.models import INVITATION_STATUS_VALUES
+from consult.meetings.models import KIND_VALUES
 from consult.meetings.models import SOURCE_VALUES as INVITATION_SOURCES
 from consult.representatives.models import CATEGORY_VALUES
 

@@ -12,28 +12,36 @@ import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import SYSTEM, Actor, Department, require_manager
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import Actor
+from consult.accounts.models import Department
+from consult.accounts.models import require_manager
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
 from consult.consultations.models import Consultation
-from consult.core import audit, values
-from consult.core.errors import Forbidden, RuleViolation, found
-from consult.core.time import local_date_of, now_utc, require_aware
+from consult.core import audit
+from consult.core import values
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.errors import found
+from consult.core.time import local_date_of
+from consult.core.time import now_utc
+from consult.core.time import require_aware
 from consult.extensions import db
-from consult.meetings import rules, schemas
-from consult.meetings.models import (
-    KIND_VALUES,
-    AgendaItem,
-    Attendance,
-    Draw,
-    Invitation,
-    InvitationSource,
-    InvitationStatus,
-    Meeting,
-    Remark,
-)
+from consult.meetings import rules
+from consult.meetings import schemas
+from consult.meetings.models import KIND_VALUES
+from consult.meetings.models import AgendaItem
+from consult.meetings.models import Attendance
+from consult.meetings.models import Draw
+from consult.meetings.models import Invitation
+from consult.meetings.models import InvitationSource
+from consult.meetings.models import InvitationStatus
+from consult.meetings.models import Meeting
+from consult.meetings.models import Remark
 from consult.representatives import services as pool
-from consult.representatives.models import CATEGORY_VALUES, Representative
+from consult.representatives.models import CATEGORY_VALUES
+from consult.representatives.models import Representative
 
 log = logging.getLogger(__name__)
 

@@ -4,50 +4,63 @@ and the organiser's screens (scheduling, invitations, the draw, the door, the ou
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
+from flask_login import login_required
 
-from consult.accounts.models import Department, manages_department
+from consult.accounts.models import Department
+from consult.accounts.models import manages_department
 from consult.catalogue.forms import matter_choices
 from consult.catalogue.models import DecisionMatter
-from consult.core.auth import managed_or_403, staff_only
-from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, choices, db_int, sent_or_400, show_violation
+from consult.core.auth import managed_or_403
+from consult.core.auth import staff_only
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.forms import carry_out
+from consult.core.forms import choices
+from consult.core.forms import db_int
+from consult.core.forms import sent_or_400
+from consult.core.forms import show_violation
 from consult.core.mail import send
-from consult.core.time import configured_zone_name, from_local, now_utc, to_local_input
+from consult.core.time import configured_zone_name
+from consult.core.time import from_local
+from consult.core.time import now_utc
+from consult.core.time import to_local_input
 from consult.core.urls import public_url
 from consult.extensions import db
-from consult.meetings import rules, services
-from consult.meetings.forms import (
-    ActionForm,
-    CheckInForm,
-    DrawForm,
-    InviteForm,
-    MeetingForm,
-    RemarkForm,
-    ResponseForm,
-    VenueCheckInForm,
-    outcome_form_for,
-)
+from consult.meetings import rules
+from consult.meetings import services
+from consult.meetings.forms import ActionForm
+from consult.meetings.forms import CheckInForm
+from consult.meetings.forms import DrawForm
+from consult.meetings.forms import InviteForm
+from consult.meetings.forms import MeetingForm
+from consult.meetings.forms import RemarkForm
+from consult.meetings.forms import ResponseForm
+from consult.meetings.forms import VenueCheckInForm
+from consult.meetings.forms import outcome_form_for
 from consult.meetings.limits import checkin_limit
-from consult.meetings.models import Attendance, Invitation, InvitationStatus, Meeting
+from consult.meetings.models import Attendance
+from consult.meetings.models import Invitation
+from consult.meetings.models import InvitationStatus
+from consult.meetings.models import Meeting
 from consult.notifications import mails as notification_mails
 from consult.representatives import services as pool
-from consult.representatives.models import CATEGORY_VALUES, Representative
+from consult.representatives.models import CATEGORY_VALUES
+from consult.representatives.models import Representative
 from consult.site.helpers import qr_data_uri
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms import EmailField
+from wtforms import HiddenField
+from wtforms import SelectField
+from wtforms import StringField
 from wtforms.validators import Length
 
 from consult.notifications.rules import MAX_EMAIL

@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
+from flask_babel import gettext
 
 from consult.accounts.models import Department
 from consult.catalogue.models import DecisionMatter
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
-from consult.core.mail import Mail, render_mail
+from consult.core.mail import Mail
+from consult.core.mail import render_mail
 from consult.core.urls import public_url
 from consult.meetings.models import Invitation
 from consult.notifications.models import Subscription

@@ -9,12 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
 from consult.accounts.models import _in
-from consult.core.time import UTCDateTime, now_utc
+from consult.core.time import UTCDateTime
+from consult.core.time import now_utc
 from consult.extensions import db
-from consult.notifications.rules import KIND_VALUES, SCOPE_VALUES, NotificationKind, Scope
+from consult.notifications.rules import KIND_VALUES
+from consult.notifications.rules import SCOPE_VALUES
+from consult.notifications.rules import NotificationKind
+from consult.notifications.rules import Scope
 
 ACTIVE = sa.text("unsubscribed_at IS NULL")
 

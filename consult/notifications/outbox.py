@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser, BytesParser
+from email.parser import BytesHeaderParser
+from email.parser import BytesParser
 from pathlib import Path
 
 from consult.core.mail import outbox_dir

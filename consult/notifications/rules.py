@@ -7,7 +7,8 @@ import enum
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 

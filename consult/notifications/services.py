@@ -16,24 +16,35 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
+from email_validator import validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from consult.accounts.models import Department, User
+from consult.accounts.models import Department
+from consult.accounts.models import User
 from consult.catalogue.models import DecisionMatter
-from consult.comments.models import Comment, CommentStatus, HideReason
+from consult.comments.models import Comment
+from consult.comments.models import CommentStatus
+from consult.comments.models import HideReason
 from consult.consultations.models import Consultation
 from consult.core import audit
-from consult.core.errors import NotFound, RuleViolation
-from consult.core.mail import Mail, send
+from consult.core.errors import NotFound
+from consult.core.errors import RuleViolation
+from consult.core.mail import Mail
+from consult.core.mail import send
 from consult.core.time import now_utc
 from consult.extensions import db
-from consult.meetings.models import Invitation, InvitationStatus, Meeting
-from consult.notifications import mails, rules
-from consult.notifications.models import NotificationLog, Subscription
-from consult.notifications.rules import SUBSCRIBER_KINDS, Scope
+from consult.meetings.models import Invitation
+from consult.meetings.models import InvitationStatus
+from consult.meetings.models import Meeting
+from consult.notifications import mails
+from consult.notifications import rules
+from consult.notifications.models import NotificationLog
+from consult.notifications.models import Subscription
+from consult.notifications.rules import SUBSCRIBER_KINDS
 from consult.notifications.rules import NotificationKind as Kind
+from consult.notifications.rules import Scope
 
 log = logging.getLogger(__name__)
 
@@ -376,7 +387,8 @@ def _compose(kind: Kind, obj: Any, address: str, context: Any, token: str | None
         return mails.feedback_published_mail(obj, address, context)
     if kind == Kind.INVITATION_REMINDER:
         return mails.invitation_reminder_mail(obj, address)
-    from consult.feedback.services import feedback_period, progress
+    from consult.feedback.services import feedback_period
+    from consult.feedback.services import progress
 
     answered, total = progress(obj)
     return mails.feedback_overdue_mail(

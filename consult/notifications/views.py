@@ -6,7 +6,14 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -14,12 +21,20 @@ from consult.accounts.models import Department
 from consult.catalogue.models import DecisionMatter
 from consult.core.auth import admin_only
 from consult.core.errors import RuleViolation
-from consult.core.forms import choices, show_violation
+from consult.core.forms import choices
+from consult.core.forms import show_violation
 from consult.core.time import now_utc
 from consult.core.urls import safe_local_path
-from consult.extensions import csrf, db, limiter
-from consult.notifications import mails, outbox, rules, services
-from consult.notifications.forms import ConfirmForm, SubscribeForm, UnsubscribeForm
+from consult.extensions import csrf
+from consult.extensions import db
+from consult.extensions import limiter
+from consult.notifications import mails
+from consult.notifications import outbox
+from consult.notifications import rules
+from consult.notifications import services
+from consult.notifications.forms import ConfirmForm
+from consult.notifications.forms import SubscribeForm
+from consult.notifications.forms import UnsubscribeForm
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, Length, Optional
+from wtforms import DateField
+from wtforms import EmailField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import AnyOf
+from wtforms.validators import Length
+from wtforms.validators import Optional
 
 from consult.core.forms import choices
-from consult.representatives.rules import CATEGORY_LABELS, MAX_STATEMENT, STATUS_LABELS
+from consult.representatives.rules import CATEGORY_LABELS
+from consult.representatives.rules import MAX_STATEMENT
+from consult.representatives.rules import STATUS_LABELS
 
 
 def category_choices():

@@ -7,7 +7,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from consult.core.errors import RuleViolation
-from consult.representatives.models import ApplicationStatus, Category, RepresentativeStatus
+from consult.representatives.models import ApplicationStatus
+from consult.representatives.models import Category
+from consult.representatives.models import RepresentativeStatus
 
 CATEGORY_LABELS = {
     Category.NPC_DEPUTY: _l("People's congress deputy"),

@@ -7,8 +7,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from consult.core.schemas import Count, Enum, Id, PageQuery, Schema, page_of
-from consult.representatives.models import CATEGORY_VALUES, REP_STATUS_VALUES
+from consult.core.schemas import Count
+from consult.core.schemas import Enum
+from consult.core.schemas import Id
+from consult.core.schemas import PageQuery
+from consult.core.schemas import Schema
+from consult.core.schemas import page_of
+from consult.representatives.models import CATEGORY_VALUES
+from consult.representatives.models import REP_STATUS_VALUES
 
 
 class RepresentativeQuery(PageQuery):

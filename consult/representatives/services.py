@@ -4,26 +4,34 @@ Never commits."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from consult.accounts.models import SYSTEM, Actor, Role, User, require_office
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import Actor
+from consult.accounts.models import Role
+from consult.accounts.models import User
+from consult.accounts.models import require_office
 from consult.catalogue.models import DecisionMatter
-from consult.core import audit, ids, values
-from consult.core.errors import Forbidden, RuleViolation
-from consult.core.time import local_date_of, now_utc
+from consult.core import audit
+from consult.core import ids
+from consult.core import values
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.time import local_date_of
+from consult.core.time import now_utc
 from consult.extensions import db
-from consult.representatives import rules, schemas
-from consult.representatives.models import (
-    ApplicationStatus,
-    ConflictOfInterest,
-    Representative,
-    RepresentativeApplication,
-    RepresentativeStatus,
-)
+from consult.representatives import rules
+from consult.representatives import schemas
+from consult.representatives.models import ApplicationStatus
+from consult.representatives.models import ConflictOfInterest
+from consult.representatives.models import Representative
+from consult.representatives.models import RepresentativeApplication
+from consult.representatives.models import RepresentativeStatus
 
 
 def _require_admin(actor: Actor) -> None:

@@ -6,15 +6,13 @@ from collections import Counter
 from datetime import date
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,31 +20,32 @@ from consult.accounts.models import User
 from consult.catalogue.forms import matter_choices
 from consult.catalogue.models import DecisionMatter
 from consult.core.auth import admin_only
-from consult.core.errors import Forbidden, RuleViolation
-from consult.core.forms import carry_out, db_int
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.core.forms import carry_out
+from consult.core.forms import db_int
 from consult.core.mail import send
 from consult.core.time import local_today
-from consult.extensions import configured_limit, db, limiter
+from consult.extensions import configured_limit
+from consult.extensions import db
+from consult.extensions import limiter
 from consult.meetings import services as meetings
-from consult.meetings.models import Invitation, Meeting
+from consult.meetings.models import Invitation
+from consult.meetings.models import Meeting
 from consult.notifications import mails
 from consult.representatives import services
-from consult.representatives.forms import (
-    ApplicationForm,
-    ConflictForm,
-    DecideForm,
-    OpenApplicationForm,
-    RepresentativeForm,
-    StatusForm,
-)
-from consult.representatives.models import (
-    CATEGORY_VALUES,
-    REP_STATUS_VALUES,
-    ApplicationStatus,
-    ConflictOfInterest,
-    Representative,
-    RepresentativeApplication,
-)
+from consult.representatives.forms import ApplicationForm
+from consult.representatives.forms import ConflictForm
+from consult.representatives.forms import DecideForm
+from consult.representatives.forms import OpenApplicationForm
+from consult.representatives.forms import RepresentativeForm
+from consult.representatives.forms import StatusForm
+from consult.representatives.models import CATEGORY_VALUES
+from consult.representatives.models import REP_STATUS_VALUES
+from consult.representatives.models import ApplicationStatus
+from consult.representatives.models import ConflictOfInterest
+from consult.representatives.models import Representative
+from consult.representatives.models import RepresentativeApplication
 
 bp = Blueprint("representatives", __name__)
 admin_bp = Blueprint("admin_representatives", __name__, url_prefix="/admin/representatives")

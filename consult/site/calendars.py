@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response
+from flask import Blueprint
+from flask import Response
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar
+from icalendar import Event
 
 from consult.consultations.models import Consultation
 from consult.core.time import now_utc
-from consult.core.urls import public_host, public_url
+from consult.core.urls import public_host
+from consult.core.urls import public_url
 from consult.extensions import db
 from consult.meetings import rules as meeting_rules
 from consult.meetings.models import Meeting

@@ -6,7 +6,8 @@ import os
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 from flask_babel import force_locale
 
 from consult import demo

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app
+from flask import Blueprint
+from flask import Response
+from flask import current_app
 from flask_babel import gettext as _
 
 from consult.consultations.models import Consultation
 from consult.core import i18n
 from consult.core.time import now_utc
-from consult.core.urls import public_host, public_url
+from consult.core.urls import public_host
+from consult.core.urls import public_url
 from consult.extensions import db
-from consult.feedback.models import FeedbackReport, ReportStatus
+from consult.feedback.models import FeedbackReport
+from consult.feedback.models import ReportStatus
 from consult.meetings.models import Meeting
 from consult.site import freshness
 

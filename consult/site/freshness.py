@@ -13,18 +13,24 @@ The blueprint has no routes: it adds the validators after the listed endpoints a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Iterable
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, request
+from flask import Blueprint
+from flask import Response
+from flask import request
 from sqlalchemy.exc import SQLAlchemyError
 
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.core import http
 from consult.core.audit import AuditEvent
-from consult.core.time import configured_zone, now_utc
+from consult.core.time import configured_zone
+from consult.core.time import now_utc
 from consult.extensions import db
 from consult.feedback.models import FeedbackReport
 from consult.meetings.models import Meeting

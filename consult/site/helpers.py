@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from urllib.parse import urlencode
 
 from babel.dates import format_skeleton
-from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask import Flask
+from flask import request
+from flask_babel import format_date
+from flask_babel import format_datetime
+from flask_babel import get_locale
+from flask_babel import gettext
 
 from consult.catalogue import rules as catalogue_rules
-from consult.core import care, i18n
+from consult.core import care
+from consult.core import i18n
 from consult.core.urls import public_link
 from consult.interpretation import rules as interpretation_rules
 
@@ -77,13 +83,15 @@ def switch_target() -> str:
 
 
 def _feedback_due_of(consultation):
-    from consult.feedback import rules, services
+    from consult.feedback import rules
+    from consult.feedback import services
 
     return rules.feedback_due(consultation.closes_at, services.feedback_period())
 
 
 def _feedback_days_overdue(consultation, now):
-    from consult.feedback import rules, services
+    from consult.feedback import rules
+    from consult.feedback import services
 
     return rules.days_overdue(
         consultation.closes_at, consultation.feedback_published_at, now, services.feedback_period()

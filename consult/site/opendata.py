@@ -14,22 +14,33 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
+from flask import Blueprint
+from flask import Flask
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import render_template
+from flask import request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import load_only
+from sqlalchemy.orm import selectinload
 
 from consult.catalogue import services as catalogue_services
 from consult.catalogue.models import DecisionMatter
 from consult.catalogue.schemas import Decision
 from consult.comments import services as comment_services
-from consult.comments.models import Comment, CommentStatus, CommentTally
+from consult.comments.models import Comment
+from consult.comments.models import CommentStatus
+from consult.comments.models import CommentTally
 from consult.comments.schemas import CommentRecord
 from consult.consultations import services as consultation_services
 from consult.consultations.models import Consultation
@@ -37,7 +48,8 @@ from consult.consultations.schemas import ConsultationRecord
 from consult.core import http
 from consult.core.forms import db_int
 from consult.core.schemas import field_notes
-from consult.core.time import local_date_of, now_utc
+from consult.core.time import local_date_of
+from consult.core.time import now_utc
 from consult.extensions import db
 from consult.feedback import answers
 from consult.interpretation.models import Interpretation as InterpretationModel
@@ -45,8 +57,10 @@ from consult.interpretation.schemas import Interpretation as InterpretationRecor
 from consult.interpretation.schemas import Question as QuestionRecord
 from consult.interpretation.schemas import Responsiveness as ResponsivenessRecord
 from consult.meetings import services as meeting_services
-from consult.meetings.models import Invitation, Meeting
-from consult.meetings.schemas import AttendanceRecord, MeetingRecord
+from consult.meetings.models import Invitation
+from consult.meetings.models import Meeting
+from consult.meetings.schemas import AttendanceRecord
+from consult.meetings.schemas import MeetingRecord
 from consult.representatives.models import Representative
 from consult.site import freshness
 from consult.site.freshness import latest as latest_of

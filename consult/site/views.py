@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 
 from consult.catalogue import rules as catalogue_rules
 from consult.catalogue import services as catalogue
-from consult.catalogue.models import DecisionMatter, MatterStatus
-from consult.core import care, i18n
+from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import MatterStatus
+from consult.core import care
+from consult.core import i18n
 from consult.core.time import local_today
 from consult.core.urls import safe_local_path
 from consult.extensions import db

@@ -4,27 +4,30 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from urllib.parse import parse_qs, urljoin, urlsplit
+from datetime import UTC
+from datetime import datetime
+from urllib.parse import parse_qs
+from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from consult.accounts import services
-from consult.accounts.models import ApiToken, Department, User
-from tests.helpers import (
-    PASSWORD,
-    count,
-    csrf_token,
-    english,
-    field_error,
-    is_login_redirect,
-    login,
-    new_client,
-    post,
-    reload,
-    zh,
-)
+from consult.accounts.models import ApiToken
+from consult.accounts.models import Department
+from consult.accounts.models import User
+from tests.helpers import PASSWORD
+from tests.helpers import count
+from tests.helpers import csrf_token
+from tests.helpers import english
+from tests.helpers import field_error
+from tests.helpers import is_login_redirect
+from tests.helpers import login
+from tests.helpers import new_client
+from tests.helpers import post
+from tests.helpers import reload
+from tests.helpers import zh
 
 NEW_PASSWORD = "another-long-passphrase"
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)

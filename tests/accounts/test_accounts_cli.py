@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from consult.accounts import services
-from consult.accounts.models import ApiToken, User
+from consult.accounts.models import ApiToken
+from consult.accounts.models import User
 
 PASSWORD = "a-long-enough-password"
 

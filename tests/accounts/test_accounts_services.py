@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts import services
-from consult.accounts.models import SYSTEM, ApiToken, User
-from consult.core.audit import AuditEvent, events_for
-from consult.core.errors import Forbidden, RuleViolation
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import ApiToken
+from consult.accounts.models import User
+from consult.core.audit import AuditEvent
+from consult.core.audit import events_for
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
 from tests.helpers import PASSWORD
 
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)

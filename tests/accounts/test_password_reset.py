@@ -4,16 +4,25 @@ password changes or the person logs in; asking for one says the same for every a
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from consult.accounts import rules, services
+from consult.accounts import rules
+from consult.accounts import services
 from consult.accounts.models import User
 from consult.core.errors import RuleViolation
 from consult.extensions import db as _db
-from tests.helpers import PASSWORD, body, csrf_token, links, login, new_client, path_of
+from tests.helpers import PASSWORD
+from tests.helpers import body
+from tests.helpers import csrf_token
+from tests.helpers import links
+from tests.helpers import login
+from tests.helpers import new_client
+from tests.helpers import path_of
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 NEW = "a-new-password-2026"

@@ -30,7 +30,9 @@ import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
 from consult.accounts import services as accounts
-from consult.accounts.models import SYSTEM, acts_as_office, manages_department
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import acts_as_office
+from consult.accounts.models import manages_department
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
@@ -42,20 +44,18 @@ from consult.feedback.models import AnswerTemplate
 from consult.meetings import services as meetings
 from consult.meetings.models import Meeting
 from consult.representatives import services as pool
-from tests.helpers import (
-    ADOPTED,
-    DAY,
-    HOUR,
-    NOT_ADOPTED,
-    NOW,
-    PDF,
-    answer_all,
-    build_scenario,
-    consultation_data,
-    make_consultation,
-    meeting_data,
-    submit,
-)
+from tests.helpers import ADOPTED
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import NOT_ADOPTED
+from tests.helpers import NOW
+from tests.helpers import PDF
+from tests.helpers import answer_all
+from tests.helpers import build_scenario
+from tests.helpers import consultation_data
+from tests.helpers import make_consultation
+from tests.helpers import meeting_data
+from tests.helpers import submit
 
 # Every kind of actor, and who of them passes each gate.
 ACTORS = [

@@ -336,7 +336,8 @@ def test_the_document_states_every_limit_the_rules_enforce(client):
     from consult.catalogue import rules as catalogue_rules
     from consult.comments import rules as comment_rules
     from consult.consultations import rules as consultation_rules
-    from consult.core import paging, values
+    from consult.core import paging
+    from consult.core import values
 
     doc = client.get("/api/v1/openapi.json").get_json()
     schemas = doc["components"]["schemas"]

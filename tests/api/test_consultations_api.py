@@ -4,33 +4,34 @@ the comment window by the server's clock, receipts, and who may use the staff en
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
-from consult.comments.models import Comment, CommentStatus
+from consult.comments.models import Comment
+from consult.comments.models import CommentStatus
 from consult.consultations import services
-from consult.consultations.models import Consultation, WindowChange
+from consult.consultations.models import Consultation
+from consult.consultations.models import WindowChange
 from consult.core import ids
-from tests.helpers import (
-    DAY,
-    HOUR,
-    NOW,
-    ROLES,
-    SECOND,
-    STAFF_OF_DEPARTMENT,
-    THIRTY_DAYS,
-    api_call,
-    comment_data,
-    count,
-    csrf_token,
-    login,
-    make_consultation,
-    submit,
-)
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import NOW
+from tests.helpers import ROLES
+from tests.helpers import SECOND
+from tests.helpers import STAFF_OF_DEPARTMENT
+from tests.helpers import THIRTY_DAYS
+from tests.helpers import api_call
+from tests.helpers import comment_data
+from tests.helpers import count
+from tests.helpers import csrf_token
+from tests.helpers import login
+from tests.helpers import make_consultation
+from tests.helpers import submit
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

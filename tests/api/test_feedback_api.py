@@ -16,21 +16,20 @@ from consult.comments import services as comment_services
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.feedback import services
-from consult.feedback.models import REPORT_STATUS_VALUES, FeedbackReport
-from tests.helpers import (
-    BODIES,
-    DAY,
-    HOUR,
-    NOT_ADOPTED,
-    NOW,
-    api_call,
-    count,
-    csrf_token,
-    hotline_comment,
-    login,
-    make_consultation,
-    submit,
-)
+from consult.feedback.models import REPORT_STATUS_VALUES
+from consult.feedback.models import FeedbackReport
+from tests.helpers import BODIES
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import NOT_ADOPTED
+from tests.helpers import NOW
+from tests.helpers import api_call
+from tests.helpers import count
+from tests.helpers import csrf_token
+from tests.helpers import hotline_comment
+from tests.helpers import login
+from tests.helpers import make_consultation
+from tests.helpers import submit
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

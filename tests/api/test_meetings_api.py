@@ -13,8 +13,15 @@ from consult.accounts.models import SYSTEM
 from consult.extensions import db as _db
 from consult.meetings import rules
 from consult.meetings import services as meetings
-from consult.meetings.models import Draw, Invitation, Meeting
-from tests.helpers import HOUR, NOW, csrf_token, login, meeting_data, meeting_district
+from consult.meetings.models import Draw
+from consult.meetings.models import Invitation
+from consult.meetings.models import Meeting
+from tests.helpers import HOUR
+from tests.helpers import NOW
+from tests.helpers import csrf_token
+from tests.helpers import login
+from tests.helpers import meeting_data
+from tests.helpers import meeting_district
 
 SECOND = HOUR / 3600
 

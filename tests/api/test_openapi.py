@@ -10,15 +10,22 @@ from typing import Any
 
 import jsonschema
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
+from jsonschema import FormatChecker
 from openapi_spec_validator import validate as validate_spec
-from referencing import Registry, Resource
+from referencing import Registry
+from referencing import Resource
 from referencing.jsonschema import DRAFT202012
 
 from consult.accounts import services as accounts
 from consult.accounts.models import SYSTEM
 from consult.core import schemas as core_schemas
-from tests.helpers import DAY, EMAIL, HOUR, NOW, PHONE, assert_no_private
+from tests.helpers import DAY
+from tests.helpers import EMAIL
+from tests.helpers import HOUR
+from tests.helpers import NOW
+from tests.helpers import PHONE
+from tests.helpers import assert_no_private
 
 BASE = "urn:consult:openapi"
 DESIGN_ENUMS = {

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 import schemathesis
 import sqlalchemy as sa
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings
 
 from consult import create_app
 

@@ -8,8 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from consult.catalogue import services
-from consult.catalogue.cli import map_header, parse_hearing, parse_procedures
-from consult.catalogue.models import CatalogueAdjustment, CatalogueYear, DecisionMatter
+from consult.catalogue.cli import map_header
+from consult.catalogue.cli import parse_hearing
+from consult.catalogue.cli import parse_procedures
+from consult.catalogue.models import CatalogueAdjustment
+from consult.catalogue.models import CatalogueYear
+from consult.catalogue.models import DecisionMatter
 
 HEADER = "决策事项 title,承办部门,planned_time,是否听证 hearing,摘要 summary,procedures\n"
 

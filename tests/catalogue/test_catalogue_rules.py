@@ -8,7 +8,10 @@ import pytest
 
 from consult.catalogue import rules
 from consult.catalogue.models import MatterStatus
-from consult.catalogue.rules import Completion, PlannedTime, completion, parse_planned_time
+from consult.catalogue.rules import Completion
+from consult.catalogue.rules import PlannedTime
+from consult.catalogue.rules import completion
+from consult.catalogue.rules import parse_planned_time
 from consult.core.errors import RuleViolation
 
 # --- planned decision time ---------------------------------------------------------------

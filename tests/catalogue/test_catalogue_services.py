@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -12,10 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from consult.accounts import services as accounts
 from consult.accounts.models import SYSTEM
 from consult.catalogue import services
-from consult.catalogue.models import CatalogueAdjustment, CatalogueYear, DecisionMatter
+from consult.catalogue.models import CatalogueAdjustment
+from consult.catalogue.models import CatalogueYear
+from consult.catalogue.models import DecisionMatter
 from consult.core import audit
-from consult.core.audit import AuditEvent, events_for
-from consult.core.errors import Forbidden, RuleViolation
+from consult.core.audit import AuditEvent
+from consult.core.audit import events_for
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
 from consult.extensions import db as _db
 from tests.helpers import decision
 

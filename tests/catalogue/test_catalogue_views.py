@@ -7,9 +7,13 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -18,20 +22,21 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
 from consult.accounts.models import SYSTEM
-from consult.catalogue import rules, services
-from consult.catalogue.models import CatalogueAdjustment, CatalogueYear, DecisionMatter
-from tests.helpers import (
-    count,
-    csrf_token,
-    english,
-    field_error,
-    is_login_redirect,
-    login,
-    new_client,
-    post,
-    reload,
-    zh,
-)
+from consult.catalogue import rules
+from consult.catalogue import services
+from consult.catalogue.models import CatalogueAdjustment
+from consult.catalogue.models import CatalogueYear
+from consult.catalogue.models import DecisionMatter
+from tests.helpers import count
+from tests.helpers import csrf_token
+from tests.helpers import english
+from tests.helpers import field_error
+from tests.helpers import is_login_redirect
+from tests.helpers import login
+from tests.helpers import new_client
+from tests.helpers import post
+from tests.helpers import reload
+from tests.helpers import zh
 
 DRAFTED = datetime(2025, 12, 10, 2, 0, tzinfo=UTC)
 PUBLISHED = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)

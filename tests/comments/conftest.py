@@ -10,7 +10,8 @@ from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.comments import services
 from consult.extensions import db as _db
-from tests.helpers import consultation_data, fresh_database_url
+from tests.helpers import consultation_data
+from tests.helpers import fresh_database_url
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ import re
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,23 +22,25 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from consult.comments import imports, intake, rules
-from consult.comments.models import Comment, CommentImport, DuplicateGroup
+from consult.comments import imports
+from consult.comments import intake
+from consult.comments import rules
+from consult.comments.models import Comment
+from consult.comments.models import CommentImport
+from consult.comments.models import DuplicateGroup
 from consult.consultations.models import Consultation
 from consult.core.audit import AuditEvent
-from tests.helpers import (
-    DAY,
-    NOW,
-    PASSWORD,
-    close_request_body,
-    count,
-    english,
-    login,
-    make_consultation,
-    post,
-    reload,
-    zh,
-)
+from tests.helpers import DAY
+from tests.helpers import NOW
+from tests.helpers import PASSWORD
+from tests.helpers import close_request_body
+from tests.helpers import count
+from tests.helpers import english
+from tests.helpers import login
+from tests.helpers import make_consultation
+from tests.helpers import post
+from tests.helpers import reload
+from tests.helpers import zh
 
 pytestmark = pytest.mark.usefixtures("files_in_tmp")
 
@@ -481,7 +485,8 @@ def served(committed, tmp_path):  # noqa: F811 (the fixture imported above)
     officer of the consultation's department, and files that take the job path whatever
     their size."""
     from consult.accounts import services as accounts
-    from consult.accounts.models import SYSTEM, Department
+    from consult.accounts.models import SYSTEM
+    from consult.accounts.models import Department
     from consult.extensions import db as _db
 
     app, consultation_id = committed

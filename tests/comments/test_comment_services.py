@@ -4,7 +4,9 @@ offline comments, moderation (hide, never delete) and duplicate groups."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,26 +15,27 @@ from flask_babel import force_locale
 
 from consult.accounts.models import SYSTEM
 from consult.comments import services
-from consult.comments.models import Comment, CommentStatus
+from consult.comments.models import Comment
+from consult.comments.models import CommentStatus
 from consult.consultations import services as consultations
 from consult.consultations.models import StoredFile
-from consult.core import audit, ids
-from consult.core.errors import NotFound, RuleViolation
+from consult.core import audit
+from consult.core import ids
+from consult.core.errors import NotFound
+from consult.core.errors import RuleViolation
 from consult.core.storage import storage
-from tests.helpers import (
-    BODY,
-    DAY,
-    HOUR,
-    NOW,
-    PDF,
-    PNG,
-    SECOND,
-    THIRTY_DAYS,
-    comment_data,
-    count,
-    make_consultation,
-    submit,
-)
+from tests.helpers import BODY
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import NOW
+from tests.helpers import PDF
+from tests.helpers import PNG
+from tests.helpers import SECOND
+from tests.helpers import THIRTY_DAYS
+from tests.helpers import comment_data
+from tests.helpers import count
+from tests.helpers import make_consultation
+from tests.helpers import submit
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -15,27 +17,26 @@ from markupsafe import escape
 
 from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
-from consult.comments.models import Comment, CommentStatus
+from consult.comments.models import Comment
+from consult.comments.models import CommentStatus
 from consult.core import ids
-from tests.helpers import (
-    BODY,
-    DAY,
-    MINUTE,
-    NOW,
-    PDF,
-    PNG,
-    SECOND,
-    close_request_body,
-    csrf_token,
-    english,
-    field_error,
-    login,
-    make_consultation,
-    new_client,
-    post,
-    submit,
-    web_comment,
-)
+from tests.helpers import BODY
+from tests.helpers import DAY
+from tests.helpers import MINUTE
+from tests.helpers import NOW
+from tests.helpers import PDF
+from tests.helpers import PNG
+from tests.helpers import SECOND
+from tests.helpers import close_request_body
+from tests.helpers import csrf_token
+from tests.helpers import english
+from tests.helpers import field_error
+from tests.helpers import login
+from tests.helpers import make_consultation
+from tests.helpers import new_client
+from tests.helpers import post
+from tests.helpers import submit
+from tests.helpers import web_comment
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -8,9 +8,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from consult.comments import intake, services
-from consult.comments.models import Comment, DuplicateGroup
-from tests.helpers import DAY, NOW, comment_data, count, make_consultation
+from consult.comments import intake
+from consult.comments import services
+from consult.comments.models import Comment
+from consult.comments.models import DuplicateGroup
+from tests.helpers import DAY
+from tests.helpers import NOW
+from tests.helpers import comment_data
+from tests.helpers import count
+from tests.helpers import make_consultation
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

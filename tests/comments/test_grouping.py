@@ -13,27 +13,26 @@ import pytest
 import sqlalchemy as sa
 
 from consult.accounts.models import SYSTEM
-from consult.comments import grouping, rules, services
-from consult.comments.models import (
-    Comment,
-    CommentBand,
-    CommentTally,
-    CommentText,
-    DuplicateGroup,
-)
+from consult.comments import grouping
+from consult.comments import rules
+from consult.comments import services
+from consult.comments.models import Comment
+from consult.comments.models import CommentBand
+from consult.comments.models import CommentTally
+from consult.comments.models import CommentText
+from consult.comments.models import DuplicateGroup
 from consult.consultations.models import Consultation
 from consult.core import audit
-from consult.core.errors import RuleViolation, RuleViolations
+from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolations
 from consult.extensions import db as _db
-from tests.helpers import (
-    DAY,
-    HOUR,
-    NOW,
-    comment_data,
-    count,
-    make_consultation,
-    submit,
-)
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import NOW
+from tests.helpers import comment_data
+from tests.helpers import count
+from tests.helpers import make_consultation
+from tests.helpers import submit
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

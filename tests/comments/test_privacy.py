@@ -16,11 +16,19 @@ import sqlalchemy as sa
 
 from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
-from consult.comments.models import Comment, DuplicateGroup
+from consult.comments.models import Comment
+from consult.comments.models import DuplicateGroup
 from consult.consultations import services as consultation_services
 from consult.core.i18n import to_traditional
 from consult.extensions import db as _db
-from tests.helpers import DAY, HOUR, NOW, make_consultation, new_client, post, submit, web_comment
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import NOW
+from tests.helpers import make_consultation
+from tests.helpers import new_client
+from tests.helpers import post
+from tests.helpers import submit
+from tests.helpers import web_comment
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -6,7 +6,12 @@ from __future__ import annotations
 from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.feedback import rules
-from tests.helpers import DAY, NOW, SECOND, english, make_consultation, submit
+from tests.helpers import DAY
+from tests.helpers import NOW
+from tests.helpers import SECOND
+from tests.helpers import english
+from tests.helpers import make_consultation
+from tests.helpers import submit
 
 
 def text(response) -> str:

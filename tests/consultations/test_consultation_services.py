@@ -4,7 +4,8 @@ offline activities."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,32 +17,28 @@ from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.catalogue.models import MatterStatus
 from consult.consultations import services
-from consult.consultations.models import (
-    Clause,
-    Consultation,
-    ConsultationDocument,
-    ConsultationStatus,
-    StoredFile,
-    WindowChange,
-)
+from consult.consultations.models import Clause
+from consult.consultations.models import Consultation
+from consult.consultations.models import ConsultationDocument
+from consult.consultations.models import ConsultationStatus
+from consult.consultations.models import StoredFile
+from consult.consultations.models import WindowChange
 from consult.core import audit
 from consult.core.errors import RuleViolation
 from consult.core.storage import storage
-from tests.helpers import (
-    DAY,
-    HOUR,
-    MINUTE,
-    NOW,
-    PDF,
-    PNG,
-    SECOND,
-    THIRTY_DAYS,
-    consultation_data,
-    count,
-    docx_bytes,
-    make_consultation,
-    odt_bytes,
-)
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import MINUTE
+from tests.helpers import NOW
+from tests.helpers import PDF
+from tests.helpers import PNG
+from tests.helpers import SECOND
+from tests.helpers import THIRTY_DAYS
+from tests.helpers import consultation_data
+from tests.helpers import count
+from tests.helpers import docx_bytes
+from tests.helpers import make_consultation
+from tests.helpers import odt_bytes
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -16,35 +17,31 @@ from consult.catalogue.models import MatterStatus
 from consult.comments import services as comment_services
 from consult.comments.models import Comment
 from consult.consultations import services
-from consult.consultations.models import (
-    Consultation,
-    ConsultationDocument,
-    OfflineActivity,
-    WindowChange,
-)
+from consult.consultations.models import Consultation
+from consult.consultations.models import ConsultationDocument
+from consult.consultations.models import OfflineActivity
+from consult.consultations.models import WindowChange
 from consult.core import audit
 from consult.core.storage import storage
-from tests.helpers import (
-    DAY,
-    HOUR,
-    MINUTE,
-    NOW,
-    PDF,
-    ROLES,
-    SECOND,
-    STAFF_OF_DEPARTMENT,
-    THIRTY_DAYS,
-    count,
-    docx_bytes,
-    english,
-    field_error,
-    local_input,
-    login,
-    make_consultation,
-    odt_bytes,
-    post,
-    submit,
-)
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import MINUTE
+from tests.helpers import NOW
+from tests.helpers import PDF
+from tests.helpers import ROLES
+from tests.helpers import SECOND
+from tests.helpers import STAFF_OF_DEPARTMENT
+from tests.helpers import THIRTY_DAYS
+from tests.helpers import count
+from tests.helpers import docx_bytes
+from tests.helpers import english
+from tests.helpers import field_error
+from tests.helpers import local_input
+from tests.helpers import login
+from tests.helpers import make_consultation
+from tests.helpers import odt_bytes
+from tests.helpers import post
+from tests.helpers import submit
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

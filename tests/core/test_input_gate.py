@@ -5,14 +5,21 @@ values of every JSON type and worse (huge numbers, NaN, NUL, lone surrogates, ye
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from consult.core import values
-from consult.core.errors import Forbidden, NotFound, RuleViolation
+from consult.core.errors import Forbidden
+from consult.core.errors import NotFound
+from consult.core.errors import RuleViolation
 from tests.helpers import NOW
 
 REFUSALS = (RuleViolation, Forbidden, NotFound)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from consult import create_app
-from consult.core.urls import check_public_url, public_host, public_link, public_url
+from consult.core.urls import check_public_url
+from consult.core.urls import public_host
+from consult.core.urls import public_link
+from consult.core.urls import public_url
 
 PORTAL = "https://consult.donghu.example/portal"
 

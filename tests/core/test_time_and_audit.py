@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +15,9 @@ from consult.accounts.models import SYSTEM
 from consult.core import audit
 from consult.core import time as clock
 from consult.core.audit import AuditEvent
-from consult.core.time import ensure_utc, freeze, now_utc
+from consult.core.time import ensure_utc
+from consult.core.time import freeze
+from consult.core.time import now_utc
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MIDSUMMER = datetime(2026, 7, 1, 0, 0, tzinfo=UTC)

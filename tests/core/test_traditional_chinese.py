@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from consult.core.i18n import html_to_traditional, to_simplified, to_traditional
+from consult.core.i18n import html_to_traditional
+from consult.core.i18n import to_simplified
+from consult.core.i18n import to_traditional
 
 # The platform's official terms (the glossary, the templates, the demo) and their
 # Traditional form in Hong Kong characters (OpenCC s2hk): the same words. 发布 is 發佈 there,

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from consult import create_app
 from consult.accounts.models import Department
-from consult.core.transactions import in_read_phase, read_phase
+from consult.core.transactions import in_read_phase
+from consult.core.transactions import read_phase
 from consult.extensions import db
 
 

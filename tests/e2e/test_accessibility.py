@@ -24,24 +24,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import (
-    ADMIN,
-    ARTIFACTS,
-    AXE_JS,
-    DESKTOP,
-    HOUSING_OFFICER,
-    PHONE,
-    REPRESENTATIVE,
-    log_in,
-)
+from tests.e2e.conftest import ADMIN
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import AXE_JS
+from tests.e2e.conftest import DESKTOP
+from tests.e2e.conftest import HOUSING_OFFICER
+from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import REPRESENTATIVE
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -319,9 +319,11 @@ def subjects(e2e_app) -> dict:
     still being answered, representatives on the roster, a subscription's link. The rest are
     the first link of their kind on the page a person would follow it from."""
     from consult.accounts.models import User
-    from consult.comments.models import Comment, DuplicateGroup
+    from consult.comments.models import Comment
+    from consult.comments.models import DuplicateGroup
     from consult.consultations.models import Consultation
-    from consult.core.time import local_date_of, now_utc
+    from consult.core.time import local_date_of
+    from consult.core.time import now_utc
     from consult.extensions import db
     from consult.feedback import services as feedback
     from consult.feedback.models import ReportStatus
@@ -408,7 +410,8 @@ def subjects(e2e_app) -> dict:
                 actor=housing,
             )
         from consult.catalogue.models import DecisionMatter
-        from consult.interpretation.models import Interpretation, Question
+        from consult.interpretation.models import Interpretation
+        from consult.interpretation.models import Question
 
         follow_up = db.session.scalar(
             sa.select(Interpretation).where(Interpretation.kind == "follow_up").limit(1)

@@ -7,13 +7,18 @@ and the comments stored with their receipts."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, HOUSING_OFFICER, PHONE, log_in
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import HOUSING_OFFICER
+from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +68,8 @@ def _choose_file(page: Page, name: str, data: bytes) -> None:
 
 
 def test_an_officer_imports_hotline_records_with_a_preview(page: Page, new_page, app_db):
-    from consult.comments.models import Comment, CommentImport
+    from consult.comments.models import Comment
+    from consult.comments.models import CommentImport
 
     consultation_id, received = _open_housing_consultation(app_db)
     with app_db() as db:

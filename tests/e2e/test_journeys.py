@@ -18,15 +18,24 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import ADMIN, ARTIFACTS, HOUSING_OFFICER, PHONE, REPRESENTATIVE, log_in
+from tests.e2e.conftest import ADMIN
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import HOUSING_OFFICER
+from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import REPRESENTATIVE
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -323,7 +332,9 @@ def _invitation_for_demo_representative(app_db) -> tuple[int, int, str, datetime
     the demo's own, or one made here through the services when the demo has none."""
     from consult.accounts.models import User
     from consult.meetings import services as meetings
-    from consult.meetings.models import Invitation, InvitationStatus, Meeting
+    from consult.meetings.models import Invitation
+    from consult.meetings.models import InvitationStatus
+    from consult.meetings.models import Meeting
     from consult.representatives import services as pool
 
     with app_db() as db:
@@ -436,7 +447,9 @@ def test_a_representative_checks_in_on_site_with_one_tap(page: Page, new_page, a
     """The demo's 区交通局 symposium starts within the hour. Staff put the venue screen up;
     the representative, not signed in on her phone, opens the screen's code (what its QR code
     holds), logs in, comes back and taps once; the screen then shows her arrived."""
-    from consult.meetings.models import Invitation, InvitationStatus, Meeting
+    from consult.meetings.models import Invitation
+    from consult.meetings.models import InvitationStatus
+    from consult.meetings.models import Meeting
     from consult.meetings.rules import checkin_open
 
     with app_db() as db:

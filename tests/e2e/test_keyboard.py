@@ -12,9 +12,16 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import ADMIN, ARTIFACTS, DEMO_PASSWORD, DESKTOP, PHONE, log_in
+from tests.e2e.conftest import ADMIN
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import DESKTOP
+from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 

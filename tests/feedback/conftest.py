@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import HOUR, Scenario
+from tests.helpers import HOUR
+from tests.helpers import Scenario
 
 
 @pytest.fixture

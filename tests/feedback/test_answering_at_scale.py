@@ -8,21 +8,24 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import SYSTEM
-from consult.comments.models import AnswerProgress, Comment, DuplicateGroup
+from consult.comments.models import AnswerProgress
+from consult.comments.models import Comment
+from consult.comments.models import DuplicateGroup
 from consult.comments.services import receipt_record
 from consult.core.audit import AuditEvent
-from consult.core.errors import Forbidden, RuleViolation
-from consult.feedback import progress, selection, services
-from tests.helpers import (
-    ADOPTED,
-    NOT_ADOPTED,
-    Scenario,
-    api_call,
-    english,
-    login,
-    post,
-    submit,
-)
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.feedback import progress
+from consult.feedback import selection
+from consult.feedback import services
+from tests.helpers import ADOPTED
+from tests.helpers import NOT_ADOPTED
+from tests.helpers import Scenario
+from tests.helpers import api_call
+from tests.helpers import english
+from tests.helpers import login
+from tests.helpers import post
+from tests.helpers import submit
 
 GROUP_ANSWER = {"disposition": "not_adopted", "reason": "车棚保留与否将在改造方案中统一研究。"}
 

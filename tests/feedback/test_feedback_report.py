@@ -19,7 +19,12 @@ from consult.feedback import pdf as report_pdf
 from consult.feedback import report as reports
 from consult.feedback import services
 from consult.feedback.models import ReportStatus
-from tests.helpers import DAY, HOUR, NOT_ADOPTED, NOW, make_consultation, submit
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import NOT_ADOPTED
+from tests.helpers import NOW
+from tests.helpers import make_consultation
+from tests.helpers import submit
 
 CAMPAIGN = "我们坚决反对拆除小区东侧的自行车棚，请保留原有设施，并增加夜间照明和监控。"
 CAMPAIGN_SIZE = 14

@@ -4,12 +4,15 @@ FEEDBACK_PERIOD_DAYS is read through the service, so that one test uses the app.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 
-from consult.comments.models import Answer, Disposition
+from consult.comments.models import Answer
+from consult.comments.models import Disposition
 from consult.core.errors import RuleViolation
 from consult.feedback import rules
 

@@ -17,10 +17,20 @@ from consult.catalogue import services as catalogue
 from consult.comments.models import Comment
 from consult.consultations.models import Consultation
 from consult.core import audit
-from consult.core.errors import Forbidden, RuleViolation
-from consult.feedback import rules, services
-from consult.feedback.models import AnswerTemplate, FeedbackReport, ReportStatus
-from tests.helpers import ADOPTED, BODIES, DAY, NOT_ADOPTED, SECOND, answer_all, count
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
+from consult.feedback import rules
+from consult.feedback import services
+from consult.feedback.models import AnswerTemplate
+from consult.feedback.models import FeedbackReport
+from consult.feedback.models import ReportStatus
+from tests.helpers import ADOPTED
+from tests.helpers import BODIES
+from tests.helpers import DAY
+from tests.helpers import NOT_ADOPTED
+from tests.helpers import SECOND
+from tests.helpers import answer_all
+from tests.helpers import count
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -13,20 +13,19 @@ import sqlalchemy as sa
 from consult.accounts.models import SYSTEM
 from consult.comments.models import Comment
 from consult.feedback import services
-from consult.feedback.models import AnswerTemplate, FeedbackReport
-from tests.helpers import (
-    ADOPTED,
-    BODIES,
-    DAY,
-    HOUR,
-    NOT_ADOPTED,
-    Scenario,
-    answer_all,
-    count,
-    english,
-    login,
-    post,
-)
+from consult.feedback.models import AnswerTemplate
+from consult.feedback.models import FeedbackReport
+from tests.helpers import ADOPTED
+from tests.helpers import BODIES
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import NOT_ADOPTED
+from tests.helpers import Scenario
+from tests.helpers import answer_all
+from tests.helpers import count
+from tests.helpers import english
+from tests.helpers import login
+from tests.helpers import post
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

@@ -68,7 +68,8 @@ def _build(app) -> tuple[int, list[str]]:
     from consult.catalogue import services as catalogue
     from consult.comments import services as comments
     from consult.consultations import services as consultations
-    from consult.core.time import freeze, now_utc
+    from consult.core.time import freeze
+    from consult.core.time import now_utc
     from consult.extensions import db
     from consult.feedback import services as feedback
 
@@ -187,7 +188,9 @@ def test_a_worker_killed_during_a_part_does_not_leave_the_report_stuck():
                 from consult.core.transactions import read_phase
                 from consult.feedback import report as reports
                 from consult.feedback import services
-                from consult.feedback.models import FeedbackReport, ReportPart, ReportStatus
+                from consult.feedback.models import FeedbackReport
+                from consult.feedback.models import ReportPart
+                from consult.feedback.models import ReportStatus
 
                 assert services.schedule_render(report_id) == "rq"
                 first = _worker(env, queue, folder / "worker-a.log")

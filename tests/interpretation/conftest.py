@@ -3,7 +3,9 @@ department, and matters at every stage (one decided, with its interpretation).""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,11 +13,19 @@ import sqlalchemy as sa
 from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.core.audit import events_for
-from consult.core.errors import Forbidden, NotFound, RuleViolation, RuleViolations
-from consult.interpretation import rules, services
-from consult.interpretation.models import Interpretation, Question, QuestionBand
-from tests.helpers import INTERPRETATION, decision
-from tests.interpretation.conftest import ASKED, question_data
+from consult.core.errors import Forbidden
+from consult.core.errors import NotFound
+from consult.core.errors import RuleViolation
+from consult.core.errors import RuleViolations
+from consult.interpretation import rules
+from consult.interpretation import services
+from consult.interpretation.models import Interpretation
+from consult.interpretation.models import Question
+from consult.interpretation.models import QuestionBand
+from tests.helpers import INTERPRETATION
+from tests.helpers import decision
+from tests.interpretation.conftest import ASKED
+from tests.interpretation.conftest import question_data
 
 # --- the decision needs its interpretation ---------------------------------------------------
 

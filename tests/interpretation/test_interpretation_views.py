@@ -9,7 +9,10 @@ import pytest
 
 from consult.core.i18n import to_traditional
 from consult.interpretation import services
-from tests.helpers import field_error, login, new_client, post
+from tests.helpers import field_error
+from tests.helpers import login
+from tests.helpers import new_client
+from tests.helpers import post
 from tests.interpretation.conftest import question_data
 
 PHONE = "13900001111"
@@ -150,7 +153,8 @@ def test_the_decision_needs_its_interpretation_on_the_cli(app, scene, db):
 
 
 def test_responsiveness_figures_count_answers_and_overdue(app, scene, db, frozen):
-    from datetime import UTC, datetime
+    from datetime import UTC
+    from datetime import datetime
 
     q1 = services.ask_question(scene.decided, question_data())
     services.ask_question(scene.decided, question_data(body="门诊慢特病的报销比例今年有没有变化？"))
@@ -248,12 +252,15 @@ def test_responsiveness_counts_comments_answered_with_reasons_and_days_to_feedba
 ):
     """Comments on a consultation that closed in the year: received, answered (a comment's own
     answer or its group's), the share with a reason, the days from closing to feedback."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC
+    from datetime import datetime
+    from datetime import timedelta
 
     from consult.accounts.models import SYSTEM
     from consult.feedback import services as feedback
     from consult.interpretation import figures
-    from tests.helpers import make_consultation, submit
+    from tests.helpers import make_consultation
+    from tests.helpers import submit
 
     opens = datetime(2026, 8, 3, 1, 0, tzinfo=UTC)
     frozen(opens)

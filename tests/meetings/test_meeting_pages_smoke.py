@@ -3,7 +3,8 @@ the main forms go through, private contacts stay off public pages, and the calen
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
@@ -13,7 +14,10 @@ from consult.accounts.models import SYSTEM
 from consult.meetings import services as meetings
 from consult.meetings.models import InvitationStatus
 from consult.representatives import services as pool
-from tests.helpers import DAY, NOW, csrf_token, login
+from tests.helpers import DAY
+from tests.helpers import NOW
+from tests.helpers import csrf_token
+from tests.helpers import login
 
 PHONE = "13912345678"
 

@@ -4,7 +4,9 @@ seeds, the scheduling times and the check-in window. Pure functions, no database
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 

@@ -5,7 +5,10 @@ attendance figures. The clock is frozen and moved the way a real meeting goes.""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -17,11 +20,17 @@ from consult.catalogue import services as catalogue
 from consult.comments import services as comment_services
 from consult.comments.models import Comment
 from consult.consultations import services as consultations
-from consult.core.audit import AuditEvent, events_for
-from consult.core.errors import Forbidden, RuleViolation
+from consult.core.audit import AuditEvent
+from consult.core.audit import events_for
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
 from consult.extensions import db as _db
-from consult.meetings import rules, services
-from consult.meetings.models import Draw, Invitation, Meeting, Remark
+from consult.meetings import rules
+from consult.meetings import services
+from consult.meetings.models import Draw
+from consult.meetings.models import Invitation
+from consult.meetings.models import Meeting
+from consult.meetings.models import Remark
 from consult.representatives import services as pool
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Donghu

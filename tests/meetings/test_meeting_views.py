@@ -15,17 +15,17 @@ from consult.accounts.models import SYSTEM
 from consult.extensions import db as _db
 from consult.meetings import rules
 from consult.meetings import services as meetings
-from consult.meetings.models import Draw, Invitation, Remark
-from tests.helpers import (
-    DAY,
-    HOUR,
-    NOW,
-    PASSWORD,
-    csrf_token,
-    login,
-    meeting_data,
-    meeting_district,
-)
+from consult.meetings.models import Draw
+from consult.meetings.models import Invitation
+from consult.meetings.models import Remark
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import NOW
+from tests.helpers import PASSWORD
+from tests.helpers import csrf_token
+from tests.helpers import login
+from tests.helpers import meeting_data
+from tests.helpers import meeting_district
 
 # Distinctive private values, so their absence from a page means something.
 PHONE = "13971234567"

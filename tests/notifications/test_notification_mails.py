@@ -4,7 +4,8 @@ link and List-Unsubscribe headers on subscriber mails, and without anyone else's
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,28 +15,27 @@ from consult.accounts.models import SYSTEM
 from consult.catalogue import services as catalogue
 from consult.feedback import services as feedback
 from consult.meetings import services as meetings
-from consult.notifications import rules, services
+from consult.notifications import rules
+from consult.notifications import services
 from consult.notifications.models import NotificationLog
 from consult.notifications.rules import NotificationKind
 from consult.representatives import services as pool
-from tests.helpers import (
-    DAY,
-    HOUR,
-    MINUTE,
-    NOW,
-    THIRTY_DAYS,
-    api_call,
-    body,
-    count,
-    local_input,
-    login,
-    make_consultation,
-    post,
-    recipients,
-    submit,
-    subscribe,
-    unsubscribe_path,
-)
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import MINUTE
+from tests.helpers import NOW
+from tests.helpers import THIRTY_DAYS
+from tests.helpers import api_call
+from tests.helpers import body
+from tests.helpers import count
+from tests.helpers import local_input
+from tests.helpers import login
+from tests.helpers import make_consultation
+from tests.helpers import post
+from tests.helpers import recipients
+from tests.helpers import submit
+from tests.helpers import subscribe
+from tests.helpers import unsubscribe_path
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")
@@ -119,7 +119,8 @@ def test_an_opened_consultation_is_announced_once_to_matching_confirmed_subscrib
 
 
 def test_mails_are_in_simplified_chinese(world, subscribers, outbox, runner, db, app):
-    from flask_babel import force_locale, gettext
+    from flask_babel import force_locale
+    from flask_babel import gettext
 
     make_consultation(world.matter, NOW)
     db.session.commit()

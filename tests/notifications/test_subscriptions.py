@@ -11,22 +11,22 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from consult.notifications import rules, services
-from consult.notifications.models import NotificationLog, Subscription
-from tests.helpers import (
-    DAY,
-    MINUTE,
-    NOW,
-    body,
-    confirm_path,
-    count,
-    csrf_token,
-    login,
-    make_consultation,
-    subscribe,
-    token_of,
-    unsubscribe_path,
-)
+from consult.notifications import rules
+from consult.notifications import services
+from consult.notifications.models import NotificationLog
+from consult.notifications.models import Subscription
+from tests.helpers import DAY
+from tests.helpers import MINUTE
+from tests.helpers import NOW
+from tests.helpers import body
+from tests.helpers import confirm_path
+from tests.helpers import count
+from tests.helpers import csrf_token
+from tests.helpers import login
+from tests.helpers import make_consultation
+from tests.helpers import subscribe
+from tests.helpers import token_of
+from tests.helpers import unsubscribe_path
 
 # Uploaded files go to a folder of each test's own.
 pytestmark = pytest.mark.usefixtures("files_in_tmp")

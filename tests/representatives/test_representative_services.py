@@ -3,21 +3,26 @@ conflicts of interest, the public roster and its public record (never a contact)
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from consult.accounts.models import SYSTEM, Role
-from consult.core.audit import AuditEvent, events_for
-from consult.core.errors import Forbidden, RuleViolation
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import Role
+from consult.core.audit import AuditEvent
+from consult.core.audit import events_for
+from consult.core.errors import Forbidden
+from consult.core.errors import RuleViolation
 from consult.extensions import db as _db
-from consult.representatives import rules, services
-from consult.representatives.models import (
-    ConflictOfInterest,
-    Representative,
-    RepresentativeApplication,
-)
+from consult.representatives import rules
+from consult.representatives import services
+from consult.representatives.models import ConflictOfInterest
+from consult.representatives.models import Representative
+from consult.representatives.models import RepresentativeApplication
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 on 2 March in Donghu
 TODAY = date(2026, 3, 2)

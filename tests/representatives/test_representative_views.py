@@ -10,15 +10,21 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from consult.accounts.models import SYSTEM, Role, User
+from consult.accounts.models import SYSTEM
+from consult.accounts.models import Role
+from consult.accounts.models import User
 from consult.extensions import db as _db
 from consult.representatives import services as pool
-from consult.representatives.models import (
-    ConflictOfInterest,
-    Representative,
-    RepresentativeApplication,
-)
-from tests.helpers import NOW, TERM, body, csrf_token, links, login, path_of
+from consult.representatives.models import ConflictOfInterest
+from consult.representatives.models import Representative
+from consult.representatives.models import RepresentativeApplication
+from tests.helpers import NOW
+from tests.helpers import TERM
+from tests.helpers import body
+from tests.helpers import csrf_token
+from tests.helpers import links
+from tests.helpers import login
+from tests.helpers import path_of
 
 PHONE = "13955501234"
 EMAIL = "roster.private.4321@example.test"

@@ -4,12 +4,15 @@ to the same page, which is then rendered with `<html class="care">` from its fir
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from datetime import UTC
+from datetime import datetime
+from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.helpers import login, zh
+from tests.helpers import login
+from tests.helpers import zh
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 

@@ -6,46 +6,53 @@ import contextlib
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from click.testing import Result
 
-from consult import _configure_sqlite, demo
+from consult import _configure_sqlite
+from consult import demo
 from consult.accounts import services as accounts
-from consult.accounts.models import Department, Role, User
-from consult.catalogue import rules, services
-from consult.catalogue.models import (
-    CatalogueAdjustment,
-    CatalogueYear,
-    DecisionMatter,
-    MatterStatus,
-)
+from consult.accounts.models import Department
+from consult.accounts.models import Role
+from consult.accounts.models import User
+from consult.catalogue import rules
+from consult.catalogue import services
+from consult.catalogue.models import CatalogueAdjustment
+from consult.catalogue.models import CatalogueYear
+from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import MatterStatus
 from consult.comments import services as comment_services
-from consult.comments.models import Comment, CommentStatus, DuplicateGroup
-from consult.consultations.models import (
-    Consultation,
-    ConsultationStatus,
-    OfflineActivity,
-    WindowChange,
-)
+from consult.comments.models import Comment
+from consult.comments.models import CommentStatus
+from consult.comments.models import DuplicateGroup
+from consult.consultations.models import Consultation
+from consult.consultations.models import ConsultationStatus
+from consult.consultations.models import OfflineActivity
+from consult.consultations.models import WindowChange
 from consult.core import time as clock
-from consult.core.audit import AuditEvent, events_for
+from consult.core.audit import AuditEvent
+from consult.core.audit import events_for
 from consult.extensions import db as _db
 from consult.extensions import limiter
 from consult.feedback import answers
 from consult.meetings import rules as meeting_rules
 from consult.meetings import services as meeting_services
-from consult.meetings.models import Draw, Invitation, Meeting, Remark
+from consult.meetings.models import Draw
+from consult.meetings.models import Invitation
+from consult.meetings.models import Meeting
+from consult.meetings.models import Remark
 from consult.representatives import services as pool
-from consult.representatives.models import (
-    CATEGORY_VALUES,
-    ConflictOfInterest,
-    Representative,
-    RepresentativeApplication,
-)
+from consult.representatives.models import CATEGORY_VALUES
+from consult.representatives.models import ConflictOfInterest
+from consult.representatives.models import Representative
+from consult.representatives.models import RepresentativeApplication
 from tests.conftest import Auth
 from tests.helpers import fresh_database_url
 
@@ -935,7 +942,8 @@ def _recount(db, consultation: Consultation) -> dict[tuple[int, int], tuple[int,
 
 @pytest.mark.parametrize("short_name", ["住建局", "交通局"])
 def test_the_head_shares_the_answering_out_and_the_officers_are_under_way(seeded, db, short_name):
-    from consult.feedback import progress, selection
+    from consult.feedback import progress
+    from consult.feedback import selection
     from consult.feedback import services as feedback
 
     consultation = _open_of(db, short_name)
@@ -1105,7 +1113,8 @@ def test_the_hotline_export_was_imported_and_a_mistyped_file_refused(seeded, db,
 def test_the_demo_officer_sees_his_share_on_the_dashboard_and_in_the_workspace(
     seeded, db, client, email
 ):
-    from consult.feedback import progress, selection
+    from consult.feedback import progress
+    from consult.feedback import selection
 
     officer = db.session.scalar(sa.select(User).where(User.email == email))
     consultation = _open_of(db, officer.department.short_name)

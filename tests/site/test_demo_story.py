@@ -4,7 +4,10 @@ whatever day the demo is seeded, and a mistake is reported with its file and ent
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +16,9 @@ import sqlalchemy as sa
 from consult.accounts.models import User
 from consult.demo import story
 from consult.demo.story import schema
-from consult.demo.story.when import Clock, StoryError, parse
+from consult.demo.story.when import Clock
+from consult.demo.story.when import StoryError
+from consult.demo.story.when import parse
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # Seeding moments: an ordinary morning, the turn of a year, a leap day, late on a Sunday.

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
@@ -16,9 +18,18 @@ from consult.comments import services as comment_services
 from consult.consultations import services as consultation_services
 from consult.core import files
 from consult.core.i18n import to_traditional
-from consult.feedback.models import FeedbackReport, ReportStatus
-from consult.site import feeds, freshness
-from tests.helpers import DAY, HOUR, IP, NOW, PHONE, assert_no_private, login, make_consultation
+from consult.feedback.models import FeedbackReport
+from consult.feedback.models import ReportStatus
+from consult.site import feeds
+from consult.site import freshness
+from tests.helpers import DAY
+from tests.helpers import HOUR
+from tests.helpers import IP
+from tests.helpers import NOW
+from tests.helpers import PHONE
+from tests.helpers import assert_no_private
+from tests.helpers import login
+from tests.helpers import make_consultation
 
 A = "{http://www.w3.org/2005/Atom}"
 FEEDS = ("consultations", "feedback", "meetings")

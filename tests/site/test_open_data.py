@@ -15,19 +15,17 @@ import sqlalchemy as sa
 from consult.accounts.models import SYSTEM
 from consult.comments import services as comment_services
 from consult.site import opendata
-from tests.helpers import (
-    ADOPT_REASON,
-    ANON_BODY,
-    DAY,
-    HOTLINE_BODY,
-    HOUR,
-    IP,
-    NOW,
-    OPEN_BODY,
-    PHONE,
-    PUBLIC_BODY,
-    assert_no_private,
-)
+from tests.helpers import ADOPT_REASON
+from tests.helpers import ANON_BODY
+from tests.helpers import DAY
+from tests.helpers import HOTLINE_BODY
+from tests.helpers import HOUR
+from tests.helpers import IP
+from tests.helpers import NOW
+from tests.helpers import OPEN_BODY
+from tests.helpers import PHONE
+from tests.helpers import PUBLIC_BODY
+from tests.helpers import assert_no_private
 
 DATASETS = ("catalogue", "consultations", "comments", "meetings", "attendance")
 BOM = b"\xef\xbb\xbf"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import segno  # noqa: F401  (the QR codes are made with it)
 

@@ -5,13 +5,18 @@ pages in the reader's language and JSON errors under /api/."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from datetime import UTC
+from datetime import datetime
+from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
 import pytest
 
 from consult.core.i18n import to_traditional
-from tests.helpers import PASSWORD, csrf_token, login, zh
+from tests.helpers import PASSWORD
+from tests.helpers import csrf_token
+from tests.helpers import login
+from tests.helpers import zh
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 TITLE = "老旧小区停车设施改造"

@@ -9,14 +9,19 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
+from pydantic import ValidationError
 
 from consult.demo.story import schema
-from consult.demo.story.when import Clock, StoryError, When, local
+from consult.demo.story.when import Clock
+from consult.demo.story.when import StoryError
+from consult.demo.story.when import When
+from consult.demo.story.when import local
 
 __all__ = ["Clock", "Story", "StoryError", "When", "leaves", "load", "local", "parse", "whens"]
 

@@ -4,30 +4,34 @@ do not parse and names that point nowhere are errors that name the file and the 
 from __future__ import annotations
 
 import string
-from typing import Annotated, Any, Literal
+from typing import Annotated
+from typing import Any
+from typing import Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainValidator,
-    model_validator,
-)
+from pydantic import AfterValidator
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import PlainValidator
+from pydantic import model_validator
 
-from consult.accounts.models import ROLE_VALUES, Role
-from consult.catalogue.models import PROCEDURE_VALUES, STATUS_VALUES
-from consult.comments.models import (
-    DISPOSITION_VALUES,
-    HIDE_REASON_VALUES,
-    SOURCE_VALUES,
-    CommentSource,
-)
+from consult.accounts.models import ROLE_VALUES
+from consult.accounts.models import Role
+from consult.catalogue.models import PROCEDURE_VALUES
+from consult.catalogue.models import STATUS_VALUES
+from consult.comments.models import DISPOSITION_VALUES
+from consult.comments.models import HIDE_REASON_VALUES
+from consult.comments.models import SOURCE_VALUES
+from consult.comments.models import CommentSource
 from consult.comments.rules import IMPORT_SOURCES
 from consult.consultations.models import ACTIVITY_VALUES
-from consult.demo.story.when import When, check_years, hhmm, parse
+from consult.demo.story.when import When
+from consult.demo.story.when import check_years
+from consult.demo.story.when import hhmm
+from consult.demo.story.when import parse
 from consult.meetings.models import KIND_VALUES
-from consult.representatives.models import CATEGORY_VALUES, REP_STATUS_VALUES
+from consult.representatives.models import CATEGORY_VALUES
+from consult.representatives.models import REP_STATUS_VALUES
 
 
 def _one_of(values: tuple[str, ...]) -> Any:
