@@ -125,10 +125,7 @@ def create_department(
     name, short = _clean(data.get("name")), _clean(data.get("short_name"))
     _check_department_names(name, short)
     dept = Department(name=name, short_name=short, active=True, created_at=now or now_utc())
-    db.session.add(dept)
-    db.session.flush()
-    audit.record(dept, "created", actor=actor, details={"name": name}, now=now)
-    return dept
+    return audit.added(dept, "created", actor=actor, details={"name": name}, now=now)
 
 
 def update_department(
@@ -193,10 +190,7 @@ def create_user(data: dict[str, Any], *, actor: Actor, now: datetime | None = No
         department_head=_head_flag(data.get("department_head", False), role),
         created_at=now or now_utc(),
     )
-    db.session.add(user)
-    db.session.flush()
-    audit.record(user, "created", actor=actor, details={"role": role}, now=now)
-    return user
+    return audit.added(user, "created", actor=actor, details={"role": role}, now=now)
 
 
 def _head_flag(value: Any, role: str) -> bool:

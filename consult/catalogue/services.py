@@ -31,6 +31,7 @@ from consult.core import values
 from consult.core.errors import Forbidden
 from consult.core.errors import RuleViolation
 from consult.core.errors import found
+from consult.core.records import record_of
 from consult.core.time import local_date_of
 from consult.core.time import now_utc
 from consult.extensions import db
@@ -189,9 +190,7 @@ def create_matter(
         MatterProcedure(kind=kind, position=i, required=required)
         for i, (kind, required) in enumerate(clean["procedures"].items())
     ]
-    db.session.add(matter)
-    db.session.flush()
-    audit.record(matter, "created", actor=actor, now=now, details={"title": matter.title})
+    audit.added(matter, "created", actor=actor, now=now, details={"title": matter.title})
     if cat.is_published:
         _adjust(
             matter,
@@ -217,30 +216,22 @@ def _snapshot(matter: DecisionMatter) -> dict[str, Any]:
 
 
 def _adjust(matter, kind, changes, reason, actor, now, from_year=None) -> CatalogueAdjustment:
-    adjustment = CatalogueAdjustment(
-        matter=matter,
-        actor_id=getattr(actor, "id", None),
-        made_at=now,
-        kind=kind,
-        changes=changes,
-        reason=reason,
-        from_year=from_year,
-    )
-    db.session.add(adjustment)
-    db.session.flush()
-    audit.record(
-        matter,
+    made = {"kind": kind, "changes": changes, "reason": reason}
+    return audit.added(
+        CatalogueAdjustment(
+            matter=matter,
+            actor_id=getattr(actor, "id", None),
+            made_at=now,
+            **made,
+            from_year=from_year,
+        ),
         "adjusted",
+        about=matter,
+        id_key="adjustment_id",
         actor=actor,
         now=now,
-        details={
-            "adjustment_id": adjustment.id,
-            "kind": kind,
-            "changes": changes,
-            "reason": reason,
-        },
+        details=made,
     )
-    return adjustment
 
 
 def update_matter(
@@ -609,39 +600,15 @@ def detail_record(matter: DecisionMatter, *, today: date) -> dict[str, Any]:
 
 
 def _decision(matter: DecisionMatter, today: date) -> schemas.Decision:
-    return schemas.Decision(
-        id=matter.id,
-        code=matter.code,
-        year=matter.year,
-        title=matter.title,
-        summary=matter.summary,
-        lead_department=schemas.Department(
-            id=matter.department.id,
-            name=matter.department.name,
-            short_name=matter.department.short_name,
-        ),
+    return record_of(
+        schemas.Decision,
+        matter,
+        lead_department=record_of(schemas.Department, matter.department),
         planned_time=matter.planned.code,
-        planned_precision=matter.planned_precision,
-        hearing=matter.hearing,
-        status=matter.status,
-        decision_date=matter.decision_date,
-        decision_document_url=matter.decision_document_url,
-        withdrawal_reason=matter.withdrawal_reason,
-        procedures=[
-            schemas.Procedure(kind=p.kind, required=p.required, done_on=p.done_on)
-            for p in matter.procedures
-        ],
-        updated_at=matter.updated_at,
+        procedures=[record_of(schemas.Procedure, p) for p in matter.procedures],
         completion=rules.completion(matter.status, matter.planned, matter.decision_date, today),
     )
 
 
 def adjustment_record(adj: CatalogueAdjustment) -> schemas.Adjustment:
-    return schemas.Adjustment(
-        id=adj.id,
-        kind=adj.kind,
-        made_at=adj.made_at,
-        actor=adj.actor.signature if adj.actor else None,
-        changes=adj.changes,
-        reason=adj.reason,
-    )
+    return record_of(schemas.Adjustment, adj, actor=adj.actor.signature if adj.actor else None)

@@ -104,15 +104,8 @@ def start_import(
         created_at=now,
         updated_at=now,
     )
-    db.session.add(upload)
-    audit.record(
-        upload,
-        "uploaded",
-        actor=actor,
-        now=now,
-        details={"consultation": consultation.id, "sha256": digest, "size": len(data)},
-    )
-    return upload
+    stored = {"consultation": consultation.id, "sha256": digest, "size": len(data)}
+    return audit.added(upload, "uploaded", actor=actor, now=now, details=stored)
 
 
 def confirm_import(

@@ -40,6 +40,7 @@ from consult.core.errors import Violations
 from consult.core.errors import found
 from consult.core.forms import MAX_DB_INT
 from consult.core.paging import Page
+from consult.core.records import record_of
 from consult.core.time import configured_zone
 from consult.core.time import now_utc
 from consult.core.time import require_aware
@@ -758,13 +759,11 @@ def group_sizes(comments: Iterable[Comment]) -> dict[int, int]:
 
 def public_comment_record(comment: Comment, group_size: int | None = None) -> dict[str, Any]:
     """A comment's public fields (schemas.Comment; rule 6: no contact, no IP, no account)."""
-    return schemas.Comment(
-        receipt=comment.receipt,
-        submitted_at=comment.submitted_at,
-        source=comment.source,
+    return record_of(
+        schemas.Comment,
+        comment,
         clause=comment.clause.number if comment.clause else None,
         author=comment.public_name,
-        body=comment.body,
         duplicate_group=comment.duplicate_group_id,
         duplicate_count=group_size,
     ).record()

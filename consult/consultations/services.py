@@ -32,6 +32,7 @@ from consult.core import files
 from consult.core import values
 from consult.core.errors import RuleViolation
 from consult.core.errors import found
+from consult.core.records import record_of
 from consult.core.storage import storage
 from consult.core.time import local_date_of
 from consult.core.time import now_utc
@@ -41,6 +42,13 @@ from consult.extensions import db
 log = logging.getLogger(__name__)
 
 DOCUMENT_KINDS = {files.KIND_PDF, files.KIND_DOCX, files.KIND_ODT}
+# The texts of a consultation: (field, limit, what to say when it is missing; None: optional).
+TEXTS = (
+    ("title", rules.MAX_TITLE, _l("Enter a title.")),
+    ("draft", rules.MAX_TEXT, _l("Paste the consultation draft.")),
+    ("explanation", rules.MAX_TEXT, None),
+    ("contact", rules.MAX_CONTACT, _l("Give a contact for questions (office, phone or email).")),
+)
 
 
 def configured_minimum() -> timedelta:
@@ -94,44 +102,17 @@ def open_consultation(
         raise RuleViolation(None, _l("Publish the catalogue entry before consulting on it."))
     if matter.is_closed:
         raise RuleViolation(None, _l("A decided or withdrawn matter cannot be consulted on."))
-    title = values.text(
-        data.get("title"), "title", rules.MAX_TITLE, required=True, message=_l("Enter a title.")
-    )
-    draft = values.text(
-        data.get("draft"),
-        "draft",
-        rules.MAX_TEXT,
-        required=True,
-        message=_l("Paste the consultation draft."),
-    )
-    explanation = values.text(
-        data.get("explanation"), "explanation", rules.MAX_TEXT, required=False
-    )
-    contact = values.text(
-        data.get("contact"),
-        "contact",
-        rules.MAX_CONTACT,
-        required=True,
-        message=_l("Give a contact for questions (office, phone or email)."),
-    )
+    texts = values.texts(data, TEXTS)
     opens_at = require_aware(data.get("opens_at"), "opens_at")
     closes_at = require_aware(data.get("closes_at"), "closes_at")
     rules.check_window(opens_at, closes_at, now, configured_minimum())
-    preamble, clauses = rules.split_draft(draft)
+    preamble, clauses = rules.split_draft(texts.pop("draft"))
     checked = [
         files.check_upload(name, content, DOCUMENT_KINDS, rules.MAX_DOCUMENT_BYTES, "documents")
         for name, content in (data.get("documents") or [])
     ]
     consultation = Consultation(
-        matter=matter,
-        title=title,
-        preamble=preamble,
-        explanation=explanation,
-        contact=contact,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        created_at=now,
-        created_by_id=getattr(actor, "id", None),
+        matter=matter, **texts, preamble=preamble, opens_at=opens_at, closes_at=closes_at
     )
     consultation.clauses = [
         Clause(number=c.number, heading=c.heading, text=c.text) for c in clauses
@@ -140,21 +121,14 @@ def open_consultation(
         consultation.documents.append(
             ConsultationDocument(file=store_file(upload, now=now), label=upload.filename)
         )
-    db.session.add(consultation)
-    db.session.flush()
-    audit.record(
-        consultation,
-        "created",
-        actor=actor,
-        now=now,
-        details={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()},
-    )
+    window = {"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()}
+    audit.added(consultation, "created", stamp="created", actor=actor, now=now, details=window)
     on_matter_timeline(
         consultation,
         "consultation_scheduled",
         actor=actor,
         now=now,
-        title=title,
+        title=consultation.title,
         opens_at=opens_at.isoformat(),
         closes_at=closes_at.isoformat(),
     )
@@ -246,12 +220,11 @@ def change_closing(
         changed_at=now,
         actor_id=getattr(actor, "id", None),
     )
-    db.session.add(change)
     consultation.closes_at = new_closes_at
-    db.session.flush()
-    audit.record(
-        consultation,
+    audit.added(
+        change,
         "window_changed",
+        about=consultation,
         actor=actor,
         now=now,
         details={
@@ -301,12 +274,14 @@ def add_document(
     doc = ConsultationDocument(
         consultation=consultation, file=store_file(upload, now=now), label=upload.filename
     )
-    db.session.add(doc)
-    db.session.flush()
-    audit.record(
-        consultation, "document_added", actor=actor, now=now, details={"filename": upload.filename}
+    return audit.added(
+        doc,
+        "document_added",
+        about=consultation,
+        actor=actor,
+        now=now,
+        details={"filename": upload.filename},
     )
-    return doc
 
 
 def record_activity(
@@ -319,6 +294,20 @@ def record_activity(
     """Record a symposium, hearing or field visit held for the consultation."""
     require_manager(actor, consultation)
     now = now or now_utc()
+    activity = OfflineActivity(consultation=consultation, **_activity_fields(data, now))
+    return audit.added(
+        activity,
+        "activity_recorded",
+        about=consultation,
+        id_key="activity_id",
+        stamp="created",
+        actor=actor,
+        now=now,
+        details={"kind": activity.kind, "held_on": activity.held_on.isoformat()},
+    )
+
+
+def _activity_fields(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     kind = data.get("kind")
     if kind not in ACTIVITY_VALUES:
         raise RuleViolation("kind", _l("Choose symposium, hearing or field visit."))
@@ -330,33 +319,21 @@ def record_activity(
     place = values.text(
         data.get("place"), "place", 200, required=True, message=_l("Enter the place.")
     )
-    try:
-        participants = int(data.get("participants"))
-    except (TypeError, ValueError):
-        raise RuleViolation("participants", _l("Enter the number of participants.")) from None
-    if not 0 <= participants <= 100_000:
-        raise RuleViolation("participants", _l("Enter the number of participants."))
+    participants = values.whole(
+        data.get("participants"),
+        "participants",
+        minimum=0,
+        maximum=100_000,
+        message=_l("Enter the number of participants."),
+    )
     minutes = values.text(data.get("minutes"), "minutes", rules.MAX_TEXT, required=False)
-    activity = OfflineActivity(
-        consultation=consultation,
-        kind=kind,
-        held_on=held_on,
-        place=place,
-        participants=participants,
-        minutes=minutes,
-        created_at=now,
-        created_by_id=getattr(actor, "id", None),
-    )
-    db.session.add(activity)
-    db.session.flush()
-    audit.record(
-        consultation,
-        "activity_recorded",
-        actor=actor,
-        now=now,
-        details={"activity_id": activity.id, "kind": kind, "held_on": held_on.isoformat()},
-    )
-    return activity
+    return {
+        "kind": kind,
+        "held_on": held_on,
+        "place": place,
+        "participants": participants,
+        "minutes": minutes,
+    }
 
 
 # --- queries -----------------------------------------------------------------------------
@@ -421,37 +398,8 @@ def _fields(consultation: Consultation, now: datetime, comment_count: int) -> di
         contact=consultation.contact,
         preamble=consultation.preamble,
         explanation=consultation.explanation,
-        clauses=[
-            schemas.Clause(number=c.number, heading=c.heading, text=c.text, anchor=c.anchor)
-            for c in consultation.clauses
-        ],
-        documents=[
-            schemas.Document(
-                id=d.id,
-                filename=d.file.filename,
-                content_type=d.file.content_type,
-                size=d.file.size,
-                sha256=d.file.sha256,
-            )
-            for d in consultation.documents
-        ],
-        window_changes=[
-            schemas.WindowChange(
-                old_closes_at=w.old_closes_at,
-                new_closes_at=w.new_closes_at,
-                reason=w.reason,
-                changed_at=w.changed_at,
-            )
-            for w in consultation.window_changes
-        ],
-        activities=[
-            schemas.Activity(
-                kind=a.kind,
-                held_on=a.held_on,
-                place=a.place,
-                participants=a.participants,
-                minutes=a.minutes,
-            )
-            for a in consultation.activities
-        ],
+        clauses=[record_of(schemas.Clause, c) for c in consultation.clauses],
+        documents=[record_of(schemas.Document, d.file, id=d.id) for d in consultation.documents],
+        window_changes=[record_of(schemas.WindowChange, w) for w in consultation.window_changes],
+        activities=[record_of(schemas.Activity, a) for a in consultation.activities],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -18,6 +19,8 @@ from consult.core.time import now_utc
 from consult.extensions import db
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class AuditEvent(db.Model):
@@ -61,6 +64,49 @@ def record(
     by = entry.actor_id or ("system" if getattr(actor, "is_system", False) else "anonymous")
     log.info("audit %s %s:%s by %s", action, entry.object_type, obj.id, by)
     return entry
+
+
+def added(
+    obj: T,
+    action: str,
+    *,
+    about: Any | None = None,
+    id_key: str | None = None,
+    stamp: str | None = None,
+    actor: Any | None,
+    now: datetime | None = None,
+    details: dict[str, Any] | None = None,
+) -> T:
+    """Add the new `obj` and flush it (it has its id now), then record `action` about `about`
+    (`obj` itself by default). Returns `obj`.
+
+    `id_key`: the details entry, first, that names the new object. `stamp`: the prefix of the
+    row's own when-and-who columns (`"created"`: created_at, created_by_id), set to the
+    event's time and actor."""
+    if stamp is not None:
+        now = now or now_utc()
+        setattr(obj, f"{stamp}_at", now)
+        setattr(obj, f"{stamp}_by_id", getattr(actor, "id", None))
+    db.session.add(obj)
+    db.session.flush()
+    if id_key is not None:
+        details = {id_key: obj.id, **(details or {})}  # type: ignore[attr-defined]
+    record(obj if about is None else about, action, actor=actor, now=now, details=details)
+    return obj
+
+
+def changed(
+    obj: Any,
+    action: str,
+    *,
+    actor: Any | None,
+    now: datetime | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Flush what was changed (a value the database refuses fails here, before anything is
+    logged), then record `action` about `obj`."""
+    db.session.flush()
+    return record(obj, action, actor=actor, now=now, details=details)
 
 
 def record_key(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -66,6 +67,20 @@ def text(
     if unstorable(cleaned):
         raise RuleViolation(field, _l("The text contains characters that cannot be stored."))
     return cleaned
+
+
+def required_text(data: dict[str, Any], field: str, limit: int, message) -> str:
+    """`data[field]` as `text`, which must be given: `message` says what to enter."""
+    return text(data.get(field), field, limit, required=True, message=message)
+
+
+def texts(data: dict[str, Any], fields: Iterable[tuple[str, int, Any]]) -> dict[str, str]:
+    """Each of `fields`, (name, limit, message), from `data` as `text`, in their order:
+    required with `message` saying what to enter, optional where the message is None."""
+    return {
+        name: text(data.get(name), name, limit, required=message is not None, message=message)
+        for name, limit, message in fields
+    }
 
 
 def optional_text(value: Any, field: str, limit: int) -> str | None:

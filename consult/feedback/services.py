@@ -202,6 +202,32 @@ def _nothing_selected() -> RuleViolation:
     )
 
 
+def _selection_done(
+    consultation: Consultation,
+    action: str,
+    chosen: sel.Selection,
+    updated: int,
+    *,
+    actor: Actor,
+    now: datetime | None,
+    **details: Any,
+) -> int:
+    """After a set-based change to what a selection matched: refused if it matched nothing,
+    else the loaded objects are expired (the statements bypassed them) and one event records
+    the selection, how many comments changed, and `details`. Returns that count."""
+    if not updated:
+        raise _nothing_selected()
+    db.session.expire_all()
+    audit.record(
+        consultation,
+        action,
+        actor=actor,
+        now=now,
+        details={"selection": chosen.record(), "count": updated, **details},
+    )
+    return updated
+
+
 def answer_selection(
     consultation: Consultation,
     selection: Any,
@@ -235,28 +261,22 @@ def answer_selection(
     }
     state = DRAFTED if draft else ANSWERED
     if duplicate_of is None and _of_one_group(chosen, UNANSWERED):
-        updated = _answer_group(consultation, chosen, where, written, state)
+        updated = _answer_group(consultation, chosen, written, state)
     elif duplicate_of is None and _of_everything(chosen, UNANSWERED):
         updated = _answer_everything(consultation, chosen, where, written, state)
     else:
         _shift(consultation, where, state=state)
         updated = _update(where, written | {"duplicate_of_id": duplicate_of})
-    if not updated:
-        raise _nothing_selected()
-    db.session.expire_all()
-    audit.record(
+    return _selection_done(
         consultation,
         "answered_in_bulk",
+        chosen,
+        updated,
         actor=actor,
         now=now,
-        details={
-            "selection": chosen.record(),
-            "count": updated,
-            "disposition": disposition,
-            "draft": draft,
-        },
+        disposition=disposition,
+        draft=draft,
     )
-    return updated
 
 
 _NO_ANSWER = dict.fromkeys(
@@ -309,11 +329,7 @@ def _update(where: list, values: dict[str, Any]) -> int:
 
 
 def _answer_group(
-    consultation: Consultation,
-    chosen: sel.Selection,
-    where: list,
-    written: dict[str, Any],
-    state: str,
+    consultation: Consultation, chosen: sel.Selection, written: dict[str, Any], state: str
 ) -> int:
     """The group's answer, for its members without one of their own; for the whole group
     (no state chosen) the members' own answers give way to it."""
@@ -356,17 +372,7 @@ def confirm_drafts(
         updated = _shift(consultation, where, state=ANSWERED)
         _update([*where, answers.OWN], {"answer_draft": False})
         _update([*where, sa.not_(answers.OWN)], _group_answer_confirmed())
-    if not updated:
-        raise _nothing_selected()
-    db.session.expire_all()
-    audit.record(
-        consultation,
-        "drafts_confirmed",
-        actor=actor,
-        now=now,
-        details={"selection": chosen.record(), "count": updated},
-    )
-    return updated
+    return _selection_done(consultation, "drafts_confirmed", chosen, updated, actor=actor, now=now)
 
 
 def _group_answer_confirmed() -> dict[str, Any]:
@@ -419,21 +425,15 @@ def assign_selection(
         .values(assigned_to_id=officer.id if officer else None)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not updated:
-        raise _nothing_selected()
-    db.session.expire_all()
-    audit.record(
+    return _selection_done(
         consultation,
         "comments_assigned",
+        chosen,
+        updated,
         actor=actor,
         now=now,
-        details={
-            "selection": chosen.record(),
-            "count": updated,
-            "officer_id": officer.id if officer else None,
-        },
+        officer_id=officer.id if officer else None,
     )
-    return updated
 
 
 def dispose_comments(
@@ -598,12 +598,11 @@ def publish_feedback(
             ),
             code="feedback_incomplete",
         )
-    summary = values.text(
-        data.get("summary"),
+    summary = values.required_text(
+        data,
         "summary",
         rules.MAX_SUMMARY,
-        required=True,
-        message=_l("Summarise how the draft changed after the consultation."),
+        _l("Summarise how the draft changed after the consultation."),
     )
     revised = data.get("revised_draft")
     if revised is not None:
@@ -620,10 +619,10 @@ def publish_feedback(
     report = FeedbackReport(
         consultation=consultation, version=1, status=ReportStatus.PENDING.value, requested_at=now
     )
-    db.session.add(report)
-    db.session.flush()
     counts = _count_answers(consultation)
-    audit.record(consultation, "feedback_published", actor=actor, now=now, details=dict(counts))
+    audit.added(
+        report, "feedback_published", about=consultation, actor=actor, now=now, details=dict(counts)
+    )
     consultations.on_matter_timeline(
         consultation,
         "consultation_feedback_published",
@@ -684,16 +683,15 @@ def request_correction(
         status=ReportStatus.PENDING.value,
         requested_at=now or now_utc(),
     )
-    db.session.add(report)
-    db.session.flush()
-    audit.record(
-        consultation,
+    requested = {"version": version, "note": note[:200]}
+    return audit.added(
+        report,
         "report_version_requested",
+        about=consultation,
         actor=actor,
         now=now,
-        details={"version": version, "note": note[:200]},
+        details=requested,
     )
-    return report
 
 
 def correct_disposition(

@@ -3,6 +3,7 @@ permission and rules, write the audit log, flush, and never commit."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +34,7 @@ from consult.core.errors import RuleViolations
 from consult.core.errors import Violations
 from consult.core.errors import found
 from consult.core.forms import MAX_DB_INT
+from consult.core.records import record_of
 from consult.core.time import local_date_of
 from consult.core.time import now_utc
 from consult.extensions import db
@@ -101,6 +103,12 @@ def check_interpretation(
         raise
 
 
+_TEXTS = (
+    ("title", rules.MAX_TITLE, _l("Give the interpretation a title.")),
+    ("body", rules.MAX_BODY, _l("Write the interpretation: what was decided, for whom, and why.")),
+)
+
+
 def _checked_interpretation(matter: DecisionMatter, data: Any) -> CheckedInterpretation:
     if not isinstance(data, dict):
         raise RuleViolation(
@@ -108,21 +116,9 @@ def _checked_interpretation(matter: DecisionMatter, data: Any) -> CheckedInterpr
             _l("A decision is published together with its policy interpretation: add one."),
         )
     found_ = Violations()
-    title = found_.check(
-        values.text,
-        data.get("title"),
-        "title",
-        rules.MAX_TITLE,
-        required=True,
-        message=_l("Give the interpretation a title."),
-    )
-    body = found_.check(
-        values.text,
-        data.get("body"),
-        "body",
-        rules.MAX_BODY,
-        required=True,
-        message=_l("Write the interpretation: what was decided, for whom, and why."),
+    title, body = (
+        found_.check(values.required_text, data, name, limit, message)
+        for name, limit, message in _TEXTS
     )
     forms = found_.check(rules.clean_forms, data.get("forms") or [])
     link = found_.check(catalogue_rules.check_document_url, data.get("link"), "link")
@@ -145,28 +141,22 @@ def record_interpretation(
     item = Interpretation(
         matter_id=matter.id,
         kind=kind,
-        title=checked.title,
-        body=checked.body,
-        forms=checked.forms,
-        link=checked.link,
-        department_id=checked.department_id,
+        **dataclasses.asdict(checked),
         published_on=local_date_of(now),
-        published_at=now,
-        published_by_id=getattr(actor, "id", None),
     )
-    db.session.add(item)
-    db.session.flush()
     action = (
         "interpretation_published" if kind == InterpretationKind.INITIAL else "follow_up_published"
     )
-    audit.record(
-        matter,
+    return audit.added(
+        item,
         action,
+        about=matter,
+        id_key="interpretation_id",
+        stamp="published",
         actor=actor,
         now=now,
-        details={"interpretation_id": item.id, "title": item.title},
+        details={"title": item.title},
     )
-    return item
 
 
 def publish_follow_up(
@@ -202,18 +192,7 @@ def get_interpretation(matter: DecisionMatter, interpretation_id: int) -> Interp
 
 
 def interpretation_record(item: Interpretation) -> dict[str, Any]:
-    return schemas.Interpretation(
-        id=item.id,
-        matter_id=item.matter_id,
-        kind=item.kind,
-        title=item.title,
-        body=item.body,
-        forms=item.forms,
-        link=item.link,
-        department=item.department.name,
-        published_on=item.published_on,
-        published_at=item.published_at,
-    ).record()
+    return record_of(schemas.Interpretation, item, department=item.department.name).record()
 
 
 # --- specialists --------------------------------------------------------------------------
@@ -260,27 +239,15 @@ def name_specialist(
         or user.department_id != department.id
     ):
         raise RuleViolation("user_id", message)
-    remit = values.text(
-        data.get("remit"),
-        "remit",
-        rules.MAX_REMIT,
-        required=True,
-        message=_l("Say what the specialist answers for."),
+    remit = values.required_text(
+        data, "remit", rules.MAX_REMIT, _l("Say what the specialist answers for.")
     )
     if specialist_of(user, department.id) is not None:
         raise RuleViolation("user_id", _l("This officer is already a policy specialist."))
     now = now or now_utc()
-    role = PolicySpecialist(
-        user_id=user.id,
-        department_id=department.id,
-        remit=remit,
-        named_at=now,
-        named_by_id=getattr(actor, "id", None),
-    )
-    db.session.add(role)
-    db.session.flush()
-    audit.record(role, "named", actor=actor, now=now, details={"user_id": user.id})
-    return role
+    role = PolicySpecialist(user_id=user.id, department_id=department.id, remit=remit)
+    named = {"user_id": user.id}
+    return audit.added(role, "named", stamp="named", actor=actor, now=now, details=named)
 
 
 def end_specialist(
@@ -290,8 +257,7 @@ def end_specialist(
     require_manager(actor, role)
     if role.ended_at is None:
         role.ended_at = now or now_utc()
-        db.session.flush()
-        audit.record(role, "ended", actor=actor, now=now)
+        audit.changed(role, "ended", actor=actor, now=now)
     return role
 
 

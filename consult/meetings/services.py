@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -71,6 +72,25 @@ def create_meeting(data: dict[str, Any], *, actor: Actor, now: datetime | None =
     require_manager(actor, department_id, _MANAGE_OWN_MEETINGS)
     if department_id is not None and db.session.get(Department, department_id) is None:
         raise RuleViolation("department_id", _l("Unknown department."))
+    meeting = Meeting(
+        **_meeting_plan(data, now),
+        department_id=department_id,
+        venue_secret=rules.new_venue_secret(),
+    )
+    agenda = data.get("agenda") or []
+    if not isinstance(agenda, list) or not all(isinstance(item, dict) for item in agenda):
+        raise RuleViolation("agenda", _l('The agenda is a list of {"title", "matter_id"} items.'))
+    for position, item in enumerate(agenda, start=1):
+        meeting.agenda.append(_agenda_item(item, position, actor))
+    created = {"title": meeting.title}
+    audit.added(meeting, "created", stamp="created", actor=actor, now=now, details=created)
+    starts = {"starts_at": meeting.starts_at.isoformat()}
+    _on_agenda_timelines(meeting, "meeting_scheduled", lambda _item: starts, actor=actor, now=now)
+    return meeting
+
+
+def _meeting_plan(data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What, when and where, and the seats for representatives, checked."""
     kind = data.get("kind")
     if kind not in KIND_VALUES:
         raise RuleViolation("kind", _l("Choose the type of meeting."))
@@ -92,41 +112,31 @@ def create_meeting(data: dict[str, Any], *, actor: Actor, now: datetime | None =
             "seats",
             _l("Seats for representatives: a whole number from 0 to %(n)d.", n=rules.MAX_SEATS),
         )
-    meeting = Meeting(
-        kind=kind,
-        title=title,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        place=place,
-        seats=seats,
-        registration_deadline=deadline,
-        department_id=department_id,
-        created_at=now,
-        created_by_id=getattr(actor, "id", None),
-        venue_secret=rules.new_venue_secret(),
-    )
-    agenda = data.get("agenda") or []
-    if not isinstance(agenda, list) or not all(isinstance(item, dict) for item in agenda):
-        raise RuleViolation("agenda", _l('The agenda is a list of {"title", "matter_id"} items.'))
-    for position, item in enumerate(agenda, start=1):
-        meeting.agenda.append(_agenda_item(item, position, actor))
-    db.session.add(meeting)
-    db.session.flush()
-    audit.record(meeting, "created", actor=actor, now=now, details={"title": title})
+    return {
+        "kind": kind,
+        "title": title,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "place": place,
+        "seats": seats,
+        "registration_deadline": deadline,
+    }
+
+
+def _on_agenda_timelines(
+    meeting: Meeting,
+    action: str,
+    of_item: Callable[[AgendaItem], dict[str, Any]],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """An event of `meeting` on the public timeline of each decision matter on its agenda:
+    which meeting, its title, and what `of_item` says of the matter's agenda item."""
     for item in meeting.agenda:
         if item.matter is not None:
-            audit.record(
-                item.matter,
-                "meeting_scheduled",
-                actor=actor,
-                now=now,
-                details={
-                    "meeting_id": meeting.id,
-                    "title": title,
-                    "starts_at": starts_at.isoformat(),
-                },
-            )
-    return meeting
+            details = {"meeting_id": meeting.id, "title": meeting.title, **of_item(item)}
+            audit.record(item.matter, action, actor=actor, now=now, details=details)
 
 
 def _agenda_item(item: dict[str, Any], position: int, actor: Actor) -> AgendaItem:
@@ -314,16 +324,10 @@ def _substitute(invitation: Invitation, now: datetime) -> Invitation | None:
             status=InvitationStatus.PENDING.value,
             invited_at=now,
         )
-        db.session.add(substitute)
-        db.session.flush()
-        audit.record(
-            meeting,
-            "substitute_invited",
-            actor=SYSTEM,
-            now=now,
-            details={"replaces": invitation.representative_id, "representative": rep_id},
+        replaced = {"replaces": invitation.representative_id, "representative": rep_id}
+        return audit.added(
+            substitute, "substitute_invited", about=meeting, actor=SYSTEM, now=now, details=replaced
         )
-        return substitute
     return None
 
 
@@ -609,23 +613,17 @@ def add_remark(
         agenda_item=item,
         text=text,
         comment_id=comment_id,
-        recorded_at=now,
-        recorded_by_id=getattr(actor, "id", None),
     )
-    db.session.add(remark)
-    db.session.flush()
-    audit.record(
-        meeting,
+    return audit.added(
+        remark,
         "remark_recorded",
+        about=meeting,
+        id_key="remark_id",
+        stamp="recorded",
         actor=actor,
         now=now,
-        details={
-            "remark_id": remark.id,
-            "representative_id": rep_id,
-            "comment_id": remark.comment_id,
-        },
+        details={"representative_id": rep_id, "comment_id": comment_id},
     )
-    return remark
 
 
 def publish_outcome(
@@ -668,19 +666,13 @@ def publish_outcome(
     meeting.outcome_published_at = now
     db.session.flush()
     audit.record(meeting, "outcome_published", actor=actor, now=now)
-    for item in meeting.agenda:
-        if item.matter is not None:
-            audit.record(
-                item.matter,
-                "meeting_outcome_published",
-                actor=actor,
-                now=now,
-                details={
-                    "meeting_id": meeting.id,
-                    "title": meeting.title,
-                    "decision": item.decision[:200],
-                },
-            )
+    _on_agenda_timelines(
+        meeting,
+        "meeting_outcome_published",
+        lambda item: {"decision": item.decision[:200]},
+        actor=actor,
+        now=now,
+    )
     return meeting
 
 

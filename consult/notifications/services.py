@@ -122,15 +122,8 @@ def subscribe(email: Any, topic: Any, *, now: datetime | None = None) -> Subscri
             token_issued_at=now,
             created_at=now,
         )
-        db.session.add(subscription)
-        db.session.flush()
-        audit.record(
-            subscription,
-            "subscription_requested",
-            actor=None,
-            now=now,
-            details={"scope": scope, "target_id": target},
-        )
+        topic = {"scope": scope, "target_id": target}
+        audit.added(subscription, "subscription_requested", actor=None, now=now, details=topic)
     elif subscription.confirmed_at is None and rules.may_resend_confirmation(
         subscription.token_issued_at, now
     ):

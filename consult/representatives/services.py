@@ -22,6 +22,7 @@ from consult.core import ids
 from consult.core import values
 from consult.core.errors import Forbidden
 from consult.core.errors import RuleViolation
+from consult.core.records import record_of
 from consult.core.time import local_date_of
 from consult.core.time import now_utc
 from consult.extensions import db
@@ -71,10 +72,7 @@ def add_representative(
         email=values.text(data.get("email"), "email", 254, required=False) or None,
         created_at=now,
     )
-    db.session.add(rep)
-    db.session.flush()
-    audit.record(rep, "added", actor=actor, now=now, details={"category": category})
-    return rep
+    return audit.added(rep, "added", actor=actor, now=now, details={"category": category})
 
 
 def set_status(
@@ -93,16 +91,9 @@ def set_status(
     now = now or now_utc()
     if status == RepresentativeStatus.ACTIVE and local_date_of(now) > rep.term_end:
         raise RuleViolation("status", _l("The term has ended; renew the term first."))
-    old = rep.status
+    change = {"from": rep.status, "to": status, "reason": reason}
     rep.status = status
-    db.session.flush()
-    audit.record(
-        rep,
-        "status_changed",
-        actor=actor,
-        now=now,
-        details={"from": old, "to": status, "reason": reason},
-    )
+    audit.changed(rep, "status_changed", actor=actor, now=now, details=change)
     return rep
 
 
@@ -191,10 +182,7 @@ def apply(
         status=ApplicationStatus.PENDING.value,
         submitted_at=now,
     )
-    db.session.add(application)
-    db.session.flush()
-    audit.record(application, "submitted", actor=user, now=now)
-    return application
+    return audit.added(application, "submitted", actor=user, now=now)
 
 
 def apply_without_account(
@@ -219,10 +207,7 @@ def apply_without_account(
         status=ApplicationStatus.PENDING.value,
         submitted_at=now,
     )
-    db.session.add(application)
-    db.session.flush()
-    audit.record(application, "submitted", actor=None, now=now, details={"account": False})
-    return application
+    return audit.added(application, "submitted", actor=None, now=now, details={"account": False})
 
 
 def same_address_pending(applications: list[RepresentativeApplication]) -> dict[int, int]:
@@ -309,14 +294,9 @@ def decide_application(
     application.decision_reason = reason or None
     application.decided_at = now
     application.decided_by_id = getattr(actor, "id", None)
-    db.session.flush()
-    audit.record(
-        application,
-        "approved" if approve else "rejected",
-        actor=actor,
-        now=now,
-        details={"reason": reason} if reason else {},
-    )
+    decision = "approved" if approve else "rejected"
+    given = {"reason": reason} if reason else {}
+    audit.changed(application, decision, actor=actor, now=now, details=given)
     return application
 
 
@@ -340,13 +320,16 @@ def record_conflict(
         representative_id=rep.id,
         matter_id=matter.id,
         note=values.text(note, "note", 1000, required=False),
-        recorded_at=now or now_utc(),
-        recorded_by_id=getattr(actor, "id", None),
     )
-    db.session.add(conflict)
-    db.session.flush()
-    audit.record(rep, "conflict_recorded", actor=actor, now=now, details={"matter_id": matter.id})
-    return conflict
+    return audit.added(
+        conflict,
+        "conflict_recorded",
+        about=rep,
+        stamp="recorded",
+        actor=actor,
+        now=now,
+        details={"matter_id": matter.id},
+    )
 
 
 def conflicted_ids(matter_ids: list[int]) -> dict[int, list[int]]:
@@ -387,14 +370,6 @@ def roster(day: date) -> list[Representative]:
 
 def public_record(rep: Representative, stats: dict[str, Any], *, today: date) -> dict[str, Any]:
     """Public fields only (schemas.Representative): no phone, no email, no account (rule 6)."""
-    return schemas.Representative(
-        id=rep.id,
-        name=rep.name,
-        category=rep.category,
-        affiliation=rep.affiliation,
-        interests=rep.interests,
-        term_start=rep.term_start,
-        term_end=rep.term_end,
-        status=rep.status_on(today),
-        attendance=stats,
+    return record_of(
+        schemas.Representative, rep, status=rep.status_on(today), attendance=stats
     ).record()
