@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -430,14 +431,18 @@ _ADD_TEXT = sa.insert(_TEXTS_T).values(
     fingerprint=sa.bindparam("fp"),
     comment_id=sa.bindparam("cid"),
 )
-_GROW_GROUP = (
-    sa.update(_GROUPS)
-    .where(_GROUPS.c.id == sa.bindparam("gid"))
-    .values(
-        size=_GROUPS.c.size + sa.bindparam("n"),
-        published=_GROUPS.c.published + sa.bindparam("p"),
+
+
+def _adding(table: sa.Table, where: Any, **params: str) -> sa.Update:
+    """An UPDATE of `table`'s rows `where` that adds to each column given its parameter."""
+    return (
+        sa.update(table)
+        .where(where)
+        .values({column: table.c[column] + sa.bindparam(p) for column, p in params.items()})
     )
-)
+
+
+_GROW_GROUP = _adding(_GROUPS, _GROUPS.c.id == sa.bindparam("gid"), size="n", published="p")
 _NEW_GROUP = (
     sa.insert(_GROUPS)
     .values(consultation_id=sa.bindparam("c"), created_at=sa.bindparam("at"), size=0, published=0)
@@ -450,14 +455,8 @@ def _generation(consultation_id: int) -> int:
     return db.session.scalar(_GENERATION, {"c": consultation_id}) or 0
 
 
-_ADD_TO_TALLY = (
-    sa.update(_TALLY)
-    .where(_TALLY.c.consultation_id == sa.bindparam("c"))
-    .values(
-        comments=_TALLY.c.comments + sa.bindparam("n"),
-        published=_TALLY.c.published + sa.bindparam("p"),
-        hidden=_TALLY.c.hidden + sa.bindparam("h"),
-    )
+_ADD_TO_TALLY = _adding(
+    _TALLY, _TALLY.c.consultation_id == sa.bindparam("c"), comments="n", published="p", hidden="h"
 )
 _NEW_TALLY = sa.insert(_TALLY).values(
     consultation_id=sa.bindparam("c"),
@@ -488,16 +487,12 @@ def tallies(consultation_ids: Iterable[int]) -> dict[int, CommentTally]:
     }
 
 
-def group_sizes(group_ids: Iterable[int | None]) -> dict[int, int]:
-    """The stored sizes of these groups."""
+def group_sizes(group_ids: Iterable[int | None], model: Any = DuplicateGroup) -> dict[int, int]:
+    """The stored sizes of these groups (of comments, or of another `model` with a size)."""
     ids = sorted({g for g in group_ids if g is not None})
     if not ids:
         return {}
-    return dict(
-        db.session.execute(
-            sa.select(DuplicateGroup.id, DuplicateGroup.size).where(DuplicateGroup.id.in_(ids))
-        ).all()
-    )
+    return dict(db.session.execute(sa.select(model.id, model.size).where(model.id.in_(ids))).all())
 
 
 # --- after a request's commit ---------------------------------------------------------------

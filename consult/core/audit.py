@@ -95,20 +95,6 @@ def added(
     return obj
 
 
-def changed(
-    obj: Any,
-    action: str,
-    *,
-    actor: Any | None,
-    now: datetime | None = None,
-    details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Flush what was changed (a value the database refuses fails here, before anything is
-    logged), then record `action` about `obj`."""
-    db.session.flush()
-    return record(obj, action, actor=actor, now=now, details=details)
-
-
 def record_key(
     object_type: str,
     object_id: int,

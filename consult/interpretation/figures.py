@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from datetime import time
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -56,36 +57,37 @@ def years() -> list[int]:
     return sorted(found, reverse=True)
 
 
+def _by_department(model: Any, when: Any, start: datetime, end: datetime, *columns: Any):
+    """`columns` of the rows of `model` whose `when` falls in [start, end), each after the lead
+    department of its decision matter."""
+    return db.session.execute(
+        sa.select(DecisionMatter.department_id, *columns)
+        .join(DecisionMatter, model.matter_id == DecisionMatter.id)
+        .where(when >= start, when < end)
+    ).all()
+
+
 def _question_rows(year: int):
     start, end = _year_bounds(year)
-    return db.session.execute(
-        sa.select(
-            DecisionMatter.department_id,
-            Question.submitted_at,
-            Question.answered_at,
-            Question.due_on,
-            Question.status,
-        )
-        .join(DecisionMatter, Question.matter_id == DecisionMatter.id)
-        .where(Question.submitted_at >= start, Question.submitted_at < end)
-    ).all()
+    asked = Question.submitted_at
+    return _by_department(
+        Question, asked, start, end, asked, Question.answered_at, Question.due_on, Question.status
+    )
 
 
 def _consultations(year: int):
     start, end = _year_bounds(year)
-    end = min(end, now_utc())
-    return db.session.execute(
-        sa.select(
-            Consultation.id,
-            DecisionMatter.department_id,
-            Consultation.closes_at,
-            Consultation.feedback_published_at,
-            Consultation.feedback_answered,
-            Consultation.feedback_with_reason,
-        )
-        .join(DecisionMatter, Consultation.matter_id == DecisionMatter.id)
-        .where(Consultation.closes_at >= start, Consultation.closes_at < end)
-    ).all()
+    return _by_department(
+        Consultation,
+        Consultation.closes_at,
+        start,
+        min(end, now_utc()),
+        Consultation.id,
+        Consultation.closes_at,
+        Consultation.feedback_published_at,
+        Consultation.feedback_answered,
+        Consultation.feedback_with_reason,
+    )
 
 
 def responsiveness(year: int) -> list[dict]:
@@ -112,9 +114,9 @@ def responsiveness(year: int) -> list[dict]:
         ):
             e["overdue"] += 1
     consultations = _consultations(year)
-    for cid, department_id, closes_at, published_at, _, _ in consultations:
+    for department_id, cid, closes_at, published_at, _, _ in consultations:
         entry(department_id)["consultations"].append((cid, closes_at, published_at))
-    ids = [c[0] for c in consultations]
+    ids = [c.id for c in consultations]
     received = dict(
         db.session.execute(
             sa.select(CommentTally.consultation_id, CommentTally.comments).where(

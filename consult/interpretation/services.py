@@ -23,6 +23,7 @@ from consult.accounts.models import require_manager
 from consult.catalogue import rules as catalogue_rules
 from consult.catalogue.models import DecisionMatter
 from consult.catalogue.models import MatterStatus
+from consult.comments import grouping
 from consult.comments import rules as comment_rules
 from consult.comments import services as moderation
 from consult.core import audit
@@ -257,7 +258,8 @@ def end_specialist(
     require_manager(actor, role)
     if role.ended_at is None:
         role.ended_at = now or now_utc()
-        audit.changed(role, "ended", actor=actor, now=now)
+        db.session.flush()
+        audit.record(role, "ended", actor=actor, now=now)
     return role
 
 
@@ -518,14 +520,7 @@ def public_questions(matter: DecisionMatter) -> sa.Select:
 
 
 def group_sizes(questions: list[Question]) -> dict[int, int]:
-    group_ids = {q.group_id for q in questions if q.group_id is not None}
-    if not group_ids:
-        return {}
-    return dict(
-        db.session.execute(
-            sa.select(QuestionGroup.id, QuestionGroup.size).where(QuestionGroup.id.in_(group_ids))
-        ).all()
-    )
+    return grouping.group_sizes((q.group_id for q in questions), QuestionGroup)
 
 
 def is_overdue(question: Question, today: date) -> bool:

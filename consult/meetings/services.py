@@ -25,6 +25,7 @@ from consult.core import values
 from consult.core.errors import Forbidden
 from consult.core.errors import RuleViolation
 from consult.core.errors import found
+from consult.core.records import record_of
 from consult.core.time import local_date_of
 from consult.core.time import now_utc
 from consult.core.time import require_aware
@@ -800,16 +801,11 @@ def public_record(meeting: Meeting, now: datetime, *, detail: bool = False) -> d
 
 
 def _meeting_fields(meeting: Meeting) -> dict[str, Any]:
+    """The fields of schemas.Meeting, which its detail and its open-data record extend."""
     published = meeting.outcome_published_at is not None
-    return dict(
-        id=meeting.id,
-        kind=meeting.kind,
-        title=meeting.title,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        place=meeting.place,
-        seats=meeting.seats,
-        registration_deadline=meeting.registration_deadline,
+    fields = record_of(
+        schemas.Meeting,
+        meeting,
         organiser=meeting.department.name if meeting.department else None,
         agenda=[
             schemas.AgendaItem(
@@ -821,8 +817,8 @@ def _meeting_fields(meeting: Meeting) -> dict[str, Any]:
             )
             for a in meeting.agenda
         ],
-        outcome_published_at=meeting.outcome_published_at,
     )
+    return dict(fields)
 
 
 def open_data_record(meeting: Meeting) -> dict[str, Any]:
@@ -837,13 +833,4 @@ def open_data_record(meeting: Meeting) -> dict[str, Any]:
 
 def draw_record(draw: Draw, model: type[schemas.DrawRecord] = schemas.Draw):
     """A published draw: its seed, quotas, pool, exclusions and result."""
-    extra = {"id": draw.id} if model is schemas.Draw else {}
-    return model(
-        **extra,
-        seed=draw.seed,
-        quotas=draw.quotas,
-        pool=draw.pool,
-        excluded=draw.excluded,
-        result=draw.result,
-        drawn_at=draw.drawn_at,
-    )
+    return record_of(model, draw)

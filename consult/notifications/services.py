@@ -122,8 +122,8 @@ def subscribe(email: Any, topic: Any, *, now: datetime | None = None) -> Subscri
             token_issued_at=now,
             created_at=now,
         )
-        topic = {"scope": scope, "target_id": target}
-        audit.added(subscription, "subscription_requested", actor=None, now=now, details=topic)
+        wanted = {"scope": scope, "target_id": target}
+        audit.added(subscription, "subscription_requested", actor=None, now=now, details=wanted)
     elif subscription.confirmed_at is None and rules.may_resend_confirmation(
         subscription.token_issued_at, now
     ):

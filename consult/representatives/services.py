@@ -93,7 +93,8 @@ def set_status(
         raise RuleViolation("status", _l("The term has ended; renew the term first."))
     change = {"from": rep.status, "to": status, "reason": reason}
     rep.status = status
-    audit.changed(rep, "status_changed", actor=actor, now=now, details=change)
+    db.session.flush()
+    audit.record(rep, "status_changed", actor=actor, now=now, details=change)
     return rep
 
 
@@ -296,7 +297,8 @@ def decide_application(
     application.decided_by_id = getattr(actor, "id", None)
     decision = "approved" if approve else "rejected"
     given = {"reason": reason} if reason else {}
-    audit.changed(application, decision, actor=actor, now=now, details=given)
+    db.session.flush()
+    audit.record(application, decision, actor=actor, now=now, details=given)
     return application
 
 
