@@ -404,9 +404,7 @@ def issue_token(
         prefix=secret[:12],
         created_at=now or now_utc(),
     )
-    db.session.add(token)
-    db.session.flush()
-    audit.record(token, "issued", actor=actor, details={"name": name}, now=now)
+    audit.added(token, "issued", actor=actor, details={"name": name}, now=now)
     return token, secret
 
 
