@@ -13,14 +13,16 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from consult.accounts.models import User
-from consult.accounts.models import _filled
-from consult.accounts.models import _in
 from consult.consultations.models import Clause
 from consult.consultations.models import Consultation
 from consult.consultations.models import OfflineActivity
 from consult.consultations.models import StoredFile
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.columns import user_fk
+from consult.core.constraints import filled
+from consult.core.constraints import one_of
 from consult.extensions import db
 
 
@@ -69,8 +71,8 @@ class AnsweredMixin:
 
     disposition: Mapped[str | None] = mapped_column(sa.String(20))
     disposition_reason: Mapped[str | None] = mapped_column(sa.Text)
-    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    disposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    disposed_at: Mapped[moment | None]
+    disposed_by_id: Mapped[user_fk]
     # A drafted answer (拟办) waits for confirmation; the feedback is published only when every
     # comment's answer is confirmed.
     answer_draft: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -101,18 +103,18 @@ class Answer(NamedTuple):
 def _answer_checks() -> tuple[sa.CheckConstraint, ...]:
     return (
         sa.CheckConstraint(
-            "disposition IS NULL OR " + _in("disposition", DISPOSITION_VALUES),
+            "disposition IS NULL OR " + one_of("disposition", DISPOSITION_VALUES),
             name="disposition_known",
         ),
         sa.CheckConstraint(
-            "disposition IS NULL OR disposition = 'adopted' OR " + _filled("disposition_reason"),
+            "disposition IS NULL OR disposition = 'adopted' OR " + filled("disposition_reason"),
             name="reason_if_not_adopted",
         ),
         sa.CheckConstraint("disposition IS NOT NULL OR NOT answer_draft", name="draft_is_answer"),
     )
 
 
-class DuplicateGroup(AnsweredMixin, db.Model):
+class DuplicateGroup(SurrogateKey, AnsweredMixin, db.Model):
     """Comments with identical or near-identical text (a form-letter campaign).
 
     Its size is stored, kept by the grouping (comments.grouping), so that no page counts a
@@ -121,9 +123,8 @@ class DuplicateGroup(AnsweredMixin, db.Model):
 
     __tablename__ = "duplicate_group"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[timestamp]
     size: Mapped[int] = mapped_column(default=0)
     published: Mapped[int] = mapped_column(default=0)  # of them, published (the listed ones)
 
@@ -221,10 +222,9 @@ class AnswerProgress(db.Model):
         return f"<AnswerProgress {self.consultation_id}/{self.clause_key}/{self.assignee_key}>"
 
 
-class Comment(AnsweredMixin, db.Model):
+class Comment(SurrogateKey, AnsweredMixin, db.Model):
     __tablename__ = "comment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed with the id (ix_comment_consultation: exports in keyset order) and first in the
     # other indexes below.
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"))
@@ -235,7 +235,7 @@ class Comment(AnsweredMixin, db.Model):
     show_name: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(sa.Text)
     consent: Mapped[bool] = mapped_column(default=False)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    submitted_at: Mapped[timestamp]
     status: Mapped[str] = mapped_column(sa.String(20), default=CommentStatus.PUBLISHED.value)
     # Private: never on a public page, the API, an export, a feed or a PDF (rule 6).
     contact: Mapped[str | None] = mapped_column(sa.String(100))
@@ -244,22 +244,22 @@ class Comment(AnsweredMixin, db.Model):
     attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
     # Offline comments: where they came from and who entered them.
     activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offline_activity.id"))
-    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    entered_by_id: Mapped[user_fk]
     # Moderation hides, never deletes (rule 5).
     hidden_reason: Mapped[str | None] = mapped_column(sa.String(20))
     hidden_note: Mapped[str | None] = mapped_column(sa.Text)
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    hidden_at: Mapped[moment | None]
+    hidden_by_id: Mapped[user_fk]
     # Duplicate grouping (comments.grouping): when the comment was grouped, a moment after it
     # was stored (NULL until then).
-    grouped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    grouped_at: Mapped[moment | None]
     # Indexed with status and id (ix_comment_group): a group's page read from the index.
     duplicate_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("duplicate_group.id"))
     # Feedback (rule 3, AnsweredMixin): every comment ends with an answer, its own or its
     # group's; an own answer of "not applicable" may name the comment it repeats.
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id"))
     # The officer who answers it (assigned by the office or the department's head).
-    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    assigned_to_id: Mapped[user_fk] = mapped_column()
 
     consultation: Mapped[Consultation] = relationship()
     clause: Mapped[Clause | None] = relationship(lazy="joined")
@@ -268,19 +268,19 @@ class Comment(AnsweredMixin, db.Model):
     duplicate_group: Mapped[DuplicateGroup | None] = relationship(back_populates="comments")
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     duplicate_of: Mapped[Comment | None] = relationship(
-        remote_side=[id], foreign_keys=[duplicate_of_id]
+        remote_side="Comment.id", foreign_keys=[duplicate_of_id]
     )
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
 
     __table_args__ = (
-        sa.CheckConstraint(_in("source", SOURCE_VALUES), name="source_known"),
-        sa.CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
+        sa.CheckConstraint(one_of("source", SOURCE_VALUES), name="source_known"),
+        sa.CheckConstraint(one_of("status", STATUS_VALUES), name="status_known"),
         sa.CheckConstraint(
             "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
             name="hidden_has_reason",
         ),
         sa.CheckConstraint(
-            "hidden_reason IS NULL OR " + _in("hidden_reason", HIDE_REASON_VALUES),
+            "hidden_reason IS NULL OR " + one_of("hidden_reason", HIDE_REASON_VALUES),
             name="hidden_reason_known",
         ),
         sa.CheckConstraint("source <> 'online' OR consent", name="online_needs_consent"),
@@ -367,7 +367,7 @@ IMPORT_STATUS_VALUES = tuple(s.value for s in ImportStatus)
 IMPORT_WORKING = (ImportStatus.CHECKING.value, ImportStatus.IMPORTING.value)
 
 
-class CommentImport(db.Model):
+class CommentImport(SurrogateKey, db.Model):
     """A file of comments gathered offline (the 12345 hotline's export, letters typed in),
     uploaded by staff to a consultation: checked in a job, previewed with each row's
     problems, then imported all or nothing (comments.imports). The file itself waits in the
@@ -375,10 +375,9 @@ class CommentImport(db.Model):
 
     __tablename__ = "comment_import"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    uploaded_by_id: Mapped[user_fk] = mapped_column()
+    confirmed_by_id: Mapped[user_fk] = mapped_column()
     filename: Mapped[str] = mapped_column(sa.String(150))
     kind: Mapped[str] = mapped_column(sa.String(10))  # csv | xlsx, as the content showed
     encoding: Mapped[str | None] = mapped_column(sa.String(20))  # of a CSV file
@@ -403,25 +402,25 @@ class CommentImport(db.Model):
     first_receipt: Mapped[str | None] = mapped_column(sa.String(20))
     last_receipt: Mapped[str | None] = mapped_column(sa.String(20))
     failure: Mapped[str | None] = mapped_column(sa.Text)  # the platform's error, for staff
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[timestamp]
     # Set by every step of a job: a page can tell a job that works from one that stopped.
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[timestamp]
+    checked_at: Mapped[moment | None]
+    imported_at: Mapped[moment | None]
 
     consultation: Mapped[Consultation] = relationship()
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
 
     __table_args__ = (
-        sa.CheckConstraint(_in("status", IMPORT_STATUS_VALUES), name="status_known"),
+        sa.CheckConstraint(one_of("status", IMPORT_STATUS_VALUES), name="status_known"),
         sa.CheckConstraint("kind IN ('csv', 'xlsx')", name="kind_known"),
         sa.CheckConstraint(
             "status <> 'imported' OR (imported_count IS NOT NULL AND imported_at IS NOT NULL)",
             name="imported_has_count",
         ),
         sa.CheckConstraint(
-            "default_source IS NULL OR " + _in("default_source", SOURCE_VALUES),
+            "default_source IS NULL OR " + one_of("default_source", SOURCE_VALUES),
             name="default_source_known",
         ),
     )
