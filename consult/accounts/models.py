@@ -15,7 +15,8 @@ from sqlalchemy.orm import relationship
 from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
-from consult.core.constraints import one_of
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
 from consult.core.errors import Forbidden
 from consult.extensions import db
 
@@ -135,8 +136,8 @@ class Department(SurrogateKey, db.Model):
     created_at: Mapped[timestamp]
 
     __table_args__ = (
-        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
-        sa.CheckConstraint("length(trim(short_name)) > 0", name="short_name_not_blank"),
+        not_blank("name"),
+        not_blank("short_name"),
     )
 
     def __repr__(self) -> str:
@@ -164,7 +165,7 @@ class User(SurrogateKey, UserMixin, db.Model):
     department: Mapped[Department | None] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("role", ROLE_VALUES), name="role_known"),
+        known("role", ROLE_VALUES),
         sa.CheckConstraint(
             "role <> 'officer' OR department_id IS NOT NULL", name="officer_has_department"
         ),

@@ -18,8 +18,9 @@ from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
 from consult.core.columns import user_fk
-from consult.core.constraints import filled
-from consult.core.constraints import one_of
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
 from consult.extensions import db
 
 
@@ -98,8 +99,8 @@ class DecisionMatter(SurrogateKey, DepartmentOwned, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("year", "number", name="uq_decision_matter_year_number"),
-        sa.CheckConstraint(one_of("status", STATUS_VALUES), name="status_known"),
-        sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        known("status", STATUS_VALUES),
+        not_blank("title"),
         sa.CheckConstraint(
             "(planned_precision = 'month' AND planned_index BETWEEN 1 AND 12) OR "
             "(planned_precision = 'quarter' AND planned_index BETWEEN 1 AND 4)",
@@ -108,10 +109,7 @@ class DecisionMatter(SurrogateKey, DepartmentOwned, db.Model):
         sa.CheckConstraint(
             "status <> 'decided' OR decision_date IS NOT NULL", name="decided_has_date"
         ),
-        sa.CheckConstraint(
-            "status <> 'withdrawn' OR " + filled("withdrawal_reason"),
-            name="withdrawn_has_reason",
-        ),
+        filled_unless("status <> 'withdrawn'", "withdrawal_reason", name="withdrawn_has_reason"),
     )
 
     def __repr__(self) -> str:
@@ -157,7 +155,7 @@ class MatterProcedure(SurrogateKey, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("matter_id", "kind", name="uq_matter_procedure_matter_kind"),
-        sa.CheckConstraint(one_of("kind", PROCEDURE_VALUES), name="kind_known"),
+        known("kind", PROCEDURE_VALUES),
     )
 
     def __repr__(self) -> str:
@@ -183,7 +181,7 @@ class CatalogueAdjustment(SurrogateKey, db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint("length(trim(reason)) > 0", name="reason_required"),
+        not_blank("reason", name="reason_required"),
         sa.CheckConstraint(
             "kind IN ('addition', 'change', 'withdrawal', 'postponement')", name="kind_known"
         ),

@@ -21,8 +21,10 @@ from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
 from consult.core.columns import user_fk
-from consult.core.constraints import filled
-from consult.core.constraints import one_of
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_negative
+from consult.core.constraints import partial_index
 from consult.extensions import db
 
 
@@ -102,12 +104,10 @@ class Answer(NamedTuple):
 
 def _answer_checks() -> tuple[sa.CheckConstraint, ...]:
     return (
-        sa.CheckConstraint(
-            "disposition IS NULL OR " + one_of("disposition", DISPOSITION_VALUES),
-            name="disposition_known",
-        ),
-        sa.CheckConstraint(
-            "disposition IS NULL OR disposition = 'adopted' OR " + filled("disposition_reason"),
+        known("disposition", DISPOSITION_VALUES, optional=True),
+        filled_unless(
+            "disposition IS NULL OR disposition = 'adopted'",
+            "disposition_reason",
             name="reason_if_not_adopted",
         ),
         sa.CheckConstraint("disposition IS NOT NULL OR NOT answer_draft", name="draft_is_answer"),
@@ -132,7 +132,7 @@ class DuplicateGroup(SurrogateKey, AnsweredMixin, db.Model):
         back_populates="duplicate_group", order_by="Comment.id"
     )
 
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"), *_answer_checks())
+    __table_args__ = (not_negative("size"), *_answer_checks())
 
     def __repr__(self) -> str:
         return f"<DuplicateGroup {self.id} consultation={self.consultation_id} size={self.size}>"
@@ -273,16 +273,13 @@ class Comment(SurrogateKey, AnsweredMixin, db.Model):
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("source", SOURCE_VALUES), name="source_known"),
-        sa.CheckConstraint(one_of("status", STATUS_VALUES), name="status_known"),
+        known("source", SOURCE_VALUES),
+        known("status", STATUS_VALUES),
         sa.CheckConstraint(
             "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
             name="hidden_has_reason",
         ),
-        sa.CheckConstraint(
-            "hidden_reason IS NULL OR " + one_of("hidden_reason", HIDE_REASON_VALUES),
-            name="hidden_reason_known",
-        ),
+        known("hidden_reason", HIDE_REASON_VALUES, optional=True),
         sa.CheckConstraint("source <> 'online' OR consent", name="online_needs_consent"),
         *_answer_checks(),
         sa.CheckConstraint(
@@ -292,42 +289,28 @@ class Comment(SurrogateKey, AnsweredMixin, db.Model):
         sa.Index("ix_comment_consultation", "consultation_id", "id"),
         sa.Index("ix_comment_group", "duplicate_group_id", "status", "id"),
         # The comments waiting to be grouped: a small index however many are grouped.
-        sa.Index(
-            "ix_comment_ungrouped",
-            "consultation_id",
-            "id",
-            sqlite_where=sa.text("grouped_at IS NULL"),
-            postgresql_where=sa.text("grouped_at IS NULL"),
-        ),
+        partial_index("ix_comment_ungrouped", "consultation_id", "id", where="grouped_at IS NULL"),
         # A consultation's comments in their listed order (oldest first), with the status so
         # that a page of published ones is found in the index alone, however deep.
         sa.Index("ix_comment_listing", "consultation_id", "submitted_at", "id", "status"),
         # The feedback workspace's filters at a million comments (feedback.selection): each
         # page reads one of these in id order, never the whole consultation.
-        sa.Index(
-            "ix_comment_unanswered",
-            "consultation_id",
-            "id",
-            sqlite_where=sa.text("disposition IS NULL"),
-            postgresql_where=sa.text("disposition IS NULL"),
+        partial_index(
+            "ix_comment_unanswered", "consultation_id", "id", where="disposition IS NULL"
         ),
         sa.Index("ix_comment_clause", "consultation_id", "clause_id", "id"),
         sa.Index("ix_comment_members", "duplicate_group_id", "id"),
-        sa.Index(
+        partial_index(
             "ix_comment_assignee",
             "assigned_to_id",
             "consultation_id",
             "id",
-            sqlite_where=sa.text("assigned_to_id IS NOT NULL"),
-            postgresql_where=sa.text("assigned_to_id IS NOT NULL"),
+            where="assigned_to_id IS NOT NULL",
         ),
         # The members of a group with an answer of their own (few, as a rule): the group's
         # answer is read by the others (feedback.answers).
-        sa.Index(
-            "ix_comment_group_answered",
-            "duplicate_group_id",
-            sqlite_where=sa.text("disposition IS NOT NULL"),
-            postgresql_where=sa.text("disposition IS NOT NULL"),
+        partial_index(
+            "ix_comment_group_answered", "duplicate_group_id", where="disposition IS NOT NULL"
         ),
     )
 
@@ -413,16 +396,13 @@ class CommentImport(SurrogateKey, db.Model):
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("status", IMPORT_STATUS_VALUES), name="status_known"),
+        known("status", IMPORT_STATUS_VALUES),
         sa.CheckConstraint("kind IN ('csv', 'xlsx')", name="kind_known"),
         sa.CheckConstraint(
             "status <> 'imported' OR (imported_count IS NOT NULL AND imported_at IS NOT NULL)",
             name="imported_has_count",
         ),
-        sa.CheckConstraint(
-            "default_source IS NULL OR " + one_of("default_source", SOURCE_VALUES),
-            name="default_source_known",
-        ),
+        known("default_source", SOURCE_VALUES, optional=True),
     )
 
     def __repr__(self) -> str:

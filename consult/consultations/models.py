@@ -20,8 +20,10 @@ from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
 from consult.core.columns import user_fk
-from consult.core.constraints import filled
-from consult.core.constraints import one_of
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
+from consult.core.constraints import not_negative
 from consult.extensions import db
 
 
@@ -53,7 +55,7 @@ class StoredFile(SurrogateKey, db.Model):
     storage_key: Mapped[str] = mapped_column(sa.String(200))
     uploaded_at: Mapped[timestamp]
 
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+    __table_args__ = (not_negative("size"),)
 
     def __repr__(self) -> str:
         return f"<StoredFile {self.id} {self.filename!r} {self.size}B>"
@@ -106,10 +108,9 @@ class Consultation(SurrogateKey, DepartmentOwned, db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opens"),
-        sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
-        sa.CheckConstraint(
-            "feedback_published_at IS NULL OR " + filled("feedback_summary"),
-            name="feedback_has_summary",
+        not_blank("title"),
+        filled_unless(
+            "feedback_published_at IS NULL", "feedback_summary", name="feedback_has_summary"
         ),
     )
 
@@ -200,7 +201,7 @@ class WindowChange(SurrogateKey, db.Model):
 
     consultation: Mapped[Consultation] = relationship(back_populates="window_changes")
 
-    __table_args__ = (sa.CheckConstraint("length(trim(reason)) > 0", name="reason_required"),)
+    __table_args__ = (not_blank("reason", name="reason_required"),)
 
     def __repr__(self) -> str:
         return f"<WindowChange {self.consultation_id} {self.old_closes_at}→{self.new_closes_at}>"
@@ -223,8 +224,8 @@ class OfflineActivity(SurrogateKey, db.Model):
     consultation: Mapped[Consultation] = relationship(back_populates="activities")
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("kind", ACTIVITY_VALUES), name="kind_known"),
-        sa.CheckConstraint("participants >= 0", name="participants_not_negative"),
+        known("kind", ACTIVITY_VALUES),
+        not_negative("participants"),
     )
 
     def __repr__(self) -> str:

@@ -18,7 +18,8 @@ from consult.consultations.models import StoredFile
 from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
-from consult.core.constraints import one_of
+from consult.core.constraints import known
+from consult.core.constraints import not_negative
 from consult.extensions import db
 
 
@@ -46,7 +47,7 @@ class AnswerTemplate(SurrogateKey, DepartmentOwned, db.Model):
     department: Mapped[Department] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("disposition", DISPOSITION_VALUES), name="disposition_known"),
+        known("disposition", DISPOSITION_VALUES),
         sa.CheckConstraint(
             "disposition = 'adopted' OR length(trim(reason)) > 0", name="reason_if_not_adopted"
         ),
@@ -88,7 +89,7 @@ class FeedbackReport(SurrogateKey, db.Model):
         sa.UniqueConstraint(
             "consultation_id", "version", name="uq_feedback_report_consultation_version"
         ),
-        sa.CheckConstraint(one_of("status", REPORT_STATUS_VALUES), name="status_known"),
+        known("status", REPORT_STATUS_VALUES),
         sa.CheckConstraint(
             "status <> 'ready' OR (file_id IS NOT NULL AND sha256 IS NOT NULL)",
             name="ready_has_file",
@@ -96,7 +97,7 @@ class FeedbackReport(SurrogateKey, db.Model):
         sa.CheckConstraint(
             "version >= 2 OR correction_note IS NULL", name="first_version_no_correction"
         ),
-        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        not_negative("attempts"),
     )
 
     def __repr__(self) -> str:
@@ -136,12 +137,12 @@ class ReportPart(SurrogateKey, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("report_id", "number", name="uq_feedback_report_part_report_number"),
-        sa.CheckConstraint(one_of("status", PART_STATUS_VALUES), name="status_known"),
+        known("status", PART_STATUS_VALUES),
         sa.CheckConstraint(
             "status <> 'done' OR (storage_key IS NOT NULL AND pages IS NOT NULL)",
             name="done_has_file",
         ),
-        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        not_negative("attempts"),
     )
 
     def __repr__(self) -> str:

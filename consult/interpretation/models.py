@@ -20,7 +20,10 @@ from consult.core.columns import moment
 from consult.core.columns import timestamp
 from consult.core.columns import user_fk
 from consult.core.constraints import filled
-from consult.core.constraints import one_of
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
+from consult.core.constraints import not_negative
+from consult.core.constraints import partial_index
 from consult.extensions import db
 
 
@@ -68,16 +71,12 @@ class Interpretation(SurrogateKey, DepartmentOwned, db.Model):
     department: Mapped[Department] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("kind", KIND_VALUES), name="kind_known"),
-        sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
-        sa.CheckConstraint("length(trim(body)) > 0", name="body_not_blank"),
+        known("kind", KIND_VALUES),
+        not_blank("title"),
+        not_blank("body"),
         # One interpretation is published with the decision; the rest follow it.
-        sa.Index(
-            "uq_interpretation_initial",
-            "matter_id",
-            unique=True,
-            sqlite_where=sa.text("kind = 'initial'"),
-            postgresql_where=sa.text("kind = 'initial'"),
+        partial_index(
+            "uq_interpretation_initial", "matter_id", where="kind = 'initial'", unique=True
         ),
     )
 
@@ -103,14 +102,10 @@ class PolicySpecialist(SurrogateKey, DepartmentOwned, db.Model):
     department: Mapped[Department] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint("length(trim(remit)) > 0", name="remit_not_blank"),
+        not_blank("remit"),
         # A person holds the role once at a time.
-        sa.Index(
-            "uq_policy_specialist_current",
-            "user_id",
-            unique=True,
-            sqlite_where=sa.text("ended_at IS NULL"),
-            postgresql_where=sa.text("ended_at IS NULL"),
+        partial_index(
+            "uq_policy_specialist_current", "user_id", where="ended_at IS NULL", unique=True
         ),
     )
 
@@ -132,7 +127,7 @@ class QuestionGroup(SurrogateKey, db.Model):
     size: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[timestamp]
 
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+    __table_args__ = (not_negative("size"),)
 
     def __repr__(self) -> str:
         return f"<QuestionGroup {self.id} matter={self.matter_id} size={self.size}>"
@@ -190,15 +185,12 @@ class Question(SurrogateKey, db.Model):
     group: Mapped[QuestionGroup | None] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("status", QUESTION_STATUS_VALUES), name="status_known"),
+        known("status", QUESTION_STATUS_VALUES),
         sa.CheckConstraint(
             "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
             name="hidden_has_reason",
         ),
-        sa.CheckConstraint(
-            "hidden_reason IS NULL OR " + one_of("hidden_reason", HIDE_REASON_VALUES),
-            name="hidden_reason_known",
-        ),
+        known("hidden_reason", HIDE_REASON_VALUES, optional=True),
         sa.CheckConstraint(
             "(answered_at IS NULL) = (answer IS NULL) AND (answer IS NULL OR "
             + filled("answer")
@@ -210,12 +202,7 @@ class Question(SurrogateKey, db.Model):
         sa.Index("ix_question_matter", "matter_id", "submitted_at", "id"),
         sa.Index("ix_question_fingerprint", "matter_id", "fingerprint"),
         # What is waiting for an answer, by its due day (the overdue list).
-        sa.Index(
-            "ix_question_waiting",
-            "due_on",
-            sqlite_where=sa.text("answered_at IS NULL"),
-            postgresql_where=sa.text("answered_at IS NULL"),
-        ),
+        partial_index("ix_question_waiting", "due_on", where="answered_at IS NULL"),
     )
 
     def __repr__(self) -> str:

@@ -19,8 +19,10 @@ from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
 from consult.core.columns import user_fk
-from consult.core.constraints import filled
-from consult.core.constraints import one_of
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
+from consult.core.constraints import not_negative
 from consult.extensions import db
 from consult.representatives.models import Representative
 
@@ -87,13 +89,12 @@ class Meeting(SurrogateKey, DepartmentOwned, db.Model):
     remarks: Mapped[list[Remark]] = relationship(back_populates="meeting", order_by="Remark.id")
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("kind", KIND_VALUES), name="kind_known"),
+        known("kind", KIND_VALUES),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
         sa.CheckConstraint("registration_deadline <= starts_at", name="deadline_before_start"),
-        sa.CheckConstraint("seats >= 0", name="seats_not_negative"),
-        sa.CheckConstraint(
-            "outcome_published_at IS NULL OR " + filled("outcome_summary"),
-            name="outcome_has_summary",
+        not_negative("seats"),
+        filled_unless(
+            "outcome_published_at IS NULL", "outcome_summary", name="outcome_has_summary"
         ),
     )
 
@@ -172,12 +173,9 @@ class Invitation(SurrogateKey, db.Model):
         sa.UniqueConstraint(
             "meeting_id", "representative_id", name="uq_invitation_meeting_representative"
         ),
-        sa.CheckConstraint(one_of("status", INVITATION_STATUS_VALUES), name="status_known"),
-        sa.CheckConstraint(one_of("source", SOURCE_VALUES), name="source_known"),
-        sa.CheckConstraint(
-            "attendance IS NULL OR " + one_of("attendance", ATTENDANCE_VALUES),
-            name="attendance_known",
-        ),
+        known("status", INVITATION_STATUS_VALUES),
+        known("source", SOURCE_VALUES),
+        known("attendance", ATTENDANCE_VALUES, optional=True),
         sa.CheckConstraint(
             "checked_in_at IS NULL OR status = 'accepted'", name="checkin_only_when_accepted"
         ),
@@ -207,7 +205,7 @@ class Remark(SurrogateKey, db.Model):
     representative: Mapped[Representative] = relationship(lazy="joined")
     agenda_item: Mapped[AgendaItem | None] = relationship()
 
-    __table_args__ = (sa.CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),)
+    __table_args__ = (not_blank("text"),)
 
     def __repr__(self) -> str:
         return f"<Remark {self.id} meeting={self.meeting_id}>"

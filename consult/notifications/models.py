@@ -13,7 +13,8 @@ from sqlalchemy.orm import mapped_column
 from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
-from consult.core.constraints import one_of
+from consult.core.constraints import known
+from consult.core.constraints import not_negative
 from consult.extensions import db
 from consult.notifications.rules import KIND_VALUES
 from consult.notifications.rules import SCOPE_VALUES
@@ -43,7 +44,7 @@ class Subscription(SurrogateKey, db.Model):
     unsubscribed_at: Mapped[moment | None]
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("scope", SCOPE_VALUES), name="scope_known"),
+        known("scope", SCOPE_VALUES),
         sa.CheckConstraint(
             f"(scope = '{Scope.ALL.value}' AND target_id = 0) "
             f"OR (scope <> '{Scope.ALL.value}' AND target_id > 0)",
@@ -107,8 +108,8 @@ class NotificationLog(SurrogateKey, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("kind", "object_id", "recipient", name="uq_notification_log_key"),
-        sa.CheckConstraint(one_of("kind", KIND_VALUES), name="kind_known"),
-        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        known("kind", KIND_VALUES),
+        not_negative("attempts"),
     )
 
     def __repr__(self) -> str:

@@ -17,7 +17,9 @@ from consult.core.columns import moment
 from consult.core.columns import timestamp
 from consult.core.columns import user_fk
 from consult.core.constraints import filled
-from consult.core.constraints import one_of
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
 from consult.extensions import db
 
 
@@ -68,10 +70,10 @@ class Representative(SurrogateKey, db.Model):
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("category", CATEGORY_VALUES), name="category_known"),
-        sa.CheckConstraint(one_of("status", REP_STATUS_VALUES), name="status_known"),
+        known("category", CATEGORY_VALUES),
+        known("status", REP_STATUS_VALUES),
         sa.CheckConstraint("term_end > term_start", name="term_positive"),
-        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        not_blank("name"),
     )
 
     def __repr__(self) -> str:
@@ -117,16 +119,13 @@ class RepresentativeApplication(SurrogateKey, db.Model):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (
-        sa.CheckConstraint(one_of("category", CATEGORY_VALUES), name="category_known"),
-        sa.CheckConstraint(one_of("status", APPLICATION_STATUS_VALUES), name="status_known"),
+        known("category", CATEGORY_VALUES),
+        known("status", APPLICATION_STATUS_VALUES),
         sa.CheckConstraint(
             f"user_id IS NOT NULL OR ({filled('name')} AND email IS NOT NULL)",
             name="applicant_known",
         ),
-        sa.CheckConstraint(
-            "status <> 'rejected' OR " + filled("decision_reason"),
-            name="rejection_has_reason",
-        ),
+        filled_unless("status <> 'rejected'", "decision_reason", name="rejection_has_reason"),
     )
 
     def __repr__(self) -> str:
