@@ -21,6 +21,7 @@ from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
 from consult.core.columns import user_fk
+from consult.core.constraints import counts_within
 from consult.core.constraints import filled_unless
 from consult.core.constraints import known
 from consult.core.constraints import not_negative
@@ -114,6 +115,48 @@ def _answer_checks() -> tuple[sa.CheckConstraint, ...]:
     )
 
 
+class PublicSubmission:
+    """What a resident sends in to be published (a comment, a question on a decision): its
+    receipt, the author's name (shown only if they ask), the text and when it came.
+
+    `contact` and `submitter_ip` are private: never on a public page, the API, an export, a
+    feed or a PDF (rule 6). Moderation hides, never deletes (rule 5): the `hidden_*` columns
+    say why, when and by whom, while the model's `status` is 'hidden'."""
+
+    receipt: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    author_name: Mapped[str] = mapped_column(sa.String(50))
+    show_name: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(sa.Text)
+    submitted_at: Mapped[timestamp]
+    contact: Mapped[str | None] = mapped_column(sa.String(100))
+    submitter_ip: Mapped[str | None] = mapped_column(sa.String(45))
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
+    hidden_at: Mapped[moment | None]
+    hidden_by_id: Mapped[user_fk]
+
+    @staticmethod
+    def checks() -> tuple[sa.CheckConstraint, ...]:
+        """The rules of a submission's table (which has a `status`)."""
+        return (
+            sa.CheckConstraint(
+                "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
+                name="hidden_has_reason",
+            ),
+            known("hidden_reason", HIDE_REASON_VALUES, optional=True),
+            sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
+        )
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.status == CommentStatus.HIDDEN  # type: ignore[attr-defined]
+
+    @property
+    def public_name(self) -> str | None:
+        """The name shown publicly, or None for an anonymous submission."""
+        return self.author_name if self.show_name else None
+
+
 class DuplicateGroup(SurrogateKey, AnsweredMixin, db.Model):
     """Comments with identical or near-identical text (a form-letter campaign).
 
@@ -138,7 +181,17 @@ class DuplicateGroup(SurrogateKey, AnsweredMixin, db.Model):
         return f"<DuplicateGroup {self.id} consultation={self.consultation_id} size={self.size}>"
 
 
-class CommentBand(db.Model):
+class BandKeyed:
+    """A side table of LSH band keys (rules.band_keys), each with the first row that had it,
+    in which near copies are looked up by the key. The primary key (the owner's id, then the
+    key) is the lookup: on SQLite the rows live in it (no rowid table beside)."""
+
+    key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class CommentBand(BandKeyed, db.Model):
     """An LSH band key (rules.band_keys) of a consultation's comments and the first comment
     that had it: the indexed side table in which near copies are looked up. A key is stored
     once, so a lookup reads at most rules.BANDS rows however large a campaign grows; each new
@@ -147,11 +200,7 @@ class CommentBand(db.Model):
     __tablename__ = "comment_band"
 
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), primary_key=True)
-    key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"))
-
-    # The primary key is the lookup: on SQLite the rows live in it (no rowid table beside).
-    __table_args__ = {"sqlite_with_rowid": False}
 
     def __repr__(self) -> str:
         return f"<CommentBand {self.key} comment={self.comment_id}>"
@@ -168,6 +217,7 @@ class CommentText(db.Model):
     fingerprint: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"))
 
+    # The primary key is the lookup: on SQLite the rows live in it (no rowid table beside).
     __table_args__ = {"sqlite_with_rowid": False}
 
     def __repr__(self) -> str:
@@ -185,12 +235,7 @@ class CommentTally(db.Model):
     published: Mapped[int] = mapped_column(default=0)
     hidden: Mapped[int] = mapped_column(default=0)
 
-    __table_args__ = (
-        sa.CheckConstraint(
-            "published >= 0 AND hidden >= 0 AND published + hidden <= comments",
-            name="counts_consistent",
-        ),
-    )
+    __table_args__ = (counts_within("comments", "published", "hidden"),)
 
     def __repr__(self) -> str:
         return f"<CommentTally consultation={self.consultation_id} {self.comments}>"
@@ -211,45 +256,27 @@ class AnswerProgress(db.Model):
     drafted: Mapped[int] = mapped_column(default=0)
     answered: Mapped[int] = mapped_column(default=0)  # confirmed answers
 
-    __table_args__ = (
-        sa.CheckConstraint(
-            "drafted >= 0 AND answered >= 0 AND drafted + answered <= comments",
-            name="counts_consistent",
-        ),
-    )
+    __table_args__ = (counts_within("comments", "drafted", "answered"),)
 
     def __repr__(self) -> str:
         return f"<AnswerProgress {self.consultation_id}/{self.clause_key}/{self.assignee_key}>"
 
 
-class Comment(SurrogateKey, AnsweredMixin, db.Model):
+class Comment(SurrogateKey, PublicSubmission, AnsweredMixin, db.Model):
     __tablename__ = "comment"
 
     # Indexed with the id (ix_comment_consultation: exports in keyset order) and first in the
     # other indexes below.
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"))
     clause_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clause.id"))
-    receipt: Mapped[str] = mapped_column(sa.String(20), unique=True)
     source: Mapped[str] = mapped_column(sa.String(20), default=CommentSource.ONLINE.value)
-    author_name: Mapped[str] = mapped_column(sa.String(50))
-    show_name: Mapped[bool] = mapped_column(default=False)
-    body: Mapped[str] = mapped_column(sa.Text)
     consent: Mapped[bool] = mapped_column(default=False)
-    submitted_at: Mapped[timestamp]
     status: Mapped[str] = mapped_column(sa.String(20), default=CommentStatus.PUBLISHED.value)
-    # Private: never on a public page, the API, an export, a feed or a PDF (rule 6).
-    contact: Mapped[str | None] = mapped_column(sa.String(100))
-    submitter_ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
     # Offline comments: where they came from and who entered them.
     activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offline_activity.id"))
     entered_by_id: Mapped[user_fk]
-    # Moderation hides, never deletes (rule 5).
-    hidden_reason: Mapped[str | None] = mapped_column(sa.String(20))
-    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
-    hidden_at: Mapped[moment | None]
-    hidden_by_id: Mapped[user_fk]
     # Duplicate grouping (comments.grouping): when the comment was grouped, a moment after it
     # was stored (NULL until then).
     grouped_at: Mapped[moment | None]
@@ -275,17 +302,12 @@ class Comment(SurrogateKey, AnsweredMixin, db.Model):
     __table_args__ = (
         known("source", SOURCE_VALUES),
         known("status", STATUS_VALUES),
-        sa.CheckConstraint(
-            "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
-            name="hidden_has_reason",
-        ),
-        known("hidden_reason", HIDE_REASON_VALUES, optional=True),
+        *PublicSubmission.checks(),
         sa.CheckConstraint("source <> 'online' OR consent", name="online_needs_consent"),
         *_answer_checks(),
         sa.CheckConstraint(
             "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_duplicate_of_itself"
         ),
-        sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
         sa.Index("ix_comment_consultation", "consultation_id", "id"),
         sa.Index("ix_comment_group", "duplicate_group_id", "status", "id"),
         # The comments waiting to be grouped: a small index however many are grouped.
@@ -326,15 +348,6 @@ class Comment(SurrogateKey, AnsweredMixin, db.Model):
         if group is not None and group.disposition is not None:
             return Answer.of(group, shared=True)
         return None
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.status == CommentStatus.HIDDEN
-
-    @property
-    def public_name(self) -> str | None:
-        """The name shown publicly, or None for an anonymous comment."""
-        return self.author_name if self.show_name else None
 
 
 class ImportStatus(enum.StrEnum):

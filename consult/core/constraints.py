@@ -16,8 +16,8 @@ def values_of(choices: type[enum.StrEnum]) -> tuple[str, ...]:
 
 
 def one_of(column: str, values: Iterable[str]) -> str:
-    """SQL: `column` holds one of `values`."""
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    """SQL: `column` holds one of `values` (strings, or an enum's members)."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 def filled(column: str) -> str:
@@ -36,6 +36,14 @@ def known(column: str, values: Iterable[str], *, optional: bool = False) -> sa.C
 def not_blank(column: str, *, name: str | None = None) -> sa.CheckConstraint:
     """`<column>_not_blank`: the text is not empty nor only white space."""
     return sa.CheckConstraint(f"length(trim({column})) > 0", name=name or f"{column}_not_blank")
+
+
+def counts_within(total: str, *parts: str) -> sa.CheckConstraint:
+    """`counts_consistent`: the counts `parts` are not negative and add up to at most `total`."""
+    rule = " AND ".join(f"{part} >= 0" for part in parts)
+    return sa.CheckConstraint(
+        f"{rule} AND {' + '.join(parts)} <= {total}", name="counts_consistent"
+    )
 
 
 def not_negative(column: str) -> sa.CheckConstraint:

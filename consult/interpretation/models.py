@@ -14,7 +14,8 @@ from consult.accounts.models import Department
 from consult.accounts.models import DepartmentOwned
 from consult.accounts.models import User
 from consult.catalogue.models import DecisionMatter
-from consult.comments.models import HIDE_REASON_VALUES
+from consult.comments.models import BandKeyed
+from consult.comments.models import PublicSubmission
 from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
@@ -133,45 +134,29 @@ class QuestionGroup(SurrogateKey, db.Model):
         return f"<QuestionGroup {self.id} matter={self.matter_id} size={self.size}>"
 
 
-class QuestionBand(db.Model):
+class QuestionBand(BandKeyed, db.Model):
     """An LSH band key of a matter's questions and the first question that had it: near copies
     are looked up here by the key, as comments' are in comment_band."""
 
     __tablename__ = "question_band"
 
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), primary_key=True)
-    key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id"))
-
-    __table_args__ = {"sqlite_with_rowid": False}
 
     def __repr__(self) -> str:
         return f"<QuestionBand {self.key} question={self.question_id}>"
 
 
-class Question(SurrogateKey, db.Model):
+class Question(SurrogateKey, PublicSubmission, db.Model):
     """A resident's question on a decision (一号答), answered in public by a policy specialist
     of the lead department."""
 
     __tablename__ = "question"
 
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"))
-    receipt: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    author_name: Mapped[str] = mapped_column(sa.String(50))
-    show_name: Mapped[bool] = mapped_column(default=False)
-    body: Mapped[str] = mapped_column(sa.Text)
-    submitted_at: Mapped[timestamp]
     # The last day of the answering period (working days, counted when it was asked).
     due_on: Mapped[date] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(20), default=QuestionStatus.PUBLISHED.value)
-    # Private: never on a public page, the API, an export or a feed (rule 6).
-    contact: Mapped[str | None] = mapped_column(sa.String(100))
-    submitter_ip: Mapped[str | None] = mapped_column(sa.String(45))
-    # Moderation hides, never deletes (rule 5).
-    hidden_reason: Mapped[str | None] = mapped_column(sa.String(20))
-    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
-    hidden_at: Mapped[moment | None]
-    hidden_by_id: Mapped[user_fk]
     # The answer, published with the question.
     answer: Mapped[str | None] = mapped_column(sa.Text)
     answered_at: Mapped[moment | None]
@@ -186,18 +171,13 @@ class Question(SurrogateKey, db.Model):
 
     __table_args__ = (
         known("status", QUESTION_STATUS_VALUES),
-        sa.CheckConstraint(
-            "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
-            name="hidden_has_reason",
-        ),
-        known("hidden_reason", HIDE_REASON_VALUES, optional=True),
+        *PublicSubmission.checks(),
         sa.CheckConstraint(
             "(answered_at IS NULL) = (answer IS NULL) AND (answer IS NULL OR "
             + filled("answer")
             + ")",
             name="answer_has_time",
         ),
-        sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
         # A matter's questions in the order asked, and the exact copies of a text.
         sa.Index("ix_question_matter", "matter_id", "submitted_at", "id"),
         sa.Index("ix_question_fingerprint", "matter_id", "fingerprint"),
@@ -213,13 +193,5 @@ class Question(SurrogateKey, db.Model):
         return self.matter.department_id
 
     @property
-    def is_hidden(self) -> bool:
-        return self.status == QuestionStatus.HIDDEN
-
-    @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
-
-    @property
-    def public_name(self) -> str | None:
-        return self.author_name if self.show_name else None
