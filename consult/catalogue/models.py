@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from consult.accounts.models import Actor
 from consult.accounts.models import Department
 from consult.accounts.models import DepartmentOwned
 from consult.accounts.models import User
@@ -138,6 +139,19 @@ class DecisionMatter(SurrogateKey, DepartmentOwned, db.Model):
 
     def procedure(self, kind: str) -> MatterProcedure | None:
         return next((p for p in self.procedures if p.kind == kind), None)
+
+
+class MatterOwned(DepartmentOwned):
+    """What belongs to a decision matter (a consultation, a resident's question on it): the
+    matter's department owns it (rule 4 through the matter)."""
+
+    @property
+    def department_id(self) -> int:
+        return self.matter.department_id  # type: ignore[attr-defined]
+
+    @classmethod
+    def managed_by(cls, actor: Actor) -> sa.ColumnElement[bool]:
+        return cls.matter.has(DecisionMatter.managed_by(actor))  # type: ignore[attr-defined]
 
 
 class MatterProcedure(SurrogateKey, db.Model):

@@ -359,7 +359,6 @@ class ImportStatus(enum.StrEnum):
     FAILED = "failed"  # the job stopped on an error of the platform's own: nothing imported
 
 
-IMPORT_STATUS_VALUES = tuple(s.value for s in ImportStatus)
 IMPORT_WORKING = (ImportStatus.CHECKING.value, ImportStatus.IMPORTING.value)
 
 
@@ -409,7 +408,7 @@ class CommentImport(SurrogateKey, db.Model):
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
 
     __table_args__ = (
-        known("status", IMPORT_STATUS_VALUES),
+        known("status", ImportStatus),
         sa.CheckConstraint("kind IN ('csv', 'xlsx')", name="kind_known"),
         sa.CheckConstraint(
             "status <> 'imported' OR (imported_count IS NOT NULL AND imported_at IS NOT NULL)",

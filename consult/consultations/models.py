@@ -13,9 +13,10 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
-from consult.accounts.models import DepartmentOwned
 from consult.accounts.models import User
 from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import MatterOwned
+from consult.core.columns import Created
 from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
@@ -61,7 +62,7 @@ class StoredFile(SurrogateKey, db.Model):
         return f"<StoredFile {self.id} {self.filename!r} {self.size}B>"
 
 
-class Consultation(SurrogateKey, DepartmentOwned, db.Model):
+class Consultation(SurrogateKey, Created, MatterOwned, db.Model):
     __tablename__ = "consultation"
 
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), index=True)
@@ -80,8 +81,6 @@ class Consultation(SurrogateKey, DepartmentOwned, db.Model):
     feedback_answered: Mapped[int | None] = mapped_column()
     feedback_with_reason: Mapped[int | None] = mapped_column()
     revised_draft_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
-    created_at: Mapped[timestamp]
-    created_by_id: Mapped[user_fk]
 
     matter: Mapped[DecisionMatter] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
@@ -116,17 +115,6 @@ class Consultation(SurrogateKey, DepartmentOwned, db.Model):
 
     def __repr__(self) -> str:
         return f"<Consultation {self.id} matter={self.matter_id} {self.opens_at:%Y-%m-%d}→{self.closes_at:%Y-%m-%d}>"
-
-    @property
-    def department_id(self) -> int:
-        return self.matter.department_id
-
-    @classmethod
-    def managed_by(cls, actor) -> sa.ColumnElement[bool]:
-        """A consultation is its matter's department's (rule 4 through the matter)."""
-        from consult.catalogue.models import DecisionMatter
-
-        return cls.matter.has(DecisionMatter.managed_by(actor))
 
     def status_at(self, now: datetime) -> str:
         if self.feedback_published_at is not None:
@@ -207,7 +195,7 @@ class WindowChange(SurrogateKey, db.Model):
         return f"<WindowChange {self.consultation_id} {self.old_closes_at}→{self.new_closes_at}>"
 
 
-class OfflineActivity(SurrogateKey, db.Model):
+class OfflineActivity(SurrogateKey, Created, db.Model):
     """A symposium, hearing or field visit held for a consultation."""
 
     __tablename__ = "offline_activity"
@@ -218,8 +206,6 @@ class OfflineActivity(SurrogateKey, db.Model):
     place: Mapped[str] = mapped_column(sa.String(200))
     participants: Mapped[int] = mapped_column()
     minutes: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[timestamp]
-    created_by_id: Mapped[user_fk]
 
     consultation: Mapped[Consultation] = relationship(back_populates="activities")
 

@@ -26,3 +26,10 @@ class SurrogateKey:
     """A table keyed by an integer id of its own, its first column."""
 
     id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+
+
+class Created:
+    """When the row was made, and by whom (NULL: the system)."""
+
+    created_at: Mapped[timestamp]
+    created_by_id: Mapped[user_fk]

@@ -110,9 +110,6 @@ class PartStatus(enum.StrEnum):
     DONE = "done"
 
 
-PART_STATUS_VALUES = tuple(s.value for s in PartStatus)
-
-
 class ReportPart(SurrogateKey, db.Model):
     """One part of a report being rendered by RQ jobs (any worker on any machine that shares
     the database, Redis and the storage): its range of the table, its lease while a worker
@@ -137,7 +134,7 @@ class ReportPart(SurrogateKey, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("report_id", "number", name="uq_feedback_report_part_report_number"),
-        known("status", PART_STATUS_VALUES),
+        known("status", PartStatus),
         sa.CheckConstraint(
             "status <> 'done' OR (storage_key IS NOT NULL AND pages IS NOT NULL)",
             name="done_has_file",

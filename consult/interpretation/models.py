@@ -14,6 +14,7 @@ from consult.accounts.models import Department
 from consult.accounts.models import DepartmentOwned
 from consult.accounts.models import User
 from consult.catalogue.models import DecisionMatter
+from consult.catalogue.models import MatterOwned
 from consult.comments.models import BandKeyed
 from consult.comments.models import PublicSubmission
 from consult.core.columns import SurrogateKey
@@ -47,7 +48,6 @@ class QuestionStatus(enum.StrEnum):
 
 KIND_VALUES = tuple(k.value for k in InterpretationKind)
 FORM_VALUES = tuple(f.value for f in InterpretationForm)
-QUESTION_STATUS_VALUES = tuple(s.value for s in QuestionStatus)
 
 
 class Interpretation(SurrogateKey, DepartmentOwned, db.Model):
@@ -147,7 +147,7 @@ class QuestionBand(BandKeyed, db.Model):
         return f"<QuestionBand {self.key} question={self.question_id}>"
 
 
-class Question(SurrogateKey, PublicSubmission, db.Model):
+class Question(SurrogateKey, MatterOwned, PublicSubmission, db.Model):
     """A resident's question on a decision (一号答), answered in public by a policy specialist
     of the lead department."""
 
@@ -170,7 +170,7 @@ class Question(SurrogateKey, PublicSubmission, db.Model):
     group: Mapped[QuestionGroup | None] = relationship()
 
     __table_args__ = (
-        known("status", QUESTION_STATUS_VALUES),
+        known("status", QuestionStatus),
         *PublicSubmission.checks(),
         sa.CheckConstraint(
             "(answered_at IS NULL) = (answer IS NULL) AND (answer IS NULL OR "
@@ -187,10 +187,6 @@ class Question(SurrogateKey, PublicSubmission, db.Model):
 
     def __repr__(self) -> str:
         return f"<Question {self.id} {self.receipt} {self.status}>"
-
-    @property
-    def department_id(self) -> int:
-        return self.matter.department_id
 
     @property
     def is_answered(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import relationship
 from consult.accounts.models import Department
 from consult.accounts.models import DepartmentOwned
 from consult.catalogue.models import DecisionMatter
+from consult.core.columns import Created
 from consult.core.columns import SurrogateKey
 from consult.core.columns import moment
 from consult.core.columns import timestamp
@@ -58,7 +59,7 @@ ATTENDANCE_VALUES = tuple(a.value for a in Attendance)
 SOURCE_VALUES = tuple(s.value for s in InvitationSource)
 
 
-class Meeting(SurrogateKey, DepartmentOwned, db.Model):
+class Meeting(SurrogateKey, Created, DepartmentOwned, db.Model):
     __tablename__ = "meeting"
 
     kind: Mapped[str] = mapped_column(sa.String(20))
@@ -70,8 +71,6 @@ class Meeting(SurrogateKey, DepartmentOwned, db.Model):
     registration_deadline: Mapped[moment]
     # None: a meeting of the district government, organised by the government office.
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
-    created_at: Mapped[timestamp]
-    created_by_id: Mapped[user_fk]
     attendance_closed_at: Mapped[moment | None]
     outcome_published_at: Mapped[moment | None]
     outcome_summary: Mapped[str | None] = mapped_column(sa.Text)

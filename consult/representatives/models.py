@@ -48,7 +48,6 @@ class ApplicationStatus(enum.StrEnum):
 
 CATEGORY_VALUES = tuple(c.value for c in Category)
 REP_STATUS_VALUES = tuple(s.value for s in RepresentativeStatus)
-APPLICATION_STATUS_VALUES = tuple(s.value for s in ApplicationStatus)
 
 
 class Representative(SurrogateKey, db.Model):
@@ -120,7 +119,7 @@ class RepresentativeApplication(SurrogateKey, db.Model):
 
     __table_args__ = (
         known("category", CATEGORY_VALUES),
-        known("status", APPLICATION_STATUS_VALUES),
+        known("status", ApplicationStatus),
         sa.CheckConstraint(
             f"user_id IS NOT NULL OR ({filled('name')} AND email IS NOT NULL)",
             name="applicant_known",
