@@ -1,5 +1,5 @@
 """The columns the models' tables share, declared once: SQLAlchemy `Annotated` column types
-(`created_at: Mapped[timestamp]`) and the surrogate key."""
+(`created_at: Mapped[timestamp]`), the surrogate key and the creation stamp."""
 
 from __future__ import annotations
 

@@ -4,15 +4,9 @@ consult.extensions), so a violated rule names itself."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-
-
-def values_of(choices: type[enum.StrEnum]) -> tuple[str, ...]:
-    """The values an enum stores, in its order."""
-    return tuple(choice.value for choice in choices)
 
 
 def one_of(column: str, values: Iterable[str]) -> str:
