@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,9 +12,12 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
 from consult.core.errors import Forbidden
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
 from consult.extensions import db
 
 
@@ -27,10 +29,6 @@ class Role(enum.StrEnum):
 
 
 ROLE_VALUES = tuple(r.value for r in Role)
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class SystemActor:
@@ -92,11 +90,6 @@ def _managed_criterion(department_column, actor: Actor) -> sa.ColumnElement[bool
     return sa.false()
 
 
-def _filled(column: str) -> str:
-    """SQL: `column` holds text that is not blank (NULL is not)."""
-    return f"length(trim(coalesce({column}, ''))) > 0"
-
-
 class DepartmentOwned:
     """Rule 4 in one place, for everything a department owns (a decision matter, its
     consultations, a meeting): an active officer manages what is their own department's, the
@@ -134,18 +127,17 @@ def require_office(actor: Actor, message=None) -> None:
         raise Forbidden(message or _l("Only the government office can do this."))
 
 
-class Department(db.Model):
+class Department(SurrogateKey, db.Model):
     __tablename__ = "department"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     short_name: Mapped[str] = mapped_column(sa.String(30), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[timestamp]
 
     __table_args__ = (
-        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
-        sa.CheckConstraint("length(trim(short_name)) > 0", name="short_name_not_blank"),
+        not_blank("name"),
+        not_blank("short_name"),
     )
 
     def __repr__(self) -> str:
@@ -156,10 +148,9 @@ def _role_is(*roles: Role) -> property:
     return property(lambda user: user.role in roles)
 
 
-class User(UserMixin, db.Model):
+class User(SurrogateKey, UserMixin, db.Model):
     __tablename__ = "user"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(100))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
@@ -168,13 +159,13 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # A department's head (科室负责人) shares the answering of comments out among its officers.
     department_head: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[timestamp]
+    last_login_at: Mapped[moment | None]
 
     department: Mapped[Department | None] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint(_in("role", ROLE_VALUES), name="role_known"),
+        known("role", ROLE_VALUES),
         sa.CheckConstraint(
             "role <> 'officer' OR department_id IS NOT NULL", name="officer_has_department"
         ),
@@ -222,19 +213,18 @@ class User(UserMixin, db.Model):
     is_resident = _role_is(Role.RESIDENT)
 
 
-class ApiToken(db.Model):
+class ApiToken(SurrogateKey, db.Model):
     """A bearer token for the API. Only its SHA-256 is stored; the secret is shown once."""
 
     __tablename__ = "api_token"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(12))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[timestamp]
+    last_used_at: Mapped[moment | None]
+    revoked_at: Mapped[moment | None]
 
     user: Mapped[User] = relationship(lazy="joined")
 

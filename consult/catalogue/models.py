@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,13 +11,17 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from consult.accounts.models import Actor
 from consult.accounts.models import Department
 from consult.accounts.models import DepartmentOwned
 from consult.accounts.models import User
-from consult.accounts.models import _filled
-from consult.accounts.models import _in
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.columns import user_fk
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
 from consult.extensions import db
 
 
@@ -51,8 +54,8 @@ class CatalogueYear(db.Model):
     __tablename__ = "catalogue_year"
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    published_at: Mapped[moment | None]
+    published_by_id: Mapped[user_fk]
 
     published_by: Mapped[User | None] = relationship()
 
@@ -66,10 +69,9 @@ class CatalogueYear(db.Model):
         return self.published_at is not None
 
 
-class DecisionMatter(DepartmentOwned, db.Model):
+class DecisionMatter(SurrogateKey, DepartmentOwned, db.Model):
     __tablename__ = "decision_matter"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(sa.ForeignKey("catalogue_year.year"), index=True)
     number: Mapped[int] = mapped_column()  # position in the year's catalogue, 1, 2, ...
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -84,8 +86,8 @@ class DecisionMatter(DepartmentOwned, db.Model):
     decision_date: Mapped[date | None] = mapped_column(sa.Date)
     decision_document_url: Mapped[str | None] = mapped_column(sa.String(500))
     withdrawal_reason: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[timestamp]
+    updated_at: Mapped[timestamp]
 
     department: Mapped[Department] = relationship(lazy="joined")
     catalogue: Mapped[CatalogueYear] = relationship(lazy="joined")
@@ -98,8 +100,8 @@ class DecisionMatter(DepartmentOwned, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("year", "number", name="uq_decision_matter_year_number"),
-        sa.CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
-        sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        known("status", STATUS_VALUES),
+        not_blank("title"),
         sa.CheckConstraint(
             "(planned_precision = 'month' AND planned_index BETWEEN 1 AND 12) OR "
             "(planned_precision = 'quarter' AND planned_index BETWEEN 1 AND 4)",
@@ -108,10 +110,7 @@ class DecisionMatter(DepartmentOwned, db.Model):
         sa.CheckConstraint(
             "status <> 'decided' OR decision_date IS NOT NULL", name="decided_has_date"
         ),
-        sa.CheckConstraint(
-            "status <> 'withdrawn' OR " + _filled("withdrawal_reason"),
-            name="withdrawn_has_reason",
-        ),
+        filled_unless("status <> 'withdrawn'", "withdrawal_reason", name="withdrawn_has_reason"),
     )
 
     def __repr__(self) -> str:
@@ -142,12 +141,24 @@ class DecisionMatter(DepartmentOwned, db.Model):
         return next((p for p in self.procedures if p.kind == kind), None)
 
 
-class MatterProcedure(db.Model):
+class MatterOwned(DepartmentOwned):
+    """What belongs to a decision matter (a consultation, a resident's question on it): the
+    matter's department owns it (rule 4 through the matter)."""
+
+    @property
+    def department_id(self) -> int:
+        return self.matter.department_id  # type: ignore[attr-defined]
+
+    @classmethod
+    def managed_by(cls, actor: Actor) -> sa.ColumnElement[bool]:
+        return cls.matter.has(DecisionMatter.managed_by(actor))  # type: ignore[attr-defined]
+
+
+class MatterProcedure(SurrogateKey, db.Model):
     """One statutory procedure of a matter: required or not, and when it was done."""
 
     __tablename__ = "matter_procedure"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(30))
     position: Mapped[int] = mapped_column(default=0)
@@ -158,22 +169,21 @@ class MatterProcedure(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("matter_id", "kind", name="uq_matter_procedure_matter_kind"),
-        sa.CheckConstraint(_in("kind", PROCEDURE_VALUES), name="kind_known"),
+        known("kind", PROCEDURE_VALUES),
     )
 
     def __repr__(self) -> str:
         return f"<MatterProcedure {self.matter_id} {self.kind} required={self.required}>"
 
 
-class CatalogueAdjustment(db.Model):
+class CatalogueAdjustment(SurrogateKey, db.Model):
     """A public change to a published catalogue entry: who, when, old → new, and why."""
 
     __tablename__ = "catalogue_adjustment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    actor_id: Mapped[user_fk]
+    made_at: Mapped[timestamp]
     kind: Mapped[str] = mapped_column(sa.String(20), default="change")
     changes: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     reason: Mapped[str] = mapped_column(sa.Text)
@@ -185,7 +195,7 @@ class CatalogueAdjustment(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint("length(trim(reason)) > 0", name="reason_required"),
+        not_blank("reason", name="reason_required"),
         sa.CheckConstraint(
             "kind IN ('addition', 'change', 'withdrawal', 'postponement')", name="kind_known"
         ),

@@ -13,14 +13,19 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from consult.accounts.models import User
-from consult.accounts.models import _filled
-from consult.accounts.models import _in
 from consult.consultations.models import Clause
 from consult.consultations.models import Consultation
 from consult.consultations.models import OfflineActivity
 from consult.consultations.models import StoredFile
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.columns import user_fk
+from consult.core.constraints import counts_within
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_negative
+from consult.core.constraints import partial_index
 from consult.extensions import db
 
 
@@ -69,8 +74,8 @@ class AnsweredMixin:
 
     disposition: Mapped[str | None] = mapped_column(sa.String(20))
     disposition_reason: Mapped[str | None] = mapped_column(sa.Text)
-    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    disposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    disposed_at: Mapped[moment | None]
+    disposed_by_id: Mapped[user_fk]
     # A drafted answer (拟办) waits for confirmation; the feedback is published only when every
     # comment's answer is confirmed.
     answer_draft: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -100,19 +105,59 @@ class Answer(NamedTuple):
 
 def _answer_checks() -> tuple[sa.CheckConstraint, ...]:
     return (
-        sa.CheckConstraint(
-            "disposition IS NULL OR " + _in("disposition", DISPOSITION_VALUES),
-            name="disposition_known",
-        ),
-        sa.CheckConstraint(
-            "disposition IS NULL OR disposition = 'adopted' OR " + _filled("disposition_reason"),
+        known("disposition", DISPOSITION_VALUES, optional=True),
+        filled_unless(
+            "disposition IS NULL OR disposition = 'adopted'",
+            "disposition_reason",
             name="reason_if_not_adopted",
         ),
         sa.CheckConstraint("disposition IS NOT NULL OR NOT answer_draft", name="draft_is_answer"),
     )
 
 
-class DuplicateGroup(AnsweredMixin, db.Model):
+class PublicSubmission:
+    """What a resident sends in to be published (a comment, a question on a decision): its
+    receipt, the author's name (shown only if they ask), the text and when it came.
+
+    `contact` and `submitter_ip` are private: never on a public page, the API, an export, a
+    feed or a PDF (rule 6). Moderation hides, never deletes (rule 5): the `hidden_*` columns
+    say why, when and by whom, while the model's `status` is 'hidden'."""
+
+    receipt: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    author_name: Mapped[str] = mapped_column(sa.String(50))
+    show_name: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(sa.Text)
+    submitted_at: Mapped[timestamp]
+    contact: Mapped[str | None] = mapped_column(sa.String(100))
+    submitter_ip: Mapped[str | None] = mapped_column(sa.String(45))
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
+    hidden_at: Mapped[moment | None]
+    hidden_by_id: Mapped[user_fk]
+
+    @staticmethod
+    def checks() -> tuple[sa.CheckConstraint, ...]:
+        """The rules of a submission's table (which has a `status`)."""
+        return (
+            sa.CheckConstraint(
+                "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
+                name="hidden_has_reason",
+            ),
+            known("hidden_reason", HIDE_REASON_VALUES, optional=True),
+            sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
+        )
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.status == CommentStatus.HIDDEN  # type: ignore[attr-defined]
+
+    @property
+    def public_name(self) -> str | None:
+        """The name shown publicly, or None for an anonymous submission."""
+        return self.author_name if self.show_name else None
+
+
+class DuplicateGroup(SurrogateKey, AnsweredMixin, db.Model):
     """Comments with identical or near-identical text (a form-letter campaign).
 
     Its size is stored, kept by the grouping (comments.grouping), so that no page counts a
@@ -121,9 +166,8 @@ class DuplicateGroup(AnsweredMixin, db.Model):
 
     __tablename__ = "duplicate_group"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[timestamp]
     size: Mapped[int] = mapped_column(default=0)
     published: Mapped[int] = mapped_column(default=0)  # of them, published (the listed ones)
 
@@ -131,13 +175,23 @@ class DuplicateGroup(AnsweredMixin, db.Model):
         back_populates="duplicate_group", order_by="Comment.id"
     )
 
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"), *_answer_checks())
+    __table_args__ = (not_negative("size"), *_answer_checks())
 
     def __repr__(self) -> str:
         return f"<DuplicateGroup {self.id} consultation={self.consultation_id} size={self.size}>"
 
 
-class CommentBand(db.Model):
+class BandKeyed:
+    """A side table of LSH band keys (rules.band_keys), each with the first row that had it,
+    in which near copies are looked up by the key. The primary key (the owner's id, then the
+    key) is the lookup: on SQLite the rows live in it (no rowid table beside)."""
+
+    key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class CommentBand(BandKeyed, db.Model):
     """An LSH band key (rules.band_keys) of a consultation's comments and the first comment
     that had it: the indexed side table in which near copies are looked up. A key is stored
     once, so a lookup reads at most rules.BANDS rows however large a campaign grows; each new
@@ -146,11 +200,7 @@ class CommentBand(db.Model):
     __tablename__ = "comment_band"
 
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), primary_key=True)
-    key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"))
-
-    # The primary key is the lookup: on SQLite the rows live in it (no rowid table beside).
-    __table_args__ = {"sqlite_with_rowid": False}
 
     def __repr__(self) -> str:
         return f"<CommentBand {self.key} comment={self.comment_id}>"
@@ -167,6 +217,7 @@ class CommentText(db.Model):
     fingerprint: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"))
 
+    # The primary key is the lookup: on SQLite the rows live in it (no rowid table beside).
     __table_args__ = {"sqlite_with_rowid": False}
 
     def __repr__(self) -> str:
@@ -184,12 +235,7 @@ class CommentTally(db.Model):
     published: Mapped[int] = mapped_column(default=0)
     hidden: Mapped[int] = mapped_column(default=0)
 
-    __table_args__ = (
-        sa.CheckConstraint(
-            "published >= 0 AND hidden >= 0 AND published + hidden <= comments",
-            name="counts_consistent",
-        ),
-    )
+    __table_args__ = (counts_within("comments", "published", "hidden"),)
 
     def __repr__(self) -> str:
         return f"<CommentTally consultation={self.consultation_id} {self.comments}>"
@@ -210,56 +256,37 @@ class AnswerProgress(db.Model):
     drafted: Mapped[int] = mapped_column(default=0)
     answered: Mapped[int] = mapped_column(default=0)  # confirmed answers
 
-    __table_args__ = (
-        sa.CheckConstraint(
-            "drafted >= 0 AND answered >= 0 AND drafted + answered <= comments",
-            name="counts_consistent",
-        ),
-    )
+    __table_args__ = (counts_within("comments", "drafted", "answered"),)
 
     def __repr__(self) -> str:
         return f"<AnswerProgress {self.consultation_id}/{self.clause_key}/{self.assignee_key}>"
 
 
-class Comment(AnsweredMixin, db.Model):
+class Comment(SurrogateKey, PublicSubmission, AnsweredMixin, db.Model):
     __tablename__ = "comment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed with the id (ix_comment_consultation: exports in keyset order) and first in the
     # other indexes below.
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"))
     clause_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clause.id"))
-    receipt: Mapped[str] = mapped_column(sa.String(20), unique=True)
     source: Mapped[str] = mapped_column(sa.String(20), default=CommentSource.ONLINE.value)
-    author_name: Mapped[str] = mapped_column(sa.String(50))
-    show_name: Mapped[bool] = mapped_column(default=False)
-    body: Mapped[str] = mapped_column(sa.Text)
     consent: Mapped[bool] = mapped_column(default=False)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     status: Mapped[str] = mapped_column(sa.String(20), default=CommentStatus.PUBLISHED.value)
-    # Private: never on a public page, the API, an export, a feed or a PDF (rule 6).
-    contact: Mapped[str | None] = mapped_column(sa.String(100))
-    submitter_ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
     # Offline comments: where they came from and who entered them.
     activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offline_activity.id"))
-    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    # Moderation hides, never deletes (rule 5).
-    hidden_reason: Mapped[str | None] = mapped_column(sa.String(20))
-    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    entered_by_id: Mapped[user_fk]
     # Duplicate grouping (comments.grouping): when the comment was grouped, a moment after it
     # was stored (NULL until then).
-    grouped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    grouped_at: Mapped[moment | None]
     # Indexed with status and id (ix_comment_group): a group's page read from the index.
     duplicate_group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("duplicate_group.id"))
     # Feedback (rule 3, AnsweredMixin): every comment ends with an answer, its own or its
     # group's; an own answer of "not applicable" may name the comment it repeats.
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id"))
     # The officer who answers it (assigned by the office or the department's head).
-    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    assigned_to_id: Mapped[user_fk] = mapped_column()
 
     consultation: Mapped[Consultation] = relationship()
     clause: Mapped[Clause | None] = relationship(lazy="joined")
@@ -268,66 +295,44 @@ class Comment(AnsweredMixin, db.Model):
     duplicate_group: Mapped[DuplicateGroup | None] = relationship(back_populates="comments")
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     duplicate_of: Mapped[Comment | None] = relationship(
-        remote_side=[id], foreign_keys=[duplicate_of_id]
+        remote_side="Comment.id", foreign_keys=[duplicate_of_id]
     )
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
 
     __table_args__ = (
-        sa.CheckConstraint(_in("source", SOURCE_VALUES), name="source_known"),
-        sa.CheckConstraint(_in("status", STATUS_VALUES), name="status_known"),
-        sa.CheckConstraint(
-            "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
-            name="hidden_has_reason",
-        ),
-        sa.CheckConstraint(
-            "hidden_reason IS NULL OR " + _in("hidden_reason", HIDE_REASON_VALUES),
-            name="hidden_reason_known",
-        ),
+        known("source", SOURCE_VALUES),
+        known("status", STATUS_VALUES),
+        *PublicSubmission.checks(),
         sa.CheckConstraint("source <> 'online' OR consent", name="online_needs_consent"),
         *_answer_checks(),
         sa.CheckConstraint(
             "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_duplicate_of_itself"
         ),
-        sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
         sa.Index("ix_comment_consultation", "consultation_id", "id"),
         sa.Index("ix_comment_group", "duplicate_group_id", "status", "id"),
         # The comments waiting to be grouped: a small index however many are grouped.
-        sa.Index(
-            "ix_comment_ungrouped",
-            "consultation_id",
-            "id",
-            sqlite_where=sa.text("grouped_at IS NULL"),
-            postgresql_where=sa.text("grouped_at IS NULL"),
-        ),
+        partial_index("ix_comment_ungrouped", "consultation_id", "id", where="grouped_at IS NULL"),
         # A consultation's comments in their listed order (oldest first), with the status so
         # that a page of published ones is found in the index alone, however deep.
         sa.Index("ix_comment_listing", "consultation_id", "submitted_at", "id", "status"),
         # The feedback workspace's filters at a million comments (feedback.selection): each
         # page reads one of these in id order, never the whole consultation.
-        sa.Index(
-            "ix_comment_unanswered",
-            "consultation_id",
-            "id",
-            sqlite_where=sa.text("disposition IS NULL"),
-            postgresql_where=sa.text("disposition IS NULL"),
+        partial_index(
+            "ix_comment_unanswered", "consultation_id", "id", where="disposition IS NULL"
         ),
         sa.Index("ix_comment_clause", "consultation_id", "clause_id", "id"),
         sa.Index("ix_comment_members", "duplicate_group_id", "id"),
-        sa.Index(
+        partial_index(
             "ix_comment_assignee",
             "assigned_to_id",
             "consultation_id",
             "id",
-            sqlite_where=sa.text("assigned_to_id IS NOT NULL"),
-            postgresql_where=sa.text("assigned_to_id IS NOT NULL"),
+            where="assigned_to_id IS NOT NULL",
         ),
         # The members of a group with an answer of their own (few, as a rule): the group's
         # answer is read by the others (feedback.answers).
-        sa.Index(
-            "ix_comment_group_answered",
-            "duplicate_group_id",
-            sqlite_where=sa.text("disposition IS NOT NULL"),
-            postgresql_where=sa.text("disposition IS NOT NULL"),
+        partial_index(
+            "ix_comment_group_answered", "duplicate_group_id", where="disposition IS NOT NULL"
         ),
     )
 
@@ -344,15 +349,6 @@ class Comment(AnsweredMixin, db.Model):
             return Answer.of(group, shared=True)
         return None
 
-    @property
-    def is_hidden(self) -> bool:
-        return self.status == CommentStatus.HIDDEN
-
-    @property
-    def public_name(self) -> str | None:
-        """The name shown publicly, or None for an anonymous comment."""
-        return self.author_name if self.show_name else None
-
 
 class ImportStatus(enum.StrEnum):
     CHECKING = "checking"  # uploaded; the rows are being read and checked (a job)
@@ -363,11 +359,10 @@ class ImportStatus(enum.StrEnum):
     FAILED = "failed"  # the job stopped on an error of the platform's own: nothing imported
 
 
-IMPORT_STATUS_VALUES = tuple(s.value for s in ImportStatus)
 IMPORT_WORKING = (ImportStatus.CHECKING.value, ImportStatus.IMPORTING.value)
 
 
-class CommentImport(db.Model):
+class CommentImport(SurrogateKey, db.Model):
     """A file of comments gathered offline (the 12345 hotline's export, letters typed in),
     uploaded by staff to a consultation: checked in a job, previewed with each row's
     problems, then imported all or nothing (comments.imports). The file itself waits in the
@@ -375,10 +370,9 @@ class CommentImport(db.Model):
 
     __tablename__ = "comment_import"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    uploaded_by_id: Mapped[user_fk] = mapped_column()
+    confirmed_by_id: Mapped[user_fk] = mapped_column()
     filename: Mapped[str] = mapped_column(sa.String(150))
     kind: Mapped[str] = mapped_column(sa.String(10))  # csv | xlsx, as the content showed
     encoding: Mapped[str | None] = mapped_column(sa.String(20))  # of a CSV file
@@ -403,27 +397,24 @@ class CommentImport(db.Model):
     first_receipt: Mapped[str | None] = mapped_column(sa.String(20))
     last_receipt: Mapped[str | None] = mapped_column(sa.String(20))
     failure: Mapped[str | None] = mapped_column(sa.Text)  # the platform's error, for staff
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[timestamp]
     # Set by every step of a job: a page can tell a job that works from one that stopped.
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[timestamp]
+    checked_at: Mapped[moment | None]
+    imported_at: Mapped[moment | None]
 
     consultation: Mapped[Consultation] = relationship()
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
 
     __table_args__ = (
-        sa.CheckConstraint(_in("status", IMPORT_STATUS_VALUES), name="status_known"),
+        known("status", ImportStatus),
         sa.CheckConstraint("kind IN ('csv', 'xlsx')", name="kind_known"),
         sa.CheckConstraint(
             "status <> 'imported' OR (imported_count IS NOT NULL AND imported_at IS NOT NULL)",
             name="imported_has_count",
         ),
-        sa.CheckConstraint(
-            "default_source IS NULL OR " + _in("default_source", SOURCE_VALUES),
-            name="default_source_known",
-        ),
+        known("default_source", SOURCE_VALUES, optional=True),
     )
 
     def __repr__(self) -> str:

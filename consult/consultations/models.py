@@ -13,13 +13,18 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
-from consult.accounts.models import DepartmentOwned
 from consult.accounts.models import User
-from consult.accounts.models import _filled
-from consult.accounts.models import _in
 from consult.catalogue.models import DecisionMatter
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
+from consult.catalogue.models import MatterOwned
+from consult.core.columns import Created
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.columns import user_fk
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
+from consult.core.constraints import not_negative
 from consult.extensions import db
 
 
@@ -39,47 +44,43 @@ class ActivityKind(enum.StrEnum):
 ACTIVITY_VALUES = tuple(k.value for k in ActivityKind)
 
 
-class StoredFile(db.Model):
+class StoredFile(SurrogateKey, db.Model):
     """An uploaded file's metadata; the bytes live in storage under `storage_key`."""
 
     __tablename__ = "stored_file"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int] = mapped_column()
     sha256: Mapped[str] = mapped_column(sa.String(64))
     storage_key: Mapped[str] = mapped_column(sa.String(200))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    uploaded_at: Mapped[timestamp]
 
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+    __table_args__ = (not_negative("size"),)
 
     def __repr__(self) -> str:
         return f"<StoredFile {self.id} {self.filename!r} {self.size}B>"
 
 
-class Consultation(DepartmentOwned, db.Model):
+class Consultation(SurrogateKey, Created, MatterOwned, db.Model):
     __tablename__ = "consultation"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     preamble: Mapped[str] = mapped_column(sa.Text, default="")
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
     contact: Mapped[str] = mapped_column(sa.String(200), default="")
-    opens_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opens_at: Mapped[moment] = mapped_column(index=True)
+    closes_at: Mapped[moment] = mapped_column(index=True)
+    activated_at: Mapped[moment | None]
     # Feedback: published once every comment has its disposition (rule 3).
-    feedback_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_published_at: Mapped[moment | None]
     feedback_summary: Mapped[str | None] = mapped_column(sa.Text)
     # Counted when the feedback is published (and again with each corrected version), so that
     # the responsiveness figures read them instead of a million comments.
     feedback_answered: Mapped[int | None] = mapped_column()
     feedback_with_reason: Mapped[int | None] = mapped_column()
     revised_draft_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     matter: Mapped[DecisionMatter] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
@@ -106,26 +107,14 @@ class Consultation(DepartmentOwned, db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opens"),
-        sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
-        sa.CheckConstraint(
-            "feedback_published_at IS NULL OR " + _filled("feedback_summary"),
-            name="feedback_has_summary",
+        not_blank("title"),
+        filled_unless(
+            "feedback_published_at IS NULL", "feedback_summary", name="feedback_has_summary"
         ),
     )
 
     def __repr__(self) -> str:
         return f"<Consultation {self.id} matter={self.matter_id} {self.opens_at:%Y-%m-%d}→{self.closes_at:%Y-%m-%d}>"
-
-    @property
-    def department_id(self) -> int:
-        return self.matter.department_id
-
-    @classmethod
-    def managed_by(cls, actor) -> sa.ColumnElement[bool]:
-        """A consultation is its matter's department's (rule 4 through the matter)."""
-        from consult.catalogue.models import DecisionMatter
-
-        return cls.matter.has(DecisionMatter.managed_by(actor))
 
     def status_at(self, now: datetime) -> str:
         if self.feedback_published_at is not None:
@@ -143,12 +132,11 @@ class Consultation(DepartmentOwned, db.Model):
         return (self.opens_at <= now) & (self.closes_at > now)
 
 
-class Clause(db.Model):
+class Clause(SurrogateKey, db.Model):
     """One numbered article of the consultation draft (第一条 …), with an anchor."""
 
     __tablename__ = "clause"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("consultation.id", ondelete="CASCADE")
     )
@@ -171,10 +159,9 @@ class Clause(db.Model):
         return f"clause-{self.number}"
 
 
-class ConsultationDocument(db.Model):
+class ConsultationDocument(SurrogateKey, db.Model):
     __tablename__ = "consultation_document"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("consultation.id", ondelete="CASCADE"), index=True
     )
@@ -188,47 +175,43 @@ class ConsultationDocument(db.Model):
         return f"<ConsultationDocument {self.id} file={self.file_id}>"
 
 
-class WindowChange(db.Model):
+class WindowChange(SurrogateKey, db.Model):
     """A public announcement that the closing time moved, and why."""
 
     __tablename__ = "window_change"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
-    old_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    new_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    old_closes_at: Mapped[moment]
+    new_closes_at: Mapped[moment]
     reason: Mapped[str] = mapped_column(sa.Text)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    changed_at: Mapped[timestamp]
+    actor_id: Mapped[user_fk]
 
     consultation: Mapped[Consultation] = relationship(back_populates="window_changes")
 
-    __table_args__ = (sa.CheckConstraint("length(trim(reason)) > 0", name="reason_required"),)
+    __table_args__ = (not_blank("reason", name="reason_required"),)
 
     def __repr__(self) -> str:
         return f"<WindowChange {self.consultation_id} {self.old_closes_at}→{self.new_closes_at}>"
 
 
-class OfflineActivity(db.Model):
+class OfflineActivity(SurrogateKey, Created, db.Model):
     """A symposium, hearing or field visit held for a consultation."""
 
     __tablename__ = "offline_activity"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     held_on: Mapped[date] = mapped_column(sa.Date)
     place: Mapped[str] = mapped_column(sa.String(200))
     participants: Mapped[int] = mapped_column()
     minutes: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     consultation: Mapped[Consultation] = relationship(back_populates="activities")
 
     __table_args__ = (
-        sa.CheckConstraint(_in("kind", ACTIVITY_VALUES), name="kind_known"),
-        sa.CheckConstraint("participants >= 0", name="participants_not_negative"),
+        known("kind", ACTIVITY_VALUES),
+        not_negative("participants"),
     )
 
     def __repr__(self) -> str:

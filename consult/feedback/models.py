@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,12 +12,14 @@ from sqlalchemy.orm import relationship
 
 from consult.accounts.models import Department
 from consult.accounts.models import DepartmentOwned
-from consult.accounts.models import _in
 from consult.comments.models import DISPOSITION_VALUES
 from consult.consultations.models import Consultation
 from consult.consultations.models import StoredFile
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.constraints import known
+from consult.core.constraints import not_negative
 from consult.extensions import db
 
 
@@ -32,22 +33,21 @@ class ReportStatus(enum.StrEnum):
 REPORT_STATUS_VALUES = tuple(s.value for s in ReportStatus)
 
 
-class AnswerTemplate(DepartmentOwned, db.Model):
+class AnswerTemplate(SurrogateKey, DepartmentOwned, db.Model):
     """A department's reusable answer: a disposition and a reason, edited before applying."""
 
     __tablename__ = "answer_template"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(100))
     disposition: Mapped[str] = mapped_column(sa.String(20))
     reason: Mapped[str] = mapped_column(sa.Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[timestamp]
 
     department: Mapped[Department] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint(_in("disposition", DISPOSITION_VALUES), name="disposition_known"),
+        known("disposition", DISPOSITION_VALUES),
         sa.CheckConstraint(
             "disposition = 'adopted' OR length(trim(reason)) > 0", name="reason_if_not_adopted"
         ),
@@ -58,18 +58,17 @@ class AnswerTemplate(DepartmentOwned, db.Model):
         return f"<AnswerTemplate {self.id} {self.title!r}>"
 
 
-class FeedbackReport(db.Model):
+class FeedbackReport(SurrogateKey, db.Model):
     """One version of a consultation's PDF feedback report. Never changed once ready: a
     correction is a new version, and every version stays listed."""
 
     __tablename__ = "feedback_report"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
     version: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(sa.String(20), default=ReportStatus.PENDING.value)
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_at: Mapped[timestamp]
+    finished_at: Mapped[moment | None]
     correction_note: Mapped[str | None] = mapped_column(sa.Text)
     file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
@@ -79,7 +78,7 @@ class FeedbackReport(db.Model):
     # alive; an expired lease lets the tick (or another worker) take the work over. `plan`:
     # what the parts need (header, figures, part ranges, the stored CSV and fonts), while
     # the parts are rendered by RQ jobs.
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[moment | None]
     attempts: Mapped[int] = mapped_column(default=0)
     plan: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
@@ -90,7 +89,7 @@ class FeedbackReport(db.Model):
         sa.UniqueConstraint(
             "consultation_id", "version", name="uq_feedback_report_consultation_version"
         ),
-        sa.CheckConstraint(_in("status", REPORT_STATUS_VALUES), name="status_known"),
+        known("status", REPORT_STATUS_VALUES),
         sa.CheckConstraint(
             "status <> 'ready' OR (file_id IS NOT NULL AND sha256 IS NOT NULL)",
             name="ready_has_file",
@@ -98,7 +97,7 @@ class FeedbackReport(db.Model):
         sa.CheckConstraint(
             "version >= 2 OR correction_note IS NULL", name="first_version_no_correction"
         ),
-        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        not_negative("attempts"),
     )
 
     def __repr__(self) -> str:
@@ -111,10 +110,7 @@ class PartStatus(enum.StrEnum):
     DONE = "done"
 
 
-PART_STATUS_VALUES = tuple(s.value for s in PartStatus)
-
-
-class ReportPart(db.Model):
+class ReportPart(SurrogateKey, db.Model):
     """One part of a report being rendered by RQ jobs (any worker on any machine that shares
     the database, Redis and the storage): its range of the table, its lease while a worker
     renders it, and the stored PDF when done (deleted from the storage once the report is
@@ -122,14 +118,13 @@ class ReportPart(db.Model):
 
     __tablename__ = "feedback_report_part"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(
         sa.ForeignKey("feedback_report.id", ondelete="CASCADE"), index=True
     )
     number: Mapped[int] = mapped_column()  # 0: the front
     spec: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # the range, see report.py
     status: Mapped[str] = mapped_column(sa.String(20), default=PartStatus.PENDING.value)
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[moment | None]
     attempts: Mapped[int] = mapped_column(default=0)
     job_id: Mapped[str | None] = mapped_column(sa.String(100))
     worker: Mapped[str | None] = mapped_column(sa.String(200))
@@ -139,12 +134,12 @@ class ReportPart(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("report_id", "number", name="uq_feedback_report_part_report_number"),
-        sa.CheckConstraint(_in("status", PART_STATUS_VALUES), name="status_known"),
+        known("status", PartStatus),
         sa.CheckConstraint(
             "status <> 'done' OR (storage_key IS NOT NULL AND pages IS NOT NULL)",
             name="done_has_file",
         ),
-        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        not_negative("attempts"),
     )
 
     def __repr__(self) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
@@ -14,12 +13,19 @@ from sqlalchemy.orm import relationship
 from consult.accounts.models import Department
 from consult.accounts.models import DepartmentOwned
 from consult.accounts.models import User
-from consult.accounts.models import _filled
-from consult.accounts.models import _in
 from consult.catalogue.models import DecisionMatter
-from consult.comments.models import HIDE_REASON_VALUES
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
+from consult.catalogue.models import MatterOwned
+from consult.comments.models import BandKeyed
+from consult.comments.models import PublicSubmission
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.columns import user_fk
+from consult.core.constraints import filled
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
+from consult.core.constraints import not_negative
+from consult.core.constraints import partial_index
 from consult.extensions import db
 
 
@@ -42,15 +48,13 @@ class QuestionStatus(enum.StrEnum):
 
 KIND_VALUES = tuple(k.value for k in InterpretationKind)
 FORM_VALUES = tuple(f.value for f in InterpretationForm)
-QUESTION_STATUS_VALUES = tuple(s.value for s in QuestionStatus)
 
 
-class Interpretation(DepartmentOwned, db.Model):
+class Interpretation(SurrogateKey, DepartmentOwned, db.Model):
     """The interpretation of a decision: the one published with it, or a follow-up."""
 
     __tablename__ = "interpretation"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -61,23 +65,19 @@ class Interpretation(DepartmentOwned, db.Model):
     link: Mapped[str | None] = mapped_column(sa.String(500))
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
     published_on: Mapped[date] = mapped_column(sa.Date)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    published_at: Mapped[timestamp]
+    published_by_id: Mapped[user_fk]
 
     matter: Mapped[DecisionMatter] = relationship()
     department: Mapped[Department] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint(_in("kind", KIND_VALUES), name="kind_known"),
-        sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
-        sa.CheckConstraint("length(trim(body)) > 0", name="body_not_blank"),
+        known("kind", KIND_VALUES),
+        not_blank("title"),
+        not_blank("body"),
         # One interpretation is published with the decision; the rest follow it.
-        sa.Index(
-            "uq_interpretation_initial",
-            "matter_id",
-            unique=True,
-            sqlite_where=sa.text("kind = 'initial'"),
-            postgresql_where=sa.text("kind = 'initial'"),
+        partial_index(
+            "uq_interpretation_initial", "matter_id", where="kind = 'initial'", unique=True
         ),
     )
 
@@ -85,33 +85,28 @@ class Interpretation(DepartmentOwned, db.Model):
         return f"<Interpretation {self.id} matter={self.matter_id} {self.kind}>"
 
 
-class PolicySpecialist(DepartmentOwned, db.Model):
+class PolicySpecialist(SurrogateKey, DepartmentOwned, db.Model):
     """A department's policy specialist (政策专员): a staff account named to answer residents'
     questions on the department's decisions, and what they answer for. Ending the role keeps
     the row, so that the answers they gave still say who gave them."""
 
     __tablename__ = "policy_specialist"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"), index=True)
     remit: Mapped[str] = mapped_column(sa.String(300))
-    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    named_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    named_at: Mapped[timestamp]
+    named_by_id: Mapped[user_fk]
+    ended_at: Mapped[moment | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint("length(trim(remit)) > 0", name="remit_not_blank"),
+        not_blank("remit"),
         # A person holds the role once at a time.
-        sa.Index(
-            "uq_policy_specialist_current",
-            "user_id",
-            unique=True,
-            sqlite_where=sa.text("ended_at IS NULL"),
-            postgresql_where=sa.text("ended_at IS NULL"),
+        partial_index(
+            "uq_policy_specialist_current", "user_id", where="ended_at IS NULL", unique=True
         ),
     )
 
@@ -123,67 +118,49 @@ class PolicySpecialist(DepartmentOwned, db.Model):
         return self.ended_at is None
 
 
-class QuestionGroup(db.Model):
+class QuestionGroup(SurrogateKey, db.Model):
     """Questions on one matter that repeat each other (same or near-same text), found as
     duplicate comments are (comments.rules: fingerprint, MinHash band keys, Jaccard)."""
 
     __tablename__ = "question_group"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), index=True)
     size: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[timestamp]
 
-    __table_args__ = (sa.CheckConstraint("size >= 0", name="size_not_negative"),)
+    __table_args__ = (not_negative("size"),)
 
     def __repr__(self) -> str:
         return f"<QuestionGroup {self.id} matter={self.matter_id} size={self.size}>"
 
 
-class QuestionBand(db.Model):
+class QuestionBand(BandKeyed, db.Model):
     """An LSH band key of a matter's questions and the first question that had it: near copies
     are looked up here by the key, as comments' are in comment_band."""
 
     __tablename__ = "question_band"
 
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), primary_key=True)
-    key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id"))
-
-    __table_args__ = {"sqlite_with_rowid": False}
 
     def __repr__(self) -> str:
         return f"<QuestionBand {self.key} question={self.question_id}>"
 
 
-class Question(db.Model):
+class Question(SurrogateKey, MatterOwned, PublicSubmission, db.Model):
     """A resident's question on a decision (一号答), answered in public by a policy specialist
     of the lead department."""
 
     __tablename__ = "question"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"))
-    receipt: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    author_name: Mapped[str] = mapped_column(sa.String(50))
-    show_name: Mapped[bool] = mapped_column(default=False)
-    body: Mapped[str] = mapped_column(sa.Text)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     # The last day of the answering period (working days, counted when it was asked).
     due_on: Mapped[date] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(20), default=QuestionStatus.PUBLISHED.value)
-    # Private: never on a public page, the API, an export or a feed (rule 6).
-    contact: Mapped[str | None] = mapped_column(sa.String(100))
-    submitter_ip: Mapped[str | None] = mapped_column(sa.String(45))
-    # Moderation hides, never deletes (rule 5).
-    hidden_reason: Mapped[str | None] = mapped_column(sa.String(20))
-    hidden_note: Mapped[str | None] = mapped_column(sa.Text)
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     # The answer, published with the question.
     answer: Mapped[str | None] = mapped_column(sa.Text)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    answered_at: Mapped[moment | None]
+    answered_by_id: Mapped[user_fk] = mapped_column()
     # Grouping: the normalised text's fingerprint, and the group of its repeats.
     fingerprint: Mapped[str] = mapped_column(sa.String(40))
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("question_group.id"), index=True)
@@ -193,49 +170,24 @@ class Question(db.Model):
     group: Mapped[QuestionGroup | None] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint(_in("status", QUESTION_STATUS_VALUES), name="status_known"),
-        sa.CheckConstraint(
-            "status <> 'hidden' OR (hidden_reason IS NOT NULL AND hidden_at IS NOT NULL)",
-            name="hidden_has_reason",
-        ),
-        sa.CheckConstraint(
-            "hidden_reason IS NULL OR " + _in("hidden_reason", HIDE_REASON_VALUES),
-            name="hidden_reason_known",
-        ),
+        known("status", QuestionStatus),
+        *PublicSubmission.checks(),
         sa.CheckConstraint(
             "(answered_at IS NULL) = (answer IS NULL) AND (answer IS NULL OR "
-            + _filled("answer")
+            + filled("answer")
             + ")",
             name="answer_has_time",
         ),
-        sa.CheckConstraint("length(body) > 0", name="body_not_empty"),
         # A matter's questions in the order asked, and the exact copies of a text.
         sa.Index("ix_question_matter", "matter_id", "submitted_at", "id"),
         sa.Index("ix_question_fingerprint", "matter_id", "fingerprint"),
         # What is waiting for an answer, by its due day (the overdue list).
-        sa.Index(
-            "ix_question_waiting",
-            "due_on",
-            sqlite_where=sa.text("answered_at IS NULL"),
-            postgresql_where=sa.text("answered_at IS NULL"),
-        ),
+        partial_index("ix_question_waiting", "due_on", where="answered_at IS NULL"),
     )
 
     def __repr__(self) -> str:
         return f"<Question {self.id} {self.receipt} {self.status}>"
 
     @property
-    def department_id(self) -> int:
-        return self.matter.department_id
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.status == QuestionStatus.HIDDEN
-
-    @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
-
-    @property
-    def public_name(self) -> str | None:
-        return self.author_name if self.show_name else None

@@ -14,11 +14,16 @@ from sqlalchemy.orm import relationship
 
 from consult.accounts.models import Department
 from consult.accounts.models import DepartmentOwned
-from consult.accounts.models import _filled
-from consult.accounts.models import _in
 from consult.catalogue.models import DecisionMatter
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
+from consult.core.columns import Created
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.columns import user_fk
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
+from consult.core.constraints import not_negative
 from consult.extensions import db
 from consult.representatives.models import Representative
 
@@ -54,23 +59,20 @@ ATTENDANCE_VALUES = tuple(a.value for a in Attendance)
 SOURCE_VALUES = tuple(s.value for s in InvitationSource)
 
 
-class Meeting(DepartmentOwned, db.Model):
+class Meeting(SurrogateKey, Created, DepartmentOwned, db.Model):
     __tablename__ = "meeting"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     title: Mapped[str] = mapped_column(sa.String(200))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[moment] = mapped_column(index=True)
+    ends_at: Mapped[moment]
     place: Mapped[str] = mapped_column(sa.String(200))
     seats: Mapped[int] = mapped_column(default=0)
-    registration_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_deadline: Mapped[moment]
     # None: a meeting of the district government, organised by the government office.
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    attendance_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance_closed_at: Mapped[moment | None]
+    outcome_published_at: Mapped[moment | None]
     outcome_summary: Mapped[str | None] = mapped_column(sa.Text)
     # The key of the venue code (meetings.rules): hex, never shown, never in the API.
     venue_secret: Mapped[str] = mapped_column(sa.String(64))
@@ -86,13 +88,12 @@ class Meeting(DepartmentOwned, db.Model):
     remarks: Mapped[list[Remark]] = relationship(back_populates="meeting", order_by="Remark.id")
 
     __table_args__ = (
-        sa.CheckConstraint(_in("kind", KIND_VALUES), name="kind_known"),
+        known("kind", KIND_VALUES),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
         sa.CheckConstraint("registration_deadline <= starts_at", name="deadline_before_start"),
-        sa.CheckConstraint("seats >= 0", name="seats_not_negative"),
-        sa.CheckConstraint(
-            "outcome_published_at IS NULL OR " + _filled("outcome_summary"),
-            name="outcome_has_summary",
+        not_negative("seats"),
+        filled_unless(
+            "outcome_published_at IS NULL", "outcome_summary", name="outcome_has_summary"
         ),
     )
 
@@ -106,10 +107,9 @@ class Meeting(DepartmentOwned, db.Model):
         return now < self.starts_at
 
 
-class AgendaItem(db.Model):
+class AgendaItem(SurrogateKey, db.Model):
     __tablename__ = "agenda_item"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
         sa.ForeignKey("meeting.id", ondelete="CASCADE"), index=True
     )
@@ -126,20 +126,19 @@ class AgendaItem(db.Model):
         return f"<AgendaItem {self.meeting_id}#{self.position}>"
 
 
-class Draw(db.Model):
+class Draw(SurrogateKey, db.Model):
     """A published, reproducible random draw: its seed, the pool it drew from, and the result."""
 
     __tablename__ = "draw"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
     seed: Mapped[str] = mapped_column(sa.String(100))
     quotas: Mapped[dict[str, int]] = mapped_column(sa.JSON)
     pool: Mapped[dict[str, list[int]]] = mapped_column(sa.JSON)  # category → eligible ids
     excluded: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     result: Mapped[dict[str, list[int]]] = mapped_column(sa.JSON)  # category → drawn ids, in order
-    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    drawn_at: Mapped[timestamp]
+    actor_id: Mapped[user_fk]
 
     meeting: Mapped[Meeting] = relationship(back_populates="draws")
 
@@ -149,21 +148,20 @@ class Draw(db.Model):
         return f"<Draw {self.id} meeting={self.meeting_id} seed={self.seed!r}>"
 
 
-class Invitation(db.Model):
+class Invitation(SurrogateKey, db.Model):
     __tablename__ = "invitation"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
     representative_id: Mapped[int] = mapped_column(sa.ForeignKey("representative.id"), index=True)
     source: Mapped[str] = mapped_column(sa.String(20), default=InvitationSource.MANUAL.value)
     draw_id: Mapped[int | None] = mapped_column(sa.ForeignKey("draw.id"))
     replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitation.id"))
     status: Mapped[str] = mapped_column(sa.String(20), default=InvitationStatus.PENDING.value)
-    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    invited_at: Mapped[timestamp]
+    responded_at: Mapped[moment | None]
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
     checkin_code: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
-    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[moment | None]
     attendance: Mapped[str | None] = mapped_column(sa.String(20))
 
     meeting: Mapped[Meeting] = relationship(back_populates="invitations")
@@ -174,11 +172,9 @@ class Invitation(db.Model):
         sa.UniqueConstraint(
             "meeting_id", "representative_id", name="uq_invitation_meeting_representative"
         ),
-        sa.CheckConstraint(_in("status", INVITATION_STATUS_VALUES), name="status_known"),
-        sa.CheckConstraint(_in("source", SOURCE_VALUES), name="source_known"),
-        sa.CheckConstraint(
-            "attendance IS NULL OR " + _in("attendance", ATTENDANCE_VALUES), name="attendance_known"
-        ),
+        known("status", INVITATION_STATUS_VALUES),
+        known("source", SOURCE_VALUES),
+        known("attendance", ATTENDANCE_VALUES, optional=True),
         sa.CheckConstraint(
             "checked_in_at IS NULL OR status = 'accepted'", name="checkin_only_when_accepted"
         ),
@@ -191,25 +187,24 @@ class Invitation(db.Model):
         return f"<Invitation {self.id} meeting={self.meeting_id} rep={self.representative_id} {self.status}>"
 
 
-class Remark(db.Model):
+class Remark(SurrogateKey, db.Model):
     """What a representative said at the meeting, published with the outcome."""
 
     __tablename__ = "remark"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"), index=True)
     representative_id: Mapped[int] = mapped_column(sa.ForeignKey("representative.id"))
     agenda_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agenda_item.id"))
     text: Mapped[str] = mapped_column(sa.Text)
     comment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    recorded_at: Mapped[timestamp]
+    recorded_by_id: Mapped[user_fk]
 
     meeting: Mapped[Meeting] = relationship(back_populates="remarks")
     representative: Mapped[Representative] = relationship(lazy="joined")
     agenda_item: Mapped[AgendaItem | None] = relationship()
 
-    __table_args__ = (sa.CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),)
+    __table_args__ = (not_blank("text"),)
 
     def __repr__(self) -> str:
         return f"<Remark {self.id} meeting={self.meeting_id}>"

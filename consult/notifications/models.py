@@ -6,15 +6,15 @@ outbox page and used only to send the mails asked for.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
-from consult.accounts.models import _in
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.constraints import known
+from consult.core.constraints import not_negative
 from consult.extensions import db
 from consult.notifications.rules import KIND_VALUES
 from consult.notifications.rules import SCOPE_VALUES
@@ -24,13 +24,12 @@ from consult.notifications.rules import Scope
 ACTIVE = sa.text("unsubscribed_at IS NULL")
 
 
-class Subscription(db.Model):
+class Subscription(SurrogateKey, db.Model):
     """An address that asked for mail about all new consultations, a department, or one
     decision matter. Nothing but the confirmation mail goes out before `confirmed_at`."""
 
     __tablename__ = "subscription"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254))
     scope: Mapped[str] = mapped_column(sa.String(20))
     # A department or decision-matter id by scope; 0 for "all" (so the unique index holds:
@@ -39,13 +38,13 @@ class Subscription(db.Model):
     # Only the SHA-256 of the random token is kept; the token itself is only in the mail.
     # It confirms the subscription, and cancels it from the confirmation mail.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    token_issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_issued_at: Mapped[timestamp]
+    created_at: Mapped[timestamp]
+    confirmed_at: Mapped[moment | None]
+    unsubscribed_at: Mapped[moment | None]
 
     __table_args__ = (
-        sa.CheckConstraint(_in("scope", SCOPE_VALUES), name="scope_known"),
+        known("scope", SCOPE_VALUES),
         sa.CheckConstraint(
             f"(scope = '{Scope.ALL.value}' AND target_id = 0) "
             f"OR (scope <> '{Scope.ALL.value}' AND target_id > 0)",
@@ -86,7 +85,7 @@ class Subscription(db.Model):
         return self.confirmed_at is None and self.unsubscribed_at is None
 
 
-class NotificationLog(db.Model):
+class NotificationLog(SurrogateKey, db.Model):
     """Which notification went (or is going) about which object to which address.
 
     The key (kind, object_id, recipient) is unique, so a mail is claimed before it is sent
@@ -97,21 +96,20 @@ class NotificationLog(db.Model):
 
     __tablename__ = "notification_log"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(30))
     # A consultation id, or an invitation id for invitation reminders (see rules.OBJECT_OF).
     object_id: Mapped[int] = mapped_column()
     recipient: Mapped[str] = mapped_column(sa.String(254))
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[timestamp]
+    last_attempt_at: Mapped[moment | None]
     attempts: Mapped[int] = mapped_column(default=0)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sent_at: Mapped[moment | None] = mapped_column(index=True)
 
     __table_args__ = (
         sa.UniqueConstraint("kind", "object_id", "recipient", name="uq_notification_log_key"),
-        sa.CheckConstraint(_in("kind", KIND_VALUES), name="kind_known"),
-        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        known("kind", KIND_VALUES),
+        not_negative("attempts"),
     )
 
     def __repr__(self) -> str:

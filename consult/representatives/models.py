@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
@@ -12,11 +11,15 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from consult.accounts.models import User
-from consult.accounts.models import _filled
-from consult.accounts.models import _in
 from consult.catalogue.models import DecisionMatter
-from consult.core.time import UTCDateTime
-from consult.core.time import now_utc
+from consult.core.columns import SurrogateKey
+from consult.core.columns import moment
+from consult.core.columns import timestamp
+from consult.core.columns import user_fk
+from consult.core.constraints import filled
+from consult.core.constraints import filled_unless
+from consult.core.constraints import known
+from consult.core.constraints import not_blank
 from consult.extensions import db
 
 
@@ -45,13 +48,11 @@ class ApplicationStatus(enum.StrEnum):
 
 CATEGORY_VALUES = tuple(c.value for c in Category)
 REP_STATUS_VALUES = tuple(s.value for s in RepresentativeStatus)
-APPLICATION_STATUS_VALUES = tuple(s.value for s in ApplicationStatus)
 
 
-class Representative(db.Model):
+class Representative(SurrogateKey, db.Model):
     __tablename__ = "representative"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(50))
     category: Mapped[str] = mapped_column(sa.String(30), index=True)
     affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -63,15 +64,15 @@ class Representative(db.Model):
     # Private (rule 6): never on the roster, the API, an export or a feed.
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     email: Mapped[str | None] = mapped_column(sa.String(254))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    created_at: Mapped[timestamp]
 
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint(_in("category", CATEGORY_VALUES), name="category_known"),
-        sa.CheckConstraint(_in("status", REP_STATUS_VALUES), name="status_known"),
+        known("category", CATEGORY_VALUES),
+        known("status", REP_STATUS_VALUES),
         sa.CheckConstraint("term_end > term_start", name="term_positive"),
-        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        not_blank("name"),
     )
 
     def __repr__(self) -> str:
@@ -89,7 +90,7 @@ class Representative(db.Model):
         )
 
 
-class RepresentativeApplication(db.Model):
+class RepresentativeApplication(SurrogateKey, db.Model):
     """A resident asks to join the pool; the government office decides, with a reason if no.
 
     Signed in, the account is the applicant; without an account the form takes a name and an
@@ -97,7 +98,6 @@ class RepresentativeApplication(db.Model):
 
     __tablename__ = "representative_application"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     receipt: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     # Without an account: who applies and where to write (private, rule 6).
@@ -109,25 +109,22 @@ class RepresentativeApplication(db.Model):
     statement: Mapped[str] = mapped_column(sa.Text)
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     status: Mapped[str] = mapped_column(sa.String(20), default=ApplicationStatus.PENDING.value)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    submitted_at: Mapped[timestamp]
+    decided_at: Mapped[moment | None]
+    decided_by_id: Mapped[user_fk]
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
     representative_id: Mapped[int | None] = mapped_column(sa.ForeignKey("representative.id"))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
     __table_args__ = (
-        sa.CheckConstraint(_in("category", CATEGORY_VALUES), name="category_known"),
-        sa.CheckConstraint(_in("status", APPLICATION_STATUS_VALUES), name="status_known"),
+        known("category", CATEGORY_VALUES),
+        known("status", ApplicationStatus),
         sa.CheckConstraint(
-            f"user_id IS NOT NULL OR ({_filled('name')} AND email IS NOT NULL)",
+            f"user_id IS NOT NULL OR ({filled('name')} AND email IS NOT NULL)",
             name="applicant_known",
         ),
-        sa.CheckConstraint(
-            "status <> 'rejected' OR " + _filled("decision_reason"),
-            name="rejection_has_reason",
-        ),
+        filled_unless("status <> 'rejected'", "decision_reason", name="rejection_has_reason"),
     )
 
     def __repr__(self) -> str:
@@ -142,17 +139,16 @@ class RepresentativeApplication(db.Model):
         return self.user.email if self.user is not None else self.email
 
 
-class ConflictOfInterest(db.Model):
+class ConflictOfInterest(SurrogateKey, db.Model):
     """A representative may not be drawn for a meeting that decides this matter."""
 
     __tablename__ = "conflict_of_interest"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     representative_id: Mapped[int] = mapped_column(sa.ForeignKey("representative.id"), index=True)
     matter_id: Mapped[int] = mapped_column(sa.ForeignKey("decision_matter.id"), index=True)
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    recorded_at: Mapped[timestamp]
+    recorded_by_id: Mapped[user_fk]
 
     representative: Mapped[Representative] = relationship()
     matter: Mapped[DecisionMatter] = relationship()
