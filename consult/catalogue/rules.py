@@ -14,6 +14,7 @@ from consult.catalogue.models import Precision
 from consult.catalogue.models import ProcedureKind
 from consult.core import values
 from consult.core.errors import RuleViolation
+from consult.core.labels import labels_by_kind
 
 MAX_TITLE = 200
 MAX_SUMMARY = 5000
@@ -24,21 +25,20 @@ MAX_QUERY = 100  # a search's text
 YEAR_MIN, YEAR_MAX = values.DATE_MIN.year, values.DATE_MAX.year  # catalogue years
 MAX_TERMS = 20  # distinct character pairs and words of a search that count
 
-STATUS_LABELS = {
-    MatterStatus.PLANNED: _l("Planned"),
-    MatterStatus.CONSULTING: _l("Consulting the public"),
-    MatterStatus.DELIBERATING: _l("Deliberating"),
-    MatterStatus.DECIDED: _l("Decided"),
-    MatterStatus.WITHDRAWN: _l("Withdrawn"),
-}
-
-PROCEDURE_LABELS = {
-    ProcedureKind.PUBLIC_PARTICIPATION: _l("Public participation"),
-    ProcedureKind.EXPERT_ARGUMENTATION: _l("Expert argumentation"),
-    ProcedureKind.RISK_ASSESSMENT: _l("Risk assessment"),
-    ProcedureKind.LEGALITY_REVIEW: _l("Legality review"),
-    ProcedureKind.COLLECTIVE_DISCUSSION: _l("Collective discussion"),
-}
+STATUS_LABELS, PROCEDURE_LABELS = labels_by_kind(
+    {
+        MatterStatus.PLANNED: _l("Planned"),
+        MatterStatus.CONSULTING: _l("Consulting the public"),
+        MatterStatus.DELIBERATING: _l("Deliberating"),
+        MatterStatus.DECIDED: _l("Decided"),
+        MatterStatus.WITHDRAWN: _l("Withdrawn"),
+        ProcedureKind.PUBLIC_PARTICIPATION: _l("Public participation"),
+        ProcedureKind.EXPERT_ARGUMENTATION: _l("Expert argumentation"),
+        ProcedureKind.RISK_ASSESSMENT: _l("Risk assessment"),
+        ProcedureKind.LEGALITY_REVIEW: _l("Legality review"),
+        ProcedureKind.COLLECTIVE_DISCUSSION: _l("Collective discussion"),
+    }
+)
 
 FIELD_LABELS = {
     "title": _l("Decision matter"),

@@ -10,37 +10,11 @@ text as typed (in the site's layout), not a bare error page.
 
 from __future__ import annotations
 
-from flask import request
+from consult.core.limits import submission_limits
 
-from consult.extensions import configured_limit
-from consult.extensions import limiter
-
-ACCEPTED = (201, 303)
-
-
-def _accepted(response) -> bool:
-    return response.status_code in ACCEPTED
-
-
-def _typed_text_kept(limit):
-    """The web form's answer to a limited submission (None: the API's usual 429 envelope)."""
-    if request.endpoint != "comments.submit":
-        return None
-    from consult.comments.views import limited
-
-    return limited(request.view_args["consultation_id"])
-
-
-comment_limit = limiter.shared_limit(
-    configured_limit("COMMENT_RATE_LIMIT"),
-    scope="comment_submission",
-    deduct_when=_accepted,
-    on_breach=_typed_text_kept,
+comment_limits = submission_limits(
+    "comment",
+    endpoint="comments.submit",
+    view_arg="consultation_id",
+    form_again="consult.comments.views:limited",
 )
-attempt_limit = limiter.shared_limit(
-    configured_limit("COMMENT_ATTEMPT_LIMIT"), scope="comment_attempt", on_breach=_typed_text_kept
-)
-
-
-def comment_limits(view):
-    return attempt_limit(comment_limit(view))

@@ -15,6 +15,7 @@ from consult.comments.models import HideReason
 from consult.comments.models import ImportStatus
 from consult.core import values
 from consult.core.errors import RuleViolation
+from consult.core.labels import labels_by_kind
 
 BODY_MIN = 10
 BODY_MAX = 5000
@@ -25,38 +26,31 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 SHINGLE = 3
 DUPLICATE_THRESHOLD = 0.7  # Jaccard similarity of character shingles
 
-SOURCE_LABELS = {
-    CommentSource.ONLINE: _l("Online"),
-    CommentSource.SYMPOSIUM: _l("Symposium"),
-    CommentSource.HEARING: _l("Hearing"),
-    CommentSource.FIELD_VISIT: _l("Field visit"),
-    CommentSource.HOTLINE: _l("12345 hotline"),
-    CommentSource.LETTER: _l("Letter"),
-    CommentSource.MAILBOX: _l("Mailbox"),
-    CommentSource.MEETING: _l("Government meeting"),
-}
-
-STATUS_LABELS = {
-    CommentStatus.RECEIVED: _l("Received"),
-    CommentStatus.PUBLISHED: _l("Published"),
-    CommentStatus.HIDDEN: _l("Withheld by moderation"),
-}
-
-HIDE_REASON_LABELS = {
-    HideReason.ABUSIVE: _l("Abusive language"),
-    HideReason.PERSONAL_DATA: _l("Contains personal data"),
-    HideReason.SPAM: _l("Spam or advertising"),
-    HideReason.OFF_TOPIC: _l("Off topic"),
-}
-
-IMPORT_STATUS_LABELS = {
-    ImportStatus.CHECKING: _l("Being checked"),
-    ImportStatus.CHECKED: _l("Checked: waiting for your go-ahead"),
-    ImportStatus.REFUSED: _l("Not imported: rows have problems"),
-    ImportStatus.IMPORTING: _l("Being imported"),
-    ImportStatus.IMPORTED: _l("Imported"),
-    ImportStatus.FAILED: _l("Stopped by an error"),
-}
+SOURCE_LABELS, STATUS_LABELS, HIDE_REASON_LABELS, IMPORT_STATUS_LABELS = labels_by_kind(
+    {
+        CommentSource.ONLINE: _l("Online"),
+        CommentSource.SYMPOSIUM: _l("Symposium"),
+        CommentSource.HEARING: _l("Hearing"),
+        CommentSource.FIELD_VISIT: _l("Field visit"),
+        CommentSource.HOTLINE: _l("12345 hotline"),
+        CommentSource.LETTER: _l("Letter"),
+        CommentSource.MAILBOX: _l("Mailbox"),
+        CommentSource.MEETING: _l("Government meeting"),
+        CommentStatus.RECEIVED: _l("Received"),
+        CommentStatus.PUBLISHED: _l("Published"),
+        CommentStatus.HIDDEN: _l("Withheld by moderation"),
+        HideReason.ABUSIVE: _l("Abusive language"),
+        HideReason.PERSONAL_DATA: _l("Contains personal data"),
+        HideReason.SPAM: _l("Spam or advertising"),
+        HideReason.OFF_TOPIC: _l("Off topic"),
+        ImportStatus.CHECKING: _l("Being checked"),
+        ImportStatus.CHECKED: _l("Checked: waiting for your go-ahead"),
+        ImportStatus.REFUSED: _l("Not imported: rows have problems"),
+        ImportStatus.IMPORTING: _l("Being imported"),
+        ImportStatus.IMPORTED: _l("Imported"),
+        ImportStatus.FAILED: _l("Stopped by an error"),
+    }
+)
 
 OFFLINE_SOURCES = tuple(s.value for s in CommentSource if s != CommentSource.ONLINE)
 

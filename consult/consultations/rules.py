@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from consult.consultations.models import ActivityKind
 from consult.consultations.models import ConsultationStatus
 from consult.core.errors import RuleViolation
+from consult.core.labels import labels_by_kind
 
 # Rule 1: a call for comments runs no fewer than 30 days (一般不少于30日). A deployment may
 # configure a longer minimum, never a shorter one.
@@ -25,18 +26,17 @@ MAX_CONTACT = 200
 MAX_REASON = 2000  # why a closing time moved
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
-STATUS_LABELS = {
-    ConsultationStatus.SCHEDULED: _l("Upcoming"),
-    ConsultationStatus.OPEN: _l("Open for comments"),
-    ConsultationStatus.CLOSED: _l("Closed"),
-    ConsultationStatus.FEEDBACK_PUBLISHED: _l("Feedback published"),
-}
-
-ACTIVITY_LABELS = {
-    ActivityKind.SYMPOSIUM: _l("Symposium"),
-    ActivityKind.HEARING: _l("Hearing"),
-    ActivityKind.FIELD_VISIT: _l("Field visit"),
-}
+STATUS_LABELS, ACTIVITY_LABELS = labels_by_kind(
+    {
+        ConsultationStatus.SCHEDULED: _l("Upcoming"),
+        ConsultationStatus.OPEN: _l("Open for comments"),
+        ConsultationStatus.CLOSED: _l("Closed"),
+        ConsultationStatus.FEEDBACK_PUBLISHED: _l("Feedback published"),
+        ActivityKind.SYMPOSIUM: _l("Symposium"),
+        ActivityKind.HEARING: _l("Hearing"),
+        ActivityKind.FIELD_VISIT: _l("Field visit"),
+    }
+)
 
 
 def minimum_window(configured: timedelta | int | None) -> timedelta:

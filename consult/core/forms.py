@@ -14,6 +14,7 @@ from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
 from wtforms.validators import Optional
 
 from consult.core.errors import RuleViolation
@@ -106,6 +107,12 @@ def local_time_field(label: Any, description: Any = "") -> DateTimeLocalField:
     return DateTimeLocalField(
         label, format=LOCAL_TIME_FORMATS, validators=[Optional()], description=description
     )
+
+
+def limited(field: Callable[..., Any], label: Any, limit: int, description: Any = "", **kw: Any):
+    """A text `field` (StringField, TextAreaField, EmailField) of at most `limit` characters,
+    as the form's first check (the service checks its own limits again)."""
+    return field(label, description=description, validators=[Length(max=limit)], **kw)
 
 
 MAX_DB_INT = 2**31 - 1

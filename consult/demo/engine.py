@@ -16,6 +16,8 @@ import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -239,10 +241,10 @@ def seed_demo(now: datetime | None = None) -> dict[str, Any]:
         )
     _schedule_answering(plan, tale, consulted, opened, users)
     _schedule_questions(plan, tale.interpretations, cal, users, hours)
-    names: dict[str, Representative] = {}
-    _schedule_pool(plan, tale.representatives, cal, users, names, admin)
+    roster = _Roster(users, depts, admin)
+    _schedule_pool(plan, tale.representatives, cal, roster)
     for sitting in tale.meetings.meetings:
-        _schedule_sitting(plan, sitting, cal, users, depts, names)
+        _schedule_sitting(plan, sitting, cal, roster)
     plan.run()
     grouping.group_all()  # what came in since the last hour's grouping
     db.session.flush()
@@ -1010,15 +1012,21 @@ def _matter_titled(year: int, prefix: str) -> DecisionMatter | None:
     )
 
 
-def _schedule_pool(
-    plan: _Plan,
-    pool: schema.Pool,
-    cal: story.Clock,
-    users: dict[str, User],
-    names: dict[str, Representative],
-    admin: User,
-) -> None:
+@dataclass
+class _Roster:
+    """Who is who in the representatives' part of the tale: the accounts by key, the
+    departments by short name, the administrator, and the pool's representatives by name
+    (filled in as the pool is built)."""
+
+    users: dict[str, User]
+    depts: dict[str, Department]
+    admin: User
+    names: dict[str, Representative] = field(default_factory=dict)
+
+
+def _schedule_pool(plan: _Plan, pool: schema.Pool, cal: story.Clock, roster: _Roster) -> None:
     """The government office builds the pool; memberships change; people apply."""
+    users, names, admin = roster.users, roster.names, roster.admin
 
     def build() -> None:
         term_start, term_end = cal.day(pool.term.start), cal.day(pool.term.end)
@@ -1085,16 +1093,10 @@ def _schedule_pool(
             plan.add(cal.moment(a.rejected.on), reject)
 
 
-def _schedule_sitting(
-    plan: _Plan,
-    s: schema.Meeting,
-    cal: story.Clock,
-    users: dict[str, User],
-    depts: dict[str, Department],
-    names: dict[str, Representative],
-) -> None:
+def _schedule_sitting(plan: _Plan, s: schema.Meeting, cal: story.Clock, roster: _Roster) -> None:
     """Schedule, invite and draw, replies (a declined drawn seat goes to a substitute),
     check-in at the door, attendance, remarks and the published outcome."""
+    users, depts, names = roster.users, roster.depts, roster.names
     organiser = users[s.organiser]
     state: dict[str, Meeting] = {}
     created, starts_at, ends_at = cal.moment(s.created), cal.moment(s.starts), cal.moment(s.ends)

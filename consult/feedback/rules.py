@@ -3,6 +3,7 @@ adopted, and a deadline for answering. Pure functions and constants."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from datetime import datetime
 from datetime import timedelta
@@ -12,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from consult.comments.models import Disposition
 from consult.core import values
 from consult.core.errors import RuleViolation
+from consult.core.labels import labels_by_kind
 
 FEEDBACK_PERIOD = timedelta(days=30)
 MAX_REASON = 5000
@@ -19,12 +21,26 @@ MAX_SUMMARY = 50_000
 MAX_CORRECTION_NOTE = 2000
 MAX_REVISED_DRAFT_BYTES = 20 * 1024 * 1024
 
-DISPOSITION_LABELS = {
-    Disposition.ADOPTED: _l("Adopted"),
-    Disposition.PARTLY_ADOPTED: _l("Partly adopted"),
-    Disposition.NOT_ADOPTED: _l("Not adopted"),
-    Disposition.NOT_APPLICABLE: _l("Not applicable"),
-}
+
+class Problem(enum.StrEnum):
+    """What keeps a comment's answer from being published (closing_problems)."""
+
+    NO_DISPOSITION = "no_disposition"
+    NO_REASON = "no_reason"
+    DRAFT = "draft"
+
+
+DISPOSITION_LABELS, PROBLEM_LABELS = labels_by_kind(
+    {
+        Disposition.ADOPTED: _l("Adopted"),
+        Disposition.PARTLY_ADOPTED: _l("Partly adopted"),
+        Disposition.NOT_ADOPTED: _l("Not adopted"),
+        Disposition.NOT_APPLICABLE: _l("Not applicable"),
+        Problem.NO_DISPOSITION: _l("has no disposition yet"),
+        Problem.NO_REASON: _l("is not adopted but has no reason"),
+        Problem.DRAFT: _l("has a drafted answer still to confirm"),
+    }
+)
 
 
 def needs_reason(disposition: str) -> bool:
@@ -68,19 +84,6 @@ def is_overdue(
     period: timedelta = FEEDBACK_PERIOD,
 ) -> bool:
     return published_at is None and now > feedback_due(closes_at, period)
-
-
-class Problem:
-    NO_DISPOSITION = "no_disposition"
-    NO_REASON = "no_reason"
-    DRAFT = "draft"
-
-
-PROBLEM_LABELS = {
-    Problem.NO_DISPOSITION: _l("has no disposition yet"),
-    Problem.NO_REASON: _l("is not adopted but has no reason"),
-    Problem.DRAFT: _l("has a drafted answer still to confirm"),
-}
 
 
 def closing_problems(comments: Iterable) -> list[tuple[object, str]]:

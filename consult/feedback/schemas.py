@@ -97,12 +97,4 @@ ReportPage = page_of(Report)
 
 
 def report_record(report) -> dict:
-    return Report(
-        version=report.version,
-        status=report.status,
-        requested_at=report.requested_at,
-        finished_at=report.finished_at,
-        sha256=report.sha256,
-        pages=report.pages,
-        correction_note=report.correction_note,
-    ).record()
+    return Report.record_of(report)

@@ -61,6 +61,17 @@ def _link() -> StringField:
     )
 
 
+# An interpretation's parts, as the service takes them and the forms name their fields.
+_PARTS = ("title", "body", "forms", "link")
+
+
+def _interpretation_of(form, prefix: str = "") -> dict[str, Any]:
+    """The interpretation entered on `form`, whose fields are named `<prefix><part>`."""
+    data = {part: getattr(form, prefix + part).data for part in _PARTS}
+    data["forms"] = data["forms"] or []
+    return data
+
+
 class InterpretationFields:
     """The interpretation published with a decision, on the form that records it."""
 
@@ -72,19 +83,11 @@ class InterpretationFields:
     # A refused field of the service (interpretation.title) → this form's field.
     ALIASES = {
         "interpretation": "interpretation_title",
-        "interpretation.title": "interpretation_title",
-        "interpretation.body": "interpretation_body",
-        "interpretation.forms": "interpretation_forms",
-        "interpretation.link": "interpretation_link",
+        **{f"interpretation.{part}": f"interpretation_{part}" for part in _PARTS},
     }
 
     def interpretation_data(self) -> dict[str, Any]:
-        return {
-            "title": self.interpretation_title.data,
-            "body": self.interpretation_body.data,
-            "forms": self.interpretation_forms.data or [],
-            "link": self.interpretation_link.data,
-        }
+        return _interpretation_of(self, "interpretation_")
 
 
 class FollowUpForm(FlaskForm):
@@ -94,12 +97,7 @@ class FollowUpForm(FlaskForm):
     link = _link()
 
     def to_data(self) -> dict[str, Any]:
-        return {
-            "title": self.title.data,
-            "body": self.body.data,
-            "forms": self.forms.data or [],
-            "link": self.link.data,
-        }
+        return _interpretation_of(self)
 
 
 class QuestionForm(FlaskForm):

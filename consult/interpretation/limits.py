@@ -5,40 +5,12 @@ submission gets the form again with the text as typed."""
 
 from __future__ import annotations
 
-from flask import request
+from consult.core.limits import submission_limits
 
-from consult.extensions import configured_limit
-from consult.extensions import limiter
-
-ACCEPTED = (201, 303)
-
-
-def _accepted(response) -> bool:
-    return response.status_code in ACCEPTED
-
-
-def _typed_text_kept(limit):
-    if request.endpoint != "interpretation.questions" or request.view_args is None:
-        return None  # the API's usual 429 envelope
-    from consult.interpretation.views import limited
-
-    return limited(request.view_args["matter_id"])
-
-
-question_limit = limiter.shared_limit(
-    configured_limit("QUESTION_RATE_LIMIT"),
-    scope="question_submission",
-    deduct_when=_accepted,
-    on_breach=_typed_text_kept,
+question_limits = submission_limits(
+    "question",
+    endpoint="interpretation.questions",
+    view_arg="matter_id",
+    form_again="consult.interpretation.views:limited",
     methods=["POST"],
 )
-attempt_limit = limiter.shared_limit(
-    configured_limit("QUESTION_ATTEMPT_LIMIT"),
-    scope="question_attempt",
-    on_breach=_typed_text_kept,
-    methods=["POST"],
-)
-
-
-def question_limits(view):
-    return attempt_limit(question_limit(view))

@@ -13,6 +13,7 @@ from consult.catalogue.models import MatterStatus
 from consult.comments import rules as comment_rules
 from consult.core import workdays
 from consult.core.errors import RuleViolation
+from consult.core.labels import labels_by_kind
 from consult.interpretation.models import FORM_VALUES
 from consult.interpretation.models import InterpretationForm
 from consult.interpretation.models import InterpretationKind
@@ -38,16 +39,16 @@ RECEIPT_PREFIX = "WD"  # 问答: WD-2026-XXXX-XXXX
 # Questions may be asked while the public is consulted and once the matter is decided.
 ASKABLE = (MatterStatus.CONSULTING.value, MatterStatus.DECIDED.value)
 
-KIND_LABELS = {
-    InterpretationKind.INITIAL: _l("Interpretation published with the decision"),
-    InterpretationKind.FOLLOW_UP: _l("Follow-up interpretation"),
-}
-FORM_LABELS = {
-    InterpretationForm.TEXT: _l("Text"),
-    InterpretationForm.ILLUSTRATED: _l("Illustrated"),
-    InterpretationForm.VIDEO: _l("Video or interview"),
-    InterpretationForm.PRESS_CONFERENCE: _l("Press conference"),
-}
+KIND_LABELS, FORM_LABELS = labels_by_kind(
+    {
+        InterpretationKind.INITIAL: _l("Interpretation published with the decision"),
+        InterpretationKind.FOLLOW_UP: _l("Follow-up interpretation"),
+        InterpretationForm.TEXT: _l("Text"),
+        InterpretationForm.ILLUSTRATED: _l("Illustrated"),
+        InterpretationForm.VIDEO: _l("Video or interview"),
+        InterpretationForm.PRESS_CONFERENCE: _l("Press conference"),
+    }
+)
 # What the public is told of a question (interpretation.services.state).
 STATE_LABELS = {
     "waiting": _l("Waiting for an answer"),

@@ -26,28 +26,25 @@ from flask_babel import lazy_gettext as _l
 from consult.core import values
 from consult.core.errors import RuleViolation
 from consult.core.ids import ALPHABET
+from consult.core.labels import labels_by_kind
 from consult.meetings.models import Attendance
 from consult.meetings.models import InvitationStatus
 from consult.meetings.models import MeetingKind
 
-KIND_LABELS = {
-    MeetingKind.STANDING: _l("Standing meeting of the district government"),
-    MeetingKind.EXECUTIVE: _l("Executive meeting"),
-    MeetingKind.SYMPOSIUM: _l("Symposium"),
-    MeetingKind.HEARING: _l("Hearing"),
-    MeetingKind.OTHER: _l("Other meeting"),
-}
-
-INVITATION_STATUS_LABELS = {
-    InvitationStatus.PENDING: _l("Awaiting reply"),
-    InvitationStatus.ACCEPTED: _l("Accepted"),
-    InvitationStatus.DECLINED: _l("Declined"),
-}
-
-ATTENDANCE_LABELS = {
-    Attendance.ATTENDED: _l("Attended"),
-    Attendance.ABSENT: _l("Absent"),
-}
+KIND_LABELS, INVITATION_STATUS_LABELS, ATTENDANCE_LABELS = labels_by_kind(
+    {
+        MeetingKind.STANDING: _l("Standing meeting of the district government"),
+        MeetingKind.EXECUTIVE: _l("Executive meeting"),
+        MeetingKind.SYMPOSIUM: _l("Symposium"),
+        MeetingKind.HEARING: _l("Hearing"),
+        MeetingKind.OTHER: _l("Other meeting"),
+        InvitationStatus.PENDING: _l("Awaiting reply"),
+        InvitationStatus.ACCEPTED: _l("Accepted"),
+        InvitationStatus.DECLINED: _l("Declined"),
+        Attendance.ATTENDED: _l("Attended"),
+        Attendance.ABSENT: _l("Absent"),
+    }
+)
 
 # Check-in opens a while before the meeting and closes when it ends.
 CHECKIN_OPENS_BEFORE = timedelta(hours=2)

@@ -12,6 +12,8 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from consult.core.labels import labels_by_kind
+
 
 class Scope(enum.StrEnum):
     ALL = "all"  # every new consultation
@@ -41,18 +43,18 @@ OBJECT_OF = {
 # Mails to subscribers: they carry an unsubscribe link and the List-Unsubscribe headers.
 SUBSCRIBER_KINDS = frozenset({NotificationKind.CONSULTATION_OPENED, NotificationKind.CLOSING_SOON})
 
-SCOPE_LABELS = {
-    Scope.ALL: _l("All new public consultations"),
-    Scope.DEPARTMENT: _l("Consultations of a department"),
-    Scope.MATTER: _l("Consultations on one decision matter"),
-}
-KIND_LABELS = {
-    NotificationKind.CONSULTATION_OPENED: _l("Consultation opened"),
-    NotificationKind.CLOSING_SOON: _l("Consultation closing soon"),
-    NotificationKind.FEEDBACK_PUBLISHED: _l("Feedback published"),
-    NotificationKind.INVITATION_REMINDER: _l("Invitation reminder"),
-    NotificationKind.FEEDBACK_OVERDUE: _l("Feedback overdue"),
-}
+SCOPE_LABELS, KIND_LABELS = labels_by_kind(
+    {
+        Scope.ALL: _l("All new public consultations"),
+        Scope.DEPARTMENT: _l("Consultations of a department"),
+        Scope.MATTER: _l("Consultations on one decision matter"),
+        NotificationKind.CONSULTATION_OPENED: _l("Consultation opened"),
+        NotificationKind.CLOSING_SOON: _l("Consultation closing soon"),
+        NotificationKind.FEEDBACK_PUBLISHED: _l("Feedback published"),
+        NotificationKind.INVITATION_REMINDER: _l("Invitation reminder"),
+        NotificationKind.FEEDBACK_OVERDUE: _l("Feedback overdue"),
+    }
+)
 
 # Timing.
 CLOSING_SOON_BEFORE = timedelta(days=3)  # "closing in 3 days"

@@ -14,7 +14,11 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 
 from consult.core.forms import choices
+from consult.core.forms import limited
 from consult.representatives.rules import CATEGORY_LABELS
+from consult.representatives.rules import MAX_EMAIL
+from consult.representatives.rules import MAX_NAME
+from consult.representatives.rules import MAX_PHONE
 from consult.representatives.rules import MAX_STATEMENT
 from consult.representatives.rules import STATUS_LABELS
 
@@ -25,67 +29,66 @@ def category_choices():
 
 INTERESTS_HINT = _l("Topics or departments, separated by commas or 、, e.g. transport、education")
 PRIVATE_HINT = _l("Private: only the government office sees it; it is never published.")
+# What the form takes of an affiliation and of the fields of interest (the service keeps up to
+# 20 fields of 50 characters: rules.clean_interests).
+MAX_AFFILIATION = 200
+MAX_INTERESTS = 1000
 
 
 class ApplicationForm(FlaskForm):
     category = SelectField(_l("Category"), choices=category_choices())
-    affiliation = StringField(
+    affiliation = limited(
+        StringField,
         _l("Affiliation"),
-        description=_l("Your organisation or position, shown on the public roster."),
-        validators=[Length(max=200)],
+        MAX_AFFILIATION,
+        _l("Your organisation or position, shown on the public roster."),
     )
-    interests = StringField(
-        _l("Fields of interest"), description=INTERESTS_HINT, validators=[Length(max=1000)]
-    )
-    statement = TextAreaField(
-        _l("Why would you like to join?"), validators=[Length(max=MAX_STATEMENT)]
-    )
-    phone = StringField(
-        _l("Telephone (optional)"), description=PRIVATE_HINT, validators=[Length(max=40)]
-    )
+    interests = limited(StringField, _l("Fields of interest"), MAX_INTERESTS, INTERESTS_HINT)
+    statement = limited(TextAreaField, _l("Why would you like to join?"), MAX_STATEMENT)
+    phone = limited(StringField, _l("Telephone (optional)"), MAX_PHONE, PRIVATE_HINT)
 
 
 class OpenApplicationForm(ApplicationForm):
     """Applying without an account: who applies, and where the decision is sent."""
 
-    name = StringField(
+    name = limited(
+        StringField,
         _l("Your name"),
-        description=_l("As it will appear on the public roster if you are taken in."),
-        validators=[Length(max=50)],
+        MAX_NAME,
+        _l("As it will appear on the public roster if you are taken in."),
     )
-    email = EmailField(
+    email = limited(
+        EmailField,
         _l("Email address"),
-        description=_l(
+        MAX_EMAIL,
+        _l(
             "Private. The receipt and the decision are sent here; if the application is "
             "approved, your account is opened for this address."
         ),
-        validators=[Length(max=254)],
     )
     # A honeypot: hidden from people, filled in by bots.
     website = StringField(_l("Leave this field empty"))
 
 
 class RepresentativeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[Length(max=50)])
+    name = limited(StringField, _l("Name"), MAX_NAME)
     category = SelectField(_l("Category"), choices=category_choices())
-    affiliation = StringField(_l("Affiliation"), validators=[Length(max=200)])
-    interests = StringField(
-        _l("Fields of interest"), description=INTERESTS_HINT, validators=[Length(max=1000)]
-    )
+    affiliation = limited(StringField, _l("Affiliation"), MAX_AFFILIATION)
+    interests = limited(StringField, _l("Fields of interest"), MAX_INTERESTS, INTERESTS_HINT)
     term_start = DateField(_l("Term starts"), validators=[Optional()])
     term_end = DateField(_l("Term ends"), validators=[Optional()])
-    phone = StringField(_l("Telephone"), description=PRIVATE_HINT, validators=[Length(max=40)])
-    email = EmailField(
+    phone = limited(StringField, _l("Telephone"), MAX_PHONE, PRIVATE_HINT)
+    email = limited(
+        EmailField,
         _l("Email address"),
-        description=_l("Private. Invitations to meetings are sent here."),
-        validators=[Length(max=254)],
+        MAX_EMAIL,
+        _l("Private. Invitations to meetings are sent here."),
     )
-    account_email = EmailField(
+    account_email = limited(
+        EmailField,
         _l("Platform account (optional)"),
-        description=_l(
-            "The email address of the person's account, so they can answer invitations online."
-        ),
-        validators=[Length(max=254)],
+        MAX_EMAIL,
+        _l("The email address of the person's account, so they can answer invitations online."),
     )
 
 

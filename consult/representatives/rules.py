@@ -7,32 +7,29 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from consult.core.errors import RuleViolation
+from consult.core.labels import labels_by_kind
 from consult.representatives.models import ApplicationStatus
 from consult.representatives.models import Category
 from consult.representatives.models import RepresentativeStatus
 
-CATEGORY_LABELS = {
-    Category.NPC_DEPUTY: _l("People's congress deputy"),
-    Category.CPPCC_MEMBER: _l("CPPCC member"),
-    Category.EXPERT: _l("Expert or scholar"),
-    Category.ENTREPRENEUR: _l("Entrepreneur"),
-    Category.MEDIA: _l("News media"),
-    Category.NEW_SOCIAL_STRATA: _l("New social strata"),
-    Category.SUPERVISOR: _l("Government-building supervisor"),
-    Category.OTHER: _l("Other"),
-}
-
-STATUS_LABELS = {
-    RepresentativeStatus.ACTIVE: _l("Serving"),
-    RepresentativeStatus.SUSPENDED: _l("Suspended"),
-    RepresentativeStatus.ENDED: _l("Term ended"),
-}
-
-APPLICATION_STATUS_LABELS = {
-    ApplicationStatus.PENDING: _l("Pending"),
-    ApplicationStatus.APPROVED: _l("Approved"),
-    ApplicationStatus.REJECTED: _l("Rejected"),
-}
+CATEGORY_LABELS, STATUS_LABELS, APPLICATION_STATUS_LABELS = labels_by_kind(
+    {
+        Category.NPC_DEPUTY: _l("People's congress deputy"),
+        Category.CPPCC_MEMBER: _l("CPPCC member"),
+        Category.EXPERT: _l("Expert or scholar"),
+        Category.ENTREPRENEUR: _l("Entrepreneur"),
+        Category.MEDIA: _l("News media"),
+        Category.NEW_SOCIAL_STRATA: _l("New social strata"),
+        Category.SUPERVISOR: _l("Government-building supervisor"),
+        Category.OTHER: _l("Other"),
+        RepresentativeStatus.ACTIVE: _l("Serving"),
+        RepresentativeStatus.SUSPENDED: _l("Suspended"),
+        RepresentativeStatus.ENDED: _l("Term ended"),
+        ApplicationStatus.PENDING: _l("Pending"),
+        ApplicationStatus.APPROVED: _l("Approved"),
+        ApplicationStatus.REJECTED: _l("Rejected"),
+    }
+)
 
 MAX_NAME = 50
 MAX_STATEMENT = 3000
