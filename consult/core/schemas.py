@@ -93,11 +93,6 @@ class Schema(BaseModel):
         """The JSON-ready dict served by the API and written to open data."""
         return self.model_dump(mode="json")
 
-    @classmethod
-    def record_of(cls, obj: Any) -> dict[str, Any]:
-        """The record of an object whose attributes are named as the record's fields."""
-        return cls.model_validate(obj, from_attributes=True).record()
-
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")

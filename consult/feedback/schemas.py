@@ -7,6 +7,7 @@ from pydantic import Field
 from consult.comments.models import DISPOSITION_VALUES
 from consult.comments.models import SOURCE_VALUES
 from consult.core import ids
+from consult.core.records import record_of
 from consult.core.schemas import Count
 from consult.core.schemas import Day
 from consult.core.schemas import Enum
@@ -97,4 +98,4 @@ ReportPage = page_of(Report)
 
 
 def report_record(report) -> dict:
-    return Report.record_of(report)
+    return record_of(Report, report).record()
