@@ -10,10 +10,12 @@ them, and are built from here."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import uuid
 import zipfile
@@ -146,6 +148,54 @@ def api_call(client, method: str, url: str, token: str | None = None, **kwargs):
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return client.open(url, method=method, headers=headers, **kwargs)
+
+
+# --- the demo, seeded once a run ----------------------------------------------------------
+
+
+def demo_site(folder: Path) -> Path:
+    """A copy of the 东湖区 demo, seeded today, for a site of its own: `folder`/demo.db (SQLite)
+    and its stored files in `folder`/files. The browser journeys and schemathesis write to
+    their site for real, each on its own copy; seeding takes seconds, a copy milliseconds, so
+    the demo is seeded once for the whole run, by the first xdist worker that asks, under a
+    lock the workers share (tests/conftest.py: CONSULT_TEST_RUN_DIR)."""
+    run = Path(os.environ["CONSULT_TEST_RUN_DIR"])
+    seeded = run / "demo"
+    with open(run / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (seeded / "ready").exists():
+            _seed_demo(seeded)
+            (seeded / "ready").touch()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "demo.db"
+    with (
+        contextlib.closing(sqlite3.connect(seeded / "demo.db")) as source,
+        contextlib.closing(sqlite3.connect(target)) as copy,
+    ):
+        source.backup(copy)
+    shutil.copytree(seeded / "files", folder / "files", dirs_exist_ok=True)
+    return target
+
+
+def _seed_demo(folder: Path) -> None:
+    from consult import create_app
+    from consult.demo import seed_demo
+
+    shutil.rmtree(folder, ignore_errors=True)  # a seeding that failed half-way
+    folder.mkdir(parents=True)
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'demo.db'}",
+        STORAGE_DIR=str(folder / "files"),
+        MAIL_OUTBOX=str(folder / "outbox"),
+    )
+    with app.app_context():
+        _db.create_all()
+        seed_demo()
+        _db.session.commit()
+        _db.session.remove()
+        _db.engine.dispose()
+    (folder / "files").mkdir(exist_ok=True)
 
 
 # --- the database ------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings
 
 from consult import create_app
+from tests.helpers import demo_site
 
 # The document needs no data: read from an application without a database.
 _document_app = create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://", ACTIVATION_INTERVAL=1e9)
@@ -61,14 +62,16 @@ BOUNDED = settings(
 def served():
     from consult.accounts import services as accounts
     from consult.accounts.models import User
-    from consult.demo import seed_demo
     from consult.extensions import db
 
     folder = Path(tempfile.mkdtemp(prefix="consult-schemathesis-"))
     app = create_app(
         "test",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'api.db'}",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{demo_site(folder)}",
         STORAGE_DIR=str(folder / "files"),
+        # Consultations open by the clock, checked by any request; nothing comes due while the
+        # fuzzing runs, so once at the first request (not a query before each of thousands).
+        ACTIVATION_INTERVAL=1e9,
         # Not RATELIMIT_ENABLED=False: the limiter is one object, and init_app would switch
         # it off for the rest of the suite too. Limits out of reach instead.
         COMMENT_RATE_LIMIT="1000000 per minute",
@@ -80,8 +83,6 @@ def served():
         QUESTION_ATTEMPT_LIMIT="1000000 per minute",
     )
     with app.app_context():
-        db.create_all()
-        seed_demo()
         admin = db.session.scalar(sa.select(User).where(User.email == "admin@donghu.example"))
         _token, secret = accounts.issue_token(admin, "schemathesis", actor=admin)
         db.session.commit()

@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from tests.helpers import demo_site
+
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -81,13 +83,12 @@ def _is_e2e(item) -> bool:
 def e2e_app():
     """The app on a temporary SQLite file with the demo data, CSRF on."""
     from consult import create_app
-    from consult.demo import seed_demo
     from consult.extensions import db
 
     tmp = Path(tempfile.mkdtemp(prefix="consult-e2e-"))
     app = create_app(
         "test",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'e2e.db'}",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{demo_site(tmp)}",
         WTF_CSRF_ENABLED=True,
         STORAGE_DIR=str(tmp / "files"),
         MAIL_OUTBOX=str(tmp / "outbox"),
@@ -96,10 +97,6 @@ def e2e_app():
         COMMENT_RATE_LIMIT="60 per minute",
         LOGIN_RATE_LIMIT="60 per minute",
     )
-    with app.app_context():
-        db.create_all()
-        seed_demo()
-        db.session.commit()
     yield app
     with app.app_context():
         db.session.remove()
