@@ -207,7 +207,7 @@ def add_offline_comment(consultation_id: int):
         return redirect(
             url_for("manage_consultations.manage", consultation_id=consultation.id) + "#offline"
         )
-    return consultation_views._manage_page(consultation, offline_form=form, status_code=422)
+    return consultation_views._manage_page(consultation, offline_form=form)
 
 
 def _back_to(comment: Comment):

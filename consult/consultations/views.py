@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -15,6 +14,7 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
@@ -38,6 +38,7 @@ from consult.core.forms import carry_out
 from consult.core.forms import choices
 from consult.core.forms import db_int
 from consult.core.forms import sent_or_400
+from consult.core.queries import newest_first
 from consult.core.storage import send_stored
 from consult.core.time import configured_zone_name
 from consult.core.time import from_local
@@ -209,25 +210,14 @@ def manage(consultation_id: int):
     return _manage_page(consultation)
 
 
-def _manage_page(
-    consultation,
-    closing_form=None,
-    activity_form=None,
-    offline_form=None,
-    document_form=None,
-    status_code=200,
-):
+def _manage_page(consultation: Consultation, **sent: FlaskForm):
+    """The manage page. `sent` is a form just sent back, by its name on the page
+    (closing_form=...): shown again as typed, with why it was refused (422)."""
     now = now_utc()
-    closing_form = closing_form or ClosingForm(prefix="closing")
+    closing_form = sent.get("closing_form") or ClosingForm(prefix="closing")
     if closing_form.closes_at.data is None:
         closing_form.closes_at.data = to_local_input(consultation.closes_at, configured_zone_name())
-    all_comments = list(
-        db.session.scalars(
-            sa.select(Comment)
-            .where(Comment.consultation_id == consultation.id)
-            .order_by(Comment.submitted_at.desc())
-        )
-    )
+    all_comments = newest_first(Comment.submitted_at, Comment.consultation_id == consultation.id)
     return render_template(
         "consultations/manage.html",
         c=consultation,
@@ -236,12 +226,12 @@ def _manage_page(
         comments=all_comments,
         group_sizes=comments.group_sizes(all_comments),
         closing_form=closing_form,
-        activity_form=activity_form or ActivityForm(prefix="activity"),
-        offline_form=offline_form or offline_form_for(consultation),
-        document_form=document_form or DocumentForm(prefix="doc"),
+        activity_form=sent.get("activity_form") or ActivityForm(prefix="activity"),
+        offline_form=sent.get("offline_form") or offline_form_for(consultation),
+        document_form=sent.get("document_form") or DocumentForm(prefix="doc"),
         hide_form=HideForm(prefix="hide"),
         delete_form=DeleteForm(prefix="delete"),
-    ), status_code
+    ), (422 if sent else 200)
 
 
 def offline_form_for(
@@ -274,7 +264,7 @@ def change_closing(consultation_id: int):
     ):
         flash(_("The closing time has been changed and announced."), "success")
         return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
-    return _manage_page(consultation, closing_form=form, status_code=422)
+    return _manage_page(consultation, closing_form=form)
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/activities")
@@ -299,7 +289,7 @@ def add_activity(consultation_id: int):
         return redirect(
             url_for("manage_consultations.manage", consultation_id=consultation.id) + "#activities"
         )
-    return _manage_page(consultation, activity_form=form, status_code=422)
+    return _manage_page(consultation, activity_form=form)
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/documents")
@@ -322,7 +312,7 @@ def add_document(consultation_id: int):
             return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
     elif not form.errors:
         form.document.errors = [_("Choose a file.")]
-    return _manage_page(consultation, document_form=form, status_code=422)
+    return _manage_page(consultation, document_form=form)
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/delete")
