@@ -243,9 +243,7 @@ def dispose(consultation_id: int):
 def confirm(consultation_id: int):
     """Confirm the drafted answers among the ticked comments or the filter's."""
     consultation = managed_or_403(Consultation, consultation_id)
-    form = DispositionForm(prefix="bulk")
-    if not form.validate_on_submit():
-        abort(400)
+    form = sent_or_400(DispositionForm(prefix="bulk"))
     if done := carry_out(
         form,
         lambda: services.confirm_drafts(
