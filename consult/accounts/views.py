@@ -36,6 +36,7 @@ from consult.core.errors import RuleViolation
 from consult.core.forms import carry_out
 from consult.core.forms import choices
 from consult.core.mail import send
+from consult.core.queries import newest_first
 from consult.core.urls import safe_local_path
 from consult.extensions import configured_limit
 from consult.extensions import db
@@ -160,20 +161,8 @@ def account():
         )
     ):
         _token, new_secret = done.value
-    tokens = list(
-        db.session.scalars(
-            sa.select(ApiToken)
-            .where(ApiToken.user_id == current_user.id)
-            .order_by(ApiToken.created_at.desc())
-        )
-    )
-    my_comments = list(
-        db.session.scalars(
-            sa.select(Comment)
-            .where(Comment.user_id == current_user.id)
-            .order_by(Comment.submitted_at.desc())
-        )
-    )
+    tokens = newest_first(ApiToken.created_at, ApiToken.user_id == current_user.id)
+    my_comments = newest_first(Comment.submitted_at, Comment.user_id == current_user.id)
     status = 422 if (form.errors or token_form.errors) else 200
     return render_template(
         "accounts/account.html",

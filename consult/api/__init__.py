@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import Blueprint
 from flask import g
@@ -11,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from consult.accounts import services as accounts
+from consult.api.spec import operation
 from consult.core.errors import Forbidden
 from consult.extensions import csrf
 from consult.extensions import db
@@ -85,6 +88,34 @@ def user_required(view):
 
     wrapper.api_access = "user"  # type: ignore[attr-defined]  (read by api.spec)
     return wrapper
+
+
+GUARDS = {None: None, "staff": staff_required, "user": user_required}
+
+
+def operations(tag: str) -> Callable[..., Callable]:
+    """How a file of handlers declares its operations (`api.spec.operation`) under `tag`:
+
+        operation = operations("meetings")
+
+        @bp.post("/meetings/<int:meeting_id>/draw")
+        @operation({201: schemas.Draw}, access="staff")
+        def draw(meeting_id: int, body: schemas.DrawInput): ...
+
+    `access` puts a guard in front of the body's parsing: "staff" (staff_required) or "user"
+    (user_required); without it the operation is public. The summary and description are
+    the handler's docstring (see api.spec)."""
+
+    def declare(responses: dict[int, Any], *, access: str | None = None, **declared) -> Callable:
+        guard = GUARDS[access]
+
+        def decorate(view: Callable) -> Callable:
+            handler = operation(tag, responses, **declared)(view)
+            return guard(handler) if guard else handler
+
+        return decorate
+
+    return declare
 
 
 def listed(items: list, total: int, page: int, per_page: int) -> dict:

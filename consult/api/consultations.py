@@ -8,9 +8,8 @@ from flask_babel import lazy_gettext as _l
 from consult.api import api_actor
 from consult.api import bp
 from consult.api import listed
+from consult.api import operations
 from consult.api import paginated
-from consult.api import staff_required
-from consult.api.spec import operation
 from consult.catalogue import services as catalogue
 from consult.comments import grouping
 from consult.comments import schemas as comment_schemas
@@ -28,8 +27,8 @@ from consult.core.time import now_utc
 from consult.extensions import db
 from consult.notifications.services import notify_after_commit
 
-CONSULTATION = {"consultation_id": "Consultation"}
-COMMENT = {"comment_id": "Comment"}
+operation = operations("consultations")
+comment_operation = operations("comments")
 
 
 def _record(consultation: Consultation) -> dict:
@@ -45,15 +44,11 @@ def _receipt(comment) -> tuple[dict, int]:
 
 
 @bp.get("/consultations")
-@operation(
-    "Public consultations by status",
-    "consultations",
-    query=schemas.ConsultationQuery,
-    responses={200: schemas.ConsultationPage},
-    description="Without a status: all, newest opening first.",
-    cached=True,
-)
+@operation({200: schemas.ConsultationPage}, cached=True)
 def list_consultations(query: schemas.ConsultationQuery):
+    """Public consultations by status
+
+    Without a status: all, newest opening first."""
     now = now_utc()
     stmt = services.list_by_status(query.status, now)
     result = paginated(stmt, lambda c: c, query.page, query.per_page)
@@ -63,27 +58,18 @@ def list_consultations(query: schemas.ConsultationQuery):
 
 
 @bp.get("/consultations/<int:consultation_id>")
-@operation(
-    "One consultation",
-    "consultations",
-    responses={200: schemas.Consultation},
-    params=CONSULTATION,
-)
+@operation({200: schemas.Consultation})
 def get_consultation(consultation_id: int):
+    """One consultation"""
     return _record(services.get_consultation(consultation_id))
 
 
 @bp.get("/consultations/<int:consultation_id>/comments")
-@operation(
-    "Published comments of a consultation",
-    "comments",
-    query=comment_schemas.CommentQuery,
-    responses={200: comment_schemas.CommentPage},
-    params=CONSULTATION,
-    description="Oldest first. `total` is the stored count of published comments.",
-    cached=True,
-)
+@comment_operation({200: comment_schemas.CommentPage}, cached=True)
 def list_comments(consultation_id: int, query: comment_schemas.CommentQuery):
+    """Published comments of a consultation
+
+    Oldest first. `total` is the stored count of published comments."""
     consultation = services.get_consultation(consultation_id)
     if query.group is not None:
         group = db.session.get(DuplicateGroup, query.group)
@@ -103,17 +89,12 @@ def list_comments(consultation_id: int, query: comment_schemas.CommentQuery):
 
 @bp.post("/consultations/<int:consultation_id>/comments")
 @comment_limits
-@operation(
-    "Submit a comment while the consultation is open",
-    "comments",
-    body=comment_schemas.CommentInput,
-    responses={201: comment_schemas.CommentReceipt},
-    errors=(429,),
-    params=CONSULTATION,
-    description="Accepted only while opens_at <= now < closes_at, by the server's clock. "
-    "Rate-limited per address, together with the web form.",
-)
+@comment_operation({201: comment_schemas.CommentReceipt}, errors=(429,))
 def submit_comment(consultation_id: int, body: comment_schemas.CommentInput):
+    """Submit a comment while the consultation is open
+
+    Accepted only while opens_at <= now < closes_at, by the server's clock. Rate-limited per
+    address, together with the web form."""
     # Checked without the database, stored by one guarded INSERT, grouped after the commit
     # (see comments.views.submit).
     draft = comments.check_comment(consultation_id, body.model_dump(), ip=request.remote_addr)
@@ -124,29 +105,18 @@ def submit_comment(consultation_id: int, body: comment_schemas.CommentInput):
 
 
 @bp.get("/receipts/<number>")
-@operation(
-    "Follow a comment by its receipt number",
-    "comments",
-    responses={200: comment_schemas.Receipt},
-    params={"number": "Receipt number (spaces and case do not matter)"},
-)
+@comment_operation({200: comment_schemas.Receipt})
 def get_receipt(number: str):
+    """Follow a comment by its receipt number"""
     if len(number) > ids.RECEIPT_TEXT_MAX:
         raise NotFound(comments.NO_SUCH_RECEIPT)
     return comments.receipt_record(comments.find_by_receipt(number))
 
 
 @bp.post("/decisions/<int:matter_id>/consultations")
-@staff_required
-@operation(
-    "Open (or schedule) a public consultation on a matter",
-    "consultations",
-    body=schemas.ConsultationInput,
-    responses={201: schemas.Consultation},
-    params={"matter_id": "Decision matter"},
-    description=schemas.WINDOW,
-)
+@operation({201: schemas.Consultation}, access="staff", description=schemas.WINDOW)
 def create_consultation(matter_id: int, body: schemas.ConsultationInput):
+    """Open (or schedule) a public consultation on a matter"""
     matter = catalogue.get_matter(matter_id)
     consultation = services.open_consultation(matter, body.model_dump(), actor=api_actor())
     db.session.commit()
@@ -155,15 +125,9 @@ def create_consultation(matter_id: int, body: schemas.ConsultationInput):
 
 
 @bp.patch("/consultations/<int:consultation_id>")
-@staff_required
-@operation(
-    "Change the closing time, with a reason",
-    "consultations",
-    body=schemas.ClosingChange,
-    responses={200: schemas.Consultation},
-    params=CONSULTATION,
-)
+@operation({200: schemas.Consultation}, access="staff")
 def patch_consultation(consultation_id: int, body: schemas.ClosingChange):
+    """Change the closing time, with a reason"""
     consultation = services.get_consultation(consultation_id)
     services.change_closing(consultation, body.closes_at, body.reason, actor=api_actor())
     db.session.commit()
@@ -171,15 +135,9 @@ def patch_consultation(consultation_id: int, body: schemas.ClosingChange):
 
 
 @bp.post("/consultations/<int:consultation_id>/offline-comments")
-@staff_required
-@operation(
-    "Enter a comment received offline",
-    "comments",
-    body=comment_schemas.OfflineCommentInput,
-    responses={201: comment_schemas.CommentReceipt},
-    params=CONSULTATION,
-)
+@comment_operation({201: comment_schemas.CommentReceipt}, access="staff")
 def offline_comment(consultation_id: int, body: comment_schemas.OfflineCommentInput):
+    """Enter a comment received offline"""
     consultation = services.get_consultation(consultation_id)
     comment = comments.enter_offline_comment(
         consultation, body.model_dump(exclude_none=True), actor=api_actor()
@@ -189,16 +147,11 @@ def offline_comment(consultation_id: int, body: comment_schemas.OfflineCommentIn
 
 
 @bp.post("/comments/<int:comment_id>/hide")
-@staff_required
-@operation(
-    "Withhold a comment, with a recorded reason",
-    "comments",
-    body=comment_schemas.HideInput,
-    responses={200: comment_schemas.Receipt},
-    params=COMMENT,
-    description="Nothing a resident submitted is deleted: moderation hides.",
-)
+@comment_operation({200: comment_schemas.Receipt}, access="staff")
 def hide_comment(comment_id: int, body: comment_schemas.HideInput):
+    """Withhold a comment, with a recorded reason
+
+    Nothing a resident submitted is deleted: moderation hides."""
     comment = found(db.session.get(Comment, comment_id))
     comments.hide_comment(comment, body.reason, body.note, actor=api_actor())
     db.session.commit()

@@ -7,9 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from consult.api import api_actor
 from consult.api import bp
+from consult.api import operations
 from consult.api import paginated
-from consult.api import staff_required
-from consult.api.spec import operation
 from consult.catalogue import schemas
 from consult.catalogue import services
 from consult.catalogue.models import DecisionMatter
@@ -18,18 +17,13 @@ from consult.core.errors import RuleViolation
 from consult.core.time import local_today
 from consult.extensions import db
 
-MATTER = {"matter_id": "Decision matter"}
+operation = operations("decisions")
 
 
 @bp.get("/decisions")
-@operation(
-    "Search the published decision catalogue",
-    "decisions",
-    query=schemas.DecisionQuery,
-    responses={200: schemas.DecisionPage},
-    cached=True,
-)
+@operation({200: schemas.DecisionPage}, cached=True)
 def list_decisions(query: schemas.DecisionQuery):
+    """Search the published decision catalogue"""
     stmt = services.search_matters(
         year=query.year,
         department_id=query.department,
@@ -53,14 +47,9 @@ def _visible_matter(matter_id: int) -> DecisionMatter:
 
 
 @bp.get("/decisions/<int:matter_id>")
-@operation(
-    "One matter with its adjustments and public timeline",
-    "decisions",
-    responses={200: schemas.DecisionDetail},
-    errors=(401,),
-    params=MATTER,
-)
+@operation({200: schemas.DecisionDetail}, errors=(401,))
 def get_decision(matter_id: int):
+    """One matter with its adjustments and public timeline"""
     return services.detail_record(_visible_matter(matter_id), today=local_today())
 
 
@@ -72,14 +61,9 @@ def _matter_data(body: schemas.DecisionInput | schemas.DecisionPatch) -> dict:
 
 
 @bp.post("/decisions")
-@staff_required
-@operation(
-    "Add a matter to a catalogue",
-    "decisions",
-    body=schemas.DecisionInput,
-    responses={201: schemas.DecisionDetail},
-)
+@operation({201: schemas.DecisionDetail}, access="staff")
 def create_decision(body: schemas.DecisionInput):
+    """Add a matter to a catalogue"""
     data = _matter_data(body)
     data["year"] = body.year
     data.setdefault("hearing", False)
@@ -89,15 +73,9 @@ def create_decision(body: schemas.DecisionInput):
 
 
 @bp.patch("/decisions/<int:matter_id>")
-@staff_required
-@operation(
-    "Adjust a matter or change its status",
-    "decisions",
-    body=schemas.DecisionPatch,
-    responses={200: schemas.DecisionDetail},
-    params=MATTER,
-)
+@operation({200: schemas.DecisionDetail}, access="staff")
 def update_decision(matter_id: int, body: schemas.DecisionPatch):
+    """Adjust a matter or change its status"""
     matter = _visible_matter(matter_id)
     actor = api_actor()
     data = _matter_data(body)
@@ -119,15 +97,9 @@ def update_decision(matter_id: int, body: schemas.DecisionPatch):
 
 
 @bp.post("/decisions/<int:matter_id>/postponement")
-@staff_required
-@operation(
-    "Postpone a matter into the next year's catalogue",
-    "decisions",
-    body=schemas.Postponement,
-    responses={200: schemas.DecisionDetail},
-    params=MATTER,
-)
+@operation({200: schemas.DecisionDetail}, access="staff")
 def postpone_decision(matter_id: int, body: schemas.Postponement):
+    """Postpone a matter into the next year's catalogue"""
     matter = _visible_matter(matter_id)
     services.postpone_matter(matter, body.model_dump(), actor=api_actor())
     db.session.commit()

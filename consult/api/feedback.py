@@ -9,9 +9,7 @@ from consult.accounts.models import User
 from consult.api import api_actor
 from consult.api import bp
 from consult.api import listed
-from consult.api import staff_required
-from consult.api.consultations import CONSULTATION
-from consult.api.spec import operation
+from consult.api import operations
 from consult.comments import schemas as comment_schemas
 from consult.comments.models import Comment
 from consult.comments.services import receipt_record
@@ -24,15 +22,13 @@ from consult.extensions import db
 from consult.feedback import schemas
 from consult.feedback import services
 
+operation = operations("feedback")
+
 
 @bp.get("/consultations/<int:consultation_id>/report.pdf")
-@operation(
-    "The latest ready feedback report",
-    "feedback",
-    responses={200: "application/pdf"},
-    params=CONSULTATION,
-)
+@operation({200: "application/pdf"})
 def report_pdf(consultation_id: int):
+    """The latest ready feedback report"""
     report = services.latest_ready_report(get_consultation(consultation_id))
     if report is None:
         raise NotFound(_l("No feedback report is ready for this consultation yet."))
@@ -46,30 +42,21 @@ def report_pdf(consultation_id: int):
 
 
 @bp.get("/consultations/<int:consultation_id>/reports")
-@operation(
-    "Versions of the feedback report",
-    "feedback",
-    responses={200: schemas.ReportPage},
-    params=CONSULTATION,
-    description="All versions on one page, newest first.",
-    cached=True,
-)
+@operation({200: schemas.ReportPage}, cached=True)
 def list_reports(consultation_id: int):
+    """Versions of the feedback report
+
+    All versions on one page, newest first."""
     items = [schemas.report_record(r) for r in services.reports(get_consultation(consultation_id))]
     return listed(items, len(items), 1, max(len(items), 1))
 
 
 @bp.post("/comments/<int:comment_id>/disposition")
-@staff_required
-@operation(
-    "Answer a comment, or correct an answer",
-    "feedback",
-    body=schemas.DispositionInput,
-    responses={200: comment_schemas.Receipt},
-    params={"comment_id": "Comment"},
-    description="Every comment not adopted needs a reason.",
-)
+@operation({200: comment_schemas.Receipt}, access="staff")
 def dispose(comment_id: int, body: schemas.DispositionInput):
+    """Answer a comment, or correct an answer
+
+    Every comment not adopted needs a reason."""
     comment = found(db.session.get(Comment, comment_id))
     services.correct_disposition(comment, body.model_dump(), actor=api_actor())
     db.session.commit()
@@ -80,17 +67,12 @@ def dispose(comment_id: int, body: schemas.DispositionInput):
 
 
 @bp.post("/consultations/<int:consultation_id>/feedback")
-@staff_required
-@operation(
-    "Publish the feedback and request the PDF report",
-    "feedback",
-    body=schemas.FeedbackInput,
-    responses={201: schemas.Report},
-    params=CONSULTATION,
-    description="Only when every comment has a disposition and every one not adopted a reason "
-    "(422 feedback_incomplete otherwise).",
-)
+@operation({201: schemas.Report}, access="staff")
 def publish(consultation_id: int, body: schemas.FeedbackInput):
+    """Publish the feedback and request the PDF report
+
+    Only when every comment has a disposition and every one not adopted a reason (422
+    feedback_incomplete otherwise)."""
     consultation = get_consultation(consultation_id)
     report = services.publish_feedback(consultation, {"summary": body.summary}, actor=api_actor())
     db.session.commit()
@@ -103,18 +85,13 @@ def _selection_body(body) -> dict:
 
 
 @bp.post("/consultations/<int:consultation_id>/dispositions")
-@staff_required
-@operation(
-    "Answer every comment a selection matches",
-    "feedback",
-    body=schemas.SelectionAnswerInput,
-    responses={200: schemas.Updated},
-    params=CONSULTATION,
-    description="One disposition and reason for a whole duplicate group, the rest of a group "
-    "(`state: unanswered`), or a filter; set-based, however many comments match. A selection "
-    "that matches nothing is 422 `empty_selection`; every comment not adopted needs a reason.",
-)
+@operation({200: schemas.Updated}, access="staff")
 def dispose_selection(consultation_id: int, body: schemas.SelectionAnswerInput):
+    """Answer every comment a selection matches
+
+    One disposition and reason for a whole duplicate group, the rest of a group (`state:
+    unanswered`), or a filter; set-based, however many comments match. A selection that matches
+    nothing is 422 `empty_selection`; every comment not adopted needs a reason."""
     consultation = get_consultation(consultation_id)
     updated = services.answer_selection(
         consultation,
@@ -127,17 +104,12 @@ def dispose_selection(consultation_id: int, body: schemas.SelectionAnswerInput):
 
 
 @bp.post("/consultations/<int:consultation_id>/assignments")
-@staff_required
-@operation(
-    "Assign the comments a selection matches to an officer",
-    "feedback",
-    body=schemas.AssignmentInput,
-    responses={200: schemas.Updated},
-    params=CONSULTATION,
-    description="By the government office or the lead department's head; the officer must "
-    "be one of the lead department's.",
-)
+@operation({200: schemas.Updated}, access="staff")
 def assign_selection(consultation_id: int, body: schemas.AssignmentInput):
+    """Assign the comments a selection matches to an officer
+
+    By the government office or the lead department's head; the officer must be one of the lead
+    department's."""
     consultation = get_consultation(consultation_id)
     officer = None
     if body.officer_id is not None:

@@ -8,8 +8,7 @@ from flask_babel import lazy_gettext as _l
 from consult.api import api_actor
 from consult.api import bp
 from consult.api import listed
-from consult.api import staff_required
-from consult.api.spec import operation
+from consult.api import operations
 from consult.catalogue import services as catalogue
 from consult.core.errors import NotFound
 from consult.core.errors import found
@@ -23,8 +22,8 @@ from consult.interpretation import services
 from consult.interpretation.limits import question_limits
 from consult.interpretation.models import Question
 
-MATTER = {"matter_id": "Decision matter"}
-QUESTION = {"question_id": "Question (its `id`)"}
+operation = operations("questions")
+
 QuestionPage = page_of(schemas.Question)
 
 
@@ -36,15 +35,11 @@ def _published_matter(matter_id: int):
 
 
 @bp.get("/decisions/<int:matter_id>/questions")
-@operation(
-    "Published questions on a matter, with their answers",
-    "questions",
-    query=PageQuery,
-    responses={200: QuestionPage},
-    params=MATTER,
-    description="Newest first. Withheld questions are not listed.",
-)
+@operation({200: QuestionPage})
 def list_questions(matter_id: int, query: PageQuery):
+    """Published questions on a matter, with their answers
+
+    Newest first. Withheld questions are not listed."""
     matter = _published_matter(matter_id)
     result = db.paginate(
         services.public_questions(matter),
@@ -69,17 +64,14 @@ def list_questions(matter_id: int, query: PageQuery):
 @bp.post("/decisions/<int:matter_id>/questions")
 @question_limits
 @operation(
-    "Ask a question on a consulting or decided matter (一号答)",
-    "questions",
-    body=schemas.QuestionInput,
-    responses={201: schemas.QuestionTaken},
+    {201: schemas.QuestionTaken},
     errors=(429,),
-    params=MATTER,
     description="No account needed. Answered by a policy specialist of the lead department "
     f"within the answering period ({rules.ANSWER_WORKING_DAYS} working days unless the "
     "deployment sets another). Rate-limited per address, together with the web form.",
 )
 def ask_question(matter_id: int, body: schemas.QuestionInput):
+    """Ask a question on a consulting or decided matter (一号答)"""
     matter = _published_matter(matter_id)
     question = services.ask_question(matter, body.model_dump(), ip=request.remote_addr)
     db.session.commit()
@@ -89,28 +81,19 @@ def ask_question(matter_id: int, body: schemas.QuestionInput):
 
 
 @bp.get("/questions/<number>")
-@operation(
-    "Follow a question by its receipt number",
-    "questions",
-    responses={200: schemas.QuestionReceipt},
-    params={"number": "Receipt number (spaces and case do not matter)"},
-)
+@operation({200: schemas.QuestionReceipt})
 def get_question(number: str):
+    """Follow a question by its receipt number"""
     return services.receipt_record(services.find_by_receipt(number), today=local_today())
 
 
 @bp.post("/decisions/<int:matter_id>/interpretations")
-@staff_required
-@operation(
-    "Publish a follow-up interpretation of a decided matter",
-    "questions",
-    body=schemas.InterpretationInput,
-    responses={201: schemas.Interpretation},
-    params=MATTER,
-    description="The interpretation published with the decision comes with the status change "
-    "(PATCH /decisions/{matter_id} with status decided and `interpretation`).",
-)
+@operation({201: schemas.Interpretation}, access="staff")
 def publish_interpretation(matter_id: int, body: schemas.InterpretationInput):
+    """Publish a follow-up interpretation of a decided matter
+
+    The interpretation published with the decision comes with the status change (PATCH
+    /decisions/{matter_id} with status decided and `interpretation`)."""
     matter = catalogue.get_matter(matter_id)
     item = services.publish_follow_up(matter, body.model_dump(), actor=api_actor())
     db.session.commit()
@@ -122,15 +105,9 @@ def _question(question_id: int) -> Question:
 
 
 @bp.post("/questions/<int:question_id>/answer")
-@staff_required
-@operation(
-    "Answer a question (a policy specialist of the lead department)",
-    "questions",
-    body=schemas.AnswerInput,
-    responses={200: schemas.Question},
-    params=QUESTION,
-)
+@operation({200: schemas.Question}, access="staff")
 def answer_question(question_id: int, body: schemas.AnswerInput):
+    """Answer a question (a policy specialist of the lead department)"""
     question = _question(question_id)
     services.answer_question(question, body.answer, actor=api_actor(), whole_group=body.whole_group)
     db.session.commit()
@@ -138,16 +115,11 @@ def answer_question(question_id: int, body: schemas.AnswerInput):
 
 
 @bp.post("/questions/<int:question_id>/hide")
-@staff_required
-@operation(
-    "Withhold a question, with a recorded reason",
-    "questions",
-    body=schemas.HideInput,
-    responses={200: schemas.QuestionReceipt},
-    params=QUESTION,
-    description="Nothing a resident submitted is deleted: moderation hides.",
-)
+@operation({200: schemas.QuestionReceipt}, access="staff")
 def hide_question(question_id: int, body: schemas.HideInput):
+    """Withhold a question, with a recorded reason
+
+    Nothing a resident submitted is deleted: moderation hides."""
     question = _question(question_id)
     services.hide_question(question, body.reason, body.note, actor=api_actor())
     db.session.commit()

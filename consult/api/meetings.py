@@ -7,10 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from consult.api import api_actor
 from consult.api import bp
+from consult.api import operations
 from consult.api import paginated
-from consult.api import staff_required
-from consult.api import user_required
-from consult.api.spec import operation
 from consult.core.errors import found
 from consult.core.time import now_utc
 from consult.extensions import db
@@ -22,19 +20,15 @@ from consult.meetings.models import InvitationStatus
 from consult.meetings.models import Meeting
 from consult.meetings.views import send_invitation_mails
 
-MEETING = {"meeting_id": "Meeting"}
+operation = operations("meetings")
 
 
 @bp.get("/meetings")
-@operation(
-    "Government meetings",
-    "meetings",
-    query=schemas.MeetingQuery,
-    responses={200: schemas.MeetingPage},
-    description="Without `when`: all, latest start first.",
-    cached=True,
-)
+@operation({200: schemas.MeetingPage}, cached=True)
 def list_meetings(query: schemas.MeetingQuery):
+    """Government meetings
+
+    Without `when`: all, latest start first."""
     now = now_utc()
     stmt = sa.select(Meeting)
     if query.when == "upcoming":
@@ -49,25 +43,16 @@ def list_meetings(query: schemas.MeetingQuery):
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@operation(
-    "One meeting: agenda, draws, invitations, outcome",
-    "meetings",
-    responses={200: schemas.MeetingDetail},
-    params=MEETING,
-)
+@operation({200: schemas.MeetingDetail})
 def get_meeting(meeting_id: int):
+    """One meeting: agenda, draws, invitations, outcome"""
     return services.public_record(services.get_meeting(meeting_id), now_utc(), detail=True)
 
 
 @bp.post("/meetings")
-@staff_required
-@operation(
-    "Schedule a meeting",
-    "meetings",
-    body=schemas.MeetingInput,
-    responses={201: schemas.MeetingDetail},
-)
+@operation({201: schemas.MeetingDetail}, access="staff")
 def create_meeting(body: schemas.MeetingInput):
+    """Schedule a meeting"""
     data = body.model_dump(exclude={"agenda"})
     data["agenda"] = [{"title": a.title, "matter_id": a.decision_id} for a in body.agenda]
     meeting = services.create_meeting(data, actor=api_actor())
@@ -76,16 +61,11 @@ def create_meeting(body: schemas.MeetingInput):
 
 
 @bp.post("/meetings/<int:meeting_id>/draw")
-@staff_required
-@operation(
-    "Draw representatives by lot",
-    "meetings",
-    body=schemas.DrawInput,
-    responses={201: schemas.Draw},
-    params=MEETING,
-    description="Reproducible: the seed, the pool and the result are published.",
-)
+@operation({201: schemas.Draw}, access="staff")
 def draw(meeting_id: int, body: schemas.DrawInput):
+    """Draw representatives by lot
+
+    Reproducible: the seed, the pool and the result are published."""
     meeting = services.get_meeting(meeting_id)
     result = services.run_draw(meeting, body.model_dump(), actor=api_actor())
     db.session.commit()
@@ -94,15 +74,9 @@ def draw(meeting_id: int, body: schemas.DrawInput):
 
 
 @bp.post("/meetings/<int:meeting_id>/check-in")
-@staff_required
-@operation(
-    "Record a representative's arrival by check-in code",
-    "meetings",
-    body=schemas.CheckInInput,
-    responses={200: schemas.CheckIn},
-    params=MEETING,
-)
+@operation({200: schemas.CheckIn}, access="staff")
 def check_in(meeting_id: int, body: schemas.CheckInInput):
+    """Record a representative's arrival by check-in code"""
     invitation = services.check_in(services.get_meeting(meeting_id), body.code, actor=api_actor())
     db.session.commit()
     return _check_in_record(invitation)
@@ -117,21 +91,15 @@ def _check_in_record(invitation) -> dict:
 
 
 @bp.post("/meetings/<int:meeting_id>/venue-check-in")
-@user_required
-@operation(
-    "Check in on site with the venue code (the invited representative)",
-    "meetings",
-    body=schemas.VenueCheckInInput,
-    responses={200: schemas.CheckIn},
-    errors=(429,),
-    params=MEETING,
-    description="The six-digit code the venue screen shows now (it changes every 30 seconds; "
-    "the one before is still taken). Only a representative who accepted the invitation, while "
-    "check-in is open; 422 with code `too_early`, `too_late`, `not_invited`, `not_accepted` or "
-    "`code_expired` otherwise. Checking in again answers the first check-in.",
-)
+@operation({200: schemas.CheckIn}, access="user", errors=(429,))
 @checkin_limit
 def venue_check_in(meeting_id: int, body: schemas.VenueCheckInInput):
+    """Check in on site with the venue code (the invited representative)
+
+    The six-digit code the venue screen shows now (it changes every 30 seconds; the one before
+    is still taken). Only a representative who accepted the invitation, while check-in is open;
+    422 with code `too_early`, `too_late`, `not_invited`, `not_accepted` or `code_expired`
+    otherwise. Checking in again answers the first check-in."""
     invitation = services.check_in_on_site(
         services.get_meeting(meeting_id), body.code, actor=api_actor()
     )
@@ -140,17 +108,12 @@ def venue_check_in(meeting_id: int, body: schemas.VenueCheckInInput):
 
 
 @bp.post("/invitations/<int:invitation_id>/response")
-@user_required
-@operation(
-    "Accept or decline an invitation (the invited representative)",
-    "meetings",
-    body=schemas.InvitationResponseInput,
-    responses={200: schemas.InvitationReply},
-    params={"invitation_id": "Invitation"},
-    description="Any signed-in account may call it; only the invited representative may answer "
-    "(403 otherwise). A declined drawn seat goes to a substitute drawn the same way.",
-)
+@operation({200: schemas.InvitationReply}, access="user")
 def respond(invitation_id: int, body: schemas.InvitationResponseInput):
+    """Accept or decline an invitation (the invited representative)
+
+    Any signed-in account may call it; only the invited representative may answer (403
+    otherwise). A declined drawn seat goes to a substitute drawn the same way."""
     invitation = found(db.session.get(Invitation, invitation_id), _l("No such invitation."))
     invitation, substitute = services.respond(
         invitation, body.accept, body.reason, actor=api_actor()

@@ -4,8 +4,10 @@ operations' declarations (api.spec) and the domains' schemas."""
 from __future__ import annotations
 
 from consult.api import bp
+from consult.api import operations
 from consult.api.spec import document
-from consult.api.spec import operation
+
+operation = operations("meta")
 
 INFO = {
     "title": "Donghu District major decisions: Consult API",
@@ -32,10 +34,7 @@ TAGS = [
 
 
 @bp.get("/openapi.json")
-@operation(
-    "This document",
-    "meta",
-    responses={200: {"type": "object", "description": "The OpenAPI 3.1 description of /api/v1"}},
-)
+@operation({200: {"type": "object", "description": "The OpenAPI 3.1 description of /api/v1"}})
 def openapi():
+    """This document"""
     return document(INFO, TAGS)

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from consult.api import bp
 from consult.api import listed
-from consult.api.spec import operation
+from consult.api import operations
 from consult.core.time import local_today
 from consult.meetings import services as meetings
 from consult.representatives import schemas
 from consult.representatives import services
 
+operation = operations("representatives")
+
 NO_FIGURES = {"invited": 0, "accepted": 0, "attended": 0, "rate": None}
 
 
 @bp.get("/representatives")
-@operation(
-    "The public roster of the representative pool",
-    "representatives",
-    query=schemas.RepresentativeQuery,
-    responses={200: schemas.RepresentativePage},
-    description="Everyone serving today; no contact details.",
-    cached=True,
-)
+@operation({200: schemas.RepresentativePage}, cached=True)
 def list_representatives(query: schemas.RepresentativeQuery):
+    """The public roster of the representative pool
+
+    Everyone serving today; no contact details."""
     today = local_today()
     everyone = [
         r for r in services.roster(today) if query.category is None or r.category == query.category

@@ -2,9 +2,15 @@
 here and described from the same declaration in GET /api/v1/openapi.json.
 
     @bp.post("/consultations/<int:consultation_id>/comments")
-    @operation("Submit a comment", "comments", body=CommentInput,
-               responses={201: CommentReceipt}, errors=(429,))
-    def submit_comment(consultation_id: int, body: CommentInput): ...
+    @operation("comments", {201: CommentReceipt}, errors=(429,))
+    def submit_comment(consultation_id: int, body: CommentInput):
+        '''Submit a comment
+
+        Accepted only while the consultation is open.'''
+
+The handler's docstring gives the summary (its first paragraph) and the description (the
+rest); the annotations of its `body` and `query` parameters name their models, so nothing is
+stated twice. Path parameters are described by name (PATH_PARAMETERS), the same everywhere.
 
 The error answers an operation can give are stated from what it declares: 404 with a path
 parameter, 400/422 with a body, 400 with a query, 401/403 behind a login; `errors` adds the
@@ -25,12 +31,13 @@ rather than as an argument the handler declares.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from dataclasses import field
 from functools import wraps
 from typing import Any
+from typing import get_type_hints
 
 from flask import current_app
 from flask import request
@@ -61,6 +68,18 @@ CACHED = (
 )
 
 
+# A path parameter means the same wherever it appears, so it is described once, by name.
+PATH_PARAMETERS = {
+    "consultation_id": "Consultation",
+    "comment_id": "Comment",
+    "matter_id": "Decision matter",
+    "question_id": "Question (its `id`)",
+    "meeting_id": "Meeting",
+    "invitation_id": "Invitation",
+    "number": "Receipt number (spaces and case do not matter)",
+}
+
+
 @dataclass(frozen=True)
 class Operation:
     summary: str
@@ -71,25 +90,35 @@ class Operation:
     errors: tuple[int, ...] = ()
     description: str | None = None
     cached: bool = False
-    # Path parameters: {name: description}
-    params: dict[str, str] = field(default_factory=dict)
 
 
 def operation(
-    summary: str,
     tag: str,
-    *,
     responses: dict[int, Any],
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
+    *,
     errors: tuple[int, ...] = (),
     description: str | None = None,
     cached: bool = False,
-    params: dict[str, str] | None = None,
 ) -> Callable:
-    op = Operation(summary, tag, responses, body, query, errors, description, cached, params or {})
+    """Declare the handler below as an operation. Its docstring's first paragraph is the
+    summary, the rest the description (unless `description` is given); its `body` and
+    `query` parameters' annotations name the models they are parsed with."""
 
     def decorate(view: Callable) -> Callable:
+        summary, _, rest = inspect.cleandoc(view.__doc__ or "").partition("\n\n")
+        hints = get_type_hints(view)
+        body, query = hints.get("body"), hints.get("query")
+        op = Operation(
+            " ".join(summary.split()),
+            tag,
+            responses,
+            body,
+            query,
+            errors,
+            description if description is not None else " ".join(rest.split()) or None,
+            cached,
+        )
+
         @wraps(view)
         def handler(*args, **kwargs):
             if query is not None:
@@ -195,8 +224,7 @@ def document(info: dict[str, Any], tags: list[str]) -> dict[str, Any]:
             raise RuntimeError(f"{rule.rule} has no @operation: it would be undocumented")
         path, params = _path_of(rule, prefix)
         for param in params:
-            if param["name"] in op.params:
-                param["description"] = op.params[param["name"]]
+            param["description"] = PATH_PARAMETERS[param["name"]]
         access = getattr(view, "api_access", None)
         entry: dict[str, Any] = {
             "operationId": view.__name__,

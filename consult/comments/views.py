@@ -178,36 +178,23 @@ def receipt(number: str):
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/offline-comments")
-def add_offline_comment(consultation_id: int):
-    consultation = managed_or_403(Consultation, consultation_id)
-    form = consultation_views.offline_form_for(consultation, OfflineCommentForm(prefix="offline"))
-    if form.validate_on_submit() and (
-        done := carry_out(
-            form,
-            lambda: services.enter_offline_comment(
-                consultation,
-                {
-                    "source": form.source.data,
-                    "activity_id": form.activity_id.data or None,
-                    "received_at": from_local(form.received_at.data, configured_zone_name()),
-                    "clause": form.clause.data or None,
-                    "author_name": form.author_name.data,
-                    "show_name": form.show_name.data,
-                    "contact": form.contact.data,
-                    "body": form.body.data,
-                },
-                actor=current_user,
-            ),
-        )
-    ):
-        flash(
-            _("Comment entered. Its receipt number is %(receipt)s.", receipt=done.value.receipt),
-            "success",
-        )
-        return redirect(
-            url_for("manage_consultations.manage", consultation_id=consultation.id) + "#offline"
-        )
-    return consultation_views._manage_page(consultation, offline_form=form, status_code=422)
+@consultation_views.manage_form("offline_form", anchor="#offline")
+def add_offline_comment(consultation: Consultation, form: OfflineCommentForm) -> str:
+    comment = services.enter_offline_comment(
+        consultation,
+        {
+            "source": form.source.data,
+            "activity_id": form.activity_id.data or None,
+            "received_at": from_local(form.received_at.data, configured_zone_name()),
+            "clause": form.clause.data or None,
+            "author_name": form.author_name.data,
+            "show_name": form.show_name.data,
+            "contact": form.contact.data,
+            "body": form.body.data,
+        },
+        actor=current_user,
+    )
+    return _("Comment entered. Its receipt number is %(receipt)s.", receipt=comment.receipt)
 
 
 def _back_to(comment: Comment):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
+from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -15,6 +17,7 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from consult.catalogue.models import DecisionMatter
 from consult.comments import services as comments
@@ -34,10 +37,12 @@ from consult.consultations.models import Consultation
 from consult.consultations.models import ConsultationDocument
 from consult.core.auth import managed_or_403
 from consult.core.auth import staff_only
+from consult.core.errors import RuleViolation
 from consult.core.forms import carry_out
 from consult.core.forms import choices
 from consult.core.forms import db_int
 from consult.core.forms import sent_or_400
+from consult.core.queries import newest_first
 from consult.core.storage import send_stored
 from consult.core.time import configured_zone_name
 from consult.core.time import from_local
@@ -209,25 +214,15 @@ def manage(consultation_id: int):
     return _manage_page(consultation)
 
 
-def _manage_page(
-    consultation,
-    closing_form=None,
-    activity_form=None,
-    offline_form=None,
-    document_form=None,
-    status_code=200,
-):
+def _manage_page(consultation: Consultation, **sent: FlaskForm):
+    """The manage page. `sent` is a form just sent back, by its name on the page
+    (closing_form=...): shown again as typed, with why it was refused (422)."""
     now = now_utc()
-    closing_form = closing_form or ClosingForm(prefix="closing")
+    forms = {name: sent.get(name) or new(consultation) for name, new in MANAGE_FORMS.items()}
+    closing_form = forms["closing_form"]
     if closing_form.closes_at.data is None:
         closing_form.closes_at.data = to_local_input(consultation.closes_at, configured_zone_name())
-    all_comments = list(
-        db.session.scalars(
-            sa.select(Comment)
-            .where(Comment.consultation_id == consultation.id)
-            .order_by(Comment.submitted_at.desc())
-        )
-    )
+    all_comments = newest_first(Comment.submitted_at, Comment.consultation_id == consultation.id)
     return render_template(
         "consultations/manage.html",
         c=consultation,
@@ -235,13 +230,10 @@ def _manage_page(
         status=consultation.status_at(now),
         comments=all_comments,
         group_sizes=comments.group_sizes(all_comments),
-        closing_form=closing_form,
-        activity_form=activity_form or ActivityForm(prefix="activity"),
-        offline_form=offline_form or offline_form_for(consultation),
-        document_form=document_form or DocumentForm(prefix="doc"),
         hide_form=HideForm(prefix="hide"),
         delete_form=DeleteForm(prefix="delete"),
-    ), status_code
+        **forms,
+    ), (422 if sent else 200)
 
 
 def offline_form_for(
@@ -259,70 +251,79 @@ def offline_form_for(
     return form
 
 
+# The manage page's forms that change the consultation, by their names on the page; each
+# made new for a consultation.
+MANAGE_FORMS: dict[str, Callable[[Consultation], FlaskForm]] = {
+    "closing_form": lambda c: ClosingForm(prefix="closing"),
+    "activity_form": lambda c: ActivityForm(prefix="activity"),
+    "offline_form": offline_form_for,
+    "document_form": lambda c: DocumentForm(prefix="doc"),
+}
+
+
+def manage_form(name: str, anchor: str = "", **options) -> Callable:
+    """The view of the manage page's form `name` (MANAGE_FORMS). The function below is given
+    the managed consultation and the valid form, calls the service and returns what to tell
+    the officer; that is carried out (core.forms.carry_out, with `options`), flashed, and the
+    officer goes back to the page at `anchor`. A refusal shows the page again with the form
+    as typed."""
+
+    def decorate(action: Callable[[Consultation, Any], str]) -> Callable:
+        @wraps(action)
+        def view(consultation_id: int):
+            consultation = managed_or_403(Consultation, consultation_id)
+            form = MANAGE_FORMS[name](consultation)
+            if form.validate_on_submit() and (
+                done := carry_out(form, lambda: action(consultation, form), **options)
+            ):
+                flash(done.value, "success")
+                return redirect(
+                    url_for("manage_consultations.manage", consultation_id=consultation.id) + anchor
+                )
+            return _manage_page(consultation, **{name: form})
+
+        return view
+
+    return decorate
+
+
 @manage_bp.post("/consultations/<int:consultation_id>/closing")
-def change_closing(consultation_id: int):
-    consultation = managed_or_403(Consultation, consultation_id)
-    form = ClosingForm(prefix="closing")
-    if form.validate_on_submit() and carry_out(
-        form,
-        lambda: services.change_closing(
-            consultation,
-            from_local(form.closes_at.data, configured_zone_name()),
-            form.reason.data,
-            actor=current_user,
-        ),
-    ):
-        flash(_("The closing time has been changed and announced."), "success")
-        return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
-    return _manage_page(consultation, closing_form=form, status_code=422)
+@manage_form("closing_form")
+def change_closing(consultation: Consultation, form: ClosingForm) -> str:
+    services.change_closing(
+        consultation,
+        from_local(form.closes_at.data, configured_zone_name()),
+        form.reason.data,
+        actor=current_user,
+    )
+    return _("The closing time has been changed and announced.")
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/activities")
-def add_activity(consultation_id: int):
-    consultation = managed_or_403(Consultation, consultation_id)
-    form = ActivityForm(prefix="activity")
-    if form.validate_on_submit() and carry_out(
-        form,
-        lambda: services.record_activity(
-            consultation,
-            {
-                "kind": form.kind.data,
-                "held_on": form.held_on.data,
-                "place": form.place.data,
-                "participants": form.participants.data,
-                "minutes": form.minutes.data,
-            },
-            actor=current_user,
-        ),
-    ):
-        flash(_("The activity has been recorded."), "success")
-        return redirect(
-            url_for("manage_consultations.manage", consultation_id=consultation.id) + "#activities"
-        )
-    return _manage_page(consultation, activity_form=form, status_code=422)
+@manage_form("activity_form", anchor="#activities")
+def add_activity(consultation: Consultation, form: ActivityForm) -> str:
+    services.record_activity(
+        consultation,
+        {
+            "kind": form.kind.data,
+            "held_on": form.held_on.data,
+            "place": form.place.data,
+            "participants": form.participants.data,
+            "minutes": form.minutes.data,
+        },
+        actor=current_user,
+    )
+    return _("The activity has been recorded.")
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/documents")
-def add_document(consultation_id: int):
-    consultation = managed_or_403(Consultation, consultation_id)
-    form = DocumentForm(prefix="doc")
-    if form.validate_on_submit() and getattr(form.document.data, "filename", ""):
-        # A refusal must not fall through to the "Choose a file." branch below.
-        if carry_out(
-            form,
-            lambda: services.add_document(
-                consultation,
-                form.document.data.filename,
-                form.document.data.read(),
-                actor=current_user,
-            ),
-            aliases={"documents": "document"},
-        ):
-            flash(_("The attachment has been added."), "success")
-            return redirect(url_for("manage_consultations.manage", consultation_id=consultation.id))
-    elif not form.errors:
-        form.document.errors = [_("Choose a file.")]
-    return _manage_page(consultation, document_form=form, status_code=422)
+@manage_form("document_form", aliases={"documents": "document"})
+def add_document(consultation: Consultation, form: DocumentForm) -> str:
+    upload = form.document.data
+    if not getattr(upload, "filename", ""):
+        raise RuleViolation("document", _("Choose a file."))
+    services.add_document(consultation, upload.filename, upload.read(), actor=current_user)
+    return _("The attachment has been added.")
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/delete")

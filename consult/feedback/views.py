@@ -13,6 +13,7 @@ from flask import send_file
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from consult.accounts.models import Department
 from consult.accounts.models import User
@@ -107,17 +108,13 @@ def _back(consultation: Consultation, anchor: str = ""):
 
 
 def _workspace(
-    consultation: Consultation,
-    *,
-    bulk_form=None,
-    assign_form=None,
-    publish_form=None,
-    problems=None,
-    failed_comment_id=None,
-    comment_form=None,
-    status_code=200,
+    consultation: Consultation, *, problems=None, failed_comment_id=None, **sent: FlaskForm
 ):
+    """The workspace. `sent` is a form just sent back, by its name on the page
+    (bulk_form=...; comment_form with the `failed_comment_id` it answered): shown again as
+    typed, with why it was refused (422)."""
     now = now_utc()
+    status_code = 422 if sent else 200
     args = _filter_args()
     filter_error = None
     try:
@@ -134,8 +131,8 @@ def _workspace(
     tally = services.answer_progress_of(consultation)
     department = consultation.matter.department
     officers = selection.officers_of(consultation)
-    bulk_form = bulk_form or DispositionForm(prefix="bulk")
-    assign_form = assign_form or AssignForm(prefix="assign")
+    bulk_form = sent.get("bulk_form") or DispositionForm(prefix="bulk")
+    assign_form = sent.get("assign_form") or AssignForm(prefix="assign")
     assign_form.officer.choices = choices(
         [("", _("Nobody (take back)"))] + [(str(o.id), o.display_name) for o in officers]
     )
@@ -166,7 +163,7 @@ def _workspace(
         bulk_form=bulk_form,
         assign_form=assign_form,
         may_assign=services.may_assign(current_user, consultation),
-        publish_form=publish_form or PublishForm(prefix="publish"),
+        publish_form=sent.get("publish_form") or PublishForm(prefix="publish"),
         correction_form=CorrectionForm(prefix="correction"),
         problems=problems,
         templates=services.templates_for(department.id),
@@ -179,7 +176,7 @@ def _workspace(
             services.feedback_period(),
         ),
         failed_comment_id=failed_comment_id,
-        comment_form=comment_form,
+        comment_form=sent.get("comment_form"),
         source_values=SOURCE_VALUES,
         # Translated once for the page's up to 50 comments.
         source_names={k.value: str(v) for k, v in comment_rules.SOURCE_LABELS.items()},
@@ -209,7 +206,7 @@ def dispose(consultation_id: int):
     single = request.form.get("comment_id", type=db_int)
     form = DispositionForm(prefix=f"c{single}" if single else "bulk")
     if not form.validate_on_submit():
-        return _workspace(consultation, bulk_form=form, status_code=422)
+        return _workspace(consultation, bulk_form=form)
     data = {
         "disposition": form.disposition.data or None,
         "reason": form.reason.data,
@@ -238,19 +235,15 @@ def dispose(consultation_id: int):
         return _back(consultation, f"#comment-{single}" if single else "")
     # A refused single answer is shown again on its own comment, a bulk one on the bulk form.
     if single:
-        return _workspace(
-            consultation, failed_comment_id=single, comment_form=form, status_code=422
-        )
-    return _workspace(consultation, bulk_form=form, status_code=422)
+        return _workspace(consultation, failed_comment_id=single, comment_form=form)
+    return _workspace(consultation, bulk_form=form)
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/confirm")
 def confirm(consultation_id: int):
     """Confirm the drafted answers among the ticked comments or the filter's."""
     consultation = managed_or_403(Consultation, consultation_id)
-    form = DispositionForm(prefix="bulk")
-    if not form.validate_on_submit():
-        abort(400)
+    form = sent_or_400(DispositionForm(prefix="bulk"))
     if done := carry_out(
         form,
         lambda: services.confirm_drafts(
@@ -259,7 +252,7 @@ def confirm(consultation_id: int):
     ):
         flash(_("%(n)d drafted answer(s) confirmed.", n=done.value), "success")
         return _back(consultation)
-    return _workspace(consultation, bulk_form=form, status_code=422)
+    return _workspace(consultation, bulk_form=form)
 
 
 def _selection_of(consultation: Consultation, scope) -> selection.Selection:
@@ -278,7 +271,7 @@ def assign(consultation_id: int):
         [("", "")] + [(str(o.id), o.display_name) for o in selection.officers_of(consultation)]
     )
     if not form.validate_on_submit():
-        return _workspace(consultation, assign_form=form, status_code=422)
+        return _workspace(consultation, assign_form=form)
 
     def assign_them() -> int:
         officer = db.session.get(User, int(form.officer.data)) if form.officer.data else None
@@ -292,7 +285,7 @@ def assign(consultation_id: int):
     if done := carry_out(form, assign_them, aliases={"comment_ids": "officer"}):
         flash(_("%(n)d comment(s) assigned.", n=done.value), "success")
         return _back(consultation)
-    return _workspace(consultation, assign_form=form, status_code=422)
+    return _workspace(consultation, assign_form=form)
 
 
 @manage_bp.post("/consultations/<int:consultation_id>/feedback/publish")
@@ -303,7 +296,7 @@ def publish(consultation_id: int):
         # The missing answers are listed too, so that ticking the box is not the first of
         # several refusals.
         problems = services.closing_problems(consultation) or None
-        return _workspace(consultation, publish_form=form, problems=problems, status_code=422)
+        return _workspace(consultation, publish_form=form, problems=problems)
     upload = form.revised_draft.data
     revised = (upload.filename, upload.read()) if getattr(upload, "filename", "") else None
     try:
@@ -319,7 +312,7 @@ def publish(consultation_id: int):
         )
         if exc.code != "feedback_incomplete":
             show_violation(form, exc)
-        return _workspace(consultation, publish_form=form, problems=problems, status_code=422)
+        return _workspace(consultation, publish_form=form, problems=problems)
     db.session.commit()
     services.schedule_render(report.id)
     flash(_("The feedback is published. The PDF report is being prepared."), "success")

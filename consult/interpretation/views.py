@@ -29,7 +29,6 @@ from consult.core.forms import carry_out
 from consult.core.forms import choices
 from consult.core.forms import db_int
 from consult.core.forms import sent_or_400
-from consult.core.forms import show_violation
 from consult.core.time import local_today
 from consult.extensions import db
 from consult.interpretation import figures
@@ -120,16 +119,15 @@ def questions(matter_id: int):
     form = QuestionForm()
     if request.method == "GET":
         return _questions_page(m, form)
-    if not form.validate_on_submit():
-        return _questions_page(m, form, 422)
-    try:
-        q = services.ask_question(m, form.to_data(), ip=request.remote_addr)
-        db.session.commit()
-    except RuleViolation as exc:
-        db.session.rollback()
-        show_violation(form, exc)
-        return _questions_page(m, form, 422)
-    return redirect(url_for("interpretation.receipt", number=q.receipt, new=1), code=303)
+    if form.validate_on_submit() and (
+        done := carry_out(
+            form, lambda: services.ask_question(m, form.to_data(), ip=request.remote_addr)
+        )
+    ):
+        return redirect(
+            url_for("interpretation.receipt", number=done.value.receipt, new=1), code=303
+        )
+    return _questions_page(m, form, 422)
 
 
 def limited(matter_id: int):

@@ -20,6 +20,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
+from flask_wtf import FlaskForm
 
 from consult.accounts.models import Department
 from consult.accounts.models import manages_department
@@ -506,15 +507,9 @@ def _remark_form(meeting: Meeting, form: RemarkForm | None = None) -> RemarkForm
     return form
 
 
-def _manage_page(
-    meeting: Meeting,
-    *,
-    invite_form=None,
-    draw_form=None,
-    remark_form=None,
-    outcome_form=None,
-    status_code=200,
-):
+def _manage_page(meeting: Meeting, **sent: FlaskForm):
+    """The manage page. `sent` is a form just sent back, by its name on the page
+    (draw_form=...): shown again as typed, with why it was refused (422)."""
     now = now_utc()
     candidates, _excluded = services.eligible_pool(meeting)
     reps, matters = _draw_view(meeting)
@@ -522,10 +517,10 @@ def _manage_page(
         "meetings/manage.html",
         m=meeting,
         now=now,
-        invite_form=_invite_form(meeting, invite_form),
-        draw_form=draw_form or DrawForm(prefix="draw"),
-        remark_form=_remark_form(meeting, remark_form),
-        outcome_form=outcome_form or outcome_form_for(meeting, formdata=None),
+        invite_form=_invite_form(meeting, sent.get("invite_form")),
+        draw_form=sent.get("draw_form") or DrawForm(prefix="draw"),
+        remark_form=_remark_form(meeting, sent.get("remark_form")),
+        outcome_form=sent.get("outcome_form") or outcome_form_for(meeting, formdata=None),
         action_form=ActionForm(),
         available={c: len(candidates.get(c, [])) for c in CATEGORY_VALUES},
         taken=len([i for i in meeting.invitations if i.status != InvitationStatus.DECLINED]),
@@ -534,7 +529,7 @@ def _manage_page(
         - len([i for i in meeting.invitations if i.status != InvitationStatus.DECLINED]),
         reps=reps,
         matters=matters,
-    ), status_code
+    ), (422 if sent else 200)
 
 
 @manage_bp.get("/meetings/<int:meeting_id>")
@@ -559,7 +554,7 @@ def invite(meeting_id: int):
     ):
         flash(_("%(n)d representative(s) invited.", n=len(done.value)), "success")
         return _back(meeting, "#invitations")
-    return _manage_page(meeting, invite_form=form, status_code=422)
+    return _manage_page(meeting, invite_form=form)
 
 
 @manage_bp.post("/meetings/<int:meeting_id>/draw")
@@ -586,7 +581,7 @@ def draw(meeting_id: int):
             "success",
         )
         return _back(meeting, "#invitations")
-    return _manage_page(meeting, draw_form=form, status_code=422)
+    return _manage_page(meeting, draw_form=form)
 
 
 @manage_bp.post("/meetings/<int:meeting_id>/attendance")
@@ -612,7 +607,7 @@ def add_remark(meeting_id: int):
     ):
         flash(_("The remark has been recorded."), "success")
         return _back(meeting, "#remarks")
-    return _manage_page(meeting, remark_form=form, status_code=422)
+    return _manage_page(meeting, remark_form=form)
 
 
 @manage_bp.post("/meetings/<int:meeting_id>/outcome")
@@ -632,7 +627,7 @@ def publish_outcome(meeting_id: int):
     ):
         flash(_("The outcome has been published."), "success")
         return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#outcome", code=303)
-    return _manage_page(meeting, outcome_form=form, status_code=422)
+    return _manage_page(meeting, outcome_form=form)
 
 
 @manage_bp.route("/meetings/<int:meeting_id>/check-in", methods=["GET", "POST"])

@@ -157,22 +157,17 @@ def unsubscribe(token: str):
     """GET asks, POST unsubscribes. Mail programs POST here directly (RFC 8058
     List-Unsubscribe-Post: one click, no cookie, no CSRF token): the secret token is the
     authority, and unsubscribing twice is harmless."""
-    if request.method == "POST":
-        cancelled = services.unsubscribe(token)
+    done = request.method == "POST"
+    if done:
+        subscriptions = services.unsubscribe(token)
         db.session.commit()
-        return render_template(
-            "notifications/unsubscribe.html",
-            done=True,
-            topics=[mails.topic_label(s.scope, s.target_id) for s in cancelled],
-            form=None,
-            token=token,
-        )
-    subscriptions = services.subscriptions_for_token(token)
+    else:
+        subscriptions = services.subscriptions_for_token(token)
     return render_template(
         "notifications/unsubscribe.html",
-        done=False,
+        done=done,
         topics=[mails.topic_label(s.scope, s.target_id) for s in subscriptions],
-        form=UnsubscribeForm(),
+        form=None if done else UnsubscribeForm(),
         token=token,
     )
 

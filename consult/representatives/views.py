@@ -25,6 +25,7 @@ from consult.core.errors import RuleViolation
 from consult.core.forms import carry_out
 from consult.core.forms import db_int
 from consult.core.mail import send
+from consult.core.queries import newest_first
 from consult.core.time import local_today
 from consult.extensions import configured_limit
 from consult.extensions import db
@@ -83,12 +84,9 @@ def roster():
 
 
 def _my_applications() -> list[RepresentativeApplication]:
-    return list(
-        db.session.scalars(
-            sa.select(RepresentativeApplication)
-            .where(RepresentativeApplication.user_id == current_user.id)
-            .order_by(RepresentativeApplication.submitted_at.desc())
-        )
+    return newest_first(
+        RepresentativeApplication.submitted_at,
+        RepresentativeApplication.user_id == current_user.id,
     )
 
 
@@ -266,12 +264,8 @@ def _conflict_form(form: ConflictForm | None = None) -> ConflictForm:
 
 
 def _detail_page(rep: Representative, status_form=None, conflict_form=None, status_code=200):
-    conflicts = list(
-        db.session.scalars(
-            sa.select(ConflictOfInterest)
-            .where(ConflictOfInterest.representative_id == rep.id)
-            .order_by(ConflictOfInterest.recorded_at.desc())
-        )
+    conflicts = newest_first(
+        ConflictOfInterest.recorded_at, ConflictOfInterest.representative_id == rep.id
     )
     invitations = list(
         db.session.scalars(

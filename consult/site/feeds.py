@@ -48,13 +48,18 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 class Entry:
     key: str
     title: str
-    updated: datetime
+    published: datetime
     link: str
     summary: str
-    published: datetime | None = None
+    # When the entry last changed; left out, it has not changed since it was published.
+    updated: datetime | None = None
     author: str | None = None
     categories: list[str] = field(default_factory=list)
     related: list[tuple[str, str, str]] = field(default_factory=list)  # (href, type, title)
+
+    def __post_init__(self) -> None:
+        if self.updated is None:
+            self.updated = self.published
 
 
 def _clean(text: str | None) -> str:
@@ -118,8 +123,7 @@ def render(
         _sub(entry, "id", tag(e.key))
         _sub(entry, "title", e.title)
         _sub(entry, "updated", _time(e.updated))
-        if e.published is not None:
-            _sub(entry, "published", _time(e.published))
+        _sub(entry, "published", _time(e.published))
         _sub(entry, "link", rel="alternate", type="text/html", href=e.link)
         for href, mime, link_title in e.related:
             _sub(entry, "link", rel="related", type=mime, href=href, title=link_title)
@@ -269,7 +273,6 @@ def meetings():
             Entry(
                 key=f"meetings/{m.id}",
                 title=m.title,
-                updated=m.created_at,
                 published=m.created_at,
                 link=public_url("meetings.detail", meeting_id=m.id),
                 summary="\n".join(line for line in lines if line),
@@ -283,7 +286,6 @@ def meetings():
             Entry(
                 key=f"meetings/{m.id}/outcome",
                 title=_("Outcome: %(title)s", title=m.title),
-                updated=m.outcome_published_at,
                 published=m.outcome_published_at,
                 link=public_url("meetings.detail", meeting_id=m.id) + "#outcome",
                 summary=_excerpt(m.outcome_summary),
@@ -326,7 +328,6 @@ def interpretations():
             Entry(
                 key=f"interpretations/{i.id}",
                 title=i.title,
-                updated=i.published_at,
                 published=i.published_at,
                 link=public_url(
                     "interpretation.interpretation", matter_id=i.matter_id, interpretation_id=i.id
