@@ -28,9 +28,10 @@ def register(app: Flask) -> None:
         is_flag=True,
         help="Seed even though CONSULT_ENV is production (a public demo site).",
     )
-    def seed_demo(reset: bool, yes: bool, allow_production: bool) -> None:
+    def seed_demo(reset: bool, yes: bool, allow_production: bool) -> dict | None:
         """Fill the database with demo data for 东湖区: departments, one account per role, last
-        year's and this year's catalogues and a draft for next year. Demo use only."""
+        year's and this year's catalogues and a draft for next year. Demo use only.
+        (Returns the summary it prints, for a caller that invokes it without standalone mode.)"""
         if os.environ.get("CONSULT_ENV") == "production" and not allow_production:
             click.echo(
                 "error: CONSULT_ENV is production; the demo's accounts share a published "
@@ -65,6 +66,7 @@ def register(app: Flask) -> None:
             sys.exit(1)
         db.session.commit()
         _report(result)
+        return result
 
 
 def _remind_demo_accounts() -> None:

@@ -95,7 +95,8 @@ def demo_database(app) -> Iterator[tuple[sa.Engine, Result]]:
         try:
             with engine.connect() as connection, _session_on(connection):
                 with clock.freeze(NOW):
-                    result = app.test_cli_runner().invoke(args=["seed-demo"])
+                    # Not standalone: the result carries the command's summary (return_value).
+                    result = app.test_cli_runner().invoke(args=["seed-demo"], standalone_mode=False)
                 assert result.exit_code == 0, result.output
                 connection.commit()
             yield engine, result
@@ -464,8 +465,8 @@ def test_comments_receipts_and_moderation_everywhere(seeded, db):
     assert all(w.changed_at <= NOW for w in db.session.scalars(sa.select(WindowChange)))
 
 
-def test_the_summary_counts_consultations_and_comments(db, app):
-    result = demo.seed_demo(now=NOW)
+def test_the_summary_counts_consultations_and_comments(seeded, db):
+    result = seeded.return_value
     assert result["consultations"] == count(db, Consultation)
     assert sum(result["consultation_statuses"].values()) == result["consultations"]
     assert result["consultation_statuses"]["open"] >= 2
