@@ -83,28 +83,16 @@ def _apply(consultation_id: int, delta: Counter[tuple[int, int, str]]) -> None:
     # An UPDATE of the cell, else an INSERT: not an upsert, since SQLite checks the CHECK
     # constraint on the row an upsert proposes (a negative delta) before the conflict.
     table = AnswerProgress.__table__
-    key = (table.c.consultation_id, table.c.clause_key, table.c.assignee_key)
-    for (clause, who), (n, d, a) in sorted(cells.items()):
+    for (clause, who), counts in sorted(cells.items()):
+        cell = {"consultation_id": consultation_id, "clause_key": clause, "assignee_key": who}
+        added = dict(zip(("comments", "drafted", "answered"), counts, strict=True))
         changed = db.session.execute(
             table.update()
-            .where(*(col == v for col, v in zip(key, (consultation_id, clause, who), strict=True)))
-            .values(
-                comments=table.c.comments + n,
-                drafted=table.c.drafted + d,
-                answered=table.c.answered + a,
-            )
+            .where(*(table.c[name] == value for name, value in cell.items()))
+            .values({name: table.c[name] + n for name, n in added.items()})
         ).rowcount
         if not changed:
-            db.session.execute(
-                table.insert().values(
-                    consultation_id=consultation_id,
-                    clause_key=clause,
-                    assignee_key=who,
-                    comments=n,
-                    drafted=d,
-                    answered=a,
-                )
-            )
+            db.session.execute(table.insert().values({**cell, **added}))
 
 
 @dataclass
