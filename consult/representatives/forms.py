@@ -16,7 +16,9 @@ from wtforms.validators import Optional
 from consult.core.forms import choices
 from consult.core.forms import limited
 from consult.representatives.rules import CATEGORY_LABELS
+from consult.representatives.rules import MAX_AFFILIATION
 from consult.representatives.rules import MAX_EMAIL
+from consult.representatives.rules import MAX_INTERESTS_TEXT
 from consult.representatives.rules import MAX_NAME
 from consult.representatives.rules import MAX_PHONE
 from consult.representatives.rules import MAX_STATEMENT
@@ -29,10 +31,6 @@ def category_choices():
 
 INTERESTS_HINT = _l("Topics or departments, separated by commas or 、, e.g. transport、education")
 PRIVATE_HINT = _l("Private: only the government office sees it; it is never published.")
-# What the form takes of an affiliation and of the fields of interest (the service keeps up to
-# 20 fields of 50 characters: rules.clean_interests).
-MAX_AFFILIATION = 200
-MAX_INTERESTS = 1000
 
 
 class ApplicationForm(FlaskForm):
@@ -43,7 +41,7 @@ class ApplicationForm(FlaskForm):
         MAX_AFFILIATION,
         _l("Your organisation or position, shown on the public roster."),
     )
-    interests = limited(StringField, _l("Fields of interest"), MAX_INTERESTS, INTERESTS_HINT)
+    interests = limited(StringField, _l("Fields of interest"), MAX_INTERESTS_TEXT, INTERESTS_HINT)
     statement = limited(TextAreaField, _l("Why would you like to join?"), MAX_STATEMENT)
     phone = limited(StringField, _l("Telephone (optional)"), MAX_PHONE, PRIVATE_HINT)
 
@@ -74,7 +72,7 @@ class RepresentativeForm(FlaskForm):
     name = limited(StringField, _l("Name"), MAX_NAME)
     category = SelectField(_l("Category"), choices=category_choices())
     affiliation = limited(StringField, _l("Affiliation"), MAX_AFFILIATION)
-    interests = limited(StringField, _l("Fields of interest"), MAX_INTERESTS, INTERESTS_HINT)
+    interests = limited(StringField, _l("Fields of interest"), MAX_INTERESTS_TEXT, INTERESTS_HINT)
     term_start = DateField(_l("Term starts"), validators=[Optional()])
     term_end = DateField(_l("Term ends"), validators=[Optional()])
     phone = limited(StringField, _l("Telephone"), MAX_PHONE, PRIVATE_HINT)

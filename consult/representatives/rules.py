@@ -35,6 +35,12 @@ MAX_NAME = 50
 MAX_STATEMENT = 3000
 MAX_PHONE = 40
 MAX_EMAIL = 254
+MAX_AFFILIATION = 200
+# Fields of interest as typed (a comma-separated text): clean_interests keeps MAX_INTERESTS of
+# at most MAX_INTEREST characters each.
+MAX_INTERESTS_TEXT = 1000
+MAX_INTERESTS = 20
+MAX_INTEREST = 50
 APPLICATION_PREFIX = "SQ"  # 申请: the receipt of an application, SQ-2026-XXXX-XXXX
 
 
@@ -59,8 +65,8 @@ def clean_interests(value) -> list[str]:
         for sep in ("、", "，", ";", "；"):
             value = value.replace(sep, ",")
         value = value.split(",")
-    items = [str(v).strip()[:50] for v in (value or []) if str(v).strip()]
-    return list(dict.fromkeys(items))[:20]
+    items = [str(v).strip()[:MAX_INTEREST] for v in (value or []) if str(v).strip()]
+    return list(dict.fromkeys(items))[:MAX_INTERESTS]
 
 
 def attendance_rate(attended: int, invited: int) -> float | None:

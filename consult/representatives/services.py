@@ -62,7 +62,9 @@ def add_representative(
     rep = Representative(
         name=name,
         category=category,
-        affiliation=values.text(data.get("affiliation"), "affiliation", 200, required=False),
+        affiliation=values.text(
+            data.get("affiliation"), "affiliation", rules.MAX_AFFILIATION, required=False
+        ),
         interests=rules.clean_interests(data.get("interests")),
         term_start=data["term_start"],
         term_end=data["term_end"],
@@ -122,7 +124,9 @@ def end_expired_terms(*, now: datetime | None = None) -> int:
 def _application_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "category": rules.check_category(data.get("category")),
-        "affiliation": values.text(data.get("affiliation"), "affiliation", 200, required=False),
+        "affiliation": values.text(
+            data.get("affiliation"), "affiliation", rules.MAX_AFFILIATION, required=False
+        ),
         "interests": rules.clean_interests(data.get("interests")),
         "statement": values.text(
             data.get("statement"),
