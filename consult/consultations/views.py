@@ -24,7 +24,6 @@ from consult.comments import services as comments
 from consult.comments.forms import CommentForm
 from consult.comments.forms import HideForm
 from consult.comments.forms import OfflineCommentForm
-from consult.comments.models import Comment
 from consult.comments.models import DuplicateGroup
 from consult.consultations import rules
 from consult.consultations import services
@@ -38,11 +37,11 @@ from consult.consultations.models import ConsultationDocument
 from consult.core.auth import managed_or_403
 from consult.core.auth import staff_only
 from consult.core.errors import RuleViolation
+from consult.core.forms import MAX_DB_INT
 from consult.core.forms import carry_out
 from consult.core.forms import choices
 from consult.core.forms import db_int
 from consult.core.forms import sent_or_400
-from consult.core.queries import newest_first
 from consult.core.storage import send_stored
 from consult.core.time import configured_zone_name
 from consult.core.time import from_local
@@ -222,14 +221,23 @@ def _manage_page(consultation: Consultation, **sent: FlaskForm):
     closing_form = forms["closing_form"]
     if closing_form.closes_at.data is None:
         closing_form.closes_at.data = to_local_input(consultation.closes_at, configured_zone_name())
-    all_comments = newest_first(Comment.submitted_at, Comment.consultation_id == consultation.id)
+    # A page of every comment, withheld ones included; without a page asked for, the last
+    # (the newest), read from the index's near end. Never the whole list: a campaign brings
+    # hundreds of thousands.
+    listed = comments.comments_page(
+        consultation,
+        request.args.get("page", type=db_int) or MAX_DB_INT,
+        COMMENTS_PER_PAGE,
+        every_status=True,
+        last_if_past_end=True,
+    )
     return render_template(
         "consultations/manage.html",
         c=consultation,
         now=now,
         status=consultation.status_at(now),
-        comments=all_comments,
-        group_sizes=comments.group_sizes(all_comments),
+        comments=listed,
+        group_sizes=comments.group_sizes(listed.items),
         hide_form=HideForm(prefix="hide"),
         delete_form=DeleteForm(prefix="delete"),
         **forms,

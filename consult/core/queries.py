@@ -12,5 +12,5 @@ from consult.extensions import db
 
 def newest_first(order: InstrumentedAttribute[Any], *where: sa.ColumnElement[bool]) -> list:
     """Every row of `order`'s model that matches `where`, the latest `order` first (a page's
-    whole list: an account's tokens, a consultation's comments on its manage page)."""
+    whole list: an account's tokens, a representative's conflicts)."""
     return list(db.session.scalars(sa.select(order.class_).where(*where).order_by(order.desc())))

@@ -115,6 +115,7 @@ def register(app: Flask) -> None:
             "body_max": comment_rules.BODY_MAX,
             "name_max": comment_rules.NAME_MAX,
             "contact_max": comment_rules.CONTACT_MAX,
+            "note_max": comment_rules.NOTE_MAX,
         },
         feedback_days_overdue=_feedback_days_overdue,
         ACTIVITY_LABELS=consultation_rules.ACTIVITY_LABELS,

@@ -433,6 +433,28 @@ def test_a_scheduled_consultation_with_history_can_still_be_deleted_or_is_refuse
     assert response.status_code == 302
 
 
+def test_the_manage_page_lists_the_comments_a_page_at_a_time_the_newest_page_first(
+    world, running, officer_client, clock, db
+):
+    from consult.consultations.views import COMMENTS_PER_PAGE
+
+    receipts = []
+    for i in range(COMMENTS_PER_PAGE + 3):
+        clock.set(NOW + HOUR + i * MINUTE)
+        receipts.append(
+            submit(running, body=f"第{i}条意见：建议在小区东门增设停车位{i}个。").receipt
+        )
+    db.session.commit()
+    newest = text(officer_client.get(f"/manage/consultations/{running.id}"))
+    assert f"All comments ({COMMENTS_PER_PAGE + 3})" in newest
+    shown = re.findall(r"<strong>([A-Z]{2}-\d{4}-[0-9A-Z-]+)</strong>", newest)
+    assert shown == receipts[COMMENTS_PER_PAGE:]  # the last page: the newest
+    assert 'rel="prev"' in newest and "Page 2 of 2" in newest
+    oldest = text(officer_client.get(f"/manage/consultations/{running.id}?page=1"))
+    shown = re.findall(r"<strong>([A-Z]{2}-\d{4}-[0-9A-Z-]+)</strong>", oldest)
+    assert shown == receipts[:COMMENTS_PER_PAGE] and 'rel="next"' in oldest
+
+
 def test_the_delete_button_is_offered_only_before_opening(world, running, officer_client):
     page = text(officer_client.get(f"/manage/consultations/{running.id}"))
     assert "Delete this scheduled consultation" not in page
