@@ -24,6 +24,8 @@ MAX_TITLE = 200
 MAX_TEXT = 200_000
 MAX_CONTACT = 200
 MAX_REASON = 2000  # why a closing time moved
+MAX_PLACE = 200  # where an offline activity was held
+MAX_PARTICIPANTS = 100_000
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 STATUS_LABELS, ACTIVITY_LABELS = labels_by_kind(

@@ -317,13 +317,13 @@ def _activity_fields(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     if held_on > local_date_of(now):
         raise RuleViolation("held_on", _l("Record an activity once it has taken place."))
     place = values.text(
-        data.get("place"), "place", 200, required=True, message=_l("Enter the place.")
+        data.get("place"), "place", rules.MAX_PLACE, required=True, message=_l("Enter the place.")
     )
     participants = values.whole(
         data.get("participants"),
         "participants",
         minimum=0,
-        maximum=100_000,
+        maximum=rules.MAX_PARTICIPANTS,
         message=_l("Enter the number of participants."),
     )
     minutes = values.text(data.get("minutes"), "minutes", rules.MAX_TEXT, required=False)

@@ -9,6 +9,7 @@ to API clients by importing them from here.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC
@@ -31,6 +32,8 @@ DATE_MIN = TIME_MIN.date()
 DATE_MAX = TIME_MAX.date()
 # Ids, counts and page numbers fit the databases' 32-bit INTEGER.
 INT_MAX = 2**31 - 1
+# A whole number as text: ASCII digits (not "²" or "٣", which isdigit() takes), one sign.
+_WHOLE = re.compile(r"\s*[+-]?[0-9]{1,19}\s*")
 # Whitespace that text may contain; every other control character is refused.
 _ALLOWED_CONTROLS = frozenset("\n\r\t")
 
@@ -165,8 +168,8 @@ def whole(
         number = value
     elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
         number = int(value) if abs(value) <= 2**53 else None
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit() and len(value) < 20:
-        number = int(value.strip())
+    elif isinstance(value, str) and _WHOLE.fullmatch(value):
+        number = int(value)
     if number is None:
         raise RuleViolation(field, message or _l("Enter a whole number."))
     low = -INT_MAX - 1 if minimum is None else minimum

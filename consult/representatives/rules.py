@@ -36,6 +36,7 @@ MAX_STATEMENT = 3000
 MAX_PHONE = 40
 MAX_EMAIL = 254
 MAX_AFFILIATION = 200
+MAX_NOTE = 1000  # a reason or a note on a decision about a member
 # Fields of interest as typed (a comma-separated text): clean_interests keeps MAX_INTERESTS of
 # at most MAX_INTEREST characters each.
 MAX_INTERESTS_TEXT = 1000

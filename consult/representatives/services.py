@@ -70,8 +70,8 @@ def add_representative(
         term_end=data["term_end"],
         status=RepresentativeStatus.ACTIVE.value,
         user_id=user_id,
-        phone=values.text(data.get("phone"), "phone", 40, required=False) or None,
-        email=values.text(data.get("email"), "email", 254, required=False) or None,
+        phone=values.optional_text(data.get("phone"), "phone", rules.MAX_PHONE),
+        email=values.optional_text(data.get("email"), "email", rules.MAX_EMAIL),
         created_at=now,
     )
     return audit.added(rep, "added", actor=actor, now=now, details={"category": category})
@@ -89,7 +89,9 @@ def set_status(
     _require_admin(actor)
     if status not in {s.value for s in RepresentativeStatus}:
         raise RuleViolation("status", _l("Unknown status."))
-    reason = values.text(reason, "reason", 1000, required=True, message=_l("Give a reason."))
+    reason = values.text(
+        reason, "reason", rules.MAX_NOTE, required=True, message=_l("Give a reason.")
+    )
     now = now or now_utc()
     if status == RepresentativeStatus.ACTIVE and local_date_of(now) > rep.term_end:
         raise RuleViolation("status", _l("The term has ended; renew the term first."))
@@ -266,7 +268,7 @@ def decide_application(
     reason = values.text(
         data.get("reason"),
         "reason",
-        1000,
+        rules.MAX_NOTE,
         required=not approve,
         message=_l("Give the reason for rejecting the application."),
     )
@@ -325,7 +327,7 @@ def record_conflict(
     conflict = ConflictOfInterest(
         representative_id=rep.id,
         matter_id=matter.id,
-        note=values.text(note, "note", 1000, required=False),
+        note=values.text(note, "note", rules.MAX_NOTE, required=False),
     )
     return audit.added(
         conflict,

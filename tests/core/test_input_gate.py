@@ -96,6 +96,13 @@ def test_a_whole_number_fits_the_database_or_is_refused(value):
         assert type(result) is int and 1 <= result <= values.INT_MAX
 
 
+@pytest.mark.parametrize("value", ["--5", "+-3", "²", "٣", "1_000", "12.5", " "])
+def test_text_that_is_not_a_decimal_whole_number_is_refused_not_a_500(value):
+    with pytest.raises(RuleViolation) as refused:
+        values.whole(value, "n", minimum=1)
+    assert refused.value.field == "n"
+
+
 def test_the_bounds_are_refused_just_outside():
     assert values.moment("2100-12-31T23:59:59+00:00", "t") == values.TIME_MAX
     for outside in (
