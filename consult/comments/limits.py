@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from consult.core.limits import submission_limits
 
-comment_limits = submission_limits(
-    "comment",
-    endpoint="comments.submit",
-    view_arg="consultation_id",
-    form_again="consult.comments.views:limited",
-)
+
+def _form_again(consultation_id: int):
+    from consult.comments.views import limited  # the views import the limits
+
+    return limited(consultation_id)
+
+
+comment_limits = submission_limits("comment", endpoint="comments.submit", form_again=_form_again)

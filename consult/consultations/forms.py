@@ -12,21 +12,22 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 from wtforms.validators import Optional
 
+from consult.consultations import rules
 from consult.consultations.rules import ACTIVITY_LABELS
 from consult.core.forms import choices
 from consult.core.forms import local_time_field
 
 
 class ConsultationForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Length(max=200)])
+    title = StringField(_l("Title"), validators=[Length(max=rules.MAX_TITLE)])
     draft = TextAreaField(
         _l("Consultation draft"),
         description=_l(
             "Paste the full text. Articles starting with 第一条, 第二条 … become numbered clauses that residents can comment on."
         ),
-        validators=[Length(max=200_000)],
+        validators=[Length(max=rules.MAX_TEXT)],
     )
-    explanation = TextAreaField(_l("Drafting explanation"), validators=[Length(max=200_000)])
+    explanation = TextAreaField(_l("Drafting explanation"), validators=[Length(max=rules.MAX_TEXT)])
     documents = MultipleFileField(_l("Attachments (PDF, DOCX, ODT; at most 20 MB each)"))
     opens_at = local_time_field(_l("Opens at"))
     closes_at = local_time_field(
@@ -34,14 +35,16 @@ class ConsultationForm(FlaskForm):
     )
     contact = StringField(
         _l("Contact for questions"),
-        validators=[Length(max=200)],
+        validators=[Length(max=rules.MAX_CONTACT)],
         description=_l("Office, telephone or email published with the consultation."),
     )
 
 
 class ClosingForm(FlaskForm):
     closes_at = local_time_field(_l("New closing time"))
-    reason = TextAreaField(_l("Reason (announced on the page)"), validators=[Length(max=2000)])
+    reason = TextAreaField(
+        _l("Reason (announced on the page)"), validators=[Length(max=rules.MAX_REASON)]
+    )
 
 
 class ActivityForm(FlaskForm):
@@ -49,9 +52,9 @@ class ActivityForm(FlaskForm):
         _l("Kind"), choices=choices((k.value, label) for k, label in ACTIVITY_LABELS.items())
     )
     held_on = DateField(_l("Date"), validators=[Optional()])
-    place = StringField(_l("Place"), validators=[Length(max=200)])
+    place = StringField(_l("Place"), validators=[Length(max=rules.MAX_PLACE)])
     participants = IntegerField(_l("Number of participants"), validators=[Optional()])
-    minutes = TextAreaField(_l("Minutes"), validators=[Length(max=200_000)])
+    minutes = TextAreaField(_l("Minutes"), validators=[Length(max=rules.MAX_TEXT)])
 
 
 class DeleteForm(FlaskForm):

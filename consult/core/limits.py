@@ -10,9 +10,9 @@ the form again with the text as typed (in the site's layout), not a bare error p
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import request
-from werkzeug.utils import import_string
 
 from consult.extensions import configured_limit
 from consult.extensions import limiter
@@ -28,20 +28,19 @@ def submission_limits(
     kind: str,
     *,
     endpoint: str,
-    view_arg: str,
-    form_again: str,
+    form_again: Callable[..., Any],
     methods: list[str] | None = None,
 ) -> Callable:
     """A decorator applying the two limits of `kind` submissions: config keys
     `<KIND>_RATE_LIMIT` and `<KIND>_ATTEMPT_LIMIT`, scopes `<kind>_submission` and
-    `<kind>_attempt`. On the web form (`endpoint`), a limited submission is answered by the
-    view `form_again` ("module:function", imported when first needed: the views import the
-    limits) given the request's `view_arg`; elsewhere by the API's usual 429 envelope."""
+    `<kind>_attempt`. On the web form (`endpoint`), a limited submission is answered by
+    `form_again(**view_args)`, the form again as typed; elsewhere by the API's usual 429
+    envelope."""
 
     def typed_text_kept(limit):
         if request.endpoint != endpoint or request.view_args is None:
             return None  # the API's usual 429 envelope
-        return import_string(form_again)(request.view_args[view_arg])
+        return form_again(**request.view_args)
 
     accepted_limit = limiter.shared_limit(
         configured_limit(f"{kind.upper()}_RATE_LIMIT"),

@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 
 from consult.core.forms import choices
+from consult.feedback import rules
 from consult.feedback.rules import DISPOSITION_LABELS
 
 
@@ -23,7 +24,7 @@ class DispositionForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
         description=_l("Required unless the comment is adopted. Published with the comment."),
-        validators=[Length(max=10_000)],
+        validators=[Length(max=rules.MAX_REASON)],
     )
     duplicate_of = StringField(
         _l("Duplicate of (receipt number)"),
@@ -40,7 +41,7 @@ class AssignForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
-    summary = TextAreaField(_l("How the draft changed"), validators=[Length(max=100_000)])
+    summary = TextAreaField(_l("How the draft changed"), validators=[Length(max=rules.MAX_SUMMARY)])
     revised_draft = FileField(_l("Revised draft (optional: PDF, DOCX, ODT)"))
     # Publishing cannot be undone: the officer says so in the form, not in a script's dialog,
     # so that it holds without JavaScript and a refused form keeps the tick.
@@ -53,10 +54,12 @@ class PublishForm(FlaskForm):
 
 
 class CorrectionForm(FlaskForm):
-    note = TextAreaField(_l("What this new version corrects"), validators=[Length(max=2000)])
+    note = TextAreaField(
+        _l("What this new version corrects"), validators=[Length(max=rules.MAX_CORRECTION_NOTE)]
+    )
 
 
 class TemplateForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Length(max=100)])
+    title = StringField(_l("Title"), validators=[Length(max=rules.MAX_TEMPLATE_TITLE)])
     disposition = SelectField(_l("Disposition"), choices=disposition_choices())
-    reason = TextAreaField(_l("Reason"), validators=[Length(max=10_000)])
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=rules.MAX_REASON)])

@@ -489,7 +489,7 @@ def save_template(
     title = (data.get("title") or "").strip()
     if not title:
         raise RuleViolation("title", _l("Give the template a title."))
-    if len(title) > 100:
+    if len(title) > rules.MAX_TEMPLATE_TITLE:
         raise RuleViolation("title", _l("At most %(n)d characters.", n=100))
     disposition = data.get("disposition")
     reason = rules.check_disposition(disposition, data.get("reason")) or ""

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from consult.core.limits import submission_limits
 
+
+def _form_again(matter_id: int):
+    from consult.interpretation.views import limited  # the views import the limits
+
+    return limited(matter_id)
+
+
 question_limits = submission_limits(
-    "question",
-    endpoint="interpretation.questions",
-    view_arg="matter_id",
-    form_again="consult.interpretation.views:limited",
-    methods=["POST"],
+    "question", endpoint="interpretation.questions", form_again=_form_again, methods=["POST"]
 )
