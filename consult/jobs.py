@@ -110,6 +110,8 @@ class Worker(_Worker):  # type: ignore[misc,valid-type]
     wake-up a second."""
 
     def subscribe(self):
+        # rq 3.0's Worker.subscribe, with sleep_time=1 instead of 60.
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
         self.pubsub = self.connection.pubsub()
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
         self.pubsub_thread = self.pubsub.run_in_thread(

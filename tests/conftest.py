@@ -37,10 +37,6 @@ if "database" in _chosen or not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
     _chosen.add("database")
 os.environ["CONSULT_TEST_CHOSE"] = ",".join(sorted(_chosen))
-# What the whole run shares, xdist workers included (they inherit it): the demo seeded once
-# (tests/helpers.py: demo_site). Made by the process that starts the run, removed at its end.
-if not os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ["CONSULT_TEST_RUN_DIR"] = tempfile.mkdtemp(prefix="consult-run-")
 
 
 def _server(url: str) -> sa.Engine:
@@ -108,6 +104,14 @@ from tests.helpers import build_scenario  # noqa: E402
 from tests.helpers import build_world  # noqa: E402
 from tests.helpers import login  # noqa: E402
 from tests.helpers import post  # noqa: E402
+
+
+def pytest_configure(config):
+    """What the whole run shares, xdist workers included (started after this, they inherit
+    it): the demo seeded once (tests/helpers.py: demo_site). Made by the process that starts
+    the run (here, not at import: test modules import this file again), removed at its end."""
+    if not hasattr(config, "workerinput"):
+        os.environ["CONSULT_TEST_RUN_DIR"] = tempfile.mkdtemp(prefix="consult-run-")
 
 
 def pytest_unconfigure(config):

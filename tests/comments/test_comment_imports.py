@@ -621,3 +621,19 @@ def test_with_redis_an_rq_worker_checks_and_imports_the_file(served, tmp_path):
     subprocess.run(worker, env=env, check=True, timeout=120, capture_output=True)
     done = _poll(app, import_id, "imported", [])
     assert done.status == "imported" and done.imported_count == 200
+
+
+@pytest.mark.skipif(_redis_url() is None, reason="no Redis at 127.0.0.1:6379")
+def test_the_projects_rq_worker_listens_for_commands_a_second_at_a_time():
+    """A plain `rq worker` blocks up to 60 s on its command channel, and stopping waits for
+    that read; consult.jobs.Worker reads a second at a time, so it stops at once."""
+    from redis import Redis
+
+    from consult.jobs import Worker
+
+    worker = Worker(["imports"], connection=Redis.from_url(_redis_url()))
+    worker.subscribe()
+    try:
+        assert worker.pubsub_thread.sleep_time == 1
+    finally:
+        worker.unsubscribe()
