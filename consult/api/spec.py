@@ -106,6 +106,10 @@ def operation(
 
     def decorate(view: Callable) -> Callable:
         summary, _, rest = inspect.cleandoc(view.__doc__ or "").partition("\n\n")
+        if not summary:
+            raise RuntimeError(f"{view.__name__} has no docstring to give its summary")
+        if description is not None and rest:
+            raise RuntimeError(f"{view.__name__}: a description both given and in the docstring")
         hints = get_type_hints(view)
         body, query = hints.get("body"), hints.get("query")
         op = Operation(

@@ -41,6 +41,7 @@ from consult.core.forms import MAX_DB_INT
 from consult.core.forms import carry_out
 from consult.core.forms import choices
 from consult.core.forms import db_int
+from consult.core.forms import sent_back
 from consult.core.forms import sent_or_400
 from consult.core.storage import send_stored
 from consult.core.time import configured_zone_name
@@ -217,6 +218,7 @@ def _manage_page(consultation: Consultation, **sent: FlaskForm):
     """The manage page. `sent` is a form just sent back, by its name on the page
     (closing_form=...): shown again as typed, with why it was refused (422)."""
     now = now_utc()
+    sent = sent_back(sent, MANAGE_FORMS)
     forms = {name: sent.get(name) or new(consultation) for name, new in MANAGE_FORMS.items()}
     closing_form = forms["closing_form"]
     if closing_form.closes_at.data is None:

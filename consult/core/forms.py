@@ -64,6 +64,16 @@ def carry_out(
     return Done(value)
 
 
+def sent_back(sent: dict[str, FlaskForm], names: Iterable[str]) -> dict[str, FlaskForm]:
+    """The forms a page is given back by name (`_page(c, bulk_form=form)`): a name the page
+    does not show is a mistake in the caller, refused here rather than shown as a fresh form
+    that loses what was typed."""
+    unknown = set(sent) - set(names)
+    if unknown:
+        raise TypeError(f"this page shows no form named {', '.join(sorted(unknown))}")
+    return sent
+
+
 def sent_or_400(form: F) -> F:
     """The form of an action button, which only our own page sends (a CSRF token, a choice
     the page offers): one that does not validate was not sent from it, so 400."""

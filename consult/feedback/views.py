@@ -28,6 +28,7 @@ from consult.core.errors import RuleViolation
 from consult.core.forms import carry_out
 from consult.core.forms import choices
 from consult.core.forms import db_int
+from consult.core.forms import sent_back
 from consult.core.forms import sent_or_400
 from consult.core.forms import show_violation
 from consult.core.storage import send_stored
@@ -113,6 +114,7 @@ def _workspace(
     """The workspace. `sent` is a form just sent back, by its name on the page
     (bulk_form=...; comment_form with the `failed_comment_id` it answered): shown again as
     typed, with why it was refused (422)."""
+    sent = sent_back(sent, ("bulk_form", "assign_form", "publish_form", "comment_form"))
     now = now_utc()
     status_code = 422 if sent else 200
     args = _filter_args()

@@ -33,6 +33,7 @@ from consult.core.errors import RuleViolation
 from consult.core.forms import carry_out
 from consult.core.forms import choices
 from consult.core.forms import db_int
+from consult.core.forms import sent_back
 from consult.core.forms import sent_or_400
 from consult.core.forms import show_violation
 from consult.core.mail import send
@@ -510,6 +511,7 @@ def _remark_form(meeting: Meeting, form: RemarkForm | None = None) -> RemarkForm
 def _manage_page(meeting: Meeting, **sent: FlaskForm):
     """The manage page. `sent` is a form just sent back, by its name on the page
     (draw_form=...): shown again as typed, with why it was refused (422)."""
+    sent = sent_back(sent, ("invite_form", "draw_form", "remark_form", "outcome_form"))
     now = now_utc()
     candidates, _excluded = services.eligible_pool(meeting)
     reps, matters = _draw_view(meeting)

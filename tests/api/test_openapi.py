@@ -690,3 +690,13 @@ def test_the_document_answers_304_when_unchanged(client):
 
 def test_openapi_module_private_names_cover_rule_6():
     assert {"contact", "email", "phone", "submitter_ip"} <= set(core_schemas.PRIVATE_NAMES)
+
+
+def test_an_operation_without_a_docstring_is_refused_where_it_is_declared():
+    from consult.api.spec import operation
+
+    def undocumented():
+        pass
+
+    with pytest.raises(RuntimeError, match="undocumented has no docstring"):
+        operation("comments", {200: dict})(undocumented)

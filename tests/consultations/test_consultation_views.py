@@ -736,3 +736,12 @@ def test_the_draft_shows_each_item_of_a_clause_on_its_own_line(client, world, db
     assert (
         c.clauses[0].text == "改造内容分为三类：（一）基础类<b>管线</b>；(二)完善类；（三）提升类。"
     )
+
+
+def test_a_page_given_back_a_form_it_does_not_show_refuses_the_mistake():
+    from consult.core.forms import sent_back
+
+    with pytest.raises(TypeError, match="no form named bulk"):
+        sent_back({"bulk": object()}, ("bulk_form", "assign_form"))
+    kept = {"bulk_form": object()}
+    assert sent_back(kept, ("bulk_form", "assign_form")) is kept
