@@ -26,6 +26,10 @@ YEAR_MIN, YEAR_MAX = values.DATE_MIN.year, values.DATE_MAX.year  # catalogue yea
 MAX_TERMS = 20  # distinct character pairs and words of a search that count
 
 STATUS_LABELS, PROCEDURE_LABELS = labels_by_kind(
+    (
+        MatterStatus,
+        ProcedureKind,
+    ),
     {
         MatterStatus.PLANNED: _l("Planned"),
         MatterStatus.CONSULTING: _l("Consulting the public"),
@@ -37,7 +41,7 @@ STATUS_LABELS, PROCEDURE_LABELS = labels_by_kind(
         ProcedureKind.RISK_ASSESSMENT: _l("Risk assessment"),
         ProcedureKind.LEGALITY_REVIEW: _l("Legality review"),
         ProcedureKind.COLLECTIVE_DISCUSSION: _l("Collective discussion"),
-    }
+    },
 )
 
 FIELD_LABELS = {

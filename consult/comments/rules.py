@@ -27,6 +27,12 @@ SHINGLE = 3
 DUPLICATE_THRESHOLD = 0.7  # Jaccard similarity of character shingles
 
 SOURCE_LABELS, STATUS_LABELS, HIDE_REASON_LABELS, IMPORT_STATUS_LABELS = labels_by_kind(
+    (
+        CommentSource,
+        CommentStatus,
+        HideReason,
+        ImportStatus,
+    ),
     {
         CommentSource.ONLINE: _l("Online"),
         CommentSource.SYMPOSIUM: _l("Symposium"),
@@ -49,7 +55,7 @@ SOURCE_LABELS, STATUS_LABELS, HIDE_REASON_LABELS, IMPORT_STATUS_LABELS = labels_
         ImportStatus.IMPORTING: _l("Being imported"),
         ImportStatus.IMPORTED: _l("Imported"),
         ImportStatus.FAILED: _l("Stopped by an error"),
-    }
+    },
 )
 
 OFFLINE_SOURCES = tuple(s.value for s in CommentSource if s != CommentSource.ONLINE)

@@ -29,6 +29,10 @@ MAX_PARTICIPANTS = 100_000
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 STATUS_LABELS, ACTIVITY_LABELS = labels_by_kind(
+    (
+        ConsultationStatus,
+        ActivityKind,
+    ),
     {
         ConsultationStatus.SCHEDULED: _l("Upcoming"),
         ConsultationStatus.OPEN: _l("Open for comments"),
@@ -37,7 +41,7 @@ STATUS_LABELS, ACTIVITY_LABELS = labels_by_kind(
         ActivityKind.SYMPOSIUM: _l("Symposium"),
         ActivityKind.HEARING: _l("Hearing"),
         ActivityKind.FIELD_VISIT: _l("Field visit"),
-    }
+    },
 )
 
 

@@ -32,6 +32,10 @@ class Problem(enum.StrEnum):
 
 
 DISPOSITION_LABELS, PROBLEM_LABELS = labels_by_kind(
+    (
+        Disposition,
+        Problem,
+    ),
     {
         Disposition.ADOPTED: _l("Adopted"),
         Disposition.PARTLY_ADOPTED: _l("Partly adopted"),
@@ -40,7 +44,7 @@ DISPOSITION_LABELS, PROBLEM_LABELS = labels_by_kind(
         Problem.NO_DISPOSITION: _l("has no disposition yet"),
         Problem.NO_REASON: _l("is not adopted but has no reason"),
         Problem.DRAFT: _l("has a drafted answer still to confirm"),
-    }
+    },
 )
 
 

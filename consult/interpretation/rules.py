@@ -40,6 +40,10 @@ RECEIPT_PREFIX = "WD"  # 问答: WD-2026-XXXX-XXXX
 ASKABLE = (MatterStatus.CONSULTING.value, MatterStatus.DECIDED.value)
 
 KIND_LABELS, FORM_LABELS = labels_by_kind(
+    (
+        InterpretationKind,
+        InterpretationForm,
+    ),
     {
         InterpretationKind.INITIAL: _l("Interpretation published with the decision"),
         InterpretationKind.FOLLOW_UP: _l("Follow-up interpretation"),
@@ -47,7 +51,7 @@ KIND_LABELS, FORM_LABELS = labels_by_kind(
         InterpretationForm.ILLUSTRATED: _l("Illustrated"),
         InterpretationForm.VIDEO: _l("Video or interview"),
         InterpretationForm.PRESS_CONFERENCE: _l("Press conference"),
-    }
+    },
 )
 # What the public is told of a question (interpretation.services.state).
 STATE_LABELS = {

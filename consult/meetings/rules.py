@@ -32,6 +32,11 @@ from consult.meetings.models import InvitationStatus
 from consult.meetings.models import MeetingKind
 
 KIND_LABELS, INVITATION_STATUS_LABELS, ATTENDANCE_LABELS = labels_by_kind(
+    (
+        MeetingKind,
+        InvitationStatus,
+        Attendance,
+    ),
     {
         MeetingKind.STANDING: _l("Standing meeting of the district government"),
         MeetingKind.EXECUTIVE: _l("Executive meeting"),
@@ -43,7 +48,7 @@ KIND_LABELS, INVITATION_STATUS_LABELS, ATTENDANCE_LABELS = labels_by_kind(
         InvitationStatus.DECLINED: _l("Declined"),
         Attendance.ATTENDED: _l("Attended"),
         Attendance.ABSENT: _l("Absent"),
-    }
+    },
 )
 
 # Check-in opens a while before the meeting and closes when it ends.

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from consult.accounts.rules import MAX_EMAIL  # noqa: F401 (re-exported: the same addresses)
 from consult.core.labels import labels_by_kind
 
 
@@ -44,6 +45,10 @@ OBJECT_OF = {
 SUBSCRIBER_KINDS = frozenset({NotificationKind.CONSULTATION_OPENED, NotificationKind.CLOSING_SOON})
 
 SCOPE_LABELS, KIND_LABELS = labels_by_kind(
+    (
+        Scope,
+        NotificationKind,
+    ),
     {
         Scope.ALL: _l("All new public consultations"),
         Scope.DEPARTMENT: _l("Consultations of a department"),
@@ -53,7 +58,7 @@ SCOPE_LABELS, KIND_LABELS = labels_by_kind(
         NotificationKind.FEEDBACK_PUBLISHED: _l("Feedback published"),
         NotificationKind.INVITATION_REMINDER: _l("Invitation reminder"),
         NotificationKind.FEEDBACK_OVERDUE: _l("Feedback overdue"),
-    }
+    },
 )
 
 # Timing.
@@ -70,7 +75,6 @@ CONFIRM_RESEND_AFTER = timedelta(minutes=10)
 RETRY_AFTER = timedelta(minutes=15)
 MAX_ATTEMPTS = 3
 
-MAX_EMAIL = 254
 TOKEN_BYTES = 32
 
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")

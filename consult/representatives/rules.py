@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from consult.accounts.rules import MAX_EMAIL  # noqa: F401 (re-exported: the same addresses)
 from consult.core.errors import RuleViolation
 from consult.core.labels import labels_by_kind
 from consult.representatives.models import ApplicationStatus
@@ -13,6 +14,11 @@ from consult.representatives.models import Category
 from consult.representatives.models import RepresentativeStatus
 
 CATEGORY_LABELS, STATUS_LABELS, APPLICATION_STATUS_LABELS = labels_by_kind(
+    (
+        Category,
+        RepresentativeStatus,
+        ApplicationStatus,
+    ),
     {
         Category.NPC_DEPUTY: _l("People's congress deputy"),
         Category.CPPCC_MEMBER: _l("CPPCC member"),
@@ -28,13 +34,12 @@ CATEGORY_LABELS, STATUS_LABELS, APPLICATION_STATUS_LABELS = labels_by_kind(
         ApplicationStatus.PENDING: _l("Pending"),
         ApplicationStatus.APPROVED: _l("Approved"),
         ApplicationStatus.REJECTED: _l("Rejected"),
-    }
+    },
 )
 
 MAX_NAME = 50
 MAX_STATEMENT = 3000
 MAX_PHONE = 40
-MAX_EMAIL = 254
 MAX_AFFILIATION = 200
 MAX_NOTE = 1000  # a reason or a note on a decision about a member
 # Fields of interest as typed (a comma-separated text): clean_interests keeps MAX_INTERESTS of
