@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import mapped_column
@@ -84,6 +85,10 @@ def added(
     row's own when-and-who columns (`"created"`: created_at, created_by_id), set to the
     event's time and actor."""
     if stamp is not None:
+        for column in (f"{stamp}_at", f"{stamp}_by_id"):
+            # A mistyped stamp would set a plain attribute and leave the column empty.
+            if not isinstance(getattr(type(obj), column, None), InstrumentedAttribute):
+                raise AttributeError(f"{type(obj).__name__} has no column {column}")
         now = now or now_utc()
         setattr(obj, f"{stamp}_at", now)
         setattr(obj, f"{stamp}_by_id", getattr(actor, "id", None))

@@ -271,3 +271,12 @@ def test_the_per_test_session_runs_on_the_rolled_back_connection(db):
     db.session.commit()
     assert db.session.connection() is connection
     assert connection.in_transaction()
+
+
+def test_a_new_row_stamped_with_columns_it_lacks_is_refused(db):
+    from consult.accounts.models import Department
+
+    with pytest.raises(AttributeError, match="Department has no column published_at"):
+        audit.added(
+            Department(name="测试局", short_name="测"), "created", stamp="published", actor=SYSTEM
+        )
