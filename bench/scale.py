@@ -648,6 +648,7 @@ def _probe_workspace(consultation_id: int) -> dict:
     from consult import create_app
     from consult.accounts.models import User
     from consult.comments.models import Comment
+    from consult.comments.models import CommentTally
     from consult.comments.models import DuplicateGroup
     from consult.extensions import db
 
@@ -678,6 +679,7 @@ def _probe_workspace(consultation_id: int) -> dict:
                 Comment.consultation_id == consultation_id
             )
         )
+        pages = max(1, -(-db.session.get(CommentTally, consultation_id).comments // 50))
     base = f"/manage/consultations/{consultation_id}/feedback"
     rare = (single or "停车")[5:9]
     day = (start + timedelta(days=3)).strftime("%Y-%m-%d")
@@ -696,6 +698,14 @@ def _probe_workspace(consultation_id: int) -> dict:
         "mine, unanswered": [f"{base}?assignee={officer}&state=unanswered"],
         "deep pages": [f"{base}?after={rnd.randint(low, high)}" for _ in range(40)],
         "groups page 3": [f"{base}?groups=3"],
+        # The consultation's manage page: its comments a page at a time (the newest page when
+        # none is asked for), the first page, and random ones.
+        "manage page": [f"/manage/consultations/{consultation_id}"]
+        + [f"/manage/consultations/{consultation_id}?page=1"]
+        + [
+            f"/manage/consultations/{consultation_id}?page={rnd.randint(1, pages)}"
+            for _ in range(38)
+        ],
     }
     results = {}
     for name, urls in plans.items():
